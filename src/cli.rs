@@ -1,0 +1,48 @@
+//! Command-line interface: one subcommand per command family; each is implemented in
+//! `src/cmd/<name>.rs`.
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::cmd;
+
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (guest ABI IVM-RV32 v1)");
+
+#[derive(Debug, Parser)]
+#[command(name = "ivm", version = VERSION, about = "Build, execute, prove and challenge InfinityVM zkVM programs")]
+#[command(propagate_version = true, arg_required_else_help = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new project from a template.
+    New(cmd::new::NewArgs),
+    /// Cross-compile every program of a project to RISC-V and print program IDs.
+    Build(cmd::build::BuildArgs),
+    /// Run a program and print its status, output, cycles and cycle regions.
+    #[command(visible_alias = "run")]
+    Execute(cmd::execute::ExecuteArgs),
+    /// Print the program ID of an ELF.
+    ProgramId(cmd::program_id::ProgramIdArgs),
+    /// Print a shell completion script.
+    Completions(cmd::completions::CompletionsArgs),
+}
+
+/// `--json`: one JSON document on stdout, nothing else.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct JsonFlag {
+    /// Print one JSON document on stdout (logs and progress go to stderr).
+    #[arg(long, env = "IVM_JSON")]
+    pub json: bool,
+}
+
+/// Selects an ivm project.
+#[derive(Debug, Args, Clone)]
+pub struct ProjectArgs {
+    /// Project directory (default: the nearest directory with ivm.toml above the current one).
+    #[arg(long, value_name = "DIR", env = "IVM_PROJECT")]
+    pub path: Option<PathBuf>,
+}

@@ -1,0 +1,149 @@
+//! `ivm execute`: run a program on inputs; report status, output, cycles and regions.
+use std::{collections::BTreeMap, path::PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Args;
+use ivm_vm::{Execution, Exit, FaultKind, Inputs, Program, ProgramId, DEFAULT_MAX_CYCLES};
+use serde::Serialize;
+
+use crate::{
+    cli::{JsonFlag, ProjectArgs},
+    exit::{invalid_input, Code, Outcome},
+    guest_build::{self, BuildOptions},
+    input::{to_hex, InputArgs},
+    project::Project,
+    ui,
+};
+
+#[derive(Debug, Args)]
+pub struct ExecuteArgs {
+    /// The ELF to run. Without it, the project's program is built and run (like `cargo run`).
+    #[arg(conflicts_with_all = ["path", "program"])]
+    pub elf: Option<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Which program of the project (needed when it has several).
+    #[arg(long, value_name = "NAME")]
+    pub program: Option<String>,
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Stop with status `cycle_limit` after this many instructions.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CYCLES, env = "IVM_MAX_CYCLES")]
+    pub max_cycles: u64,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+/// The `--json` document.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report {
+    status: &'static str,
+    output: String,
+    cycles: u64,
+    regions: BTreeMap<String, u64>,
+    program_id: String,
+    /// Panic message or fault description.
+    message: Option<String>,
+    /// Faulting pc, for `error` and `cycle_limit`.
+    pc: Option<String>,
+}
+
+pub fn run(args: ExecuteArgs) -> Outcome {
+    let elf = match &args.elf {
+        Some(elf) => elf.clone(),
+        None => build_for_run(&args)?,
+    };
+    let (program, program_id) = super::program_id::load_elf(&elf)?;
+    let inputs = args.inputs.read()?;
+
+    let spinner = ui::spinner(format!("executing {}", elf.display()));
+    let exec = run_program(&program, &inputs.onchain, &inputs.offchain, args.max_cycles)?;
+    spinner.finish_and_clear();
+
+    for line in &exec.logs {
+        eprintln!("{} {line}", console::style("guest:").cyan());
+    }
+    let report = report(&exec, program_id);
+    if args.json.json {
+        ui::print_json(&report)?;
+    } else {
+        print_human(&report);
+    }
+    Ok(exit_code(&exec.exit))
+}
+
+fn run_program(program: &Program, onchain: &[u8], offchain: &[u8], max_cycles: u64) -> Result<Execution> {
+    ivm_vm::execute(program, Inputs { onchain, offchain }, max_cycles).map_err(|e| invalid_input(e.to_string()))
+}
+
+/// Builds the selected project program and returns its ELF.
+fn build_for_run(args: &ExecuteArgs) -> Result<PathBuf> {
+    let project = Project::locate(args.project.path.as_deref())?;
+    let opts = BuildOptions { program: args.program.clone(), ..Default::default() };
+    let built = guest_build::build(&project, &opts).context("building the program to execute")?;
+    match built.as_slice() {
+        [one] => Ok(one.elf.clone()),
+        many => {
+            let names: Vec<&str> = many.iter().map(|b| b.name.as_str()).collect();
+            Err(invalid_input(format!(
+                "the project has {} programs ({}): choose one with --program",
+                many.len(),
+                names.join(", ")
+            )))
+        }
+    }
+}
+
+fn report(exec: &Execution, id: ProgramId) -> Report {
+    let (status, message, pc) = match &exec.exit {
+        Exit::Halted => ("ok", None, None),
+        Exit::Panicked { message } => ("panicked", message.clone(), None),
+        Exit::Fault(f) => {
+            let status = if matches!(f.kind, FaultKind::CycleLimit(_)) { "cycle_limit" } else { "error" };
+            (status, Some(f.kind.to_string()), Some(format!("{:#010x}", f.pc)))
+        }
+    };
+    Report {
+        status,
+        output: to_hex(&exec.output),
+        cycles: exec.cycles,
+        regions: exec.regions.clone(),
+        program_id: id.to_hex(),
+        message,
+        pc,
+    }
+}
+
+fn print_human(r: &Report) {
+    let status = match r.status {
+        "ok" => console::style(r.status).green().bold(),
+        _ => console::style(r.status).red().bold(),
+    };
+    println!("status   {status}");
+    if let Some(m) = &r.message {
+        println!("message  {m}");
+    }
+    if let Some(pc) = &r.pc {
+        println!("pc       {pc}");
+    }
+    println!("cycles   {}", ui::thousands(r.cycles));
+    println!("output   {}", r.output);
+    if !r.regions.is_empty() {
+        let width = r.regions.keys().map(String::len).max().unwrap_or(0);
+        println!("regions");
+        for (name, cycles) in &r.regions {
+            println!("  {name:width$}  {}", ui::thousands(*cycles));
+        }
+    }
+    println!("program  {}", r.program_id);
+}
+
+fn exit_code(exit: &Exit) -> Code {
+    match exit {
+        Exit::Halted => Code::Ok,
+        Exit::Panicked { .. } => Code::GuestPanic,
+        Exit::Fault(f) if matches!(f.kind, FaultKind::CycleLimit(_)) => Code::CycleLimit,
+        Exit::Fault(_) => Code::GuestFault,
+    }
+}

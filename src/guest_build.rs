@@ -1,0 +1,184 @@
+//! Cross-compiles a project's guest programs with cargo and derives their program IDs.
+//!
+//! Reproducibility: the project root, the SDK directory and `CARGO_HOME` are remapped to
+//! fixed names, debug info is off, and the program ID covers only what executes, so the same
+//! sources and toolchain give the same ID in any directory on any machine.
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+};
+
+use anyhow::{bail, Context, Result};
+use ivm_abi::SIZE_ENV_VARS;
+use ivm_vm::{Program, ProgramId};
+use serde::Deserialize;
+
+use crate::{
+    embedded,
+    exit::{coded, invalid_input, Code},
+    project::Project,
+};
+
+/// The only guest target.
+pub const TARGET: &str = "riscv32im-unknown-none-elf";
+
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Where to put `<name>.elf` and `<name>.program-id` (default `<project>/target/ivm`).
+    pub out_dir: Option<PathBuf>,
+    /// Pass `--locked` to cargo.
+    pub locked: bool,
+    /// Run `rustup target add` if the RISC-V target is missing.
+    pub install_target: bool,
+    /// Build only this program.
+    pub program: Option<String>,
+}
+
+/// One built program.
+#[derive(Debug, Clone)]
+pub struct BuiltProgram {
+    pub name: String,
+    pub elf: PathBuf,
+    pub program_id: ProgramId,
+    pub size_bytes: u64,
+}
+
+/// Builds the project's programs.
+pub fn build(project: &Project, opts: &BuildOptions) -> Result<Vec<BuiltProgram>> {
+    ensure_target(&project.root, opts.install_target)?;
+    let sizes = project.sizes()?;
+    let sdk_dir = project.root.join(embedded::sdk_dir_in_project());
+    if project.root.join(".ivm/sdk").is_dir() && embedded::materialize_sdk(&sdk_dir)? {
+        crate::ui::status("Updated", format!("guest SDK in {}", sdk_dir.display()));
+    }
+
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(&project.root)
+        .args(["build", "--release", "--target", TARGET, "--message-format=json-render-diagnostics"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if opts.locked {
+        cmd.arg("--locked");
+    }
+    match &opts.program {
+        Some(p) => cmd.args(["--package", p]),
+        None => cmd.arg("--workspace"),
+    };
+    cmd.arg("--bins");
+    for (var, value) in SIZE_ENV_VARS.iter().zip(sizes.to_array()) {
+        cmd.env(var, value.to_string());
+    }
+    cmd.env("CARGO_ENCODED_RUSTFLAGS", rustflags(&project.root).join("\x1f"));
+    // Let the project's rust-toolchain.toml decide the toolchain, not whatever invoked us.
+    for var in ["RUSTFLAGS", "RUSTUP_TOOLCHAIN", "RUSTC", "CARGO_BUILD_TARGET", "CARGO_TARGET_DIR"] {
+        cmd.env_remove(var);
+    }
+
+    let mut child = cmd.spawn().context("running cargo (is Rust installed? see https://rustup.rs)")?;
+    let mut executables = Vec::new();
+    for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
+        let line = line.context("reading cargo output")?;
+        if let Ok(msg) = serde_json::from_str::<CargoMessage>(&line) {
+            if msg.reason == "compiler-artifact" {
+                if let (Some(exe), Some(target)) = (msg.executable, msg.target) {
+                    executables.push((target.name, exe));
+                }
+            }
+        }
+    }
+    let status = child.wait().context("waiting for cargo")?;
+    if !status.success() {
+        bail!("cargo build failed in {} (see the errors above)", project.root.display());
+    }
+    if executables.is_empty() {
+        return Err(invalid_input(format!(
+            "no guest programs in {}: add a binary crate to the workspace (see `ivm new`)",
+            project.root.display()
+        )));
+    }
+
+    let out_dir = opts.out_dir.clone().unwrap_or_else(|| project.root.join("target").join("ivm"));
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let out_dir = out_dir.canonicalize()?;
+    executables.sort();
+    executables.dedup();
+    let mut built = Vec::new();
+    for (name, exe) in executables {
+        let bytes = std::fs::read(&exe).with_context(|| format!("reading {}", exe.display()))?;
+        let program = Program::load(&bytes)
+            .with_context(|| format!("{} is not a valid IVM-RV32 program (does it use ivm_guest::entry!?)", exe.display()))?;
+        let program_id = ProgramId::of(&program);
+        let elf = out_dir.join(format!("{name}.elf"));
+        std::fs::write(&elf, &bytes).with_context(|| format!("writing {}", elf.display()))?;
+        let id_file = out_dir.join(format!("{name}.program-id"));
+        std::fs::write(&id_file, format!("{program_id}\n")).with_context(|| format!("writing {}", id_file.display()))?;
+        built.push(BuiltProgram { name, elf, program_id, size_bytes: bytes.len() as u64 });
+    }
+    Ok(built)
+}
+
+/// Linker script, no debug info, and path remapping for reproducible builds.
+fn rustflags(root: &Path) -> Vec<String> {
+    let mut flags = vec!["-Clink-arg=-Tivm-guest.ld".to_string(), "-Cdebuginfo=0".to_string()];
+    if let Some(home) = cargo_home() {
+        flags.push(format!("--remap-path-prefix={}=/cargo", home.display()));
+    }
+    // Later remaps win, so the most specific prefix goes last.
+    flags.push(format!("--remap-path-prefix={}=/ivm/project", root.display()));
+    flags
+}
+
+fn cargo_home() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .and_then(|p| p.canonicalize().ok())
+}
+
+/// Checks that the project's toolchain has the RISC-V target, installing it if asked.
+fn ensure_target(root: &Path, install: bool) -> Result<()> {
+    let sysroot = Command::new("rustc")
+        .current_dir(root)
+        .args(["--print", "sysroot"])
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("RUSTC")
+        .output()
+        .context("running rustc (is Rust installed? see https://rustup.rs)")?;
+    if !sysroot.status.success() {
+        bail!("rustc --print sysroot failed in {}: {}", root.display(), String::from_utf8_lossy(&sysroot.stderr).trim());
+    }
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
+    if sysroot.join("lib/rustlib").join(TARGET).is_dir() {
+        return Ok(());
+    }
+    if !install {
+        return Err(coded(
+            Code::InvalidInput,
+            format!("the Rust target {TARGET} is not installed for the toolchain at {}: run `rustup target add {TARGET}` in {} (or pass --install-target)", sysroot.display(), root.display()),
+        ));
+    }
+    crate::ui::status("Installing", format!("Rust target {TARGET}"));
+    let status = Command::new("rustup")
+        .current_dir(root)
+        .args(["target", "add", TARGET])
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .status()
+        .context("running rustup")?;
+    if !status.success() {
+        bail!("`rustup target add {TARGET}` failed");
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct CargoMessage {
+    reason: String,
+    target: Option<CargoTarget>,
+    executable: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+struct CargoTarget {
+    name: String,
+}

@@ -1,0 +1,56 @@
+//! Terminal presentation shared by commands: JSON output, spinners, errors.
+use std::{io::IsTerminal, time::Duration};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+/// Prints `value` as the one JSON document on stdout.
+pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    let s = serde_json::to_string_pretty(value)?;
+    println!("{s}");
+    Ok(())
+}
+
+/// A spinner on stderr, drawn only when stderr is a terminal.
+pub fn spinner(message: impl Into<String>) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"));
+    pb.set_message(message.into());
+    pb.enable_steady_tick(Duration::from_millis(100));
+    pb
+}
+
+/// Prints an error and its causes on stderr.
+pub fn error(err: &anyhow::Error) {
+    let red = console::style("error:").red().bold();
+    eprintln!("{red} {err}");
+    for cause in err.chain().skip(1) {
+        eprintln!("  caused by: {cause}");
+    }
+}
+
+/// A status line on stderr (`  Building …`), like cargo's.
+pub fn status(verb: &str, message: impl std::fmt::Display) {
+    eprintln!("{:>12} {message}", console::style(verb).green().bold());
+}
+
+/// Whether prompts may be shown: stdin and stderr are terminals.
+pub fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Formats a number with thousands separators.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
