@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {
+    IJobManager,
+    JOB_STATE_PENDING,
+    JOB_STATE_CANCELLED,
+    JOB_STATE_COMPLETED,
+    JOB_STATE_OVERTURNED,
+    JobMetadata,
+    ResultWithMetadata,
+    OffchainResultWithMetadata,
+    OffchainJobRequest,
+    DisputeParameters,
+    ResultRecord,
+    ChallengeStatus,
+    Challenge,
+    OperatorBond
+} from "./IJobManager.sol";
+import {IConsumer} from "./IConsumer.sol";
+import {OffchainRequester} from "./OffchainRequester.sol";
+
+/// The registry between consumer contracts and the coprocessor: InfinityVM's JobManager
+/// (same selectors, events, encodings and checks) plus optimistic fraud-proof disputes.
+///
+/// Not upgradeable: it holds operator and challenger bonds, and an upgrade key would let its
+/// holder take them. See contracts/README.md for the rules.
+contract JobManager is IJobManager, Ownable, ReentrancyGuard {
+    /// Gas given to a consumer's `resultOverturned` hook. Its failure never blocks resolution.
+    uint256 public constant CONSUMER_HOOK_GAS = 500_000;
+    /// Upper bound for every duration parameter.
+    uint64 public constant MAX_DURATION = 365 days;
+
+    bytes4 internal constant EIP1271_MAGIC_VALUE = 0x1626ba7e;
+
+    // ---- InfinityVM state ----
+    address public relayer;
+    address public coprocessorOperator;
+    mapping(bytes32 => JobMetadata) public jobIDToMetadata;
+    mapping(bytes32 => bytes32[]) public jobIDToBlobhashes;
+
+    // ---- dispute state ----
+    address public arbiter;
+    DisputeParameters internal _params;
+    mapping(bytes32 => ResultRecord) internal _results;
+    mapping(uint256 => Challenge) internal _challenges;
+    uint256 public challengeCount;
+    mapping(address => OperatorBond) internal _bonds;
+    mapping(address => uint256) public claimable;
+
+    modifier onlyRelayer(string memory fn) {
+        require(msg.sender == relayer, string.concat("JobManager.", fn, ": caller is not the relayer"));
+        _;
+    }
+
+    constructor(
+        address initialOwner,
+        address initialRelayer,
+        address initialOperator,
+        address initialArbiter,
+        DisputeParameters memory params
+    ) Ownable(initialOwner) {
+        relayer = initialRelayer;
+        coprocessorOperator = initialOperator;
+        arbiter = initialArbiter;
+        emit RelayerUpdated(initialRelayer);
+        emit CoprocessorOperatorUpdated(initialOperator);
+        emit ArbiterUpdated(initialArbiter);
+        _setDisputeParameters(params);
+    }
+
+    // =====================================================================================
+    // Jobs (InfinityVM)
+    // =====================================================================================
+
+    /// Creates an onchain job for the calling consumer. jobID = keccak256(abi.encodePacked(nonce, msg.sender)).
+    function createJob(uint64 nonce, bytes calldata programID, bytes calldata onchainInput, uint64 maxCycles)
+        external
+        override
+        returns (bytes32 jobID)
+    {
+        jobID = _createJob(nonce, msg.sender, programID, maxCycles);
+        emit JobCreated(jobID, nonce, msg.sender, maxCycles, programID, onchainInput);
+    }
+
+    function cancelJob(bytes32 jobID) external override {
+        JobMetadata storage job = jobIDToMetadata[jobID];
+        require(
+            msg.sender == job.consumer || msg.sender == owner(),
+            "JobManager.cancelJob: caller is not the job consumer or JobManager owner"
+        );
+        require(job.status == JOB_STATE_PENDING, "JobManager.cancelJob: job is not in pending state");
+        job.status = JOB_STATE_CANCELLED;
+        emit JobCancelled(jobID);
+    }
+
+    /// Relays the operator-signed result of an onchain job.
+    function submitResult(bytes calldata resultWithMetadata, bytes calldata signature)
+        external
+        override
+        nonReentrant
+        onlyRelayer("submitResult")
+    {
+        require(
+            _signedByOperator(resultWithMetadata, signature),
+            "JobManager.submitResult: Invalid signature"
+        );
+        ResultWithMetadata memory r = abi.decode(resultWithMetadata, (ResultWithMetadata));
+        _submitResult(r.jobID, r.maxCycles, r.onchainInputHash, r.programID, r.result);
+    }
+
+    /// Creates an offchain job from a signed request and relays its operator-signed result in
+    /// one call. Unlike InfinityVM, only the relayer may call it.
+    function submitResultForOffchainJob(
+        bytes calldata offchainResultWithMetadata,
+        bytes calldata signatureOnResult,
+        bytes calldata jobRequest,
+        bytes calldata signatureOnRequest
+    ) external override nonReentrant onlyRelayer("submitResultForOffchainJob") {
+        OffchainJobRequest memory request = abi.decode(jobRequest, (OffchainJobRequest));
+        bytes32 jobID = keccak256(abi.encodePacked(request.nonce, request.consumer));
+
+        require(
+            OffchainRequester(request.consumer).isValidSignature(
+                MessageHashUtils.toEthSignedMessageHash(jobRequest), signatureOnRequest
+            ) == EIP1271_MAGIC_VALUE,
+            "JobManager.submitResultForOffchainJob: Invalid signature on job request"
+        );
+        require(
+            _signedByOperator(offchainResultWithMetadata, signatureOnResult),
+            "JobManager.submitResultForOffchainJob: Invalid signature on result"
+        );
+
+        OffchainResultWithMetadata memory r =
+            abi.decode(offchainResultWithMetadata, (OffchainResultWithMetadata));
+        require(
+            r.jobID == jobID,
+            "JobManager.submitResultForOffchainJob: job ID signed by coprocessor doesn't match job ID of job request"
+        );
+        require(
+            r.offchainInputHash == request.offchainInputHash,
+            "JobManager.submitResultForOffchainJob: offchain input hash signed by coprocessor doesn't match offchain input hash of job request"
+        );
+        for (uint256 i = 0; i < r.versionedBlobHashes.length; i++) {
+            require(
+                blobhash(i) == r.versionedBlobHashes[i],
+                "JobManager.submitResultForOffchainJob: given blob hash does not match"
+            );
+        }
+        if (r.versionedBlobHashes.length > 0) {
+            jobIDToBlobhashes[jobID] = r.versionedBlobHashes;
+        }
+
+        _createJob(request.nonce, request.consumer, request.programID, request.maxCycles);
+        IConsumer(request.consumer).setInputsForJob(jobID, request.onchainInput, request.offchainInputHash);
+        _submitResult(jobID, r.maxCycles, r.onchainInputHash, r.programID, r.result);
+    }
+
+    function getJobMetadata(bytes32 jobID) external view override returns (JobMetadata memory) {
+        return jobIDToMetadata[jobID];
+    }
+
+    function setRelayer(address newRelayer) external override onlyOwner {
+        relayer = newRelayer;
+        emit RelayerUpdated(newRelayer);
+    }
+
+    function getRelayer() external view override returns (address) {
+        return relayer;
+    }
+
+    function setCoprocessorOperator(address newOperator) external override onlyOwner {
+        coprocessorOperator = newOperator;
+        emit CoprocessorOperatorUpdated(newOperator);
+    }
+
+    function getCoprocessorOperator() external view override returns (address) {
+        return coprocessorOperator;
+    }
+
+    // =====================================================================================
+    // Dispute configuration and views
+    // =====================================================================================
+
+    function setArbiter(address newArbiter) external onlyOwner {
+        arbiter = newArbiter;
+        emit ArbiterUpdated(newArbiter);
+    }
+
+    function getArbiter() external view returns (address) {
+        return arbiter;
+    }
+
+    /// New parameters apply to results posted and challenges filed afterwards; running
+    /// windows and deadlines keep the values they started with.
+    function setDisputeParameters(DisputeParameters calldata params) external onlyOwner {
+        _setDisputeParameters(params);
+    }
+
+    function getDisputeParameters() external view returns (DisputeParameters memory) {
+        return _params;
+    }
+
+    /// The accepted result of a job (zero record if none).
+    function getResultRecord(bytes32 jobID) external view returns (ResultRecord memory) {
+        return _results[jobID];
+    }
+
+    function getChallenge(uint256 challengeID) external view returns (Challenge memory) {
+        return _challenges[challengeID];
+    }
+
+    function getOperatorBond(address operator) external view returns (OperatorBond memory) {
+        return _bonds[operator];
+    }
+
+    /// True once a completed job's challenge window has passed with no challenge open.
+    function isFinal(bytes32 jobID) public view override returns (bool) {
+        ResultRecord storage rec = _results[jobID];
+        return jobIDToMetadata[jobID].status == JOB_STATE_COMPLETED && block.timestamp > rec.challengeDeadline
+            && rec.openChallengeID == 0;
+    }
+
+    // =====================================================================================
+    // Operator bonds
+    // =====================================================================================
+
+    /// Adds to `operator`'s bond. Anyone may fund an operator.
+    function depositOperatorBond(address operator) external payable override nonReentrant {
+        require(msg.value > 0, "JobManager.depositOperatorBond: no value sent");
+        require(operator != address(0), "JobManager.depositOperatorBond: operator is the zero address");
+        OperatorBond storage b = _bonds[operator];
+        b.amount += msg.value;
+        emit OperatorBondDeposited(operator, msg.sender, msg.value, b.amount);
+    }
+
+    /// Starts (or restarts) a withdrawal of `amount` from the caller's bond. The amount stays
+    /// slashable until the withdrawal completes.
+    function requestBondWithdrawal(uint256 amount) external override nonReentrant {
+        OperatorBond storage b = _bonds[msg.sender];
+        require(amount > 0, "JobManager.requestBondWithdrawal: amount is zero");
+        require(amount <= b.amount, "JobManager.requestBondWithdrawal: amount exceeds bond");
+        uint64 unlockAt = uint64(block.timestamp) + _params.withdrawalDelay;
+        b.pendingWithdrawal = amount;
+        b.withdrawalUnlockAt = unlockAt;
+        emit OperatorBondWithdrawalRequested(msg.sender, amount, unlockAt);
+    }
+
+    function cancelBondWithdrawal() external override nonReentrant {
+        OperatorBond storage b = _bonds[msg.sender];
+        require(b.pendingWithdrawal > 0, "JobManager.cancelBondWithdrawal: no pending withdrawal");
+        b.pendingWithdrawal = 0;
+        b.withdrawalUnlockAt = 0;
+        emit OperatorBondWithdrawalCancelled(msg.sender);
+    }
+
+    /// Completes the caller's pending withdrawal once the delay has passed, every result the
+    /// caller signed is past its challenge window, and no challenge against it is open.
+    function completeBondWithdrawal(address payable to) external override nonReentrant {
+        OperatorBond storage b = _bonds[msg.sender];
+        require(b.pendingWithdrawal > 0, "JobManager.completeBondWithdrawal: no pending withdrawal");
+        require(block.timestamp >= b.withdrawalUnlockAt, "JobManager.completeBondWithdrawal: withdrawal delay has not passed");
+        require(
+            block.timestamp > b.latestChallengeDeadline,
+            "JobManager.completeBondWithdrawal: a result signed by the operator is still challengeable"
+        );
+        require(b.openChallenges == 0, "JobManager.completeBondWithdrawal: a challenge against the operator is open");
+        uint256 amount = b.pendingWithdrawal < b.amount ? b.pendingWithdrawal : b.amount;
+        b.amount -= amount;
+        b.pendingWithdrawal = 0;
+        b.withdrawalUnlockAt = 0;
+        emit OperatorBondWithdrawn(msg.sender, to, amount);
+        _sendValue(to, amount);
+    }
+
+    /// Pays out what the caller is owed (returned and rewarded challenge bonds, forfeited bonds).
+    function withdrawPayout(address payable to) external override nonReentrant {
+        uint256 amount = claimable[msg.sender];
+        require(amount > 0, "JobManager.withdrawPayout: nothing to withdraw");
+        claimable[msg.sender] = 0;
+        emit PayoutWithdrawn(msg.sender, to, amount);
+        _sendValue(to, amount);
+    }
+
+    // =====================================================================================
+    // Challenges
+    // =====================================================================================
+
+    /// Disputes the result of a completed job within its challenge window. `claimedPanicked`
+    /// with empty `claimedOutput` claims the guest panics; otherwise `claimedOutput` is the
+    /// claimed correct output. `proof` is published in `ChallengeFiled` for anyone to re-check.
+    function challenge(bytes32 jobID, bool claimedPanicked, bytes calldata claimedOutput, bytes calldata proof)
+        external
+        payable
+        override
+        nonReentrant
+        returns (uint256 challengeID)
+    {
+        require(arbiter != address(0), "JobManager.challenge: no arbiter is set");
+        require(jobIDToMetadata[jobID].status == JOB_STATE_COMPLETED, "JobManager.challenge: job is not completed");
+        ResultRecord storage rec = _results[jobID];
+        require(rec.openChallengeID == 0, "JobManager.challenge: job already has an open challenge");
+        require(block.timestamp <= rec.challengeDeadline, "JobManager.challenge: challenge window has closed");
+        require(msg.value == _params.challengeBond, "JobManager.challenge: wrong challenge bond");
+        bytes32 outputHash = keccak256(claimedOutput);
+        if (claimedPanicked) {
+            require(claimedOutput.length == 0, "JobManager.challenge: a panicked outcome has no output");
+        } else {
+            require(outputHash != rec.resultHash, "JobManager.challenge: claimed outcome equals the posted result");
+        }
+        require(proof.length > 0, "JobManager.challenge: empty proof");
+
+        challengeID = ++challengeCount;
+        uint64 deadline = uint64(block.timestamp) + _params.arbiterTimeout;
+        _challenges[challengeID] = Challenge({
+            jobID: jobID,
+            challenger: msg.sender,
+            operator: rec.operator,
+            filedAt: uint64(block.timestamp),
+            resolveDeadline: deadline,
+            status: ChallengeStatus.Open,
+            claimedPanicked: claimedPanicked,
+            bond: msg.value,
+            reward: _params.challengerReward,
+            claimedOutputHash: claimedPanicked ? bytes32(0) : outputHash,
+            proofHash: keccak256(proof)
+        });
+        rec.openChallengeID = challengeID;
+        _bonds[rec.operator].openChallenges += 1;
+        emit ChallengeFiled(challengeID, jobID, msg.sender, msg.value, claimedPanicked, claimedOutput, proof);
+    }
+
+    /// The arbiter's verdict, before the challenge's resolve deadline. Fraud proven: the job is
+    /// overturned, the challenger gets its bond back plus the reward from the operator's bond,
+    /// and the consumer is notified. Not proven: the bond goes to the operator.
+    function resolveChallenge(uint256 challengeID, bool fraudProven) external override nonReentrant {
+        require(msg.sender == arbiter, "JobManager.resolveChallenge: caller is not the arbiter");
+        Challenge storage c = _challenges[challengeID];
+        require(c.status == ChallengeStatus.Open, "JobManager.resolveChallenge: challenge is not open");
+        require(block.timestamp <= c.resolveDeadline, "JobManager.resolveChallenge: resolve deadline has passed");
+
+        bytes32 jobID = c.jobID;
+        _closeChallenge(c);
+        OperatorBond storage b = _bonds[c.operator];
+        if (fraudProven) {
+            c.status = ChallengeStatus.Upheld;
+            JobMetadata storage job = jobIDToMetadata[jobID];
+            job.status = JOB_STATE_OVERTURNED;
+            uint256 slash = c.reward < b.amount ? c.reward : b.amount;
+            b.amount -= slash;
+            if (b.pendingWithdrawal > b.amount) {
+                b.pendingWithdrawal = b.amount;
+            }
+            emit ChallengeResolved(challengeID, jobID, true);
+            emit OperatorSlashed(c.operator, jobID, slash);
+            emit JobOverturned(jobID, challengeID, c.claimedPanicked, c.claimedOutputHash);
+            _credit(c.challenger, c.bond + slash);
+            _notifyConsumer(job.consumer, jobID, c.claimedPanicked, c.claimedOutputHash);
+        } else {
+            c.status = ChallengeStatus.Rejected;
+            emit ChallengeResolved(challengeID, jobID, false);
+            _credit(c.operator, c.bond);
+        }
+    }
+
+    /// After the resolve deadline, anyone may return an unresolved challenge's bond to its challenger.
+    function reclaimChallengeBond(uint256 challengeID) external override nonReentrant {
+        Challenge storage c = _challenges[challengeID];
+        require(c.status == ChallengeStatus.Open, "JobManager.reclaimChallengeBond: challenge is not open");
+        require(block.timestamp > c.resolveDeadline, "JobManager.reclaimChallengeBond: resolve deadline has not passed");
+        _closeChallenge(c);
+        c.status = ChallengeStatus.TimedOut;
+        emit ChallengeTimedOut(challengeID, c.jobID);
+        _credit(c.challenger, c.bond);
+    }
+
+    // =====================================================================================
+    // Internals
+    // =====================================================================================
+
+    function _createJob(uint64 nonce, address consumer, bytes memory programID, uint64 maxCycles)
+        internal
+        returns (bytes32 jobID)
+    {
+        jobID = keccak256(abi.encodePacked(nonce, consumer));
+        require(
+            jobIDToMetadata[jobID].status == 0, "JobManager.createJob: job already exists with this nonce and consumer"
+        );
+        jobIDToMetadata[jobID] =
+            JobMetadata({programID: programID, maxCycles: maxCycles, consumer: consumer, status: JOB_STATE_PENDING});
+        IConsumer(consumer).updateLatestNonce(nonce);
+    }
+
+    function _submitResult(
+        bytes32 jobID,
+        uint64 maxCycles,
+        bytes32 onchainInputHash,
+        bytes memory programID,
+        bytes memory result
+    ) internal {
+        JobMetadata storage job = jobIDToMetadata[jobID];
+        require(job.status == JOB_STATE_PENDING, "JobManager.submitResult: job is not in pending state");
+        require(
+            onchainInputHash == keccak256(IConsumer(job.consumer).getOnchainInputForJob(jobID)),
+            "JobManager.submitResult: onchain input signed by coprocessor doesn't match onchain input submitted with job"
+        );
+        require(
+            keccak256(programID) == keccak256(job.programID),
+            "JobManager.submitResult: program ID signed by coprocessor doesn't match program ID submitted with job"
+        );
+        require(
+            maxCycles == job.maxCycles,
+            "JobManager.submitResult: max cycles signed by coprocessor doesn't match max cycles submitted with job"
+        );
+
+        address operator = coprocessorOperator;
+        OperatorBond storage b = _bonds[operator];
+        require(
+            b.amount - b.pendingWithdrawal >= _params.minOperatorBond,
+            "JobManager.submitResult: operator bond below minimum"
+        );
+
+        job.status = JOB_STATE_COMPLETED;
+        uint64 deadline = uint64(block.timestamp) + _params.challengeWindow;
+        bytes32 resultHash = keccak256(result);
+        _results[jobID] = ResultRecord({
+            resultHash: resultHash,
+            operator: operator,
+            completedAt: uint64(block.timestamp),
+            challengeDeadline: deadline,
+            openChallengeID: 0
+        });
+        if (deadline > b.latestChallengeDeadline) {
+            b.latestChallengeDeadline = deadline;
+        }
+        emit JobCompleted(jobID, result);
+        emit ResultRecorded(jobID, operator, resultHash, deadline);
+        IConsumer(job.consumer).receiveResult(jobID, result);
+    }
+
+    function _closeChallenge(Challenge storage c) internal {
+        _results[c.jobID].openChallengeID = 0;
+        _bonds[c.operator].openChallenges -= 1;
+    }
+
+    function _credit(address account, uint256 amount) internal {
+        if (amount == 0) return;
+        claimable[account] += amount;
+        emit PayoutCredited(account, amount);
+    }
+
+    /// Calls the consumer's `resultOverturned` hook with a fixed gas budget, ignoring any
+    /// failure and copying no return data (so a hostile consumer cannot block resolution).
+    function _notifyConsumer(address consumer, bytes32 jobID, bool claimedPanicked, bytes32 claimedOutputHash)
+        internal
+    {
+        // Make sure the hook really gets its budget, so an arbiter cannot starve it on purpose.
+        require(
+            gasleft() > CONSUMER_HOOK_GAS + CONSUMER_HOOK_GAS / 63 + 20_000,
+            "JobManager.resolveChallenge: not enough gas for the consumer hook"
+        );
+        bytes memory data =
+            abi.encodeCall(IConsumer.resultOverturned, (jobID, claimedPanicked, claimedOutputHash));
+        bool success;
+        uint256 hookGas = CONSUMER_HOOK_GAS;
+        assembly ("memory-safe") {
+            success := call(hookGas, consumer, 0, add(data, 0x20), mload(data), 0, 0)
+        }
+        emit ConsumerNotified(jobID, consumer, success);
+    }
+
+    /// EIP-191 `personal_sign` over the raw bytes, recovering to the (non-zero) coprocessor operator.
+    function _signedByOperator(bytes calldata message, bytes calldata signature) internal view returns (bool) {
+        (address signer, ECDSA.RecoverError err,) =
+            ECDSA.tryRecover(MessageHashUtils.toEthSignedMessageHash(message), signature);
+        return err == ECDSA.RecoverError.NoError && signer != address(0) && signer == coprocessorOperator;
+    }
+
+    function _sendValue(address payable to, uint256 amount) internal {
+        require(to != address(0), "JobManager: payout to the zero address");
+        (bool ok,) = to.call{value: amount}("");
+        require(ok, "JobManager: payout transfer failed");
+    }
+
+    function _setDisputeParameters(DisputeParameters memory params) internal {
+        require(params.challengeWindow > 0, "JobManager.setDisputeParameters: challenge window is zero");
+        require(params.arbiterTimeout > 0, "JobManager.setDisputeParameters: arbiter timeout is zero");
+        require(
+            params.challengeWindow <= MAX_DURATION && params.arbiterTimeout <= MAX_DURATION
+                && params.withdrawalDelay <= MAX_DURATION,
+            "JobManager.setDisputeParameters: duration too long"
+        );
+        require(
+            params.withdrawalDelay >= params.challengeWindow,
+            "JobManager.setDisputeParameters: withdrawal delay shorter than the challenge window"
+        );
+        _params = params;
+        emit DisputeParametersUpdated(params);
+    }
+}
