@@ -97,10 +97,21 @@ impl Program {
                 .to_vec();
             segments.push(Segment { vaddr, memsz, flags: ph.p_flags(LE) & 7, data });
         }
+        Program::from_segments(header.e_entry(LE), segments)
+    }
+
+    /// Validates a program given as an entry point and loadable segments (what
+    /// [`Program::load`] extracts from an ELF). Tests use it to run hand-assembled code.
+    pub fn from_segments(entry: u32, mut segments: Vec<Segment>) -> Result<Program, LoadError> {
         if segments.is_empty() {
             return Err(LoadError::NoSegments);
         }
         segments.sort_by_key(|s| s.vaddr);
+        for s in &segments {
+            if s.data.len() as u64 > s.memsz as u64 || s.vaddr.checked_add(s.memsz).is_none() {
+                return Err(LoadError::Malformed(format!("segment at {:#010x} has a bad size", s.vaddr)));
+            }
+        }
         for pair in segments.windows(2) {
             if pair[0].end() > pair[1].vaddr {
                 return Err(LoadError::OverlappingSegments(pair[0].vaddr, pair[1].vaddr));
@@ -115,7 +126,6 @@ impl Program {
             }
         }
 
-        let entry = header.e_entry(LE);
         let in_text = segments.iter().any(|s| s.is_executable() && entry >= s.vaddr && entry < s.end());
         if !in_text || entry % 4 != 0 {
             return Err(LoadError::EntryOutsideText(entry));

@@ -43,10 +43,13 @@ pub struct Execution {
     pub cycles: u64,
     /// Bytes committed by the guest (also on panic or fault, as far as they were written).
     pub output: Vec<u8>,
-    /// Cycles per named region, summed over every entry into the region.
+    /// Cycles per named region: instructions retired between the start and end markers,
+    /// summed over every entry into the region.
     pub regions: BTreeMap<String, u64>,
     /// Guest debug prints, in order.
     pub logs: Vec<String>,
+    /// Registers when the run ended (x0..x31).
+    pub regs: [u32; 32],
 }
 
 /// Runs `program` without tracing.
@@ -89,7 +92,7 @@ pub fn run<T: Tracer>(program: &Program, inputs: Inputs<'_>, max_cycles: u64, tr
         Err(kind) if exit == Exit::Halted => (Exit::Fault(Fault { kind, pc: vm.pc, cycles: vm.cycles }), Vec::new()),
         Err(_) => (exit, Vec::new()),
     };
-    Ok(Execution { exit, cycles: vm.cycles, output, regions: vm.regions, logs: vm.logs })
+    Ok(Execution { exit, cycles: vm.cycles, output, regions: vm.regions, logs: vm.logs, regs: vm.regs })
 }
 
 fn check_input(which: &'static str, key: &'static str, data: &[u8], max: u32) -> Result<(), InputError> {
@@ -227,13 +230,14 @@ impl Vm<'_> {
         match code {
             hostcall::REGION_START => {
                 let name = text();
-                self.open_regions.push((name, self.cycles));
+                // Count from the instruction after the marker.
+                self.open_regions.push((name, self.cycles + 1));
             }
             hostcall::REGION_END => {
                 let name = text();
                 if let Some(i) = self.open_regions.iter().rposition(|(n, _)| *n == name) {
                     let (name, start) = self.open_regions.remove(i);
-                    *self.regions.entry(name).or_insert(0) += self.cycles + 1 - start;
+                    *self.regions.entry(name).or_insert(0) += self.cycles - start;
                 }
             }
             hostcall::PRINT => {
