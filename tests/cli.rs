@@ -1,0 +1,210 @@
+//! Integration tests of the real `ivm` binary: new → build → execute for both templates,
+//! reproducible program IDs, `--json` purity and exit codes.
+use std::{path::Path, process::Output};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn ivm() -> Command {
+    let mut cmd = Command::cargo_bin("ivm").unwrap();
+    cmd.env_remove("IVM_JSON").env_remove("IVM_MAX_CYCLES").env_remove("IVM_PROJECT");
+    cmd
+}
+
+fn run(args: &[&str], cwd: &Path) -> Output {
+    ivm().args(args).current_dir(cwd).output().unwrap()
+}
+
+fn stdout_json(out: &Output) -> Value {
+    let text = String::from_utf8(out.stdout.clone()).unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{text}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr)))
+}
+
+fn uint256(n: u128) -> String {
+    format!("0x{n:064x}")
+}
+
+/// Creates and builds a project from `template`; returns (dir guard, project path, build JSON).
+fn new_and_build(template: &str, name: &str) -> (tempfile::TempDir, std::path::PathBuf, Value) {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join(name);
+    let out = run(&["new", project.to_str().unwrap(), "--template", template, "--yes"], tmp.path());
+    assert!(out.status.success(), "ivm new failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty(), "ivm new must not print on stdout");
+    let out = run(&["build", "--locked", "--json"], &project);
+    assert!(out.status.success(), "ivm build failed: {}", String::from_utf8_lossy(&out.stderr));
+    let json = stdout_json(&out);
+    (tmp, project, json)
+}
+
+fn expected_sqrt_output(n: u128, root: u128) -> String {
+    format!("0x{n:064x}{root:064x}")
+}
+
+#[test]
+fn bare_template_new_build_execute() {
+    let (_tmp, project, build) = new_and_build("bare", "hello");
+    for file in ["ivm.toml", "Cargo.toml", "Cargo.lock", ".gitignore", "rust-toolchain.toml", "README.md", "programs/hello/Cargo.toml", "programs/hello/src/main.rs"] {
+        assert!(project.join(file).is_file(), "{file} missing");
+    }
+    assert!(!project.join("contracts").exists(), "bare template has no contracts");
+
+    let programs = build["programs"].as_array().unwrap();
+    assert_eq!(programs.len(), 1);
+    let p = &programs[0];
+    assert_eq!(p["name"], "hello");
+    let elf = p["elf"].as_str().unwrap();
+    assert!(Path::new(elf).is_file());
+    assert!(p["sizeBytes"].as_u64().unwrap() > 0);
+    let id = p["programId"].as_str().unwrap();
+    assert!(id.starts_with("0x") && id.len() == 66);
+    let id_file = std::fs::read_to_string(Path::new(elf).with_extension("program-id")).unwrap();
+    assert_eq!(id_file.trim(), id);
+
+    // Run from the project (builds, then executes) and from the ELF: same result.
+    let out = run(&["execute", "--input-hex", &uint256(144), "--json"], &project);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = stdout_json(&out);
+    assert_eq!(report["status"], "ok");
+    assert_eq!(report["output"], expected_sqrt_output(144, 12));
+    assert_eq!(report["programId"], id);
+    assert!(report["cycles"].as_u64().unwrap() > 0);
+    assert!(report["regions"]["isqrt"].as_u64().unwrap() > 0);
+
+    let out = run(&["execute", elf, "--input-hex", &uint256(1 << 100), "--json"], &project);
+    assert_eq!(stdout_json(&out)["output"], expected_sqrt_output(1 << 100, 1 << 50));
+
+    // `ivm program-id` agrees with the build.
+    let out = run(&["program-id", elf], &project);
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), id);
+}
+
+#[test]
+fn app_template_new_build_execute() {
+    let (_tmp, project, build) = new_and_build("app", "myapp");
+    for file in ["contracts/src/SquareRootConsumer.sol", "contracts/test/SquareRootConsumer.t.sol", ".github/workflows/ci.yml"] {
+        assert!(project.join(file).is_file(), "{file} missing");
+    }
+    assert_eq!(build["programs"][0]["name"], "myapp");
+    let out = run(&["execute", "--path", project.to_str().unwrap(), "--input-hex", &uint256(99)], Path::new("/"));
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("status   ok"), "{text}");
+    assert!(text.contains(&expected_sqrt_output(99, 9)), "{text}");
+}
+
+#[test]
+fn program_id_is_reproducible_across_directories() {
+    let (_a, pa, ba) = new_and_build("bare", "repro");
+    let tmp = tempfile::tempdir().unwrap();
+    let nested = tmp.path().join("some/deeper/place");
+    std::fs::create_dir_all(&nested).unwrap();
+    let pb = nested.join("repro");
+    assert!(run(&["new", pb.to_str().unwrap(), "--template", "bare", "--yes"], &nested).status.success());
+    let out = run(&["build", "--json", "--out-dir", tmp.path().join("out").to_str().unwrap()], &pb);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bb = stdout_json(&out);
+    assert_ne!(pa, pb);
+    assert_eq!(ba["programs"][0]["programId"], bb["programs"][0]["programId"]);
+    assert!(bb["programs"][0]["elf"].as_str().unwrap().starts_with(tmp.path().join("out").canonicalize().unwrap().to_str().unwrap()));
+}
+
+#[test]
+fn exit_codes() {
+    let (_tmp, project, build) = new_and_build("bare", "codes");
+    let elf = build["programs"][0]["elf"].as_str().unwrap().to_owned();
+
+    // Guest panic (input of the wrong length): 4, with the message.
+    let out = run(&["execute", &elf, "--input-hex", "0x01", "--json"], &project);
+    assert_eq!(out.status.code(), Some(4));
+    let report = stdout_json(&out);
+    assert_eq!(report["status"], "panicked");
+    assert!(report["message"].as_str().unwrap().contains("expected one ABI-encoded uint256"));
+
+    // Cycle limit: 5.
+    let out = run(&["execute", &elf, "--input-hex", &uint256(144), "--max-cycles", "10", "--json"], &project);
+    assert_eq!(out.status.code(), Some(5));
+    let report = stdout_json(&out);
+    assert_eq!(report["status"], "cycle_limit");
+    assert_eq!(report["cycles"], 10);
+
+    // Invalid hex and an invalid ELF: 3, with stdout empty.
+    let out = run(&["execute", &elf, "--input-hex", "0xzz"], &project);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--input-hex"));
+    let junk = project.join("junk.elf");
+    std::fs::write(&junk, b"definitely not an ELF").unwrap();
+    let out = run(&["execute", junk.to_str().unwrap(), "--json"], &project);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an ELF"));
+    let out = run(&["program-id", junk.to_str().unwrap()], &project);
+    assert_eq!(out.status.code(), Some(3));
+
+    // Input larger than the layout allows: 3.
+    let big = project.join("big.bin");
+    std::fs::write(&big, vec![0u8; (1 << 20) + 1]).unwrap();
+    let out = run(&["execute", &elf, "--input-file", big.to_str().unwrap()], &project);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("max_input"));
+
+    // Usage error: 2.
+    assert_eq!(run(&["execute", "--no-such-flag"], &project).status.code(), Some(2));
+}
+
+#[test]
+fn new_refuses_bad_targets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let taken = tmp.path().join("taken");
+    std::fs::create_dir_all(&taken).unwrap();
+    std::fs::write(taken.join("file.txt"), "x").unwrap();
+    let out = run(&["new", taken.to_str().unwrap(), "--yes"], tmp.path());
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an empty directory"));
+    assert_eq!(std::fs::read_dir(&taken).unwrap().count(), 1, "nothing written into a non-empty directory");
+
+    let out = run(&["new", tmp.path().join("9lives").to_str().unwrap(), "--yes"], tmp.path());
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid program name"));
+    assert!(!tmp.path().join("9lives").exists());
+
+    let out = run(&["new", tmp.path().join("ok").to_str().unwrap(), "--name", "std", "--yes"], tmp.path());
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn build_outside_a_project_says_what_to_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(&["build"], tmp.path());
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ivm new"));
+}
+
+#[test]
+fn layout_from_ivm_toml_changes_limits_and_program_id() {
+    let (_tmp, project, build) = new_and_build("bare", "sized");
+    let manifest = project.join("ivm.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace("max_input = \"1M\"", "max_input = 64");
+    std::fs::write(&manifest, text).unwrap();
+    let out = run(&["build", "--json"], &project);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rebuilt = stdout_json(&out);
+    assert_ne!(rebuilt["programs"][0]["programId"], build["programs"][0]["programId"]);
+    let elf = rebuilt["programs"][0]["elf"].as_str().unwrap();
+    let out = run(&["execute", elf, "--input-hex", &format!("0x{}", "00".repeat(65))], &project);
+    assert_eq!(out.status.code(), Some(3));
+
+    std::fs::write(&manifest, "[layout]\nheap_size = \"lots\"\n").unwrap();
+    let out = run(&["build"], &project);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("heap_size"));
+}
+
+#[test]
+fn version_names_the_abi_and_completions_work() {
+    let out = ivm().arg("--version").output().unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("IVM-RV32 v1"));
+    let out = ivm().args(["completions", "bash"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout).unwrap().contains("ivm"));
+}
