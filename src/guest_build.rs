@@ -69,7 +69,14 @@ pub fn build(project: &Project, opts: &BuildOptions) -> Result<Vec<BuiltProgram>
     for (var, value) in SIZE_ENV_VARS.iter().zip(sizes.to_array()) {
         cmd.env(var, value.to_string());
     }
-    cmd.env("CARGO_ENCODED_RUSTFLAGS", rustflags(&project.root).join("\x1f"));
+    let outside = path_deps_outside(&project.root, opts.locked)?;
+    for (name, dir) in &outside {
+        crate::ui::warn(format!(
+            "path dependency {name} at {} is outside the project: cargo hashes its location into symbol names, so program IDs may differ between checkouts (keep path dependencies inside the project, as `ivm new` does)",
+            dir.display()
+        ));
+    }
+    cmd.env("CARGO_ENCODED_RUSTFLAGS", rustflags(&project.root, &outside).join("\x1f"));
     // Let the project's rust-toolchain.toml decide the toolchain, not whatever invoked us.
     for var in ["RUSTFLAGS", "RUSTUP_TOOLCHAIN", "RUSTC", "CARGO_BUILD_TARGET", "CARGO_TARGET_DIR"] {
         cmd.env_remove(var);
@@ -119,14 +126,57 @@ pub fn build(project: &Project, opts: &BuildOptions) -> Result<Vec<BuiltProgram>
 }
 
 /// Linker script, no debug info, and path remapping for reproducible builds.
-fn rustflags(root: &Path) -> Vec<String> {
+fn rustflags(root: &Path, outside: &[(String, PathBuf)]) -> Vec<String> {
     let mut flags = vec!["-Clink-arg=-Tivm-guest.ld".to_string(), "-Cdebuginfo=0".to_string()];
     if let Some(home) = cargo_home() {
         flags.push(format!("--remap-path-prefix={}=/cargo", home.display()));
     }
+    for (name, dir) in outside {
+        flags.push(format!("--remap-path-prefix={}=/ivm/deps/{name}", dir.display()));
+    }
     // Later remaps win, so the most specific prefix goes last.
     flags.push(format!("--remap-path-prefix={}=/ivm/project", root.display()));
     flags
+}
+
+/// Path dependencies that live outside the project root (e.g. an SDK checkout next to it):
+/// their absolute paths would otherwise end up in panic messages and change the program ID.
+fn path_deps_outside(root: &Path, locked: bool) -> Result<Vec<(String, PathBuf)>> {
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(root)
+        .args(["metadata", "--format-version", "1", "--filter-platform", TARGET])
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .stderr(Stdio::inherit());
+    if locked {
+        cmd.arg("--locked");
+    }
+    let out = cmd.output().context("running cargo metadata")?;
+    if !out.status.success() {
+        bail!("cargo metadata failed in {} (see the errors above)", root.display());
+    }
+    let meta: CargoMetadata = serde_json::from_slice(&out.stdout).context("parsing cargo metadata")?;
+    let mut deps = Vec::new();
+    for p in meta.packages.into_iter().filter(|p| p.source.is_none()) {
+        let dir = p.manifest_path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = dir.canonicalize().unwrap_or(dir);
+        if !dir.starts_with(root) {
+            deps.push((format!("{}-{}", p.name, p.version), dir));
+        }
+    }
+    Ok(deps)
+}
+
+#[derive(Deserialize)]
+struct CargoMetadata {
+    packages: Vec<MetadataPackage>,
+}
+
+#[derive(Deserialize)]
+struct MetadataPackage {
+    name: String,
+    version: String,
+    source: Option<String>,
+    manifest_path: PathBuf,
 }
 
 fn cargo_home() -> Option<PathBuf> {

@@ -32,6 +32,11 @@ pub fn error(err: &anyhow::Error) {
     }
 }
 
+/// A warning on stderr.
+pub fn warn(message: impl std::fmt::Display) {
+    eprintln!("{} {message}", console::style("warning:").yellow().bold());
+}
+
 /// A status line on stderr (`  Building …`), like cargo's.
 pub fn status(verb: &str, message: impl std::fmt::Display) {
     eprintln!("{:>12} {message}", console::style(verb).green().bold());
