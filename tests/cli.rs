@@ -208,3 +208,28 @@ fn version_names_the_abi_and_completions_work() {
     assert!(out.status.success());
     assert!(String::from_utf8(out.stdout).unwrap().contains("ivm"));
 }
+
+/// A toolchain without the RISC-V target: `ivm build` names the command to run. Uses the
+/// machine's nightly toolchain when it exists and lacks the target (skipped otherwise, to
+/// avoid downloading a toolchain in a test).
+#[test]
+fn missing_target_names_the_fix() {
+    let nightly_lacks_target = std::process::Command::new("rustup")
+        .args(["+nightly", "target", "list", "--installed"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .is_some_and(|o| !String::from_utf8_lossy(&o.stdout).contains("riscv32im-unknown-none-elf"));
+    if !nightly_lacks_target {
+        eprintln!("skipped: no nightly toolchain without the RISC-V target");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("nt");
+    assert!(run(&["new", project.to_str().unwrap(), "--template", "bare", "--yes"], tmp.path()).status.success());
+    std::fs::write(project.join("rust-toolchain.toml"), "[toolchain]\nchannel = \"nightly\"\n").unwrap();
+    let out = run(&["build", "--json"], &project);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("rustup target add riscv32im-unknown-none-elf"));
+}
