@@ -1,0 +1,129 @@
+//! The proof system's field: the BN254 scalar field `Fr`.
+//!
+//! We use `ark-bn254` 0.5, the arkworks release `dory-pcs` 0.5 is built on, so our scalars are
+//! the very type inside Dory's `ArkFr` wrapper and cross the PCS boundary without conversion.
+//!
+//! BN254's scalar field has a 254-bit modulus, so sums and products of 64-bit machine values
+//! never wrap inside the field; the R1CS relies on that (reference/jolt.md §5.3).
+
+use ark_ff::{BigInteger, PrimeField};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+
+pub use ark_bn254::Fr;
+pub use ark_ff::{Field, One, Zero};
+
+/// Bytes of a canonically encoded field element (little-endian, arkworks compressed form).
+pub const FR_BYTES: usize = 32;
+
+/// Field element from an unsigned machine value.
+#[inline]
+pub fn fr_u64(v: u64) -> Fr {
+    Fr::from(v)
+}
+
+/// Field element from a signed machine value: negative values map to `p - |v|`.
+#[inline]
+pub fn fr_i64(v: i64) -> Fr {
+    if v >= 0 {
+        Fr::from(v as u64)
+    } else {
+        -Fr::from(v.unsigned_abs())
+    }
+}
+
+/// `1` for true, `0` for false.
+#[inline]
+pub fn fr_bool(b: bool) -> Fr {
+    if b {
+        Fr::one()
+    } else {
+        Fr::zero()
+    }
+}
+
+/// Canonical 32-byte little-endian encoding (what the transcript absorbs and proofs store).
+pub fn fr_to_bytes(x: &Fr) -> [u8; FR_BYTES] {
+    let mut out = [0u8; FR_BYTES];
+    x.serialize_compressed(&mut out[..])
+        .expect("a field element always fits in 32 bytes");
+    out
+}
+
+/// Strict decoding: rejects any encoding that is not the canonical one (values ≥ p, or any
+/// of the spare top bits set). Use this for untrusted bytes, never `from_le_bytes_mod_order`.
+pub fn fr_from_bytes(bytes: &[u8; FR_BYTES]) -> Option<Fr> {
+    let x = Fr::deserialize_compressed(&bytes[..]).ok()?;
+    // Defensive: the decoder must round-trip exactly.
+    (fr_to_bytes(&x) == *bytes).then_some(x)
+}
+
+/// Reduce an arbitrary little-endian byte string modulo p (used to turn hash output into a
+/// challenge; with 64 bytes of input the bias is below 2^-250).
+#[inline]
+pub fn fr_from_le_bytes_mod_order(bytes: &[u8]) -> Fr {
+    Fr::from_le_bytes_mod_order(bytes)
+}
+
+/// The value of `x` as a u64, if it is below 2^64 (handy for tests and range checks).
+pub fn fr_to_u64(x: &Fr) -> Option<u64> {
+    let big = x.into_bigint();
+    let limbs = big.as_ref();
+    if limbs[1..].iter().all(|&l| l == 0) {
+        Some(limbs[0])
+    } else {
+        None
+    }
+}
+
+/// Number of bits of the field modulus.
+pub fn modulus_bits() -> u32 {
+    Fr::MODULUS_BIT_SIZE
+}
+
+/// Invert every element in place (zeros stay zero). One inversion plus 3(n-1) multiplications.
+pub fn batch_inverse(values: &mut [Fr]) {
+    ark_ff::batch_inversion(values);
+}
+
+/// Little-endian bits of `x` (exactly 256 of them, top ones zero).
+pub fn fr_bits_le(x: &Fr) -> Vec<bool> {
+    x.into_bigint().to_bits_le()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_conversions() {
+        assert_eq!(fr_u64(5) + fr_i64(-5), Fr::zero());
+        assert_eq!(fr_i64(i64::MIN), -fr_u64(1u64 << 63));
+        assert_eq!(fr_bool(true), Fr::one());
+        assert_eq!(fr_to_u64(&fr_u64(u64::MAX)), Some(u64::MAX));
+        assert_eq!(fr_to_u64(&fr_i64(-1)), None);
+        assert_eq!(modulus_bits(), 254);
+    }
+
+    #[test]
+    fn bytes_round_trip_and_strictness() {
+        let x = fr_i64(-12345);
+        let b = fr_to_bytes(&x);
+        assert_eq!(fr_from_bytes(&b), Some(x));
+        // p itself (and anything with the top bits set) is not canonical.
+        let mut p = [0u8; 32];
+        p.copy_from_slice(&Fr::MODULUS.to_bytes_le());
+        assert_eq!(fr_from_bytes(&p), None);
+        assert_eq!(fr_from_bytes(&[0xff; 32]), None);
+        // Reduction accepts anything.
+        assert_eq!(fr_from_le_bytes_mod_order(&p), Fr::zero());
+    }
+
+    #[test]
+    fn batch_inverse_works() {
+        let mut v = vec![fr_u64(2), fr_u64(0), fr_u64(7)];
+        batch_inverse(&mut v);
+        assert_eq!(v[0] * fr_u64(2), Fr::one());
+        assert_eq!(v[1], Fr::zero());
+        assert_eq!(v[2] * fr_u64(7), Fr::one());
+    }
+}

@@ -1,0 +1,14 @@
+//! `ivm-prover`: the foundation of ivm's Jolt-style proof system for RV32IM.
+//!
+//! Modules, bottom-up:
+//! * [`field`]: the BN254 scalar field (`ark-bn254` 0.5, the arkworks line `dory-pcs` uses);
+//! * [`poly`]: dense multilinear polynomials, eq tables, univariate interpolation;
+//! * [`transcript`]: the Keccak-256 Fiat–Shamir transcript;
+//! * [`sumcheck`]: a generic (and batched) sumcheck prover and verifier;
+//! * [`pcs`]: the polynomial-commitment adapter and its Dory implementation.
+//!
+//! The plan for the full prover built on these is in `docs/prover-design.md`.
+
+pub mod field;
+pub mod poly;
+pub mod transcript;
