@@ -97,5 +97,7 @@ abstract contract ConsumerBase is IConsumer {
     function _receiveResult(bytes32 jobID, bytes memory result) internal virtual;
 
     /// The app's handler for an overturned result. Default: do nothing.
-    function _onResultOverturned(bytes32 jobID, bool claimedPanicked, bytes32 claimedOutputHash) internal virtual {}
+    function _onResultOverturned(bytes32 jobID, bool claimedPanicked, bytes32 claimedOutputHash)
+        internal
+        virtual {}
 }

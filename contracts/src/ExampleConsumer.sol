@@ -14,7 +14,13 @@ contract ExampleConsumer is ConsumerBase, SingleOffchainSigner, Ownable {
     mapping(bytes32 => bool) private _overturned;
     mapping(bytes32 => address) private _requester;
 
-    event JobRequested(bytes32 indexed jobID, address indexed requester, bytes programID, bytes onchainInput, uint64 maxCycles);
+    event JobRequested(
+        bytes32 indexed jobID,
+        address indexed requester,
+        bytes programID,
+        bytes onchainInput,
+        uint64 maxCycles
+    );
     event ResultReceived(bytes32 indexed jobID, bytes result);
     event ResultOverturned(bytes32 indexed jobID, bool claimedPanicked, bytes32 claimedOutputHash);
 
@@ -69,7 +75,10 @@ contract ExampleConsumer is ConsumerBase, SingleOffchainSigner, Ownable {
         emit ResultReceived(jobID, result);
     }
 
-    function _onResultOverturned(bytes32 jobID, bool claimedPanicked, bytes32 claimedOutputHash) internal override {
+    function _onResultOverturned(bytes32 jobID, bool claimedPanicked, bytes32 claimedOutputHash)
+        internal
+        override
+    {
         _overturned[jobID] = true;
         emit ResultOverturned(jobID, claimedPanicked, claimedOutputHash);
     }

@@ -121,8 +121,12 @@ interface IJobManager {
     event DisputeParametersUpdated(DisputeParameters params);
 
     // ---- ivm events: results, bonds and disputes ----
-    event ResultRecorded(bytes32 indexed jobID, address indexed operator, bytes32 resultHash, uint64 challengeDeadline);
-    event OperatorBondDeposited(address indexed operator, address indexed from, uint256 amount, uint256 newBond);
+    event ResultRecorded(
+        bytes32 indexed jobID, address indexed operator, bytes32 resultHash, uint64 challengeDeadline
+    );
+    event OperatorBondDeposited(
+        address indexed operator, address indexed from, uint256 amount, uint256 newBond
+    );
     event OperatorBondWithdrawalRequested(address indexed operator, uint256 amount, uint64 unlockAt);
     event OperatorBondWithdrawalCancelled(address indexed operator);
     event OperatorBondWithdrawn(address indexed operator, address indexed to, uint256 amount);
@@ -137,7 +141,9 @@ interface IJobManager {
     );
     event ChallengeResolved(uint256 indexed challengeID, bytes32 indexed jobID, bool indexed fraudProven);
     event ChallengeTimedOut(uint256 indexed challengeID, bytes32 indexed jobID);
-    event JobOverturned(bytes32 indexed jobID, uint256 indexed challengeID, bool claimedPanicked, bytes32 claimedOutputHash);
+    event JobOverturned(
+        bytes32 indexed jobID, uint256 indexed challengeID, bool claimedPanicked, bytes32 claimedOutputHash
+    );
     event OperatorSlashed(address indexed operator, bytes32 indexed jobID, uint256 amount);
     event ConsumerNotified(bytes32 indexed jobID, address indexed consumer, bool success);
     event PayoutCredited(address indexed account, uint256 amount);
@@ -163,10 +169,12 @@ interface IJobManager {
 
     // ---- ivm dispute functions ----
     function isFinal(bytes32 jobID) external view returns (bool);
-    function challenge(bytes32 jobID, bool claimedPanicked, bytes calldata claimedOutput, bytes calldata proof)
-        external
-        payable
-        returns (uint256 challengeID);
+    function challenge(
+        bytes32 jobID,
+        bool claimedPanicked,
+        bytes calldata claimedOutput,
+        bytes calldata proof
+    ) external payable returns (uint256 challengeID);
     function resolveChallenge(uint256 challengeID, bool fraudProven) external;
     function reclaimChallengeBond(uint256 challengeID) external;
     function depositOperatorBond(address operator) external payable;

@@ -106,8 +106,7 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
         onlyRelayer("submitResult")
     {
         require(
-            _signedByOperator(resultWithMetadata, signature),
-            "JobManager.submitResult: Invalid signature"
+            _signedByOperator(resultWithMetadata, signature), "JobManager.submitResult: Invalid signature"
         );
         ResultWithMetadata memory r = abi.decode(resultWithMetadata, (ResultWithMetadata));
         _submitResult(r.jobID, r.maxCycles, r.onchainInputHash, r.programID, r.result);
@@ -125,9 +124,9 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
         bytes32 jobID = keccak256(abi.encodePacked(request.nonce, request.consumer));
 
         require(
-            OffchainRequester(request.consumer).isValidSignature(
-                MessageHashUtils.toEthSignedMessageHash(jobRequest), signatureOnRequest
-            ) == EIP1271_MAGIC_VALUE,
+            OffchainRequester(request.consumer)
+                .isValidSignature(MessageHashUtils.toEthSignedMessageHash(jobRequest), signatureOnRequest)
+            == EIP1271_MAGIC_VALUE,
             "JobManager.submitResultForOffchainJob: Invalid signature on job request"
         );
         require(
@@ -263,12 +262,18 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     function completeBondWithdrawal(address payable to) external override nonReentrant {
         OperatorBond storage b = _bonds[msg.sender];
         require(b.pendingWithdrawal > 0, "JobManager.completeBondWithdrawal: no pending withdrawal");
-        require(block.timestamp >= b.withdrawalUnlockAt, "JobManager.completeBondWithdrawal: withdrawal delay has not passed");
+        require(
+            block.timestamp >= b.withdrawalUnlockAt,
+            "JobManager.completeBondWithdrawal: withdrawal delay has not passed"
+        );
         require(
             block.timestamp > b.latestChallengeDeadline,
             "JobManager.completeBondWithdrawal: a result signed by the operator is still challengeable"
         );
-        require(b.openChallenges == 0, "JobManager.completeBondWithdrawal: a challenge against the operator is open");
+        require(
+            b.openChallenges == 0,
+            "JobManager.completeBondWithdrawal: a challenge against the operator is open"
+        );
         uint256 amount = b.pendingWithdrawal < b.amount ? b.pendingWithdrawal : b.amount;
         b.amount -= amount;
         b.pendingWithdrawal = 0;
@@ -293,15 +298,16 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     /// Disputes the result of a completed job within its challenge window. `claimedPanicked`
     /// with empty `claimedOutput` claims the guest panics; otherwise `claimedOutput` is the
     /// claimed correct output. `proof` is published in `ChallengeFiled` for anyone to re-check.
-    function challenge(bytes32 jobID, bool claimedPanicked, bytes calldata claimedOutput, bytes calldata proof)
-        external
-        payable
-        override
-        nonReentrant
-        returns (uint256 challengeID)
-    {
+    function challenge(
+        bytes32 jobID,
+        bool claimedPanicked,
+        bytes calldata claimedOutput,
+        bytes calldata proof
+    ) external payable override nonReentrant returns (uint256 challengeID) {
         require(arbiter != address(0), "JobManager.challenge: no arbiter is set");
-        require(jobIDToMetadata[jobID].status == JOB_STATE_COMPLETED, "JobManager.challenge: job is not completed");
+        require(
+            jobIDToMetadata[jobID].status == JOB_STATE_COMPLETED, "JobManager.challenge: job is not completed"
+        );
         ResultRecord storage rec = _results[jobID];
         require(rec.openChallengeID == 0, "JobManager.challenge: job already has an open challenge");
         require(block.timestamp <= rec.challengeDeadline, "JobManager.challenge: challenge window has closed");
@@ -310,7 +316,9 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
         if (claimedPanicked) {
             require(claimedOutput.length == 0, "JobManager.challenge: a panicked outcome has no output");
         } else {
-            require(outputHash != rec.resultHash, "JobManager.challenge: claimed outcome equals the posted result");
+            require(
+                outputHash != rec.resultHash, "JobManager.challenge: claimed outcome equals the posted result"
+            );
         }
         require(proof.length > 0, "JobManager.challenge: empty proof");
 
@@ -341,7 +349,9 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
         require(msg.sender == arbiter, "JobManager.resolveChallenge: caller is not the arbiter");
         Challenge storage c = _challenges[challengeID];
         require(c.status == ChallengeStatus.Open, "JobManager.resolveChallenge: challenge is not open");
-        require(block.timestamp <= c.resolveDeadline, "JobManager.resolveChallenge: resolve deadline has passed");
+        require(
+            block.timestamp <= c.resolveDeadline, "JobManager.resolveChallenge: resolve deadline has passed"
+        );
 
         bytes32 jobID = c.jobID;
         _closeChallenge(c);
@@ -371,7 +381,10 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     function reclaimChallengeBond(uint256 challengeID) external override nonReentrant {
         Challenge storage c = _challenges[challengeID];
         require(c.status == ChallengeStatus.Open, "JobManager.reclaimChallengeBond: challenge is not open");
-        require(block.timestamp > c.resolveDeadline, "JobManager.reclaimChallengeBond: resolve deadline has not passed");
+        require(
+            block.timestamp > c.resolveDeadline,
+            "JobManager.reclaimChallengeBond: resolve deadline has not passed"
+        );
         _closeChallenge(c);
         c.status = ChallengeStatus.TimedOut;
         emit ChallengeTimedOut(challengeID, c.jobID);
@@ -388,10 +401,12 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     {
         jobID = keccak256(abi.encodePacked(nonce, consumer));
         require(
-            jobIDToMetadata[jobID].status == 0, "JobManager.createJob: job already exists with this nonce and consumer"
+            jobIDToMetadata[jobID].status == 0,
+            "JobManager.createJob: job already exists with this nonce and consumer"
         );
-        jobIDToMetadata[jobID] =
-            JobMetadata({programID: programID, maxCycles: maxCycles, consumer: consumer, status: JOB_STATE_PENDING});
+        jobIDToMetadata[jobID] = JobMetadata({
+            programID: programID, maxCycles: maxCycles, consumer: consumer, status: JOB_STATE_PENDING
+        });
         IConsumer(consumer).updateLatestNonce(nonce);
     }
 
@@ -474,7 +489,11 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     }
 
     /// EIP-191 `personal_sign` over the raw bytes, recovering to the (non-zero) coprocessor operator.
-    function _signedByOperator(bytes calldata message, bytes calldata signature) internal view returns (bool) {
+    function _signedByOperator(bytes calldata message, bytes calldata signature)
+        internal
+        view
+        returns (bool)
+    {
         (address signer, ECDSA.RecoverError err,) =
             ECDSA.tryRecover(MessageHashUtils.toEthSignedMessageHash(message), signature);
         return err == ECDSA.RecoverError.NoError && signer != address(0) && signer == coprocessorOperator;

@@ -33,7 +33,8 @@ abstract contract StatefulConsumer is Consumer {
     }
 
     function receiveResult(bytes32 jobID, bytes calldata result) external virtual override onlyJobManager {
-        StatefulAppOnchainInput memory input = abi.decode(getOnchainInputForJob(jobID), (StatefulAppOnchainInput));
+        StatefulAppOnchainInput memory input =
+            abi.decode(getOnchainInputForJob(jobID), (StatefulAppOnchainInput));
         StatefulAppResult memory out = abi.decode(result, (StatefulAppResult));
         require(input.inputStateRoot == latestStateRoot, "Invalid state root passed as input");
         emit StateRootUpdated(latestStateRoot, out.outputStateRoot);

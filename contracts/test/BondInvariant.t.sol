@@ -231,7 +231,9 @@ contract BondInvariantTest is Test {
                 assertEq(uint256(status), uint256(JOB_STATE_OVERTURNED), "upheld => overturned");
                 assertFalse(jm.isFinal(c.jobID), "overturned jobs are never final");
             } else if (c.status == ChallengeStatus.Open) {
-                assertEq(jm.getResultRecord(c.jobID).openChallengeID, i, "open challenge is recorded on its job");
+                assertEq(
+                    jm.getResultRecord(c.jobID).openChallengeID, i, "open challenge is recorded on its job"
+                );
                 assertFalse(jm.isFinal(c.jobID), "a job with an open challenge is not final");
             }
         }

@@ -123,17 +123,25 @@ contract ConsumersTest is Fixture {
     function test_isValidSignature() public view {
         bytes32 digest = keccak256("message");
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(signerKey, digest);
-        assertEq(bytes32(example.isValidSignature(digest, abi.encodePacked(r, s, v))), bytes32(bytes4(0x1626ba7e)));
+        assertEq(
+            bytes32(example.isValidSignature(digest, abi.encodePacked(r, s, v))), bytes32(bytes4(0x1626ba7e))
+        );
         (v, r, s) = vm.sign(ANVIL_KEY_1, digest);
-        assertEq(bytes32(example.isValidSignature(digest, abi.encodePacked(r, s, v))), bytes32(bytes4(0xffffffff)));
+        assertEq(
+            bytes32(example.isValidSignature(digest, abi.encodePacked(r, s, v))), bytes32(bytes4(0xffffffff))
+        );
         assertEq(bytes32(example.isValidSignature(digest, "")), bytes32(bytes4(0xffffffff)), "empty");
-        assertEq(bytes32(example.isValidSignature(digest, new bytes(65))), bytes32(bytes4(0xffffffff)), "zero");
+        assertEq(
+            bytes32(example.isValidSignature(digest, new bytes(65))), bytes32(bytes4(0xffffffff)), "zero"
+        );
     }
 
     function test_isValidSignature_zeroSignerAcceptsNothing() public {
         ExampleConsumer c = new ExampleConsumer(appOwner, address(jm), address(0), 0);
         assertEq(
-            bytes32(c.isValidSignature(keccak256("m"), new bytes(65))), bytes32(bytes4(0xffffffff)), "zero signer"
+            bytes32(c.isValidSignature(keccak256("m"), new bytes(65))),
+            bytes32(bytes4(0xffffffff)),
+            "zero signer"
         );
     }
 
@@ -173,7 +181,10 @@ contract ConsumersTest is Fixture {
 
     // ------------------------------------------------------------------ reentrancy from a malicious consumer
 
-    function _maliciousSetup() internal returns (MaliciousConsumer m, bytes32 a, bytes memory encA, bytes memory sigA) {
+    function _maliciousSetup()
+        internal
+        returns (MaliciousConsumer m, bytes32 a, bytes memory encA, bytes memory sigA)
+    {
         m = new MaliciousConsumer(address(jm), offchainSigner);
         vm.prank(owner);
         jm.setRelayer(address(m)); // so reentering submitResult would pass the relayer check
@@ -187,7 +198,9 @@ contract ConsumersTest is Fixture {
         m.arm(MaliciousConsumer.Attack.ResubmitSameResult, encA, sigA);
         m.relay(encA, sigA);
         assertFalse(m.reentrySucceeded());
-        assertEq(m.reentryError(), abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector));
+        assertEq(
+            m.reentryError(), abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector)
+        );
         assertEq(m.resultCount(), 1, "callback ran once");
         assertEq(uint256(jm.getJobMetadata(a).status), uint256(JOB_STATE_COMPLETED));
     }
@@ -199,7 +212,9 @@ contract ConsumersTest is Fixture {
         m.arm(MaliciousConsumer.Attack.SubmitOtherResult, encB, signMessage(operatorKey, encB));
         m.relay(encA, sigA);
         assertFalse(m.reentrySucceeded());
-        assertEq(m.reentryError(), abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector));
+        assertEq(
+            m.reentryError(), abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector)
+        );
         assertEq(uint256(jm.getJobMetadata(b).status), uint256(JOB_STATE_PENDING));
     }
 
@@ -208,7 +223,9 @@ contract ConsumersTest is Fixture {
         m.arm(MaliciousConsumer.Attack.Challenge, "", "");
         m.relay(encA, sigA);
         assertFalse(m.reentrySucceeded());
-        assertEq(m.reentryError(), abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector));
+        assertEq(
+            m.reentryError(), abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector)
+        );
         assertEq(jm.challengeCount(), 0);
     }
 
@@ -217,7 +234,9 @@ contract ConsumersTest is Fixture {
         m.arm(MaliciousConsumer.Attack.WithdrawPayout, "", "");
         m.relay(encA, sigA);
         assertFalse(m.reentrySucceeded());
-        assertEq(m.reentryError(), abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector));
+        assertEq(
+            m.reentryError(), abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector)
+        );
     }
 
     function test_reentrancy_revertingCallbackRevertsSubmission() public {

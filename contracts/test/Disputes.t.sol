@@ -56,7 +56,9 @@ contract DisputesTest is Fixture {
         p = defaultParams();
         p.withdrawalDelay = WINDOW - 1;
         vm.prank(owner);
-        vm.expectRevert(bytes("JobManager.setDisputeParameters: withdrawal delay shorter than the challenge window"));
+        vm.expectRevert(
+            bytes("JobManager.setDisputeParameters: withdrawal delay shorter than the challenge window")
+        );
         jm.setDisputeParameters(p);
 
         p = defaultParams();
@@ -80,8 +82,12 @@ contract DisputesTest is Fixture {
         assertEq(jm.getDisputeParameters().challengeBond, 3 ether);
 
         bytes32 later = completeJob(INPUT, POSTED);
-        assertEq(uint256(jm.getResultRecord(early).challengeDeadline), block.timestamp + WINDOW, "old window kept");
-        assertEq(uint256(jm.getResultRecord(later).challengeDeadline), block.timestamp + 10 hours, "new window");
+        assertEq(
+            uint256(jm.getResultRecord(early).challengeDeadline), block.timestamp + WINDOW, "old window kept"
+        );
+        assertEq(
+            uint256(jm.getResultRecord(later).challengeDeadline), block.timestamp + 10 hours, "new window"
+        );
     }
 
     function test_setArbiter() public {
@@ -113,7 +119,9 @@ contract DisputesTest is Fixture {
 
     function test_withdrawal_fullCycle() public {
         vm.expectEmit(address(jm));
-        emit IJobManager.OperatorBondWithdrawalRequested(operator, 4 ether, uint64(block.timestamp) + WITHDRAWAL_DELAY);
+        emit IJobManager.OperatorBondWithdrawalRequested(
+            operator, 4 ether, uint64(block.timestamp) + WITHDRAWAL_DELAY
+        );
         vm.prank(operator);
         jm.requestBondWithdrawal(4 ether);
         OperatorBond memory b = jm.getOperatorBond(operator);
@@ -184,7 +192,9 @@ contract DisputesTest is Fixture {
         completeJob(INPUT, POSTED); // a new result: its window ends after the withdrawal unlocks
         vm.warp(block.timestamp + 10);
         vm.prank(operator);
-        vm.expectRevert(bytes("JobManager.completeBondWithdrawal: a result signed by the operator is still challengeable"));
+        vm.expectRevert(
+            bytes("JobManager.completeBondWithdrawal: a result signed by the operator is still challengeable")
+        );
         jm.completeBondWithdrawal(payable(operator));
         vm.warp(block.timestamp + WINDOW);
         vm.prank(operator);
@@ -575,7 +585,10 @@ contract DisputesTest is Fixture {
 
     // ------------------------------------------------------------------ hostile consumer hooks
 
-    function _overturnWithHostileConsumer(HostileHookConsumer.Mode mode) internal returns (HostileHookConsumer c) {
+    function _overturnWithHostileConsumer(HostileHookConsumer.Mode mode)
+        internal
+        returns (HostileHookConsumer c)
+    {
         c = new HostileHookConsumer(address(jm), mode);
         bytes32 id = c.request(PROGRAM_ID, INPUT, MAX_CYCLES);
         bytes memory encoded = encodeResult(id, INPUT, MAX_CYCLES, PROGRAM_ID, POSTED);

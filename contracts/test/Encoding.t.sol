@@ -49,7 +49,9 @@ contract EncodingTest is Fixture {
     ) public pure {
         ResultWithMetadata memory r = ResultWithMetadata(jobID, inputHash, maxCycles, programID, result);
         bytes memory enc = abi.encode(r);
-        assertEq(enc.length, 32 + 5 * 32 + 32 + padded(programID.length) + 32 + padded(result.length), "length");
+        assertEq(
+            enc.length, 32 + 5 * 32 + 32 + padded(programID.length) + 32 + padded(result.length), "length"
+        );
         assertEq(word(enc, 0), 0x20, "leading offset");
         assertEq(bytes32(word(enc, 1)), jobID);
         assertEq(bytes32(word(enc, 2)), inputHash);
@@ -74,7 +76,8 @@ contract EncodingTest is Fixture {
         bytes memory onchainInput,
         bytes32 offchainInputHash
     ) public pure {
-        OffchainJobRequest memory q = OffchainJobRequest(nonce, maxCycles, c, programID, onchainInput, offchainInputHash);
+        OffchainJobRequest memory q =
+            OffchainJobRequest(nonce, maxCycles, c, programID, onchainInput, offchainInputHash);
         bytes memory enc = abi.encode(q);
         assertEq(enc.length, 32 + 6 * 32 + 32 + padded(programID.length) + 32 + padded(onchainInput.length));
         assertEq(word(enc, 0), 0x20);
@@ -103,8 +106,9 @@ contract EncodingTest is Fixture {
         bytes memory result,
         bytes32[] memory blobs
     ) public pure {
-        OffchainResultWithMetadata memory r =
-            OffchainResultWithMetadata(jobID, onHash, offHash, maxCycles, programID, result, blobs);
+        OffchainResultWithMetadata memory r = OffchainResultWithMetadata(
+            jobID, onHash, offHash, maxCycles, programID, result, blobs
+        );
         bytes memory enc = abi.encode(r);
         uint256 resultOffset = 0xe0 + 32 + padded(programID.length);
         uint256 blobsOffset = resultOffset + 32 + padded(result.length);
@@ -174,9 +178,12 @@ contract EncodingTest is Fixture {
     }
 
     /// Offchain jobs round-trip for arbitrary nonces and inputs.
-    function testFuzz_offchain_roundTrip(uint64 nonce, bytes memory onchainInput, bytes memory offchainInput, bytes memory result)
-        public
-    {
+    function testFuzz_offchain_roundTrip(
+        uint64 nonce,
+        bytes memory onchainInput,
+        bytes memory offchainInput,
+        bytes memory result
+    ) public {
         OffchainJobRequest memory req = offchainRequest(nonce, address(consumer), onchainInput, offchainInput);
         relayOffchain(req, signerKey, offchainResultFor(req, result), operatorKey);
         bytes32 id = jobIdOf(nonce, address(consumer));

@@ -20,7 +20,8 @@ import {
 /// InfinityVM-compatible job flow: createJob, cancelJob, submitResult, submitResultForOffchainJob.
 contract JobManagerTest is Fixture {
     bytes internal constant INPUT = hex"0000000000000000000000000000000000000000000000000000000000000009";
-    bytes internal constant OUTPUT = hex"00000000000000000000000000000000000000000000000000000000000000090000000000000000000000000000000000000000000000000000000000000003";
+    bytes internal constant OUTPUT =
+        hex"00000000000000000000000000000000000000000000000000000000000000090000000000000000000000000000000000000000000000000000000000000003";
 
     // ------------------------------------------------------------------ createJob
 
@@ -228,7 +229,9 @@ contract JobManagerTest is Fixture {
         bad[0] = "";
         bad[1] = new bytes(65); // all zero
         bytes memory short = new bytes(64);
-        for (uint256 i = 0; i < 64; i++) short[i] = good[i];
+        for (uint256 i = 0; i < 64; i++) {
+            short[i] = good[i];
+        }
         bad[2] = short;
         // The malleable twin (s' = n - s, v flipped) recovers to the same key but is rejected.
         bytes32 r;
@@ -415,7 +418,9 @@ contract JobManagerTest is Fixture {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i = 0; i < logs.length; i++) {
             if (logs[i].emitter != address(jm)) continue;
-            assertTrue(logs[i].topics[0] != IJobManager.JobCreated.selector, "no JobCreated for offchain jobs");
+            assertTrue(
+                logs[i].topics[0] != IJobManager.JobCreated.selector, "no JobCreated for offchain jobs"
+            );
             if (logs[i].topics[0] == IJobManager.JobCompleted.selector) sawCompleted = true;
         }
         assertTrue(sawCompleted, "JobCompleted emitted");

@@ -19,9 +19,12 @@ import {
 contract VectorsTest is Test {
     address internal constant REPO_CONSUMER = 0x50EEf481cae4250d252Ae577A09bF514f224C6C4;
     address internal constant SQRT_CONSUMER = 0x5FbDB2315678afecb367f032d93F642f64180aa3;
-    bytes internal constant SQUARE_ROOT_ID = hex"11f33be858c41ce554eea7d643911c8e5c4de4f775da47bf100317333d2ef425";
-    bytes32 internal constant REPO_JOB_ID = 0x60bd454a5be1144057d7b68260c9414afce2ca215f6a84a26a65329343a1220c;
-    bytes32 internal constant SQRT_JOB_ID = 0x27c228cf511b4fa242f29995cd9e6f47c73638f2f27b8e9e081694eaebfeeb21;
+    bytes internal constant SQUARE_ROOT_ID =
+        hex"11f33be858c41ce554eea7d643911c8e5c4de4f775da47bf100317333d2ef425";
+    bytes32 internal constant REPO_JOB_ID =
+        0x60bd454a5be1144057d7b68260c9414afce2ca215f6a84a26a65329343a1220c;
+    bytes32 internal constant SQRT_JOB_ID =
+        0x27c228cf511b4fa242f29995cd9e6f47c73638f2f27b8e9e081694eaebfeeb21;
 
     function word(bytes memory b, uint256 i) internal pure returns (uint256 w) {
         assembly {
@@ -33,7 +36,10 @@ contract VectorsTest is Test {
     function test_vector_hashes() public pure {
         assertEq(keccak256(""), 0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470);
         assertEq(keccak256(new bytes(32)), 0x290decd9548b62a8d60345a988386fc84ba6bc95484008f6362f93160ef3e563);
-        assertEq(keccak256(abi.encode(address(0))), 0x290decd9548b62a8d60345a988386fc84ba6bc95484008f6362f93160ef3e563);
+        assertEq(
+            keccak256(abi.encode(address(0))),
+            0x290decd9548b62a8d60345a988386fc84ba6bc95484008f6362f93160ef3e563
+        );
     }
 
     // 3, 4, 5
@@ -140,7 +146,10 @@ contract VectorsTest is Test {
                 offchainInputHash: keccak256("")
             })
         );
-        assertEq(keccak256(abi.encode(uint256(9))), 0x6e1540171b6c0c960b71a7020d9f60077f6af931a8bbf590da0223dacf75c7af);
+        assertEq(
+            keccak256(abi.encode(uint256(9))),
+            0x6e1540171b6c0c960b71a7020d9f60077f6af931a8bbf590da0223dacf75c7af
+        );
         assertEq(enc.length, 352);
         assertEq(ethSignedDigest(enc), 0xc0f47a02dd2b555da865efb77f8334b2b7490847960729e7e82d27b952674d79);
         bytes memory sig = signMessage(ANVIL_KEY_5, enc);
@@ -204,19 +213,33 @@ contract VectorsTest is Test {
             "submitResultForOffchainJob"
         );
         assertEq(bytes32(JobManager.getJobMetadata.selector), bytes32(bytes4(0x0b827bfc)), "getJobMetadata");
-        assertEq(bytes32(JobManager(address(0)).jobIDToMetadata.selector), bytes32(bytes4(0x5ada462e)), "jobIDToMetadata");
-        assertEq(bytes32(JobManager(address(0)).jobIDToBlobhashes.selector), bytes32(bytes4(0x61796952)), "jobIDToBlobhashes");
+        assertEq(
+            bytes32(JobManager(address(0)).jobIDToMetadata.selector),
+            bytes32(bytes4(0x5ada462e)),
+            "jobIDToMetadata"
+        );
+        assertEq(
+            bytes32(JobManager(address(0)).jobIDToBlobhashes.selector),
+            bytes32(bytes4(0x61796952)),
+            "jobIDToBlobhashes"
+        );
         assertEq(bytes32(JobManager.setRelayer.selector), bytes32(bytes4(0x6548e9bc)), "setRelayer");
         assertEq(bytes32(JobManager.getRelayer.selector), bytes32(bytes4(0xbdc50373)), "getRelayer");
         assertEq(
-            bytes32(JobManager.setCoprocessorOperator.selector), bytes32(bytes4(0x33db8f79)), "setCoprocessorOperator"
+            bytes32(JobManager.setCoprocessorOperator.selector),
+            bytes32(bytes4(0x33db8f79)),
+            "setCoprocessorOperator"
         );
         assertEq(
-            bytes32(JobManager.getCoprocessorOperator.selector), bytes32(bytes4(0xd332ca87)), "getCoprocessorOperator"
+            bytes32(JobManager.getCoprocessorOperator.selector),
+            bytes32(bytes4(0xd332ca87)),
+            "getCoprocessorOperator"
         );
         assertEq(bytes32(ConsumerBase.getJobManager.selector), bytes32(bytes4(0xdb6902fd)), "getJobManager");
         assertEq(
-            bytes32(ConsumerBase.getOnchainInputForJob.selector), bytes32(bytes4(0x535fb15e)), "getOnchainInputForJob"
+            bytes32(ConsumerBase.getOnchainInputForJob.selector),
+            bytes32(bytes4(0x535fb15e)),
+            "getOnchainInputForJob"
         );
         assertEq(
             bytes32(ConsumerBase.getOffchainInputHashForJob.selector),
@@ -224,23 +247,45 @@ contract VectorsTest is Test {
             "getOffchainInputHashForJob"
         );
         assertEq(bytes32(ConsumerBase.getNextNonce.selector), bytes32(bytes4(0xbd7084b2)), "getNextNonce");
-        assertEq(bytes32(ConsumerBase.setInputsForJob.selector), bytes32(bytes4(0xf0bb3feb)), "setInputsForJob");
-        assertEq(bytes32(ConsumerBase.updateLatestNonce.selector), bytes32(bytes4(0xb75880a4)), "updateLatestNonce");
+        assertEq(
+            bytes32(ConsumerBase.setInputsForJob.selector), bytes32(bytes4(0xf0bb3feb)), "setInputsForJob"
+        );
+        assertEq(
+            bytes32(ConsumerBase.updateLatestNonce.selector), bytes32(bytes4(0xb75880a4)), "updateLatestNonce"
+        );
         assertEq(bytes32(ConsumerBase.receiveResult.selector), bytes32(bytes4(0x5dd80855)), "receiveResult");
-        assertEq(bytes32(StatefulConsumer.getLatestStateRoot.selector), bytes32(bytes4(0xa04fda49)), "getLatestStateRoot");
-        assertEq(bytes32(OffchainRequester.isValidSignature.selector), bytes32(bytes4(0x1626ba7e)), "isValidSignature");
+        assertEq(
+            bytes32(StatefulConsumer.getLatestStateRoot.selector),
+            bytes32(bytes4(0xa04fda49)),
+            "getLatestStateRoot"
+        );
+        assertEq(
+            bytes32(OffchainRequester.isValidSignature.selector),
+            bytes32(bytes4(0x1626ba7e)),
+            "isValidSignature"
+        );
         // initializeJobManager(address,address,address) = f1c52b5d: JobManager here is not
         // upgradeable and has no initializer (see contracts/README.md).
         assertEq(
-            bytes32(bytes4(keccak256("initializeJobManager(address,address,address)"))), bytes32(bytes4(0xf1c52b5d))
+            bytes32(bytes4(keccak256("initializeJobManager(address,address,address)"))),
+            bytes32(bytes4(0xf1c52b5d))
         );
     }
 
     // 12: event topics.
     function test_vector_eventTopics() public pure {
-        assertEq(IJobManager.JobCreated.selector, 0x6746f3d160e2aee55f5b75a72021b8b806113443f64eed235b5f69af10d4890b);
-        assertEq(IJobManager.JobCancelled.selector, 0x9ccc861eaec2aceb9488758b457d6274b344707bc4e961cbaefacd208025410f);
-        assertEq(IJobManager.JobCompleted.selector, 0x18ce2a004e7924f4cafa86a73b66181a8015d42237947bf984673fd623ac644f);
+        assertEq(
+            IJobManager.JobCreated.selector,
+            0x6746f3d160e2aee55f5b75a72021b8b806113443f64eed235b5f69af10d4890b
+        );
+        assertEq(
+            IJobManager.JobCancelled.selector,
+            0x9ccc861eaec2aceb9488758b457d6274b344707bc4e961cbaefacd208025410f
+        );
+        assertEq(
+            IJobManager.JobCompleted.selector,
+            0x18ce2a004e7924f4cafa86a73b66181a8015d42237947bf984673fd623ac644f
+        );
     }
 
     function _recover(bytes32 digest, bytes memory sig) internal pure returns (address) {

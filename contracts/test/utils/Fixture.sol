@@ -61,11 +61,13 @@ abstract contract Fixture is Test {
         });
     }
 
-    function encodeResult(bytes32 jobID, bytes memory onchainInput, uint64 maxCycles, bytes memory programID, bytes memory result)
-        internal
-        pure
-        returns (bytes memory)
-    {
+    function encodeResult(
+        bytes32 jobID,
+        bytes memory onchainInput,
+        uint64 maxCycles,
+        bytes memory programID,
+        bytes memory result
+    ) internal pure returns (bytes memory) {
         return abi.encode(
             ResultWithMetadata({
                 jobID: jobID,
@@ -90,11 +92,12 @@ abstract contract Fixture is Test {
         jm.submitResult(encoded, signMessage(operatorKey, encoded));
     }
 
-    function offchainRequest(uint64 nonce, address consumerAddr, bytes memory onchainInput, bytes memory offchainInput)
-        internal
-        pure
-        returns (OffchainJobRequest memory)
-    {
+    function offchainRequest(
+        uint64 nonce,
+        address consumerAddr,
+        bytes memory onchainInput,
+        bytes memory offchainInput
+    ) internal pure returns (OffchainJobRequest memory) {
         return OffchainJobRequest({
             nonce: nonce,
             maxCycles: MAX_CYCLES,
@@ -122,13 +125,18 @@ abstract contract Fixture is Test {
     }
 
     /// Relays an offchain job as the relayer; returns the raw call result.
-    function relayOffchain(OffchainJobRequest memory req, uint256 reqKey, OffchainResultWithMetadata memory res, uint256 resKey)
-        internal
-    {
+    function relayOffchain(
+        OffchainJobRequest memory req,
+        uint256 reqKey,
+        OffchainResultWithMetadata memory res,
+        uint256 resKey
+    ) internal {
         bytes memory reqBytes = abi.encode(req);
         bytes memory resBytes = abi.encode(res);
         vm.prank(relayer);
-        jm.submitResultForOffchainJob(resBytes, signMessage(resKey, resBytes), reqBytes, signMessage(reqKey, reqBytes));
+        jm.submitResultForOffchainJob(
+            resBytes, signMessage(resKey, resBytes), reqBytes, signMessage(reqKey, reqBytes)
+        );
     }
 
     function jobIdOf(uint64 nonce, address consumerAddr) internal pure returns (bytes32) {

@@ -21,15 +21,20 @@ contract TestConsumer is Consumer, SingleOffchainSigner {
         SingleOffchainSigner(signer)
     {}
 
-    function request(bytes memory programID, bytes memory onchainInput, uint64 maxCycles) external returns (bytes32) {
+    function request(bytes memory programID, bytes memory onchainInput, uint64 maxCycles)
+        external
+        returns (bytes32)
+    {
         return requestJob(programID, onchainInput, maxCycles);
     }
 
     /// Creates a job with a caller-chosen nonce (nonces need only be unique).
-    function requestWithNonce(uint64 nonce, bytes memory programID, bytes memory onchainInput, uint64 maxCycles)
-        external
-        returns (bytes32 jobID)
-    {
+    function requestWithNonce(
+        uint64 nonce,
+        bytes memory programID,
+        bytes memory onchainInput,
+        uint64 maxCycles
+    ) external returns (bytes32 jobID) {
         jobID = _jobManager.createJob(nonce, programID, onchainInput, maxCycles);
         jobIDToInputs[jobID] = JobInputs({onchainInput: onchainInput, offchainInputHash: EMPTY_INPUT_HASH});
     }
@@ -165,7 +170,10 @@ contract TestStatefulConsumer is StatefulConsumer {
 
     constructor(address jobManager, bytes32 root) StatefulConsumer(jobManager, 0, root) {}
 
-    function request(bytes memory programID, bytes memory onchainInput, uint64 maxCycles) external returns (bytes32) {
+    function request(bytes memory programID, bytes memory onchainInput, uint64 maxCycles)
+        external
+        returns (bytes32)
+    {
         return requestJob(programID, onchainInput, maxCycles);
     }
 

@@ -48,10 +48,14 @@ abstract contract Test {
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
     // Standard anvil dev keys ("test test ... junk", m/44'/60'/0'/0/i).
-    uint256 internal constant ANVIL_KEY_0 = 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80;
-    uint256 internal constant ANVIL_KEY_1 = 0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d;
-    uint256 internal constant ANVIL_KEY_2 = 0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a;
-    uint256 internal constant ANVIL_KEY_5 = 0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba;
+    uint256 internal constant ANVIL_KEY_0 =
+        0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80;
+    uint256 internal constant ANVIL_KEY_1 =
+        0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d;
+    uint256 internal constant ANVIL_KEY_2 =
+        0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a;
+    uint256 internal constant ANVIL_KEY_5 =
+        0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba;
 
     function assertTrue(bool c) internal pure {
         vm.assertTrue(c, "expected true");
@@ -124,7 +128,8 @@ abstract contract Test {
 
     /// EIP-191 `personal_sign` digest over raw bytes (decimal length prefix).
     function ethSignedDigest(bytes memory message) internal pure returns (bytes32) {
-        return keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n", _decimal(message.length), message));
+        return
+            keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n", _decimal(message.length), message));
     }
 
     /// 65-byte r||s||v signature (v in {27,28}) of the EIP-191 digest of `message`.
@@ -136,8 +141,12 @@ abstract contract Test {
     function _decimal(uint256 v) internal pure returns (bytes memory out) {
         if (v == 0) return "0";
         uint256 n;
-        for (uint256 t = v; t != 0; t /= 10) n++;
+        for (uint256 t = v; t != 0; t /= 10) {
+            n++;
+        }
         out = new bytes(n);
-        for (; v != 0; v /= 10) out[--n] = bytes1(uint8(48 + v % 10));
+        for (; v != 0; v /= 10) {
+            out[--n] = bytes1(uint8(48 + v % 10));
+        }
     }
 }
