@@ -11,4 +11,5 @@
 
 pub mod field;
 pub mod poly;
+pub mod sumcheck;
 pub mod transcript;
