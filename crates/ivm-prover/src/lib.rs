@@ -10,6 +10,7 @@
 //! The plan for the full prover built on these is in `docs/prover-design.md`.
 
 pub mod field;
+pub mod pcs;
 pub mod poly;
 pub mod sumcheck;
 pub mod transcript;

@@ -1,0 +1,345 @@
+//! Polynomial commitments: the adapter trait the prover uses, and its Dory implementation.
+//!
+//! # Dory adapter (`dory-pcs` 0.5, arkworks backend, BN254, transparent mode)
+//!
+//! * **Setup.** `dory_pcs::setup` samples generators from the OS RNG (and caches them in
+//!   `~/.cache`), so a prover and a verifier on different machines would disagree. We instead
+//!   build `ProverSetup` ourselves from a public seed: generator `i` of kind `k` (G1 column
+//!   generators, G2 row generators, the blinding generators h1/h2) is sampled by arkworks'
+//!   try-and-increment curve sampler from a ChaCha20 stream seeded with
+//!   `keccak256("ivm/dory-setup/v1" ‖ seed ‖ k ‖ i)`. Nobody knows discrete-log relations
+//!   between them, and generator `i` does not depend on the setup size, so setups of different
+//!   sizes agree on their common prefix (a commitment does not depend on `max_num_vars`).
+//! * **Layout.** A polynomial with `n` variables is a `2^ν × 2^σ` matrix with
+//!   `σ = ⌈n/2⌉, ν = ⌊n/2⌋` (Dory requires ν ≤ σ). The verifier derives (ν, σ) from the
+//!   point length and rejects a proof that claims another shape (Dory itself takes them from
+//!   the proof; reference/jolt.md §7.3 item 8).
+//! * **Variable order.** Dory's point is least-significant-bit first; ours (see
+//!   [`crate::poly`]) is most-significant first. The adapter reverses the point.
+//! * **Transcript.** Dory absorbs only its own messages. Before it runs, both sides absorb
+//!   the commitment, the point and the claimed evaluation into our transcript, so every Dory
+//!   challenge depends on the full statement.
+//! * **Proof bytes.** Dory's arkworks deserializer pre-allocates from an untrusted 32-bit round
+//!   count; [`DoryProof::from_bytes`] checks that count against a small bound first, validates
+//!   every group element (subgroup checks) and rejects trailing bytes.
+
+use std::fmt;
+
+use ark_bn254::{G1Projective, G2Projective};
+use ark_ec::pairing::PairingOutput;
+use ark_ec::pairing::Pairing;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_std::UniformRand;
+use dory_pcs::backends::arkworks::{ArkDoryProof, ArkFr, ArkG1, ArkG2, ArkGT, G1Routines, G2Routines, BN254};
+use dory_pcs::primitives::arithmetic::Group;
+use dory_pcs::primitives::serialization::DorySerialize;
+use dory_pcs::{ProverSetup, VerifierSetup};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use sha3::{Digest, Keccak256};
+
+use crate::field::Fr;
+use crate::poly::DenseMle;
+use crate::transcript::Transcript;
+
+/// Why an opening was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum PcsError {
+    #[error("polynomial has {got} variables, the setup supports at most {max}")]
+    TooManyVariables { max: usize, got: usize },
+    #[error("proof has matrix shape ({got_nu}, {got_sigma}), expected ({nu}, {sigma})")]
+    WrongShape { nu: usize, sigma: usize, got_nu: usize, got_sigma: usize },
+    #[error("evaluation proof is invalid: {0}")]
+    Invalid(String),
+    #[error("malformed proof bytes: {0}")]
+    Malformed(String),
+}
+
+/// A multilinear polynomial commitment scheme, as the Jolt prover needs it.
+pub trait CommitmentScheme {
+    type ProverSetup;
+    type VerifierSetup;
+    type Commitment: Clone + PartialEq + fmt::Debug;
+    /// Prover-side data kept from `commit` to speed up `open` (not sent).
+    type OpeningHint;
+    type Proof: Clone;
+
+    /// Setups for polynomials of up to `max_num_vars` variables (deterministic).
+    fn setup(max_num_vars: usize) -> (Self::ProverSetup, Self::VerifierSetup);
+    fn commit(setup: &Self::ProverSetup, poly: &DenseMle) -> (Self::Commitment, Self::OpeningHint);
+    /// Evaluate `poly` at `point` and prove it. Absorbs the statement and proof into `transcript`.
+    fn open(
+        setup: &Self::ProverSetup,
+        poly: &DenseMle,
+        hint: Self::OpeningHint,
+        commitment: &Self::Commitment,
+        point: &[Fr],
+        transcript: &mut Transcript,
+    ) -> (Fr, Self::Proof);
+    /// Check that the committed polynomial evaluates to `eval` at `point`. Must be called with
+    /// the transcript in the same state as the prover's `open`.
+    fn verify(
+        setup: &Self::VerifierSetup,
+        commitment: &Self::Commitment,
+        point: &[Fr],
+        eval: Fr,
+        proof: &Self::Proof,
+        transcript: &mut Transcript,
+    ) -> Result<(), PcsError>;
+}
+
+/// The public seed of ivm's Dory setup.
+pub const DORY_SEED: &[u8] = b"ivm dory setup: BN254, transparent, 2026";
+
+/// Dory over BN254.
+pub struct Dory;
+
+/// A Dory commitment (an element of G_T).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct DoryCommitment(pub PairingOutput<ark_bn254::Bn254>);
+
+impl fmt::Debug for DoryCommitment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut bytes = Vec::new();
+        self.0.serialize_compressed(&mut bytes).expect("vec write");
+        write!(f, "DoryCommitment({:02x?}…)", &bytes[..8])
+    }
+}
+
+impl DoryCommitment {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.0.serialize_compressed(&mut out).expect("vec write");
+        out
+    }
+
+    /// Strict decoding (canonical, in the order-r subgroup of G_T).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, PcsError> {
+        let mut r = bytes;
+        let x = PairingOutput::<ark_bn254::Bn254>::deserialize_compressed(&mut r)
+            .map_err(|e| PcsError::Malformed(e.to_string()))?;
+        if !r.is_empty() {
+            return Err(PcsError::Malformed("trailing bytes after commitment".into()));
+        }
+        Ok(Self(x))
+    }
+}
+
+/// A Dory evaluation proof.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DoryProof(pub ArkDoryProof);
+
+/// More reduce rounds than any supported polynomial needs (σ ≤ 32 ⇒ 2^64 coefficients).
+pub const MAX_DORY_ROUNDS: u32 = 32;
+
+impl DoryProof {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        CanonicalSerialize::serialize_compressed(&self.0, &mut out).expect("vec write");
+        out
+    }
+
+    /// Strict, allocation-safe decoding.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, PcsError> {
+        // Layout: c (G_T), d2 (G_T), e1 (G1), then the u32 round count.
+        let gt = CanonicalSerialize::compressed_size(&ArkGT(PairingOutput::default()));
+        let g1 = CanonicalSerialize::compressed_size(&ArkG1(G1Projective::default()));
+        let at = 2 * gt + g1;
+        let rounds = bytes
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+            .ok_or_else(|| PcsError::Malformed("proof too short".into()))?;
+        if rounds > MAX_DORY_ROUNDS {
+            return Err(PcsError::Malformed(format!("{rounds} reduce rounds (max {MAX_DORY_ROUNDS})")));
+        }
+        let mut r = bytes;
+        let proof = <ArkDoryProof as CanonicalDeserialize>::deserialize_compressed(&mut r)
+            .map_err(|e| PcsError::Malformed(e.to_string()))?;
+        if !r.is_empty() {
+            return Err(PcsError::Malformed("trailing bytes after proof".into()));
+        }
+        Ok(Self(proof))
+    }
+}
+
+/// Dory's matrix shape for `n` variables: (ν, σ) = (⌊n/2⌋, ⌈n/2⌉).
+pub fn dory_shape(num_vars: usize) -> (usize, usize) {
+    (num_vars / 2, num_vars.div_ceil(2))
+}
+
+fn generator_rng(seed: &[u8], kind: u8, index: u64) -> ChaCha20Rng {
+    let mut h = Keccak256::new();
+    h.update(b"ivm/dory-setup/v1");
+    h.update((seed.len() as u64).to_le_bytes());
+    h.update(seed);
+    h.update([kind]);
+    h.update(index.to_le_bytes());
+    ChaCha20Rng::from_seed(h.finalize().into())
+}
+
+/// The deterministic prover setup for polynomials of up to `max_num_vars` variables.
+pub fn dory_prover_setup(seed: &[u8], max_num_vars: usize) -> ProverSetup<BN254> {
+    let n = 1usize << max_num_vars.div_ceil(2);
+    let g1_vec = (0..n as u64).map(|i| ArkG1(G1Projective::rand(&mut generator_rng(seed, 1, i)))).collect();
+    let g2_vec = (0..n as u64).map(|i| ArkG2(G2Projective::rand(&mut generator_rng(seed, 2, i)))).collect();
+    let h1 = ArkG1(G1Projective::rand(&mut generator_rng(seed, 3, 0)));
+    let h2 = ArkG2(G2Projective::rand(&mut generator_rng(seed, 4, 0)));
+    let ht = ArkGT(ark_bn254::Bn254::pairing(h1.0, h2.0));
+    ProverSetup { g1_vec, g2_vec, h1, h2, ht }
+}
+
+/// Prover setup plus the number of variables it supports.
+pub struct DoryProverSetup {
+    pub inner: ProverSetup<BN254>,
+    pub max_num_vars: usize,
+}
+
+/// Verifier setup plus the number of variables it supports.
+#[derive(Clone)]
+pub struct DoryVerifierSetup {
+    pub inner: VerifierSetup<BN254>,
+    pub max_num_vars: usize,
+}
+
+impl DoryProverSetup {
+    pub fn new(seed: &[u8], max_num_vars: usize) -> Self {
+        Self { inner: dory_prover_setup(seed, max_num_vars), max_num_vars }
+    }
+
+    pub fn verifier_setup(&self) -> DoryVerifierSetup {
+        DoryVerifierSetup { inner: self.inner.to_verifier_setup(), max_num_vars: self.max_num_vars }
+    }
+}
+
+/// Dory's coefficient order is LSB-first in the point; ours MSB-first. The coefficient
+/// vectors are the same (index = row·2^σ + column), only the point is reversed.
+fn to_dory_point(point: &[Fr]) -> Vec<ArkFr> {
+    point.iter().rev().map(|&x| ArkFr(x)).collect()
+}
+
+fn to_dory_poly(poly: &DenseMle) -> dory_pcs::backends::arkworks::ArkworksPolynomial {
+    dory_pcs::backends::arkworks::ArkworksPolynomial::new(poly.evals().iter().map(|&x| ArkFr(x)).collect())
+}
+
+fn absorb_statement(t: &mut Transcript, commitment: &DoryCommitment, point: &[Fr], eval: &Fr) {
+    t.append_serializable(b"pcs/commitment", &commitment.0);
+    t.append_scalars(b"pcs/point", point);
+    t.append_scalar(b"pcs/eval", eval);
+}
+
+/// Our transcript, seen through Dory's transcript trait.
+struct DoryTranscript<'a>(&'a mut Transcript);
+
+impl dory_pcs::primitives::transcript::Transcript for DoryTranscript<'_> {
+    type Curve = BN254;
+
+    fn append_bytes(&mut self, label: &[u8], bytes: &[u8]) {
+        self.0.append_bytes(label, bytes);
+    }
+
+    fn append_field(&mut self, label: &[u8], x: &ArkFr) {
+        self.0.append_scalar(label, &x.0);
+    }
+
+    fn append_group<G: Group>(&mut self, label: &[u8], g: &G) {
+        let mut buf = Vec::new();
+        g.serialize_compressed(&mut buf).expect("vec write");
+        self.0.append_bytes(label, &buf);
+    }
+
+    fn append_serde<S: DorySerialize>(&mut self, label: &[u8], s: &S) {
+        let mut buf = Vec::new();
+        s.serialize_compressed(&mut buf).expect("vec write");
+        self.0.append_bytes(label, &buf);
+    }
+
+    fn challenge_scalar(&mut self, label: &[u8]) -> ArkFr {
+        ArkFr(self.0.challenge_scalar(label))
+    }
+
+    fn reset(&mut self, domain_label: &[u8]) {
+        // Dory 0.5 never calls this during prove/verify; a fresh transcript is the only
+        // meaning that cannot silently reuse state.
+        *self.0 = Transcript::new(domain_label);
+    }
+}
+
+impl CommitmentScheme for Dory {
+    type ProverSetup = DoryProverSetup;
+    type VerifierSetup = DoryVerifierSetup;
+    type Commitment = DoryCommitment;
+    type OpeningHint = Vec<ArkG1>;
+    type Proof = DoryProof;
+
+    fn setup(max_num_vars: usize) -> (DoryProverSetup, DoryVerifierSetup) {
+        let p = DoryProverSetup::new(DORY_SEED, max_num_vars);
+        let v = p.verifier_setup();
+        (p, v)
+    }
+
+    fn commit(setup: &DoryProverSetup, poly: &DenseMle) -> (DoryCommitment, Vec<ArkG1>) {
+        use dory_pcs::Polynomial as _;
+        let n = poly.num_vars();
+        assert!(n <= setup.max_num_vars, "polynomial has {n} variables, setup supports {}", setup.max_num_vars);
+        let (nu, sigma) = dory_shape(n);
+        let (tier2, rows, _blind) = to_dory_poly(poly)
+            .commit::<BN254, dory_pcs::Transparent, G1Routines>(nu, sigma, &setup.inner)
+            .expect("shape is consistent by construction");
+        (DoryCommitment(tier2.0), rows)
+    }
+
+    fn open(
+        setup: &DoryProverSetup,
+        poly: &DenseMle,
+        hint: Vec<ArkG1>,
+        commitment: &DoryCommitment,
+        point: &[Fr],
+        transcript: &mut Transcript,
+    ) -> (Fr, DoryProof) {
+        let n = poly.num_vars();
+        assert_eq!(point.len(), n, "point length must equal the number of variables");
+        let eval = poly.evaluate(point);
+        absorb_statement(transcript, commitment, point, &eval);
+        let (nu, sigma) = dory_shape(n);
+        let (proof, _) = dory_pcs::prove::<ArkFr, BN254, G1Routines, G2Routines, _, _, dory_pcs::Transparent>(
+            &to_dory_poly(poly),
+            &to_dory_point(point),
+            hint,
+            ArkFr(Fr::from(0u64)),
+            nu,
+            sigma,
+            &setup.inner,
+            &mut DoryTranscript(transcript),
+        )
+        .expect("shape is consistent by construction");
+        (eval, DoryProof(proof))
+    }
+
+    fn verify(
+        setup: &DoryVerifierSetup,
+        commitment: &DoryCommitment,
+        point: &[Fr],
+        eval: Fr,
+        proof: &DoryProof,
+        transcript: &mut Transcript,
+    ) -> Result<(), PcsError> {
+        let n = point.len();
+        if n > setup.max_num_vars {
+            return Err(PcsError::TooManyVariables { max: setup.max_num_vars, got: n });
+        }
+        let (nu, sigma) = dory_shape(n);
+        if proof.0.nu != nu || proof.0.sigma != sigma {
+            return Err(PcsError::WrongShape { nu, sigma, got_nu: proof.0.nu, got_sigma: proof.0.sigma });
+        }
+        absorb_statement(transcript, commitment, point, &eval);
+        dory_pcs::verify::<ArkFr, BN254, G1Routines, G2Routines, _>(
+            ArkGT(commitment.0),
+            ArkFr(eval),
+            &to_dory_point(point),
+            &proof.0,
+            setup.inner.clone(),
+            &mut DoryTranscript(transcript),
+        )
+        .map_err(|e| PcsError::Invalid(e.to_string()))
+    }
+}

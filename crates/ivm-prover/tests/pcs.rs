@@ -1,0 +1,197 @@
+//! Dory adapter: round trips and rejections. Polynomials stay ≤ 2^12 coefficients.
+
+use std::sync::OnceLock;
+
+use ark_std::UniformRand;
+use ivm_prover::field::Fr;
+use ivm_prover::pcs::{CommitmentScheme, Dory, DoryCommitment, DoryProof, DoryProverSetup, DoryVerifierSetup, PcsError};
+use ivm_prover::poly::DenseMle;
+use ivm_prover::transcript::Transcript;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+const MAX_VARS: usize = 12;
+
+fn setups() -> &'static (DoryProverSetup, DoryVerifierSetup) {
+    static S: OnceLock<(DoryProverSetup, DoryVerifierSetup)> = OnceLock::new();
+    S.get_or_init(|| Dory::setup(MAX_VARS))
+}
+
+struct Opened {
+    poly: DenseMle,
+    commitment: DoryCommitment,
+    point: Vec<Fr>,
+    eval: Fr,
+    proof: DoryProof,
+}
+
+fn open_random(seed: u64, n: usize) -> Opened {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let poly = DenseMle::new((0..1 << n).map(|_| Fr::rand(&mut rng)).collect());
+    let point: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+    let (ps, _) = setups();
+    let (commitment, hint) = Dory::commit(ps, &poly);
+    let mut t = Transcript::new(b"pcs-test");
+    let (eval, proof) = Dory::open(ps, &poly, hint, &commitment, &point, &mut t);
+    assert_eq!(eval, poly.evaluate(&point));
+    Opened { poly, commitment, point, eval, proof }
+}
+
+fn check(c: &DoryCommitment, point: &[Fr], eval: Fr, proof: &DoryProof) -> Result<(), PcsError> {
+    let (_, vs) = setups();
+    let mut t = Transcript::new(b"pcs-test");
+    Dory::verify(vs, c, point, eval, proof, &mut t)
+}
+
+#[test]
+fn round_trip_at_several_sizes() {
+    for (seed, n) in [(1, 0), (2, 1), (3, 2), (4, 3), (5, 6), (6, 9), (7, 12)] {
+        let o = open_random(seed, n);
+        check(&o.commitment, &o.point, o.eval, &o.proof).unwrap_or_else(|e| panic!("n = {n}: {e}"));
+    }
+}
+
+#[test]
+fn boolean_point_opens_the_table_entry() {
+    let poly = DenseMle::from_u64s(&(0..64).map(|i| i * i + 1).collect::<Vec<_>>());
+    let (ps, _) = setups();
+    let (c, hint) = Dory::commit(ps, &poly);
+    // index 37 = 100101 (MSB first)
+    let point: Vec<Fr> = [1u64, 0, 0, 1, 0, 1].iter().map(|&b| Fr::from(b)).collect();
+    let mut t = Transcript::new(b"pcs-test");
+    let (eval, proof) = Dory::open(ps, &poly, hint, &c, &point, &mut t);
+    assert_eq!(eval, Fr::from(37u64 * 37 + 1));
+    check(&c, &point, eval, &proof).unwrap();
+}
+
+#[test]
+fn rejects_wrong_evaluation() {
+    let o = open_random(10, 7);
+    assert!(check(&o.commitment, &o.point, o.eval + Fr::from(1u64), &o.proof).is_err());
+    assert!(check(&o.commitment, &o.point, Fr::from(0u64), &o.proof).is_err());
+}
+
+#[test]
+fn rejects_wrong_point() {
+    let o = open_random(11, 8);
+    for i in [0, 3, 7] {
+        let mut p = o.point.clone();
+        p[i] += Fr::from(1u64);
+        assert!(check(&o.commitment, &p, o.eval, &o.proof).is_err(), "coordinate {i}");
+    }
+    // Swapping two coordinates (a variable-order bug) is caught too.
+    let mut p = o.point.clone();
+    p.swap(0, 7);
+    assert!(check(&o.commitment, &p, o.eval, &o.proof).is_err());
+    // A point of another length: shape mismatch.
+    assert!(matches!(check(&o.commitment, &o.point[1..], o.eval, &o.proof), Err(PcsError::WrongShape { .. })));
+}
+
+#[test]
+fn rejects_wrong_commitment() {
+    let o = open_random(12, 6);
+    let other = open_random(13, 6);
+    assert!(check(&other.commitment, &o.point, o.eval, &o.proof).is_err());
+    // The commitment of the same table with one entry changed.
+    let mut evals = o.poly.evals().to_vec();
+    evals[5] += Fr::from(1u64);
+    let (c2, _) = Dory::commit(&setups().0, &DenseMle::new(evals));
+    assert!(check(&c2, &o.point, o.eval, &o.proof).is_err());
+}
+
+#[test]
+fn rejects_tampered_proof_fields() {
+    let o = open_random(14, 8);
+    let mut p = o.proof.clone();
+    p.0.vmv_message.e1 = p.0.vmv_message.e1 + p.0.vmv_message.e1;
+    assert!(check(&o.commitment, &o.point, o.eval, &p).is_err());
+    let mut p = o.proof.clone();
+    p.0.first_messages[1].d1_left = p.0.first_messages[0].d1_left;
+    assert!(check(&o.commitment, &o.point, o.eval, &p).is_err());
+    let mut p = o.proof.clone();
+    p.0.second_messages[2].e1_plus = p.0.second_messages[2].e1_plus + p.0.vmv_message.e1;
+    assert!(check(&o.commitment, &o.point, o.eval, &p).is_err());
+    let mut p = o.proof.clone();
+    p.0.final_message = None;
+    assert!(check(&o.commitment, &o.point, o.eval, &p).is_err());
+    // Proof-supplied shape is not trusted.
+    let mut p = o.proof.clone();
+    p.0.nu += 1;
+    p.0.sigma -= 1;
+    assert!(matches!(check(&o.commitment, &o.point, o.eval, &p), Err(PcsError::WrongShape { .. })));
+}
+
+#[test]
+fn rejects_flipped_bytes_and_malformed_encodings() {
+    let o = open_random(15, 6);
+    let bytes = o.proof.to_bytes();
+    assert_eq!(DoryProof::from_bytes(&bytes).unwrap(), o.proof);
+    let step = (bytes.len() / 24).max(1);
+    for pos in (0..bytes.len()).step_by(step).chain([bytes.len() - 1]) {
+        let mut b = bytes.clone();
+        b[pos] ^= 0x01;
+        let ok = DoryProof::from_bytes(&b).map(|p| check(&o.commitment, &o.point, o.eval, &p).is_ok());
+        assert!(!matches!(ok, Ok(true)), "flipping byte {pos} of {} was accepted", bytes.len());
+    }
+    // Truncation, trailing bytes, a huge round count.
+    assert!(DoryProof::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+    assert!(DoryProof::from_bytes(&bytes[..10]).is_err());
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(DoryProof::from_bytes(&longer).is_err());
+    let mut huge = bytes.clone();
+    let at = 2 * 384 + 32;
+    huge[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert!(matches!(DoryProof::from_bytes(&huge), Err(PcsError::Malformed(_))));
+    // Commitments decode strictly too.
+    let cb = o.commitment.to_bytes();
+    assert_eq!(DoryCommitment::from_bytes(&cb).unwrap(), o.commitment);
+    let mut bad = cb.clone();
+    bad[17] ^= 0x40;
+    assert!(DoryCommitment::from_bytes(&bad).is_err() || DoryCommitment::from_bytes(&bad).unwrap() != o.commitment);
+    assert!(DoryCommitment::from_bytes(&cb[1..]).is_err());
+}
+
+#[test]
+fn transcript_state_is_bound() {
+    let o = open_random(16, 5);
+    let (_, vs) = setups();
+    let mut t = Transcript::new(b"pcs-test");
+    t.append_bytes(b"statement", b"something else");
+    assert!(Dory::verify(vs, &o.commitment, &o.point, o.eval, &o.proof, &mut t).is_err());
+}
+
+#[test]
+fn setup_is_deterministic_and_prefix_consistent() {
+    let mut rng = ChaCha20Rng::seed_from_u64(17);
+    let poly = DenseMle::new((0..1 << 5).map(|_| Fr::rand(&mut rng)).collect());
+    let small = DoryProverSetup::new(ivm_prover::pcs::DORY_SEED, 6);
+    let (c_small, _) = Dory::commit(&small, &poly);
+    let (c_big, _) = Dory::commit(&setups().0, &poly);
+    assert_eq!(c_small, c_big);
+    let other_seed = DoryProverSetup::new(b"another seed", 6);
+    assert_ne!(Dory::commit(&other_seed, &poly).0, c_big);
+    // Too many variables for the verifier setup.
+    let vs = small.verifier_setup();
+    let o = open_random(18, 8);
+    let mut t = Transcript::new(b"pcs-test");
+    assert!(matches!(
+        Dory::verify(&vs, &o.commitment, &o.point, o.eval, &o.proof, &mut t),
+        Err(PcsError::TooManyVariables { .. })
+    ));
+}
+
+#[test]
+fn commitments_are_additively_homomorphic() {
+    // Needed later to batch openings by a random linear combination.
+    let mut rng = ChaCha20Rng::seed_from_u64(19);
+    let a = DenseMle::new((0..1 << 6).map(|_| Fr::rand(&mut rng)).collect());
+    let b = DenseMle::new((0..1 << 6).map(|_| Fr::rand(&mut rng)).collect());
+    let s = Fr::rand(&mut rng);
+    let sum = DenseMle::new(a.evals().iter().zip(b.evals()).map(|(x, y)| *x + s * y).collect());
+    let ps = &setups().0;
+    let (ca, _) = Dory::commit(ps, &a);
+    let (cb, _) = Dory::commit(ps, &b);
+    let (csum, _) = Dory::commit(ps, &sum);
+    assert_eq!(DoryCommitment(ca.0 + cb.0 * s), csum);
+}
