@@ -550,7 +550,9 @@ mod tests {
         proof: SumcheckProof,
     }
 
-    fn comb_for(i: usize) -> fn(&[Fr]) -> Fr {
+    type Comb = fn(&[Fr]) -> Fr;
+
+    fn comb_for(i: usize) -> Comb {
         match i % 3 {
             0 => comb3,
             1 => |v: &[Fr]| v[0] * v[1],
@@ -566,7 +568,7 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
         let polys: Vec<Vec<DenseMle>> =
             sizes.iter().map(|&n| (0..4).map(|_| rand_mle(&mut rng, n)).collect()).collect();
-        let mut insts: Vec<CompositeSumcheck<fn(&[Fr]) -> Fr>> = polys
+        let mut insts: Vec<CompositeSumcheck<Comb>> = polys
             .iter()
             .enumerate()
             .map(|(i, p)| CompositeSumcheck::new(p.clone(), degree_for(i), comb_for(i)))
