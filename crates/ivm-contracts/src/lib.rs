@@ -9,6 +9,8 @@
 //! - [`job_id`]: `keccak256(abi.encodePacked(uint64 nonce, address consumer))`.
 //! - [`sign_eip191`] / [`recover_eip191`]: EIP-191 `personal_sign` over the raw encoded bytes,
 //!   65-byte `r‖s‖v` signatures with `v ∈ {27, 28}`, rejecting what `JobManager` rejects.
+//! - With feature `client`: [`deploy`] (deploy `JobManager` + `ExampleConsumer`) and
+//!   [`client::Client`] (send jobs, results, bonds, challenges; read state and events).
 
 use alloy_primitives::{eip191_hash_message, keccak256, Address, Bytes, Signature, B256, U256};
 use alloy_sol_types::{SolConstructor, SolValue};
@@ -16,6 +18,11 @@ use k256::ecdsa::SigningKey;
 use std::fmt;
 
 pub use {alloy_primitives, alloy_sol_types, k256};
+
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "client")]
+pub mod deploy;
 
 /// Job states in `JobMetadata.status` (0 = no such job).
 pub const JOB_STATE_PENDING: u8 = 1;

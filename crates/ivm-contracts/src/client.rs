@@ -1,0 +1,610 @@
+//! RPC client for ivm's contracts (feature `client`): deploy `JobManager` + `ExampleConsumer`,
+//! send jobs, results, bonds and challenges, and read job, result, challenge, bond and consumer
+//! state and events.
+//!
+//! Built on alloy's provider with gas, nonce (asked from the node each time) and chain-ID fillers and a local
+//! private-key wallet; transactions are sent one at a time and each call waits for its receipt,
+//! failing with the decoded revert reason if the transaction would revert or did.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), ivm_contracts::client::ClientError> {
+//! use ivm_contracts::client::Client;
+//! use ivm_contracts::deploy::{deploy, DeployConfig};
+//! let key = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+//! let deployer = Client::connect("http://127.0.0.1:8545", key).await?;
+//! let config = DeployConfig::single_key(deployer.address());
+//! let deployment = deploy(&deployer, &config).await?;
+//! println!("JobManager at {}", deployment.job_manager);
+//! # Ok(()) }
+//! ```
+
+use crate::bindings::{ExampleConsumer, JobManager};
+use crate::DisputeParameters;
+use alloy_network::{EthereumWallet, TransactionBuilder};
+use alloy_primitives::{Address, Bytes, Log as PrimitiveLog, B256, U256};
+use alloy_provider::{DynProvider, Provider, ProviderBuilder};
+use alloy_rpc_types_eth::{BlockNumberOrTag, Filter, Log, TransactionReceipt, TransactionRequest};
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::{SolCall, SolEvent, SolInterface};
+use std::fmt;
+
+pub use crate::bindings::JobManager::{Challenge, JobMetadata, OperatorBond, ResultRecord};
+pub use alloy_provider;
+pub use alloy_rpc_types_eth;
+pub use alloy_signer_local;
+
+/// `Challenge.status` values.
+pub const CHALLENGE_NONE: u8 = 0;
+pub const CHALLENGE_OPEN: u8 = 1;
+/// Fraud proven: the job was overturned.
+pub const CHALLENGE_UPHELD: u8 = 2;
+/// Fraud not proven: the challenger's bond went to the operator.
+pub const CHALLENGE_REJECTED: u8 = 3;
+pub const CHALLENGE_TIMED_OUT: u8 = 4;
+
+/// Errors from the RPC client.
+#[derive(Debug)]
+pub enum ClientError {
+    /// The RPC URL or private key is malformed.
+    Config(String),
+    /// The endpoint failed or returned something unexpected.
+    Rpc(String),
+    /// The transaction or call reverts; `reason` is the decoded `Error(string)` or custom error.
+    Reverted { reason: String, data: Option<Bytes> },
+    /// The transaction was mined but failed (status 0).
+    Failed { tx_hash: B256 },
+    /// Return data or a log could not be decoded.
+    Decode(String),
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::Config(e) => write!(f, "{e}"),
+            ClientError::Rpc(e) => write!(f, "RPC error: {e}"),
+            ClientError::Reverted { reason, .. } => write!(f, "reverted: {reason}"),
+            ClientError::Failed { tx_hash } => write!(f, "transaction {tx_hash} failed"),
+            ClientError::Decode(e) => write!(f, "decode error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+impl ClientError {
+    /// The revert reason, if this is a revert.
+    pub fn revert_reason(&self) -> Option<&str> {
+        match self {
+            ClientError::Reverted { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+/// Decodes revert data: `Error(string)`, `Panic(uint256)` or one of `JobManager`'s / the
+/// consumer's custom errors; otherwise hex.
+pub fn decode_revert(data: &[u8]) -> String {
+    if let Some(reason) = alloy_sol_types::decode_revert_reason(data) {
+        if !reason.starts_with("custom error") {
+            return reason;
+        }
+    }
+    if let Ok(e) = JobManager::JobManagerErrors::abi_decode(data) {
+        return format!("{e:?}");
+    }
+    if let Ok(e) = ExampleConsumer::ExampleConsumerErrors::abi_decode(data) {
+        return format!("{e:?}");
+    }
+    format!("0x{}", alloy_primitives::hex::encode(data))
+}
+
+fn rpc_error(e: alloy_provider::transport::TransportError) -> ClientError {
+    if let Some(resp) = e.as_error_resp() {
+        if let Some(data) = resp.as_revert_data() {
+            return ClientError::Reverted {
+                reason: decode_revert(&data),
+                data: Some(data),
+            };
+        }
+        if resp.message.contains("revert") {
+            return ClientError::Reverted {
+                reason: resp.message.to_string(),
+                data: None,
+            };
+        }
+    }
+    ClientError::Rpc(e.to_string())
+}
+
+/// Parses a private key (hex, with or without `0x`) into alloy's local signer.
+pub fn parse_key(hex_key: &str) -> Result<PrivateKeySigner, ClientError> {
+    let key =
+        crate::signing_key_from_hex(hex_key).map_err(|e| ClientError::Config(e.to_string()))?;
+    Ok(PrivateKeySigner::from_signing_key(key))
+}
+
+/// A connection to a chain with one signing key: sends transactions from [`Client::address`].
+#[derive(Clone)]
+pub struct Client {
+    provider: DynProvider,
+    signer: PrivateKeySigner,
+    rpc_url: String,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("address", &self.signer.address())
+            .finish()
+    }
+}
+
+impl Client {
+    /// Connects to `rpc_url` (http://, or https:// with feature `rustls`) with a private key.
+    pub async fn connect(rpc_url: &str, private_key: &str) -> Result<Self, ClientError> {
+        Self::connect_with_signer(rpc_url, parse_key(private_key)?).await
+    }
+
+    pub async fn connect_with_signer(
+        rpc_url: &str,
+        signer: PrivateKeySigner,
+    ) -> Result<Self, ClientError> {
+        if !(rpc_url.starts_with("http://") || rpc_url.starts_with("https://")) {
+            return Err(ClientError::Config(format!(
+                "RPC URL must be http:// or https://, got {rpc_url:?}"
+            )));
+        }
+        // Not the recommended fillers: their cached nonce manager consumes a nonce even when gas
+        // estimation fails (a reverting call), leaving a gap that stalls every later transaction.
+        // The simple manager asks the node for the pending nonce each time, which also keeps
+        // several clients with the same key consistent.
+        let provider = ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .with_gas_estimation()
+            .with_simple_nonce_management()
+            .fetch_chain_id()
+            .wallet(EthereumWallet::from(signer.clone()))
+            .connect(rpc_url)
+            .await
+            .map_err(|e| ClientError::Config(format!("cannot connect to {rpc_url}: {e}")))?
+            .erased();
+        Ok(Self {
+            provider,
+            signer,
+            rpc_url: rpc_url.to_string(),
+        })
+    }
+
+    /// The same endpoint with another key.
+    pub async fn with_signer(&self, signer: PrivateKeySigner) -> Result<Self, ClientError> {
+        Self::connect_with_signer(&self.rpc_url, signer).await
+    }
+
+    /// The RPC URL this client was connected to.
+    pub fn rpc_url(&self) -> &str {
+        &self.rpc_url
+    }
+
+    /// The sender address.
+    pub fn address(&self) -> Address {
+        self.signer.address()
+    }
+
+    pub fn signer(&self) -> &PrivateKeySigner {
+        &self.signer
+    }
+
+    /// The underlying provider, for anything not wrapped here.
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    // ----- generic -----
+
+    /// Sends a transaction with calldata `input` and `value` to `to` (or a creation if `None`),
+    /// waits for its receipt and fails if it reverts.
+    pub async fn send_raw(
+        &self,
+        to: Option<Address>,
+        input: Bytes,
+        value: U256,
+    ) -> Result<TransactionReceipt, ClientError> {
+        let mut tx = TransactionRequest::default()
+            .with_from(self.address())
+            .with_input(input)
+            .with_value(value);
+        match to {
+            Some(to) => tx.set_to(to),
+            None => tx.set_create(),
+        }
+        let pending = self
+            .provider
+            .send_transaction(tx)
+            .await
+            .map_err(rpc_error)?;
+        let receipt = pending
+            .get_receipt()
+            .await
+            .map_err(|e| ClientError::Rpc(e.to_string()))?;
+        if !receipt.status() {
+            return Err(ClientError::Failed {
+                tx_hash: receipt.transaction_hash,
+            });
+        }
+        Ok(receipt)
+    }
+
+    /// Sends `call` to `to` with `value` wei and waits for the receipt.
+    pub async fn send<C: SolCall>(
+        &self,
+        to: Address,
+        call: &C,
+        value: U256,
+    ) -> Result<TransactionReceipt, ClientError> {
+        self.send_raw(Some(to), call.abi_encode().into(), value)
+            .await
+    }
+
+    /// `eth_call` of `call` on `to` at the latest block, decoding the return value.
+    pub async fn view<C: SolCall>(&self, to: Address, call: &C) -> Result<C::Return, ClientError> {
+        let tx = TransactionRequest::default()
+            .with_from(self.address())
+            .with_to(to)
+            .with_input(call.abi_encode());
+        let out = self.provider.call(tx).await.map_err(rpc_error)?;
+        C::abi_decode_returns(&out)
+            .map_err(|e| ClientError::Decode(format!("{}: {e}", C::SIGNATURE)))
+    }
+
+    /// Ether balance of `account` in wei.
+    pub async fn balance(&self, account: Address) -> Result<U256, ClientError> {
+        self.provider.get_balance(account).await.map_err(rpc_error)
+    }
+
+    pub async fn chain_id(&self) -> Result<u64, ClientError> {
+        self.provider.get_chain_id().await.map_err(rpc_error)
+    }
+
+    pub async fn block_number(&self) -> Result<u64, ClientError> {
+        self.provider.get_block_number().await.map_err(rpc_error)
+    }
+
+    /// Timestamp of the latest block.
+    pub async fn block_timestamp(&self) -> Result<u64, ClientError> {
+        let block = self
+            .provider
+            .get_block_by_number(BlockNumberOrTag::Latest)
+            .await
+            .map_err(rpc_error)?
+            .ok_or_else(|| ClientError::Rpc("no latest block".into()))?;
+        Ok(block.header.timestamp)
+    }
+
+    /// Every `E` event emitted by `address` from block `from_block` on, with its log.
+    pub async fn events<E: SolEvent>(
+        &self,
+        address: Address,
+        from_block: u64,
+    ) -> Result<Vec<(E, Log)>, ClientError> {
+        let filter = Filter::new()
+            .address(address)
+            .event_signature(E::SIGNATURE_HASH)
+            .from_block(from_block)
+            .to_block(BlockNumberOrTag::Latest);
+        let logs = self.provider.get_logs(&filter).await.map_err(rpc_error)?;
+        logs.into_iter()
+            .map(|log| {
+                let decoded = decode_log::<E>(&log)?;
+                Ok((decoded, log))
+            })
+            .collect()
+    }
+
+    // ----- deployment -----
+
+    /// Sends a contract creation; returns the new contract's address.
+    pub async fn deploy_bytecode(&self, creation_data: Bytes) -> Result<Address, ClientError> {
+        let receipt = self.send_raw(None, creation_data, U256::ZERO).await?;
+        receipt
+            .contract_address
+            .ok_or_else(|| ClientError::Rpc("creation receipt has no contract address".into()))
+    }
+
+    // ----- JobManager: transactions -----
+
+    /// `submitResult(result, signature)` (relayer only): `result` is an encoded
+    /// [`crate::ResultWithMetadata`], `signature` the operator's EIP-191 signature over it.
+    pub async fn submit_result(
+        &self,
+        job_manager: Address,
+        result: impl Into<Bytes>,
+        signature: impl Into<Bytes>,
+    ) -> Result<TransactionReceipt, ClientError> {
+        let call = JobManager::submitResultCall {
+            resultWithMetadata: result.into(),
+            signature: signature.into(),
+        };
+        self.send(job_manager, &call, U256::ZERO).await
+    }
+
+    /// `submitResultForOffchainJob` (relayer only).
+    pub async fn submit_result_for_offchain_job(
+        &self,
+        job_manager: Address,
+        result: impl Into<Bytes>,
+        signature_on_result: impl Into<Bytes>,
+        request: impl Into<Bytes>,
+        signature_on_request: impl Into<Bytes>,
+    ) -> Result<TransactionReceipt, ClientError> {
+        let call = JobManager::submitResultForOffchainJobCall {
+            offchainResultWithMetadata: result.into(),
+            signatureOnResult: signature_on_result.into(),
+            jobRequest: request.into(),
+            signatureOnRequest: signature_on_request.into(),
+        };
+        self.send(job_manager, &call, U256::ZERO).await
+    }
+
+    /// `createJob(nonce, programID, onchainInput, maxCycles)` sent directly from this key
+    /// (normally a consumer contract calls it; see [`Client::request_job`]).
+    pub async fn create_job(
+        &self,
+        job_manager: Address,
+        nonce: u64,
+        program_id: impl Into<Bytes>,
+        onchain_input: impl Into<Bytes>,
+        max_cycles: u64,
+    ) -> Result<(B256, TransactionReceipt), ClientError> {
+        let call = JobManager::createJobCall {
+            nonce,
+            programID: program_id.into(),
+            onchainInput: onchain_input.into(),
+            maxCycles: max_cycles,
+        };
+        let receipt = self.send(job_manager, &call, U256::ZERO).await?;
+        let created = receipt_event::<JobManager::JobCreated>(&receipt, job_manager)?;
+        Ok((created.jobID, receipt))
+    }
+
+    /// `depositOperatorBond(operator)` with `amount` wei.
+    pub async fn deposit_operator_bond(
+        &self,
+        job_manager: Address,
+        operator: Address,
+        amount: U256,
+    ) -> Result<TransactionReceipt, ClientError> {
+        let call = JobManager::depositOperatorBondCall { operator };
+        self.send(job_manager, &call, amount).await
+    }
+
+    /// `challenge(jobID, claimedPanicked, claimedOutput, proof)` with `bond` wei (must equal the
+    /// current `challengeBond`); returns the challenge ID.
+    pub async fn challenge(
+        &self,
+        job_manager: Address,
+        job_id: B256,
+        claimed_panicked: bool,
+        claimed_output: impl Into<Bytes>,
+        proof: impl Into<Bytes>,
+        bond: U256,
+    ) -> Result<(U256, TransactionReceipt), ClientError> {
+        let call = JobManager::challengeCall {
+            jobID: job_id,
+            claimedPanicked: claimed_panicked,
+            claimedOutput: claimed_output.into(),
+            proof: proof.into(),
+        };
+        let receipt = self.send(job_manager, &call, bond).await?;
+        let filed = receipt_event::<JobManager::ChallengeFiled>(&receipt, job_manager)?;
+        Ok((filed.challengeID, receipt))
+    }
+
+    /// `resolveChallenge(challengeID, fraudProven)` (arbiter only).
+    pub async fn resolve_challenge(
+        &self,
+        job_manager: Address,
+        challenge_id: U256,
+        fraud_proven: bool,
+    ) -> Result<TransactionReceipt, ClientError> {
+        let call = JobManager::resolveChallengeCall {
+            challengeID: challenge_id,
+            fraudProven: fraud_proven,
+        };
+        self.send(job_manager, &call, U256::ZERO).await
+    }
+
+    /// `reclaimChallengeBond(challengeID)` after the arbiter timed out.
+    pub async fn reclaim_challenge_bond(
+        &self,
+        job_manager: Address,
+        challenge_id: U256,
+    ) -> Result<TransactionReceipt, ClientError> {
+        let call = JobManager::reclaimChallengeBondCall {
+            challengeID: challenge_id,
+        };
+        self.send(job_manager, &call, U256::ZERO).await
+    }
+
+    /// `withdrawPayout(to)`: sends this key's `claimable` balance to `to`.
+    pub async fn withdraw_payout(
+        &self,
+        job_manager: Address,
+        to: Address,
+    ) -> Result<TransactionReceipt, ClientError> {
+        self.send(
+            job_manager,
+            &JobManager::withdrawPayoutCall { to },
+            U256::ZERO,
+        )
+        .await
+    }
+
+    // ----- JobManager: views -----
+
+    pub async fn job_metadata(
+        &self,
+        job_manager: Address,
+        job_id: B256,
+    ) -> Result<JobMetadata, ClientError> {
+        self.view(
+            job_manager,
+            &JobManager::getJobMetadataCall { jobID: job_id },
+        )
+        .await
+    }
+
+    pub async fn result_record(
+        &self,
+        job_manager: Address,
+        job_id: B256,
+    ) -> Result<ResultRecord, ClientError> {
+        self.view(
+            job_manager,
+            &JobManager::getResultRecordCall { jobID: job_id },
+        )
+        .await
+    }
+
+    pub async fn is_final(&self, job_manager: Address, job_id: B256) -> Result<bool, ClientError> {
+        self.view(job_manager, &JobManager::isFinalCall { jobID: job_id })
+            .await
+    }
+
+    pub async fn get_challenge(
+        &self,
+        job_manager: Address,
+        challenge_id: U256,
+    ) -> Result<Challenge, ClientError> {
+        let call = JobManager::getChallengeCall {
+            challengeID: challenge_id,
+        };
+        self.view(job_manager, &call).await
+    }
+
+    pub async fn operator_bond(
+        &self,
+        job_manager: Address,
+        operator: Address,
+    ) -> Result<OperatorBond, ClientError> {
+        self.view(job_manager, &JobManager::getOperatorBondCall { operator })
+            .await
+    }
+
+    /// Wei `account` can withdraw with `withdrawPayout`.
+    pub async fn claimable(
+        &self,
+        job_manager: Address,
+        account: Address,
+    ) -> Result<U256, ClientError> {
+        self.view(job_manager, &JobManager::claimableCall(account))
+            .await
+    }
+
+    pub async fn dispute_parameters(
+        &self,
+        job_manager: Address,
+    ) -> Result<DisputeParameters, ClientError> {
+        self.view(job_manager, &JobManager::getDisputeParametersCall {})
+            .await
+    }
+
+    // ----- ExampleConsumer -----
+
+    /// `ExampleConsumer.requestJob(programID, onchainInput, maxCycles)`: the consumer calls
+    /// `JobManager.createJob`; returns the job ID (from `JobRequested`) and the receipt, which
+    /// also holds `JobManager`'s `JobCreated` log.
+    pub async fn request_job(
+        &self,
+        consumer: Address,
+        program_id: impl Into<Bytes>,
+        onchain_input: impl Into<Bytes>,
+        max_cycles: u64,
+    ) -> Result<(B256, TransactionReceipt), ClientError> {
+        let call = ExampleConsumer::requestJobCall {
+            programID: program_id.into(),
+            onchainInput: onchain_input.into(),
+            maxCycles: max_cycles,
+        };
+        let receipt = self.send(consumer, &call, U256::ZERO).await?;
+        let requested = receipt_event::<ExampleConsumer::JobRequested>(&receipt, consumer)?;
+        Ok((requested.jobID, receipt))
+    }
+
+    /// The result `ExampleConsumer` stored for `job_id`, if it received one.
+    pub async fn consumer_result(
+        &self,
+        consumer: Address,
+        job_id: B256,
+    ) -> Result<Option<Bytes>, ClientError> {
+        if !self
+            .view(consumer, &ExampleConsumer::hasResultCall { jobID: job_id })
+            .await?
+        {
+            return Ok(None);
+        }
+        let result = self
+            .view(
+                consumer,
+                &ExampleConsumer::getJobResultCall { jobID: job_id },
+            )
+            .await?;
+        Ok(Some(result))
+    }
+
+    /// Whether `ExampleConsumer` was told the job's result was overturned.
+    pub async fn consumer_overturned(
+        &self,
+        consumer: Address,
+        job_id: B256,
+    ) -> Result<bool, ClientError> {
+        self.view(
+            consumer,
+            &ExampleConsumer::isOverturnedCall { jobID: job_id },
+        )
+        .await
+    }
+
+    /// The consumer's next unused nonce (`getNextNonce`), for offchain requests.
+    pub async fn consumer_next_nonce(&self, consumer: Address) -> Result<u64, ClientError> {
+        self.view(consumer, &ExampleConsumer::getNextNonceCall {})
+            .await
+    }
+}
+
+/// Decodes an RPC log as event `E` (checking its topic 0).
+pub fn decode_log<E: SolEvent>(log: &Log) -> Result<E, ClientError> {
+    let inner: &PrimitiveLog = &log.inner;
+    E::decode_log(inner)
+        .map(|l| l.data)
+        .map_err(|e| ClientError::Decode(format!("{}: {e}", E::SIGNATURE)))
+}
+
+/// Every `E` event that `emitter` logged in the transaction of `receipt`.
+pub fn receipt_events<E: SolEvent>(
+    receipt: &TransactionReceipt,
+    emitter: Address,
+) -> Result<Vec<E>, ClientError> {
+    receipt
+        .inner
+        .logs()
+        .iter()
+        .filter(|log| log.address() == emitter && log.topics().first() == Some(&E::SIGNATURE_HASH))
+        .map(decode_log::<E>)
+        .collect()
+}
+
+/// The single `E` event that `emitter` logged in the transaction of `receipt`.
+pub fn receipt_event<E: SolEvent>(
+    receipt: &TransactionReceipt,
+    emitter: Address,
+) -> Result<E, ClientError> {
+    let mut events = receipt_events::<E>(receipt, emitter)?;
+    if events.len() != 1 {
+        return Err(ClientError::Decode(format!(
+            "expected one {} event from {emitter}, found {}",
+            E::SIGNATURE,
+            events.len()
+        )));
+    }
+    Ok(events.remove(0))
+}
