@@ -1,5 +1,6 @@
 //! Embeds the guest SDK sources and the project templates into the `ivm` binary, so that
 //! `ivm new`/`ivm build` can materialise exactly the SDK this `ivm` was built with, offline.
+//! Also embeds ivm's Solidity contract sources (contracts/src) for the `app` template.
 use std::{
     env, fs,
     path::{Path, PathBuf},
@@ -25,6 +26,15 @@ fn main() {
     collect(&tdir, &tdir, &mut templates, "");
     println!("cargo:rerun-if-changed={}", tdir.display());
     write_table(&out.join("template_files.rs"), &templates);
+
+    // ivm's Solidity contracts (JobManager, Consumer, ...): `ivm new --template app` writes them
+    // into the project's contracts/lib/ivm/ so the consumer builds on exactly these sources.
+    let mut contracts = Vec::new();
+    let cdir = root.join("contracts").join("src");
+    collect(&cdir, &cdir, &mut contracts, "");
+    contracts.retain(|(rel, _)| rel.ends_with(".sol"));
+    println!("cargo:rerun-if-changed={}", cdir.display());
+    write_table(&out.join("contract_files.rs"), &contracts);
 
     // The toolchain ivm is built with is the one scaffolded projects pin.
     let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());

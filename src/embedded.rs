@@ -8,6 +8,25 @@ pub static SDK_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/sdk_
 /// Template files, as (path like `bare/ivm.toml`, contents).
 pub static TEMPLATE_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/template_files.rs"));
 
+/// ivm's Solidity contract sources (`contracts/src/*.sol`), as (file name, contents).
+pub static CONTRACT_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/contract_files.rs"));
+
+/// Where an `app` project keeps its copy of ivm's contracts, relative to the project root
+/// (remapped as `ivm/` in the template's foundry.toml).
+pub fn contracts_dir_in_project() -> PathBuf {
+    Path::new("contracts").join("lib").join("ivm")
+}
+
+/// Writes the embedded contract sources into `dir`.
+pub fn materialize_contracts(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for (rel, contents) in CONTRACT_FILES {
+        let dest = dir.join(rel);
+        std::fs::write(&dest, contents).with_context(|| format!("writing {}", dest.display()))?;
+    }
+    Ok(())
+}
+
 /// Version of the embedded SDK (the same as this `ivm`).
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The Rust toolchain this `ivm` was built with; new projects pin it.

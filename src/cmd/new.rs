@@ -49,10 +49,13 @@ pub fn run(args: NewArgs) -> Outcome {
     scaffold(&args.path, &raw_name, layers)?;
     ui::status("Created", format!("{template} project `{raw_name}` in {}", args.path.display()));
     eprintln!("\nNext:\n  cd {}\n  ivm build\n  ivm execute --input-hex 0x{:064x}", args.path.display(), 144);
+    if layers.contains(&"app") {
+        eprintln!("  cd contracts && npm install && forge test   # see contracts/README.md");
+    }
     Ok(Code::Ok)
 }
 
-/// Writes the template layers, the SDK and a lock file into `dir`.
+/// Writes the template layers, the SDK, (for `app`) ivm's contract sources and a lock file into `dir`.
 pub fn scaffold(dir: &Path, name: &str, layers: &[&str]) -> Result<()> {
     for layer in layers {
         for (rel, contents) in embedded::template_files(layer) {
@@ -64,6 +67,9 @@ pub fn scaffold(dir: &Path, name: &str, layers: &[&str]) -> Result<()> {
         }
     }
     embedded::materialize_sdk(&dir.join(embedded::sdk_dir_in_project()))?;
+    if layers.contains(&"app") {
+        embedded::materialize_contracts(&dir.join(embedded::contracts_dir_in_project()))?;
+    }
     std::fs::write(dir.join("Cargo.lock"), lock_file(name)).context("writing Cargo.lock")?;
     Ok(())
 }
