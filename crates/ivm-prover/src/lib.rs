@@ -9,6 +9,7 @@
 //!
 //! The plan for the full prover built on these is in `docs/prover-design.md`.
 
+pub mod codec;
 pub mod field;
 pub mod pcs;
 pub mod poly;
