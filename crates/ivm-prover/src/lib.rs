@@ -11,6 +11,8 @@
 
 pub mod codec;
 pub mod field;
+pub mod gkr;
+pub mod opening;
 pub mod pcs;
 pub mod poly;
 pub mod sumcheck;
