@@ -15,5 +15,7 @@ pub mod gkr;
 pub mod opening;
 pub mod pcs;
 pub mod poly;
+pub mod ram;
+pub mod statement;
 pub mod sumcheck;
 pub mod transcript;

@@ -1,0 +1,254 @@
+//! RAM as the prover sees it: word-addressed, remapped to `[0, K)` from the lowest I/O
+//! address, with an initial state the verifier derives from the ELF and the statement, and
+//! the final-state ("output") check against the statement.
+//!
+//! The remap is `index = (addr − io_base) / 4`. The I/O block `[io_base, CONTROL_END)` and RAM
+//! `[RAM_BASE, heap_end)` are adjacent (a few KiB apart), so one linear window covers every
+//! address a guest can touch; `K` is the next power of two above the highest touched index
+//! (chosen by the prover, absorbed, and bounded by the layout: `K ≤ index(heap_end)`).
+use ivm_abi::{
+    CONTROL_BASE, CONTROL_END, OFFCHAIN_INPUT_LEN_ADDR, ONCHAIN_INPUT_LEN_ADDR, OUTPUT_LEN_ADDR, PANIC_ADDR,
+    TERMINATION_ADDR,
+};
+use ivm_vm::Program;
+
+use crate::field::Fr;
+use crate::poly::eq_table;
+
+/// Where RAM words live in the prover's address space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RamLayout {
+    pub io_base: u32,
+    pub onchain_base: u32,
+    pub offchain_base: u32,
+    pub output_base: u32,
+    /// One past the last addressable byte (`heap_end`).
+    pub end: u32,
+}
+
+impl RamLayout {
+    pub fn of(program: &Program) -> Self {
+        let io = program.layout.sizes.io();
+        RamLayout {
+            io_base: io.onchain_input_base,
+            onchain_base: io.onchain_input_base,
+            offchain_base: io.offchain_input_base,
+            output_base: io.output_base,
+            end: program.layout.heap_end,
+        }
+    }
+
+    /// The word index of an aligned address, if it is inside the window.
+    pub fn index(&self, addr: u32) -> Option<usize> {
+        (addr >= self.io_base && addr < self.end && addr % 4 == 0).then(|| ((addr - self.io_base) / 4) as usize)
+    }
+
+    /// The byte address of a word index.
+    pub fn address(&self, index: usize) -> u32 {
+        self.io_base + 4 * index as u32
+    }
+
+    /// The largest `log2 K` the layout allows.
+    pub fn max_log_k(&self) -> usize {
+        let words = ((self.end - self.io_base) / 4) as usize;
+        words.next_power_of_two().trailing_zeros() as usize
+    }
+
+    /// The smallest `log2 K` covering index `max_index` and the control words.
+    pub fn log_k_for(&self, max_index: usize) -> usize {
+        let control = self.index(CONTROL_END - 4).expect("control words are inside the window");
+        (max_index.max(control) + 1).next_power_of_two().trailing_zeros() as usize
+    }
+
+    /// The initial memory as sparse `(index, word)` pairs (non-zero words only): the ELF's
+    /// loadable segments, both inputs and their length words.
+    pub fn initial_words(&self, program: &Program, onchain: &[u8], offchain: &[u8]) -> Vec<(usize, u32)> {
+        let mut words = Vec::new();
+        let push_bytes = |base: u32, bytes: &[u8], words: &mut Vec<(usize, u32)>| {
+            for (i, chunk) in bytes.chunks(4).enumerate() {
+                let mut w = [0u8; 4];
+                w[..chunk.len()].copy_from_slice(chunk);
+                let v = u32::from_le_bytes(w);
+                if v != 0 {
+                    words.push((self.index(base + 4 * i as u32).expect("inside the window"), v));
+                }
+            }
+        };
+        push_bytes(self.onchain_base, onchain, &mut words);
+        push_bytes(self.offchain_base, offchain, &mut words);
+        for (addr, len) in [(ONCHAIN_INPUT_LEN_ADDR, onchain.len()), (OFFCHAIN_INPUT_LEN_ADDR, offchain.len())] {
+            if len != 0 {
+                words.push((self.index(addr).unwrap(), len as u32));
+            }
+        }
+        for s in &program.segments {
+            push_bytes(s.vaddr, &s.data, &mut words);
+        }
+        words
+    }
+}
+
+/// `Σ_i value_i · eq(point, index_i)`: the MLE of a sparse table at `point` (MSB-first,
+/// `point.len()` = log K). O(n · log K) without a K-sized table.
+pub fn sparse_mle(words: &[(usize, Fr)], point: &[Fr]) -> Fr {
+    let n = point.len();
+    // Split the index into a high and a low half and use two small eq tables.
+    let lo_bits = n / 2;
+    let hi = eq_table(&point[..n - lo_bits]);
+    let lo = eq_table(&point[n - lo_bits..]);
+    let mask = (1usize << lo_bits) - 1;
+    words.iter().map(|&(i, v)| hi[i >> lo_bits] * lo[i & mask] * v).sum()
+}
+
+/// The words of the I/O block the statement fixes, and their expected final values.
+///
+/// Checked: both input regions and their length words (unchanged), the output words up to
+/// the output length (the last partial word's bytes above the length are the prover's
+/// `output_tail`), the output length word, the panic and termination words. Not checked:
+/// the output region past the output length (garbage a guest may leave there is not part of
+/// the output).
+#[derive(Clone, Debug)]
+pub struct IoExpectation {
+    /// Sorted word indices that are checked.
+    pub ranges: Vec<(usize, usize)>,
+    /// Non-zero expected values (sparse).
+    pub expected: Vec<(usize, Fr)>,
+}
+
+/// The prover-supplied final control values the statement does not fix exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct FinalControl {
+    pub panic_word: u32,
+    pub termination_word: u32,
+    /// The bytes of the last output word above the output length, shifted down.
+    pub output_tail: u32,
+}
+
+impl FinalControl {
+    /// Whether these values agree with the statement's panic bit (panic wins if both are set;
+    /// a run that did not panic must have terminated) and the output length.
+    pub fn consistent(&self, panicked: bool, output_len: usize) -> bool {
+        let tail_bits = 8 * ((4 - output_len % 4) % 4);
+        let tail_ok = if output_len % 4 == 0 { self.output_tail == 0 } else { (self.output_tail as u64) < (1u64 << tail_bits) };
+        let state_ok = if panicked { self.panic_word != 0 } else { self.panic_word == 0 && self.termination_word != 0 };
+        tail_ok && state_ok
+    }
+}
+
+impl IoExpectation {
+    pub fn new(layout: &RamLayout, onchain: &[u8], offchain: &[u8], output: &[u8], control: FinalControl) -> Self {
+        let idx = |a: u32| layout.index(a).unwrap();
+        let out_words = output.len().div_ceil(4);
+        let mut ranges = vec![
+            (idx(layout.onchain_base), idx(layout.output_base) + out_words),
+            (idx(CONTROL_BASE), idx(CONTROL_END - 4) + 1),
+        ];
+        ranges.retain(|(a, b)| a < b);
+        let mut expected = Vec::new();
+        let push_bytes = |base: u32, bytes: &[u8], expected: &mut Vec<(usize, Fr)>| {
+            for (i, chunk) in bytes.chunks(4).enumerate() {
+                let mut w = [0u8; 4];
+                w[..chunk.len()].copy_from_slice(chunk);
+                let mut v = u32::from_le_bytes(w) as u64;
+                if chunk.len() < 4 && base == layout.output_base {
+                    v += (control.output_tail as u64) << (8 * chunk.len());
+                }
+                if v != 0 {
+                    expected.push((idx(base + 4 * i as u32), Fr::from(v)));
+                }
+            }
+        };
+        push_bytes(layout.onchain_base, onchain, &mut expected);
+        push_bytes(layout.offchain_base, offchain, &mut expected);
+        push_bytes(layout.output_base, output, &mut expected);
+        for (addr, v) in [
+            (PANIC_ADDR, control.panic_word),
+            (TERMINATION_ADDR, control.termination_word),
+            (OUTPUT_LEN_ADDR, output.len() as u32),
+            (ONCHAIN_INPUT_LEN_ADDR, onchain.len() as u32),
+            (OFFCHAIN_INPUT_LEN_ADDR, offchain.len() as u32),
+        ] {
+            if v != 0 {
+                expected.push((idx(addr), Fr::from(v)));
+            }
+        }
+        IoExpectation { ranges, expected }
+    }
+
+    /// The mask (1 on checked words) as a dense table of size `2^log_k`.
+    pub fn mask_table(&self, log_k: usize) -> Vec<Fr> {
+        let mut m = vec![Fr::from(0u64); 1 << log_k];
+        for &(a, b) in &self.ranges {
+            for x in &mut m[a..b] {
+                *x = Fr::from(1u64);
+            }
+        }
+        m
+    }
+
+    /// The expected values as a dense table of size `2^log_k` (zero off the mask).
+    pub fn expected_table(&self, log_k: usize) -> Vec<Fr> {
+        let mut e = vec![Fr::from(0u64); 1 << log_k];
+        for &(i, v) in &self.expected {
+            e[i] = v;
+        }
+        e
+    }
+
+    /// MLE of the mask at `point` (verifier side): a sum of eq over the checked ranges.
+    pub fn mask_mle(&self, point: &[Fr]) -> Fr {
+        let n = point.len();
+        let lo_bits = n / 2;
+        let hi = eq_table(&point[..n - lo_bits]);
+        let lo = eq_table(&point[n - lo_bits..]);
+        let mask = (1usize << lo_bits) - 1;
+        let mut acc = Fr::from(0u64);
+        for &(a, b) in &self.ranges {
+            for i in a..b {
+                acc += hi[i >> lo_bits] * lo[i & mask];
+            }
+        }
+        acc
+    }
+
+    /// MLE of the expected values at `point`.
+    pub fn expected_mle(&self, point: &[Fr]) -> Fr {
+        sparse_mle(&self.expected, point)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::poly::DenseMle;
+    use ark_std::UniformRand;
+
+    #[test]
+    fn sparse_and_mask_mles_match_dense() {
+        let mut rng = ark_std::test_rng();
+        let log_k = 10;
+        let words: Vec<(usize, Fr)> = vec![(3, Fr::from(7u64)), (1000, Fr::from(9u64)), (512, Fr::from(1u64))];
+        let mut dense = vec![Fr::from(0u64); 1 << log_k];
+        for &(i, v) in &words {
+            dense[i] = v;
+        }
+        let point: Vec<Fr> = (0..log_k).map(|_| Fr::rand(&mut rng)).collect();
+        assert_eq!(sparse_mle(&words, &point), DenseMle::new(dense).evaluate(&point));
+        let io = IoExpectation { ranges: vec![(2, 40), (700, 703)], expected: words };
+        assert_eq!(io.mask_mle(&point), DenseMle::new(io.mask_table(log_k)).evaluate(&point));
+        assert_eq!(io.expected_mle(&point), DenseMle::new(io.expected_table(log_k)).evaluate(&point));
+    }
+
+    #[test]
+    fn final_control_rules() {
+        let c = FinalControl { panic_word: 0, termination_word: 1, output_tail: 0 };
+        assert!(c.consistent(false, 8));
+        assert!(!c.consistent(true, 8));
+        let p = FinalControl { panic_word: 1, termination_word: 0, output_tail: 0xAB };
+        assert!(p.consistent(true, 3)); // one tail byte allowed
+        assert!(!p.consistent(true, 2) || (0xABu64) < (1 << 16));
+        assert!(!FinalControl { output_tail: 0x100, ..p }.consistent(true, 3));
+        assert!(!FinalControl { output_tail: 1, ..c }.consistent(false, 4));
+        assert!(!FinalControl { panic_word: 0, termination_word: 0, output_tail: 0 }.consistent(false, 0));
+    }
+}
