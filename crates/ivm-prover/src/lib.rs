@@ -11,6 +11,7 @@
 
 pub mod codec;
 pub mod field;
+pub mod memory;
 pub mod gkr;
 pub mod opening;
 pub mod pcs;
