@@ -10,10 +10,12 @@
 //! The plan for the full prover built on these is in `docs/prover-design.md`.
 
 pub mod codec;
+pub mod cpu;
 pub mod field;
 pub mod memory;
 pub mod gkr;
 pub mod isa;
+pub mod lookup;
 pub mod opening;
 pub mod pcs;
 pub mod poly;

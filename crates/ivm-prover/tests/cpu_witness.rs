@@ -1,0 +1,56 @@
+//! The CPU witness of real guest runs satisfies the CPU constraints, and a corrupted one does not.
+use ivm_prover::cpu::{self, build_witness, constraints};
+use ivm_prover::field::Fr;
+use ivm_prover::isa;
+use ivm_prover::ram::RamLayout;
+use ivm_vm::{Inputs, Program};
+
+fn elf(name: &str) -> Vec<u8> {
+    let path = format!("{}/../../guest-examples/target/ivm/{name}.elf", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run scripts/setup to build the guest examples)"))
+}
+
+fn witness(name: &str, onchain: &[u8]) -> (cpu::Witness, u32) {
+    let program = Program::load(&elf(name)).unwrap();
+    let (_exec, steps) = ivm_vm::trace(&program, Inputs { onchain, offchain: &[] }, 1 << 20).unwrap();
+    let bytecode = isa::bytecode(&program).unwrap();
+    let rows = isa::expand(&bytecode, &steps).unwrap();
+    let ram = RamLayout::of(&program);
+    let init = ram.initial_words(&program, onchain, &[]);
+    (build_witness(&bytecode, &rows, &ram, &init).unwrap(), ram.io_base)
+}
+
+fn fib_input(n: u64) -> Vec<u8> {
+    let mut v = vec![0u8; 32];
+    v[24..].copy_from_slice(&n.to_be_bytes());
+    v
+}
+
+#[test]
+fn fibonacci_witness_satisfies_the_constraints() {
+    let (w, io_base) = witness("fibonacci", &fib_input(10));
+    let r1cs = constraints(io_base);
+    if let Err((row, c)) = r1cs.is_satisfied(&w.cols) {
+        panic!("row {row} violates constraint {c}: {:?}", r1cs.constraints[c]);
+    }
+}
+
+#[test]
+fn arith_witness_satisfies_the_constraints() {
+    let input: Vec<u8> = [7u32, 0xFFFF_FFF9, 0x8000_0000, 0, 3, 0xFFFF_FFFF].iter().flat_map(|w| w.to_le_bytes()).collect();
+    let (w, io_base) = witness("arith", &input);
+    let r1cs = constraints(io_base);
+    if let Err((row, c)) = r1cs.is_satisfied(&w.cols) {
+        panic!("row {row} violates constraint {c}: {:?}", r1cs.constraints[c]);
+    }
+}
+
+#[test]
+fn a_corrupted_register_write_violates_the_constraints() {
+    let (mut w, io_base) = witness("fibonacci", &fib_input(10));
+    let r1cs = constraints(io_base);
+    // Find a row that writes rd from the lookup and corrupt the written value.
+    let row = (0..w.cols[0].len()).find(|&i| w.cols[cpu::FLAGS + 5][i] == Fr::from(1u64)).unwrap();
+    w.cols[cpu::RDNEW][row] += Fr::from(1u64);
+    assert!(r1cs.is_satisfied(&w.cols).is_err());
+}
