@@ -28,8 +28,8 @@
 //!    [`tables::binding`]`(F.table)`, and `out = `[`tables::combine`]`(F.table, slot values)`.
 //!    With no table (`F.table = None`): `out = 0`, slot kinds all `Zero` (bytes 0).
 //! 4. **Assertions**: `F.assert ⇒ out = 1`.
-//! 5. **rd**: `rd_new = rd_old + F.write_lookup·(out − rd_old) + F.write_pc4·(pc + 4 − rd_old)
-//!    + F.write_ram·(ram_before − rd_old)`; with no write flag `rd_new = rd_old`.
+//! 5. **rd**: `rd_new = rd_old + F.write_lookup·(out − rd_old) + F.write_pc4·(pc + 4 − rd_old) +
+//!    F.write_ram·(ram_before − rd_old)`; with no write flag `rd_new = rd_old`.
 //!    (Advice rows write the lookup output, whose `x` is the advice: `ADD(advice, 0)` range-
 //!    checks it into 32 bits.)
 //! 6. **RAM** (word-addressed): `F.load ∨ F.store ⇒ ram_addr = out` (the lookup is

@@ -218,16 +218,15 @@ pub fn advice(instr: Instr, x: u32, y: u32) -> Vec<u32> {
     match op {
         AluOp::Div | AluOp::Rem => {
             let (ax, ay) = (x.wrapping_abs_u32(), y.wrapping_abs_u32());
-            if ay == 0 {
+            match ax.checked_div(ay) {
+                Some(q) => vec![q, ax % ay],
                 // Quotient magnitude chosen so that the sign fix-up yields all ones.
-                vec![if neg(x) { 1 } else { u32::MAX }, ax]
-            } else {
-                vec![ax / ay, ax % ay]
+                None => vec![if neg(x) { 1 } else { u32::MAX }, ax],
             }
         }
-        AluOp::Divu | AluOp::Remu => match y {
-            0 => vec![u32::MAX, x],
-            _ => vec![x / y, x % y],
+        AluOp::Divu | AluOp::Remu => match x.checked_div(y) {
+            Some(q) => vec![q, x % y],
+            None => vec![u32::MAX, x],
         },
         _ => Vec::new(),
     }
