@@ -15,6 +15,7 @@ pub mod field;
 pub mod memory;
 pub mod gkr;
 pub mod isa;
+pub mod jolt;
 pub mod lookup;
 pub mod opening;
 pub mod pcs;

@@ -1,0 +1,811 @@
+//! The whole proof: `prove(elf, inputs) → (statement, proof)` and
+//! `verify(elf, statement, proof)`.
+//!
+//! Stages, in transcript order (prover and verifier run the same sequence):
+//! 1. preamble: domain, statement, layout header, shapes, final control words, final registers;
+//! 2. commitments to every committed column and the four final-state polynomials;
+//! 3. Spartan over the CPU constraints (`cpu`, `spartan`);
+//! 4. the lookup-output sumcheck (`lookup`);
+//! 5. the I/O check on the final RAM (`ram`);
+//! 6. memory checking (`memory`, `gkr`): bytecode, registers, RAM and the subtable memory;
+//! 7. batched openings (`opening`), one Dory proof per polynomial size.
+//!
+//! The verifier derives the program ID, bytecode table, initial memory, layout, constraints,
+//! tables and every shape from the ELF and the statement; the proof contributes only
+//! commitments, sumcheck messages, claimed evaluations, products and Dory proofs.
+use std::sync::{Arc, Mutex, OnceLock};
+use std::collections::HashMap;
+
+use ark_ff::{One, Zero};
+use ivm_vm::{Exit, Inputs, Program, ProgramId};
+
+use crate::codec::{DecodeError, Reader, Writer};
+use crate::cpu::{self, Witness, NUM_BC_FIELDS, NUM_COMMITTED, NUM_COLS, ROWIDX};
+use crate::field::Fr;
+use crate::gkr::{self, GrandProductProof};
+use crate::isa::{self, tables::Kind, tables::NUM_KINDS, Bytecode};
+use crate::lookup::{self, LookupOutputProof};
+use crate::memory::{fingerprint, index_mle, Tuple};
+use crate::opening::{self, BatchOpeningProof, OpeningClaim};
+use crate::pcs::{CommitmentScheme, Dory, DoryCommitment, DoryProverSetup, DoryVerifierSetup};
+use crate::poly::{eq_eval, eq_table, DenseMle};
+use crate::ram::{FinalControl, IoExpectation, RamLayout};
+use crate::spartan::{self, SpartanProof};
+use crate::statement::Statement;
+use crate::sumcheck::{self, CompositeSumcheck, SumcheckProof};
+use crate::transcript::Transcript;
+
+/// Transcript domain separator.
+pub const DOMAIN: &[u8] = b"ivm/jolt-rv32im/v1";
+/// Number of fingerprint challenges (the longest tuple: bytecode fields + counter).
+const NUM_GAMMAS: usize = NUM_BC_FIELDS + 1;
+
+/// The phases `prove` reports, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Execute,
+    Witness,
+    Commit,
+    Constraints,
+    Lookups,
+    Memory,
+    Openings,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 7] =
+        [Phase::Execute, Phase::Witness, Phase::Commit, Phase::Constraints, Phase::Lookups, Phase::Memory, Phase::Openings];
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Execute => "execute and trace",
+            Phase::Witness => "build witness",
+            Phase::Commit => "commit",
+            Phase::Constraints => "prove constraints (Spartan)",
+            Phase::Lookups => "prove lookups (Lasso)",
+            Phase::Memory => "memory checking (grand products)",
+            Phase::Openings => "open commitments (Dory)",
+        }
+    }
+}
+
+/// Why no proof could be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum ProveError {
+    #[error("invalid ELF: {0}")]
+    Elf(#[from] ivm_vm::LoadError),
+    #[error("invalid input: {0}")]
+    Input(#[from] ivm_vm::InputError),
+    #[error("the guest faulted ({0}); only runs that terminate or panic can be proven")]
+    Fault(ivm_vm::Fault),
+    #[error("{0}")]
+    Isa(#[from] isa::IsaError),
+    #[error("{0}")]
+    Witness(#[from] cpu::WitnessError),
+}
+
+/// Why a proof was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("invalid ELF: {0}")]
+    Elf(#[from] ivm_vm::LoadError),
+    #[error("the statement's program ID {statement} is not the ELF's ({elf})")]
+    ProgramId { statement: String, elf: String },
+    #[error("{0}")]
+    Isa(#[from] isa::IsaError),
+    #[error("proof shape rejected: {0}")]
+    Shape(String),
+    #[error("constraint proof (Spartan): {0}")]
+    Spartan(#[from] spartan::SpartanError),
+    #[error("lookup-output proof: {0}")]
+    Lookup(sumcheck::SumcheckError),
+    #[error("output check: {0}")]
+    Io(String),
+    #[error("memory checking ({0}): {1}")]
+    Gkr(&'static str, gkr::GkrError),
+    #[error("memory checking: {0}")]
+    Memory(String),
+    #[error("openings ({0}): {1}")]
+    Opening(&'static str, opening::OpeningError),
+}
+
+/// Grand products with the evaluations that justify their leaf claims.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemoryProof {
+    pub products: Vec<Fr>,
+    pub gkr: GrandProductProof,
+    pub evals: Vec<Fr>,
+}
+
+/// The proof body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Proof {
+    pub log_rows: u8,
+    pub log_k_ram: u8,
+    pub control: FinalControl,
+    pub reg_final_val: Vec<u32>,
+    pub reg_final_ts: Vec<u64>,
+    /// `NUM_COMMITTED` column commitments, then bytecode counts, RAM values, RAM timestamps,
+    /// subtable counts.
+    pub commitments: Vec<DoryCommitment>,
+    pub spartan: SpartanProof,
+    pub lookup: LookupOutputProof,
+    pub io: SumcheckProof,
+    pub io_final_eval: Fr,
+    pub mem_rows: MemoryProof,
+    pub mem_bc: MemoryProof,
+    pub mem_ram: MemoryProof,
+    pub mem_lk: MemoryProof,
+    pub open_rows: BatchOpeningProof,
+    pub open_bc: BatchOpeningProof,
+    pub open_ram: BatchOpeningProof,
+    pub open_lk: BatchOpeningProof,
+}
+
+const NUM_FINAL_POLYS: usize = 4;
+const C_BC: usize = NUM_COMMITTED;
+const C_RAM_VAL: usize = NUM_COMMITTED + 1;
+const C_RAM_TS: usize = NUM_COMMITTED + 2;
+const C_LK: usize = NUM_COMMITTED + 3;
+
+/// Cached Dory setups (deterministic, so caching is only about time).
+fn setups(max_num_vars: usize) -> Arc<(DoryProverSetup, DoryVerifierSetup)> {
+    static CACHE: OnceLock<Mutex<HashMap<usize, Arc<(DoryProverSetup, DoryVerifierSetup)>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut c = cache.lock().unwrap();
+    c.entry(max_num_vars).or_insert_with(|| Arc::new(Dory::setup(max_num_vars))).clone()
+}
+
+// ---- shared pieces ------------------------------------------------------------------------
+
+/// What both sides derive from the ELF.
+struct Preprocessed {
+    program: Program,
+    program_id: [u8; 32],
+    bytecode: Bytecode,
+    ram: RamLayout,
+    log_k_bc: usize,
+}
+
+fn preprocess(elf: &[u8]) -> Result<Preprocessed, VerifyError> {
+    let program = Program::load(elf)?;
+    let program_id = ProgramId::of(&program).0;
+    let bytecode = isa::bytecode(&program)?;
+    let ram = RamLayout::of(&program);
+    let log_k_bc = cpu::bytecode_log_k(&bytecode);
+    Ok(Preprocessed { program, program_id, bytecode, ram, log_k_bc })
+}
+
+fn absorb_preamble(t: &mut Transcript, pre: &Preprocessed, st: &Statement, proof_shape: (usize, usize), control: &FinalControl, regs: (&[u32], &[u64])) {
+    st.absorb(t);
+    let words: Vec<u8> = pre.program.layout.to_words().iter().flat_map(|w| w.to_le_bytes()).collect();
+    t.append_bytes(b"layout", &words);
+    t.append_u64(b"log_rows", proof_shape.0 as u64);
+    t.append_u64(b"log_k_ram", proof_shape.1 as u64);
+    t.append_u64(b"log_k_bc", pre.log_k_bc as u64);
+    t.append_u64(b"panic_word", control.panic_word as u64);
+    t.append_u64(b"termination_word", control.termination_word as u64);
+    t.append_u64(b"output_tail", control.output_tail as u64);
+    let regs_bytes: Vec<u8> = regs.0.iter().flat_map(|v| v.to_le_bytes()).chain(regs.1.iter().flat_map(|v| v.to_le_bytes())).collect();
+    t.append_bytes(b"final_registers", &regs_bytes);
+}
+
+/// The columns whose evaluations justify the row-sized leaf claims (all tuple columns but ROWIDX).
+fn row_tuple_columns(tuples: &[(Tuple, Tuple)]) -> Vec<usize> {
+    let mut v: Vec<usize> = tuples.iter().flat_map(|(r, w)| r.polys().into_iter().chain(w.polys())).filter(|&c| c != ROWIDX).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// All row-sized tuples in instance order: (read, write) per access.
+fn row_tuples() -> Vec<(Tuple, Tuple)> {
+    let mut v = vec![cpu::bytecode_tuples()];
+    v.extend(cpu::register_tuples());
+    v.push(cpu::ram_tuples());
+    v.extend(cpu::lookup_tuples());
+    v
+}
+
+/// Index ranges of each memory's tuples in `row_tuples()`.
+const T_BC: std::ops::Range<usize> = 0..1;
+const T_REG: std::ops::Range<usize> = 1..4;
+const T_RAM: std::ops::Range<usize> = 4..5;
+// lookups: 5..
+
+/// The bytecode table's fingerprints without the counter: `Σ_j γ^j field_j − τ`.
+fn bytecode_fingerprints(pre: &Preprocessed, gammas: &[Fr], tau: Fr) -> Vec<Fr> {
+    cpu::bytecode_table(&pre.bytecode, pre.log_k_bc).iter().map(|f| fingerprint(f, gammas, tau)).collect()
+}
+
+/// Subtable cells `(kind, a, b, value)` fingerprints without the counter (prover side, dense).
+fn lookup_fingerprints(gammas: &[Fr], tau: Fr) -> Vec<Fr> {
+    let n = 1usize << cpu::LOG_K_LOOKUP;
+    let mut v = Vec::with_capacity(n);
+    for idx in 0..n {
+        let (k, a, b) = (idx >> 16, (idx >> 8) & 255, idx & 255);
+        let value = if k < NUM_KINDS { Kind::ALL[k].eval(a as u8, b as u8) } else { 0 };
+        let fields = [Fr::from(k as u64), Fr::from(a as u64), Fr::from(b as u64), Fr::from(value)];
+        v.push(fingerprint(&fields, gammas, tau));
+    }
+    v
+}
+
+/// The same, as an MLE at a point (verifier side, closed form).
+fn lookup_fingerprint_at(point: &[Fr], gammas: &[Fr], tau: Fr) -> Fr {
+    let kb = cpu::LOG_K_LOOKUP - 16;
+    let (rk, ra, rb) = (&point[..kb], &point[kb..kb + 8], &point[kb + 8..]);
+    let eq_k = eq_table(rk);
+    let value: Fr = (0..NUM_KINDS).map(|k| eq_k[k] * Kind::ALL[k].mle(ra, rb)).sum();
+    let fields = [index_mle(rk), index_mle(ra), index_mle(rb), value];
+    fingerprint(&fields, gammas, tau)
+}
+
+fn register_products(vals: &[u32], ts: &[u64], gammas: &[Fr], tau: Fr) -> (Fr, Fr) {
+    let mut init = Fr::one();
+    let mut fin = Fr::one();
+    for r in 0..64 {
+        init *= fingerprint(&[Fr::from(r as u64), Fr::zero(), Fr::zero()], gammas, tau);
+        fin *= fingerprint(&[Fr::from(r as u64), Fr::from(vals[r] as u64), Fr::from(ts[r])], gammas, tau);
+    }
+    (init, fin)
+}
+
+
+/// Checks `Init · Writes = Reads · Final` for every memory from the grand products.
+fn check_products(rows: &[Fr], bc: &[Fr], ram: &[Fr], lk: &[Fr], reg: (Fr, Fr)) -> Result<(), VerifyError> {
+    let rw = |range: std::ops::Range<usize>| -> (Fr, Fr) {
+        let reads = range.clone().map(|i| rows[2 * i]).product();
+        let writes = range.map(|i| rows[2 * i + 1]).product();
+        (reads, writes)
+    };
+    let n_tuples = rows.len() / 2;
+    let checks = [
+        ("bytecode", rw(T_BC), (bc[0], bc[1])),
+        ("registers", rw(T_REG), reg),
+        ("RAM", rw(T_RAM), (ram[0], ram[1])),
+        ("lookups", rw(T_RAM.end..n_tuples), (lk[0], lk[1])),
+    ];
+    for (name, (reads, writes), (init, fin)) in checks {
+        if init * writes != reads * fin {
+            return Err(VerifyError::Memory(format!("{name}: the multiset of reads and writes does not match")));
+        }
+    }
+    if rows.iter().chain(bc).chain(ram).chain(lk).any(|p| p.is_zero()) {
+        return Err(VerifyError::Memory("a grand product is zero".into()));
+    }
+    Ok(())
+}
+
+// ---- prover -------------------------------------------------------------------------------
+
+/// Proves a run of `elf` on the inputs (at most `max_cycles` instructions).
+pub fn prove(
+    elf: &[u8],
+    onchain: &[u8],
+    offchain: &[u8],
+    max_cycles: u64,
+    progress: &mut dyn FnMut(Phase),
+) -> Result<(Statement, Proof), ProveError> {
+    progress(Phase::Execute);
+    let pre = preprocess(elf).map_err(|e| match e {
+        VerifyError::Elf(e) => ProveError::Elf(e),
+        VerifyError::Isa(e) => ProveError::Isa(e),
+        other => unreachable!("preprocessing only fails on the ELF: {other}"),
+    })?;
+    let (exec, steps) = ivm_vm::trace(&pre.program, Inputs { onchain, offchain }, max_cycles)?;
+    let panicked = match exec.exit {
+        Exit::Halted => false,
+        Exit::Panicked { .. } => true,
+        Exit::Fault(f) => return Err(ProveError::Fault(f)),
+    };
+    let statement = Statement {
+        program_id: pre.program_id,
+        onchain_input: onchain.to_vec(),
+        offchain_input: offchain.to_vec(),
+        output: exec.output.clone(),
+        panicked,
+        cycles: exec.cycles,
+    };
+
+    progress(Phase::Witness);
+    let rows = isa::expand(&pre.bytecode, &steps)?;
+    drop(steps);
+    let init_words = pre.ram.initial_words(&pre.program, onchain, offchain);
+    let w = cpu::build_witness(&pre.bytecode, &rows, &pre.ram, &init_words)?;
+    drop(rows);
+    let control = final_control(&pre.ram, &w, exec.output.len());
+    let proof = prove_witness(&pre, &statement, w, control, progress);
+    Ok((statement, proof))
+}
+
+fn final_control(ram: &RamLayout, w: &Witness, output_len: usize) -> FinalControl {
+    let word = |addr: u32| -> u32 {
+        let v = w.ram_final_val[ram.index(addr).unwrap()];
+        crate::field::fr_to_u64(&v).unwrap() as u32
+    };
+    let tail = if output_len % 4 == 0 {
+        0
+    } else {
+        word(ram.output_base + 4 * (output_len / 4) as u32) >> (8 * (output_len % 4))
+    };
+    FinalControl {
+        panic_word: word(ivm_abi::PANIC_ADDR),
+        termination_word: word(ivm_abi::TERMINATION_ADDR),
+        output_tail: tail,
+    }
+}
+
+fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: FinalControl, progress: &mut dyn FnMut(Phase)) -> Proof {
+    let log_rows = w.log_rows;
+    let log_k_ram = w.log_k_ram;
+    let mut t = Transcript::new(DOMAIN);
+    absorb_preamble(&mut t, pre, st, (log_rows, log_k_ram), &control, (&w.reg_final_val, &w.reg_final_ts));
+
+    progress(Phase::Commit);
+    let max_vars = log_rows.max(log_k_ram).max(pre.log_k_bc).max(cpu::LOG_K_LOOKUP);
+    let setup = setups(max_vars);
+    let mut commitments = Vec::with_capacity(NUM_COMMITTED + NUM_FINAL_POLYS);
+    let mut hints = Vec::with_capacity(NUM_COMMITTED + NUM_FINAL_POLYS);
+    let mut commit = |v: &mut Vec<Fr>| {
+        let m = DenseMle::new(std::mem::take(v));
+        let (c, h) = Dory::commit(&setup.0, &m);
+        *v = m.into_evals();
+        commitments.push(c);
+        hints.push(h);
+    };
+    for c in 0..NUM_COMMITTED {
+        commit(&mut w.cols[c]);
+    }
+    commit(&mut w.bc_final_cnt);
+    commit(&mut w.ram_final_val);
+    commit(&mut w.ram_final_ts);
+    commit(&mut w.lk_final_cnt);
+    for c in &commitments {
+        t.append_bytes(b"commitment", &c.to_bytes());
+    }
+
+    progress(Phase::Constraints);
+    let r1cs = cpu::constraints(pre.ram.io_base);
+    let (spartan_proof, sp) = spartan::prove(&r1cs, &w.cols, &mut t);
+
+    progress(Phase::Lookups);
+    let flags: Vec<&[Fr]> = (0..isa::tables::NUM_TABLES).map(|i| w.cols[cpu::TABLE_FLAGS + i].as_slice()).collect();
+    let slots: Vec<&[Fr]> = (0..isa::tables::SLOTS).map(|s| w.cols[cpu::slot_e(s)].as_slice()).collect();
+    let (lookup_proof, lk) = lookup::prove(&flags, &slots, &w.cols[cpu::LKOUT], &mut t);
+
+    // I/O check: Σ_x eq(ρ,x)·mask(x)·(final(x) − expected(x)) = 0.
+    let io = IoExpectation::new(&pre.ram, &st.onchain_input, &st.offchain_input, &st.output, control);
+    let rho = t.challenge_scalars(b"io/rho", log_k_ram);
+    let io_polys = vec![
+        DenseMle::new(eq_table(&rho)),
+        DenseMle::new(io.mask_table(log_k_ram)),
+        DenseMle::new(w.ram_final_val.clone()),
+        DenseMle::new(io.expected_table(log_k_ram)),
+    ];
+    let mut io_sc = CompositeSumcheck::new(io_polys, 3, |v: &[Fr]| v[0] * v[1] * (v[2] - v[3]));
+    let io_claim = io_sc.claim();
+    let (io_proof, io_point) = sumcheck::prove(&mut io_sc, io_claim, &mut t);
+    let io_final_eval = io_sc.final_evals()[2];
+    t.append_scalar(b"io/final_eval", &io_final_eval);
+
+    progress(Phase::Memory);
+    let gammas = t.challenge_powers(b"mem/gamma", NUM_GAMMAS);
+    let tau = t.challenge_scalar(b"mem/tau");
+    // Row-sized instances.
+    let tuples = row_tuples();
+    let polys: Vec<&[Fr]> = w.cols.iter().map(|c| c.as_slice()).collect();
+    let n = 1usize << log_rows;
+    let leaves: Vec<Vec<Fr>> = tuples.iter().flat_map(|(r, wr)| [r.leaves(&polys, n, &gammas, tau), wr.leaves(&polys, n, &gammas, tau)]).collect();
+    let (products, gkr_proof, row_point, _) = gkr::prove(leaves, &mut t);
+    let row_cols = row_tuple_columns(&tuples);
+    let row_evals: Vec<Fr> = row_cols.iter().map(|&c| DenseMle::new(w.cols[c].clone()).evaluate(&row_point)).collect();
+    t.append_scalars(b"mem/row_evals", &row_evals);
+    let mem_rows = MemoryProof { products, gkr: gkr_proof, evals: row_evals };
+
+    // Bytecode table.
+    let bc_fp = bytecode_fingerprints(pre, &gammas, tau);
+    let cnt_g = gammas[NUM_BC_FIELDS];
+    let bc_final: Vec<Fr> = bc_fp.iter().zip(&w.bc_final_cnt).map(|(f, c)| *f + cnt_g * c).collect();
+    let (products, gkr_proof, bc_point, _) = gkr::prove(vec![bc_fp, bc_final], &mut t);
+    let bc_eval = DenseMle::new(w.bc_final_cnt.clone()).evaluate(&bc_point);
+    t.append_scalars(b"mem/bc_evals", &[bc_eval]);
+    let mem_bc = MemoryProof { products, gkr: gkr_proof, evals: vec![bc_eval] };
+
+    // RAM.
+    let k_ram = 1usize << log_k_ram;
+    let ram_init: Vec<Fr> = (0..k_ram).map(|i| fingerprint(&[Fr::from(i as u64), Fr::from(w.ram_init[i] as u64), Fr::zero()], &gammas, tau)).collect();
+    let ram_final: Vec<Fr> = (0..k_ram)
+        .map(|i| fingerprint(&[Fr::from(i as u64), w.ram_final_val[i], w.ram_final_ts[i]], &gammas, tau))
+        .collect();
+    let (products, gkr_proof, ram_point, _) = gkr::prove(vec![ram_init, ram_final], &mut t);
+    let ram_evals = vec![
+        DenseMle::new(w.ram_final_val.clone()).evaluate(&ram_point),
+        DenseMle::new(w.ram_final_ts.clone()).evaluate(&ram_point),
+    ];
+    t.append_scalars(b"mem/ram_evals", &ram_evals);
+    let mem_ram = MemoryProof { products, gkr: gkr_proof, evals: ram_evals };
+
+    // Subtable memory.
+    let lk_fp = lookup_fingerprints(&gammas, tau);
+    let cnt_g = gammas[4];
+    let lk_final: Vec<Fr> = lk_fp.iter().zip(&w.lk_final_cnt).map(|(f, c)| *f + cnt_g * c).collect();
+    let (products, gkr_proof, lk_point, _) = gkr::prove(vec![lk_fp, lk_final], &mut t);
+    let lk_eval = DenseMle::new(w.lk_final_cnt.clone()).evaluate(&lk_point);
+    t.append_scalars(b"mem/lk_evals", &[lk_eval]);
+    let mem_lk = MemoryProof { products, gkr: gkr_proof, evals: vec![lk_eval] };
+
+    progress(Phase::Openings);
+    let claims = OpeningClaims::collect(
+        log_rows,
+        &r1cs.shifted_columns(),
+        &sp,
+        &lk,
+        (&row_point, &row_cols, &mem_rows.evals),
+        pre.bytecode.entry,
+        st.cycles,
+    );
+    let row_polys: Vec<DenseMle> = w.cols.drain(..NUM_COMMITTED).map(DenseMle::new).collect();
+    let row_refs: Vec<&DenseMle> = row_polys.iter().collect();
+    let open_rows = opening::prove(&setup.0, &row_refs, &commitments[..NUM_COMMITTED], &hints[..NUM_COMMITTED], &claims.rows, &mut t);
+    drop(row_polys);
+    let one_poly = |v: Vec<Fr>| DenseMle::new(v);
+    let bc_poly = one_poly(std::mem::take(&mut w.bc_final_cnt));
+    let open_bc = opening::prove(&setup.0, &[&bc_poly], &commitments[C_BC..C_BC + 1], &hints[C_BC..C_BC + 1], &[OpeningClaim { poly: 0, point: bc_point, eval: mem_bc.evals[0] }], &mut t);
+    let ram_val = one_poly(std::mem::take(&mut w.ram_final_val));
+    let ram_ts = one_poly(std::mem::take(&mut w.ram_final_ts));
+    let ram_claims = vec![
+        OpeningClaim { poly: 0, point: ram_point.clone(), eval: mem_ram.evals[0] },
+        OpeningClaim { poly: 1, point: ram_point, eval: mem_ram.evals[1] },
+        OpeningClaim { poly: 0, point: io_point, eval: io_final_eval },
+    ];
+    let open_ram = opening::prove(&setup.0, &[&ram_val, &ram_ts], &commitments[C_RAM_VAL..C_RAM_TS + 1], &hints[C_RAM_VAL..C_RAM_TS + 1], &ram_claims, &mut t);
+    let lk_poly = one_poly(std::mem::take(&mut w.lk_final_cnt));
+    let open_lk = opening::prove(&setup.0, &[&lk_poly], &commitments[C_LK..C_LK + 1], &hints[C_LK..C_LK + 1], &[OpeningClaim { poly: 0, point: lk_point, eval: mem_lk.evals[0] }], &mut t);
+
+    Proof {
+        log_rows: log_rows as u8,
+        log_k_ram: log_k_ram as u8,
+        control,
+        reg_final_val: w.reg_final_val.to_vec(),
+        reg_final_ts: w.reg_final_ts.to_vec(),
+        commitments,
+        spartan: spartan_proof,
+        lookup: lookup_proof,
+        io: io_proof,
+        io_final_eval,
+        mem_rows,
+        mem_bc,
+        mem_ram,
+        mem_lk,
+        open_rows,
+        open_bc,
+        open_ram,
+        open_lk,
+    }
+}
+
+/// The opening claims on the row-sized columns (shared by prover and verifier).
+struct OpeningClaims {
+    rows: Vec<OpeningClaim>,
+}
+
+impl OpeningClaims {
+    fn collect(
+        log_rows: usize,
+        shifted: &[usize],
+        sp: &spartan::SpartanClaims,
+        lk: &lookup::LookupOutputClaims,
+        mem: (&[Fr], &[usize], &[Fr]),
+        entry: usize,
+        cycles: u64,
+    ) -> Self {
+        let mut rows = Vec::new();
+        for c in 0..NUM_COMMITTED {
+            rows.push(OpeningClaim { poly: c, point: sp.point.clone(), eval: sp.evals[c] });
+        }
+        for (i, &c) in shifted.iter().enumerate() {
+            rows.push(OpeningClaim { poly: c, point: sp.shift_point.clone(), eval: sp.shift_evals[i] });
+        }
+        for t in 0..isa::tables::NUM_TABLES {
+            rows.push(OpeningClaim { poly: cpu::TABLE_FLAGS + t, point: lk.point.clone(), eval: lk.flag_evals[t] });
+        }
+        for s in 0..isa::tables::SLOTS {
+            rows.push(OpeningClaim { poly: cpu::slot_e(s), point: lk.point.clone(), eval: lk.slot_evals[s] });
+        }
+        rows.push(OpeningClaim { poly: cpu::LKOUT, point: lk.point.clone(), eval: lk.out_eval });
+        let (point, cols, evals) = mem;
+        for (&c, &e) in cols.iter().zip(evals) {
+            rows.push(OpeningClaim { poly: c, point: point.to_vec(), eval: e });
+        }
+        // Row 0 starts at the entry; the first-row flags sum to the cycle count
+        // (Σ_x f(x) = 2^n · f(½, …, ½)).
+        rows.push(OpeningClaim { poly: cpu::BC, point: vec![Fr::zero(); log_rows], eval: Fr::from(entry as u64) });
+        let half = Fr::from(2u64).inverse_or_zero();
+        let scale = Fr::from(1u64 << log_rows).inverse_or_zero();
+        rows.push(OpeningClaim { poly: cpu::FIRST, point: vec![half; log_rows], eval: Fr::from(cycles) * scale });
+        OpeningClaims { rows }
+    }
+}
+
+trait InverseOrZero {
+    fn inverse_or_zero(&self) -> Fr;
+}
+impl InverseOrZero for Fr {
+    fn inverse_or_zero(&self) -> Fr {
+        ark_ff::Field::inverse(self).unwrap_or_default()
+    }
+}
+
+// ---- verifier -----------------------------------------------------------------------------
+
+/// Verifies `proof` for `statement` against the ELF.
+pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyError> {
+    let pre = preprocess(elf)?;
+    if pre.program_id != st.program_id {
+        return Err(VerifyError::ProgramId { statement: hex(&st.program_id), elf: hex(&pre.program_id) });
+    }
+    let sizes = pre.program.layout.sizes;
+    if st.onchain_input.len() > sizes.max_input as usize
+        || st.offchain_input.len() > sizes.max_offchain_input as usize
+        || st.output.len() > sizes.max_output as usize
+    {
+        return Err(VerifyError::Shape("statement inputs or output exceed the program's layout".into()));
+    }
+    let log_rows = proof.log_rows as usize;
+    let log_k_ram = proof.log_k_ram as usize;
+    check_shape(&pre, st, log_rows, log_k_ram)?;
+    if !proof.control.consistent(st.panicked, st.output.len()) {
+        return Err(VerifyError::Io("the final control words contradict the statement's panic bit or output".into()));
+    }
+    if proof.reg_final_val.len() != 64 || proof.reg_final_ts.len() != 64 || proof.commitments.len() != NUM_COMMITTED + NUM_FINAL_POLYS {
+        return Err(VerifyError::Shape("wrong number of registers or commitments".into()));
+    }
+    if proof.reg_final_val[0] != 0 {
+        return Err(VerifyError::Memory("x0 must end as 0".into()));
+    }
+
+    let mut t = Transcript::new(DOMAIN);
+    absorb_preamble(&mut t, &pre, st, (log_rows, log_k_ram), &proof.control, (&proof.reg_final_val, &proof.reg_final_ts));
+    for c in &proof.commitments {
+        t.append_bytes(b"commitment", &c.to_bytes());
+    }
+
+    // Constraints.
+    let r1cs = cpu::constraints(pre.ram.io_base);
+    let sp = spartan::verify(&r1cs, log_rows, &proof.spartan, &mut t)?;
+    if sp.evals[ROWIDX] != index_mle(&sp.point) {
+        return Err(VerifyError::Shape("the row-index column is public and was misreported".into()));
+    }
+    let shifted = r1cs.shifted_columns();
+    if shifted.contains(&ROWIDX) {
+        unreachable!("ROWIDX is never shifted");
+    }
+
+    // Lookups.
+    let lk = lookup::verify(log_rows, &proof.lookup, &mut t).map_err(VerifyError::Lookup)?;
+
+    // I/O.
+    let io = IoExpectation::new(&pre.ram, &st.onchain_input, &st.offchain_input, &st.output, proof.control);
+    let rho = t.challenge_scalars(b"io/rho", log_k_ram);
+    let (io_final, io_point) = sumcheck::verify(Fr::zero(), log_k_ram, 3, &proof.io, &mut t).map_err(|e| VerifyError::Io(e.to_string()))?;
+    let expected = eq_eval(&rho, &io_point) * io.mask_mle(&io_point) * (proof.io_final_eval - io.expected_mle(&io_point));
+    if expected != io_final {
+        return Err(VerifyError::Io("final RAM does not hold the statement's inputs, output and control words".into()));
+    }
+    t.append_scalar(b"io/final_eval", &proof.io_final_eval);
+
+    // Memory checking.
+    let gammas = t.challenge_powers(b"mem/gamma", NUM_GAMMAS);
+    let tau = t.challenge_scalar(b"mem/tau");
+    let tuples = row_tuples();
+    let n_inst = 2 * tuples.len();
+    if proof.mem_rows.products.len() != n_inst {
+        return Err(VerifyError::Shape("wrong number of row grand products".into()));
+    }
+    let (row_point, leaf_claims) = gkr::verify(log_rows, &proof.mem_rows.products, &proof.mem_rows.gkr, &mut t).map_err(|e| VerifyError::Gkr("rows", e))?;
+    let row_cols = row_tuple_columns(&tuples);
+    if proof.mem_rows.evals.len() != row_cols.len() {
+        return Err(VerifyError::Shape("wrong number of row evaluations".into()));
+    }
+    let mut values = vec![Fr::zero(); NUM_COLS];
+    for (&c, &e) in row_cols.iter().zip(&proof.mem_rows.evals) {
+        values[c] = e;
+    }
+    values[ROWIDX] = index_mle(&row_point);
+    for (i, (r, w)) in tuples.iter().enumerate() {
+        if r.leaf_at(&values, &gammas, tau) != leaf_claims[2 * i] || w.leaf_at(&values, &gammas, tau) != leaf_claims[2 * i + 1] {
+            return Err(VerifyError::Memory(format!("row tuple {i}: leaf claims do not match the column evaluations")));
+        }
+    }
+    t.append_scalars(b"mem/row_evals", &proof.mem_rows.evals);
+
+    let table_side = |name: &'static str, log_k: usize, m: &MemoryProof, n_evals: usize, t: &mut Transcript| -> Result<(Vec<Fr>, Vec<Fr>), VerifyError> {
+        if m.products.len() != 2 || m.evals.len() != n_evals {
+            return Err(VerifyError::Shape(format!("{name}: wrong number of products or evaluations")));
+        }
+        let (point, claims) = gkr::verify(log_k, &m.products, &m.gkr, t).map_err(|e| VerifyError::Gkr(name, e))?;
+        Ok((point, claims))
+    };
+    // Bytecode.
+    let (bc_point, claims) = table_side("bytecode", pre.log_k_bc, &proof.mem_bc, 1, &mut t)?;
+    let bc_fp = DenseMle::new(bytecode_fingerprints(&pre, &gammas, tau)).evaluate(&bc_point);
+    if claims[0] != bc_fp || claims[1] != bc_fp + gammas[NUM_BC_FIELDS] * proof.mem_bc.evals[0] {
+        return Err(VerifyError::Memory("bytecode table leaf claims do not match".into()));
+    }
+    t.append_scalars(b"mem/bc_evals", &proof.mem_bc.evals);
+    // RAM.
+    let (ram_point, claims) = table_side("RAM", log_k_ram, &proof.mem_ram, 2, &mut t)?;
+    let init_words: Vec<(usize, Fr)> =
+        pre.ram.initial_words(&pre.program, &st.onchain_input, &st.offchain_input).into_iter().map(|(i, v)| (i, Fr::from(v as u64))).collect();
+    let idx = index_mle(&ram_point);
+    let init_leaf = fingerprint(&[idx, crate::ram::sparse_mle(&init_words, &ram_point), Fr::zero()], &gammas, tau);
+    let final_leaf = fingerprint(&[idx, proof.mem_ram.evals[0], proof.mem_ram.evals[1]], &gammas, tau);
+    if claims[0] != init_leaf || claims[1] != final_leaf {
+        return Err(VerifyError::Memory("RAM leaf claims do not match the initial image or the final state".into()));
+    }
+    t.append_scalars(b"mem/ram_evals", &proof.mem_ram.evals);
+    // Subtables.
+    let (lk_point, claims) = table_side("lookups", cpu::LOG_K_LOOKUP, &proof.mem_lk, 1, &mut t)?;
+    let lk_fp = lookup_fingerprint_at(&lk_point, &gammas, tau);
+    if claims[0] != lk_fp || claims[1] != lk_fp + gammas[4] * proof.mem_lk.evals[0] {
+        return Err(VerifyError::Memory("subtable leaf claims do not match".into()));
+    }
+    t.append_scalars(b"mem/lk_evals", &proof.mem_lk.evals);
+    let reg = register_products(&proof.reg_final_val, &proof.reg_final_ts, &gammas, tau);
+    check_products(&proof.mem_rows.products, &proof.mem_bc.products, &proof.mem_ram.products, &proof.mem_lk.products, reg)?;
+
+    // Openings.
+    let max_vars = log_rows.max(log_k_ram).max(pre.log_k_bc).max(cpu::LOG_K_LOOKUP);
+    let setup = setups(max_vars);
+    let vs: &DoryVerifierSetup = &setup.1;
+    let claims = OpeningClaims::collect(log_rows, &shifted, &sp, &lk, (&row_point, &row_cols, &proof.mem_rows.evals), pre.bytecode.entry, st.cycles);
+    let c = &proof.commitments;
+    opening::verify(vs, log_rows, &c[..NUM_COMMITTED], &claims.rows, &proof.open_rows, &mut t).map_err(|e| VerifyError::Opening("columns", e))?;
+    opening::verify(vs, pre.log_k_bc, &c[C_BC..C_BC + 1], &[OpeningClaim { poly: 0, point: bc_point, eval: proof.mem_bc.evals[0] }], &proof.open_bc, &mut t)
+        .map_err(|e| VerifyError::Opening("bytecode counts", e))?;
+    let ram_claims = vec![
+        OpeningClaim { poly: 0, point: ram_point.clone(), eval: proof.mem_ram.evals[0] },
+        OpeningClaim { poly: 1, point: ram_point, eval: proof.mem_ram.evals[1] },
+        OpeningClaim { poly: 0, point: io_point, eval: proof.io_final_eval },
+    ];
+    opening::verify(vs, log_k_ram, &c[C_RAM_VAL..C_RAM_TS + 1], &ram_claims, &proof.open_ram, &mut t).map_err(|e| VerifyError::Opening("RAM", e))?;
+    opening::verify(vs, cpu::LOG_K_LOOKUP, &c[C_LK..C_LK + 1], &[OpeningClaim { poly: 0, point: lk_point, eval: proof.mem_lk.evals[0] }], &proof.open_lk, &mut t)
+        .map_err(|e| VerifyError::Opening("subtable counts", e))?;
+    Ok(())
+}
+
+fn check_shape(pre: &Preprocessed, st: &Statement, log_rows: usize, log_k_ram: usize) -> Result<(), VerifyError> {
+    if log_rows == 0 || log_rows > cpu::MAX_LOG_ROWS {
+        return Err(VerifyError::Shape(format!("2^{log_rows} rows is outside [2, 2^{}]", cpu::MAX_LOG_ROWS)));
+    }
+    if st.cycles >= 1u64 << log_rows {
+        return Err(VerifyError::Shape(format!("{} cycles do not fit 2^{log_rows} rows", st.cycles)));
+    }
+    let init_max = pre.ram.initial_words(&pre.program, &st.onchain_input, &st.offchain_input).iter().map(|w| w.0).max().unwrap_or(0);
+    let min_k = pre.ram.log_k_for(init_max);
+    if log_k_ram < min_k || log_k_ram > pre.ram.max_log_k() {
+        return Err(VerifyError::Shape(format!("RAM size 2^{log_k_ram} is outside [2^{min_k}, 2^{}]", pre.ram.max_log_k())));
+    }
+    Ok(())
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+// ---- encoding -----------------------------------------------------------------------------
+
+/// Upper bound on an encoded commitment.
+const MAX_COMMITMENT_BYTES: usize = 1024;
+
+impl MemoryProof {
+    fn write(&self, w: &mut Writer) {
+        w.frs(&self.products);
+        self.gkr.write(w);
+        w.frs(&self.evals);
+    }
+    fn read(r: &mut Reader, num_vars: usize, instances: usize, evals: usize) -> Result<Self, DecodeError> {
+        Ok(MemoryProof {
+            products: r.frs_exact(instances, "grand products")?,
+            gkr: GrandProductProof::read(r, num_vars, instances)?,
+            evals: r.frs_exact(evals, "memory evaluations")?,
+        })
+    }
+}
+
+impl Proof {
+    pub fn write(&self, w: &mut Writer) {
+        w.u8(self.log_rows);
+        w.u8(self.log_k_ram);
+        w.u32(self.control.panic_word);
+        w.u32(self.control.termination_word);
+        w.u32(self.control.output_tail);
+        for v in &self.reg_final_val {
+            w.u32(*v);
+        }
+        for v in &self.reg_final_ts {
+            w.u64(*v);
+        }
+        for c in &self.commitments {
+            w.bytes(&c.to_bytes());
+        }
+        self.spartan.write(w);
+        self.lookup.write(w);
+        w.sumcheck(&self.io);
+        w.fr(&self.io_final_eval);
+        self.mem_rows.write(w);
+        self.mem_bc.write(w);
+        self.mem_ram.write(w);
+        self.mem_lk.write(w);
+        self.open_rows.write(w);
+        self.open_bc.write(w);
+        self.open_ram.write(w);
+        self.open_lk.write(w);
+    }
+
+    /// Decodes a proof for `elf`'s program: every length comes from the ELF and the policy.
+    pub fn read(r: &mut Reader, elf: &[u8]) -> Result<Self, VerifyError> {
+        let pre = preprocess(elf)?;
+        Self::read_with(r, &pre).map_err(|e| VerifyError::Shape(e.to_string()))
+    }
+
+    fn read_with(r: &mut Reader, pre: &Preprocessed) -> Result<Self, DecodeError> {
+        let log_rows = r.u8("log_rows")?;
+        let log_k_ram = r.u8("log_k_ram")?;
+        if log_rows == 0 || log_rows as usize > cpu::MAX_LOG_ROWS {
+            return Err(DecodeError(format!("log_rows {log_rows} outside [1, {}]", cpu::MAX_LOG_ROWS)));
+        }
+        if log_k_ram as usize > pre.ram.max_log_k() || log_k_ram == 0 {
+            return Err(DecodeError(format!("log_k_ram {log_k_ram} outside [1, {}]", pre.ram.max_log_k())));
+        }
+        let (lr, lkr) = (log_rows as usize, log_k_ram as usize);
+        let control = FinalControl {
+            panic_word: r.u32("panic word")?,
+            termination_word: r.u32("termination word")?,
+            output_tail: r.u32("output tail")?,
+        };
+        let reg_final_val = (0..64).map(|_| r.u32("final register")).collect::<Result<_, _>>()?;
+        let reg_final_ts = (0..64).map(|_| r.u64("final register timestamp")).collect::<Result<_, _>>()?;
+        let commitments = (0..NUM_COMMITTED + NUM_FINAL_POLYS)
+            .map(|_| {
+                let b = r.bytes(MAX_COMMITMENT_BYTES, "commitment")?;
+                DoryCommitment::from_bytes(&b).map_err(|e| DecodeError(format!("commitment: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        let r1cs = cpu::constraints(pre.ram.io_base);
+        let spartan = SpartanProof::read(r, &r1cs, lr)?;
+        let lookup = LookupOutputProof::read(r, lr)?;
+        let io = r.sumcheck(lkr, 3, "I/O sumcheck")?;
+        let io_final_eval = r.fr("I/O evaluation")?;
+        let tuples = row_tuples();
+        let mem_rows = MemoryProof::read(r, lr, 2 * tuples.len(), row_tuple_columns(&tuples).len())?;
+        let mem_bc = MemoryProof::read(r, pre.log_k_bc, 2, 1)?;
+        let mem_ram = MemoryProof::read(r, lkr, 2, 2)?;
+        let mem_lk = MemoryProof::read(r, cpu::LOG_K_LOOKUP, 2, 1)?;
+        let n_row_opened = NUM_COMMITTED; // every committed column gets a Spartan claim
+        let open_rows = BatchOpeningProof::read(r, lr, n_row_opened)?;
+        let open_bc = BatchOpeningProof::read(r, pre.log_k_bc, 1)?;
+        let open_ram = BatchOpeningProof::read(r, lkr, 2)?;
+        let open_lk = BatchOpeningProof::read(r, cpu::LOG_K_LOOKUP, 1)?;
+        Ok(Proof {
+            log_rows,
+            log_k_ram,
+            control,
+            reg_final_val,
+            reg_final_ts,
+            commitments,
+            spartan,
+            lookup,
+            io,
+            io_final_eval,
+            mem_rows,
+            mem_bc,
+            mem_ram,
+            mem_lk,
+            open_rows,
+            open_bc,
+            open_ram,
+            open_lk,
+        })
+    }
+}
