@@ -29,6 +29,8 @@ pub enum Command {
     ProgramId(cmd::program_id::ProgramIdArgs),
     /// Print a shell completion script.
     Completions(cmd::completions::CompletionsArgs),
+    /// Run a coprocessor node (InfinityVM gateway, executor, relayer, listener).
+    Node(Box<cmd::node::NodeArgs>),
 }
 
 /// `--json`: one JSON document on stdout, nothing else.

@@ -3,6 +3,7 @@ pub mod build;
 pub mod completions;
 pub mod execute;
 pub mod new;
+pub mod node;
 pub mod program_id;
 
 use crate::{cli::Command, exit::Outcome};
@@ -14,5 +15,6 @@ pub fn run(command: Command) -> Outcome {
         Command::Execute(args) => execute::run(args),
         Command::ProgramId(args) => program_id::run(args),
         Command::Completions(args) => completions::run(args),
+        Command::Node(args) => node::run(*args),
     }
 }

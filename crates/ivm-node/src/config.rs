@@ -1,0 +1,131 @@
+//! Node configuration: everything [`crate::start`] needs, with defaults for a local devnet.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ivm_contracts::alloy_primitives::Address;
+use ivm_contracts::k256::ecdsa::SigningKey;
+use zeroize::Zeroizing;
+
+pub use ivm_api::RelayStrategy;
+
+/// A private key held in memory. Its `Debug` never shows the key, and the hex is wiped on drop.
+#[derive(Clone)]
+pub struct SecretKey(Zeroizing<String>);
+
+impl SecretKey {
+    /// A key from hex (with or without `0x`); checked when the node starts.
+    pub fn new(hex_key: impl Into<String>) -> Self {
+        SecretKey(Zeroizing::new(hex_key.into().trim().to_string()))
+    }
+
+    /// The secp256k1 signing key. The error never contains the key.
+    pub fn signing_key(&self) -> anyhow::Result<SigningKey> {
+        ivm_contracts::signing_key_from_hex(&self.0).map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// The Ethereum address of the key.
+    pub fn address(&self) -> anyhow::Result<Address> {
+        Ok(ivm_contracts::address_of(&self.signing_key()?))
+    }
+
+    /// The hex, for handing to the RPC client's wallet. Never log it.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.address() {
+            Ok(addr) => write!(f, "SecretKey(<redacted>, address {addr})"),
+            Err(_) => f.write_str("SecretKey(<redacted, invalid>)"),
+        }
+    }
+}
+
+/// Configuration of a node. [`NodeConfig::new`] fills in the defaults.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// HTTP listen address (port 0 picks a free port; see [`crate::RunningNode::addr`]).
+    pub listen: SocketAddr,
+    /// redb database file (created with its parent directory if missing).
+    pub db_path: PathBuf,
+    /// Ethereum JSON-RPC URL (http:// or https://).
+    pub rpc_url: String,
+    /// The `JobManager` contract.
+    pub job_manager: Address,
+    /// Key that signs results (JobManager's `coprocessorOperator`).
+    pub operator_key: SecretKey,
+    /// Key that sends relay transactions (JobManager's `relayer`).
+    pub relayer_key: SecretKey,
+    /// Jobs executed at the same time.
+    pub executors: usize,
+    /// Blocks a relay transaction must have (1 = included in a block).
+    pub confirmations: u64,
+    /// Relay strategy of onchain jobs (offchain jobs carry their own).
+    pub onchain_relay_strategy: RelayStrategy,
+    /// How often the listener polls for `JobCreated` and the relayer rescans its queue.
+    pub poll_interval: Duration,
+    /// First block the listener scans when the database has no cursor yet.
+    pub listener_start_block: u64,
+    /// Blocks per `eth_getLogs` request.
+    pub listener_chunk_blocks: u64,
+    /// Whether to run the `JobCreated` listener at all.
+    pub listener_enabled: bool,
+    /// Largest accepted HTTP request body in bytes (larger bodies get 413).
+    pub max_body_bytes: usize,
+    /// Cap of a relay retry's backoff.
+    pub max_relay_backoff: Duration,
+    /// How long to wait for a relay transaction's receipt before treating it as failed
+    /// (the job is checked on chain before the next attempt).
+    pub relay_receipt_timeout: Duration,
+}
+
+impl NodeConfig {
+    /// A configuration with defaults: listen on 127.0.0.1:8080, 2 executors, 1 confirmation,
+    /// onchain jobs relayed unordered, 1 s polling, listener from block 0, 16 MiB bodies.
+    pub fn new(
+        db_path: impl Into<PathBuf>,
+        rpc_url: impl Into<String>,
+        job_manager: Address,
+        operator_key: SecretKey,
+        relayer_key: SecretKey,
+    ) -> Self {
+        NodeConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            db_path: db_path.into(),
+            rpc_url: rpc_url.into(),
+            job_manager,
+            operator_key,
+            relayer_key,
+            executors: 2,
+            confirmations: 1,
+            onchain_relay_strategy: RelayStrategy::Unordered,
+            poll_interval: Duration::from_secs(1),
+            listener_start_block: 0,
+            listener_chunk_blocks: 10_000,
+            listener_enabled: true,
+            max_body_bytes: 16 * 1024 * 1024,
+            max_relay_backoff: Duration::from_secs(30),
+            relay_receipt_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_keys() {
+        let hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+        let key = SecretKey::new(hex);
+        let shown = format!("{key:?}");
+        assert!(!shown.contains("ac0974"), "{shown}");
+        assert!(shown.contains("0xf39F"), "{shown}");
+        let config = NodeConfig::new("db", "http://x", Address::ZERO, key.clone(), key);
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("ac0974bec39a"), "{shown}");
+    }
+}

@@ -1,0 +1,214 @@
+//! Job intake and the executor pool.
+//!
+//! Intake stores a verified job as PENDING (fsync'd) before answering with its ID. The pool runs
+//! at most `executors` jobs at once on blocking threads, each under its own `maxCycles`, then
+//! stores DONE (signed result, queued for relay) or FAILED with a reason.
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ivm_api::{ApiError, GrpcCode, SubmitJobRequest};
+use ivm_contracts::alloy_primitives::{Bytes, B256};
+use ivm_contracts::{OffchainJobRequest, OffchainResultWithMetadata, ResultWithMetadata};
+use tokio::sync::{mpsc, Semaphore};
+
+use crate::metrics::Metrics;
+use crate::store::{now_ms, Admit, ExecutionOutcome, JobKind, JobRecord, JobState};
+use crate::{verify, Shared};
+
+fn internal(e: anyhow::Error) -> ApiError {
+    ApiError::internal(format!("failed to submit job: {e:#}"))
+}
+
+/// `submit_job`: verifies the request (locally, then against the chain), stores the job and
+/// queues it. Resubmitting the same request returns the same job ID; a different request for a
+/// job ID the node already holds is refused unless that job FAILED.
+pub(crate) async fn submit_offchain(shared: &Arc<Shared>, req: SubmitJobRequest) -> Result<B256, ApiError> {
+    let checked = verify::check_request(&req)?;
+    let program_id = checked.request.programID.to_vec();
+    let program = shared
+        .program(&program_id)
+        .map_err(internal)?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "unknown program 0x{}: submit it with submit_program first",
+                hex::encode(&program_id)
+            ))
+        })?;
+    verify::check_input_sizes(&program, checked.request.onchainInput.len(), req.offchain_input.len())?;
+
+    // A resubmission of a job we already hold needs no chain round trip.
+    if let Some(existing) = shared.store.job(checked.job_id.as_slice()).map_err(internal)? {
+        if existing.request == req.request && existing.request_signature == req.signature {
+            return Ok(checked.job_id);
+        }
+    }
+    verify::check_on_chain(&shared.chain, shared.config.job_manager, &req, &checked).await?;
+
+    let request = &checked.request;
+    let job = JobRecord {
+        id: checked.job_id.0,
+        kind: JobKind::Offchain,
+        nonce: request.nonce,
+        max_cycles: request.maxCycles,
+        consumer: request.consumer.0 .0,
+        program_id,
+        onchain_input: request.onchainInput.to_vec(),
+        offchain_input_hash: request.offchainInputHash.0,
+        request: req.request.clone(),
+        request_signature: req.signature.clone(),
+        relay_strategy: checked.relay_strategy as i32,
+        state: JobState::Pending,
+        failure_reason: None,
+        retries: 0,
+        result_with_metadata: vec![],
+        operator_signature: vec![],
+        relay_tx_hash: vec![],
+        cycles: None,
+        seq: 0,
+        accepted_at_ms: now_ms(),
+        done_at_ms: None,
+        relayed_at_ms: None,
+    };
+    let outcome = shared
+        .store
+        .submit_job(job, Some(&req.offchain_input), |existing| match existing {
+            None => Ok(Admit::Insert),
+            Some(old) if old.request == req.request && old.request_signature == req.signature => {
+                Ok(Admit::Keep)
+            }
+            Some(old) if old.state == JobState::Failed => Ok(Admit::Insert),
+            Some(old) => Err(ApiError::new(
+                GrpcCode::AlreadyExists,
+                format!(
+                    "job {} (nonce {} of consumer {}) was already accepted with a different request (status {:?}); use a fresh nonce",
+                    checked.job_id, old.nonce, request.consumer, old.state
+                ),
+            )),
+        })
+        .map_err(internal)??;
+    let (job, inserted) = outcome;
+    if inserted {
+        Metrics::inc(&shared.metrics.offchain_jobs_accepted);
+        tracing::info!(job = %checked.job_id, nonce = job.nonce, consumer = %request.consumer, "offchain job accepted");
+        shared.enqueue(job.id);
+    }
+    Ok(checked.job_id)
+}
+
+/// Runs queued jobs, at most `executors` at once, until shutdown.
+pub(crate) async fn run_pool(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<[u8; 32]>) {
+    let permits = Arc::new(Semaphore::new(shared.config.executors));
+    loop {
+        let id = tokio::select! {
+            _ = shared.shutdown.cancelled() => break,
+            id = rx.recv() => match id { Some(id) => id, None => break },
+        };
+        let permit = tokio::select! {
+            _ = shared.shutdown.cancelled() => break,
+            p = permits.clone().acquire_owned() => p.expect("semaphore is never closed"),
+        };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            if let Err(e) = execute(&shared, id).await {
+                tracing::error!(job = %B256::from(id), "cannot execute job: {e:#}");
+            }
+            drop(permit);
+        });
+    }
+}
+
+/// Executes one PENDING job and stores the outcome.
+async fn execute(shared: &Arc<Shared>, id: [u8; 32]) -> anyhow::Result<()> {
+    let Some(job) = shared.store.job(&id)? else {
+        return Ok(());
+    };
+    if job.state != JobState::Pending {
+        return Ok(());
+    }
+    let job_id = B256::from(id);
+    let outcome = match shared.program(&job.program_id)? {
+        None => ExecutionOutcome::Failed(format!(
+            "missing_program: program 0x{} is not stored on this node",
+            hex::encode(&job.program_id)
+        )),
+        Some(program) => {
+            let offchain_input = match job.kind {
+                JobKind::Onchain => Vec::new(),
+                JobKind::Offchain => shared
+                    .store
+                    .offchain_input(&job.offchain_input_hash)?
+                    .unwrap_or_default(),
+            };
+            let onchain_input = job.onchain_input.clone();
+            let max_cycles = job.max_cycles;
+            shared.metrics.executions_running.fetch_add(1, Relaxed);
+            let started = Instant::now();
+            let run = tokio::task::spawn_blocking(move || {
+                let inputs = ivm_vm::Inputs {
+                    onchain: &onchain_input,
+                    offchain: &offchain_input,
+                };
+                ivm_vm::execute(&program, inputs, max_cycles)
+            })
+            .await;
+            shared.metrics.executions_running.fetch_sub(1, Relaxed);
+            shared.metrics.observe_exec(started.elapsed().as_secs_f64());
+            match run? {
+                Err(e) => ExecutionOutcome::Failed(format!("execution_error: {e}")),
+                Ok(exec) => match exec.exit {
+                    ivm_vm::Exit::Halted => {
+                        let result = encode_result(&job, exec.output)?;
+                        let signature = shared.signer.sign(&result)?;
+                        ExecutionOutcome::Done {
+                            result_with_metadata: result,
+                            operator_signature: signature.to_vec(),
+                            cycles: exec.cycles,
+                        }
+                    }
+                    ivm_vm::Exit::Panicked { message } => ExecutionOutcome::Failed(format!(
+                        "execution_error: guest panicked after {} cycles: {}",
+                        exec.cycles,
+                        message.as_deref().unwrap_or("(no message)")
+                    )),
+                    ivm_vm::Exit::Fault(fault) => {
+                        ExecutionOutcome::Failed(format!("execution_error: {fault}"))
+                    }
+                },
+            }
+        }
+    };
+    let done = matches!(outcome, ExecutionOutcome::Done { .. });
+    let stored = shared.store.finish_execution(&id, outcome)?;
+    if done {
+        Metrics::inc(&shared.metrics.jobs_done);
+        tracing::info!(job = %job_id, cycles = stored.as_ref().and_then(|j| j.cycles), "job executed");
+    } else {
+        Metrics::inc(&shared.metrics.jobs_failed);
+        let reason = stored.and_then(|j| j.failure_reason).unwrap_or_default();
+        tracing::warn!(job = %job_id, %reason, "job failed");
+    }
+    // Ordered relays may wait on failed jobs too.
+    shared.relay_wake.notify_one();
+    Ok(())
+}
+
+/// `abi.encode(ResultWithMetadata)` (onchain jobs) or `abi.encode(OffchainResultWithMetadata)`
+/// without blob hashes (offchain jobs: the input is served by the node, not posted as blobs).
+fn encode_result(job: &JobRecord, output: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+    Ok(match job.kind {
+        JobKind::Onchain => ResultWithMetadata::new(
+            B256::from(job.id),
+            &job.onchain_input,
+            job.max_cycles,
+            Bytes::from(job.program_id.clone()),
+            Bytes::from(output),
+        )
+        .encode(),
+        JobKind::Offchain => {
+            let request = OffchainJobRequest::decode(&job.request)
+                .map_err(|e| anyhow::anyhow!("stored request: {e}"))?;
+            OffchainResultWithMetadata::for_request(&request, Bytes::from(output), vec![]).encode()
+        }
+    })
+}

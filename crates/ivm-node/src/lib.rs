@@ -1,0 +1,261 @@
+//! `ivm node`: a coprocessor node for the InfinityVM model.
+//!
+//! - [`server`]: InfinityVM's REST gateway (`POST /v1/coprocessor_node/*`), `GET /health`,
+//!   `GET /metrics`, `GET /v1/offchain_input/{keccak}`;
+//! - [`verify`]: checks on submitted programs and signed offchain requests (against the chain);
+//! - [`store`]: the durable redb store; a job answered with a job ID is never lost;
+//! - [`jobs`]: a bounded executor pool (PENDING → DONE or FAILED);
+//! - [`signer`]: EIP-191 result signing with the operator key;
+//! - [`relayer`]: sends results with the relayer key (DONE → RELAYED), exactly once;
+//! - [`listener`]: picks up onchain jobs from `JobCreated` events, resuming from its cursor.
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use ivm_node::{NodeConfig, SecretKey};
+//! let config = NodeConfig::new(
+//!     "/tmp/node.redb",
+//!     "http://127.0.0.1:8545",
+//!     "0x5FbDB2315678afecb367f032d93F642f64180aa3".parse()?,
+//!     SecretKey::new(std::env::var("IVM_OPERATOR_KEY")?),
+//!     SecretKey::new(std::env::var("IVM_RELAYER_KEY")?),
+//! );
+//! let node = ivm_node::start(config).await?;
+//! println!("listening on http://{}", node.addr());
+//! node.shutdown().await;
+//! # Ok(()) }
+//! ```
+pub mod config;
+pub mod jobs;
+pub mod listener;
+pub mod metrics;
+pub mod relayer;
+pub mod server;
+pub mod signer;
+pub mod store;
+pub mod verify;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result};
+use ivm_contracts::client::Client;
+use tokio::sync::{mpsc, Notify};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use config::{NodeConfig, RelayStrategy, SecretKey};
+pub use store::{JobKind, JobRecord, JobState, Store};
+
+/// State shared by the server, the executors, the relayer and the listener.
+pub(crate) struct Shared {
+    pub config: NodeConfig,
+    pub store: Store,
+    /// RPC client with the relayer key (also used for views).
+    pub chain: Client,
+    pub signer: signer::OperatorSigner,
+    pub metrics: metrics::Metrics,
+    /// Job IDs to execute.
+    pub exec_tx: mpsc::UnboundedSender<[u8; 32]>,
+    /// Wakes the relayer when a job is DONE.
+    pub relay_wake: Notify,
+    /// Loaded programs by ID.
+    pub programs: Mutex<HashMap<Vec<u8>, Arc<ivm_vm::Program>>>,
+    pub shutdown: CancellationToken,
+}
+
+impl Shared {
+    /// The loaded program for `program_id`, from the cache or the store.
+    pub fn program(&self, program_id: &[u8]) -> Result<Option<Arc<ivm_vm::Program>>> {
+        if let Some(p) = self.programs.lock().unwrap().get(program_id) {
+            return Ok(Some(p.clone()));
+        }
+        let Some((_, elf)) = self.store.program(program_id)? else {
+            return Ok(None);
+        };
+        let program = Arc::new(
+            ivm_vm::Program::load(&elf).context("a stored program no longer loads")?,
+        );
+        self.programs
+            .lock()
+            .unwrap()
+            .insert(program_id.to_vec(), program.clone());
+        Ok(Some(program))
+    }
+
+    /// Queues a job for execution.
+    pub fn enqueue(&self, id: [u8; 32]) {
+        let _ = self.exec_tx.send(id);
+    }
+}
+
+/// A node started with [`start`].
+pub struct RunningNode {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for RunningNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningNode").field("addr", &self.addr).finish()
+    }
+}
+
+impl RunningNode {
+    /// The address the HTTP server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The store (for inspection in tests and tools).
+    pub fn store(&self) -> &Store {
+        &self.shared.store
+    }
+
+    /// Stops accepting requests, stops the listener, relayer and executors, and waits for them.
+    /// Jobs not yet relayed stay in the store and resume at the next start.
+    pub async fn shutdown(self) {
+        self.shared.shutdown.cancel();
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+
+    /// Waits until the node stops (after [`RunningNode::shutdown`] from elsewhere, or a fatal
+    /// error in the server).
+    pub async fn wait(&self) {
+        self.shared.shutdown.cancelled().await;
+    }
+}
+
+/// Opens the store, re-queues every accepted job not yet relayed, and starts the HTTP server,
+/// the executor pool, the relayer and the listener.
+pub async fn start(config: NodeConfig) -> Result<RunningNode> {
+    anyhow::ensure!(config.executors > 0, "executors must be at least 1");
+    anyhow::ensure!(config.confirmations > 0, "confirmations must be at least 1");
+    let signer = signer::OperatorSigner::new(&config.operator_key)?;
+    let relayer_signer = ivm_contracts::client::parse_key(config.relayer_key.expose())
+        .map_err(|e| anyhow::anyhow!("relayer key: {e}"))?;
+    let chain = Client::connect_with_signer(&config.rpc_url, relayer_signer)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = Store::open(&config.db_path)?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(
+        %addr,
+        db = %config.db_path.display(),
+        rpc = %config.rpc_url,
+        job_manager = %config.job_manager,
+        operator = %signer.address(),
+        relayer = %chain.address(),
+        executors = config.executors,
+        "starting node"
+    );
+
+    let (exec_tx, exec_rx) = mpsc::unbounded_channel();
+    let shared = Arc::new(Shared {
+        store,
+        chain,
+        signer,
+        metrics: metrics::Metrics::default(),
+        exec_tx,
+        relay_wake: Notify::new(),
+        programs: Mutex::new(HashMap::new()),
+        shutdown: CancellationToken::new(),
+        config,
+    });
+
+    // Recovery: every job accepted but not executed runs again; every result not yet relayed is
+    // due now (the relayer checks the chain before sending, so nothing is relayed twice).
+    let pending = shared.store.jobs_in_state(JobState::Pending)?;
+    let done = shared.store.relay_queue()?.len();
+    shared.store.relay_all_now()?;
+    if !pending.is_empty() || done > 0 {
+        tracing::info!(
+            pending = pending.len(),
+            to_relay = done,
+            "resuming jobs accepted before the last stop"
+        );
+    }
+    for job in pending {
+        shared.enqueue(job.id);
+    }
+    if let Some(next) = shared.store.listener_next_block()? {
+        shared
+            .metrics
+            .listener_next_block
+            .store(next, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    let mut tasks = vec![
+        tokio::spawn(server::serve(shared.clone(), listener)),
+        tokio::spawn(jobs::run_pool(shared.clone(), exec_rx)),
+        tokio::spawn(relayer::run(shared.clone())),
+    ];
+    if shared.config.listener_enabled {
+        tasks.push(tokio::spawn(listener::run(shared.clone())));
+    }
+    Ok(RunningNode {
+        addr,
+        shared,
+        tasks,
+    })
+}
+
+/// Logs to stderr with `tracing-subscriber`; the filter comes from `IVM_LOG` or `RUST_LOG`
+/// (default `info`). Calling it twice is harmless.
+pub fn init_logging() {
+    let filter = std::env::var("IVM_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".into());
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+/// Runs a node on a new multi-threaded runtime until Ctrl-C or SIGTERM, then shuts it down.
+/// `on_start` is called with the running node (e.g. to print its address).
+pub fn run_until_signal(config: NodeConfig, on_start: impl FnOnce(&RunningNode)) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let node = start(config).await?;
+        on_start(&node);
+        let stop = async {
+            #[cfg(unix)]
+            {
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+                tokio::select! {
+                    r = tokio::signal::ctrl_c() => r,
+                    _ = term.recv() => Ok(()),
+                }
+            }
+            #[cfg(not(unix))]
+            {
+                tokio::signal::ctrl_c().await
+            }
+        };
+        tokio::select! {
+            r = stop => { r.context("cannot wait for signals")?; tracing::info!("shutting down"); }
+            _ = node.wait() => { tracing::error!("node stopped"); }
+        }
+        node.shutdown().await;
+        Ok(())
+    })
+}

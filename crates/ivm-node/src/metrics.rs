@@ -1,0 +1,132 @@
+//! A few counters, rendered as Prometheus text (exposition format 0.0.4) on `GET /metrics`.
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Upper bounds (seconds) of the execution-time histogram buckets.
+const EXEC_BUCKETS: [f64; 10] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 60.0];
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub offchain_jobs_accepted: AtomicU64,
+    pub onchain_jobs_accepted: AtomicU64,
+    pub jobs_rejected: AtomicU64,
+    pub jobs_done: AtomicU64,
+    pub jobs_failed: AtomicU64,
+    pub relayed: AtomicU64,
+    pub relay_errors: AtomicU64,
+    pub programs_submitted: AtomicU64,
+    pub executions_running: AtomicU64,
+    pub listener_next_block: AtomicU64,
+    exec_buckets: [AtomicU64; EXEC_BUCKETS.len()],
+    exec_count: AtomicU64,
+    /// Microseconds.
+    exec_sum_us: AtomicU64,
+}
+
+impl Metrics {
+    pub fn inc(counter: &AtomicU64) {
+        counter.fetch_add(1, Relaxed);
+    }
+
+    pub fn observe_exec(&self, seconds: f64) {
+        for (bound, bucket) in EXEC_BUCKETS.iter().zip(&self.exec_buckets) {
+            if seconds <= *bound {
+                bucket.fetch_add(1, Relaxed);
+            }
+        }
+        self.exec_count.fetch_add(1, Relaxed);
+        self.exec_sum_us.fetch_add((seconds * 1e6) as u64, Relaxed);
+    }
+
+    /// Prometheus text; `gauges` are extra `(name, help, value)` samples read from the store.
+    pub fn render(&self, gauges: &[(&str, &str, u64)]) -> String {
+        let mut out = String::new();
+        let mut counter = |name: &str, help: &str, labels: &[(&str, &str, &AtomicU64)]| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+            for (key, value, c) in labels {
+                if key.is_empty() {
+                    let _ = writeln!(out, "{name} {}", c.load(Relaxed));
+                } else {
+                    let _ = writeln!(out, "{name}{{{key}=\"{value}\"}} {}", c.load(Relaxed));
+                }
+            }
+        };
+        counter(
+            "ivm_node_jobs_accepted_total",
+            "Jobs accepted, by source.",
+            &[
+                ("kind", "offchain", &self.offchain_jobs_accepted),
+                ("kind", "onchain", &self.onchain_jobs_accepted),
+            ],
+        );
+        counter(
+            "ivm_node_jobs_rejected_total",
+            "submit_job requests rejected.",
+            &[("", "", &self.jobs_rejected)],
+        );
+        counter(
+            "ivm_node_jobs_executed_total",
+            "Executions finished, by outcome.",
+            &[("outcome", "done", &self.jobs_done), ("outcome", "failed", &self.jobs_failed)],
+        );
+        counter(
+            "ivm_node_relayed_total",
+            "Results relayed on chain.",
+            &[("", "", &self.relayed)],
+        );
+        counter(
+            "ivm_node_relay_errors_total",
+            "Relay attempts that failed (retried).",
+            &[("", "", &self.relay_errors)],
+        );
+        counter(
+            "ivm_node_programs_submitted_total",
+            "Programs stored through submit_program.",
+            &[("", "", &self.programs_submitted)],
+        );
+        let mut gauge = |name: &str, help: &str, value: u64| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+        };
+        gauge(
+            "ivm_node_executions_running",
+            "Jobs executing now.",
+            self.executions_running.load(Relaxed),
+        );
+        gauge(
+            "ivm_node_listener_next_block",
+            "Next block the JobCreated listener scans.",
+            self.listener_next_block.load(Relaxed),
+        );
+        for (name, help, value) in gauges {
+            gauge(name, help, *value);
+        }
+        let name = "ivm_node_job_exec_seconds";
+        let _ = writeln!(out, "# HELP {name} Job execution time.\n# TYPE {name} histogram");
+        for (bound, bucket) in EXEC_BUCKETS.iter().zip(&self.exec_buckets) {
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {}", bucket.load(Relaxed));
+        }
+        let count = self.exec_count.load(Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(out, "{name}_sum {}", self.exec_sum_us.load(Relaxed) as f64 / 1e6);
+        let _ = writeln!(out, "{name}_count {count}");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_prometheus_text() {
+        let m = Metrics::default();
+        Metrics::inc(&m.relayed);
+        m.observe_exec(0.02);
+        let text = m.render(&[("ivm_node_programs", "Programs stored.", 3)]);
+        assert!(text.contains("ivm_node_relayed_total 1\n"), "{text}");
+        assert!(text.contains("ivm_node_job_exec_seconds_bucket{le=\"0.05\"} 1\n"), "{text}");
+        assert!(text.contains("ivm_node_job_exec_seconds_bucket{le=\"0.01\"} 0\n"), "{text}");
+        assert!(text.contains("ivm_node_programs 3\n"), "{text}");
+        assert!(text.contains("ivm_node_jobs_executed_total{outcome=\"done\"} 0\n"), "{text}");
+    }
+}

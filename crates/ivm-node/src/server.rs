@@ -1,0 +1,264 @@
+//! The HTTP server (axum).
+//!
+//! | route | |
+//! |---|---|
+//! | `POST /v1/coprocessor_node/submit_job` | InfinityVM gateway ([`ivm_api::SubmitJobRequest`]) |
+//! | `POST /v1/coprocessor_node/get_result` | |
+//! | `POST /v1/coprocessor_node/submit_program` | |
+//! | `POST /v1/coprocessor_node/get_pending_jobs` | |
+//! | `POST /v1/coprocessor_node/contains_program` | |
+//! | `GET /health` | `{"status":"ok",…}` |
+//! | `GET /metrics` | Prometheus text |
+//! | `GET /v1/offchain_input/{keccak256 hex}` | the stored offchain input, raw bytes |
+//!
+//! Errors are the gateway's `{"message","grpc_code"}` with InfinityVM's HTTP status mapping;
+//! a body over the limit gets 413 with `grpc_code` 8 (RESOURCE_EXHAUSTED); a body that is not
+//! valid JSON for the message gets `grpc_code` 3 (INVALID_ARGUMENT, HTTP 409).
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ivm_api::{
+    routes, ApiError, ContainsProgramRequest, ContainsProgramResponse, GetPendingJobsRequest,
+    GetPendingJobsResponse, GetResultRequest, GetResultResponse, GrpcCode, SubmitJobRequest,
+    SubmitJobResponse, SubmitProgramRequest, SubmitProgramResponse,
+};
+use serde::de::DeserializeOwned;
+
+use crate::metrics::Metrics;
+use crate::{jobs, verify, Shared};
+
+/// Route serving offchain inputs by their keccak256 hash (64 hex digits, `0x` optional).
+pub const OFFCHAIN_INPUT_ROUTE: &str = "/v1/offchain_input/{hash}";
+
+/// A gateway error response.
+pub struct Fail {
+    status: StatusCode,
+    error: ApiError,
+}
+
+impl From<ApiError> for Fail {
+    fn from(error: ApiError) -> Self {
+        let status =
+            StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Fail { status, error }
+    }
+}
+
+impl IntoResponse for Fail {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.error)).into_response()
+    }
+}
+
+fn store_error(e: anyhow::Error) -> Fail {
+    tracing::error!("store error: {e:#}");
+    ApiError::internal(format!("node store error: {e:#}")).into()
+}
+
+/// A JSON body read under the node's size limit; errors are gateway errors.
+pub struct GatewayJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<Arc<Shared>> for GatewayJson<T> {
+    type Rejection = Fail;
+
+    async fn from_request(req: Request, state: &Arc<Shared>) -> Result<Self, Fail> {
+        let limit = state.config.max_body_bytes;
+        let too_large = || Fail {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            error: ApiError::new(
+                GrpcCode::ResourceExhausted,
+                format!("request body is larger than this node's limit of {limit} bytes"),
+            ),
+        };
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        let bytes = match axum::body::to_bytes(req.into_body(), limit).await {
+            Ok(b) => b,
+            Err(e) => {
+                let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+                while let Some(s) = source {
+                    if s.is::<http_body_util::LengthLimitError>() {
+                        return Err(too_large());
+                    }
+                    source = s.source();
+                }
+                return Err(ApiError::invalid_argument(format!("cannot read the request body: {e}")).into());
+            }
+        };
+        serde_json::from_slice(&bytes).map(GatewayJson).map_err(|e| {
+            ApiError::invalid_argument(format!(
+                "invalid JSON body for {}: {e}",
+                std::any::type_name::<T>().rsplit("::").next().unwrap_or("request")
+            ))
+            .into()
+        })
+    }
+}
+
+/// The router with every route, for embedding or testing.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(routes::SUBMIT_JOB, post(submit_job))
+        .route(routes::GET_RESULT, post(get_result))
+        .route(routes::SUBMIT_PROGRAM, post(submit_program))
+        .route(routes::GET_PENDING_JOBS, post(get_pending_jobs))
+        .route(routes::CONTAINS_PROGRAM, post(contains_program))
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .route(OFFCHAIN_INPUT_ROUTE, get(offchain_input))
+        .fallback(not_found)
+        .with_state(shared)
+}
+
+pub(crate) async fn serve(shared: Arc<Shared>, listener: tokio::net::TcpListener) {
+    let shutdown = shared.shutdown.clone();
+    let app = router(shared.clone());
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .await
+    {
+        tracing::error!("HTTP server failed: {e}");
+        shutdown.cancel();
+    }
+}
+
+async fn submit_job(
+    State(shared): State<Arc<Shared>>,
+    GatewayJson(req): GatewayJson<SubmitJobRequest>,
+) -> Result<Json<SubmitJobResponse>, Fail> {
+    match jobs::submit_offchain(&shared, req).await {
+        Ok(id) => Ok(Json(SubmitJobResponse { job_id: id.to_vec() })),
+        Err(e) => {
+            Metrics::inc(&shared.metrics.jobs_rejected);
+            tracing::info!(code = e.grpc_code, "submit_job rejected: {}", e.message);
+            Err(e.into())
+        }
+    }
+}
+
+async fn get_result(
+    State(shared): State<Arc<Shared>>,
+    GatewayJson(req): GatewayJson<GetResultRequest>,
+) -> Result<Json<GetResultResponse>, Fail> {
+    if req.job_id.len() != 32 {
+        return Err(ApiError::invalid_argument(format!(
+            "job ID must be 32 bytes in length, got {}",
+            req.job_id.len()
+        ))
+        .into());
+    }
+    let job = shared.store.job(&req.job_id).map_err(store_error)?;
+    let job = job.ok_or_else(|| ApiError::not_found("job not found"))?;
+    Ok(Json(GetResultResponse {
+        job_result: Some(job.to_api()),
+    }))
+}
+
+async fn submit_program(
+    State(shared): State<Arc<Shared>>,
+    GatewayJson(req): GatewayJson<SubmitProgramRequest>,
+) -> Result<Json<SubmitProgramResponse>, Fail> {
+    let checked = verify::check_program(&req).map_err(|e| {
+        tracing::info!("submit_program rejected: {}", e.message);
+        Fail::from(e)
+    })?;
+    let inserted = shared
+        .store
+        .put_program(&checked.program_id, checked.vm_type as i32 as u8, &req.program_elf)
+        .map_err(store_error)?;
+    if inserted {
+        Metrics::inc(&shared.metrics.programs_submitted);
+        tracing::info!(program = %format!("0x{}", hex::encode(checked.program_id)), bytes = req.program_elf.len(), "program stored");
+    }
+    Ok(Json(SubmitProgramResponse {
+        program_id: checked.program_id.to_vec(),
+    }))
+}
+
+async fn get_pending_jobs(
+    State(shared): State<Arc<Shared>>,
+    GatewayJson(req): GatewayJson<GetPendingJobsRequest>,
+) -> Result<Json<GetPendingJobsResponse>, Fail> {
+    let consumer: [u8; 20] = req.consumer_address.as_slice().try_into().map_err(|_| {
+        ApiError::invalid_argument(format!(
+            "consumerAddress must be 20 bytes, got {}",
+            req.consumer_address.len()
+        ))
+    })?;
+    let pending_jobs = shared.store.pending_nonces(&consumer).map_err(store_error)?;
+    Ok(Json(GetPendingJobsResponse { pending_jobs }))
+}
+
+async fn contains_program(
+    State(shared): State<Arc<Shared>>,
+    GatewayJson(req): GatewayJson<ContainsProgramRequest>,
+) -> Result<Json<ContainsProgramResponse>, Fail> {
+    let contains = shared.store.contains_program(&req.program_id).map_err(store_error)?;
+    Ok(Json(ContainsProgramResponse { contains }))
+}
+
+async fn health(State(shared): State<Arc<Shared>>) -> Response {
+    Json(serde_json::json!({
+        "status": "ok",
+        "jobManager": shared.config.job_manager.to_string(),
+        "operator": shared.signer.address().to_string(),
+        "relayer": shared.chain.address().to_string(),
+        "listenerNextBlock": shared.metrics.listener_next_block.load(std::sync::atomic::Ordering::Relaxed),
+    }))
+    .into_response()
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+    let programs = shared.store.program_count().unwrap_or(0);
+    let relay_queue = shared.store.relay_queue().map(|q| q.len() as u64).unwrap_or(0);
+    let text = shared.metrics.render(&[
+        ("ivm_node_programs", "Programs stored.", programs),
+        ("ivm_node_relay_queue", "Results waiting to be relayed.", relay_queue),
+    ]);
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        text,
+    )
+        .into_response()
+}
+
+async fn offchain_input(
+    State(shared): State<Arc<Shared>>,
+    Path(hash): Path<String>,
+) -> Result<Response, Fail> {
+    let digits = hash.strip_prefix("0x").unwrap_or(&hash);
+    let hash = hex::decode(digits)
+        .ok()
+        .filter(|h| h.len() == 32)
+        .ok_or_else(|| ApiError::invalid_argument("the offchain input hash must be 32 bytes of hex"))?;
+    let input = shared.store.offchain_input(&hash).map_err(store_error)?;
+    let input = input.ok_or_else(|| {
+        ApiError::not_found(format!("no offchain input with keccak256 0x{}", hex::encode(&hash)))
+    })?;
+    Ok((
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"))],
+        input,
+    )
+        .into_response())
+}
+
+async fn not_found(req: Request) -> Fail {
+    ApiError::new(
+        GrpcCode::Unimplemented,
+        format!("no route {} {}", req.method(), req.uri().path()),
+    )
+    .into()
+}

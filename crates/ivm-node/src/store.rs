@@ -1,0 +1,595 @@
+//! The durable store (redb, one file, fsync on every commit).
+//!
+//! Tables:
+//! - `programs`: program ID → `vm_type (1 byte) ‖ ELF`;
+//! - `jobs`: job ID → [`JobRecord`] (postcard);
+//! - `offchain_inputs`: keccak256(input) → input bytes;
+//! - `relay_queue`: job ID → unix ms of the next relay attempt (jobs DONE, not yet RELAYED);
+//! - `pending`: consumer (20 bytes) ‖ nonce (8 bytes, big-endian) → job ID, for every job not
+//!   yet RELAYED or FAILED (answers `get_pending_jobs`, orders `Ordered` relays);
+//! - `meta`: name → u64 (the listener cursor, the job sequence counter).
+//!
+//! Every state change that must be atomic (a job and its offchain input, a result and its relay
+//! queue entry, the listener's jobs and its cursor) happens in one write transaction.
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+const PROGRAMS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("programs");
+const JOBS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("jobs");
+const OFFCHAIN_INPUTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("offchain_inputs");
+const RELAY_QUEUE: TableDefinition<&[u8], u64> = TableDefinition::new("relay_queue");
+const PENDING: TableDefinition<&[u8], &[u8]> = TableDefinition::new("pending");
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
+const META_LISTENER_NEXT_BLOCK: &str = "listener_next_block";
+const META_JOB_SEQ: &str = "job_seq";
+
+/// How a job reached the node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobKind {
+    /// From a `JobCreated` event.
+    Onchain,
+    /// From `submit_job` with a signed `OffchainJobRequest`.
+    Offchain,
+}
+
+/// Where a job is in its life: PENDING → DONE → RELAYED, or FAILED.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobState {
+    /// Accepted, not yet executed.
+    Pending,
+    /// Executed and signed, not yet relayed.
+    Done,
+    /// The result is on chain.
+    Relayed,
+    /// Will not be relayed; `failure_reason` says why.
+    Failed,
+}
+
+impl JobState {
+    pub fn api(self) -> ivm_api::JobStatusType {
+        match self {
+            JobState::Pending => ivm_api::JobStatusType::Pending,
+            JobState::Done => ivm_api::JobStatusType::Done,
+            JobState::Relayed => ivm_api::JobStatusType::Relayed,
+            JobState::Failed => ivm_api::JobStatusType::Failed,
+        }
+    }
+
+    /// Not yet RELAYED or FAILED.
+    pub fn is_open(self) -> bool {
+        matches!(self, JobState::Pending | JobState::Done)
+    }
+}
+
+/// A job as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub id: [u8; 32],
+    pub kind: JobKind,
+    pub nonce: u64,
+    pub max_cycles: u64,
+    pub consumer: [u8; 20],
+    pub program_id: Vec<u8>,
+    pub onchain_input: Vec<u8>,
+    pub offchain_input_hash: [u8; 32],
+    /// `abi.encode(OffchainJobRequest)` as signed (offchain jobs; empty for onchain jobs).
+    pub request: Vec<u8>,
+    /// The requester's signature (offchain jobs; empty for onchain jobs).
+    pub request_signature: Vec<u8>,
+    /// 0 = Unordered, 1 = Ordered.
+    pub relay_strategy: i32,
+    pub state: JobState,
+    /// Why the job FAILED, or the last relay error while it waits for a retry.
+    pub failure_reason: Option<String>,
+    /// Relay attempts that failed.
+    pub retries: u32,
+    /// `abi.encode(ResultWithMetadata | OffchainResultWithMetadata)` once executed.
+    pub result_with_metadata: Vec<u8>,
+    pub operator_signature: Vec<u8>,
+    /// Hash of the transaction that put the result on chain.
+    pub relay_tx_hash: Vec<u8>,
+    /// Cycles the execution took.
+    pub cycles: Option<u64>,
+    /// Acceptance order (unique, increasing).
+    pub seq: u64,
+    pub accepted_at_ms: u64,
+    pub done_at_ms: Option<u64>,
+    pub relayed_at_ms: Option<u64>,
+}
+
+impl JobRecord {
+    /// The gateway's view of the job.
+    pub fn to_api(&self) -> ivm_api::JobResult {
+        ivm_api::JobResult {
+            id: self.id.to_vec(),
+            nonce: self.nonce,
+            max_cycles: self.max_cycles,
+            consumer_address: self.consumer.to_vec(),
+            program_id: self.program_id.clone(),
+            onchain_input: self.onchain_input.clone(),
+            offchain_input_hash: self.offchain_input_hash.to_vec(),
+            request_signature: self.request_signature.clone(),
+            result_with_metadata: self.result_with_metadata.clone(),
+            zkvm_operator_signature: self.operator_signature.clone(),
+            status: Some(ivm_api::JobStatus {
+                status: self.state.api() as i32,
+                failure_reason: self.failure_reason.clone(),
+                retries: self.retries,
+            }),
+            relay_tx_hash: self.relay_tx_hash.clone(),
+        }
+    }
+
+    fn pending_key(&self) -> [u8; 28] {
+        pending_key(&self.consumer, self.nonce)
+    }
+}
+
+fn pending_key(consumer: &[u8; 20], nonce: u64) -> [u8; 28] {
+    let mut k = [0u8; 28];
+    k[..20].copy_from_slice(consumer);
+    k[20..].copy_from_slice(&nonce.to_be_bytes());
+    k
+}
+
+/// What to do with a submitted job, given the stored one with the same ID (if any).
+pub enum Admit {
+    /// Store the new job (replacing the stored one, if any).
+    Insert,
+    /// Keep the stored job; the submission is a duplicate.
+    Keep,
+}
+
+/// Result of an execution, to be persisted.
+pub enum ExecutionOutcome {
+    Done {
+        result_with_metadata: Vec<u8>,
+        operator_signature: Vec<u8>,
+        cycles: u64,
+    },
+    Failed(String),
+}
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn encode(job: &JobRecord) -> Result<Vec<u8>> {
+    postcard::to_stdvec(job).context("cannot encode a job record")
+}
+
+fn decode(bytes: &[u8]) -> Result<JobRecord> {
+    postcard::from_bytes(bytes).context("corrupt job record in the database")
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<Database>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path`, creating its parent directory.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create the database directory {}", dir.display()))?;
+        }
+        let db = Database::create(path).with_context(|| {
+            format!(
+                "cannot open the node database {} (is another node using it?)",
+                path.display()
+            )
+        })?;
+        let tx = db.begin_write()?;
+        tx.open_table(PROGRAMS)?;
+        tx.open_table(JOBS)?;
+        tx.open_table(OFFCHAIN_INPUTS)?;
+        tx.open_table(RELAY_QUEUE)?;
+        tx.open_table(PENDING)?;
+        tx.open_table(META)?;
+        tx.commit()?;
+        Ok(Store { db: Arc::new(db) })
+    }
+
+    // ----- programs -----
+
+    /// Stores a program; returns false if one with this ID was already stored (unchanged).
+    pub fn put_program(&self, program_id: &[u8], vm_type: u8, elf: &[u8]) -> Result<bool> {
+        let tx = self.db.begin_write()?;
+        let inserted = {
+            let mut t = tx.open_table(PROGRAMS)?;
+            if t.get(program_id)?.is_some() {
+                false
+            } else {
+                let mut value = Vec::with_capacity(elf.len() + 1);
+                value.push(vm_type);
+                value.extend_from_slice(elf);
+                t.insert(program_id, value.as_slice())?;
+                true
+            }
+        };
+        tx.commit()?;
+        Ok(inserted)
+    }
+
+    /// `(vm_type, elf)` of a stored program.
+    pub fn program(&self, program_id: &[u8]) -> Result<Option<(u8, Vec<u8>)>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(PROGRAMS)?;
+        Ok(t.get(program_id)?.and_then(|v| {
+            let v = v.value();
+            v.split_first().map(|(vm, elf)| (*vm, elf.to_vec()))
+        }))
+    }
+
+    pub fn contains_program(&self, program_id: &[u8]) -> Result<bool> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(PROGRAMS)?;
+        Ok(t.get(program_id)?.is_some())
+    }
+
+    pub fn program_count(&self) -> Result<u64> {
+        let tx = self.db.begin_read()?;
+        Ok(tx.open_table(PROGRAMS)?.len()?)
+    }
+
+    // ----- jobs -----
+
+    pub fn job(&self, id: &[u8]) -> Result<Option<JobRecord>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(JOBS)?;
+        t.get(id)?.map(|v| decode(v.value())).transpose()
+    }
+
+    /// Stores a new job (state PENDING, `seq` assigned here) and its offchain input, atomically.
+    /// `admit` sees the stored job with the same ID, if any, and decides. Returns the job as
+    /// stored afterwards and whether it was inserted.
+    pub fn submit_job<E>(
+        &self,
+        mut job: JobRecord,
+        offchain_input: Option<&[u8]>,
+        admit: impl FnOnce(Option<&JobRecord>) -> std::result::Result<Admit, E>,
+    ) -> Result<std::result::Result<(JobRecord, bool), E>> {
+        let tx = self.db.begin_write()?;
+        let outcome = {
+            let mut jobs = tx.open_table(JOBS)?;
+            let existing = jobs.get(job.id.as_slice())?.map(|v| decode(v.value())).transpose()?;
+            match admit(existing.as_ref()) {
+                Err(e) => Err(e),
+                Ok(Admit::Keep) => Ok((existing.expect("Keep needs a stored job"), false)),
+                Ok(Admit::Insert) => {
+                    let mut meta = tx.open_table(META)?;
+                    let seq = meta.get(META_JOB_SEQ)?.map_or(0, |v| v.value()) + 1;
+                    meta.insert(META_JOB_SEQ, seq)?;
+                    job.seq = seq;
+                    job.state = JobState::Pending;
+                    jobs.insert(job.id.as_slice(), encode(&job)?.as_slice())?;
+                    let mut pending = tx.open_table(PENDING)?;
+                    if let Some(old) = &existing {
+                        pending.remove(old.pending_key().as_slice())?;
+                        tx.open_table(RELAY_QUEUE)?.remove(old.id.as_slice())?;
+                    }
+                    pending.insert(job.pending_key().as_slice(), job.id.as_slice())?;
+                    if let Some(input) = offchain_input {
+                        tx.open_table(OFFCHAIN_INPUTS)?
+                            .insert(job.offchain_input_hash.as_slice(), input)?;
+                    }
+                    Ok((job, true))
+                }
+            }
+        };
+        if outcome.is_ok() {
+            tx.commit()?;
+        } else {
+            tx.abort()?;
+        }
+        Ok(outcome)
+    }
+
+    /// Inserts onchain jobs (skipping IDs already stored) and moves the listener cursor to
+    /// `next_block`, atomically. Returns the jobs inserted.
+    pub fn add_onchain_jobs(&self, jobs: Vec<JobRecord>, next_block: u64) -> Result<Vec<JobRecord>> {
+        let tx = self.db.begin_write()?;
+        let mut inserted = Vec::new();
+        {
+            let mut table = tx.open_table(JOBS)?;
+            let mut meta = tx.open_table(META)?;
+            let mut pending = tx.open_table(PENDING)?;
+            let mut seq = meta.get(META_JOB_SEQ)?.map_or(0, |v| v.value());
+            for mut job in jobs {
+                if table.get(job.id.as_slice())?.is_some() {
+                    continue;
+                }
+                seq += 1;
+                job.seq = seq;
+                job.state = JobState::Pending;
+                table.insert(job.id.as_slice(), encode(&job)?.as_slice())?;
+                pending.insert(job.pending_key().as_slice(), job.id.as_slice())?;
+                inserted.push(job);
+            }
+            meta.insert(META_JOB_SEQ, seq)?;
+            meta.insert(META_LISTENER_NEXT_BLOCK, next_block)?;
+        }
+        tx.commit()?;
+        Ok(inserted)
+    }
+
+    /// The next block the listener scans, if it has run before.
+    pub fn listener_next_block(&self) -> Result<Option<u64>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(META)?;
+        Ok(t.get(META_LISTENER_NEXT_BLOCK)?.map(|v| v.value()))
+    }
+
+    /// Applies `f` to a stored job and writes it back, keeping the pending index and the relay
+    /// queue in line with its new state. Returns the updated job (None if unknown).
+    fn update(
+        &self,
+        id: &[u8],
+        relay_at: Option<u64>,
+        f: impl FnOnce(&mut JobRecord),
+    ) -> Result<Option<JobRecord>> {
+        let tx = self.db.begin_write()?;
+        let updated = {
+            let mut jobs = tx.open_table(JOBS)?;
+            let Some(mut job) = jobs.get(id)?.map(|v| decode(v.value())).transpose()? else {
+                return Ok(None);
+            };
+            f(&mut job);
+            jobs.insert(id, encode(&job)?.as_slice())?;
+            let mut queue = tx.open_table(RELAY_QUEUE)?;
+            match (job.state, relay_at) {
+                (JobState::Done, Some(at)) => {
+                    queue.insert(id, at)?;
+                }
+                (JobState::Done, None) => {}
+                _ => {
+                    queue.remove(id)?;
+                }
+            }
+            if !job.state.is_open() {
+                tx.open_table(PENDING)?.remove(job.pending_key().as_slice())?;
+            }
+            job
+        };
+        tx.commit()?;
+        Ok(Some(updated))
+    }
+
+    /// Persists an execution: DONE (queued for relay now) or FAILED.
+    pub fn finish_execution(&self, id: &[u8], outcome: ExecutionOutcome) -> Result<Option<JobRecord>> {
+        let now = now_ms();
+        self.update(id, Some(now), |job| {
+            if job.state != JobState::Pending {
+                return;
+            }
+            job.done_at_ms = Some(now);
+            match outcome {
+                ExecutionOutcome::Done {
+                    result_with_metadata,
+                    operator_signature,
+                    cycles,
+                } => {
+                    job.state = JobState::Done;
+                    job.result_with_metadata = result_with_metadata;
+                    job.operator_signature = operator_signature;
+                    job.cycles = Some(cycles);
+                }
+                ExecutionOutcome::Failed(reason) => {
+                    job.state = JobState::Failed;
+                    job.failure_reason = Some(reason);
+                }
+            }
+        })
+    }
+
+    /// The result is on chain (in transaction `tx_hash`).
+    pub fn mark_relayed(&self, id: &[u8], tx_hash: Vec<u8>) -> Result<Option<JobRecord>> {
+        self.update(id, None, |job| {
+            job.state = JobState::Relayed;
+            job.relay_tx_hash = tx_hash;
+            job.failure_reason = None;
+            job.relayed_at_ms = Some(now_ms());
+        })
+    }
+
+    /// The job will never be relayed.
+    pub fn mark_failed(&self, id: &[u8], reason: String) -> Result<Option<JobRecord>> {
+        self.update(id, None, |job| {
+            job.state = JobState::Failed;
+            job.failure_reason = Some(reason);
+        })
+    }
+
+    /// A relay attempt failed: count it, remember the error, retry at `retry_at_ms`.
+    pub fn relay_attempt_failed(&self, id: &[u8], error: String, retry_at_ms: u64) -> Result<Option<JobRecord>> {
+        self.update(id, Some(retry_at_ms), |job| {
+            job.retries = job.retries.saturating_add(1);
+            job.failure_reason = Some(error);
+        })
+    }
+
+    /// Every job in `state`, in acceptance order. (A full scan: used at startup.)
+    pub fn jobs_in_state(&self, state: JobState) -> Result<Vec<JobRecord>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(JOBS)?;
+        let mut out = Vec::new();
+        for entry in t.iter()? {
+            let (_, v) = entry?;
+            let job = decode(v.value())?;
+            if job.state == state {
+                out.push(job);
+            }
+        }
+        out.sort_by_key(|j| j.seq);
+        Ok(out)
+    }
+
+    /// `(job ID, next attempt in unix ms)` of every job waiting to be relayed.
+    pub fn relay_queue(&self) -> Result<Vec<([u8; 32], u64)>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(RELAY_QUEUE)?;
+        let mut out = Vec::new();
+        for entry in t.iter()? {
+            let (k, v) = entry?;
+            let mut id = [0u8; 32];
+            if k.value().len() == 32 {
+                id.copy_from_slice(k.value());
+                out.push((id, v.value()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Makes every queued relay due now (after a restart).
+    pub fn relay_all_now(&self) -> Result<()> {
+        let queue = self.relay_queue()?;
+        let tx = self.db.begin_write()?;
+        {
+            let mut t = tx.open_table(RELAY_QUEUE)?;
+            for (id, _) in queue {
+                t.insert(id.as_slice(), 0)?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Nonces of `consumer`'s jobs not yet RELAYED or FAILED, ascending.
+    pub fn pending_nonces(&self, consumer: &[u8; 20]) -> Result<Vec<u64>> {
+        Ok(self.pending_jobs(consumer)?.into_iter().map(|(n, _)| n).collect())
+    }
+
+    /// `(nonce, job ID)` of `consumer`'s jobs not yet RELAYED or FAILED, ascending by nonce.
+    pub fn pending_jobs(&self, consumer: &[u8; 20]) -> Result<Vec<(u64, [u8; 32])>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(PENDING)?;
+        let start = pending_key(consumer, 0);
+        let end = pending_key(consumer, u64::MAX);
+        let mut out = Vec::new();
+        for entry in t.range(start.as_slice()..=end.as_slice())? {
+            let (k, v) = entry?;
+            let k = k.value();
+            let mut nonce = [0u8; 8];
+            nonce.copy_from_slice(&k[20..28]);
+            let mut id = [0u8; 32];
+            id.copy_from_slice(v.value());
+            out.push((u64::from_be_bytes(nonce), id));
+        }
+        Ok(out)
+    }
+
+    // ----- offchain inputs -----
+
+    pub fn offchain_input(&self, hash: &[u8]) -> Result<Option<Vec<u8>>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(OFFCHAIN_INPUTS)?;
+        Ok(t.get(hash)?.map(|v| v.value().to_vec()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(nonce: u64) -> JobRecord {
+        JobRecord {
+            id: [nonce as u8; 32],
+            kind: JobKind::Offchain,
+            nonce,
+            max_cycles: 10,
+            consumer: [7; 20],
+            program_id: vec![1; 32],
+            onchain_input: vec![],
+            offchain_input_hash: [9; 32],
+            request: vec![],
+            request_signature: vec![],
+            relay_strategy: 0,
+            state: JobState::Pending,
+            failure_reason: None,
+            retries: 0,
+            result_with_metadata: vec![],
+            operator_signature: vec![],
+            relay_tx_hash: vec![],
+            cycles: None,
+            seq: 0,
+            accepted_at_ms: 0,
+            done_at_ms: None,
+            relayed_at_ms: None,
+        }
+    }
+
+    #[test]
+    fn lifecycle_survives_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/node.redb");
+        {
+            let store = Store::open(&path).unwrap();
+            assert!(store.put_program(&[1; 32], 2, b"elf").unwrap());
+            assert!(!store.put_program(&[1; 32], 2, b"elf").unwrap());
+            for n in [3, 1, 2] {
+                let r = store
+                    .submit_job(job(n), Some(b"input"), |_| Ok::<_, ()>(Admit::Insert))
+                    .unwrap()
+                    .unwrap();
+                assert!(r.1);
+            }
+            // A duplicate is kept.
+            let (kept, inserted) = store
+                .submit_job(job(1), None, |old| {
+                    assert!(old.is_some());
+                    Ok::<_, ()>(Admit::Keep)
+                })
+                .unwrap()
+                .unwrap();
+            assert!(!inserted);
+            assert_eq!(kept.seq, 2);
+            assert_eq!(store.pending_nonces(&[7; 20]).unwrap(), vec![1, 2, 3]);
+            store
+                .finish_execution(
+                    &[1; 32],
+                    ExecutionOutcome::Done {
+                        result_with_metadata: vec![1],
+                        operator_signature: vec![2],
+                        cycles: 5,
+                    },
+                )
+                .unwrap();
+            store
+                .finish_execution(&[2; 32], ExecutionOutcome::Failed("boom".into()))
+                .unwrap();
+            assert_eq!(store.relay_queue().unwrap().len(), 1);
+            assert_eq!(store.pending_nonces(&[7; 20]).unwrap(), vec![1, 3]);
+            store.listener_next_block().unwrap();
+            store.add_onchain_jobs(vec![job(4)], 17).unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.program(&[1; 32]).unwrap(), Some((2, b"elf".to_vec())));
+        assert_eq!(store.offchain_input(&[9; 32]).unwrap(), Some(b"input".to_vec()));
+        assert_eq!(store.listener_next_block().unwrap(), Some(17));
+        let pending = store.jobs_in_state(JobState::Pending).unwrap();
+        assert_eq!(pending.iter().map(|j| j.nonce).collect::<Vec<_>>(), vec![3, 4]);
+        assert_eq!(store.jobs_in_state(JobState::Done).unwrap()[0].cycles, Some(5));
+        store.mark_relayed(&[1; 32], vec![0xaa; 32]).unwrap();
+        assert!(store.relay_queue().unwrap().is_empty());
+        assert_eq!(store.pending_nonces(&[7; 20]).unwrap(), vec![3, 4]);
+        let failed = store.job(&[2; 32]).unwrap().unwrap();
+        assert_eq!(failed.failure_reason.as_deref(), Some("boom"));
+        assert_eq!(failed.to_api().status.unwrap().status, 3);
+    }
+}

@@ -1,0 +1,132 @@
+//! The node started in-process (`ivm_node::start`) against a real anvil: programs, an offchain
+//! job and an onchain job from submission to the consumer's callback, restart on the same db.
+mod support;
+
+use std::time::Duration;
+
+use ivm_api::{routes, ContainsProgramRequest, JobStatusType};
+use ivm_contracts::alloy_primitives::{keccak256, B256};
+use ivm_contracts::bindings::JobManager;
+use ivm_node::{NodeConfig, SecretKey};
+use support::*;
+
+fn config(chain: &Chain, db: &std::path::Path) -> NodeConfig {
+    let mut c = NodeConfig::new(
+        db,
+        chain.url.clone(),
+        chain.job_manager,
+        SecretKey::new(DEV_KEYS[OPERATOR]),
+        SecretKey::new(DEV_KEYS[RELAYER]),
+    );
+    c.listen = "127.0.0.1:0".parse().unwrap();
+    c.poll_interval = Duration::from_millis(100);
+    c
+}
+
+fn execute(elf: &[u8], onchain: &[u8], offchain: &[u8]) -> Vec<u8> {
+    let program = ivm_vm::Program::load(elf).unwrap();
+    let exec = ivm_vm::execute(&program, ivm_vm::Inputs { onchain, offchain }, 10_000_000).unwrap();
+    assert_eq!(exec.exit, ivm_vm::Exit::Halted);
+    exec.output
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offchain_and_onchain_jobs_in_process() {
+    let anvil = Anvil::spawn();
+    let chain = Chain::deploy(&anvil.url, true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("node.redb");
+    let node = ivm_node::start(config(&chain, &db)).await.unwrap();
+    let gw = Gateway::new(node.url());
+
+    // Programs.
+    let sha = guest_elf("sha256");
+    let sqrt = guest_elf("square-root");
+    let (status, body) = gw.submit_program(&sha).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["programId"], hex::encode(program_id(&sha)));
+    // Idempotent.
+    assert_eq!(gw.submit_program(&sha).await.0, 200);
+    assert_eq!(gw.submit_program(&sqrt).await.0, 200);
+    let (status, body) = gw
+        .post(routes::CONTAINS_PROGRAM, &ContainsProgramRequest { program_id: program_id(&sha).to_vec() })
+        .await;
+    assert_eq!((status, &body), (200, &serde_json::json!({"contains": true})));
+    let (_, body) = gw
+        .post(routes::CONTAINS_PROGRAM, &ContainsProgramRequest { program_id: vec![1; 32] })
+        .await;
+    assert_eq!(body, serde_json::json!({"contains": false}));
+
+    // An offchain job with an offchain input.
+    let nonce = chain.user.consumer_next_nonce(chain.consumer).await.unwrap();
+    let (req, request) = submit_job_body(
+        chain.consumer,
+        nonce,
+        &program_id(&sha),
+        b"onchain part",
+        b"offchain part",
+        1_000_000,
+        USER,
+    );
+    let (status, body) = gw.post(routes::SUBMIT_JOB, &req).await;
+    assert_eq!(status, 200, "{body}");
+    let job_id: Vec<u8> = serde_json::from_value(body["jobId"].clone()).unwrap();
+    assert_eq!(job_id, request.job_id().to_vec());
+    // Resubmitting the same request is idempotent.
+    let (status, body) = gw.post(routes::SUBMIT_JOB, &req).await;
+    assert_eq!(status, 200, "{body}");
+
+    let job = gw.wait_terminal(&job_id, Duration::from_secs(60)).await;
+    assert_eq!(status_of(&job), JobStatusType::Relayed as i32, "{job:?}");
+    assert_eq!(job.relay_tx_hash.len(), 32);
+    let expected = execute(&sha, b"onchain part", b"offchain part");
+    let on_chain = chain
+        .user
+        .consumer_result(chain.consumer, B256::from_slice(&job_id))
+        .await
+        .unwrap();
+    assert_eq!(on_chain.unwrap().to_vec(), expected);
+    // The node serves the offchain input by its hash.
+    let hash = keccak256(b"offchain part");
+    let (status, bytes) = gw.get(&format!("/v1/offchain_input/{}", hex::encode(hash))).await;
+    assert_eq!((status, bytes.as_slice()), (200, &b"offchain part"[..]));
+    let (status, _) = gw.get(&format!("/v1/offchain_input/{}", hex::encode([7u8; 32]))).await;
+    assert_eq!(status, 409);
+
+    // An onchain job: ExampleConsumer.requestJob → JobCreated → listener → relayed.
+    let input = abi_u256(144);
+    let (onchain_id, _) = chain
+        .user
+        .request_job(chain.consumer, program_id(&sqrt).to_vec(), input.clone(), 1_000_000)
+        .await
+        .unwrap();
+    let job = gw.wait_terminal(onchain_id.as_slice(), Duration::from_secs(60)).await;
+    assert_eq!(status_of(&job), JobStatusType::Relayed as i32, "{job:?}");
+    assert!(job.request_signature.is_empty());
+    assert_eq!(job.offchain_input_hash, keccak256([]).to_vec());
+    let on_chain = chain.user.consumer_result(chain.consumer, onchain_id).await.unwrap();
+    assert_eq!(on_chain.unwrap().to_vec(), execute(&sqrt, &input, &[]));
+
+    let (status, metrics) = gw.get("/metrics").await;
+    let metrics = String::from_utf8(metrics).unwrap();
+    assert_eq!(status, 200);
+    assert!(metrics.contains("ivm_node_relayed_total 2"), "{metrics}");
+    let (status, health) = gw.get("/health").await;
+    assert_eq!(status, 200);
+    let health: serde_json::Value = serde_json::from_slice(&health).unwrap();
+    assert_eq!(health["status"], "ok");
+
+    // Restart on the same database: everything is still there, nothing is relayed again.
+    node.shutdown().await;
+    let node = ivm_node::start(config(&chain, &db)).await.unwrap();
+    let gw = Gateway::new(node.url());
+    assert_eq!(status_of(&gw.job(&job_id).await.unwrap()), JobStatusType::Relayed as i32);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let completed = chain
+        .deployer
+        .events::<JobManager::JobCompleted>(chain.job_manager, 0)
+        .await
+        .unwrap();
+    assert_eq!(completed.len(), 2);
+    node.shutdown().await;
+}

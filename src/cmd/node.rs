@@ -1,0 +1,126 @@
+//! `ivm node`: runs a coprocessor node (see crates/ivm-node and docs/node.md).
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use ivm_node::{NodeConfig, RelayStrategy, SecretKey};
+
+use crate::exit::{invalid_input, Code, Outcome};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Strategy {
+    Unordered,
+    Ordered,
+}
+
+#[derive(Args)]
+pub struct NodeArgs {
+    /// HTTP listen address of the gateway, /health and /metrics.
+    #[arg(long, env = "IVM_NODE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Database file (default: $IVM_HOME/node/node.redb, else ~/.ivm/node/node.redb).
+    #[arg(long, env = "IVM_NODE_DB", value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Ethereum JSON-RPC URL.
+    #[arg(long, env = "IVM_RPC_URL", default_value = "http://127.0.0.1:8545")]
+    pub rpc_url: String,
+    /// JobManager contract address.
+    #[arg(long, env = "IVM_JOB_MANAGER", value_name = "ADDRESS")]
+    pub job_manager: String,
+    /// Private key that signs results (JobManager's coprocessor operator). Prefer the
+    /// environment variable: flags are visible to other users in the process list.
+    #[arg(long, env = "IVM_OPERATOR_KEY", hide_env_values = true, value_name = "HEX")]
+    pub operator_key: String,
+    /// Private key that sends relay transactions (JobManager's relayer).
+    #[arg(long, env = "IVM_RELAYER_KEY", hide_env_values = true, value_name = "HEX")]
+    pub relayer_key: String,
+    /// Jobs executed in parallel.
+    #[arg(long, env = "IVM_NODE_EXECUTORS", default_value_t = 2)]
+    pub executors: usize,
+    /// Blocks a relay transaction must have before the job counts as relayed.
+    #[arg(long, env = "IVM_NODE_CONFIRMATIONS", default_value_t = 1)]
+    pub confirmations: u64,
+    /// Relay strategy of onchain jobs (offchain jobs choose theirs in submit_job).
+    #[arg(long, env = "IVM_NODE_RELAY_STRATEGY", value_enum, default_value = "unordered")]
+    pub relay_strategy: Strategy,
+    /// Chain polling interval in milliseconds (listener and relayer).
+    #[arg(long, env = "IVM_NODE_POLL_MS", default_value_t = 1000)]
+    pub poll_ms: u64,
+    /// First block the JobCreated listener scans on a fresh database.
+    #[arg(long, env = "IVM_NODE_START_BLOCK", default_value_t = 0)]
+    pub start_block: u64,
+    /// Do not pick up onchain jobs.
+    #[arg(long)]
+    pub no_listener: bool,
+    /// Largest accepted request body in bytes.
+    #[arg(long, env = "IVM_NODE_MAX_BODY", default_value_t = 16 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+impl std::fmt::Debug for NodeArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeArgs")
+            .field("listen", &self.listen)
+            .field("db", &self.db)
+            .field("rpc_url", &self.rpc_url)
+            .field("job_manager", &self.job_manager)
+            .field("keys", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+fn default_db() -> Result<PathBuf> {
+    if let Some(home) = std::env::var_os("IVM_HOME").filter(|h| !h.is_empty()) {
+        return Ok(PathBuf::from(home).join("node").join("node.redb"));
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .context("no database path: pass --db, or set IVM_HOME or HOME")?;
+    Ok(PathBuf::from(home).join(".ivm").join("node").join("node.redb"))
+}
+
+pub fn run(args: NodeArgs) -> Outcome {
+    let job_manager = args
+        .job_manager
+        .parse()
+        .map_err(|_| invalid_input(format!("--job-manager {:?} is not an address", args.job_manager)))?;
+    let operator_key = SecretKey::new(args.operator_key);
+    let relayer_key = SecretKey::new(args.relayer_key);
+    operator_key
+        .address()
+        .map_err(|e| invalid_input(format!("--operator-key / IVM_OPERATOR_KEY: {e}")))?;
+    relayer_key
+        .address()
+        .map_err(|e| invalid_input(format!("--relayer-key / IVM_RELAYER_KEY: {e}")))?;
+    if args.executors == 0 {
+        return Err(invalid_input("--executors must be at least 1"));
+    }
+    if args.confirmations == 0 {
+        return Err(invalid_input("--confirmations must be at least 1"));
+    }
+    let db = match args.db {
+        Some(db) => db,
+        None => default_db()?,
+    };
+    let mut config = NodeConfig::new(db, args.rpc_url, job_manager, operator_key, relayer_key);
+    config.listen = args.listen;
+    config.executors = args.executors;
+    config.confirmations = args.confirmations;
+    config.onchain_relay_strategy = match args.relay_strategy {
+        Strategy::Unordered => RelayStrategy::Unordered,
+        Strategy::Ordered => RelayStrategy::Ordered,
+    };
+    config.poll_interval = Duration::from_millis(args.poll_ms.max(10));
+    config.listener_start_block = args.start_block;
+    config.listener_enabled = !args.no_listener;
+    config.max_body_bytes = args.max_body_bytes;
+
+    ivm_node::init_logging();
+    ivm_node::run_until_signal(config, |node| {
+        // The one line scripts wait for (stderr, like every log line).
+        eprintln!("ivm node listening on {}", node.url());
+    })?;
+    Ok(Code::Ok)
+}
