@@ -31,6 +31,14 @@ pub enum Command {
     Completions(cmd::completions::CompletionsArgs),
     /// Run a coprocessor node (InfinityVM gateway, executor, relayer, listener).
     Node(Box<cmd::node::NodeArgs>),
+    /// Start a local coprocessor network: anvil, contracts, a node, example programs, a profile.
+    Devnet(Box<cmd::devnet::DevnetArgs>),
+    /// Programs on a coprocessor node (`program submit`).
+    Program(cmd::program::ProgramArgs),
+    /// Coprocessor jobs: submit, status, result, list.
+    Job(cmd::job::JobArgs),
+    /// Follow jobs until they are relayed or failed.
+    Watch(cmd::watch::WatchArgs),
 }
 
 /// `--json`: one JSON document on stdout, nothing else.

@@ -24,6 +24,10 @@ pub enum Code {
     Network = 7,
     /// A proof failed verification.
     ProofRejected = 8,
+    /// A coprocessor job failed (execution error, missing program, low nonce).
+    JobFailed = 9,
+    /// Waiting for a job (or another network event) timed out.
+    Timeout = 10,
 }
 
 /// An error that decides the exit code. Attach it anywhere in an `anyhow` chain with

@@ -9,5 +9,8 @@ pub mod embedded;
 pub mod exit;
 pub mod guest_build;
 pub mod input;
+pub mod keys;
+pub mod network;
+pub mod node_client;
 pub mod project;
 pub mod ui;

@@ -1,10 +1,14 @@
 //! One module per command; each is a thin layer over the libraries.
 pub mod build;
 pub mod completions;
+pub mod devnet;
 pub mod execute;
+pub mod job;
 pub mod new;
 pub mod node;
+pub mod program;
 pub mod program_id;
+pub mod watch;
 
 use crate::{cli::Command, exit::Outcome};
 
@@ -16,5 +20,9 @@ pub fn run(command: Command) -> Outcome {
         Command::ProgramId(args) => program_id::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Node(args) => node::run(*args),
+        Command::Devnet(args) => devnet::run(*args),
+        Command::Program(args) => program::run(args),
+        Command::Job(args) => job::run(args),
+        Command::Watch(args) => watch::run(args),
     }
 }

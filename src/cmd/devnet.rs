@@ -1,0 +1,501 @@
+//! `ivm devnet`: a local coprocessor network in one command.
+//!
+//! Starts anvil, deploys `JobManager` (dev owner/operator/relayer/arbiter accounts, operator
+//! bond deposited) and a general-purpose `ExampleConsumer` (offchain signer: dev account 0),
+//! starts a node in-process, submits the bundled example programs, writes the network profile
+//! that the other commands use by default, and runs until Ctrl-C / SIGTERM, then stops the
+//! node and anvil and removes the profile.
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use ivm_contracts::{
+    alloy_primitives::{Address, U256},
+    client::{alloy_provider::Provider, Client},
+    deploy::{deploy, dev_dispute_parameters, DeployConfig},
+};
+use serde::Serialize;
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+};
+
+use crate::{
+    cli::JsonFlag,
+    exit::{coded, Code, Outcome},
+    keys::parse_private_key,
+    network::{profile_path, validate_name, Contracts, DevAccount, ProfileDirArg, Profile},
+    node_client::NodeClient,
+    ui,
+};
+
+/// anvil's accounts for its default mnemonic ("test test … junk"): public, for local use only.
+pub const DEV_KEYS: [&str; 10] = [
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+    "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+    "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+    "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
+    "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
+    "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
+];
+
+/// Dev account roles (index into [`DEV_KEYS`]).
+pub const DEPLOYER: usize = 0;
+pub const OPERATOR: usize = 1;
+pub const RELAYER: usize = 2;
+pub const ARBITER: usize = 3;
+
+const OPERATOR_BOND_ETHER: u64 = 10;
+
+#[derive(Debug, Args)]
+pub struct DevnetArgs {
+    /// anvil's RPC port (0: any free port).
+    #[arg(long, value_name = "PORT", default_value_t = 8545, env = "IVM_DEVNET_PORT")]
+    pub port: u16,
+    /// The node's HTTP port (0: any free port).
+    #[arg(long, value_name = "PORT", default_value_t = 8080, env = "IVM_DEVNET_NODE_PORT")]
+    pub node_port: u16,
+    /// Chain ID.
+    #[arg(long, value_name = "ID", default_value_t = 31337)]
+    pub chain_id: u64,
+    /// Mine a block every N seconds (default: a block per transaction).
+    #[arg(long, value_name = "SECS")]
+    pub block_time: Option<u64>,
+    /// Profile name to write.
+    #[arg(long, value_name = "NAME", default_value = crate::network::DEFAULT_PROFILE)]
+    pub name: String,
+    #[command(flatten)]
+    pub dir: ProfileDirArg,
+    /// Node database directory (default: a temporary directory removed at exit).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Directory of program ELFs to submit [default: guest-examples/target/ivm].
+    #[arg(long, value_name = "DIR")]
+    pub programs: Option<PathBuf>,
+    /// Submit no programs.
+    #[arg(long, conflicts_with = "programs")]
+    pub no_programs: bool,
+    /// Executors (jobs run at the same time).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub executors: usize,
+    /// The anvil binary [default: `anvil` on PATH, else the project's npm install].
+    #[arg(long, value_name = "FILE", env = "IVM_ANVIL")]
+    pub anvil: Option<PathBuf>,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+#[derive(Debug, Serialize)]
+struct ProgramEntry {
+    name: String,
+    program_id: String,
+    elf: PathBuf,
+}
+
+pub fn run(args: DevnetArgs) -> Outcome {
+    validate_name(&args.name)?;
+    let rt = crate::network::runtime()?;
+    rt.block_on(run_async(args))
+}
+
+async fn run_async(args: DevnetArgs) -> Outcome {
+    let anvil_bin = find_anvil(args.anvil.as_deref())?;
+    let profile_file = profile_path(args.dir.profile_dir.as_deref(), &args.name)?;
+    let tmp_data;
+    let data_dir = match &args.data_dir {
+        Some(d) => d.clone(),
+        None => {
+            tmp_data = tempfile::Builder::new().prefix("ivm-devnet-").tempdir().context("creating a temporary directory")?;
+            tmp_data.path().to_path_buf()
+        }
+    };
+
+    let spinner = ui::spinner("starting anvil");
+    let mut anvil = Anvil::start(&anvil_bin, &args).await?;
+    spinner.finish_and_clear();
+    ui::status("Started", format!("anvil at {} ({})", anvil.url, anvil_bin.display()));
+
+    // Everything after anvil is up runs inside `setup` so that a failure still stops anvil.
+    let outcome = match setup(&args, &anvil.url, &data_dir).await {
+        Ok(running) => serve(args, running, &mut anvil, &profile_file).await,
+        Err(e) => Err(e),
+    };
+    anvil.stop().await;
+    outcome
+}
+
+struct Running {
+    node: ivm_node::RunningNode,
+    profile: Profile,
+    programs: Vec<ProgramEntry>,
+}
+
+async fn setup(args: &DevnetArgs, rpc_url: &str, data_dir: &Path) -> Result<Running> {
+    let chain_err = |what: &str, e: &dyn std::fmt::Display| coded(Code::Network, format!("{what}: {e}"));
+    let keys: Vec<_> = DEV_KEYS.iter().map(|k| parse_private_key(k).expect("valid dev key")).collect();
+    let addr = |i: usize| keys[i].address();
+
+    let deployer = Client::connect_with_signer(rpc_url, keys[DEPLOYER].clone())
+        .await
+        .map_err(|e| chain_err("connecting to anvil", &e))?;
+    let accounts = deployer.provider().get_accounts().await.map_err(|e| chain_err("eth_accounts", &e))?;
+    for (i, key) in keys.iter().enumerate() {
+        if accounts.get(i) != Some(&key.address()) {
+            bail!("anvil's account {i} is not the well-known dev account {} (was anvil started with another mnemonic?)", key.address());
+        }
+    }
+
+    let spinner = ui::spinner("deploying contracts");
+    let config = DeployConfig {
+        owner: addr(DEPLOYER),
+        relayer: addr(RELAYER),
+        operator: addr(OPERATOR),
+        arbiter: addr(ARBITER),
+        dispute_parameters: dev_dispute_parameters(),
+        consumer_owner: addr(DEPLOYER),
+        consumer_offchain_signer: addr(DEPLOYER),
+        consumer_initial_max_nonce: 0,
+    };
+    let deployment = deploy(&deployer, &config).await.map_err(|e| chain_err("deploying JobManager + ExampleConsumer", &e))?;
+    let operator = deployer
+        .with_signer(keys[OPERATOR].clone())
+        .await
+        .map_err(|e| chain_err("connecting the operator", &e))?;
+    let bond = U256::from(OPERATOR_BOND_ETHER) * U256::from(10u64).pow(U256::from(18u64));
+    operator
+        .deposit_operator_bond(deployment.job_manager, addr(OPERATOR), bond)
+        .await
+        .map_err(|e| chain_err("depositing the operator bond", &e))?;
+    spinner.finish_and_clear();
+    ui::status("Deployed", format!("JobManager {} and ExampleConsumer {}", deployment.job_manager, deployment.consumer));
+
+    let node = start_node(args, rpc_url, deployment.job_manager, deployment.deploy_block, data_dir).await?;
+    let node_url = format!("http://{}", node.addr());
+    ui::status("Started", format!("node at {node_url}"));
+
+    let programs = if args.no_programs { Vec::new() } else { submit_programs(args, &node_url).await? };
+
+    let roles = |i: usize| match i {
+        DEPLOYER => "deployer, owner, consumer offchain signer",
+        OPERATOR => "coprocessor operator (bonded)",
+        RELAYER => "relayer",
+        ARBITER => "arbiter",
+        _ => "user",
+    };
+    let profile = Profile {
+        name: args.name.clone(),
+        chain_id: deployment.chain_id,
+        rpc_url: rpc_url.to_string(),
+        node_url,
+        contracts: Contracts {
+            job_manager: deployment.job_manager,
+            consumer: Some(deployment.consumer),
+            deploy_block: deployment.deploy_block,
+        },
+        devnet: true,
+        dev_accounts: keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| DevAccount {
+                index: i as u32,
+                address: k.address(),
+                private_key: DEV_KEYS[i].to_string(),
+                role: roles(i).to_string(),
+            })
+            .collect(),
+    };
+    Ok(Running { node, profile, programs })
+}
+
+/// Starts the coprocessor node in this process.
+async fn start_node(
+    args: &DevnetArgs,
+    rpc_url: &str,
+    job_manager: Address,
+    deploy_block: u64,
+    data_dir: &Path,
+) -> Result<ivm_node::RunningNode> {
+    let mut config = ivm_node::NodeConfig::new(
+        data_dir.join("node.redb"),
+        rpc_url,
+        job_manager,
+        ivm_node::SecretKey::new(DEV_KEYS[OPERATOR]),
+        ivm_node::SecretKey::new(DEV_KEYS[RELAYER]),
+    );
+    config.listen = SocketAddr::from(([127, 0, 0, 1], args.node_port));
+    config.executors = args.executors.max(1);
+    config.listener_start_block = deploy_block;
+    config.poll_interval = Duration::from_millis(200);
+    ivm_node::start(config).await.map_err(|e| {
+        let code = if e.to_string().contains("listen") { Code::Network } else { Code::Failure };
+        coded(code, format!("starting the node: {e:#}"))
+    })
+}
+
+/// Submits every `*.elf` in the programs directory (the bundled examples by default).
+async fn submit_programs(args: &DevnetArgs, node_url: &str) -> Result<Vec<ProgramEntry>> {
+    let dir = match &args.programs {
+        Some(d) => d.clone(),
+        None => match default_programs_dir() {
+            Some(d) => d,
+            None => {
+                ui::warn("no example programs found (guest-examples/target/ivm): skipping; build them with `ivm build --path guest-examples` or submit your own with `ivm program submit`");
+                return Ok(Vec::new());
+            }
+        },
+    };
+    let mut elfs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("reading programs directory {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "elf"))
+        .collect();
+    elfs.sort();
+    if elfs.is_empty() {
+        ui::warn(format!("no .elf files in {}: no programs submitted", dir.display()));
+    }
+    let node = NodeClient::new(node_url)?;
+    let mut out = Vec::new();
+    for elf in elfs {
+        let name = elf.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        match super::program::submit_elf(&node, &name, &elf).await {
+            Ok(s) => out.push(ProgramEntry { name: s.name, program_id: s.program_id, elf: s.elf }),
+            Err(e) => ui::warn(format!("program {} not submitted: {e:#}", elf.display())),
+        }
+    }
+    ui::status("Submitted", format!("{} programs from {}", out.len(), dir.display()));
+    Ok(out)
+}
+
+fn default_programs_dir() -> Option<PathBuf> {
+    let rel = Path::new("guest-examples/target/ivm");
+    let mut candidates = vec![];
+    if let Ok(cwd) = std::env::current_dir() {
+        candidates.extend(cwd.ancestors().map(|a| a.join(rel)));
+    }
+    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel));
+    candidates.into_iter().find(|d| d.is_dir())
+}
+
+async fn serve(args: DevnetArgs, running: Running, anvil: &mut Anvil, profile_file: &Path) -> Outcome {
+    let Running { node, profile, programs } = running;
+    profile.save(profile_file)?;
+    if args.json.json {
+        let mut doc = serde_json::to_value(&profile)?;
+        doc["profile_path"] = serde_json::to_value(profile_file)?;
+        doc["programs"] = serde_json::to_value(&programs)?;
+        // One line: readers can take the document with a single read_line.
+        println!("{}", serde_json::to_string(&doc)?);
+    } else {
+        print_summary(&profile, &programs, profile_file);
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).context("installing a SIGTERM handler")?;
+    let why = tokio::select! {
+        _ = tokio::signal::ctrl_c() => "interrupted",
+        _ = term.recv() => "terminated",
+        status = anvil.child.wait() => {
+            ui::warn(format!("anvil exited unexpectedly ({})", status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string())));
+            "anvil exited"
+        }
+        _ = node.wait() => "node stopped",
+    };
+    eprintln!("{why}: shutting down the devnet (node, then anvil)…");
+    node.shutdown().await;
+    anvil.stop().await;
+    // The profile names this devnet's ports and contracts, which are gone now.
+    if Profile::load(profile_file).is_ok_and(|p| p == profile) {
+        let _ = std::fs::remove_file(profile_file);
+    }
+    eprintln!("devnet stopped: node and anvil shut down, profile {} removed", profile_file.display());
+    Ok(if why == "anvil exited" || why == "node stopped" { Code::Failure } else { Code::Ok })
+}
+
+fn print_summary(p: &Profile, programs: &[ProgramEntry], profile_file: &Path) {
+    let b = |s: &str| console::style(s.to_string()).bold();
+    println!("{} (Ctrl-C to stop)", console::style("ivm devnet running").green().bold());
+    println!("  {}       {}  chain ID {}", b("rpc"), p.rpc_url, p.chain_id);
+    println!("  {}      {}", b("node"), p.node_url);
+    println!("  {} {}", b("JobManager"), p.contracts.job_manager);
+    if let Some(c) = p.contracts.consumer {
+        println!("  {}  {c} (ExampleConsumer; offchain signer = dev account 0)", b("consumer"));
+    }
+    println!("  {}   {}", b("profile"), profile_file.display());
+    println!("  {}", b("dev accounts (anvil's public test keys; use --dev-account <n>)"));
+    for a in &p.dev_accounts {
+        println!("    {}  {}  {}", a.index, a.address, a.role);
+    }
+    if programs.is_empty() {
+        println!("  {} none", b("programs"));
+    } else {
+        println!("  {}", b("programs"));
+        let w = programs.iter().map(|p| p.name.len()).max().unwrap_or(0);
+        for pr in programs {
+            println!("    {:w$}  {}", pr.name, pr.program_id);
+        }
+    }
+    if let Some(fib) = programs.iter().find(|p| p.name == "fibonacci").or(programs.first()) {
+        println!();
+        println!("try:");
+        println!(
+            "  ivm job submit --program-id {} --input-hex 0x{:064x} --dev-account 0 --wait",
+            fib.program_id, 10
+        );
+    }
+}
+
+/// A running anvil; stopped by [`Anvil::stop`] (and killed on drop).
+struct Anvil {
+    child: Child,
+    url: String,
+}
+
+impl Anvil {
+    async fn start(bin: &Path, args: &DevnetArgs) -> Result<Anvil> {
+        let mut cmd = Command::new(bin);
+        cmd.args(["--host", "127.0.0.1", "--port", &args.port.to_string()])
+            .args(["--chain-id", &args.chain_id.to_string(), "--accounts", "10", "--balance", "10000"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        if let Some(t) = args.block_time {
+            cmd.args(["--block-time", &t.to_string()]);
+        }
+        let mut child = cmd.spawn().map_err(|e| coded(Code::Failure, format!("cannot start anvil ({}): {e}", bin.display())))?;
+        let stdout = child.stdout.take().expect("piped");
+        let stderr = child.stderr.take().expect("piped");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        // Read the listening address, then keep draining anvil's output so it never blocks.
+        let tx2 = tx.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let _ = tx.send(line);
+            }
+        });
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let _ = tx2.send(line);
+            }
+        });
+        let mut seen = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            tokio::select! {
+                line = rx.recv() => match line {
+                    Some(line) => {
+                        if let Some(addr) = line.trim().strip_prefix("Listening on ") {
+                            let url = format!("http://{}", addr.trim());
+                            // Drain the rest in the background.
+                            tokio::spawn(async move { while rx.recv().await.is_some() {} });
+                            return Ok(Anvil { child, url });
+                        }
+                        seen.push(line);
+                    }
+                    None => {
+                        let status = child.wait().await.ok();
+                        let tail: Vec<&String> = seen.iter().rev().take(5).rev().collect();
+                        return Err(coded(Code::Network, format!(
+                            "anvil exited before listening ({}){}{}",
+                            status.map(|s| s.to_string()).unwrap_or_default(),
+                            if tail.is_empty() { "" } else { ": " },
+                            tail.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" | ")
+                        )));
+                    }
+                },
+                _ = tokio::time::sleep_until(deadline) => {
+                    let _ = child.kill().await;
+                    return Err(coded(Code::Network, "anvil did not report a listening address within 30 s"));
+                }
+            }
+        }
+    }
+
+    /// SIGTERM, then SIGKILL after 5 s; reaps the process.
+    async fn stop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+            if tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await.is_ok() {
+                return;
+            }
+        }
+        let _ = self.child.kill().await;
+    }
+}
+
+/// The anvil binary: `--anvil`/`IVM_ANVIL`, else `anvil` on PATH, else the platform binary of
+/// the `@foundry-rs/anvil` npm package in a `node_modules` above the current directory (or
+/// this checkout). npm's `node_modules/.bin/anvil` is a node wrapper that would outlive a kill,
+/// so the real binary is used instead.
+pub fn find_anvil(flag: Option<&Path>) -> Result<PathBuf> {
+    if let Some(p) = flag {
+        if p.is_file() {
+            return Ok(p.to_path_buf());
+        }
+        return Err(coded(Code::InvalidInput, format!("--anvil {}: no such file", p.display())));
+    }
+    let pkg = npm_platform_package();
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            let cand = dir.join("anvil");
+            if !cand.is_file() {
+                continue;
+            }
+            // A node_modules/.bin wrapper: use the package's real binary next to it.
+            if dir.ends_with("node_modules/.bin") {
+                if let Some(real) = pkg.as_ref().map(|p| dir.join("..").join(p)).filter(|r| r.is_file()) {
+                    return Ok(real);
+                }
+                continue;
+            }
+            return Ok(cand);
+        }
+    }
+    if let Some(pkg) = &pkg {
+        let mut roots: Vec<PathBuf> = Vec::new();
+        if let Ok(cwd) = std::env::current_dir() {
+            roots.extend(cwd.ancestors().map(Path::to_path_buf));
+        }
+        roots.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+        for root in roots {
+            let cand = root.join("node_modules").join(pkg);
+            if cand.is_file() {
+                return Ok(cand);
+            }
+        }
+    }
+    Err(coded(
+        Code::Failure,
+        "anvil not found: install it with `scripts/install-tools` (in the ivm repository) or `npm install @foundry-rs/anvil` in your project, put Foundry's anvil on PATH, or pass --anvil <file>",
+    ))
+}
+
+/// `@foundry-rs/anvil-<os>-<arch>/bin/anvil` for this platform.
+fn npm_platform_package() -> Option<PathBuf> {
+    let os = match std::env::consts::OS {
+        "linux" => "linux",
+        "macos" => "darwin",
+        _ => return None,
+    };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        _ => return None,
+    };
+    Some(PathBuf::from(format!("@foundry-rs/anvil-{os}-{arch}/bin/anvil")))
+}

@@ -1,0 +1,475 @@
+//! `ivm job submit|status|result|list`: jobs on a coprocessor network.
+//!
+//! Offchain jobs (default): build an `OffchainJobRequest`, sign it EIP-191 with the requester
+//! key (the consumer's offchain signer), and send it to the node's `submit_job`. Onchain jobs
+//! (`--onchain`): call `ExampleConsumer.requestJob` on the chain; the node picks the job up from
+//! the `JobCreated` event.
+use std::time::Duration;
+
+use alloy_dyn_abi::{DynSolType, DynSolValue};
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use ivm_api::{RelayStrategy, SubmitJobRequest};
+use ivm_contracts::{
+    alloy_primitives::{Address, Bytes},
+    alloy_sol_types::SolEvent,
+    bindings::JobManager::JobCreated,
+    client::{alloy_signer_local::PrivateKeySigner, decode_log, Client},
+    sign_eip191, OffchainJobRequest,
+};
+use serde::Serialize;
+
+use super::watch::{self, JobView};
+use crate::{
+    cli::JsonFlag,
+    exit::{coded, invalid_input, Code, Outcome},
+    input::{parse_hex, to_hex, InputArgs},
+    keys::KeyArgs,
+    network::{parse_address, parse_job_id, runtime, NetworkArgs, Resolved},
+    node_client::NodeClient,
+    ui,
+};
+
+/// Default `--max-cycles` for jobs.
+pub const DEFAULT_JOB_MAX_CYCLES: u64 = 10_000_000;
+
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    #[command(subcommand)]
+    pub command: JobCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobCommand {
+    /// Submit a job (offchain by default; `--onchain` requests it through the consumer contract).
+    Submit(Box<SubmitArgs>),
+    /// Show a job's status.
+    Status(IdArgs),
+    /// Show a job's output, optionally ABI-decoded.
+    Result(ResultArgs),
+    /// List a consumer's pending jobs on the node.
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// Program ID (32 bytes of hex, as printed by `ivm build` / `ivm program-id`).
+    #[arg(long, value_name = "HEX")]
+    pub program_id: String,
+    /// Consumer contract [default: the network profile's example consumer].
+    #[arg(long, value_name = "ADDRESS")]
+    pub consumer: Option<String>,
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Cycle limit for the job.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_JOB_MAX_CYCLES)]
+    pub max_cycles: u64,
+    /// Request nonce (offchain jobs) [default: the next unused nonce: the consumer's
+    /// getNextNonce(), past any nonce the node has pending].
+    #[arg(long, value_name = "N", conflicts_with = "onchain")]
+    pub nonce: Option<u64>,
+    /// Request the job on chain (ExampleConsumer.requestJob) instead of signing an offchain request.
+    #[arg(long)]
+    pub onchain: bool,
+    /// Relay results strictly in nonce order (offchain jobs).
+    #[arg(long, conflicts_with = "onchain")]
+    pub ordered: bool,
+    /// Wait until the job is relayed or failed (exit 0 / 9 / 10 as `ivm watch`).
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up after this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 300, requires = "wait")]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// Job ID (32 bytes of hex).
+    #[arg(value_name = "JOB_ID")]
+    pub job_id: String,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+#[derive(Debug, Args)]
+pub struct ResultArgs {
+    #[command(flatten)]
+    pub id: IdArgs,
+    /// Decode the output as Solidity ABI types, e.g. `(uint256,bytes32)` (as `abi.decode`).
+    #[arg(long, value_name = "TYPES")]
+    pub output_abi: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Consumer contract [default: the network profile's example consumer].
+    #[arg(long, value_name = "ADDRESS")]
+    pub consumer: Option<String>,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+pub fn run(args: JobArgs) -> Outcome {
+    match args.command {
+        JobCommand::Submit(a) => submit(*a),
+        JobCommand::Status(a) => status(a),
+        JobCommand::Result(a) => result(a),
+        JobCommand::List(a) => list(a),
+    }
+}
+
+/// `--json` of `job submit`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Submitted {
+    job_id: String,
+    kind: &'static str,
+    nonce: u64,
+    consumer: Address,
+    program_id: String,
+    /// Onchain jobs: the `requestJob` transaction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tx_hash: Option<String>,
+    /// With --wait: the final state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<JobView>,
+}
+
+fn consumer_of(flag: &Option<String>, net: &Resolved) -> Result<Address> {
+    match flag {
+        Some(c) => parse_address("--consumer", c),
+        None => net.default_consumer().ok_or_else(|| {
+            invalid_input("no consumer: pass --consumer <address> (or use a network profile with an example consumer, e.g. `ivm devnet`)")
+        }),
+    }
+}
+
+fn parse_program_id(s: &str) -> Result<Vec<u8>> {
+    let id = parse_hex(s).map_err(|e| invalid_input(format!("--program-id: {e}")))?;
+    if id.len() != 32 {
+        return Err(invalid_input(format!(
+            "--program-id must be 32 bytes (64 hex digits), got {} bytes",
+            id.len()
+        )));
+    }
+    Ok(id)
+}
+
+fn chain_error(what: &str, e: impl std::fmt::Display) -> anyhow::Error {
+    coded(Code::Network, format!("{what}: {e}"))
+}
+
+async fn connect(net: &Resolved, signer: PrivateKeySigner) -> Result<Client> {
+    let rpc = net.rpc_url()?;
+    Client::connect_with_signer(rpc, signer).await.map_err(|e| chain_error(&format!("connecting to {rpc}"), e))
+}
+
+fn submit(args: SubmitArgs) -> Outcome {
+    let program_id = parse_program_id(&args.program_id)?;
+    let inputs = args.inputs.read()?;
+    if args.max_cycles == 0 {
+        return Err(invalid_input("--max-cycles must be greater than 0"));
+    }
+    let net = args.network.resolve()?;
+    let consumer = consumer_of(&args.consumer, &net)?;
+    let signer = args.keys.signer(&net)?;
+    let node = NodeClient::new(net.node_url()?)?;
+    let rt = runtime()?;
+    let mut submitted = rt.block_on(async {
+        if args.onchain {
+            if !inputs.offchain.is_empty() {
+                return Err(invalid_input(
+                    "--onchain jobs have no offchain input (drop --offchain-input-*, or submit an offchain job)",
+                ));
+            }
+            let client = connect(&net, signer).await?;
+            let (job_id, receipt) = client
+                .request_job(consumer, program_id.clone(), inputs.onchain.clone(), args.max_cycles)
+                .await
+                .map_err(|e| chain_error(&format!("ExampleConsumer({consumer}).requestJob"), e))?;
+            // The nonce the consumer used, from JobManager's JobCreated log in the receipt.
+            let nonce = receipt
+                .inner
+                .logs()
+                .iter()
+                .find(|l| l.topics().first() == Some(&JobCreated::SIGNATURE_HASH))
+                .and_then(|l| decode_log::<JobCreated>(l).ok())
+                .map(|e| e.nonce)
+                .unwrap_or_default();
+            Ok::<_, anyhow::Error>(Submitted {
+                job_id: to_hex(job_id.as_slice()),
+                kind: "onchain",
+                nonce,
+                consumer,
+                program_id: to_hex(&program_id),
+                tx_hash: Some(to_hex(receipt.transaction_hash.as_slice())),
+                result: None,
+            })
+        } else {
+            let nonce = match args.nonce {
+                Some(n) => n,
+                None => next_nonce(&net, &node, consumer, signer.clone()).await?,
+            };
+            let request = OffchainJobRequest::new(
+                nonce,
+                args.max_cycles,
+                consumer,
+                Bytes::from(program_id.clone()),
+                Bytes::from(inputs.onchain.clone()),
+                &inputs.offchain,
+            );
+            let encoded = request.encode();
+            let signature = sign_eip191(signer.credential(), &encoded).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let strategy = if args.ordered { RelayStrategy::Ordered } else { RelayStrategy::Unordered };
+            let resp = node
+                .submit_job(&SubmitJobRequest {
+                    request: encoded,
+                    signature: signature.to_vec(),
+                    offchain_input: inputs.offchain.clone(),
+                    relay_strategy: strategy as i32,
+                })
+                .await
+                .context("submitting the job")?;
+            let expected = request.job_id();
+            if resp.job_id != expected.as_slice() {
+                ui::warn(format!(
+                    "the node answered job ID {} but the request's job ID is {expected}",
+                    to_hex(&resp.job_id)
+                ));
+            }
+            Ok(Submitted {
+                job_id: to_hex(expected.as_slice()),
+                kind: "offchain",
+                nonce,
+                consumer,
+                program_id: to_hex(&program_id),
+                tx_hash: None,
+                result: None,
+            })
+        }
+    })?;
+    if !args.json.json {
+        eprintln!("submitted {} job, nonce {}, consumer {}", submitted.kind, submitted.nonce, submitted.consumer);
+        println!("{}", submitted.job_id);
+    }
+    let mut code = Code::Ok;
+    if args.wait {
+        let id = parse_job_id(&submitted.job_id)?;
+        let views = rt.block_on(watch::watch(
+            &node,
+            &[id],
+            Duration::from_secs(args.timeout),
+            Duration::from_millis(200),
+            !args.json.json,
+        ))?;
+        code = watch::exit_code(&views);
+        let view = views.into_iter().next().expect("one job");
+        if !args.json.json {
+            println!("status  {}", view.describe());
+            if let Some(o) = &view.output {
+                println!("output  {o}");
+            }
+        }
+        submitted.result = Some(view);
+    }
+    if args.json.json {
+        ui::print_json(&submitted)?;
+    }
+    Ok(code)
+}
+
+/// The next unused nonce of `consumer`: its `getNextNonce()`, past any nonce the node still
+/// has pending (offchain jobs only reach the chain when relayed).
+async fn next_nonce(net: &Resolved, node: &NodeClient, consumer: Address, signer: PrivateKeySigner) -> Result<u64> {
+    if net.rpc_url.is_none() {
+        return Err(invalid_input(
+            "cannot choose a nonce without an RPC URL: pass --nonce <n>, --rpc-url <url>, or --network <profile>",
+        ));
+    }
+    let client = connect(net, signer).await?;
+    let chain = client
+        .consumer_next_nonce(consumer)
+        .await
+        .map_err(|e| chain_error(&format!("reading getNextNonce() of consumer {consumer}"), e))?;
+    let pending = node.pending_jobs(consumer.into_array()).await.unwrap_or_default();
+    Ok(pending.iter().map(|n| n + 1).max().map_or(chain, |p| p.max(chain)))
+}
+
+async fn fetch(node: &NodeClient, id: [u8; 32]) -> Result<ivm_api::JobResult> {
+    node.get_result(id)
+        .await?
+        .ok_or_else(|| invalid_input(format!("job {} not found on the node at {}", to_hex(&id), node.url())))
+}
+
+fn status(args: IdArgs) -> Outcome {
+    let id = parse_job_id(&args.job_id)?;
+    let net = args.network.resolve()?;
+    let node = NodeClient::new(net.node_url()?)?;
+    let r = runtime()?.block_on(fetch(&node, id))?;
+    let view = JobView::from_result(&id, &r);
+    if args.json.json {
+        ui::print_json(&view)?;
+    } else {
+        print_view(&view);
+    }
+    Ok(Code::Ok)
+}
+
+fn print_view(v: &JobView) {
+    let row = |k: &str, val: &dyn std::fmt::Display| println!("{k:<18}{val}");
+    row("job", &v.job_id);
+    row("status", &v.describe());
+    if let Some(k) = v.kind {
+        row("kind", &k);
+    }
+    if let Some(n) = v.nonce {
+        row("nonce", &n);
+    }
+    if let Some(c) = &v.consumer {
+        row("consumer", c);
+    }
+    if let Some(p) = &v.program_id {
+        row("program", p);
+    }
+    if let Some(m) = v.max_cycles {
+        row("max cycles", &ui::thousands(m));
+    }
+    if let Some(i) = &v.onchain_input {
+        row("onchain input", i);
+    }
+    if let Some(h) = &v.offchain_input_hash {
+        row("offchain hash", h);
+    }
+    if let Some(o) = &v.output {
+        row("output", o);
+    }
+    if let Some(r) = v.retries.filter(|r| *r > 0) {
+        row("relay retries", &r);
+    }
+}
+
+fn result(args: ResultArgs) -> Outcome {
+    let id = parse_job_id(&args.id.job_id)?;
+    let ty = args
+        .output_abi
+        .as_deref()
+        .map(|t| DynSolType::parse(t).map_err(|e| invalid_input(format!("--output-abi {t:?}: {e}"))))
+        .transpose()?;
+    let net = args.id.network.resolve()?;
+    let node = NodeClient::new(net.node_url()?)?;
+    let r = runtime()?.block_on(fetch(&node, id))?;
+    let view = JobView::from_result(&id, &r);
+    if view.status == "failed" {
+        let reason = view.failure_reason.clone().unwrap_or_else(|| "no reason given".into());
+        if args.id.json.json {
+            ui::print_json(&view)?;
+        }
+        eprintln!("job {} failed: {reason}", view.job_id);
+        return Ok(Code::JobFailed);
+    }
+    let Some(output) = watch::output_of(&r) else {
+        return Err(coded(
+            Code::Failure,
+            format!("job {} has no result yet (status {}): wait with `ivm watch {}`", view.job_id, view.status, view.job_id),
+        ));
+    };
+    let decoded = match &ty {
+        Some(ty) => Some(decode_output(ty, &output).map_err(|e| {
+            invalid_input(format!(
+                "the output ({} bytes) does not decode as {}: {e}",
+                output.len(),
+                args.output_abi.as_deref().unwrap_or_default()
+            ))
+        })?),
+        None => None,
+    };
+    if args.id.json.json {
+        ui::print_json(&serde_json::json!({
+            "jobId": view.job_id,
+            "status": view.status,
+            "output": to_hex(&output),
+            "decoded": decoded,
+            "relayTxHash": view.relay_tx_hash,
+        }))?;
+    } else {
+        println!("status   {}", view.describe());
+        println!("output   {}", to_hex(&output));
+        if let Some(values) = decoded {
+            println!("decoded");
+            for v in values {
+                println!("  {}", human(&v));
+            }
+        }
+    }
+    Ok(Code::Ok)
+}
+
+/// Decodes `data` like Solidity's `abi.decode(data, (T…))`: a tuple type is a parameter list;
+/// a single type is a one-element list. Returns one JSON value per element.
+pub fn decode_output(ty: &DynSolType, data: &[u8]) -> Result<Vec<serde_json::Value>> {
+    let seq = match ty {
+        DynSolType::Tuple(_) => ty.clone(),
+        other => DynSolType::Tuple(vec![other.clone()]),
+    };
+    let value = seq.abi_decode_sequence(data)?;
+    let DynSolValue::Tuple(items) = value else { unreachable!("decoded a tuple type") };
+    Ok(items.iter().map(to_json).collect())
+}
+
+/// JSON for an ABI value: integers as decimal strings, bytes as 0x-hex, addresses checksummed.
+fn to_json(v: &DynSolValue) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        DynSolValue::Bool(b) => Value::Bool(*b),
+        DynSolValue::Int(i, _) => Value::String(i.to_string()),
+        DynSolValue::Uint(u, _) => Value::String(u.to_string()),
+        DynSolValue::FixedBytes(w, n) => Value::String(to_hex(&w[..*n])),
+        DynSolValue::Address(a) => Value::String(a.to_checksum(None)),
+        DynSolValue::Function(f) => Value::String(to_hex(f.as_slice())),
+        DynSolValue::Bytes(b) => Value::String(to_hex(b)),
+        DynSolValue::String(s) => Value::String(s.clone()),
+        DynSolValue::Array(xs) | DynSolValue::FixedArray(xs) | DynSolValue::Tuple(xs) => {
+            Value::Array(xs.iter().map(to_json).collect())
+        }
+        #[allow(unreachable_patterns)]
+        _ => Value::Null,
+    }
+}
+
+fn human(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn list(args: ListArgs) -> Outcome {
+    let net = args.network.resolve()?;
+    let consumer = consumer_of(&args.consumer, &net)?;
+    let node = NodeClient::new(net.node_url()?)?;
+    let nonces = runtime()?.block_on(node.pending_jobs(consumer.into_array()))?;
+    let jobs: Vec<serde_json::Value> = nonces
+        .iter()
+        .map(|n| serde_json::json!({ "nonce": n, "jobId": to_hex(ivm_contracts::job_id(*n, consumer).as_slice()) }))
+        .collect();
+    if args.json.json {
+        ui::print_json(&serde_json::json!({ "consumer": consumer, "pendingJobs": jobs }))?;
+    } else if jobs.is_empty() {
+        eprintln!("no pending jobs for consumer {consumer}");
+    } else {
+        for j in &jobs {
+            println!("{:>8}  {}", j["nonce"], human(&j["jobId"]));
+        }
+    }
+    Ok(Code::Ok)
+}

@@ -1,0 +1,168 @@
+//! HTTP client for a coprocessor node's REST gateway (InfinityVM wire format, `ivm-api` types).
+//! Works against `ivm node` and InfinityVM's own node for the routes both serve.
+use std::time::Duration;
+
+use anyhow::Result;
+use ivm_api::{
+    routes, ApiError, ContainsProgramRequest, ContainsProgramResponse, GetPendingJobsRequest, GetPendingJobsResponse,
+    GetResultRequest, GetResultResponse, GrpcCode, JobResult, SubmitJobRequest, SubmitJobResponse,
+    SubmitProgramRequest, SubmitProgramResponse,
+};
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::exit::{coded, invalid_input, Code};
+
+/// A node's gateway at `base` (e.g. `http://127.0.0.1:8080`).
+#[derive(Debug, Clone)]
+pub struct NodeClient {
+    base: String,
+    http: reqwest::Client,
+}
+
+/// An error the node answered with (kept in the error chain so callers can inspect it).
+#[derive(Debug)]
+pub struct NodeError {
+    pub http_status: u16,
+    pub api: Option<ApiError>,
+    pub body: String,
+}
+
+impl std::fmt::Display for NodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.api {
+            Some(api) => {
+                let code = GrpcCode::try_from(api.grpc_code).map(|c| format!("{c:?}")).unwrap_or(api.grpc_code.to_string());
+                write!(f, "node rejected the request: {} ({code}, HTTP {})", api.message, self.http_status)
+            }
+            None => write!(f, "node answered HTTP {}: {}", self.http_status, self.body.trim()),
+        }
+    }
+}
+
+impl std::error::Error for NodeError {}
+
+impl NodeClient {
+    pub fn new(base: &str) -> Result<NodeClient> {
+        let base = base.trim_end_matches('/');
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(invalid_input(format!("node URL must start with http:// or https://, got {base:?}")));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| coded(Code::Failure, format!("cannot create an HTTP client: {e}")))?;
+        Ok(NodeClient { base: base.to_string(), http })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    async fn post<Req: Serialize, Resp: DeserializeOwned>(&self, route: &str, req: &Req) -> Result<Resp> {
+        self.try_post(route, req).await.map_err(CallError::into_anyhow)
+    }
+
+    async fn try_post<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        route: &str,
+        req: &Req,
+    ) -> std::result::Result<Resp, CallError> {
+        let url = format!("{}{route}", self.base);
+        let body = serde_json::to_vec(req).map_err(|e| CallError::Other(e.into()))?;
+        let resp = self
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| {
+                CallError::Other(coded(
+                    Code::Network,
+                    format!(
+                        "cannot reach the coprocessor node at {}: {e} (is `ivm devnet` / `ivm node` running? check --node-url / --network)",
+                        self.base
+                    ),
+                ))
+            })?;
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| CallError::Other(coded(Code::Network, format!("reading the node's answer from {url}: {e}"))))?;
+        if !(200..300).contains(&status) {
+            let body = String::from_utf8_lossy(&bytes).into_owned();
+            let api = serde_json::from_slice::<ApiError>(&bytes).ok();
+            return Err(CallError::Node(NodeError { http_status: status, api, body }));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| {
+            CallError::Other(coded(Code::Network, format!("the node's answer to {route} is not the expected JSON: {e}")))
+        })
+    }
+
+    pub async fn submit_program(&self, elf: Vec<u8>, program_id: Vec<u8>, vm_type: i32) -> Result<SubmitProgramResponse> {
+        self.post(routes::SUBMIT_PROGRAM, &SubmitProgramRequest { program_elf: elf, program_id, vm_type }).await
+    }
+
+    pub async fn contains_program(&self, program_id: Vec<u8>) -> Result<bool> {
+        let r: ContainsProgramResponse = self.post(routes::CONTAINS_PROGRAM, &ContainsProgramRequest { program_id }).await?;
+        Ok(r.contains)
+    }
+
+    pub async fn submit_job(&self, req: &SubmitJobRequest) -> Result<SubmitJobResponse> {
+        self.post(routes::SUBMIT_JOB, req).await
+    }
+
+    /// The job, or `None` if the node does not know it.
+    pub async fn get_result(&self, job_id: [u8; 32]) -> Result<Option<JobResult>> {
+        let req = GetResultRequest { job_id: job_id.to_vec() };
+        match self.try_post::<_, GetResultResponse>(routes::GET_RESULT, &req).await {
+            Ok(r) => Ok(r.job_result),
+            Err(CallError::Node(n)) if n.api.as_ref().is_some_and(|a| a.grpc_code == GrpcCode::NotFound as i32) => Ok(None),
+            Err(e) => Err(e.into_anyhow()),
+        }
+    }
+
+    pub async fn pending_jobs(&self, consumer: [u8; 20]) -> Result<Vec<u64>> {
+        let r: GetPendingJobsResponse = self
+            .post(routes::GET_PENDING_JOBS, &GetPendingJobsRequest { consumer_address: consumer.to_vec() })
+            .await?;
+        Ok(r.pending_jobs)
+    }
+
+    /// `GET /health` answers 2xx.
+    pub async fn healthy(&self) -> bool {
+        matches!(self.http.get(format!("{}/health", self.base)).send().await, Ok(r) if r.status().is_success())
+    }
+}
+
+enum CallError {
+    Node(NodeError),
+    Other(anyhow::Error),
+}
+
+impl CallError {
+    /// Answers about the request (invalid argument, not found, permission denied, …) are invalid
+    /// input (exit 3); unavailable, internal and the rest are network errors (exit 7).
+    fn into_anyhow(self) -> anyhow::Error {
+        match self {
+            CallError::Other(e) => e,
+            CallError::Node(n) => {
+                let code = match n.api.as_ref().and_then(|a| GrpcCode::try_from(a.grpc_code).ok()) {
+                    Some(
+                        GrpcCode::InvalidArgument
+                        | GrpcCode::NotFound
+                        | GrpcCode::PermissionDenied
+                        | GrpcCode::Unauthenticated
+                        | GrpcCode::AlreadyExists
+                        | GrpcCode::FailedPrecondition
+                        | GrpcCode::OutOfRange,
+                    ) => Code::InvalidInput,
+                    _ => Code::Network,
+                };
+                coded(code, n.to_string())
+            }
+        }
+    }
+}

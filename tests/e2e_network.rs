@@ -1,0 +1,342 @@
+//! End to end on real parts: `ivm devnet --json` (a real anvil, the real contracts, the real node
+//! over HTTP) driven by the real `ivm` binary: offchain and onchain jobs from submission to the
+//! consumer's stored result on chain, compared with `ivm execute`; `watch`, `job status|result|
+//! list`, `program submit`, keystore keys; failures and exit codes.
+//!
+//! Needs anvil (`scripts/install-tools`) and the example ELFs (built here with
+//! `ivm build --path guest-examples` if missing).
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+use ivm_contracts::{alloy_primitives::Address, client::Client};
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn ivm() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ivm"));
+    // Keep the user's environment out of the test.
+    for var in ["IVM_NETWORK", "IVM_NODE_URL", "IVM_RPC_URL", "IVM_PRIVATE_KEY", "IVM_KEYSTORE", "IVM_JSON", "IVM_PROFILE_DIR"] {
+        c.env_remove(var);
+    }
+    c.current_dir(repo());
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    let out = ivm().args(args).output().expect("run ivm");
+    eprintln!(
+        "$ ivm {}\n  exit {:?}\n  stderr: {}",
+        args.join(" "),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    out
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The example ELF `name`, building the examples once if needed.
+fn example(name: &str) -> PathBuf {
+    let elf = repo().join("guest-examples/target/ivm").join(format!("{name}.elf"));
+    if !elf.is_file() {
+        let out = run(&["build", "--path", "guest-examples"]);
+        assert_eq!(code(&out), 0, "building guest-examples failed");
+    }
+    assert!(elf.is_file(), "{} missing", elf.display());
+    elf
+}
+
+fn uint256(n: u128) -> String {
+    format!("0x{n:064x}")
+}
+
+/// `ivm devnet --json` as a child process; SIGTERM + wait on drop.
+struct Devnet {
+    child: Child,
+    profile: Value,
+    dir: tempfile::TempDir,
+    stderr_rx: mpsc::Receiver<String>,
+}
+
+impl Devnet {
+    fn start() -> Devnet {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = ivm()
+            .args(["devnet", "--json", "--port", "0", "--node-port", "0", "--profile-dir"])
+            .arg(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start ivm devnet");
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (err_tx, stderr_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("devnet: {line}");
+                let _ = err_tx.send(line);
+            }
+        });
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(Duration::from_secs(180)).expect("devnet printed its profile within 180 s");
+        let profile: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("devnet --json is not JSON ({e}): {line:?}"));
+        Devnet { child, profile, dir, stderr_rx }
+    }
+
+    fn dir(&self) -> &str {
+        self.dir.path().to_str().unwrap()
+    }
+
+    fn program_id(&self, name: &str) -> String {
+        self.profile["programs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("devnet did not submit {name}"))["program_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// `ivm <args> --profile-dir <dir>`.
+    fn run(&self, args: &[&str]) -> Output {
+        let mut all = args.to_vec();
+        all.extend(["--profile-dir", self.dir()]);
+        run(&all)
+    }
+
+    fn stop(mut self) -> Vec<String> {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "devnet exited with {status}");
+        let lines: Vec<String> = self.stderr_rx.try_iter().collect();
+        lines
+    }
+}
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn executed_output(elf: &Path, args: &[&str]) -> String {
+    let mut all = vec!["execute", elf.to_str().unwrap(), "--json"];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    assert_eq!(code(&out), 0);
+    json(&out)["output"].as_str().unwrap().to_string()
+}
+
+/// The result `ExampleConsumer` stored on chain for `job_id` (hex).
+fn onchain_result(rpc: &str, consumer: &str, job_id: &str) -> Option<String> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        // Any key works for views.
+        let client = Client::connect(rpc, "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d").await.unwrap();
+        let consumer: Address = consumer.parse().unwrap();
+        let id = job_id.parse().unwrap();
+        client.consumer_result(consumer, id).await.unwrap().map(|b| format!("0x{}", hex::encode(b)))
+    })
+}
+
+#[test]
+fn devnet_jobs_end_to_end() {
+    let fib_elf = example("fibonacci");
+    let sqrt_elf = example("square-root");
+    let keccak_elf = example("keccak");
+    example("panic");
+    let net = Devnet::start();
+    let p = &net.profile;
+    let rpc = p["rpc_url"].as_str().unwrap().to_string();
+    let consumer = p["contracts"]["consumer"].as_str().unwrap().to_string();
+    assert_eq!(p["chain_id"], 31337);
+    assert!(Path::new(p["profile_path"].as_str().unwrap()).is_file());
+    let fib = net.program_id("fibonacci");
+
+    // Offchain job, signed with dev account 0 (the consumer's offchain signer), waited for.
+    let input = uint256(20);
+    let out = net.run(&["job", "submit", "--program-id", &fib, "--input-hex", &input, "--dev-account", "0", "--wait", "--json"]);
+    assert_eq!(code(&out), 0);
+    let sub = json(&out);
+    assert_eq!(sub["kind"], "offchain");
+    assert_eq!(sub["result"]["status"], "relayed");
+    let off_id = sub["jobId"].as_str().unwrap().to_string();
+    let expected = executed_output(&fib_elf, &["--input-hex", &input]);
+    assert_eq!(sub["result"]["output"], expected.as_str());
+    assert_eq!(onchain_result(&rpc, &consumer, &off_id).as_deref(), Some(expected.as_str()));
+
+    // Onchain job through ExampleConsumer.requestJob; the node picks it up from JobCreated.
+    let input = uint256(1 << 80);
+    let sqrt = net.program_id("square-root");
+    let out = net.run(&["job", "submit", "--onchain", "--program-id", &sqrt, "--input-hex", &input, "--dev-account", "4", "--json"]);
+    assert_eq!(code(&out), 0);
+    let sub = json(&out);
+    assert_eq!(sub["kind"], "onchain");
+    assert!(sub["txHash"].as_str().unwrap().starts_with("0x"));
+    let on_id = sub["jobId"].as_str().unwrap().to_string();
+
+    // Offchain job with an offchain input, key from an encrypted keystore (made by cast).
+    let ks_dir = tempfile::tempdir().unwrap();
+    let cast = repo().join("node_modules/@foundry-rs/cast-linux-amd64/bin/cast");
+    let status = Command::new(&cast)
+        .args(["wallet", "import", "k0", "--private-key", "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80", "--keystore-dir"])
+        .arg(ks_dir.path())
+        .args(["--unsafe-password", "secret pw"])
+        .stdout(Stdio::null())
+        .status()
+        .expect("cast wallet import");
+    assert!(status.success());
+    let pw = ks_dir.path().join("pw.txt");
+    std::fs::write(&pw, "secret pw\n").unwrap();
+    let ks = ks_dir.path().join("k0");
+    let kec = net.program_id("keccak");
+    let out = net.run(&[
+        "job", "submit", "--program-id", &kec, "--input-hex", "0x0102", "--offchain-input-hex", "0xdeadbeef",
+        "--keystore", ks.to_str().unwrap(), "--password-file", pw.to_str().unwrap(), "--json",
+    ]);
+    assert_eq!(code(&out), 0);
+    let kec_id = json(&out)["jobId"].as_str().unwrap().to_string();
+    assert!(!stderr(&out).contains("secret pw") && !String::from_utf8_lossy(&out.stdout).contains("ac0974bec"));
+
+    // Watch both until relayed: exit 0, one JSON document.
+    let out = net.run(&["watch", &on_id, &kec_id, "--timeout", "120", "--json"]);
+    assert_eq!(code(&out), 0);
+    let w = json(&out);
+    assert!(w["jobs"].as_array().unwrap().iter().all(|j| j["status"] == "relayed"), "{w}");
+    let expected = executed_output(&sqrt_elf, &["--input-hex", &input]);
+    assert_eq!(w["jobs"][0]["output"], expected.as_str());
+    assert_eq!(onchain_result(&rpc, &consumer, &on_id).as_deref(), Some(expected.as_str()));
+    let expected = executed_output(&keccak_elf, &["--input-hex", "0x0102", "--offchain-input-hex", "0xdeadbeef"]);
+    assert_eq!(w["jobs"][1]["output"], expected.as_str());
+    assert_eq!(onchain_result(&rpc, &consumer, &kec_id).as_deref(), Some(expected.as_str()));
+
+    // status / result (decoded) / list / program submit (idempotent).
+    let out = net.run(&["job", "status", &off_id, "--json"]);
+    assert_eq!(code(&out), 0);
+    let s = json(&out);
+    assert_eq!(s["status"], "relayed");
+    assert_eq!(s["kind"], "offchain");
+    assert!(s["relayTxHash"].as_str().unwrap().starts_with("0x"));
+    let out = net.run(&["job", "result", &off_id, "--output-abi", "(uint256,uint64)", "--json"]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(json(&out)["decoded"], serde_json::json!(["20", "6765"]));
+    let out = net.run(&["job", "result", &off_id, "--output-abi", "(uint256,uint64)"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("6765"));
+    let out = net.run(&["job", "list", "--consumer", &consumer, "--json"]);
+    assert_eq!(code(&out), 0);
+    assert!(json(&out)["pendingJobs"].is_array());
+    let out = net.run(&["program", "submit", fib_elf.to_str().unwrap(), "--json"]);
+    assert_eq!(code(&out), 0);
+    let ps = json(&out);
+    assert_eq!(ps["programs"][0]["submitted"], false);
+    assert_eq!(ps["programs"][0]["programId"], fib.as_str());
+
+    // A panicking guest: the job fails, watch and result exit 9.
+    let panic_id = net.program_id("panic");
+    let out = net.run(&["job", "submit", "--program-id", &panic_id, "--input-hex", "0x01626f6f6d", "--dev-account", "0", "--wait", "--json"]);
+    assert_eq!(code(&out), 9, "{}", String::from_utf8_lossy(&out.stdout));
+    let failed = json(&out);
+    assert_eq!(failed["result"]["status"], "failed");
+    let fid = failed["jobId"].as_str().unwrap();
+    assert_eq!(code(&net.run(&["watch", fid, "--timeout", "5"])), 9);
+    assert_eq!(code(&net.run(&["job", "result", fid])), 9);
+
+    // Timeout: a job nobody submitted.
+    let out = net.run(&["watch", &format!("0x{}", "ab".repeat(32)), "--timeout", "1", "--json"]);
+    assert_eq!(code(&out), 10);
+    assert_eq!(json(&out)["jobs"][0]["status"], "timeout");
+
+    // Bad inputs against the live devnet.
+    let out = net.run(&["job", "submit", "--program-id", "0xzz", "--dev-account", "0"]);
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("--program-id"), "{}", stderr(&out));
+    let out = net.run(&["job", "submit", "--program-id", &fib]);
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("no signing key"), "{}", stderr(&out));
+    let out = net.run(&["job", "submit", "--program-id", &fib, "--dev-account", "42"]);
+    assert_eq!(code(&out), 3);
+    let out = net.run(&["job", "submit", "--program-id", &fib, "--private-key", "0x1234"]);
+    assert_eq!(code(&out), 3);
+    assert!(!stderr(&out).contains("1234"), "the key must not be echoed: {}", stderr(&out));
+    // A request signed by a key the consumer does not accept: the node rejects it.
+    let out = net.run(&["job", "submit", "--program-id", &fib, "--input-hex", &uint256(3), "--dev-account", "5"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let out = net.run(&["job", "status", &format!("0x{}", "cd".repeat(32))]);
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("not found"));
+    let out = net.run(&["job", "status", "0x1234"]);
+    assert_eq!(code(&out), 3);
+    let out = net.run(&["job", "status", &off_id, "--node-url", "http://127.0.0.1:1"]);
+    assert_eq!(code(&out), 7);
+    assert!(stderr(&out).contains("cannot reach the coprocessor node"));
+
+    // Ctrl-C / SIGTERM: clean shutdown, said on stderr, profile removed.
+    let profile_path = PathBuf::from(net.profile["profile_path"].as_str().unwrap());
+    let lines = net.stop();
+    assert!(lines.iter().any(|l| l.contains("devnet stopped")), "{lines:?}");
+    assert!(!profile_path.exists());
+}
+
+#[test]
+fn network_commands_reject_bad_input_without_a_devnet() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    // Unknown profile.
+    let out = run(&["job", "status", &format!("0x{}", "00".repeat(32)), "--network", "nosuch", "--profile-dir", d]);
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("unknown network profile \"nosuch\""), "{}", stderr(&out));
+    // No profile and no URL.
+    let out = run(&["job", "list", "--consumer", "0x0000000000000000000000000000000000000001", "--profile-dir", d]);
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("ivm devnet"));
+    // Bad program ID / address / job ID.
+    let out = run(&["job", "submit", "--program-id", "0x12", "--node-url", "http://127.0.0.1:1", "--profile-dir", d]);
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("32 bytes"));
+    let out = run(&["job", "list", "--consumer", "0xnope", "--node-url", "http://127.0.0.1:1", "--profile-dir", d]);
+    assert_eq!(code(&out), 3);
+    let out = run(&["watch", "xyz", "--node-url", "http://127.0.0.1:1", "--profile-dir", d]);
+    assert_eq!(code(&out), 3);
+    // --dev-account without a devnet profile.
+    let out = run(&["job", "submit", "--program-id", &format!("0x{}", "11".repeat(32)), "--consumer", "0x0000000000000000000000000000000000000001", "--node-url", "http://127.0.0.1:1", "--dev-account", "0", "--profile-dir", d]);
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("devnet profile"));
+    // Bad ABI type.
+    let out = run(&["job", "result", &format!("0x{}", "00".repeat(32)), "--output-abi", "(uint257", "--node-url", "http://127.0.0.1:1", "--profile-dir", d]);
+    assert_eq!(code(&out), 3);
+    // Unreachable node: network error.
+    let out = run(&["job", "status", &format!("0x{}", "00".repeat(32)), "--node-url", "http://127.0.0.1:1", "--profile-dir", d, "--json"]);
+    assert_eq!(code(&out), 7);
+    assert!(out.stdout.is_empty());
+}
