@@ -357,7 +357,7 @@ mod tests {
         let lc = Lc::col(2) + Lc::next(1) * 3 - Lc::col(2) + 5 - 2 * Lc::next(1);
         assert_eq!(lc.terms, vec![(Var::Next(1), Fr::one())]);
         assert_eq!(lc.constant, fr_u64(5));
-        let z = (Lc::col(0) - 1) * 0i64;
+        let z = (Lc::col(0) - 1) * Fr::zero();
         assert_eq!(z, Lc::zero());
         let n = -(Lc::col(0) + Var::Col(3) + fr_u64(7));
         assert_eq!(n.terms, vec![(Var::Col(0), -Fr::one()), (Var::Col(3), -Fr::one())]);

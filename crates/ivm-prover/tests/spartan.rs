@@ -41,6 +41,7 @@ fn toy_r1cs() -> UniformR1cs {
     r
 }
 
+#[allow(clippy::needless_range_loop)]
 fn toy_trace(log_rows: usize, seed: u64) -> Vec<Vec<Fr>> {
     let t = 1usize << log_rows;
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
