@@ -59,6 +59,29 @@ fn store_error(e: anyhow::Error) -> Fail {
     ApiError::internal(format!("node store error: {e:#}")).into()
 }
 
+/// Bytes past the limit that are still read (and dropped) before answering 413, so that the
+/// client sees the answer instead of a reset connection.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Reads a body of at most `limit` bytes; `None` if it is larger (the excess is drained up to
+/// [`DRAIN_LIMIT`]).
+async fn read_limited(mut body: axum::body::Body, limit: usize) -> Result<Option<Vec<u8>>, axum::Error> {
+    use http_body_util::BodyExt;
+    let mut buf = Vec::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame?.into_data() else { continue };
+        total = total.saturating_add(data.len());
+        if total > limit.saturating_add(DRAIN_LIMIT) {
+            return Ok(None);
+        }
+        if total <= limit {
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok((total <= limit).then_some(buf))
+}
+
 /// A JSON body read under the node's size limit; errors are gateway errors.
 pub struct GatewayJson<T>(pub T);
 
@@ -79,20 +102,16 @@ impl<T: DeserializeOwned> FromRequest<Arc<Shared>> for GatewayJson<T> {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > limit as u64) {
+        if declared.is_some_and(|n| n > (limit + DRAIN_LIMIT) as u64) {
             return Err(too_large());
         }
-        let bytes = match axum::body::to_bytes(req.into_body(), limit).await {
-            Ok(b) => b,
+        let bytes = match read_limited(req.into_body(), limit).await {
+            Ok(Some(b)) => b,
+            Ok(None) => return Err(too_large()),
             Err(e) => {
-                let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-                while let Some(s) = source {
-                    if s.is::<http_body_util::LengthLimitError>() {
-                        return Err(too_large());
-                    }
-                    source = s.source();
-                }
-                return Err(ApiError::invalid_argument(format!("cannot read the request body: {e}")).into());
+                return Err(
+                    ApiError::invalid_argument(format!("cannot read the request body: {e}")).into(),
+                )
             }
         };
         serde_json::from_slice(&bytes).map(GatewayJson).map_err(|e| {

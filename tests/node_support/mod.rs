@@ -1,0 +1,100 @@
+//! `ivm node` as a real subprocess (the binary under test), for tests/node*.rs.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use crate::support::{Chain, DEV_KEYS, OPERATOR, RELAYER};
+
+pub struct NodeProcess {
+    child: Child,
+    pub url: String,
+    /// Set if a private key ever appeared on the node's stderr.
+    pub leaked_key: Arc<AtomicBool>,
+}
+
+impl NodeProcess {
+    /// Starts `ivm node` on a free port with the operator/relayer keys in the environment and
+    /// waits for its "listening on" line.
+    pub fn spawn(chain: &Chain, db: &Path, extra: &[&str]) -> NodeProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ivm"))
+            .arg("node")
+            .args(["--listen", "127.0.0.1:0", "--rpc-url", &chain.url])
+            .arg("--db")
+            .arg(db)
+            .args(["--job-manager", &chain.job_manager.to_string(), "--poll-ms", "100"])
+            .args(extra)
+            .env("IVM_OPERATOR_KEY", DEV_KEYS[OPERATOR])
+            .env("IVM_RELAYER_KEY", DEV_KEYS[RELAYER])
+            .env("IVM_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cannot start ivm node");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let leaked_key = Arc::new(AtomicBool::new(false));
+        let leaked = leaked_key.clone();
+        let secrets: Vec<String> = [OPERATOR, RELAYER]
+            .iter()
+            .map(|&i| DEV_KEYS[i].trim_start_matches("0x").to_string())
+            .collect();
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                eprintln!("[node] {line}");
+                if secrets.iter().any(|s| line.contains(s.as_str())) {
+                    leaked.store(true, Ordering::SeqCst);
+                }
+                if let Some(url) = line.split("ivm node listening on ").nth(1) {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(url.trim().to_string());
+                    }
+                }
+            }
+        });
+        let url = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => url,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("ivm node did not report its address within 60 s: {:?}", child.wait());
+            }
+        };
+        NodeProcess {
+            child,
+            url,
+            leaked_key,
+        }
+    }
+
+    /// SIGKILL, no chance to clean up.
+    pub fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// SIGTERM, then waits for a clean exit.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
