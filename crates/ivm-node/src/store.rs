@@ -301,8 +301,10 @@ impl Store {
         Ok(outcome)
     }
 
-    /// Inserts onchain jobs (skipping IDs already stored) and moves the listener cursor to
-    /// `next_block`, atomically. Returns the jobs inserted.
+    /// Inserts onchain jobs and moves the listener cursor to `next_block`, atomically. Returns
+    /// the jobs inserted. An ID already stored is skipped, unless it is an offchain job not yet
+    /// relayed: the chain gave its nonce to this onchain job, so the offchain request can never
+    /// land and the onchain job replaces it.
     pub fn add_onchain_jobs(&self, jobs: Vec<JobRecord>, next_block: u64) -> Result<Vec<JobRecord>> {
         let tx = self.db.begin_write()?;
         let mut inserted = Vec::new();
@@ -311,9 +313,19 @@ impl Store {
             let mut meta = tx.open_table(META)?;
             let mut pending = tx.open_table(PENDING)?;
             let mut seq = meta.get(META_JOB_SEQ)?.map_or(0, |v| v.value());
+            let mut queue = tx.open_table(RELAY_QUEUE)?;
             for mut job in jobs {
-                if table.get(job.id.as_slice())?.is_some() {
-                    continue;
+                let existing = table.get(job.id.as_slice())?.map(|v| decode(v.value())).transpose()?;
+                if let Some(old) = existing {
+                    if old.kind == JobKind::Onchain || old.state == JobState::Relayed {
+                        continue;
+                    }
+                    tracing::warn!(
+                        job = %hex::encode(old.id),
+                        "an onchain job took the nonce of an accepted offchain job; the offchain job is replaced"
+                    );
+                    pending.remove(old.pending_key().as_slice())?;
+                    queue.remove(old.id.as_slice())?;
                 }
                 seq += 1;
                 job.seq = seq;
@@ -532,6 +544,25 @@ mod tests {
             done_at_ms: None,
             relayed_at_ms: None,
         }
+    }
+
+    #[test]
+    fn onchain_job_replaces_an_open_offchain_job_with_its_nonce() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        store
+            .submit_job(job(1), None, |_| Ok::<_, ()>(Admit::Insert))
+            .unwrap()
+            .unwrap();
+        let mut onchain = job(1);
+        onchain.kind = JobKind::Onchain;
+        onchain.onchain_input = b"onchain".to_vec();
+        assert_eq!(store.add_onchain_jobs(vec![onchain.clone()], 5).unwrap().len(), 1);
+        let stored = store.job(&[1; 32]).unwrap().unwrap();
+        assert_eq!((stored.kind, stored.onchain_input), (JobKind::Onchain, b"onchain".to_vec()));
+        // The same event again (a re-scan) changes nothing.
+        assert!(store.add_onchain_jobs(vec![onchain], 6).unwrap().is_empty());
+        assert_eq!(store.pending_nonces(&[7; 20]).unwrap(), vec![1]);
     }
 
     #[test]

@@ -130,3 +130,68 @@ async fn offchain_and_onchain_jobs_in_process() {
     assert_eq!(completed.len(), 2);
     node.shutdown().await;
 }
+
+/// Ordered relaying: a consumer's later nonce that finishes first waits for the earlier one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ordered_jobs_are_relayed_in_nonce_order() {
+    let anvil = Anvil::spawn();
+    let chain = Chain::deploy(&anvil.url, true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(&chain, &dir.path().join("node.redb"));
+    c.executors = 2;
+    let node = ivm_node::start(c).await.unwrap();
+    let gw = Gateway::new(node.url());
+    let fib = guest_elf("fibonacci");
+    let sha = guest_elf("sha256");
+    assert_eq!(gw.submit_program(&fib).await.0, 200);
+    assert_eq!(gw.submit_program(&sha).await.0, 200);
+
+    let nonce = chain.user.consumer_next_nonce(chain.consumer).await.unwrap();
+    // nonce: slow (~200M cycles); nonce + 1: fast. Both Ordered.
+    let (mut slow, slow_req) = submit_job_body(
+        chain.consumer,
+        nonce,
+        &program_id(&fib),
+        &abi_u256(20_000_000),
+        b"",
+        2_000_000_000,
+        USER,
+    );
+    slow.relay_strategy = ivm_api::RelayStrategy::Ordered as i32;
+    let (mut fast, fast_req) =
+        submit_job_body(chain.consumer, nonce + 1, &program_id(&sha), b"x", b"y", 1_000_000, USER);
+    fast.relay_strategy = ivm_api::RelayStrategy::Ordered as i32;
+    assert_eq!(gw.post(routes::SUBMIT_JOB, &slow).await.0, 200);
+    assert_eq!(gw.post(routes::SUBMIT_JOB, &fast).await.0, 200);
+
+    // The fast job is executed first but waits, DONE, for the slow one.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let job = gw.job(fast_req.job_id().as_slice()).await.unwrap();
+        if status_of(&job) == JobStatusType::Done as i32 {
+            break;
+        }
+        assert_ne!(status_of(&job), JobStatusType::Relayed as i32, "relayed before nonce {nonce}");
+        assert!(std::time::Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (status, body) = gw
+        .post(
+            routes::GET_PENDING_JOBS,
+            &ivm_api::GetPendingJobsRequest { consumer_address: chain.consumer.to_vec() },
+        )
+        .await;
+    assert_eq!((status, body), (200, serde_json::json!({"pendingJobs": [nonce, nonce + 1]})));
+    for id in [slow_req.job_id(), fast_req.job_id()] {
+        let job = gw.wait_terminal(id.as_slice(), Duration::from_secs(60)).await;
+        assert_eq!(status_of(&job), JobStatusType::Relayed as i32, "{job:?}");
+    }
+    let completed = chain
+        .deployer
+        .events::<JobManager::JobCompleted>(chain.job_manager, 0)
+        .await
+        .unwrap();
+    let order: Vec<B256> = completed.iter().map(|(e, _)| e.jobID).collect();
+    assert_eq!(order, vec![slow_req.job_id(), fast_req.job_id()]);
+    node.shutdown().await;
+}
