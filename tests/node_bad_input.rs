@@ -1,9 +1,9 @@
 //! `ivm node` (the real binary, over HTTP, real anvil) rejects each kind of bad input with a
 //! clear gateway error and the right HTTP status / gRPC code, keeps serving, and keeps its store
 //! intact: nothing rejected is stored, and a good job afterwards is still relayed.
+mod node_support;
 #[path = "../crates/ivm-node/tests/support/mod.rs"]
 mod support;
-mod node_support;
 
 use std::time::Duration;
 
@@ -67,7 +67,8 @@ async fn scenario(url: &str) {
     wrong_id[0] ^= 1;
     expect_error(
         "program ID mismatch",
-        gw.post(routes::SUBMIT_PROGRAM, &program_req(&fib, &wrong_id, jolt)).await,
+        gw.post(routes::SUBMIT_PROGRAM, &program_req(&fib, &wrong_id, jolt))
+            .await,
         409,
         GrpcCode::InvalidArgument,
         "does not match derived program ID",
@@ -76,42 +77,66 @@ async fn scenario(url: &str) {
     not_elf[1] = b'X';
     expect_error(
         "invalid ELF",
-        gw.post(routes::SUBMIT_PROGRAM, &program_req(&not_elf, &program_id(&fib), jolt)).await,
+        gw.post(
+            routes::SUBMIT_PROGRAM,
+            &program_req(&not_elf, &program_id(&fib), jolt),
+        )
+        .await,
         409,
         GrpcCode::InvalidArgument,
         "invalid ELF",
     );
     expect_error(
         "truncated ELF",
-        gw.post(routes::SUBMIT_PROGRAM, &program_req(&fib[..100], &program_id(&fib), jolt)).await,
+        gw.post(
+            routes::SUBMIT_PROGRAM,
+            &program_req(&fib[..100], &program_id(&fib), jolt),
+        )
+        .await,
         409,
         GrpcCode::InvalidArgument,
         "invalid ELF",
     );
     expect_error(
         "empty ELF",
-        gw.post(routes::SUBMIT_PROGRAM, &program_req(&[], &program_id(&fib), jolt)).await,
+        gw.post(
+            routes::SUBMIT_PROGRAM,
+            &program_req(&[], &program_id(&fib), jolt),
+        )
+        .await,
         409,
         GrpcCode::InvalidArgument,
         "programElf is empty",
     );
     expect_error(
         "SP1 vmType",
-        gw.post(routes::SUBMIT_PROGRAM, &program_req(&fib, &program_id(&fib), 0)).await,
+        gw.post(
+            routes::SUBMIT_PROGRAM,
+            &program_req(&fib, &program_id(&fib), 0),
+        )
+        .await,
         409,
         GrpcCode::InvalidArgument,
         "unsupported vmType 0",
     );
     expect_error(
         "unknown vmType",
-        gw.post(routes::SUBMIT_PROGRAM, &program_req(&fib, &program_id(&fib), 7)).await,
+        gw.post(
+            routes::SUBMIT_PROGRAM,
+            &program_req(&fib, &program_id(&fib), 7),
+        )
+        .await,
         409,
         GrpcCode::InvalidArgument,
         "unknown vmType 7",
     );
     expect_error(
         "program ID length",
-        gw.post(routes::SUBMIT_PROGRAM, &program_req(&fib, &program_id(&fib)[..20], jolt)).await,
+        gw.post(
+            routes::SUBMIT_PROGRAM,
+            &program_req(&fib, &program_id(&fib)[..20], jolt),
+        )
+        .await,
         409,
         GrpcCode::InvalidArgument,
         "programId must be 32 bytes",
@@ -215,21 +240,27 @@ async fn scenario(url: &str) {
     // ----- malformed JSON, oversized bodies, wrong lengths, unknown routes -----
     expect_error(
         "malformed JSON",
-        gw.post_raw(routes::SUBMIT_JOB, b"{\"request\": [1, 2".to_vec()).await,
+        gw.post_raw(routes::SUBMIT_JOB, b"{\"request\": [1, 2".to_vec())
+            .await,
         409,
         GrpcCode::InvalidArgument,
         "invalid JSON body",
     );
     expect_error(
         "wrong JSON type",
-        gw.post_raw(routes::GET_RESULT, b"{\"jobId\": \"abc\"}".to_vec()).await,
+        gw.post_raw(routes::GET_RESULT, b"{\"jobId\": \"abc\"}".to_vec())
+            .await,
         409,
         GrpcCode::InvalidArgument,
         "invalid JSON body",
     );
     expect_error(
         "bad hex",
-        gw.post_raw(routes::CONTAINS_PROGRAM, b"{\"programId\": \"zz\"}".to_vec()).await,
+        gw.post_raw(
+            routes::CONTAINS_PROGRAM,
+            b"{\"programId\": \"zz\"}".to_vec(),
+        )
+        .await,
         409,
         GrpcCode::InvalidArgument,
         "invalid hex",
@@ -244,14 +275,26 @@ async fn scenario(url: &str) {
     );
     expect_error(
         "job ID length",
-        gw.post(routes::GET_RESULT, &GetResultRequest { job_id: vec![1; 31] }).await,
+        gw.post(
+            routes::GET_RESULT,
+            &GetResultRequest {
+                job_id: vec![1; 31],
+            },
+        )
+        .await,
         409,
         GrpcCode::InvalidArgument,
         "job ID must be 32 bytes",
     );
     expect_error(
         "unknown job",
-        gw.post(routes::GET_RESULT, &GetResultRequest { job_id: vec![1; 32] }).await,
+        gw.post(
+            routes::GET_RESULT,
+            &GetResultRequest {
+                job_id: vec![1; 32],
+            },
+        )
+        .await,
         409,
         GrpcCode::NotFound,
         "job not found",
@@ -281,7 +324,8 @@ async fn scenario(url: &str) {
     );
     expect_error(
         "unknown route",
-        gw.post_raw("/v1/coprocessor_node/nope", b"{}".to_vec()).await,
+        gw.post_raw("/v1/coprocessor_node/nope", b"{}".to_vec())
+            .await,
         404,
         GrpcCode::Unimplemented,
         "no route",
@@ -291,7 +335,10 @@ async fn scenario(url: &str) {
     let (status, _) = gw.get("/health").await;
     assert_eq!(status, 200);
     for id in &rejected_ids {
-        assert!(gw.job(id.as_slice()).await.is_none(), "rejected job {id} was stored");
+        assert!(
+            gw.job(id.as_slice()).await.is_none(),
+            "rejected job {id} was stored"
+        );
     }
     let (_, body) = gw
         .post(
@@ -301,9 +348,18 @@ async fn scenario(url: &str) {
             },
         )
         .await;
-    assert_eq!(body, serde_json::json!({"contains": false}), "a rejected program was stored");
+    assert_eq!(
+        body,
+        serde_json::json!({"contains": false}),
+        "a rejected program was stored"
+    );
     let (_, body) = gw
-        .post(routes::CONTAINS_PROGRAM, &ContainsProgramRequest { program_id: sha_id.to_vec() })
+        .post(
+            routes::CONTAINS_PROGRAM,
+            &ContainsProgramRequest {
+                program_id: sha_id.to_vec(),
+            },
+        )
         .await;
     assert_eq!(body, serde_json::json!({"contains": true}));
     // The onchain job that took the nonce, and a good offchain job, are relayed.
@@ -312,7 +368,9 @@ async fn scenario(url: &str) {
     let (status, body) = gw.post(routes::SUBMIT_JOB, &req).await;
     assert_eq!(status, 200, "{body}");
     for id in [taken, r.job_id()] {
-        let job = gw.wait_terminal(id.as_slice(), Duration::from_secs(60)).await;
+        let job = gw
+            .wait_terminal(id.as_slice(), Duration::from_secs(60))
+            .await;
         assert_eq!(status_of(&job), JobStatusType::Relayed as i32, "{job:?}");
     }
     // The same request again is idempotent; a different one for the same nonce is refused.
@@ -326,5 +384,8 @@ async fn scenario(url: &str) {
         "already used",
     );
     let metrics = String::from_utf8(gw.get("/metrics").await.1).unwrap();
-    assert!(metrics.contains("ivm_node_jobs_rejected_total"), "{metrics}");
+    assert!(
+        metrics.contains("ivm_node_jobs_rejected_total"),
+        "{metrics}"
+    );
 }

@@ -1,9 +1,9 @@
 //! Crash safety of `ivm node` (the real binary, over HTTP, against a real anvil): jobs accepted
 //! before a SIGKILL are executed and relayed after a restart on the same database, each exactly
 //! once; results equal local execution; an onchain job is picked up by the listener.
+mod node_support;
 #[path = "../crates/ivm-node/tests/support/mod.rs"]
 mod support;
-mod node_support;
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -99,7 +99,12 @@ async fn scenario(url: &str) {
     let input = abi_u256(1_000_000);
     let (onchain_id, _) = chain
         .user
-        .request_job(chain.consumer, program_id(&sqrt).to_vec(), input.clone(), 2_000_000_000)
+        .request_job(
+            chain.consumer,
+            program_id(&sqrt).to_vec(),
+            input.clone(),
+            2_000_000_000,
+        )
         .await
         .unwrap();
     expected.push(Expect {
@@ -107,7 +112,11 @@ async fn scenario(url: &str) {
         output: execute(&sqrt, &input, &[]),
         request: Default::default(),
     });
-    let mut nonce = chain.user.consumer_next_nonce(chain.consumer).await.unwrap();
+    let mut nonce = chain
+        .user
+        .consumer_next_nonce(chain.consumer)
+        .await
+        .unwrap();
     assert_eq!(nonce, 2);
     for i in 0..3u8 {
         let output = execute(&sha, &[i; 5], b"offchain data");
@@ -128,13 +137,22 @@ async fn scenario(url: &str) {
         if all {
             break;
         }
-        assert!(Instant::now() < deadline, "jobs did not reach DONE with failed relays");
+        assert!(
+            Instant::now() < deadline,
+            "jobs did not reach DONE with failed relays"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let job = gw.job(expected[1].id.as_slice()).await.unwrap();
     let reason = job.status.unwrap().failure_reason.unwrap_or_default();
-    assert!(reason.contains("bond"), "relay error should name the bond: {reason}");
-    assert!(!node.leaked_key.load(Ordering::SeqCst), "a key appeared in the node's logs");
+    assert!(
+        reason.contains("bond"),
+        "relay error should name the bond: {reason}"
+    );
+    assert!(
+        !node.leaked_key.load(Ordering::SeqCst),
+        "a key appeared in the node's logs"
+    );
     let signed = gw.job(expected[2].id.as_slice()).await.unwrap();
     node.kill9();
 
@@ -142,7 +160,9 @@ async fn scenario(url: &str) {
     // on chain behind the node's back (same relayer key, the node's signed result). The node
     // must notice and not send it again.
     chain.deposit_bond().await;
-    let relayer = ivm_contracts::client::Client::connect(url, DEV_KEYS[RELAYER]).await.unwrap();
+    let relayer = ivm_contracts::client::Client::connect(url, DEV_KEYS[RELAYER])
+        .await
+        .unwrap();
     let manual = relayer
         .submit_result_for_offchain_job(
             chain.job_manager,
@@ -162,7 +182,16 @@ async fn scenario(url: &str) {
     let mut slow = Vec::new();
     for _ in 0..3 {
         // ~200M cycles each: a second or more per job on one executor.
-        let e = submit(&gw, &chain, nonce, &fib, &fib_input, &[], fib_output.clone()).await;
+        let e = submit(
+            &gw,
+            &chain,
+            nonce,
+            &fib,
+            &fib_input,
+            &[],
+            fib_output.clone(),
+        )
+        .await;
         nonce += 1;
         slow.push(e.id);
         expected.push(e);
@@ -180,7 +209,9 @@ async fn scenario(url: &str) {
     let node = NodeProcess::spawn(&chain, &db, &["--executors", "2"]);
     let gw = Gateway::new(node.url.clone());
     for e in &expected {
-        let job = gw.wait_terminal(e.id.as_slice(), Duration::from_secs(120)).await;
+        let job = gw
+            .wait_terminal(e.id.as_slice(), Duration::from_secs(120))
+            .await;
         assert_eq!(status_of(&job), JobStatusType::Relayed as i32, "{job:?}");
         assert_eq!(job.relay_tx_hash.len(), 32);
     }
@@ -192,16 +223,27 @@ async fn scenario(url: &str) {
             },
         )
         .await;
-    assert_eq!((status, body), (200, serde_json::json!({"pendingJobs": []})));
+    assert_eq!(
+        (status, body),
+        (200, serde_json::json!({"pendingJobs": []}))
+    );
 
     let job = gw.job(expected[2].id.as_slice()).await.unwrap();
     assert_eq!(job.relay_tx_hash, manual.transaction_hash.to_vec());
 
     // ----- on chain: every job completed once, with the locally computed output -----
     for e in &expected {
-        let meta = chain.user.job_metadata(chain.job_manager, e.id).await.unwrap();
+        let meta = chain
+            .user
+            .job_metadata(chain.job_manager, e.id)
+            .await
+            .unwrap();
         assert_eq!(meta.status, JOB_STATE_COMPLETED);
-        let result = chain.user.consumer_result(chain.consumer, e.id).await.unwrap();
+        let result = chain
+            .user
+            .consumer_result(chain.consumer, e.id)
+            .await
+            .unwrap();
         assert_eq!(result.unwrap().to_vec(), e.output, "job {}", e.id);
     }
     let completed = chain
@@ -225,7 +267,10 @@ async fn scenario(url: &str) {
     assert_eq!(sent, expected.len() as u64);
 
     // A clean stop (SIGTERM) exits 0 and leaves a database the next start can open.
-    assert!(!node.leaked_key.load(Ordering::SeqCst), "a key appeared in the node's logs");
+    assert!(
+        !node.leaked_key.load(Ordering::SeqCst),
+        "a key appeared in the node's logs"
+    );
     let status = node.terminate();
     assert!(status.success(), "{status:?}");
     let node = NodeProcess::spawn(&chain, &db, &[]);

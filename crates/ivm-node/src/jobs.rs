@@ -23,7 +23,10 @@ fn internal(e: anyhow::Error) -> ApiError {
 /// `submit_job`: verifies the request (locally, then against the chain), stores the job and
 /// queues it. Resubmitting the same request returns the same job ID; a different request for a
 /// job ID the node already holds is refused unless that job FAILED.
-pub(crate) async fn submit_offchain(shared: &Arc<Shared>, req: SubmitJobRequest) -> Result<B256, ApiError> {
+pub(crate) async fn submit_offchain(
+    shared: &Arc<Shared>,
+    req: SubmitJobRequest,
+) -> Result<B256, ApiError> {
     let checked = verify::check_request(&req)?;
     let program_id = checked.request.programID.to_vec();
     let program = shared
@@ -35,10 +38,18 @@ pub(crate) async fn submit_offchain(shared: &Arc<Shared>, req: SubmitJobRequest)
                 hex::encode(&program_id)
             ))
         })?;
-    verify::check_input_sizes(&program, checked.request.onchainInput.len(), req.offchain_input.len())?;
+    verify::check_input_sizes(
+        &program,
+        checked.request.onchainInput.len(),
+        req.offchain_input.len(),
+    )?;
 
     // A resubmission of a job we already hold needs no chain round trip.
-    if let Some(existing) = shared.store.job(checked.job_id.as_slice()).map_err(internal)? {
+    if let Some(existing) = shared
+        .store
+        .job(checked.job_id.as_slice())
+        .map_err(internal)?
+    {
         if existing.request == req.request && existing.request_signature == req.signature {
             return Ok(checked.job_id);
         }

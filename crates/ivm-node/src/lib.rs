@@ -73,9 +73,8 @@ impl Shared {
         let Some((_, elf)) = self.store.program(program_id)? else {
             return Ok(None);
         };
-        let program = Arc::new(
-            ivm_vm::Program::load(&elf).context("a stored program no longer loads")?,
-        );
+        let program =
+            Arc::new(ivm_vm::Program::load(&elf).context("a stored program no longer loads")?);
         self.programs
             .lock()
             .unwrap()
@@ -98,7 +97,9 @@ pub struct RunningNode {
 
 impl std::fmt::Debug for RunningNode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunningNode").field("addr", &self.addr).finish()
+        f.debug_struct("RunningNode")
+            .field("addr", &self.addr)
+            .finish()
     }
 }
 
@@ -196,6 +197,8 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
             .store(next, std::sync::atomic::Ordering::Relaxed);
     }
 
+    check_roles(&shared).await;
+
     let mut tasks = vec![
         tokio::spawn(server::serve(shared.clone(), listener)),
         tokio::spawn(jobs::run_pool(shared.clone(), exec_rx)),
@@ -209,6 +212,38 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
         shared,
         tasks,
     })
+}
+
+/// Warns (does not fail: the chain may come up later) when `JobManager` is unreachable or its
+/// operator / relayer are not this node's keys, since every relay would then be refused.
+async fn check_roles(shared: &Shared) {
+    use ivm_contracts::bindings::JobManager;
+    let jm = shared.config.job_manager;
+    let check = async {
+        let operator = shared
+            .chain
+            .view(jm, &JobManager::getCoprocessorOperatorCall {})
+            .await?;
+        let relayer = shared
+            .chain
+            .view(jm, &JobManager::getRelayerCall {})
+            .await?;
+        Ok::<_, ivm_contracts::client::ClientError>((operator, relayer))
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(5), check).await {
+        Ok(Ok((operator, relayer))) => {
+            if operator != shared.signer.address() {
+                tracing::warn!(%jm, registered = %operator, ours = %shared.signer.address(),
+                    "JobManager's coprocessor operator is not this node's operator key: its results will be refused");
+            }
+            if relayer != shared.chain.address() {
+                tracing::warn!(%jm, registered = %relayer, ours = %shared.chain.address(),
+                    "JobManager's relayer is not this node's relayer key: its relays will be refused");
+            }
+        }
+        Ok(Err(e)) => tracing::warn!(%jm, "cannot read JobManager (wrong address or chain?): {e}"),
+        Err(_) => tracing::warn!(%jm, "the RPC endpoint did not answer within 5 s"),
+    }
 }
 
 /// Logs to stderr with `tracing-subscriber`; the filter comes from `IVM_LOG` or `RUST_LOG`

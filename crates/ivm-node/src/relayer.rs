@@ -15,13 +15,13 @@ use std::time::Duration;
 
 use ivm_api::RelayStrategy;
 use ivm_contracts::alloy_primitives::{Bytes, B256};
+use ivm_contracts::alloy_sol_types::{SolCall, SolEvent};
 use ivm_contracts::bindings::JobManager;
+use ivm_contracts::client::alloy_provider::network::TransactionBuilder;
 use ivm_contracts::client::alloy_provider::Provider;
 use ivm_contracts::client::alloy_rpc_types_eth::{Filter, TransactionRequest};
 use ivm_contracts::client::{alloy_provider, decode_revert};
 use ivm_contracts::{JOB_STATE_CANCELLED, JOB_STATE_PENDING};
-use ivm_contracts::alloy_sol_types::{SolCall, SolEvent};
-use ivm_contracts::client::alloy_provider::network::TransactionBuilder;
 
 use crate::metrics::Metrics;
 use crate::store::{now_ms, JobKind, JobRecord, JobState};

@@ -65,12 +65,17 @@ const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Reads a body of at most `limit` bytes; `None` if it is larger (the excess is drained up to
 /// [`DRAIN_LIMIT`]).
-async fn read_limited(mut body: axum::body::Body, limit: usize) -> Result<Option<Vec<u8>>, axum::Error> {
+async fn read_limited(
+    mut body: axum::body::Body,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, axum::Error> {
     use http_body_util::BodyExt;
     let mut buf = Vec::new();
     let mut total = 0usize;
     while let Some(frame) = body.frame().await {
-        let Ok(data) = frame?.into_data() else { continue };
+        let Ok(data) = frame?.into_data() else {
+            continue;
+        };
         total = total.saturating_add(data.len());
         if total > limit.saturating_add(DRAIN_LIMIT) {
             return Ok(None);
@@ -109,18 +114,24 @@ impl<T: DeserializeOwned> FromRequest<Arc<Shared>> for GatewayJson<T> {
             Ok(Some(b)) => b,
             Ok(None) => return Err(too_large()),
             Err(e) => {
-                return Err(
-                    ApiError::invalid_argument(format!("cannot read the request body: {e}")).into(),
-                )
+                return Err(ApiError::invalid_argument(format!(
+                    "cannot read the request body: {e}"
+                ))
+                .into())
             }
         };
-        serde_json::from_slice(&bytes).map(GatewayJson).map_err(|e| {
-            ApiError::invalid_argument(format!(
-                "invalid JSON body for {}: {e}",
-                std::any::type_name::<T>().rsplit("::").next().unwrap_or("request")
-            ))
-            .into()
-        })
+        serde_json::from_slice(&bytes)
+            .map(GatewayJson)
+            .map_err(|e| {
+                ApiError::invalid_argument(format!(
+                    "invalid JSON body for {}: {e}",
+                    std::any::type_name::<T>()
+                        .rsplit("::")
+                        .next()
+                        .unwrap_or("request")
+                ))
+                .into()
+            })
     }
 }
 
@@ -156,7 +167,9 @@ async fn submit_job(
     GatewayJson(req): GatewayJson<SubmitJobRequest>,
 ) -> Result<Json<SubmitJobResponse>, Fail> {
     match jobs::submit_offchain(&shared, req).await {
-        Ok(id) => Ok(Json(SubmitJobResponse { job_id: id.to_vec() })),
+        Ok(id) => Ok(Json(SubmitJobResponse {
+            job_id: id.to_vec(),
+        })),
         Err(e) => {
             Metrics::inc(&shared.metrics.jobs_rejected);
             tracing::info!(code = e.grpc_code, "submit_job rejected: {}", e.message);
@@ -193,7 +206,11 @@ async fn submit_program(
     })?;
     let inserted = shared
         .store
-        .put_program(&checked.program_id, checked.vm_type as i32 as u8, &req.program_elf)
+        .put_program(
+            &checked.program_id,
+            checked.vm_type as i32 as u8,
+            &req.program_elf,
+        )
         .map_err(store_error)?;
     if inserted {
         Metrics::inc(&shared.metrics.programs_submitted);
@@ -214,7 +231,10 @@ async fn get_pending_jobs(
             req.consumer_address.len()
         ))
     })?;
-    let pending_jobs = shared.store.pending_nonces(&consumer).map_err(store_error)?;
+    let pending_jobs = shared
+        .store
+        .pending_nonces(&consumer)
+        .map_err(store_error)?;
     Ok(Json(GetPendingJobsResponse { pending_jobs }))
 }
 
@@ -222,7 +242,10 @@ async fn contains_program(
     State(shared): State<Arc<Shared>>,
     GatewayJson(req): GatewayJson<ContainsProgramRequest>,
 ) -> Result<Json<ContainsProgramResponse>, Fail> {
-    let contains = shared.store.contains_program(&req.program_id).map_err(store_error)?;
+    let contains = shared
+        .store
+        .contains_program(&req.program_id)
+        .map_err(store_error)?;
     Ok(Json(ContainsProgramResponse { contains }))
 }
 
@@ -239,10 +262,18 @@ async fn health(State(shared): State<Arc<Shared>>) -> Response {
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
     let programs = shared.store.program_count().unwrap_or(0);
-    let relay_queue = shared.store.relay_queue().map(|q| q.len() as u64).unwrap_or(0);
+    let relay_queue = shared
+        .store
+        .relay_queue()
+        .map(|q| q.len() as u64)
+        .unwrap_or(0);
     let text = shared.metrics.render(&[
         ("ivm_node_programs", "Programs stored.", programs),
-        ("ivm_node_relay_queue", "Results waiting to be relayed.", relay_queue),
+        (
+            "ivm_node_relay_queue",
+            "Results waiting to be relayed.",
+            relay_queue,
+        ),
     ]);
     (
         [(
@@ -262,13 +293,21 @@ async fn offchain_input(
     let hash = hex::decode(digits)
         .ok()
         .filter(|h| h.len() == 32)
-        .ok_or_else(|| ApiError::invalid_argument("the offchain input hash must be 32 bytes of hex"))?;
+        .ok_or_else(|| {
+            ApiError::invalid_argument("the offchain input hash must be 32 bytes of hex")
+        })?;
     let input = shared.store.offchain_input(&hash).map_err(store_error)?;
     let input = input.ok_or_else(|| {
-        ApiError::not_found(format!("no offchain input with keccak256 0x{}", hex::encode(&hash)))
+        ApiError::not_found(format!(
+            "no offchain input with keccak256 0x{}",
+            hex::encode(&hash)
+        ))
     })?;
     Ok((
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        )],
         input,
     )
         .into_response())

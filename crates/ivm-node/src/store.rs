@@ -186,8 +186,9 @@ impl Store {
     /// Opens (or creates) the database at `path`, creating its parent directory.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create the database directory {}", dir.display()))?;
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!("cannot create the database directory {}", dir.display())
+            })?;
         }
         let db = Database::create(path).with_context(|| {
             format!(
@@ -268,7 +269,10 @@ impl Store {
         let tx = self.db.begin_write()?;
         let outcome = {
             let mut jobs = tx.open_table(JOBS)?;
-            let existing = jobs.get(job.id.as_slice())?.map(|v| decode(v.value())).transpose()?;
+            let existing = jobs
+                .get(job.id.as_slice())?
+                .map(|v| decode(v.value()))
+                .transpose()?;
             match admit(existing.as_ref()) {
                 Err(e) => Err(e),
                 Ok(Admit::Keep) => Ok((existing.expect("Keep needs a stored job"), false)),
@@ -305,7 +309,11 @@ impl Store {
     /// the jobs inserted. An ID already stored is skipped, unless it is an offchain job not yet
     /// relayed: the chain gave its nonce to this onchain job, so the offchain request can never
     /// land and the onchain job replaces it.
-    pub fn add_onchain_jobs(&self, jobs: Vec<JobRecord>, next_block: u64) -> Result<Vec<JobRecord>> {
+    pub fn add_onchain_jobs(
+        &self,
+        jobs: Vec<JobRecord>,
+        next_block: u64,
+    ) -> Result<Vec<JobRecord>> {
         let tx = self.db.begin_write()?;
         let mut inserted = Vec::new();
         {
@@ -315,7 +323,10 @@ impl Store {
             let mut seq = meta.get(META_JOB_SEQ)?.map_or(0, |v| v.value());
             let mut queue = tx.open_table(RELAY_QUEUE)?;
             for mut job in jobs {
-                let existing = table.get(job.id.as_slice())?.map(|v| decode(v.value())).transpose()?;
+                let existing = table
+                    .get(job.id.as_slice())?
+                    .map(|v| decode(v.value()))
+                    .transpose()?;
                 if let Some(old) = existing {
                     if old.kind == JobKind::Onchain || old.state == JobState::Relayed {
                         continue;
@@ -375,7 +386,8 @@ impl Store {
                 }
             }
             if !job.state.is_open() {
-                tx.open_table(PENDING)?.remove(job.pending_key().as_slice())?;
+                tx.open_table(PENDING)?
+                    .remove(job.pending_key().as_slice())?;
             }
             job
         };
@@ -384,7 +396,11 @@ impl Store {
     }
 
     /// Persists an execution: DONE (queued for relay now) or FAILED.
-    pub fn finish_execution(&self, id: &[u8], outcome: ExecutionOutcome) -> Result<Option<JobRecord>> {
+    pub fn finish_execution(
+        &self,
+        id: &[u8],
+        outcome: ExecutionOutcome,
+    ) -> Result<Option<JobRecord>> {
         let now = now_ms();
         self.update(id, Some(now), |job| {
             if job.state != JobState::Pending {
@@ -429,7 +445,12 @@ impl Store {
     }
 
     /// A relay attempt failed: count it, remember the error, retry at `retry_at_ms`.
-    pub fn relay_attempt_failed(&self, id: &[u8], error: String, retry_at_ms: u64) -> Result<Option<JobRecord>> {
+    pub fn relay_attempt_failed(
+        &self,
+        id: &[u8],
+        error: String,
+        retry_at_ms: u64,
+    ) -> Result<Option<JobRecord>> {
         self.update(id, Some(retry_at_ms), |job| {
             job.retries = job.retries.saturating_add(1);
             job.failure_reason = Some(error);
@@ -484,7 +505,11 @@ impl Store {
 
     /// Nonces of `consumer`'s jobs not yet RELAYED or FAILED, ascending.
     pub fn pending_nonces(&self, consumer: &[u8; 20]) -> Result<Vec<u64>> {
-        Ok(self.pending_jobs(consumer)?.into_iter().map(|(n, _)| n).collect())
+        Ok(self
+            .pending_jobs(consumer)?
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect())
     }
 
     /// `(nonce, job ID)` of `consumer`'s jobs not yet RELAYED or FAILED, ascending by nonce.
@@ -557,9 +582,18 @@ mod tests {
         let mut onchain = job(1);
         onchain.kind = JobKind::Onchain;
         onchain.onchain_input = b"onchain".to_vec();
-        assert_eq!(store.add_onchain_jobs(vec![onchain.clone()], 5).unwrap().len(), 1);
+        assert_eq!(
+            store
+                .add_onchain_jobs(vec![onchain.clone()], 5)
+                .unwrap()
+                .len(),
+            1
+        );
         let stored = store.job(&[1; 32]).unwrap().unwrap();
-        assert_eq!((stored.kind, stored.onchain_input), (JobKind::Onchain, b"onchain".to_vec()));
+        assert_eq!(
+            (stored.kind, stored.onchain_input),
+            (JobKind::Onchain, b"onchain".to_vec())
+        );
         // The same event again (a re-scan) changes nothing.
         assert!(store.add_onchain_jobs(vec![onchain], 6).unwrap().is_empty());
         assert_eq!(store.pending_nonces(&[7; 20]).unwrap(), vec![1]);
@@ -611,11 +645,20 @@ mod tests {
         }
         let store = Store::open(&path).unwrap();
         assert_eq!(store.program(&[1; 32]).unwrap(), Some((2, b"elf".to_vec())));
-        assert_eq!(store.offchain_input(&[9; 32]).unwrap(), Some(b"input".to_vec()));
+        assert_eq!(
+            store.offchain_input(&[9; 32]).unwrap(),
+            Some(b"input".to_vec())
+        );
         assert_eq!(store.listener_next_block().unwrap(), Some(17));
         let pending = store.jobs_in_state(JobState::Pending).unwrap();
-        assert_eq!(pending.iter().map(|j| j.nonce).collect::<Vec<_>>(), vec![3, 4]);
-        assert_eq!(store.jobs_in_state(JobState::Done).unwrap()[0].cycles, Some(5));
+        assert_eq!(
+            pending.iter().map(|j| j.nonce).collect::<Vec<_>>(),
+            vec![3, 4]
+        );
+        assert_eq!(
+            store.jobs_in_state(JobState::Done).unwrap()[0].cycles,
+            Some(5)
+        );
         store.mark_relayed(&[1; 32], vec![0xaa; 32]).unwrap();
         assert!(store.relay_queue().unwrap().is_empty());
         assert_eq!(store.pending_nonces(&[7; 20]).unwrap(), vec![3, 4]);

@@ -18,7 +18,9 @@ pub struct VerifiedProgram {
 /// and the given program ID equals the one derived from the ELF.
 pub fn check_program(req: &SubmitProgramRequest) -> Result<VerifiedProgram, ApiError> {
     if req.program_elf.is_empty() {
-        return Err(ApiError::invalid_argument("programElf is empty: send the program's ELF"));
+        return Err(ApiError::invalid_argument(
+            "programElf is empty: send the program's ELF",
+        ));
     }
     let vm_type = match VmType::try_from(req.vm_type) {
         Ok(VmType::JoltRv32im) => VmType::JoltRv32im,
@@ -77,7 +79,9 @@ pub fn check_request(req: &SubmitJobRequest) -> Result<CheckedRequest, ApiError>
     let request = OffchainJobRequest::decode(&req.request)
         .map_err(|e| ApiError::invalid_argument(format!("request: {e}")))?;
     if request.maxCycles == 0 {
-        return Err(ApiError::invalid_argument("request.maxCycles must be greater than 0"));
+        return Err(ApiError::invalid_argument(
+            "request.maxCycles must be greater than 0",
+        ));
     }
     if request.programID.is_empty() {
         return Err(ApiError::invalid_argument("request.programID is empty"));
@@ -156,7 +160,12 @@ pub async fn check_on_chain(
                 ),
             ));
         }
-        Err(ClientError::Rpc(e)) => return Err(chain_unavailable("the request signature", ClientError::Rpc(e))),
+        Err(ClientError::Rpc(e)) => {
+            return Err(chain_unavailable(
+                "the request signature",
+                ClientError::Rpc(e),
+            ))
+        }
         Err(e) => {
             return Err(ApiError::invalid_argument(format!(
                 "consumer {consumer} cannot check request signatures (isValidSignature failed: {e})"

@@ -242,8 +242,13 @@ impl Gateway {
         (status, value)
     }
 
-    pub async fn post<T: serde::Serialize>(&self, route: &str, body: &T) -> (u16, serde_json::Value) {
-        self.post_raw(route, serde_json::to_vec(body).unwrap()).await
+    pub async fn post<T: serde::Serialize>(
+        &self,
+        route: &str,
+        body: &T,
+    ) -> (u16, serde_json::Value) {
+        self.post_raw(route, serde_json::to_vec(body).unwrap())
+            .await
     }
 
     pub async fn get(&self, path: &str) -> (u16, Vec<u8>) {
@@ -270,7 +275,9 @@ impl Gateway {
         let (status, body) = self
             .post(
                 ivm_api::routes::GET_RESULT,
-                &ivm_api::GetResultRequest { job_id: id.to_vec() },
+                &ivm_api::GetResultRequest {
+                    job_id: id.to_vec(),
+                },
             )
             .await;
         if status != 200 {
@@ -292,7 +299,10 @@ impl Gateway {
                     return job;
                 }
                 if Instant::now() > deadline {
-                    panic!("job 0x{} not terminal after {timeout:?}: {job:?}", hex::encode(id));
+                    panic!(
+                        "job 0x{} not terminal after {timeout:?}: {job:?}",
+                        hex::encode(id)
+                    );
                 }
             } else if Instant::now() > deadline {
                 panic!("job 0x{} unknown after {timeout:?}", hex::encode(id));
