@@ -136,16 +136,58 @@ pub struct Proof {
     pub mem_ram: MemoryProof,
     pub mem_lk: MemoryProof,
     pub open_rows: BatchOpeningProof,
-    pub open_bc: BatchOpeningProof,
-    pub open_ram: BatchOpeningProof,
-    pub open_lk: BatchOpeningProof,
+    /// Every final-state polynomial, zero-padded to `table_vars` variables, in one opening.
+    pub open_tables: BatchOpeningProof,
 }
 
-const NUM_FINAL_POLYS: usize = 4;
+/// Final-state polynomials: bytecode counts, RAM values, RAM timestamps, then one subtable
+/// read-count polynomial per kind (2^16 cells each: kinds are separate tables so that their
+/// opening costs a 2^16 Dory proof rather than one over all kinds).
+const NUM_FINAL_POLYS: usize = 3 + NUM_KINDS;
 const C_BC: usize = NUM_COMMITTED;
 const C_RAM_VAL: usize = NUM_COMMITTED + 1;
 const C_RAM_TS: usize = NUM_COMMITTED + 2;
 const C_LK: usize = NUM_COMMITTED + 3;
+/// Variables of one subtable.
+const LOG_SUBTABLE: usize = 16;
+
+/// The number of variables all final-state polynomials are padded to (one Dory opening).
+fn table_vars(log_k_bc: usize, log_k_ram: usize) -> usize {
+    log_k_bc.max(log_k_ram).max(LOG_SUBTABLE)
+}
+
+/// A point of a `point.len()`-variable polynomial, as a point of its zero-padded extension to
+/// `vars` variables (the padding is in the most significant variables).
+fn padded_point(point: &[Fr], vars: usize) -> Vec<Fr> {
+    let mut p = vec![Fr::zero(); vars - point.len()];
+    p.extend_from_slice(point);
+    p
+}
+
+/// Claims on the final-state polynomials (indices relative to `C_BC`), at padded points.
+#[allow(clippy::too_many_arguments)]
+fn table_claims(
+    vars: usize,
+    bc_point: &[Fr],
+    bc_eval: Fr,
+    ram_point: &[Fr],
+    ram_evals: &[Fr],
+    io_point: &[Fr],
+    io_eval: Fr,
+    lk_point: &[Fr],
+    lk_evals: &[Fr],
+) -> Vec<OpeningClaim> {
+    let mut v = vec![
+        OpeningClaim { poly: C_BC - C_BC, point: padded_point(bc_point, vars), eval: bc_eval },
+        OpeningClaim { poly: C_RAM_VAL - C_BC, point: padded_point(ram_point, vars), eval: ram_evals[0] },
+        OpeningClaim { poly: C_RAM_TS - C_BC, point: padded_point(ram_point, vars), eval: ram_evals[1] },
+        OpeningClaim { poly: C_RAM_VAL - C_BC, point: padded_point(io_point, vars), eval: io_eval },
+    ];
+    for (k, &e) in lk_evals.iter().enumerate() {
+        v.push(OpeningClaim { poly: C_LK - C_BC + k, point: padded_point(lk_point, vars), eval: e });
+    }
+    v
+}
 
 /// Cached Dory setups (deterministic, so caching is only about time).
 fn setups(max_num_vars: usize) -> Arc<(DoryProverSetup, DoryVerifierSetup)> {
@@ -217,26 +259,22 @@ fn bytecode_fingerprints(pre: &Preprocessed, gammas: &[Fr], tau: Fr) -> Vec<Fr> 
     cpu::bytecode_table(&pre.bytecode, pre.log_k_bc).iter().map(|f| fingerprint(f, gammas, tau)).collect()
 }
 
-/// Subtable cells `(kind, a, b, value)` fingerprints without the counter (prover side, dense).
-fn lookup_fingerprints(gammas: &[Fr], tau: Fr) -> Vec<Fr> {
-    let n = 1usize << cpu::LOG_K_LOOKUP;
-    let mut v = Vec::with_capacity(n);
-    for idx in 0..n {
-        let (k, a, b) = (idx >> 16, (idx >> 8) & 255, idx & 255);
-        let value = if k < NUM_KINDS { Kind::ALL[k].eval(a as u8, b as u8) } else { 0 };
-        let fields = [Fr::from(k as u64), Fr::from(a as u64), Fr::from(b as u64), Fr::from(value)];
-        v.push(fingerprint(&fields, gammas, tau));
-    }
-    v
+/// Subtable `kind`'s cells `(kind, a, b, value)` fingerprinted without the counter (prover).
+fn lookup_fingerprints(kind: usize, gammas: &[Fr], tau: Fr) -> Vec<Fr> {
+    let k = Fr::from(kind as u64);
+    (0..1usize << LOG_SUBTABLE)
+        .map(|idx| {
+            let (a, b) = ((idx >> 8) as u8, idx as u8);
+            let fields = [k, Fr::from(a as u64), Fr::from(b as u64), Fr::from(Kind::ALL[kind].eval(a, b))];
+            fingerprint(&fields, gammas, tau)
+        })
+        .collect()
 }
 
 /// The same, as an MLE at a point (verifier side, closed form).
-fn lookup_fingerprint_at(point: &[Fr], gammas: &[Fr], tau: Fr) -> Fr {
-    let kb = cpu::LOG_K_LOOKUP - 16;
-    let (rk, ra, rb) = (&point[..kb], &point[kb..kb + 8], &point[kb + 8..]);
-    let eq_k = eq_table(rk);
-    let value: Fr = (0..NUM_KINDS).map(|k| eq_k[k] * Kind::ALL[k].mle(ra, rb)).sum();
-    let fields = [index_mle(rk), index_mle(ra), index_mle(rb), value];
+fn lookup_fingerprint_at(kind: usize, point: &[Fr], gammas: &[Fr], tau: Fr) -> Fr {
+    let (ra, rb) = (&point[..8], &point[8..]);
+    let fields = [Fr::from(kind as u64), index_mle(ra), index_mle(rb), Kind::ALL[kind].mle(ra, rb)];
     fingerprint(&fields, gammas, tau)
 }
 
@@ -263,7 +301,7 @@ fn check_products(rows: &[Fr], bc: &[Fr], ram: &[Fr], lk: &[Fr], reg: (Fr, Fr)) 
         ("bytecode", rw(T_BC), (bc[0], bc[1])),
         ("registers", rw(T_REG), reg),
         ("RAM", rw(T_RAM), (ram[0], ram[1])),
-        ("lookups", rw(T_RAM.end..n_tuples), (lk[0], lk[1])),
+        ("lookups", rw(T_RAM.end..n_tuples), (lk.iter().step_by(2).product(), lk.iter().skip(1).step_by(2).product())),
     ];
     for (name, (reads, writes), (init, fin)) in checks {
         if init * writes != reads * fin {
@@ -342,8 +380,11 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
     absorb_preamble(&mut t, pre, st, (log_rows, log_k_ram), &control, (&w.reg_final_val, &w.reg_final_ts));
 
     progress(Phase::Commit);
-    let max_vars = log_rows.max(log_k_ram).max(pre.log_k_bc).max(cpu::LOG_K_LOOKUP);
+    let max_vars = log_rows.max(log_k_ram).max(pre.log_k_bc).max(LOG_SUBTABLE);
     let setup = setups(max_vars);
+    let lk_final_cnt: Vec<Vec<Fr>> =
+        w.lk_final_cnt.chunks(1 << LOG_SUBTABLE).take(NUM_KINDS).map(|c| c.to_vec()).collect();
+    w.lk_final_cnt = Vec::new();
     let mut commitments = Vec::with_capacity(NUM_COMMITTED + NUM_FINAL_POLYS);
     let mut hints = Vec::with_capacity(NUM_COMMITTED + NUM_FINAL_POLYS);
     let mut commit = |v: &mut Vec<Fr>| {
@@ -356,10 +397,18 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
     for c in 0..NUM_COMMITTED {
         commit(&mut w.cols[c]);
     }
-    commit(&mut w.bc_final_cnt);
-    commit(&mut w.ram_final_val);
-    commit(&mut w.ram_final_ts);
-    commit(&mut w.lk_final_cnt);
+    // Final-state polynomials, zero-padded to one size so that one Dory proof opens them all.
+    let tv = table_vars(pre.log_k_bc, log_k_ram);
+    let pad = |v: &Vec<Fr>| {
+        let mut p = v.clone();
+        p.resize(1 << tv, Fr::zero());
+        p
+    };
+    let mut tables: Vec<Vec<Fr>> = vec![pad(&w.bc_final_cnt), pad(&w.ram_final_val), pad(&w.ram_final_ts)];
+    tables.extend(lk_final_cnt.iter().map(pad));
+    for c in tables.iter_mut() {
+        commit(c);
+    }
     for c in &commitments {
         t.append_bytes(b"commitment", &c.to_bytes());
     }
@@ -425,14 +474,19 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
     t.append_scalars(b"mem/ram_evals", &ram_evals);
     let mem_ram = MemoryProof { products, gkr: gkr_proof, evals: ram_evals };
 
-    // Subtable memory.
-    let lk_fp = lookup_fingerprints(&gammas, tau);
+    // Subtable memory: init and final of every kind.
     let cnt_g = gammas[4];
-    let lk_final: Vec<Fr> = lk_fp.iter().zip(&w.lk_final_cnt).map(|(f, c)| *f + cnt_g * c).collect();
-    let (products, gkr_proof, lk_point, _) = gkr::prove(vec![lk_fp, lk_final], &mut t);
-    let lk_eval = DenseMle::new(w.lk_final_cnt.clone()).evaluate(&lk_point);
-    t.append_scalars(b"mem/lk_evals", &[lk_eval]);
-    let mem_lk = MemoryProof { products, gkr: gkr_proof, evals: vec![lk_eval] };
+    let mut lk_leaves = Vec::with_capacity(2 * NUM_KINDS);
+    for (k, cnt) in lk_final_cnt.iter().enumerate() {
+        let fp = lookup_fingerprints(k, &gammas, tau);
+        let fin: Vec<Fr> = fp.iter().zip(cnt).map(|(f, c)| *f + cnt_g * c).collect();
+        lk_leaves.push(fp);
+        lk_leaves.push(fin);
+    }
+    let (products, gkr_proof, lk_point, _) = gkr::prove(lk_leaves, &mut t);
+    let lk_evals: Vec<Fr> = lk_final_cnt.iter().map(|c| DenseMle::new(c.clone()).evaluate(&lk_point)).collect();
+    t.append_scalars(b"mem/lk_evals", &lk_evals);
+    let mem_lk = MemoryProof { products, gkr: gkr_proof, evals: lk_evals };
 
     progress(Phase::Openings);
     let claims = OpeningClaims::collect(
@@ -448,19 +502,11 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
     let row_refs: Vec<&DenseMle> = row_polys.iter().collect();
     let open_rows = opening::prove(&setup.0, &row_refs, &commitments[..NUM_COMMITTED], &hints[..NUM_COMMITTED], &claims.rows, &mut t);
     drop(row_polys);
-    let one_poly = |v: Vec<Fr>| DenseMle::new(v);
-    let bc_poly = one_poly(std::mem::take(&mut w.bc_final_cnt));
-    let open_bc = opening::prove(&setup.0, &[&bc_poly], &commitments[C_BC..C_BC + 1], &hints[C_BC..C_BC + 1], &[OpeningClaim { poly: 0, point: bc_point, eval: mem_bc.evals[0] }], &mut t);
-    let ram_val = one_poly(std::mem::take(&mut w.ram_final_val));
-    let ram_ts = one_poly(std::mem::take(&mut w.ram_final_ts));
-    let ram_claims = vec![
-        OpeningClaim { poly: 0, point: ram_point.clone(), eval: mem_ram.evals[0] },
-        OpeningClaim { poly: 1, point: ram_point, eval: mem_ram.evals[1] },
-        OpeningClaim { poly: 0, point: io_point, eval: io_final_eval },
-    ];
-    let open_ram = opening::prove(&setup.0, &[&ram_val, &ram_ts], &commitments[C_RAM_VAL..C_RAM_TS + 1], &hints[C_RAM_VAL..C_RAM_TS + 1], &ram_claims, &mut t);
-    let lk_poly = one_poly(std::mem::take(&mut w.lk_final_cnt));
-    let open_lk = opening::prove(&setup.0, &[&lk_poly], &commitments[C_LK..C_LK + 1], &hints[C_LK..C_LK + 1], &[OpeningClaim { poly: 0, point: lk_point, eval: mem_lk.evals[0] }], &mut t);
+    let claims = table_claims(tv, &bc_point, mem_bc.evals[0], &ram_point, &mem_ram.evals, &io_point, io_final_eval, &lk_point, &mem_lk.evals);
+    drop(lk_final_cnt);
+    let table_polys: Vec<DenseMle> = tables.into_iter().map(DenseMle::new).collect();
+    let table_refs: Vec<&DenseMle> = table_polys.iter().collect();
+    let open_tables = opening::prove(&setup.0, &table_refs, &commitments[C_BC..], &hints[C_BC..], &claims, &mut t);
 
     Proof {
         log_rows: log_rows as u8,
@@ -478,9 +524,7 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
         mem_ram,
         mem_lk,
         open_rows,
-        open_bc,
-        open_ram,
-        open_lk,
+        open_tables,
     }
 }
 
@@ -645,32 +689,41 @@ pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyErr
     }
     t.append_scalars(b"mem/ram_evals", &proof.mem_ram.evals);
     // Subtables.
-    let (lk_point, claims) = table_side("lookups", cpu::LOG_K_LOOKUP, &proof.mem_lk, 1, &mut t)?;
-    let lk_fp = lookup_fingerprint_at(&lk_point, &gammas, tau);
-    if claims[0] != lk_fp || claims[1] != lk_fp + gammas[4] * proof.mem_lk.evals[0] {
-        return Err(VerifyError::Memory("subtable leaf claims do not match".into()));
+    if proof.mem_lk.products.len() != 2 * NUM_KINDS || proof.mem_lk.evals.len() != NUM_KINDS {
+        return Err(VerifyError::Shape("subtables: wrong number of products or evaluations".into()));
+    }
+    let (lk_point, claims) =
+        gkr::verify(LOG_SUBTABLE, &proof.mem_lk.products, &proof.mem_lk.gkr, &mut t).map_err(|e| VerifyError::Gkr("subtables", e))?;
+    for k in 0..NUM_KINDS {
+        let fp = lookup_fingerprint_at(k, &lk_point, &gammas, tau);
+        if claims[2 * k] != fp || claims[2 * k + 1] != fp + gammas[4] * proof.mem_lk.evals[k] {
+            return Err(VerifyError::Memory(format!("subtable {:?}: leaf claims do not match", Kind::ALL[k])));
+        }
     }
     t.append_scalars(b"mem/lk_evals", &proof.mem_lk.evals);
     let reg = register_products(&proof.reg_final_val, &proof.reg_final_ts, &gammas, tau);
     check_products(&proof.mem_rows.products, &proof.mem_bc.products, &proof.mem_ram.products, &proof.mem_lk.products, reg)?;
 
     // Openings.
-    let max_vars = log_rows.max(log_k_ram).max(pre.log_k_bc).max(cpu::LOG_K_LOOKUP);
+    let max_vars = log_rows.max(log_k_ram).max(pre.log_k_bc).max(LOG_SUBTABLE);
     let setup = setups(max_vars);
     let vs: &DoryVerifierSetup = &setup.1;
     let claims = OpeningClaims::collect(log_rows, &shifted, &sp, &lk, (&row_point, &row_cols, &proof.mem_rows.evals), pre.bytecode.entry, st.cycles);
     let c = &proof.commitments;
     opening::verify(vs, log_rows, &c[..NUM_COMMITTED], &claims.rows, &proof.open_rows, &mut t).map_err(|e| VerifyError::Opening("columns", e))?;
-    opening::verify(vs, pre.log_k_bc, &c[C_BC..C_BC + 1], &[OpeningClaim { poly: 0, point: bc_point, eval: proof.mem_bc.evals[0] }], &proof.open_bc, &mut t)
-        .map_err(|e| VerifyError::Opening("bytecode counts", e))?;
-    let ram_claims = vec![
-        OpeningClaim { poly: 0, point: ram_point.clone(), eval: proof.mem_ram.evals[0] },
-        OpeningClaim { poly: 1, point: ram_point, eval: proof.mem_ram.evals[1] },
-        OpeningClaim { poly: 0, point: io_point, eval: proof.io_final_eval },
-    ];
-    opening::verify(vs, log_k_ram, &c[C_RAM_VAL..C_RAM_TS + 1], &ram_claims, &proof.open_ram, &mut t).map_err(|e| VerifyError::Opening("RAM", e))?;
-    opening::verify(vs, cpu::LOG_K_LOOKUP, &c[C_LK..C_LK + 1], &[OpeningClaim { poly: 0, point: lk_point, eval: proof.mem_lk.evals[0] }], &proof.open_lk, &mut t)
-        .map_err(|e| VerifyError::Opening("subtable counts", e))?;
+    let tv = table_vars(pre.log_k_bc, log_k_ram);
+    let claims = table_claims(
+        tv,
+        &bc_point,
+        proof.mem_bc.evals[0],
+        &ram_point,
+        &proof.mem_ram.evals,
+        &io_point,
+        proof.io_final_eval,
+        &lk_point,
+        &proof.mem_lk.evals,
+    );
+    opening::verify(vs, tv, &c[C_BC..], &claims, &proof.open_tables, &mut t).map_err(|e| VerifyError::Opening("final state", e))?;
     Ok(())
 }
 
@@ -738,9 +791,7 @@ impl Proof {
         self.mem_ram.write(w);
         self.mem_lk.write(w);
         self.open_rows.write(w);
-        self.open_bc.write(w);
-        self.open_ram.write(w);
-        self.open_lk.write(w);
+        self.open_tables.write(w);
     }
 
     /// Decodes a proof for `elf`'s program: every length comes from the ELF and the policy.
@@ -781,12 +832,10 @@ impl Proof {
         let mem_rows = MemoryProof::read(r, lr, 2 * tuples.len(), row_tuple_columns(&tuples).len())?;
         let mem_bc = MemoryProof::read(r, pre.log_k_bc, 2, 1)?;
         let mem_ram = MemoryProof::read(r, lkr, 2, 2)?;
-        let mem_lk = MemoryProof::read(r, cpu::LOG_K_LOOKUP, 2, 1)?;
+        let mem_lk = MemoryProof::read(r, LOG_SUBTABLE, 2 * NUM_KINDS, NUM_KINDS)?;
         let n_row_opened = NUM_COMMITTED; // every committed column gets a Spartan claim
         let open_rows = BatchOpeningProof::read(r, lr, n_row_opened)?;
-        let open_bc = BatchOpeningProof::read(r, pre.log_k_bc, 1)?;
-        let open_ram = BatchOpeningProof::read(r, lkr, 2)?;
-        let open_lk = BatchOpeningProof::read(r, cpu::LOG_K_LOOKUP, 1)?;
+        let open_tables = BatchOpeningProof::read(r, table_vars(pre.log_k_bc, lkr), NUM_FINAL_POLYS)?;
         Ok(Proof {
             log_rows,
             log_k_ram,
@@ -803,9 +852,7 @@ impl Proof {
             mem_ram,
             mem_lk,
             open_rows,
-            open_bc,
-            open_ram,
-            open_lk,
+            open_tables,
         })
     }
 }
