@@ -258,7 +258,8 @@ pub fn build_witness(
                 .enumerate()
         {
             let r = reg as usize;
-            debug_assert_eq!(reg_val[r], val, "row {i}: register x{r} value");
+            // A dishonest row (tests) may claim another value: the memory argument rejects it.
+            let _ = val;
             set(&mut cols, ts_col, reg_ts[r]);
             diffs[k] = now + k as u64 + 1 - reg_ts[r] - 1;
             reg_ts[r] = now + k as u64 + 1;
@@ -290,7 +291,6 @@ pub fn build_witness(
             Some(a) => (ram.index(a.addr).expect("checked above"), a.before, a.after),
             None => (0, ram_val[0], ram_val[0]),
         };
-        debug_assert_eq!(ram_val[idx], before, "row {i}: RAM word {idx}");
         set(&mut cols, RAMIDX, idx as u64);
         set(&mut cols, RAMOLD, before as u64);
         set(&mut cols, RAMNEW, after as u64);
@@ -301,7 +301,6 @@ pub fn build_witness(
 
         // Timestamp range checks: diff = lo + 2^16·hi, each half a Range16 read.
         for (k, d) in diffs.into_iter().enumerate() {
-            debug_assert!(d < 1 << 32);
             for (h, half) in [(d & 0xffff) as u16, (d >> 16) as u16].into_iter().enumerate() {
                 let (a, b) = ((half >> 8) as u8, half as u8);
                 let slot = 2 * k + h;

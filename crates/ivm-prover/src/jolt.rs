@@ -324,6 +324,20 @@ pub fn prove(
     max_cycles: u64,
     progress: &mut dyn FnMut(Phase),
 ) -> Result<(Statement, Proof), ProveError> {
+    prove_tampered(elf, onchain, offchain, max_cycles, progress, &|_| ())
+}
+
+/// [`prove`] with a hook that may corrupt the expanded rows before the witness is built: the
+/// soundness tests use it to play a cheating prover. Not for production use.
+#[doc(hidden)]
+pub fn prove_tampered(
+    elf: &[u8],
+    onchain: &[u8],
+    offchain: &[u8],
+    max_cycles: u64,
+    progress: &mut dyn FnMut(Phase),
+    tamper: &dyn Fn(&mut Vec<isa::Row>),
+) -> Result<(Statement, Proof), ProveError> {
     progress(Phase::Execute);
     let pre = preprocess(elf).map_err(|e| match e {
         VerifyError::Elf(e) => ProveError::Elf(e),
@@ -346,8 +360,9 @@ pub fn prove(
     };
 
     progress(Phase::Witness);
-    let rows = isa::expand(&pre.bytecode, &steps)?;
+    let mut rows = isa::expand(&pre.bytecode, &steps)?;
     drop(steps);
+    tamper(&mut rows);
     let init_words = pre.ram.initial_words(&pre.program, onchain, offchain);
     let w = cpu::build_witness(&pre.bytecode, &rows, &pre.ram, &init_words)?;
     drop(rows);
