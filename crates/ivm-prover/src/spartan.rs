@@ -29,9 +29,9 @@
 //! (equalities and guarded equalities written with a constant side, and every `C`).
 //!
 //! * No `T × columns` or `T × constraints` matrix is built. The outer prover keeps `1 + 2P`
-//!   tables (`L`, `A_p`, `β_p B_p`; `P` = number of product constraints, a handful in a VM),
-//!   filled with one pass over the rows that evaluates only the products' `A`/`B` sides (±1
-//!   coefficients cost an addition). On a satisfying trace `F` vanishes on every row, so
+//!   tables (`L`, `A_p`, `β_p B_p`; `P` = number of product constraints, a handful in a VM) of
+//!   `T/2` entries, built while binding round one from the caller's columns (read in place),
+//!   evaluating only the products' `A`/`B` sides (±1 coefficients cost an addition). On a satisfying trace `F` vanishes on every row, so
 //!   `L[i] = −Σ_p β_p A_p[i] B_p[i]`: the linear constraints are **never evaluated** by the
 //!   prover. (On an unsatisfied trace this `L` is not the true one; the proof is simply wrong
 //!   and the verifier rejects it. The prover never panics on it.)
@@ -47,7 +47,7 @@
 //!   cache-sized row blocks, skipping zeros, adding (not multiplying) ones, and accumulating
 //!   the other products *unreduced* (16 word multiplications, one reduction per column at the
 //!   end): about 2× faster than field multiplications. This `C · T` pass is the dominant cost.
-//! * Memory: `1 + 2P` tables of `T` entries (halving each round), eq tables of at most `T`
+//! * Memory: `1 + 2P` tables of `T/2` entries (halving each round), eq tables of at most `T`
 //!   entries, and two `T`-entry tables for the shift sumcheck — nothing proportional to the
 //!   number of columns beyond the caller's own trace.
 
@@ -352,14 +352,18 @@ fn evaluate_columns<V: AsRef<[Fr]>>(cols: &[V], shifted: &[usize], point: &[Fr])
 ///
 /// Writing `F(x) = Σ_c β^c (A_c B_c − C_c)(x) = L(x) + Σ_p β_p A_p(x) B_p(x)`, where `p` runs
 /// over the product constraints (both sides non-constant) and `L` collects every linear part,
-/// the prover keeps `1 + 2P` tables: `A_p` and `β_p B_p` evaluated on every row, and `L`. On a
-/// satisfying trace `F` vanishes on every row, so `L[i] = −Σ_p β_p A_p[i] B_p[i]` needs no
-/// evaluation of the linear constraints at all. (On an unsatisfied trace that table is not
-/// the true `L`, the proof is simply wrong and the verifier rejects it.)
-struct Outer {
-    /// `[L, A_0, β_0 B_0, A_1, β_1 B_1, …]`, each of length `len`.
+/// the prover keeps `1 + 2P` tables: `L`, `A_p` and `β_p B_p`. On a satisfying trace `F`
+/// vanishes on every row, so `L[i] = −Σ_p β_p A_p[i] B_p[i]` needs no evaluation of the linear
+/// constraints at all. (On an unsatisfied trace that table is not the true `L`: the proof is
+/// simply wrong and the verifier rejects it.) Round one reads the caller's columns in place;
+/// the tables are first materialised at half size, already bound to `r_0`.
+struct Outer<'a> {
+    cols: &'a [Vec<Fr>],
+    shifted: &'a [usize],
+    prods: Vec<(FastLc, FastLc)>,
+    betas: Vec<Fr>,
+    /// `[L, A_0, β_0 B_0, A_1, β_1 B_1, …]`, each of length `len`; empty before round two.
     tables: Vec<Vec<Fr>>,
-    num_prods: usize,
     tau: Vec<Fr>,
     n: usize,
     round: usize,
@@ -373,20 +377,12 @@ struct Outer {
     qinf: Fr,
 }
 
-impl Outer {
-    fn new(r1cs: &UniformR1cs, cols: &[Vec<Fr>], shifted: &[usize], betas: &[Fr], tau: Vec<Fr>) -> Self {
+impl<'a> Outer<'a> {
+    fn new(r1cs: &UniformR1cs, cols: &'a [Vec<Fr>], shifted: &'a [usize], betas: &[Fr], tau: Vec<Fr>) -> Self {
         let c = cols.len();
-        let rows = cols[0].len();
         let slot = |v: Var| match v {
             Var::Col(j) => j,
             Var::Next(j) => c + shifted.binary_search(&j).expect("shifted_columns lists every Next column"),
-        };
-        let source = |s: usize, i: usize| -> Fr {
-            if s < c {
-                cols[s][i]
-            } else {
-                cols[shifted[s - c]].get(i + 1).copied().unwrap_or_else(Fr::zero)
-            }
         };
         let mut prods = Vec::new();
         let mut prod_betas = Vec::new();
@@ -396,42 +392,83 @@ impl Outer {
                 prod_betas.push(beta);
             }
         }
-        let mut tables: Vec<Vec<Fr>> = (0..1 + 2 * prods.len()).map(|_| Vec::with_capacity(rows)).collect();
-        for i in 0..rows {
-            let mut l = Fr::zero();
-            for (p, ((a, b), beta)) in prods.iter().zip(&prod_betas).enumerate() {
-                let av = a.eval(|s| source(s, i));
-                let bv = *beta * b.eval(|s| source(s, i));
-                if !av.is_zero() {
-                    l -= av * bv;
-                }
-                tables[1 + 2 * p].push(av);
-                tables[2 + 2 * p].push(bv);
-            }
-            tables[0].push(l);
-        }
         let n = tau.len();
         let mut s = Outer {
-            tables,
-            num_prods: prods.len(),
+            cols,
+            shifted,
+            prods,
+            betas: prod_betas,
+            tables: Vec::new(),
             tau,
             n,
             round: 0,
-            len: rows,
+            len: cols[0].len(),
             scale: Fr::one(),
             inner: Fr::zero(),
             q0: Fr::zero(),
             qinf: Fr::zero(),
         };
         if n > 0 {
-            // Round one: q(0) = Σ eq · F(row) = 0 by construction of L.
-            s.qinf = s.round_q(false).1;
+            // Round one: q(0) = Σ eq · F(row) = 0 on a satisfying trace.
+            s.qinf = s.first_round_qinf();
         }
         s
     }
 
-    /// `(q(0), q(∞))` for the current round (`q(0)` only if asked).
-    fn round_q(&self, with_q0: bool) -> (Fr, Fr) {
+    /// Slot value on row `i` of the caller's trace (next of the last row reads 0).
+    #[inline(always)]
+    fn source(&self, s: usize, i: usize) -> Fr {
+        let c = self.cols.len();
+        if s < c {
+            self.cols[s][i]
+        } else {
+            self.cols[self.shifted[s - c]].get(i + 1).copied().unwrap_or_else(Fr::zero)
+        }
+    }
+
+    /// `[L, A_0, β_0 B_0, …]` on row `i`.
+    fn row_values(&self, i: usize, out: &mut [Fr]) {
+        let mut l = Fr::zero();
+        for (p, ((a, b), beta)) in self.prods.iter().zip(&self.betas).enumerate() {
+            let av = a.eval(|s| self.source(s, i));
+            let bv = *beta * b.eval(|s| self.source(s, i));
+            if av.is_one() {
+                l -= bv;
+            } else if !av.is_zero() {
+                l -= av * bv;
+            }
+            out[1 + 2 * p] = av;
+            out[2 + 2 * p] = bv;
+        }
+        out[0] = l;
+    }
+
+    /// Round one's leading coefficient, from the caller's columns.
+    fn first_round_qinf(&self) -> Fr {
+        let h = self.len / 2;
+        let eq_rest = eq_table(&self.tau[1..]);
+        let mut qinf = Fr::zero();
+        for (i, e) in eq_rest.iter().enumerate() {
+            let mut f = Fr::zero();
+            for ((a, b), beta) in self.prods.iter().zip(&self.betas) {
+                let da = a.eval(|s| self.source(s, i + h)) - a.eval(|s| self.source(s, i));
+                if da.is_zero() {
+                    continue;
+                }
+                let db = b.eval(|s| self.source(s, i + h)) - b.eval(|s| self.source(s, i));
+                if !db.is_zero() {
+                    f += *beta * (da * db);
+                }
+            }
+            if !f.is_zero() {
+                qinf += *e * f;
+            }
+        }
+        qinf
+    }
+
+    /// `(q(0), q(∞))` for rounds two and later, from the tables.
+    fn round_q(&self) -> (Fr, Fr) {
         let h = self.len / 2;
         let eq_rest = eq_table(&self.tau[self.round + 1..]);
         let l = &self.tables[0];
@@ -439,19 +476,15 @@ impl Outer {
         for (i, e) in eq_rest.iter().enumerate() {
             let mut f0 = l[i];
             let mut finf = Fr::zero();
-            for p in 0..self.num_prods {
+            for p in 0..self.prods.len() {
                 let (a, b) = (&self.tables[1 + 2 * p], &self.tables[2 + 2 * p]);
+                f0 += a[i] * b[i];
                 let da = a[i + h] - a[i];
                 if !da.is_zero() {
                     finf += da * (b[i + h] - b[i]);
                 }
-                if with_q0 {
-                    f0 += a[i] * b[i];
-                }
             }
-            if with_q0 {
-                q0 += *e * f0;
-            }
+            q0 += *e * f0;
             if !finf.is_zero() {
                 qinf += *e * finf;
             }
@@ -469,7 +502,7 @@ impl Outer {
         let mut q1 = Fr::zero();
         for (i, e) in eq_rest.iter().enumerate() {
             let mut f = self.tables[0][i + h];
-            for p in 0..self.num_prods {
+            for p in 0..self.prods.len() {
                 f += self.tables[1 + 2 * p][i + h] * self.tables[2 + 2 * p][i + h];
             }
             q1 += *e * f;
@@ -492,7 +525,7 @@ impl Outer {
     }
 }
 
-impl SumcheckProver for Outer {
+impl SumcheckProver for Outer<'_> {
     fn num_vars(&self) -> usize {
         self.n - self.round
     }
@@ -518,17 +551,31 @@ impl SumcheckProver for Outer {
         self.scale *= eq1(self.tau[self.round], r);
         let h = self.len / 2;
         let minus_one = -Fr::one();
-        for t in &mut self.tables {
-            let (lo, hi) = t.split_at_mut(h);
-            for (l, hv) in lo.iter_mut().zip(hi.iter()) {
-                *l = lerp(*l, *hv, r, minus_one);
+        if self.round == 0 {
+            let k = 1 + 2 * self.prods.len();
+            let mut tables: Vec<Vec<Fr>> = (0..k).map(|_| Vec::with_capacity(h)).collect();
+            let (mut lo, mut hi) = (vec![Fr::zero(); k], vec![Fr::zero(); k]);
+            for i in 0..h {
+                self.row_values(i, &mut lo);
+                self.row_values(i + h, &mut hi);
+                for ((t, l), hv) in tables.iter_mut().zip(&lo).zip(&hi) {
+                    t.push(lerp(*l, *hv, r, minus_one));
+                }
             }
-            t.truncate(h);
+            self.tables = tables;
+        } else {
+            for t in &mut self.tables {
+                let (lo, hi) = t.split_at_mut(h);
+                for (l, hv) in lo.iter_mut().zip(hi.iter()) {
+                    *l = lerp(*l, *hv, r, minus_one);
+                }
+                t.truncate(h);
+            }
         }
         self.round += 1;
         self.len = h;
         if self.round < self.n {
-            (self.q0, self.qinf) = self.round_q(true);
+            (self.q0, self.qinf) = self.round_q();
         }
     }
 }
