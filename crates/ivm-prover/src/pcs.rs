@@ -24,10 +24,14 @@
 //!   every group element (subgroup checks) and rejects trailing bytes.
 
 use std::fmt;
+use std::sync::OnceLock;
 
-use ark_bn254::{G1Projective, G2Projective};
-use ark_ec::pairing::PairingOutput;
+use ark_bn254::{G1Affine, G1Projective, G2Projective};
 use ark_ec::pairing::Pairing;
+use ark_ec::pairing::PairingOutput;
+use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ff::{AdditiveGroup, Zero};
+use rayon::prelude::*;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_std::UniformRand;
 use dory_pcs::backends::arkworks::{ArkDoryProof, ArkFr, ArkG1, ArkG2, ArkGT, G1Routines, G2Routines, BN254};
@@ -38,7 +42,7 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use sha3::{Digest, Keccak256};
 
-use crate::field::Fr;
+use crate::field::{fr_to_u64, Fr};
 use crate::poly::DenseMle;
 use crate::transcript::Transcript;
 
@@ -192,7 +196,14 @@ pub fn dory_prover_setup(seed: &[u8], max_num_vars: usize) -> ProverSetup<BN254>
 pub struct DoryProverSetup {
     pub inner: ProverSetup<BN254>,
     pub max_num_vars: usize,
+    /// `inner.g1_vec` in affine form, computed on first use by [`Dory::commit`].
+    g1_affine: OnceLock<Vec<G1Affine>>,
+    /// The G2 row generators prepared for the Miller loop (line coefficients), computed on
+    /// first use by [`Dory::commit`] (~17 KB per generator).
+    g2_prepared: OnceLock<Vec<G2Prepared>>,
 }
+
+type G2Prepared = <ark_bn254::Bn254 as Pairing>::G2Prepared;
 
 /// Verifier setup plus the number of variables it supports.
 #[derive(Clone)]
@@ -203,7 +214,31 @@ pub struct DoryVerifierSetup {
 
 impl DoryProverSetup {
     pub fn new(seed: &[u8], max_num_vars: usize) -> Self {
-        Self { inner: dory_prover_setup(seed, max_num_vars), max_num_vars }
+        Self::from_inner(dory_prover_setup(seed, max_num_vars), max_num_vars)
+    }
+
+    /// Wrap an existing Dory setup (its vectors must hold at least `2^⌈max_num_vars/2⌉`
+    /// generators).
+    pub fn from_inner(inner: ProverSetup<BN254>, max_num_vars: usize) -> Self {
+        Self { inner, max_num_vars, g1_affine: OnceLock::new(), g2_prepared: OnceLock::new() }
+    }
+
+    /// The G2 row generators a `max_num_vars` polynomial can use (`2^⌊max/2⌋` of them),
+    /// prepared for the Miller loop once and cached.
+    fn g2_prepared(&self) -> &[G2Prepared] {
+        self.g2_prepared.get_or_init(|| {
+            let rows = (1usize << (self.max_num_vars / 2)).min(self.inner.g2_vec.len());
+            let proj: Vec<G2Projective> = self.inner.g2_vec[..rows].iter().map(|g| g.0).collect();
+            G2Projective::normalize_batch(&proj).into_par_iter().map(G2Prepared::from).collect()
+        })
+    }
+
+    /// The G1 column generators in affine form (batch-normalized once, then cached).
+    fn g1_affine(&self) -> &[G1Affine] {
+        self.g1_affine.get_or_init(|| {
+            let proj: Vec<G1Projective> = self.inner.g1_vec.iter().map(|g| g.0).collect();
+            G1Projective::normalize_batch(&proj)
+        })
     }
 
     pub fn verifier_setup(&self) -> DoryVerifierSetup {
@@ -219,6 +254,127 @@ fn to_dory_point(point: &[Fr]) -> Vec<ArkFr> {
 
 fn to_dory_poly(poly: &DenseMle) -> dory_pcs::backends::arkworks::ArkworksPolynomial {
     dory_pcs::backends::arkworks::ArkworksPolynomial::new(poly.evals().iter().map(|&x| ArkFr(x)).collect())
+}
+
+/// Dory's own commitment routine (one full-width arkworks MSM per row). [`Dory::commit`]
+/// computes the same commitment and hint faster; this is kept as the reference for tests and
+/// benchmarks.
+pub fn dory_reference_commit(setup: &DoryProverSetup, poly: &DenseMle) -> (DoryCommitment, Vec<ArkG1>) {
+    use dory_pcs::Polynomial as _;
+    let (nu, sigma) = dory_shape(poly.num_vars());
+    let (tier2, rows, _blind) = to_dory_poly(poly)
+        .commit::<BN254, dory_pcs::Transparent, G1Routines>(nu, sigma, &setup.inner)
+        .expect("shape is consistent by construction");
+    (DoryCommitment(tier2.0), rows)
+}
+
+/// Tier 1 of a Dory commitment: row `i` of the `2^ν × 2^σ` coefficient matrix committed as
+/// `Σ_j M[i][j]·G1_j` — the same group elements dory-pcs's `commit` returns, computed per
+/// row with the cheapest MSM the row's coefficients allow (see [`row_msm`]). Rows run in
+/// parallel.
+fn row_commitments(setup: &DoryProverSetup, coeffs: &[Fr], nu: usize, sigma: usize) -> Vec<ArkG1> {
+    let num_cols = 1usize << sigma;
+    assert_eq!(coeffs.len(), num_cols << nu, "coefficient count must be 2^(ν+σ)");
+    let bases = &setup.g1_affine()[..num_cols];
+    coeffs.par_chunks(num_cols).map(|row| ArkG1(row_msm(bases, row))).collect()
+}
+
+/// Tier 2: `Π_i e(row_i, G2_i)` — the value dory-pcs's `commit` computes with
+/// `multi_pair_g2_setup(rows, g2_vec[..2^ν])` (a pairing product is a unique element of G_T,
+/// however it is evaluated). We evaluate it as one multi-Miller loop (parallel inside
+/// arkworks) over the cached prepared G2 generators and one final exponentiation. Rows that
+/// are the identity contribute `e(0, G2_i) = 1` and are left out.
+fn tier2_commitment(setup: &DoryProverSetup, rows: &[ArkG1]) -> DoryCommitment {
+    let g2 = &setup.g2_prepared()[..rows.len()];
+    let (ps, qs): (Vec<G1Projective>, Vec<&G2Prepared>) =
+        rows.iter().zip(g2).filter(|(p, _)| !p.0.is_zero()).map(|(p, q)| (p.0, q)).unzip();
+    let ps = G1Projective::normalize_batch(&ps);
+    let ml = ark_bn254::Bn254::multi_miller_loop(ps, qs.into_iter().cloned());
+    DoryCommitment(ark_bn254::Bn254::final_exponentiation(ml).expect("a Miller loop output is never zero"))
+}
+
+/// `Σ_j scalars[j]·bases[j]`. Rows whose coefficients all fit in 64 bits (the common case:
+/// witness columns are small machine values, flags and zeros) take a bucket MSM over only
+/// the bits they use; rows of small negative values (`p − v`, v < 2^64) take it on the
+/// negated values; anything else takes arkworks' full-width MSM.
+fn row_msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
+    debug_assert_eq!(bases.len(), scalars.len());
+    let mut pos = Vec::with_capacity(scalars.len());
+    let mut neg: Vec<u64> = Vec::new();
+    for (j, x) in scalars.iter().enumerate() {
+        if let Some(v) = fr_to_u64(x) {
+            pos.push(v);
+            if !neg.is_empty() {
+                neg.push(0);
+            }
+        } else if let Some(v) = fr_to_u64(&-*x) {
+            if neg.is_empty() {
+                neg = vec![0; j];
+            }
+            pos.push(0);
+            neg.push(v);
+        } else {
+            return G1Projective::msm(bases, scalars).expect("equal lengths");
+        }
+    }
+    let p = small_msm(bases, &pos);
+    if neg.is_empty() {
+        p
+    } else {
+        p - small_msm(bases, &neg)
+    }
+}
+
+/// `Σ_j scalars[j]·bases[j]` for 64-bit scalars: zero terms are skipped, a 0/1 vector is a
+/// plain sum of the selected bases (mixed additions), otherwise Pippenger's bucket method
+/// with the window width chosen for the number of non-zero terms and the largest bit length.
+fn small_msm(bases: &[G1Affine], scalars: &[u64]) -> G1Projective {
+    let mut acc = G1Projective::zero();
+    let max = scalars.iter().fold(0u64, |m, &s| m | s);
+    if max == 0 {
+        return acc;
+    }
+    if max == 1 {
+        for (b, &s) in bases.iter().zip(scalars) {
+            if s != 0 {
+                acc += b;
+            }
+        }
+        return acc;
+    }
+    let bits = 64 - max.leading_zeros() as usize;
+    let nnz = scalars.iter().filter(|&&s| s != 0).count();
+    // Cost model in additions: per window, one mixed addition per non-zero term plus ~2 per
+    // bucket for the running-sum reduction.
+    let c = (1..=bits.min(16))
+        .min_by_key(|&c| bits.div_ceil(c) * (nnz + (2usize << c)))
+        .expect("bits ≥ 2");
+    let windows = bits.div_ceil(c);
+    let mask = (1u64 << c) - 1;
+    // Buckets never needed above the largest digit that occurs in a single-window MSM.
+    let num_buckets = if windows == 1 { max as usize } else { mask as usize };
+    let mut buckets = vec![G1Projective::zero(); num_buckets];
+    for w in (0..windows).rev() {
+        for _ in 0..c {
+            acc.double_in_place();
+        }
+        let shift = w * c;
+        for (b, &s) in bases.iter().zip(scalars) {
+            let d = (s >> shift) & mask;
+            if d != 0 {
+                buckets[d as usize - 1] += b;
+            }
+        }
+        let mut running = G1Projective::zero();
+        let mut sum = G1Projective::zero();
+        for bucket in buckets.iter_mut().rev() {
+            running += &*bucket;
+            sum += &running;
+            *bucket = G1Projective::zero();
+        }
+        acc += &sum;
+    }
+    acc
 }
 
 fn absorb_statement(t: &mut Transcript, commitment: &DoryCommitment, point: &[Fr], eval: &Fr) {
@@ -278,14 +434,11 @@ impl CommitmentScheme for Dory {
     }
 
     fn commit(setup: &DoryProverSetup, poly: &DenseMle) -> (DoryCommitment, Vec<ArkG1>) {
-        use dory_pcs::Polynomial as _;
         let n = poly.num_vars();
         assert!(n <= setup.max_num_vars, "polynomial has {n} variables, setup supports {}", setup.max_num_vars);
         let (nu, sigma) = dory_shape(n);
-        let (tier2, rows, _blind) = to_dory_poly(poly)
-            .commit::<BN254, dory_pcs::Transparent, G1Routines>(nu, sigma, &setup.inner)
-            .expect("shape is consistent by construction");
-        (DoryCommitment(tier2.0), rows)
+        let rows = row_commitments(setup, poly.evals(), nu, sigma);
+        (tier2_commitment(setup, &rows), rows)
     }
 
     fn open(
