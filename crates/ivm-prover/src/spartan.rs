@@ -24,20 +24,21 @@
 //!
 //! # Prover performance
 //!
-//! Write `F(x) = Σ_c β^c (A_c B_c − C_c)(x) = L(x) + Σ_p β_p A_p(x) B_p(x)`, where `p` runs
-//! over the *product* constraints (both sides non-constant) and `L` collects everything linear
-//! (equalities and guarded equalities written with a constant side, and every `C`).
+//! Write `F(x) = Σ_c β^c (A_c B_c − C_c)(x) = L(x) + Σ_g A_g(x) B'_g(x)`: `L` collects
+//! everything linear (constraints with a constant side, and every `C`); `g` runs over the
+//! *product* constraints (both sides non-constant) grouped by their `A` side, with
+//! `B'_g = Σ_{p ∈ g} β^p B_p` (guarded equalities under the same flag share one group).
 //!
-//! * No `T × columns` or `T × constraints` matrix is built. The outer prover keeps `1 + 2P`
-//!   tables (`L`, `A_p`, `β_p B_p`; `P` = number of product constraints, a handful in a VM) of
-//!   `T/2` entries, built while binding round one from the caller's columns (read in place),
-//!   evaluating only the products' `A`/`B` sides (±1 coefficients cost an addition). On a satisfying trace `F` vanishes on every row, so
-//!   `L[i] = −Σ_p β_p A_p[i] B_p[i]`: the linear constraints are **never evaluated** by the
-//!   prover. (On an unsatisfied trace this `L` is not the true one; the proof is simply wrong
-//!   and the verifier rejects it. The prover never panics on it.)
+//! * No `T × columns` or `T × constraints` matrix is built. The outer prover keeps `1 + 2G`
+//!   tables (`L`, `A_g`, `B'_g`; `G` = number of groups) of `T/2` entries, built while binding
+//!   round one from the caller's columns (read in place), evaluating only the products'
+//!   `A`/`B` sides (±1 coefficients cost an addition). On a satisfying trace `F` vanishes on
+//!   every row, so `L[i] = −Σ_g A_g[i] B'_g[i]`: the linear constraints are **never
+//!   evaluated** by the prover. (On an unsatisfied trace this `L` is not the true one; the
+//!   proof is simply wrong and the verifier rejects it. The prover never panics on it.)
 //! * Split-eq: the round polynomial is `eq(τ_k, t) · q(t)` with `q` quadratic; the eq factor
 //!   over the remaining variables is a half-size table. The prover computes `q(0)` and the
-//!   leading coefficient `q(∞) = Σ eq · Σ_p ΔA_p Δ(β_p B_p)` and derives `q(1)` from the
+//!   leading coefficient `q(∞) = Σ eq · Σ_g ΔA_g ΔB'_g` and derives `q(1)` from the
 //!   running claim. In round one `q(0) = 0` by construction, so only `q(∞)` is computed
 //!   (zero differences — unchanged flags and values between paired rows — are skipped).
 //! * Binding `lo + r (hi − lo)` skips the multiplication when `hi − lo ∈ {0, 1, −1}` (bits,
@@ -47,7 +48,7 @@
 //!   cache-sized row blocks, skipping zeros, adding (not multiplying) ones, and accumulating
 //!   the other products *unreduced* (16 word multiplications, one reduction per column at the
 //!   end): about 2× faster than field multiplications. This `C · T` pass is the dominant cost.
-//! * Memory: `1 + 2P` tables of `T/2` entries (halving each round), eq tables of at most `T`
+//! * Memory: `1 + 2G` tables of `T/2` entries (halving each round), eq tables of at most `T`
 //!   entries, and two `T`-entry tables for the shift sumcheck — nothing proportional to the
 //!   number of columns beyond the caller's own trace.
 
@@ -352,7 +353,8 @@ fn evaluate_columns<V: AsRef<[Fr]>>(cols: &[V], shifted: &[usize], point: &[Fr])
 ///
 /// Writing `F(x) = Σ_c β^c (A_c B_c − C_c)(x) = L(x) + Σ_p β_p A_p(x) B_p(x)`, where `p` runs
 /// over the product constraints (both sides non-constant) and `L` collects every linear part,
-/// the prover keeps `1 + 2P` tables: `L`, `A_p` and `β_p B_p`. On a satisfying trace `F`
+/// the prover keeps `1 + 2G` tables: `L`, and per group `g` of product constraints sharing
+/// their `A` side, `A_g` and `Σ_{p ∈ g} β_p B_p`. On a satisfying trace `F`
 /// vanishes on every row, so `L[i] = −Σ_p β_p A_p[i] B_p[i]` needs no evaluation of the linear
 /// constraints at all. (On an unsatisfied trace that table is not the true `L`: the proof is
 /// simply wrong and the verifier rejects it.) Round one reads the caller's columns in place;
@@ -360,9 +362,10 @@ fn evaluate_columns<V: AsRef<[Fr]>>(cols: &[V], shifted: &[usize], point: &[Fr])
 struct Outer<'a> {
     cols: &'a [Vec<Fr>],
     shifted: &'a [usize],
+    /// `(A_g, Σ_{p ∈ g} β_p B_p)` per group of product constraints with the same `A`.
     prods: Vec<(FastLc, FastLc)>,
-    betas: Vec<Fr>,
-    /// `[L, A_0, β_0 B_0, A_1, β_1 B_1, …]`, each of length `len`; empty before round two.
+    /// `[L, A_0, B'_0, A_1, B'_1, …]` (`B'_g = Σ β_p B_p`), each of length `len`; empty
+    /// before round two.
     tables: Vec<Vec<Fr>>,
     tau: Vec<Fr>,
     n: usize,
@@ -384,20 +387,26 @@ impl<'a> Outer<'a> {
             Var::Col(j) => j,
             Var::Next(j) => c + shifted.binary_search(&j).expect("shifted_columns lists every Next column"),
         };
-        let mut prods = Vec::new();
-        let mut prod_betas = Vec::new();
+        // Product constraints sharing their `A` side (e.g. guarded equalities under one flag)
+        // are merged: Σ_p β_p A B_p = A · (Σ_p β_p B_p).
+        let mut groups: Vec<(&Lc, Lc)> = Vec::new();
         for (con, &beta) in r1cs.constraints.iter().zip(betas) {
-            if !con.a.is_constant() && !con.b.is_constant() {
-                prods.push((FastLc::new(&con.a, slot), FastLc::new(&con.b, slot)));
-                prod_betas.push(beta);
+            if con.a.is_constant() || con.b.is_constant() {
+                continue;
+            }
+            let scaled_b = con.b.clone() * beta;
+            match groups.iter_mut().find(|(a, _)| **a == con.a) {
+                Some((_, b)) => *b += scaled_b,
+                None => groups.push((&con.a, scaled_b)),
             }
         }
+        let prods: Vec<(FastLc, FastLc)> =
+            groups.iter().map(|(a, b)| (FastLc::new(a, slot), FastLc::new(b, slot))).collect();
         let n = tau.len();
         let mut s = Outer {
             cols,
             shifted,
             prods,
-            betas: prod_betas,
             tables: Vec::new(),
             tau,
             n,
@@ -426,12 +435,12 @@ impl<'a> Outer<'a> {
         }
     }
 
-    /// `[L, A_0, β_0 B_0, …]` on row `i`.
+    /// `[L, A_0, B'_0, …]` on row `i`.
     fn row_values(&self, i: usize, out: &mut [Fr]) {
         let mut l = Fr::zero();
-        for (p, ((a, b), beta)) in self.prods.iter().zip(&self.betas).enumerate() {
+        for (p, (a, b)) in self.prods.iter().enumerate() {
             let av = a.eval(|s| self.source(s, i));
-            let bv = *beta * b.eval(|s| self.source(s, i));
+            let bv = b.eval(|s| self.source(s, i));
             if av.is_one() {
                 l -= bv;
             } else if !av.is_zero() {
@@ -450,14 +459,14 @@ impl<'a> Outer<'a> {
         let mut qinf = Fr::zero();
         for (i, e) in eq_rest.iter().enumerate() {
             let mut f = Fr::zero();
-            for ((a, b), beta) in self.prods.iter().zip(&self.betas) {
+            for (a, b) in &self.prods {
                 let da = a.eval(|s| self.source(s, i + h)) - a.eval(|s| self.source(s, i));
                 if da.is_zero() {
                     continue;
                 }
                 let db = b.eval(|s| self.source(s, i + h)) - b.eval(|s| self.source(s, i));
                 if !db.is_zero() {
-                    f += *beta * (da * db);
+                    f += da * db;
                 }
             }
             if !f.is_zero() {
