@@ -39,6 +39,10 @@ pub enum Command {
     Job(cmd::job::JobArgs),
     /// Follow jobs until they are relayed or failed.
     Watch(cmd::watch::WatchArgs),
+    /// Prove a run with Jolt and write a proof file.
+    Prove(Box<cmd::prove::ProveArgs>),
+    /// Verify a proof file against a program and print the proven statement.
+    Verify(Box<cmd::verify::VerifyArgs>),
 }
 
 /// `--json`: one JSON document on stdout, nothing else.

@@ -28,6 +28,10 @@ pub enum Code {
     JobFailed = 9,
     /// Waiting for a job (or another network event) timed out.
     Timeout = 10,
+    /// `ivm prove`: the estimated memory exceeds this machine's RAM (override with `--force`).
+    InsufficientMemory = 11,
+    /// `ivm verify --expect-output`: the proof is valid but proves another output.
+    OutputMismatch = 12,
 }
 
 /// An error that decides the exit code. Attach it anywhere in an `anyhow` chain with

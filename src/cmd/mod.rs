@@ -8,6 +8,8 @@ pub mod new;
 pub mod node;
 pub mod program;
 pub mod program_id;
+pub mod prove;
+pub mod verify;
 pub mod watch;
 
 use crate::{cli::Command, exit::Outcome};
@@ -24,5 +26,7 @@ pub fn run(command: Command) -> Outcome {
         Command::Program(args) => program::run(args),
         Command::Job(args) => job::run(args),
         Command::Watch(args) => watch::run(args),
+        Command::Prove(args) => prove::run(*args),
+        Command::Verify(args) => verify::run(*args),
     }
 }

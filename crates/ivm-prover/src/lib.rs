@@ -20,9 +20,12 @@ pub mod lookup;
 pub mod opening;
 pub mod pcs;
 pub mod poly;
+pub mod proof_file;
 pub mod r1cs;
 pub mod ram;
 pub mod statement;
 pub mod spartan;
 pub mod sumcheck;
 pub mod transcript;
+
+pub use proof_file::{prove_file, verify_file, ProofFile, ProofFileError};
