@@ -388,6 +388,30 @@ fn final_control(ram: &RamLayout, w: &Witness, output_len: usize) -> FinalContro
     }
 }
 
+/// The multilinear extensions of many same-length columns at one point (the values
+/// `DenseMle::evaluate` gives): one shared `eq(point, ·)` table, then per column (in
+/// parallel) `Σ_x eq[x]·col[x]` with zero entries skipped and one-entries added.
+fn evaluate_columns<'a>(cols: impl Iterator<Item = &'a [Fr]>, point: &[Fr]) -> Vec<Fr> {
+    use rayon::prelude::*;
+    let cols: Vec<&[Fr]> = cols.collect();
+    let eq = eq_table(point);
+    cols.par_iter()
+        .map(|col| {
+            assert_eq!(col.len(), eq.len(), "column length must be 2^|point|");
+            let mut acc = Fr::zero();
+            for (e, v) in eq.iter().zip(col.iter()) {
+                if v.is_zero() {
+                } else if v.is_one() {
+                    acc += e;
+                } else {
+                    acc += *e * v;
+                }
+            }
+            acc
+        })
+        .collect()
+}
+
 fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: FinalControl, progress: &mut dyn FnMut(Phase)) -> Proof {
     let log_rows = w.log_rows;
     let log_k_ram = w.log_k_ram;
@@ -462,7 +486,7 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
     let leaves: Vec<Vec<Fr>> = tuples.iter().flat_map(|(r, wr)| [r.leaves(&polys, n, &gammas, tau), wr.leaves(&polys, n, &gammas, tau)]).collect();
     let (products, gkr_proof, row_point, _) = gkr::prove(leaves, &mut t);
     let row_cols = row_tuple_columns(&tuples);
-    let row_evals: Vec<Fr> = row_cols.iter().map(|&c| DenseMle::new(w.cols[c].clone()).evaluate(&row_point)).collect();
+    let row_evals: Vec<Fr> = evaluate_columns(row_cols.iter().map(|&c| w.cols[c].as_slice()), &row_point);
     t.append_scalars(b"mem/row_evals", &row_evals);
     let mem_rows = MemoryProof { products, gkr: gkr_proof, evals: row_evals };
 
@@ -499,7 +523,7 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
         lk_leaves.push(fin);
     }
     let (products, gkr_proof, lk_point, _) = gkr::prove(lk_leaves, &mut t);
-    let lk_evals: Vec<Fr> = lk_final_cnt.iter().map(|c| DenseMle::new(c.clone()).evaluate(&lk_point)).collect();
+    let lk_evals: Vec<Fr> = evaluate_columns(lk_final_cnt.iter().map(|c| c.as_slice()), &lk_point);
     t.append_scalars(b"mem/lk_evals", &lk_evals);
     let mem_lk = MemoryProof { products, gkr: gkr_proof, evals: lk_evals };
 
