@@ -8,6 +8,7 @@
 //! * lookup operands, product, output, and per slot: bytes `a, b`, value `e`, read counter;
 //! * timestamp range-check slots (`Range16` reads: two per memory access);
 //! * auxiliary products that keep every constraint rank one.
+//!
 //! `ROWIDX` (= the row number) is a column of the R1CS but is public: never committed, its
 //! evaluations are computed by the verifier.
 use ark_ff::Zero;

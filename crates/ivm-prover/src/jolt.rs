@@ -178,7 +178,7 @@ fn table_claims(
     lk_evals: &[Fr],
 ) -> Vec<OpeningClaim> {
     let mut v = vec![
-        OpeningClaim { poly: C_BC - C_BC, point: padded_point(bc_point, vars), eval: bc_eval },
+        OpeningClaim { poly: 0, point: padded_point(bc_point, vars), eval: bc_eval },
         OpeningClaim { poly: C_RAM_VAL - C_BC, point: padded_point(ram_point, vars), eval: ram_evals[0] },
         OpeningClaim { poly: C_RAM_TS - C_BC, point: padded_point(ram_point, vars), eval: ram_evals[1] },
         OpeningClaim { poly: C_RAM_VAL - C_BC, point: padded_point(io_point, vars), eval: io_eval },
@@ -189,9 +189,11 @@ fn table_claims(
     v
 }
 
+type Setups = Arc<(DoryProverSetup, DoryVerifierSetup)>;
+
 /// Cached Dory setups (deterministic, so caching is only about time).
-fn setups(max_num_vars: usize) -> Arc<(DoryProverSetup, DoryVerifierSetup)> {
-    static CACHE: OnceLock<Mutex<HashMap<usize, Arc<(DoryProverSetup, DoryVerifierSetup)>>>> = OnceLock::new();
+fn setups(max_num_vars: usize) -> Setups {
+    static CACHE: OnceLock<Mutex<HashMap<usize, Setups>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     let mut c = cache.lock().unwrap();
     c.entry(max_num_vars).or_insert_with(|| Arc::new(Dory::setup(max_num_vars))).clone()
