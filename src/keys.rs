@@ -18,7 +18,7 @@ pub struct KeyArgs {
     /// Encrypted JSON keystore (as written by `cast wallet import` / geth).
     #[arg(long, value_name = "FILE", env = "IVM_KEYSTORE", conflicts_with = "dev_account")]
     pub keystore: Option<PathBuf>,
-    /// File holding the keystore password (trailing newline ignored).
+    /// File holding the keystore password (trailing newline ignored; or set IVM_KEYSTORE_PASSWORD).
     #[arg(long, value_name = "FILE", env = "IVM_PASSWORD_FILE", requires = "keystore")]
     pub password_file: Option<PathBuf>,
     /// Use dev account <N> of the devnet profile (anvil's well-known keys).

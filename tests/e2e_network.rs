@@ -335,6 +335,10 @@ fn network_commands_reject_bad_input_without_a_devnet() {
     // Bad ABI type.
     let out = run(&["job", "result", &format!("0x{}", "00".repeat(32)), "--output-abi", "(uint257", "--node-url", "http://127.0.0.1:1", "--profile-dir", d]);
     assert_eq!(code(&out), 3);
+    // A missing anvil binary.
+    let out = run(&["devnet", "--anvil", "/nonexistent/anvil", "--profile-dir", d]);
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("--anvil /nonexistent/anvil"), "{}", stderr(&out));
     // Unreachable node: network error.
     let out = run(&["job", "status", &format!("0x{}", "00".repeat(32)), "--node-url", "http://127.0.0.1:1", "--profile-dir", d, "--json"]);
     assert_eq!(code(&out), 7);

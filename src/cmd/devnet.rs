@@ -103,6 +103,11 @@ struct ProgramEntry {
 
 pub fn run(args: DevnetArgs) -> Outcome {
     validate_name(&args.name)?;
+    // Node logs on stderr: warnings and errors unless IVM_LOG / RUST_LOG ask for more.
+    if std::env::var_os("IVM_LOG").is_none() && std::env::var_os("RUST_LOG").is_none() {
+        std::env::set_var("IVM_LOG", "warn");
+    }
+    ivm_node::init_logging();
     let rt = crate::network::runtime()?;
     rt.block_on(run_async(args))
 }
@@ -407,11 +412,16 @@ impl Anvil {
                     None => {
                         let status = child.wait().await.ok();
                         let tail: Vec<&String> = seen.iter().rev().take(5).rev().collect();
+                        let tail = tail.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" | ");
+                        let hint = if tail.contains("in use") {
+                            format!(" (port {} is taken: pass --port <other> or --port 0)", args.port)
+                        } else {
+                            String::new()
+                        };
                         return Err(coded(Code::Network, format!(
-                            "anvil exited before listening ({}){}{}",
+                            "anvil exited before listening ({}){}{tail}{hint}",
                             status.map(|s| s.to_string()).unwrap_or_default(),
                             if tail.is_empty() { "" } else { ": " },
-                            tail.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" | ")
                         )));
                     }
                 },

@@ -68,7 +68,9 @@ pub struct SubmitArgs {
     /// getNextNonce(), past any nonce the node has pending].
     #[arg(long, value_name = "N", conflicts_with = "onchain")]
     pub nonce: Option<u64>,
-    /// Request the job on chain (ExampleConsumer.requestJob) instead of signing an offchain request.
+    /// Request the job on chain instead of signing an offchain request: calls the consumer's
+    /// `requestJob(bytes programID, bytes onchainInput, uint64 maxCycles)` (as `ExampleConsumer`
+    /// has) from the key's account; the node picks the job up from `JobCreated`.
     #[arg(long)]
     pub onchain: bool,
     /// Relay results strictly in nonce order (offchain jobs).

@@ -216,11 +216,19 @@ pub async fn watch(
             if views[i].terminal() {
                 continue;
             }
-            let view = match node.get_result(*id).await? {
-                Some(r) => JobView::from_result(id, &r),
-                None => JobView::unknown(id),
+            let (view, line) = match node.get_result(*id).await {
+                Ok(Some(r)) => {
+                    let v = JobView::from_result(id, &r);
+                    let line = v.describe();
+                    (v, line)
+                }
+                Ok(None) => (JobView::unknown(id), JobView::unknown(id).describe()),
+                // The node may be restarting: keep trying until the timeout.
+                Err(e) if crate::exit::code_of(&e) == Code::Network => {
+                    (views[i].clone(), format!("node unreachable, retrying ({e})"))
+                }
+                Err(e) => return Err(e),
             };
-            let line = view.describe();
             if last.get(&i) != Some(&line) {
                 if live {
                     bars[i].set_message(line.clone());

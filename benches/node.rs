@@ -1,0 +1,170 @@
+//! Node throughput benchmark on a real devnet: starts `ivm devnet` (anvil, contracts, the node
+//! in-process), submits N small offchain jobs (fibonacci n=10, signed requests over HTTP, C in
+//! flight), polls until every job is relayed on chain, and reports jobs/second and
+//! submit → relayed latency percentiles. Prints a Markdown table.
+//!
+//! `cargo bench --bench node -- [--jobs N] [--concurrency C] [--executors E]` (or `scripts/bench-node`).
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use ivm::node_client::NodeClient;
+use ivm_api::{JobStatusType, RelayStrategy, SubmitJobRequest};
+use ivm_contracts::{alloy_primitives::Address, sign_eip191, signing_key_from_hex, OffchainJobRequest};
+
+struct Devnet(Child);
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        let _ = self.0.wait();
+    }
+}
+
+fn arg(args: &[String], name: &str, default: usize) -> usize {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(|v| v.parse().unwrap_or_else(|_| panic!("{name} takes a number")))
+        .unwrap_or(default)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let jobs = arg(&args, "--jobs", 200);
+    let concurrency = arg(&args, "--concurrency", 16).max(1);
+    let executors = arg(&args, "--executors", 2).max(1);
+
+    let root = env!("CARGO_MANIFEST_DIR");
+    let elf = format!("{root}/guest-examples/target/ivm/fibonacci.elf");
+    assert!(
+        std::path::Path::new(&elf).is_file(),
+        "{elf} missing: run `ivm build --path guest-examples` first"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ivm"))
+        .args(["devnet", "--json", "--port", "0", "--node-port", "0", "--executors", &executors.to_string()])
+        .arg("--profile-dir")
+        .arg(dir.path())
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start ivm devnet");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let _devnet = Devnet(child);
+    let profile: serde_json::Value = serde_json::from_str(&line).expect("devnet --json");
+    let node_url = profile["node_url"].as_str().unwrap().to_string();
+    let consumer: Address = profile["contracts"]["consumer"].as_str().unwrap().parse().unwrap();
+    let program_id = profile["programs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "fibonacci")
+        .expect("fibonacci submitted")["program_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let program_id = hex::decode(program_id.trim_start_matches("0x")).unwrap();
+    // Dev account 0 is the example consumer's offchain signer.
+    let key = signing_key_from_hex(profile["dev_accounts"][0]["private_key"].as_str().unwrap()).unwrap();
+
+    let mut input = vec![0u8; 32];
+    input[31] = 10;
+    let requests: Vec<SubmitJobRequest> = (1..=jobs as u64)
+        .map(|nonce| {
+            let req = OffchainJobRequest::new(nonce, 1_000_000, consumer, program_id.clone(), input.clone(), &[]);
+            let encoded = req.encode();
+            let signature = sign_eip191(&key, &encoded).unwrap().to_vec();
+            SubmitJobRequest {
+                request: encoded,
+                signature,
+                offchain_input: Vec::new(),
+                relay_strategy: RelayStrategy::Unordered as i32,
+            }
+        })
+        .collect();
+
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let node = Arc::new(NodeClient::new(&node_url).unwrap());
+    let (submitted, relayed, submit_window) = rt.block_on(async move {
+        // Submit with `concurrency` requests in flight.
+        let start = Instant::now();
+        let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
+        let mut handles = Vec::new();
+        for req in requests {
+            let permit = sem.clone().acquire_owned().await.unwrap();
+            let node = node.clone();
+            handles.push(tokio::spawn(async move {
+                let sent = Instant::now();
+                let resp = node.submit_job(&req).await.expect("submit_job");
+                drop(permit);
+                let id: [u8; 32] = resp.job_id.try_into().unwrap();
+                (id, sent)
+            }));
+        }
+        let mut submitted = Vec::new();
+        for h in handles {
+            submitted.push(h.await.unwrap());
+        }
+        let submit_window = start.elapsed();
+        // Poll until every job is relayed (sweeps over the jobs still open).
+        let mut relayed: Vec<Option<Instant>> = vec![None; submitted.len()];
+        let deadline = Instant::now() + Duration::from_secs(600);
+        while relayed.iter().any(Option::is_none) {
+            assert!(Instant::now() < deadline, "jobs not relayed within 10 minutes");
+            for (i, (id, _)) in submitted.iter().enumerate() {
+                if relayed[i].is_some() {
+                    continue;
+                }
+                let r = node.get_result(*id).await.unwrap().expect("job known");
+                let status = r.status.map(|s| s.status).unwrap_or_default();
+                if status == JobStatusType::Relayed as i32 {
+                    relayed[i] = Some(Instant::now());
+                } else if status == JobStatusType::Failed as i32 {
+                    panic!("job failed");
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let relayed: Vec<Instant> = relayed.into_iter().map(Option::unwrap).collect();
+        (submitted, relayed, submit_window)
+    });
+
+    let last_relay = *relayed.iter().max().unwrap();
+    let start = submitted.iter().map(|(_, t)| *t).min().unwrap();
+    let total = last_relay.duration_since(start);
+    let mut lat: Vec<Duration> = submitted.iter().zip(&relayed).map(|((_, s), r)| r.duration_since(*s)).collect();
+    lat.sort();
+    println!("## Node (`cargo bench --bench node`)\n");
+    println!(
+        "{jobs} offchain fibonacci(10) jobs, {concurrency} submissions in flight, {executors} executors, anvil automine, 1 confirmation\n"
+    );
+    println!("| submitted in | accepted jobs/s | all relayed in | relayed jobs/s | latency p50 | p90 | p99 | max |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| {} | {:.0} | {} | {:.1} | {} | {} | {} | {} |",
+        ms(submit_window),
+        jobs as f64 / submit_window.as_secs_f64(),
+        ms(total),
+        jobs as f64 / total.as_secs_f64(),
+        ms(percentile(&lat, 0.5)),
+        ms(percentile(&lat, 0.9)),
+        ms(percentile(&lat, 0.99)),
+        ms(*lat.last().unwrap()),
+    );
+}
