@@ -111,8 +111,21 @@ pub const BRK: usize = BRT + 2;
 /// `(1 − INSEQ − PADDING) · (1 − next.PADDING)`: a real row whose successor starts a new
 /// instruction.
 pub const LNP: usize = BRT + 3;
+/// Termination detection (the VM stops at the store that makes the panic or termination
+/// word non-zero; the trace must end exactly there):
+/// `E_CTRL = (RAMIDX − p)(RAMIDX − p − 1)` with `p` the panic word's index (the termination
+/// word is `p + 1`), `IS_CTRL = [E_CTRL = 0]` (with inverse `INV_CTRL`),
+/// `VAL_ZERO = [RAMNEW = 0]` (with inverse `INV_VAL`), `STORE_CTRL = STORE · IS_CTRL`,
+/// `TERM = STORE_CTRL · (1 − VAL_ZERO)`.
+pub const E_CTRL: usize = BRT + 4;
+pub const INV_CTRL: usize = BRT + 5;
+pub const IS_CTRL: usize = BRT + 6;
+pub const INV_VAL: usize = BRT + 7;
+pub const VAL_ZERO: usize = BRT + 8;
+pub const STORE_CTRL: usize = BRT + 9;
+pub const TERM: usize = BRT + 10;
 /// The row number (public, not committed).
-pub const ROWIDX: usize = BRT + 4;
+pub const ROWIDX: usize = BRT + 11;
 pub const NUM_COLS: usize = ROWIDX + 1;
 /// Committed columns are `0..NUM_COMMITTED` (everything but `ROWIDX`).
 pub const NUM_COMMITTED: usize = ROWIDX;
@@ -323,6 +336,23 @@ pub fn build_witness(
         cols[BRK][i] = brt * (entry.imm_signed_fr() - Fr::from(4u64));
         set(&mut cols, ROWIDX, i as u64);
     }
+    // Termination detection.
+    let p = Fr::from(ram.index(ivm_abi::PANIC_ADDR).expect("control words are in the window") as u64);
+    for i in 0..t {
+        let d = cols[RAMIDX][i] - p;
+        let e = d * (d - Fr::from(1u64));
+        cols[E_CTRL][i] = e;
+        cols[INV_CTRL][i] = ark_ff::Field::inverse(&e).unwrap_or_default();
+        let is_ctrl = Fr::from(e.is_zero() as u64);
+        cols[IS_CTRL][i] = is_ctrl;
+        let v = cols[RAMNEW][i];
+        cols[INV_VAL][i] = ark_ff::Field::inverse(&v).unwrap_or_default();
+        let val_zero = Fr::from(v.is_zero() as u64);
+        cols[VAL_ZERO][i] = val_zero;
+        let store_ctrl = cols[STORE][i] * is_ctrl;
+        cols[STORE_CTRL][i] = store_ctrl;
+        cols[TERM][i] = store_ctrl * (Fr::from(1u64) - val_zero);
+    }
     // LNP needs the next row.
     for i in 0..t {
         let next_pad = if i + 1 < t { cols[PADDING][i + 1] } else { Fr::zero() };
@@ -437,6 +467,20 @@ pub fn constraints(io_base: u32) -> UniformR1cs {
     r.push(Constraint::new(one() - f(INSEQ) - f(PADDING), one() - Lc::next(PADDING), f(LNP)));
     r.push(Constraint::eq_if(f(LNP), Lc::next(PC), f(PC) + 4 + f(JMP) + f(BRK)));
     r.push(Constraint::eq_if(f(LNP), Lc::next(FIRST), Lc::constant(1)));
+
+    // Termination: the trace ends exactly after the first store that makes the panic or
+    // termination word non-zero (TERM ⇒ next row is padding; a real row that is not TERM is
+    // followed by a real row).
+    let p = ((ivm_abi::PANIC_ADDR - io_base) / 4) as i64;
+    r.push(Constraint::new(f(RAMIDX) - p, f(RAMIDX) - (p + 1), f(E_CTRL)));
+    r.push(Constraint::new(f(E_CTRL), f(INV_CTRL), one() - f(IS_CTRL)));
+    r.push(Constraint::new(f(IS_CTRL), f(E_CTRL), Lc::zero()));
+    r.push(Constraint::new(f(RAMNEW), f(INV_VAL), one() - f(VAL_ZERO)));
+    r.push(Constraint::new(f(VAL_ZERO), f(RAMNEW), Lc::zero()));
+    r.push(Constraint::new(f(STORE), f(IS_CTRL), f(STORE_CTRL)));
+    r.push(Constraint::new(f(STORE_CTRL), one() - f(VAL_ZERO), f(TERM)));
+    r.push(Constraint::new(f(TERM), one() - Lc::next(PADDING), Lc::zero()));
+    r.push(Constraint::new(one() - f(PADDING) - f(TERM), Lc::next(PADDING), Lc::zero()));
     r
 }
 
@@ -525,6 +569,7 @@ mod tests {
         assert_eq!(ROWIDX, NUM_COLS - 1);
         assert!(slot_cnt(SLOTS - 1) < TS_RS1);
         assert!(range_cnt(NUM_RANGE_SLOTS - 1) < BRT);
+        assert_eq!(TERM + 1, ROWIDX);
         constraints(0x7000_0000).validate().unwrap();
     }
 }

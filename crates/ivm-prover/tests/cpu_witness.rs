@@ -54,3 +54,31 @@ fn a_corrupted_register_write_violates_the_constraints() {
     w.cols[cpu::RDNEW][row] += Fr::from(1u64);
     assert!(r1cs.is_satisfied(&w.cols).is_err());
 }
+
+/// The trace must end at the terminating store: running on past it, or stopping before it,
+/// violates the constraints.
+#[test]
+fn the_trace_ends_exactly_at_the_terminating_store() {
+    let program = Program::load(&elf("fibonacci")).unwrap();
+    let input = fib_input(10);
+    let (_exec, steps) = ivm_vm::trace(&program, Inputs { onchain: &input, offchain: &[] }, 1 << 20).unwrap();
+    let bytecode = isa::bytecode(&program).unwrap();
+    let rows = isa::expand(&bytecode, &steps).unwrap();
+    let ram = RamLayout::of(&program);
+    let init = ram.initial_words(&program, &input, &[]);
+    let r1cs = constraints(ram.io_base);
+    let honest = build_witness(&bytecode, &rows, &ram, &init).unwrap();
+    r1cs.is_satisfied(&honest.cols).unwrap();
+    assert_eq!(honest.cols[cpu::TERM].iter().filter(|v| **v == Fr::from(1u64)).count(), 1);
+
+    // One more (repeated) terminating store after the real one.
+    let mut longer = rows.clone();
+    longer.push(*rows.last().unwrap());
+    let w = build_witness(&bytecode, &longer, &ram, &init).unwrap();
+    assert!(r1cs.is_satisfied(&w.cols).is_err(), "a row after termination was accepted");
+
+    // Stopping one row early.
+    let shorter = rows[..rows.len() - 1].to_vec();
+    let w = build_witness(&bytecode, &shorter, &ram, &init).unwrap();
+    assert!(r1cs.is_satisfied(&w.cols).is_err(), "a trace ending before termination was accepted");
+}
