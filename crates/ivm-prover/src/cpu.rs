@@ -338,6 +338,7 @@ pub fn build_witness(
     }
     // Termination detection.
     let p = Fr::from(ram.index(ivm_abi::PANIC_ADDR).expect("control words are in the window") as u64);
+    #[allow(clippy::needless_range_loop)] // columns are indexed by row across many vectors
     for i in 0..t {
         let d = cols[RAMIDX][i] - p;
         let e = d * (d - Fr::from(1u64));
