@@ -44,6 +44,28 @@ pub struct BuiltProgram {
     pub size_bytes: u64,
 }
 
+/// Picks the ELF a command works on: the one given, or the project's program built first
+/// (like `cargo run`). `verb` names the command in errors ("building the program to prove").
+pub fn select_elf(elf: Option<&Path>, project: Option<&Path>, program: Option<&str>, verb: &str) -> Result<PathBuf> {
+    if let Some(elf) = elf {
+        return Ok(elf.to_path_buf());
+    }
+    let project = Project::locate(project)?;
+    let opts = BuildOptions { program: program.map(str::to_owned), ..Default::default() };
+    let built = build(&project, &opts).with_context(|| format!("building the program to {verb}"))?;
+    match built.as_slice() {
+        [one] => Ok(one.elf.clone()),
+        many => {
+            let names: Vec<&str> = many.iter().map(|b| b.name.as_str()).collect();
+            Err(invalid_input(format!(
+                "the project has {} programs ({}): choose one with --program",
+                many.len(),
+                names.join(", ")
+            )))
+        }
+    }
+}
+
 /// Builds the project's programs.
 pub fn build(project: &Project, opts: &BuildOptions) -> Result<Vec<BuiltProgram>> {
     ensure_target(&project.root, opts.install_target)?;

@@ -1,7 +1,7 @@
 //! `ivm execute`: run a program on inputs; report status, output, cycles and regions.
 use std::{collections::BTreeMap, path::PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use ivm_vm::{Execution, Exit, FaultKind, Inputs, Program, ProgramId, DEFAULT_MAX_CYCLES};
 use serde::Serialize;
@@ -9,9 +9,8 @@ use serde::Serialize;
 use crate::{
     cli::{JsonFlag, ProjectArgs},
     exit::{invalid_input, Code, Outcome},
-    guest_build::{self, BuildOptions},
+    guest_build,
     input::{to_hex, InputArgs},
-    project::Project,
     ui,
 };
 
@@ -50,10 +49,7 @@ struct Report {
 }
 
 pub fn run(args: ExecuteArgs) -> Outcome {
-    let elf = match &args.elf {
-        Some(elf) => elf.clone(),
-        None => build_for_run(&args)?,
-    };
+    let elf = guest_build::select_elf(args.elf.as_deref(), args.project.path.as_deref(), args.program.as_deref(), "execute")?;
     let (program, program_id) = super::program_id::load_elf(&elf)?;
     let inputs = args.inputs.read()?;
 
@@ -75,24 +71,6 @@ pub fn run(args: ExecuteArgs) -> Outcome {
 
 fn run_program(program: &Program, onchain: &[u8], offchain: &[u8], max_cycles: u64) -> Result<Execution> {
     ivm_vm::execute(program, Inputs { onchain, offchain }, max_cycles).map_err(|e| invalid_input(e.to_string()))
-}
-
-/// Builds the selected project program and returns its ELF.
-fn build_for_run(args: &ExecuteArgs) -> Result<PathBuf> {
-    let project = Project::locate(args.project.path.as_deref())?;
-    let opts = BuildOptions { program: args.program.clone(), ..Default::default() };
-    let built = guest_build::build(&project, &opts).context("building the program to execute")?;
-    match built.as_slice() {
-        [one] => Ok(one.elf.clone()),
-        many => {
-            let names: Vec<&str> = many.iter().map(|b| b.name.as_str()).collect();
-            Err(invalid_input(format!(
-                "the project has {} programs ({}): choose one with --program",
-                many.len(),
-                names.join(", ")
-            )))
-        }
-    }
 }
 
 fn report(exec: &Execution, id: ProgramId) -> Report {

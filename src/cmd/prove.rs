@@ -18,9 +18,8 @@ use serde::Serialize;
 use crate::{
     cli::{JsonFlag, ProjectArgs},
     exit::{coded, invalid_input, Code, Outcome},
-    guest_build::{self, BuildOptions},
+    guest_build,
     input::{to_hex, InputArgs},
-    project::Project,
     ui,
 };
 
@@ -101,7 +100,7 @@ struct PhaseTime {
 }
 
 pub fn run(args: ProveArgs) -> Outcome {
-    let elf_path = select_elf(args.elf.as_deref(), &args.project, args.program.as_deref(), "prove")?;
+    let elf_path = guest_build::select_elf(args.elf.as_deref(), args.project.path.as_deref(), args.program.as_deref(), "prove")?;
     let (program, program_id) = super::program_id::load_elf(&elf_path)?;
     let elf = std::fs::read(&elf_path).with_context(|| format!("reading ELF {}", elf_path.display()))?;
     let inputs = args.inputs.read()?;
@@ -206,27 +205,6 @@ fn print_human(r: &Report) {
     println!("time      {:.1}s", r.prove_seconds);
     if let Some(peak) = r.peak_memory_bytes {
         println!("peak mem  {}", gib(peak));
-    }
-}
-
-/// Picks the ELF: the one given, or the project's program built first (like `cargo run`).
-pub fn select_elf(elf: Option<&Path>, project: &ProjectArgs, program: Option<&str>, verb: &str) -> Result<PathBuf> {
-    if let Some(elf) = elf {
-        return Ok(elf.to_path_buf());
-    }
-    let project = Project::locate(project.path.as_deref())?;
-    let opts = BuildOptions { program: program.map(str::to_owned), ..Default::default() };
-    let built = guest_build::build(&project, &opts).with_context(|| format!("building the program to {verb}"))?;
-    match built.as_slice() {
-        [one] => Ok(one.elf.clone()),
-        many => {
-            let names: Vec<&str> = many.iter().map(|b| b.name.as_str()).collect();
-            Err(invalid_input(format!(
-                "the project has {} programs ({}): choose one with --program",
-                many.len(),
-                names.join(", ")
-            )))
-        }
     }
 }
 

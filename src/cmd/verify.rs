@@ -9,7 +9,7 @@ use clap::{ArgGroup, Args};
 use ivm_prover::{proof_file::PROOF_SYSTEM, ProofFile, ProofFileError};
 use serde::Serialize;
 
-use super::prove::{select_elf, StatementJson};
+use super::prove::StatementJson;
 use crate::{
     cli::{JsonFlag, ProjectArgs},
     exit::{coded, invalid_input, Code, Outcome},
@@ -72,7 +72,7 @@ pub fn run(args: VerifyArgs) -> Outcome {
     let program_id = args.program_id.as_deref().map(parse_program_id).transpose()?;
     let elf_path = match &program_id {
         Some(id) => find_built_program(args.project.path.as_deref(), id)?,
-        None => select_elf(args.elf.as_deref(), &args.project, args.program.as_deref(), "verify against")?,
+        None => crate::guest_build::select_elf(args.elf.as_deref(), args.project.path.as_deref(), args.program.as_deref(), "verify against")?,
     };
     let (_, elf_id) = super::program_id::load_elf(&elf_path)?;
     if let Some(id) = program_id {
