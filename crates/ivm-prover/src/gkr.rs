@@ -101,12 +101,6 @@ impl GrandProductProof {
     }
 }
 
-/// The multiset fingerprint of a tuple: `Σ_j γ^j·f_j − τ` (`gamma_powers[j] = γ^j`).
-pub fn fingerprint(gamma_powers: &[Fr], tau: Fr, fields: &[Fr]) -> Fr {
-    assert!(fields.len() <= gamma_powers.len(), "not enough powers of γ for the tuple");
-    fields.iter().zip(gamma_powers).map(|(f, g)| *f * g).sum::<Fr>() - tau
-}
-
 // ---------------------------------------------------------------------------------------------
 // Parallel helpers (std only: scoped threads and a shared work queue).
 
@@ -455,13 +449,6 @@ mod tests {
         assert_eq!(evals[0] + evals[1], claim);
         // g(1) = eq(0, 1)·G(1) = 0.
         assert_eq!(evals[1], Fr::zero());
-    }
-
-    #[test]
-    fn fingerprint_formula() {
-        let g = [Fr::one(), Fr::from(3u64), Fr::from(9u64)];
-        let f = fingerprint(&g, Fr::from(5u64), &[Fr::from(2u64), Fr::from(1u64), Fr::from(1u64)]);
-        assert_eq!(f, Fr::from(2u64 + 3 + 9 - 5));
     }
 
     #[test]

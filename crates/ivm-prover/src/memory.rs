@@ -39,8 +39,9 @@ impl Lin {
     }
 }
 
-/// The fingerprint of one tuple given its field values.
+/// The multiset fingerprint of one tuple: `Σ_j γ^j·f_j − τ` (`gammas[j] = γ^j`).
 pub fn fingerprint(fields: &[Fr], gammas: &[Fr], tau: Fr) -> Fr {
+    assert!(fields.len() <= gammas.len(), "not enough powers of γ for the tuple");
     fields.iter().zip(gammas).map(|(f, g)| *f * g).sum::<Fr>() - tau
 }
 
@@ -103,6 +104,13 @@ mod tests {
     use super::*;
     use crate::poly::DenseMle;
     use ark_std::UniformRand;
+
+    #[test]
+    fn fingerprint_formula() {
+        let g = [Fr::from(1u64), Fr::from(3u64), Fr::from(9u64)];
+        let f = fingerprint(&[Fr::from(2u64), Fr::from(1u64), Fr::from(1u64)], &g, Fr::from(5u64));
+        assert_eq!(f, Fr::from(2u64 + 3 + 9 - 5));
+    }
 
     #[test]
     fn leaves_and_leaf_at_agree_as_mles() {

@@ -88,16 +88,31 @@ impl RamLayout {
     }
 }
 
+/// `eq(point, i)` for any index `i` from two √K-sized tables (the index split into a high and
+/// a low half), so sparse MLEs never build a K-sized table.
+struct SplitEq {
+    hi: Vec<Fr>,
+    lo: Vec<Fr>,
+    lo_bits: usize,
+}
+
+impl SplitEq {
+    fn new(point: &[Fr]) -> Self {
+        let n = point.len();
+        let lo_bits = n / 2;
+        SplitEq { hi: eq_table(&point[..n - lo_bits]), lo: eq_table(&point[n - lo_bits..]), lo_bits }
+    }
+
+    fn at(&self, i: usize) -> Fr {
+        self.hi[i >> self.lo_bits] * self.lo[i & ((1usize << self.lo_bits) - 1)]
+    }
+}
+
 /// `Σ_i value_i · eq(point, index_i)`: the MLE of a sparse table at `point` (MSB-first,
-/// `point.len()` = log K). O(n · log K) without a K-sized table.
+/// `point.len()` = log K).
 pub fn sparse_mle(words: &[(usize, Fr)], point: &[Fr]) -> Fr {
-    let n = point.len();
-    // Split the index into a high and a low half and use two small eq tables.
-    let lo_bits = n / 2;
-    let hi = eq_table(&point[..n - lo_bits]);
-    let lo = eq_table(&point[n - lo_bits..]);
-    let mask = (1usize << lo_bits) - 1;
-    words.iter().map(|&(i, v)| hi[i >> lo_bits] * lo[i & mask] * v).sum()
+    let eq = SplitEq::new(point);
+    words.iter().map(|&(i, v)| eq.at(i) * v).sum()
 }
 
 /// The words of the I/O block the statement fixes, and their expected final values.
@@ -197,18 +212,8 @@ impl IoExpectation {
 
     /// MLE of the mask at `point` (verifier side): a sum of eq over the checked ranges.
     pub fn mask_mle(&self, point: &[Fr]) -> Fr {
-        let n = point.len();
-        let lo_bits = n / 2;
-        let hi = eq_table(&point[..n - lo_bits]);
-        let lo = eq_table(&point[n - lo_bits..]);
-        let mask = (1usize << lo_bits) - 1;
-        let mut acc = Fr::from(0u64);
-        for &(a, b) in &self.ranges {
-            for i in a..b {
-                acc += hi[i >> lo_bits] * lo[i & mask];
-            }
-        }
-        acc
+        let eq = SplitEq::new(point);
+        self.ranges.iter().flat_map(|&(a, b)| a..b).map(|i| eq.at(i)).sum()
     }
 
     /// MLE of the expected values at `point`.

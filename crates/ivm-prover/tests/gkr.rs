@@ -6,7 +6,8 @@ use std::time::Instant;
 use ark_std::UniformRand;
 use ivm_prover::codec::{Reader, Writer};
 use ivm_prover::field::{Fr, One, Zero};
-use ivm_prover::gkr::{self, fingerprint, GkrError, GrandProductProof};
+use ivm_prover::gkr::{self, GkrError, GrandProductProof};
+use ivm_prover::memory::fingerprint;
 use ivm_prover::poly::DenseMle;
 use ivm_prover::transcript::Transcript;
 use rand_chacha::rand_core::SeedableRng;
@@ -74,7 +75,7 @@ fn completeness_with_zeros_and_ones() {
     let gamma = [Fr::one(), Fr::from(1000u64), Fr::from(1_000_000u64)];
     let tau = Fr::from(77u64);
     let tuples: Vec<Fr> = (0..1u64 << n)
-        .map(|a| fingerprint(&gamma, tau, &[Fr::from(a), Fr::from(a * a), Fr::from(3u64)]))
+        .map(|a| fingerprint(&[Fr::from(a), Fr::from(a * a), Fr::from(3u64)], &gamma, tau))
         .collect();
     let p = prove(vec![zeros.clone(), ones, tuples]);
     assert_eq!(p.products[0], Fr::zero());
@@ -87,7 +88,7 @@ fn multiset_equality_use() {
     // Two permutations of the same fingerprinted multiset have equal products.
     let gamma = [Fr::one(), Fr::from(12345u64)];
     let tau = Fr::from(999u64);
-    let a: Vec<Fr> = (0..32u64).map(|i| fingerprint(&gamma, tau, &[Fr::from(i), Fr::from(i * 7)])).collect();
+    let a: Vec<Fr> = (0..32u64).map(|i| fingerprint(&[Fr::from(i), Fr::from(i * 7)], &gamma, tau)).collect();
     let mut b = a.clone();
     b.reverse();
     b.swap(3, 17);
