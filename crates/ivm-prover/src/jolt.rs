@@ -27,7 +27,7 @@ use crate::isa::{self, tables::Kind, tables::NUM_KINDS, Bytecode};
 use crate::lookup::{self, LookupOutputProof};
 use crate::memory::{fingerprint, index_mle, Tuple};
 use crate::opening::{self, BatchOpeningProof, OpeningClaim};
-use crate::pcs::{CommitmentScheme, Dory, DoryCommitment, DoryProverSetup, DoryVerifierSetup};
+use crate::pcs::{CommitmentScheme, Dory, DoryCommitment, DoryProverSetup, DoryVerifierSetup, DORY_SEED};
 use crate::poly::{eq_eval, eq_table, DenseMle};
 use crate::ram::{FinalControl, IoExpectation, RamLayout};
 use crate::spartan::{self, SpartanProof};
@@ -189,14 +189,18 @@ fn table_claims(
     v
 }
 
-type Setups = Arc<(DoryProverSetup, DoryVerifierSetup)>;
+/// Dory prover setups, cached per process (deterministic, so caching is only about time).
+fn prover_setup(max_num_vars: usize) -> Arc<DoryProverSetup> {
+    static CACHE: OnceLock<Mutex<HashMap<usize, Arc<DoryProverSetup>>>> = OnceLock::new();
+    let mut c = CACHE.get_or_init(Default::default).lock().unwrap();
+    c.entry(max_num_vars).or_insert_with(|| Arc::new(DoryProverSetup::new(DORY_SEED, max_num_vars))).clone()
+}
 
-/// Cached Dory setups (deterministic, so caching is only about time).
-fn setups(max_num_vars: usize) -> Setups {
-    static CACHE: OnceLock<Mutex<HashMap<usize, Setups>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut c = cache.lock().unwrap();
-    c.entry(max_num_vars).or_insert_with(|| Arc::new(Dory::setup(max_num_vars))).clone()
+/// Dory verifier setups: cut from the one compiled into the binary (no generation).
+fn verifier_setup(max_num_vars: usize) -> Arc<DoryVerifierSetup> {
+    static CACHE: OnceLock<Mutex<HashMap<usize, Arc<DoryVerifierSetup>>>> = OnceLock::new();
+    let mut c = CACHE.get_or_init(Default::default).lock().unwrap();
+    c.entry(max_num_vars).or_insert_with(|| Arc::new(DoryVerifierSetup::standard(max_num_vars))).clone()
 }
 
 // ---- shared pieces ------------------------------------------------------------------------
@@ -422,7 +426,7 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
 
     progress(Phase::Commit);
     let max_vars = log_rows.max(log_k_ram).max(pre.log_k_bc).max(LOG_SUBTABLE);
-    let setup = setups(max_vars);
+    let setup = prover_setup(max_vars);
     let lk_final_cnt: Vec<Vec<Fr>> =
         w.lk_final_cnt.chunks(1 << LOG_SUBTABLE).take(NUM_KINDS).map(|c| c.to_vec()).collect();
     w.lk_final_cnt = Vec::new();
@@ -430,7 +434,7 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
     let mut hints = Vec::with_capacity(NUM_COMMITTED + NUM_FINAL_POLYS);
     let mut commit = |v: &mut Vec<Fr>| {
         let m = DenseMle::new(std::mem::take(v));
-        let (c, h) = Dory::commit(&setup.0, &m);
+        let (c, h) = Dory::commit(&setup, &m);
         *v = m.into_evals();
         commitments.push(c);
         hints.push(h);
@@ -541,13 +545,13 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
     );
     let row_polys: Vec<DenseMle> = w.cols.drain(..NUM_COMMITTED).map(DenseMle::new).collect();
     let row_refs: Vec<&DenseMle> = row_polys.iter().collect();
-    let open_rows = opening::prove(&setup.0, &row_refs, &commitments[..NUM_COMMITTED], &hints[..NUM_COMMITTED], &claims.rows, &mut t);
+    let open_rows = opening::prove(&setup, &row_refs, &commitments[..NUM_COMMITTED], &hints[..NUM_COMMITTED], &claims.rows, &mut t);
     drop(row_polys);
     let claims = table_claims(tv, &bc_point, mem_bc.evals[0], &ram_point, &mem_ram.evals, &io_point, io_final_eval, &lk_point, &mem_lk.evals);
     drop(lk_final_cnt);
     let table_polys: Vec<DenseMle> = tables.into_iter().map(DenseMle::new).collect();
     let table_refs: Vec<&DenseMle> = table_polys.iter().collect();
-    let open_tables = opening::prove(&setup.0, &table_refs, &commitments[C_BC..], &hints[C_BC..], &claims, &mut t);
+    let open_tables = opening::prove(&setup, &table_refs, &commitments[C_BC..], &hints[C_BC..], &claims, &mut t);
 
     Proof {
         log_rows: log_rows as u8,
@@ -747,8 +751,8 @@ pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyErr
 
     // Openings.
     let max_vars = log_rows.max(log_k_ram).max(pre.log_k_bc).max(LOG_SUBTABLE);
-    let setup = setups(max_vars);
-    let vs: &DoryVerifierSetup = &setup.1;
+    let vs = verifier_setup(max_vars);
+    let vs: &DoryVerifierSetup = &vs;
     let claims = OpeningClaims::collect(log_rows, &shifted, &sp, &lk, (&row_point, &row_cols, &proof.mem_rows.evals), pre.bytecode.entry, st.cycles);
     let c = &proof.commitments;
     opening::verify(vs, log_rows, &c[..NUM_COMMITTED], &claims.rows, &proof.open_rows, &mut t).map_err(|e| VerifyError::Opening("columns", e))?;

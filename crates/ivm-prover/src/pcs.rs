@@ -246,6 +246,74 @@ impl DoryProverSetup {
     }
 }
 
+/// The largest polynomial (in variables) the verifier setup compiled into the binary covers.
+pub const EMBEDDED_VERIFIER_MAX_VARS: usize = 24;
+
+/// `DoryProverSetup::new(DORY_SEED, EMBEDDED_VERIFIER_MAX_VARS).verifier_setup()`, serialized
+/// by [`DoryVerifierSetup::to_bytes`]. Generating it takes seconds (thousands of G2 samples
+/// and pairings); reading it takes microseconds. The `embedded_verifier_setup_is_the_seeded_one`
+/// test regenerates it from the seed and compares every byte, and rewrites it when run with
+/// `IVM_REGENERATE_DORY_SETUP=1`.
+const EMBEDDED_VERIFIER_SETUP: &[u8] = include_bytes!("dory_verifier_setup_v1.bin");
+
+impl DoryVerifierSetup {
+    /// The verifier setup for polynomials of up to `max_num_vars` variables: the embedded
+    /// one cut to size when it is large enough, otherwise generated from the seed. Both are
+    /// the same values — Dory's verifier setup for `2^σ` generators is the prefix
+    /// (rounds `0..=σ`) of any larger one built from the same generators.
+    pub fn standard(max_num_vars: usize) -> Self {
+        if max_num_vars <= EMBEDDED_VERIFIER_MAX_VARS {
+            Self::from_bytes(EMBEDDED_VERIFIER_SETUP, EMBEDDED_VERIFIER_MAX_VARS)
+                .expect("the embedded setup is checked by a test")
+                .truncated(max_num_vars)
+        } else {
+            DoryProverSetup::new(DORY_SEED, max_num_vars).verifier_setup()
+        }
+    }
+
+    /// The same setup restricted to polynomials of at most `max_num_vars` variables.
+    pub fn truncated(&self, max_num_vars: usize) -> Self {
+        assert!(max_num_vars <= self.max_num_vars, "cannot extend a setup by truncating it");
+        let rounds = max_num_vars.div_ceil(2);
+        let v = &self.inner;
+        let cut = |x: &Vec<ArkGT>| x[..=rounds].to_vec();
+        let inner = VerifierSetup {
+            delta_1l: cut(&v.delta_1l),
+            delta_1r: cut(&v.delta_1r),
+            delta_2l: cut(&v.delta_2l),
+            delta_2r: cut(&v.delta_2r),
+            chi: cut(&v.chi),
+            g1_0: v.g1_0,
+            g2_0: v.g2_0,
+            h1: v.h1,
+            h2: v.h2,
+            ht: v.ht,
+            max_log_n: 2 * rounds,
+        };
+        Self { inner, max_num_vars }
+    }
+
+    /// Compressed serialization (the setup's own encoding; the size bound is implied).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.inner.serialize_compressed(&mut out).expect("vec write");
+        out
+    }
+
+    /// Decodes [`Self::to_bytes`] output, checking every group element.
+    pub fn from_bytes(bytes: &[u8], max_num_vars: usize) -> Result<Self, PcsError> {
+        use dory_pcs::primitives::serialization::DoryDeserialize;
+        let mut r = bytes;
+        let inner = VerifierSetup::<BN254>::deserialize_compressed(&mut r).map_err(|e| PcsError::Malformed(e.to_string()))?;
+        let rounds = max_num_vars.div_ceil(2);
+        let lens = [&inner.delta_1l, &inner.delta_1r, &inner.delta_2l, &inner.delta_2r, &inner.chi].map(Vec::len);
+        if !r.is_empty() || inner.max_log_n != 2 * rounds || lens.iter().any(|&l| l != rounds + 1) {
+            return Err(PcsError::Malformed(format!("not a verifier setup for {max_num_vars} variables")));
+        }
+        Ok(Self { inner, max_num_vars })
+    }
+}
+
 /// Dory's coefficient order is LSB-first in the point; ours MSB-first. The coefficient
 /// vectors are the same (index = row·2^σ + column), only the point is reversed.
 fn to_dory_point(point: &[Fr]) -> Vec<ArkFr> {

@@ -195,3 +195,40 @@ fn commitments_are_additively_homomorphic() {
     let (csum, _) = Dory::commit(ps, &sum);
     assert_eq!(DoryCommitment(ca.0 + cb.0 * s), csum);
 }
+
+/// The verifier setup compiled into the binary is exactly the one the public seed generates
+/// (every byte), and cutting it down gives the setup generated at the smaller size. With
+/// `IVM_REGENERATE_DORY_SETUP=1` the embedded file is rewritten instead.
+#[test]
+fn embedded_verifier_setup_is_the_seeded_one() {
+    use ivm_prover::pcs::{DORY_SEED, EMBEDDED_VERIFIER_MAX_VARS};
+    let generated = DoryProverSetup::new(DORY_SEED, EMBEDDED_VERIFIER_MAX_VARS).verifier_setup();
+    if std::env::var_os("IVM_REGENERATE_DORY_SETUP").is_some() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/dory_verifier_setup_v1.bin");
+        std::fs::write(path, generated.to_bytes()).unwrap();
+        return;
+    }
+    let embedded = DoryVerifierSetup::standard(EMBEDDED_VERIFIER_MAX_VARS);
+    assert!(embedded.to_bytes() == generated.to_bytes(), "embedded Dory verifier setup differs from the seeded one: regenerate it");
+    for vars in [1, 2, 7, 12, 23] {
+        let small = DoryProverSetup::new(DORY_SEED, vars).verifier_setup();
+        let cut = DoryVerifierSetup::standard(vars);
+        assert_eq!(cut.max_num_vars, vars);
+        assert!(cut.to_bytes() == small.to_bytes(), "truncated setup for {vars} variables differs from the generated one");
+    }
+    // Decoding checks the size it is asked for.
+    assert!(DoryVerifierSetup::from_bytes(&generated.to_bytes(), EMBEDDED_VERIFIER_MAX_VARS - 2).is_err());
+    let bytes = generated.to_bytes();
+    assert!(DoryVerifierSetup::from_bytes(&bytes[..bytes.len() - 1], EMBEDDED_VERIFIER_MAX_VARS).is_err());
+}
+
+/// A proof checks against the embedded (cut) setup exactly as against the generated one.
+#[test]
+fn proofs_verify_against_the_embedded_setup() {
+    let o = open_random(7, 9);
+    let vs = DoryVerifierSetup::standard(MAX_VARS);
+    let mut t = Transcript::new(b"pcs-test");
+    Dory::verify(&vs, &o.commitment, &o.point, o.eval, &o.proof, &mut t).expect("valid proof");
+    let mut t = Transcript::new(b"pcs-test");
+    assert!(Dory::verify(&vs, &o.commitment, &o.point, o.eval + Fr::from(1u64), &o.proof, &mut t).is_err());
+}
