@@ -1,12 +1,12 @@
 //! One prover benchmark run in a fresh process (so peak memory is this run's):
-//! `bench_prove <fibonacci|sha256> <log2 target cycles>` prints one JSON line with cycles,
-//! rows, prove time, cycles/second, peak RSS, proof size and verify time.
+//! `bench_prove <fibonacci|sha256> <log2 trace rows>` proves the longest run that fits the
+//! trace and prints one JSON line with cycles, rows, prove time, cycles/second, peak RSS, proof size and verify time.
 //! `scripts/bench-prover` runs the matrix and formats the table in docs/benchmarks.md.
 use std::time::Instant;
 
 use ivm_prover::codec::{Reader, Writer};
 use ivm_prover::jolt::{self, Proof};
-use ivm_vm::{Inputs, Program};
+
 
 fn elf(name: &str) -> Vec<u8> {
     let path = format!("{}/../../guest-examples/target/ivm/{name}.elf", env!("CARGO_MANIFEST_DIR"));
@@ -14,21 +14,28 @@ fn elf(name: &str) -> Vec<u8> {
 }
 
 fn peak_rss_bytes() -> u64 {
+    status_bytes("VmHWM:")
+}
+
+/// A memory line of /proc/self/status, in bytes.
+fn status_bytes(key: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(key))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map_or(0, |kb| kb * 1024)
 }
 
-fn cycles(elf: &[u8], onchain: &[u8]) -> u64 {
-    let p = Program::load(elf).unwrap();
-    ivm_vm::execute(&p, Inputs { onchain, offchain: &[] }, u64::MAX).unwrap().cycles
+/// Trace rows of a run: instructions plus virtual sequences, before padding.
+fn rows(elf: &[u8], onchain: &[u8]) -> u64 {
+    jolt::trace_rows(elf, onchain, &[], u64::MAX).expect("trace") as u64
 }
 
-/// An input that makes `program` run about `target` cycles (found by bisection on the VM).
-fn input_for(program: &str, elf: &[u8], target: u64) -> Vec<u8> {
+/// The largest input whose trace fits `2^log_rows` rows (with the one padding row the
+/// constraints need), found by bisection on the expanded trace.
+fn input_for(program: &str, elf: &[u8], log_rows: u32) -> Vec<u8> {
+    let fits = |input: &[u8]| rows(elf, input) < 1u64 << log_rows;
     let make = |k: u64| -> Vec<u8> {
         match program {
             "fibonacci" => {
@@ -41,13 +48,13 @@ fn input_for(program: &str, elf: &[u8], target: u64) -> Vec<u8> {
         }
     };
     let (mut lo, mut hi) = (0u64, 1u64);
-    while cycles(elf, &make(hi)) < target {
+    while fits(&make(hi)) {
         lo = hi;
         hi *= 2;
     }
     while hi - lo > 1 {
         let mid = (lo + hi) / 2;
-        if cycles(elf, &make(mid)) < target {
+        if fits(&make(mid)) {
             lo = mid;
         } else {
             hi = mid;
@@ -59,13 +66,24 @@ fn input_for(program: &str, elf: &[u8], target: u64) -> Vec<u8> {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let program = args.get(1).map(String::as_str).unwrap_or("fibonacci");
-    let log_cycles: u32 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(14);
+    let log_rows: u32 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(14);
     let elf = elf(program);
-    // Aim a little below 2^k so the padded trace is not pushed to the next power of two by
-    // the virtual-instruction expansion more than necessary.
-    let input = input_for(program, &elf, (1u64 << log_cycles) * 3 / 4);
+    let input = input_for(program, &elf, log_rows);
     let start = Instant::now();
-    let (st, proof) = jolt::prove(&elf, &input, &[], u64::MAX, &mut |_| ()).expect("prove");
+    // Per phase on stderr: when it starts, and the peak and current RSS so far (the peak
+    // reached during a phase shows at the start of the next).
+    let mut on_phase = |p: jolt::Phase| {
+        let mib = |b: u64| b >> 20;
+        eprintln!(
+            "{:>7.2}s  peak {:>5} MiB  rss {:>5} MiB  → {}",
+            start.elapsed().as_secs_f64(),
+            mib(peak_rss_bytes()),
+            mib(status_bytes("VmRSS:")),
+            p.name()
+        );
+    };
+    let (st, proof) = jolt::prove(&elf, &input, &[], u64::MAX, &mut on_phase).expect("prove");
+    eprintln!("{:>7.2}s  peak {:>5} MiB  (done)", start.elapsed().as_secs_f64(), peak_rss_bytes() >> 20);
     let prove_s = start.elapsed().as_secs_f64();
     let mut w = Writer::new();
     proof.write(&mut w);

@@ -333,6 +333,16 @@ pub fn prove(
     prove_tampered(elf, onchain, offchain, max_cycles, progress, &|_| ())
 }
 
+/// The number of trace rows a run expands into (instructions plus their virtual sequences,
+/// before padding to `2^log_rows` with at least one padding row). Benchmarks use it to fill
+/// a power-of-two trace exactly.
+pub fn trace_rows(elf: &[u8], onchain: &[u8], offchain: &[u8], max_cycles: u64) -> Result<usize, ProveError> {
+    let program = Program::load(elf).map_err(ProveError::Elf)?;
+    let bytecode = isa::bytecode(&program)?;
+    let (_, steps) = ivm_vm::trace(&program, Inputs { onchain, offchain }, max_cycles)?;
+    Ok(isa::expand(&bytecode, &steps)?.len())
+}
+
 /// [`prove`] with a hook that may corrupt the expanded rows before the witness is built: the
 /// soundness tests use it to play a cheating prover. Not for production use.
 #[doc(hidden)]
