@@ -18,7 +18,7 @@ use crate::isa::tables::{binding, slot_kinds, BindEq, Kind, Operand, Side, Table
 use crate::isa::{Bytecode, BytecodeRow, Row};
 use crate::memory::{Lin, Tuple};
 use crate::r1cs::{Constraint, Lc, UniformR1cs};
-use crate::ram::RamLayout;
+use crate::ram::{RamLayout, RamPermissions};
 
 // ---- column layout ---------------------------------------------------------------------
 
@@ -124,8 +124,12 @@ pub const INV_VAL: usize = BRT + 7;
 pub const VAL_ZERO: usize = BRT + 8;
 pub const STORE_CTRL: usize = BRT + 9;
 pub const TERM: usize = BRT + 10;
+/// The permission bits of the accessed RAM word (`ram::RamPermissions`): readable and
+/// writable. Loads need `PERM_R`, stores `PERM_W`; memory checking ties both to the word.
+pub const PERM_R: usize = BRT + 11;
+pub const PERM_W: usize = BRT + 12;
 /// The row number (public, not committed).
-pub const ROWIDX: usize = BRT + 11;
+pub const ROWIDX: usize = BRT + 13;
 pub const NUM_COLS: usize = ROWIDX + 1;
 /// Committed columns are `0..NUM_COMMITTED` (everything but `ROWIDX`).
 pub const NUM_COMMITTED: usize = ROWIDX;
@@ -217,6 +221,7 @@ pub fn build_witness(
     bytecode: &Bytecode,
     rows: &[Row],
     ram: &RamLayout,
+    perms: &RamPermissions,
     ram_init: &[(usize, u32)],
 ) -> Result<Witness, WitnessError> {
     // At least one padding row, so the last real row's successor is padding.
@@ -309,6 +314,9 @@ pub fn build_witness(
         set(&mut cols, RAMOLD, before as u64);
         set(&mut cols, RAMNEW, after as u64);
         set(&mut cols, TS_RAM, ram_ts[idx]);
+        let (readable, writable) = perms.at(idx);
+        set(&mut cols, PERM_R, readable as u64);
+        set(&mut cols, PERM_W, writable as u64);
         diffs[3] = i as u64 + 1 - ram_ts[idx] - 1;
         ram_ts[idx] = i as u64 + 1;
         ram_val[idx] = after;
@@ -447,6 +455,9 @@ pub fn constraints(io_base: u32) -> UniformR1cs {
     r.push(Constraint::eq_if(one() - f(LOAD) - f(STORE), f(RAMIDX), Lc::zero()));
     r.push(Constraint::eq_if(one() - f(STORE), f(RAMNEW), f(RAMOLD)));
     r.push(Constraint::eq_if(f(STORE), f(RAMNEW), f(RS2V)));
+    // Permissions: what the VM would fault on cannot be proven.
+    r.push(Constraint::eq_if(f(LOAD), f(PERM_R), one()));
+    r.push(Constraint::eq_if(f(STORE), f(PERM_W), one()));
 
     // Timestamp range checks: write_ts − read_ts − 1 = lo + 2^16·hi.
     let half = |k: usize| f(range_a(k)) * 256 + f(range_b(k));
@@ -507,12 +518,12 @@ pub fn register_tuples() -> Vec<(Tuple, Tuple)> {
     ]
 }
 
-/// RAM access: `(index, value, ts)`.
+/// RAM access: `(index, value, ts, readable, writable)`.
 pub fn ram_tuples() -> (Tuple, Tuple) {
-    (
-        Tuple(vec![Lin::poly(RAMIDX), Lin::poly(RAMOLD), Lin::poly(TS_RAM)]),
-        Tuple(vec![Lin::poly(RAMIDX), Lin::poly(RAMNEW), Lin::poly_plus(ROWIDX, 1)]),
-    )
+    let perms = [Lin::poly(PERM_R), Lin::poly(PERM_W)];
+    let read = [Lin::poly(RAMIDX), Lin::poly(RAMOLD), Lin::poly(TS_RAM)];
+    let write = [Lin::poly(RAMIDX), Lin::poly(RAMNEW), Lin::poly_plus(ROWIDX, 1)];
+    (Tuple(read.into_iter().chain(perms.clone()).collect()), Tuple(write.into_iter().chain(perms).collect()))
 }
 
 /// Bytecode read: every bytecode field, then the counter.
@@ -570,7 +581,7 @@ mod tests {
         assert_eq!(ROWIDX, NUM_COLS - 1);
         assert!(slot_cnt(SLOTS - 1) < TS_RS1);
         assert!(range_cnt(NUM_RANGE_SLOTS - 1) < BRT);
-        assert_eq!(TERM + 1, ROWIDX);
+        assert_eq!((TERM + 1, PERM_W + 1), (PERM_R, ROWIDX));
         constraints(0x7000_0000).validate().unwrap();
     }
 }

@@ -29,7 +29,7 @@ use crate::memory::{fingerprint, index_mle, Tuple};
 use crate::opening::{self, BatchOpeningProof, OpeningClaim};
 use crate::pcs::{CommitmentScheme, Dory, DoryCommitment, DoryProverSetup, DoryVerifierSetup, DORY_SEED};
 use crate::poly::{eq_eval, eq_table, DenseMle};
-use crate::ram::{FinalControl, IoExpectation, RamLayout};
+use crate::ram::{FinalControl, IoExpectation, RamLayout, RamPermissions};
 use crate::spartan::{self, SpartanProof};
 use crate::statement::Statement;
 use crate::sumcheck::{self, CompositeSumcheck, SumcheckProof};
@@ -211,6 +211,7 @@ struct Preprocessed {
     program_id: [u8; 32],
     bytecode: Bytecode,
     ram: RamLayout,
+    perms: RamPermissions,
     log_k_bc: usize,
 }
 
@@ -219,8 +220,9 @@ fn preprocess(elf: &[u8]) -> Result<Preprocessed, VerifyError> {
     let program_id = ProgramId::of(&program).0;
     let bytecode = isa::bytecode(&program)?;
     let ram = RamLayout::of(&program);
+    let perms = RamPermissions::of(&program, &ram);
     let log_k_bc = cpu::bytecode_log_k(&bytecode);
-    Ok(Preprocessed { program, program_id, bytecode, ram, log_k_bc })
+    Ok(Preprocessed { program, program_id, bytecode, ram, perms, log_k_bc })
 }
 
 fn absorb_preamble(t: &mut Transcript, pre: &Preprocessed, st: &Statement, proof_shape: (usize, usize), control: &FinalControl, regs: (&[u32], &[u64])) {
@@ -354,13 +356,34 @@ pub fn prove_tampered(
     progress: &mut dyn FnMut(Phase),
     tamper: &dyn Fn(&mut Vec<isa::Row>),
 ) -> Result<(Statement, Proof), ProveError> {
+    prove_with(elf, onchain, offchain, max_cycles, progress, tamper, ivm_vm::trace)
+}
+
+/// [`prove`] of the run the VM would have on flat memory, where nothing faults on
+/// permissions: a cheating prover for the soundness tests (such a run must not verify).
+#[doc(hidden)]
+pub fn prove_permissive(elf: &[u8], onchain: &[u8], offchain: &[u8], max_cycles: u64) -> Result<(Statement, Proof), ProveError> {
+    prove_with(elf, onchain, offchain, max_cycles, &mut |_| (), &|_| (), ivm_vm::exec::trace_permissive)
+}
+
+type TraceFn = fn(&Program, Inputs<'_>, u64) -> Result<(ivm_vm::Execution, Vec<ivm_vm::Step>), ivm_vm::InputError>;
+
+fn prove_with(
+    elf: &[u8],
+    onchain: &[u8],
+    offchain: &[u8],
+    max_cycles: u64,
+    progress: &mut dyn FnMut(Phase),
+    tamper: &dyn Fn(&mut Vec<isa::Row>),
+    trace: TraceFn,
+) -> Result<(Statement, Proof), ProveError> {
     progress(Phase::Execute);
     let pre = preprocess(elf).map_err(|e| match e {
         VerifyError::Elf(e) => ProveError::Elf(e),
         VerifyError::Isa(e) => ProveError::Isa(e),
         other => unreachable!("preprocessing only fails on the ELF: {other}"),
     })?;
-    let (exec, steps) = ivm_vm::trace(&pre.program, Inputs { onchain, offchain }, max_cycles)?;
+    let (exec, steps) = trace(&pre.program, Inputs { onchain, offchain }, max_cycles)?;
     let panicked = match exec.exit {
         Exit::Halted => false,
         Exit::Panicked { .. } => true,
@@ -380,7 +403,7 @@ pub fn prove_tampered(
     drop(steps);
     tamper(&mut rows);
     let init_words = pre.ram.initial_words(&pre.program, onchain, offchain);
-    let w = cpu::build_witness(&pre.bytecode, &rows, &pre.ram, &init_words)?;
+    let w = cpu::build_witness(&pre.bytecode, &rows, &pre.ram, &pre.perms, &init_words)?;
     drop(rows);
     let control = final_control(&pre.ram, &w, exec.output.len());
     let proof = prove_witness(&pre, &statement, w, control, progress);
@@ -517,10 +540,14 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
 
     // RAM.
     let k_ram = 1usize << log_k_ram;
-    let ram_init: Vec<Fr> = (0..k_ram).map(|i| fingerprint(&[Fr::from(i as u64), Fr::from(w.ram_init[i] as u64), Fr::zero()], &gammas, tau)).collect();
-    let ram_final: Vec<Fr> = (0..k_ram)
-        .map(|i| fingerprint(&[Fr::from(i as u64), w.ram_final_val[i], w.ram_final_ts[i]], &gammas, tau))
+    let (perm_r, perm_w) = pre.perms.tables(log_k_ram);
+    let ram_init: Vec<Fr> = (0..k_ram)
+        .map(|i| fingerprint(&[Fr::from(i as u64), Fr::from(w.ram_init[i] as u64), Fr::zero(), perm_r[i], perm_w[i]], &gammas, tau))
         .collect();
+    let ram_final: Vec<Fr> = (0..k_ram)
+        .map(|i| fingerprint(&[Fr::from(i as u64), w.ram_final_val[i], w.ram_final_ts[i], perm_r[i], perm_w[i]], &gammas, tau))
+        .collect();
+    drop((perm_r, perm_w));
     let (products, gkr_proof, ram_point, _) = gkr::prove(vec![ram_init, ram_final], &mut t);
     let ram_evals = vec![
         DenseMle::new(w.ram_final_val.clone()).evaluate(&ram_point),
@@ -737,8 +764,9 @@ pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyErr
     let init_words: Vec<(usize, Fr)> =
         pre.ram.initial_words(&pre.program, &st.onchain_input, &st.offchain_input).into_iter().map(|(i, v)| (i, Fr::from(v as u64))).collect();
     let idx = index_mle(&ram_point);
-    let init_leaf = fingerprint(&[idx, crate::ram::sparse_mle(&init_words, &ram_point), Fr::zero()], &gammas, tau);
-    let final_leaf = fingerprint(&[idx, proof.mem_ram.evals[0], proof.mem_ram.evals[1]], &gammas, tau);
+    let (perm_r, perm_w) = pre.perms.mles(&ram_point);
+    let init_leaf = fingerprint(&[idx, crate::ram::sparse_mle(&init_words, &ram_point), Fr::zero(), perm_r, perm_w], &gammas, tau);
+    let final_leaf = fingerprint(&[idx, proof.mem_ram.evals[0], proof.mem_ram.evals[1], perm_r, perm_w], &gammas, tau);
     if claims[0] != init_leaf || claims[1] != final_leaf {
         return Err(VerifyError::Memory("RAM leaf claims do not match the initial image or the final state".into()));
     }

@@ -7,7 +7,7 @@
 //! address a guest can touch; `K` is the next power of two above the highest touched index
 //! (chosen by the prover, absorbed, and bounded by the layout: `K ≤ index(heap_end)`).
 use ivm_abi::{
-    CONTROL_BASE, CONTROL_END, OFFCHAIN_INPUT_LEN_ADDR, ONCHAIN_INPUT_LEN_ADDR, OUTPUT_LEN_ADDR, PANIC_ADDR,
+    CONTROL_BASE, CONTROL_END, RAM_BASE, OFFCHAIN_INPUT_LEN_ADDR, ONCHAIN_INPUT_LEN_ADDR, OUTPUT_LEN_ADDR, PANIC_ADDR,
     TERMINATION_ADDR,
 };
 use ivm_vm::Program;
@@ -86,6 +86,90 @@ impl RamLayout {
         }
         words
     }
+}
+
+/// What the VM lets a guest do with each RAM word, as the prover states it: sorted,
+/// disjoint word-index ranges `[start, end)` that may be read, and those that may be
+/// written (every writable word is readable). Everything else — the gap between the I/O
+/// block and RAM, the stack guard, anything at or past `heap_end` — faults in the VM.
+///
+/// The permission bits are two more fields of every RAM tuple (`(index, value, ts, r, w)`),
+/// fixed by the initial and final tuples the verifier builds from this map, so memory
+/// checking forces each row's bits to be the word's; the CPU constraints then require `r`
+/// on loads and `w` on stores. All boundaries are word-aligned (page-rounded I/O regions,
+/// 16-byte sizes, word-widened writable segments: `Program::writable_ranges`), so the
+/// word-level rule is exactly the VM's byte-level one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RamPermissions {
+    pub readable: Vec<(usize, usize)>,
+    pub writable: Vec<(usize, usize)>,
+}
+
+impl RamPermissions {
+    pub fn of(program: &Program, layout: &RamLayout) -> Self {
+        let idx = |a: u32| ((a - layout.io_base) / 4) as usize;
+        let io_out_end = layout.output_base + program.layout.sizes.max_output;
+        let stack = (idx(program.layout.stack_bottom()), idx(layout.end));
+        let readable = vec![(0, idx(CONTROL_END)), (idx(RAM_BASE), idx(program.image_end())), stack];
+        let mut writable = vec![(idx(layout.output_base), idx(io_out_end)), (idx(CONTROL_BASE), idx(OUTPUT_LEN_ADDR) + 1)];
+        writable.extend(program.writable_ranges().into_iter().map(|(a, b)| (idx(a), idx(b))));
+        writable.push(stack);
+        let clean = |mut v: Vec<(usize, usize)>| {
+            v.retain(|(a, b)| a < b);
+            v.sort_unstable();
+            v
+        };
+        RamPermissions { readable: clean(readable), writable: clean(writable) }
+    }
+
+    /// `(r, w)` of word `index`.
+    pub fn at(&self, index: usize) -> (bool, bool) {
+        let inside = |ranges: &[(usize, usize)]| ranges.iter().any(|&(a, b)| a <= index && index < b);
+        (inside(&self.readable), inside(&self.writable))
+    }
+
+    /// Prover: the `r` and `w` tables of a `2^log_k`-word window.
+    pub fn tables(&self, log_k: usize) -> (Vec<Fr>, Vec<Fr>) {
+        let table = |ranges: &[(usize, usize)]| {
+            let mut t = vec![Fr::from(0u64); 1 << log_k];
+            for &(a, b) in ranges {
+                t[a.min(1 << log_k)..b.min(1 << log_k)].fill(Fr::from(1u64));
+            }
+            t
+        };
+        (table(&self.readable), table(&self.writable))
+    }
+
+    /// Verifier: the MLEs of the `r` and `w` tables at `point` (`point.len()` = log K), in
+    /// O(log K) per range.
+    pub fn mles(&self, point: &[Fr]) -> (Fr, Fr) {
+        let sum = |ranges: &[(usize, usize)]| ranges.iter().map(|&(a, b)| range_mle(point, a, b)).sum();
+        (sum(&self.readable), sum(&self.writable))
+    }
+}
+
+/// `Σ_{a ≤ i < b} eq(point, i)` (MSB-first point; bounds clipped to `2^|point|`).
+pub fn range_mle(point: &[Fr], a: usize, b: usize) -> Fr {
+    prefix_mle(point, b) - prefix_mle(point, a)
+}
+
+/// `Σ_{i < x} eq(point, i)`: walking x's bits from the top, every 1-bit contributes the
+/// indices that agree above it and have a 0 there (their lower bits sum to 1).
+fn prefix_mle(point: &[Fr], x: usize) -> Fr {
+    let n = point.len();
+    if x >> n != 0 {
+        return Fr::from(1u64);
+    }
+    let (mut acc, mut agree) = (Fr::from(0u64), Fr::from(1u64));
+    for (j, r) in point.iter().enumerate() {
+        if (x >> (n - 1 - j)) & 1 == 1 {
+            acc += agree * (Fr::from(1u64) - r);
+            agree *= r;
+        } else {
+            agree *= Fr::from(1u64) - r;
+        }
+    }
+    acc
 }
 
 /// `eq(point, i)` for any index `i` from two √K-sized tables (the index split into a high and
@@ -212,8 +296,7 @@ impl IoExpectation {
 
     /// MLE of the mask at `point` (verifier side): a sum of eq over the checked ranges.
     pub fn mask_mle(&self, point: &[Fr]) -> Fr {
-        let eq = SplitEq::new(point);
-        self.ranges.iter().flat_map(|&(a, b)| a..b).map(|i| eq.at(i)).sum()
+        self.ranges.iter().map(|&(a, b)| range_mle(point, a, b)).sum()
     }
 
     /// MLE of the expected values at `point`.
@@ -242,6 +325,26 @@ mod tests {
         let io = IoExpectation { ranges: vec![(2, 40), (700, 703)], expected: words };
         assert_eq!(io.mask_mle(&point), DenseMle::new(io.mask_table(log_k)).evaluate(&point));
         assert_eq!(io.expected_mle(&point), DenseMle::new(io.expected_table(log_k)).evaluate(&point));
+    }
+
+    #[test]
+    fn range_mles_match_dense() {
+        let mut rng = ark_std::test_rng();
+        let log_k = 6;
+        let point: Vec<Fr> = (0..log_k).map(|_| Fr::rand(&mut rng)).collect();
+        for (a, b) in [(0, 0), (0, 1), (0, 64), (3, 17), (31, 33), (63, 64), (10, 200), (70, 90)] {
+            let mut dense = vec![Fr::from(0u64); 1 << log_k];
+            for x in &mut dense[a.min(64)..b.min(64)] {
+                *x = Fr::from(1u64);
+            }
+            assert_eq!(range_mle(&point, a, b), DenseMle::new(dense).evaluate(&point), "[{a}, {b})");
+        }
+        let perms = RamPermissions { readable: vec![(0, 5), (9, 40), (50, 80)], writable: vec![(2, 4), (30, 40)] };
+        let (r, w) = perms.tables(log_k);
+        assert_eq!(perms.mles(&point), (DenseMle::new(r).evaluate(&point), DenseMle::new(w).evaluate(&point)));
+        assert_eq!(perms.at(3), (true, true));
+        assert_eq!(perms.at(6), (false, false));
+        assert_eq!(perms.at(9), (true, false));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 use ivm_prover::cpu::{self, build_witness, constraints};
 use ivm_prover::field::Fr;
 use ivm_prover::isa;
-use ivm_prover::ram::RamLayout;
+use ivm_prover::ram::{RamLayout, RamPermissions};
 use ivm_vm::{Inputs, Program};
 
 fn elf(name: &str) -> Vec<u8> {
@@ -16,8 +16,9 @@ fn witness(name: &str, onchain: &[u8]) -> (cpu::Witness, u32) {
     let bytecode = isa::bytecode(&program).unwrap();
     let rows = isa::expand(&bytecode, &steps).unwrap();
     let ram = RamLayout::of(&program);
+    let perms = RamPermissions::of(&program, &ram);
     let init = ram.initial_words(&program, onchain, &[]);
-    (build_witness(&bytecode, &rows, &ram, &init).unwrap(), ram.io_base)
+    (build_witness(&bytecode, &rows, &ram, &perms, &init).unwrap(), ram.io_base)
 }
 
 fn fib_input(n: u64) -> Vec<u8> {
@@ -65,20 +66,21 @@ fn the_trace_ends_exactly_at_the_terminating_store() {
     let bytecode = isa::bytecode(&program).unwrap();
     let rows = isa::expand(&bytecode, &steps).unwrap();
     let ram = RamLayout::of(&program);
+    let perms = RamPermissions::of(&program, &ram);
     let init = ram.initial_words(&program, &input, &[]);
     let r1cs = constraints(ram.io_base);
-    let honest = build_witness(&bytecode, &rows, &ram, &init).unwrap();
+    let honest = build_witness(&bytecode, &rows, &ram, &perms, &init).unwrap();
     r1cs.is_satisfied(&honest.cols).unwrap();
     assert_eq!(honest.cols[cpu::TERM].iter().filter(|v| **v == Fr::from(1u64)).count(), 1);
 
     // One more (repeated) terminating store after the real one.
     let mut longer = rows.clone();
     longer.push(*rows.last().unwrap());
-    let w = build_witness(&bytecode, &longer, &ram, &init).unwrap();
+    let w = build_witness(&bytecode, &longer, &ram, &perms, &init).unwrap();
     assert!(r1cs.is_satisfied(&w.cols).is_err(), "a row after termination was accepted");
 
     // Stopping one row early.
     let shorter = rows[..rows.len() - 1].to_vec();
-    let w = build_witness(&bytecode, &shorter, &ram, &init).unwrap();
+    let w = build_witness(&bytecode, &shorter, &ram, &perms, &init).unwrap();
     assert!(r1cs.is_satisfied(&w.cols).is_err(), "a trace ending before termination was accepted");
 }

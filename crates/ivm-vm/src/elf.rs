@@ -138,6 +138,14 @@ impl Program {
     pub fn image_end(&self) -> u32 {
         self.layout.stack_bottom() - STACK_GUARD
     }
+
+    /// The writable parts of the image (data, bss) as `[start, end)`, widened to whole words:
+    /// write permission is granted per 4-byte word, so that the word-addressed prover
+    /// (`ivm-prover`'s RAM) can state exactly the rule the VM enforces. Segment ends are
+    /// usually word-aligned anyway.
+    pub fn writable_ranges(&self) -> Vec<(u32, u32)> {
+        self.segments.iter().filter(|s| s.is_writable()).map(|s| (s.vaddr & !3, s.end().next_multiple_of(4))).collect()
+    }
 }
 
 fn read_layout_header(segments: &[Segment]) -> Result<LayoutHeader, LoadError> {

@@ -64,8 +64,22 @@ pub fn trace(program: &Program, inputs: Inputs<'_>, max_cycles: u64) -> Result<(
     Ok((exec, steps))
 }
 
+/// [`trace`] on flat memory: permission faults (writes to read-only memory, reads of the
+/// guard or the gap below RAM) do not happen. Only for the prover's soundness tests, which
+/// must show that such a run cannot be proven.
+#[doc(hidden)]
+pub fn trace_permissive(program: &Program, inputs: Inputs<'_>, max_cycles: u64) -> Result<(Execution, Vec<Step>), InputError> {
+    let mut steps = Vec::new();
+    let exec = run_with(program, inputs, max_cycles, &mut steps, true)?;
+    Ok((exec, steps))
+}
+
 /// Runs `program`, reporting each retired instruction to `tracer`.
 pub fn run<T: Tracer>(program: &Program, inputs: Inputs<'_>, max_cycles: u64, tracer: &mut T) -> Result<Execution, InputError> {
+    run_with(program, inputs, max_cycles, tracer, false)
+}
+
+fn run_with<T: Tracer>(program: &Program, inputs: Inputs<'_>, max_cycles: u64, tracer: &mut T, permissive: bool) -> Result<Execution, InputError> {
     let sizes = &program.layout.sizes;
     check_input("onchain", "max_input", inputs.onchain, sizes.max_input)?;
     check_input("offchain", "max_offchain_input", inputs.offchain, sizes.max_offchain_input)?;
@@ -82,6 +96,9 @@ pub fn run<T: Tracer>(program: &Program, inputs: Inputs<'_>, max_cycles: u64, tr
         log_bytes: 0,
         panic_message: None,
     };
+    if permissive {
+        vm.mem.set_permissive();
+    }
     let exit = match vm.run_loop(max_cycles, tracer) {
         Ok(()) if vm.mem.panicked() => Exit::Panicked { message: vm.panic_message.take() },
         Ok(()) => Exit::Halted,

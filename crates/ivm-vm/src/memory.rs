@@ -21,6 +21,9 @@ pub(crate) struct Memory {
     io_base: u32,
     output_base: u32,
     output_end: u32,
+    /// Test-only flat-memory mode: every mapped byte (RAM and the I/O block) is readable and
+    /// writable, so the prover's soundness tests can build the trace of a run the VM refuses.
+    permissive: bool,
 }
 
 impl Memory {
@@ -32,7 +35,7 @@ impl Memory {
             let off = (s.vaddr - RAM_BASE) as usize;
             ram[off..off + s.data.len()].copy_from_slice(&s.data);
         }
-        let writable = program.segments.iter().filter(|s| s.is_writable()).map(|s| (s.vaddr, s.end())).collect();
+        let writable = program.writable_ranges();
         let io_layout: IoLayout = layout.sizes.io();
         let io_base = io_layout.onchain_input_base;
         let mut mem = Memory {
@@ -45,12 +48,18 @@ impl Memory {
             io_base,
             output_base: io_layout.output_base,
             output_end: io_layout.output_base + layout.sizes.max_output,
+            permissive: false,
         };
         mem.io_write(io_layout.onchain_input_base, onchain);
         mem.io_write(io_layout.offchain_input_base, offchain);
         mem.io_write(ONCHAIN_INPUT_LEN_ADDR, &(onchain.len() as u32).to_le_bytes());
         mem.io_write(OFFCHAIN_INPUT_LEN_ADDR, &(offchain.len() as u32).to_le_bytes());
         mem
+    }
+
+    /// See [`Memory::permissive`](Memory).
+    pub(crate) fn set_permissive(&mut self) {
+        self.permissive = true;
     }
 
     fn io_write(&mut self, addr: u32, bytes: &[u8]) {
@@ -76,6 +85,13 @@ impl Memory {
         if addr >= self.io_base && addr < CONTROL_END {
             let off = (addr - self.io_base) as usize;
             return Ok(read_le::<N>(&self.io[off..off + N]));
+        }
+        if self.permissive && addr >= RAM_BASE && addr < self.heap_end {
+            let off = (addr - RAM_BASE) as usize;
+            return Ok(read_le::<N>(&self.ram[off..off + N]));
+        }
+        if self.permissive {
+            return Ok(0); // unmapped memory reads as zero on flat memory
         }
         Err(self.classify(addr, false))
     }
@@ -110,6 +126,17 @@ impl Memory {
         if addr >= CONTROL_BASE && addr < OUTPUT_LEN_ADDR + 4 {
             self.io_write(addr, bytes);
             return Ok(true);
+        }
+        if self.permissive {
+            if addr >= self.io_base && addr < CONTROL_END {
+                self.io_write(addr, bytes);
+                return Ok(false);
+            }
+            if addr >= RAM_BASE && addr < self.heap_end {
+                let off = (addr - RAM_BASE) as usize;
+                self.ram[off..off + N].copy_from_slice(bytes);
+                return Ok(false);
+            }
         }
         Err(self.classify(addr, true))
     }
