@@ -309,11 +309,41 @@ pub fn prove(leaves: Vec<Vec<Fr>>, transcript: &mut Transcript) -> (Vec<Fr>, Gra
     let len = leaves[0].len();
     assert!(len >= 2 && len.is_power_of_two(), "leaf vectors must have a power-of-two length ≥ 2, got {len}");
     assert!(leaves.iter().all(|l| l.len() == len), "leaf vectors differ in length");
-    let n = len.trailing_zeros() as usize;
     let inst = leaves.len();
-
     let parallel = inst * len >= PAR_THRESHOLD;
-    let mut trees = par_map(leaves, parallel, build_tree);
+    let trees = par_map(leaves, parallel, build_tree);
+    prove_trees(trees, None, transcript)
+}
+
+/// [`prove`] for leaf vectors produced on demand by `leaf(i)` (called twice per instance:
+/// to build the tree, and again for the last layer's sumcheck). The leaves are never all in
+/// memory next to the upper layers, which halves the peak for many large instances.
+pub fn prove_recomputing(
+    instances: usize,
+    leaf: &(dyn Fn(usize) -> Vec<Fr> + Sync),
+    transcript: &mut Transcript,
+) -> (Vec<Fr>, GrandProductProof, Vec<Fr>, Vec<Fr>) {
+    assert!(instances > 0, "grand product of no vectors");
+    let trees = par_map((0..instances).collect(), true, |i| {
+        let mut t = build_tree(leaf(i));
+        t.pop();
+        t
+    });
+    prove_trees(trees, Some(leaf), transcript)
+}
+
+/// The layer-by-layer proof over built trees; with `leaf`, the trees lack their leaf layer
+/// and it is recomputed when the last layer needs it.
+fn prove_trees(
+    mut trees: Vec<Vec<Vec<Fr>>>,
+    leaf: Option<&(dyn Fn(usize) -> Vec<Fr> + Sync)>,
+    transcript: &mut Transcript,
+) -> (Vec<Fr>, GrandProductProof, Vec<Fr>, Vec<Fr>) {
+    let n = trees[0].len() - usize::from(leaf.is_none());
+    let len = 1usize << n;
+    assert!(n >= 1, "leaf vectors must have a power-of-two length ≥ 2, got {len}");
+    assert!(trees.iter().all(|t| t.len() == trees[0].len()), "leaf vectors differ in length");
+    let inst = trees.len();
     let products: Vec<Fr> = trees.iter().map(|t| t[0][0]).collect();
     absorb_header(transcript, n, &products);
 
@@ -323,7 +353,14 @@ pub fn prove(leaves: Vec<Vec<Fr>>, transcript: &mut Transcript) -> (Vec<Fr>, Gra
     for k in 0..n {
         let lambdas = transcript.challenge_powers(b"gkr/lambda", inst);
         let combined: Fr = lambdas.iter().zip(&claims).map(|(l, c)| *l * c).sum();
-        let children: Vec<Vec<Fr>> = trees.iter_mut().map(|t| std::mem::take(&mut t[k + 1])).collect();
+        let children: Vec<Vec<Fr>> = match leaf {
+            Some(leaf) if k + 1 == n => {
+                trees.clear();
+                par_map((0..inst).collect(), inst * len >= PAR_THRESHOLD, leaf)
+            }
+            _ => trees.iter_mut().map(|t| std::mem::take(&mut t[k + 1])).collect(),
+        };
+        assert!(children.iter().all(|c| c.len() == 2 << k), "leaf vectors must all have 2^{n} entries");
         let mut lp = LayerProver {
             children,
             r: &point,

@@ -522,8 +522,12 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
     let tuples = row_tuples();
     let polys: Vec<&[Fr]> = w.cols.iter().map(|c| c.as_slice()).collect();
     let n = 1usize << log_rows;
-    let leaves: Vec<Vec<Fr>> = tuples.iter().flat_map(|(r, wr)| [r.leaves(&polys, n, &gammas, tau), wr.leaves(&polys, n, &gammas, tau)]).collect();
-    let (products, gkr_proof, row_point, _) = gkr::prove(leaves, &mut t);
+    // 2 leaf vectors per tuple, recomputed from the columns rather than kept next to the tree.
+    let leaf = |j: usize| {
+        let (r, wr) = &tuples[j / 2];
+        if j % 2 == 0 { r } else { wr }.leaves(&polys, n, &gammas, tau)
+    };
+    let (products, gkr_proof, row_point, _) = gkr::prove_recomputing(2 * tuples.len(), &leaf, &mut t);
     let row_cols = row_tuple_columns(&tuples);
     let row_evals: Vec<Fr> = evaluate_columns(row_cols.iter().map(|&c| w.cols[c].as_slice()), &row_point);
     t.append_scalars(b"mem/row_evals", &row_evals);
