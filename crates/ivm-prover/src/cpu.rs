@@ -112,24 +112,23 @@ pub const BRK: usize = BRT + 2;
 /// instruction.
 pub const LNP: usize = BRT + 3;
 /// Termination detection (the VM stops at the store that makes the panic or termination
-/// word non-zero; the trace must end exactly there):
-/// `E_CTRL = (RAMIDX − p)(RAMIDX − p − 1)` with `p` the panic word's index (the termination
-/// word is `p + 1`), `IS_CTRL = [E_CTRL = 0]` (with inverse `INV_CTRL`),
-/// `VAL_ZERO = [RAMNEW = 0]` (with inverse `INV_VAL`), `STORE_CTRL = STORE · IS_CTRL`,
-/// `TERM = STORE_CTRL · (1 − VAL_ZERO)`.
-pub const E_CTRL: usize = BRT + 4;
-pub const INV_CTRL: usize = BRT + 5;
-pub const IS_CTRL: usize = BRT + 6;
+/// word non-zero; the trace must end exactly there): `IS_CTRL` is the accessed word's
+/// control bit (1 on the panic and termination words; `ram::RamPermissions`, tied to the
+/// word by memory checking like the permission bits), `STORE_CTRL = STORE · IS_CTRL`,
+/// `CTRL_VAL = STORE_CTRL · RAMNEW`, and `TERM = [CTRL_VAL ≠ 0]` with inverse `INV_VAL`
+/// (`TERM = CTRL_VAL · INV_VAL`, `CTRL_VAL · (1 − TERM) = 0`). Gating by the control bit
+/// keeps `INV_VAL` zero on all rows but the terminating store: no dense column of inverses.
+pub const IS_CTRL: usize = BRT + 4;
+pub const STORE_CTRL: usize = BRT + 5;
+pub const CTRL_VAL: usize = BRT + 6;
 pub const INV_VAL: usize = BRT + 7;
-pub const VAL_ZERO: usize = BRT + 8;
-pub const STORE_CTRL: usize = BRT + 9;
-pub const TERM: usize = BRT + 10;
+pub const TERM: usize = BRT + 8;
 /// The permission bits of the accessed RAM word (`ram::RamPermissions`): readable and
 /// writable. Loads need `PERM_R`, stores `PERM_W`; memory checking ties both to the word.
-pub const PERM_R: usize = BRT + 11;
-pub const PERM_W: usize = BRT + 12;
+pub const PERM_R: usize = BRT + 9;
+pub const PERM_W: usize = BRT + 10;
 /// The row number (public, not committed).
-pub const ROWIDX: usize = BRT + 13;
+pub const ROWIDX: usize = BRT + 11;
 pub const NUM_COLS: usize = ROWIDX + 1;
 /// Committed columns are `0..NUM_COMMITTED` (everything but `ROWIDX`).
 pub const NUM_COMMITTED: usize = ROWIDX;
@@ -314,9 +313,10 @@ pub fn build_witness(
         set(&mut cols, RAMOLD, before as u64);
         set(&mut cols, RAMNEW, after as u64);
         set(&mut cols, TS_RAM, ram_ts[idx]);
-        let (readable, writable) = perms.at(idx);
+        let [readable, writable, control] = perms.at(idx);
         set(&mut cols, PERM_R, readable as u64);
         set(&mut cols, PERM_W, writable as u64);
+        set(&mut cols, IS_CTRL, control as u64);
         diffs[3] = i as u64 + 1 - ram_ts[idx] - 1;
         ram_ts[idx] = i as u64 + 1;
         ram_val[idx] = after;
@@ -344,23 +344,17 @@ pub fn build_witness(
         cols[BRK][i] = brt * (entry.imm_signed_fr() - Fr::from(4u64));
         set(&mut cols, ROWIDX, i as u64);
     }
-    // Termination detection.
-    let p = Fr::from(ram.index(ivm_abi::PANIC_ADDR).expect("control words are in the window") as u64);
+    // Termination detection (IS_CTRL is set with the RAM access above).
     #[allow(clippy::needless_range_loop)] // columns are indexed by row across many vectors
     for i in 0..t {
-        let d = cols[RAMIDX][i] - p;
-        let e = d * (d - Fr::from(1u64));
-        cols[E_CTRL][i] = e;
-        cols[INV_CTRL][i] = ark_ff::Field::inverse(&e).unwrap_or_default();
-        let is_ctrl = Fr::from(e.is_zero() as u64);
-        cols[IS_CTRL][i] = is_ctrl;
-        let v = cols[RAMNEW][i];
-        cols[INV_VAL][i] = ark_ff::Field::inverse(&v).unwrap_or_default();
-        let val_zero = Fr::from(v.is_zero() as u64);
-        cols[VAL_ZERO][i] = val_zero;
-        let store_ctrl = cols[STORE][i] * is_ctrl;
+        let store_ctrl = cols[STORE][i] * cols[IS_CTRL][i];
         cols[STORE_CTRL][i] = store_ctrl;
-        cols[TERM][i] = store_ctrl * (Fr::from(1u64) - val_zero);
+        let ctrl_val = store_ctrl * cols[RAMNEW][i];
+        cols[CTRL_VAL][i] = ctrl_val;
+        if !ctrl_val.is_zero() {
+            cols[INV_VAL][i] = ark_ff::Field::inverse(&ctrl_val).expect("non-zero");
+            cols[TERM][i] = Fr::from(1u64);
+        }
     }
     // LNP needs the next row.
     for i in 0..t {
@@ -483,14 +477,10 @@ pub fn constraints(io_base: u32) -> UniformR1cs {
     // Termination: the trace ends exactly after the first store that makes the panic or
     // termination word non-zero (TERM ⇒ next row is padding; a real row that is not TERM is
     // followed by a real row).
-    let p = ((ivm_abi::PANIC_ADDR - io_base) / 4) as i64;
-    r.push(Constraint::new(f(RAMIDX) - p, f(RAMIDX) - (p + 1), f(E_CTRL)));
-    r.push(Constraint::new(f(E_CTRL), f(INV_CTRL), one() - f(IS_CTRL)));
-    r.push(Constraint::new(f(IS_CTRL), f(E_CTRL), Lc::zero()));
-    r.push(Constraint::new(f(RAMNEW), f(INV_VAL), one() - f(VAL_ZERO)));
-    r.push(Constraint::new(f(VAL_ZERO), f(RAMNEW), Lc::zero()));
     r.push(Constraint::new(f(STORE), f(IS_CTRL), f(STORE_CTRL)));
-    r.push(Constraint::new(f(STORE_CTRL), one() - f(VAL_ZERO), f(TERM)));
+    r.push(Constraint::new(f(STORE_CTRL), f(RAMNEW), f(CTRL_VAL)));
+    r.push(Constraint::new(f(CTRL_VAL), f(INV_VAL), f(TERM)));
+    r.push(Constraint::new(f(CTRL_VAL), one() - f(TERM), Lc::zero()));
     r.push(Constraint::new(f(TERM), one() - Lc::next(PADDING), Lc::zero()));
     r.push(Constraint::new(one() - f(PADDING) - f(TERM), Lc::next(PADDING), Lc::zero()));
     r
@@ -518,9 +508,9 @@ pub fn register_tuples() -> Vec<(Tuple, Tuple)> {
     ]
 }
 
-/// RAM access: `(index, value, ts, readable, writable)`.
+/// RAM access: `(index, value, ts, readable, writable, control)`.
 pub fn ram_tuples() -> (Tuple, Tuple) {
-    let perms = [Lin::poly(PERM_R), Lin::poly(PERM_W)];
+    let perms = [Lin::poly(PERM_R), Lin::poly(PERM_W), Lin::poly(IS_CTRL)];
     let read = [Lin::poly(RAMIDX), Lin::poly(RAMOLD), Lin::poly(TS_RAM)];
     let write = [Lin::poly(RAMIDX), Lin::poly(RAMNEW), Lin::poly_plus(ROWIDX, 1)];
     (Tuple(read.into_iter().chain(perms.clone()).collect()), Tuple(write.into_iter().chain(perms).collect()))
@@ -582,6 +572,7 @@ mod tests {
         assert!(slot_cnt(SLOTS - 1) < TS_RS1);
         assert!(range_cnt(NUM_RANGE_SLOTS - 1) < BRT);
         assert_eq!((TERM + 1, PERM_W + 1), (PERM_R, ROWIDX));
+        assert_eq!(IS_CTRL, BRT + 4);
         constraints(0x7000_0000).validate().unwrap();
     }
 }

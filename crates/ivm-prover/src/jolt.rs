@@ -544,14 +544,11 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
 
     // RAM.
     let k_ram = 1usize << log_k_ram;
-    let (perm_r, perm_w) = pre.perms.tables(log_k_ram);
-    let ram_init: Vec<Fr> = (0..k_ram)
-        .map(|i| fingerprint(&[Fr::from(i as u64), Fr::from(w.ram_init[i] as u64), Fr::zero(), perm_r[i], perm_w[i]], &gammas, tau))
-        .collect();
-    let ram_final: Vec<Fr> = (0..k_ram)
-        .map(|i| fingerprint(&[Fr::from(i as u64), w.ram_final_val[i], w.ram_final_ts[i], perm_r[i], perm_w[i]], &gammas, tau))
-        .collect();
-    drop((perm_r, perm_w));
+    let [perm_r, perm_w, ctrl] = pre.perms.tables(log_k_ram);
+    let ram_leaf = |i: usize, val: Fr, ts: Fr| fingerprint(&[Fr::from(i as u64), val, ts, perm_r[i], perm_w[i], ctrl[i]], &gammas, tau);
+    let ram_init: Vec<Fr> = (0..k_ram).map(|i| ram_leaf(i, Fr::from(w.ram_init[i] as u64), Fr::zero())).collect();
+    let ram_final: Vec<Fr> = (0..k_ram).map(|i| ram_leaf(i, w.ram_final_val[i], w.ram_final_ts[i])).collect();
+    drop((perm_r, perm_w, ctrl));
     let (products, gkr_proof, ram_point, _) = gkr::prove(vec![ram_init, ram_final], &mut t);
     let ram_evals = vec![
         DenseMle::new(w.ram_final_val.clone()).evaluate(&ram_point),
@@ -768,9 +765,9 @@ pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyErr
     let init_words: Vec<(usize, Fr)> =
         pre.ram.initial_words(&pre.program, &st.onchain_input, &st.offchain_input).into_iter().map(|(i, v)| (i, Fr::from(v as u64))).collect();
     let idx = index_mle(&ram_point);
-    let (perm_r, perm_w) = pre.perms.mles(&ram_point);
-    let init_leaf = fingerprint(&[idx, crate::ram::sparse_mle(&init_words, &ram_point), Fr::zero(), perm_r, perm_w], &gammas, tau);
-    let final_leaf = fingerprint(&[idx, proof.mem_ram.evals[0], proof.mem_ram.evals[1], perm_r, perm_w], &gammas, tau);
+    let [perm_r, perm_w, ctrl] = pre.perms.mles(&ram_point);
+    let init_leaf = fingerprint(&[idx, crate::ram::sparse_mle(&init_words, &ram_point), Fr::zero(), perm_r, perm_w, ctrl], &gammas, tau);
+    let final_leaf = fingerprint(&[idx, proof.mem_ram.evals[0], proof.mem_ram.evals[1], perm_r, perm_w, ctrl], &gammas, tau);
     if claims[0] != init_leaf || claims[1] != final_leaf {
         return Err(VerifyError::Memory("RAM leaf claims do not match the initial image or the final state".into()));
     }

@@ -99,10 +99,15 @@ impl RamLayout {
 /// on loads and `w` on stores. All boundaries are word-aligned (page-rounded I/O regions,
 /// 16-byte sizes, word-widened writable segments: `Program::writable_ranges`), so the
 /// word-level rule is exactly the VM's byte-level one.
+///
+/// A third bit marks the control words whose non-zero value ends the run (panic and
+/// termination), so that the CPU can detect the terminating store without an is-zero
+/// gadget on the address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RamPermissions {
     pub readable: Vec<(usize, usize)>,
     pub writable: Vec<(usize, usize)>,
+    pub control: Vec<(usize, usize)>,
 }
 
 impl RamPermissions {
@@ -119,17 +124,21 @@ impl RamPermissions {
             v.sort_unstable();
             v
         };
-        RamPermissions { readable: clean(readable), writable: clean(writable) }
+        let control = vec![(idx(PANIC_ADDR), idx(TERMINATION_ADDR) + 1)];
+        RamPermissions { readable: clean(readable), writable: clean(writable), control }
     }
 
-    /// `(r, w)` of word `index`.
-    pub fn at(&self, index: usize) -> (bool, bool) {
-        let inside = |ranges: &[(usize, usize)]| ranges.iter().any(|&(a, b)| a <= index && index < b);
-        (inside(&self.readable), inside(&self.writable))
+    fn sets(&self) -> [&[(usize, usize)]; 3] {
+        [&self.readable, &self.writable, &self.control]
     }
 
-    /// Prover: the `r` and `w` tables of a `2^log_k`-word window.
-    pub fn tables(&self, log_k: usize) -> (Vec<Fr>, Vec<Fr>) {
+    /// `[r, w, control]` of word `index`.
+    pub fn at(&self, index: usize) -> [bool; 3] {
+        self.sets().map(|ranges| ranges.iter().any(|&(a, b)| a <= index && index < b))
+    }
+
+    /// Prover: the `r`, `w` and control tables of a `2^log_k`-word window.
+    pub fn tables(&self, log_k: usize) -> [Vec<Fr>; 3] {
         let table = |ranges: &[(usize, usize)]| {
             let mut t = vec![Fr::from(0u64); 1 << log_k];
             for &(a, b) in ranges {
@@ -137,14 +146,13 @@ impl RamPermissions {
             }
             t
         };
-        (table(&self.readable), table(&self.writable))
+        self.sets().map(table)
     }
 
-    /// Verifier: the MLEs of the `r` and `w` tables at `point` (`point.len()` = log K), in
+    /// Verifier: the MLEs of the three tables at `point` (`point.len()` = log K), in
     /// O(log K) per range.
-    pub fn mles(&self, point: &[Fr]) -> (Fr, Fr) {
-        let sum = |ranges: &[(usize, usize)]| ranges.iter().map(|&(a, b)| range_mle(point, a, b)).sum();
-        (sum(&self.readable), sum(&self.writable))
+    pub fn mles(&self, point: &[Fr]) -> [Fr; 3] {
+        self.sets().map(|ranges| ranges.iter().map(|&(a, b)| range_mle(point, a, b)).sum())
     }
 }
 
@@ -339,12 +347,13 @@ mod tests {
             }
             assert_eq!(range_mle(&point, a, b), DenseMle::new(dense).evaluate(&point), "[{a}, {b})");
         }
-        let perms = RamPermissions { readable: vec![(0, 5), (9, 40), (50, 80)], writable: vec![(2, 4), (30, 40)] };
-        let (r, w) = perms.tables(log_k);
-        assert_eq!(perms.mles(&point), (DenseMle::new(r).evaluate(&point), DenseMle::new(w).evaluate(&point)));
-        assert_eq!(perms.at(3), (true, true));
-        assert_eq!(perms.at(6), (false, false));
-        assert_eq!(perms.at(9), (true, false));
+        let perms = RamPermissions { readable: vec![(0, 5), (9, 40), (50, 80)], writable: vec![(2, 4), (30, 40)], control: vec![(33, 35)] };
+        let dense = perms.tables(log_k).map(|t| DenseMle::new(t).evaluate(&point));
+        assert_eq!(perms.mles(&point), dense);
+        assert_eq!(perms.at(3), [true, true, false]);
+        assert_eq!(perms.at(6), [false, false, false]);
+        assert_eq!(perms.at(9), [true, false, false]);
+        assert_eq!(perms.at(34), [true, true, true]);
     }
 
     #[test]

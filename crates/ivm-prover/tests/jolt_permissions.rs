@@ -126,10 +126,29 @@ fn ram_multisets_balance(w: &cpu::Witness, perms: &RamPermissions) -> bool {
     let product = |v: Vec<Fr>| v.into_iter().product::<Fr>();
     let reads = product(read.leaves(&polys, n, &gammas, tau));
     let writes = product(write.leaves(&polys, n, &gammas, tau));
-    let (r, wr) = perms.tables(w.log_k_ram);
+    let [r, wr, ctrl] = perms.tables(w.log_k_ram);
     let k = 1usize << w.log_k_ram;
-    let idx = |i: usize| Fr::from(i as u64);
-    let init = (0..k).map(|i| fingerprint(&[idx(i), Fr::from(w.ram_init[i] as u64), Fr::zero(), r[i], wr[i]], &gammas, tau)).product::<Fr>();
-    let fin = (0..k).map(|i| fingerprint(&[idx(i), w.ram_final_val[i], w.ram_final_ts[i], r[i], wr[i]], &gammas, tau)).product::<Fr>();
+    let leaf = |i: usize, val: Fr, ts: Fr| fingerprint(&[Fr::from(i as u64), val, ts, r[i], wr[i], ctrl[i]], &gammas, tau);
+    let init = (0..k).map(|i| leaf(i, Fr::from(w.ram_init[i] as u64), Fr::zero())).product::<Fr>();
+    let fin = (0..k).map(|i| leaf(i, w.ram_final_val[i], w.ram_final_ts[i])).product::<Fr>();
     init * writes == reads * fin
+}
+
+/// The control bit that detects the terminating store is bound the same way: a prover that
+/// hides the termination (to run on past it) unbalances the RAM multisets.
+#[test]
+fn lying_about_the_control_bit_unbalances_the_ram_multisets() {
+    let elf = elf_of(&[addi(6, 0, 7)]);
+    let program = Program::load(&elf).unwrap();
+    let (_exec, steps) = ivm_vm::trace(&program, Inputs::default(), MAX_CYCLES).unwrap();
+    let bytecode = isa::bytecode(&program).unwrap();
+    let rows = isa::expand(&bytecode, &steps).unwrap();
+    let ram = RamLayout::of(&program);
+    let perms = RamPermissions::of(&program, &ram);
+    let mut w = build_witness(&bytecode, &rows, &ram, &perms, &ram.initial_words(&program, &[], &[])).unwrap();
+    assert!(ram_multisets_balance(&w, &perms));
+    let term = (0..w.cols[0].len()).find(|&i| w.cols[cpu::TERM][i].is_one()).expect("a terminating store");
+    assert!(w.cols[cpu::IS_CTRL][term].is_one());
+    w.cols[cpu::IS_CTRL][term] = Fr::zero();
+    assert!(!ram_multisets_balance(&w, &perms));
 }
