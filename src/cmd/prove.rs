@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use ivm_prover::{
-    jolt::{Phase, ProveError},
+    jolt::{Phase, ProveError, TraceShape},
     statement::Statement,
 };
 use ivm_vm::{Exit, FaultKind, Inputs, DEFAULT_MAX_CYCLES};
@@ -90,7 +90,8 @@ struct Report {
     /// Peak resident memory of this process (VmHWM), when the OS reports it.
     peak_memory_bytes: Option<u64>,
     estimated_memory_bytes: u64,
-    estimated_rows: u64,
+    /// The padded trace length (a power of two).
+    trace_rows: u64,
 }
 
 #[derive(Serialize)]
@@ -143,8 +144,17 @@ pub fn run(args: ProveArgs) -> Outcome {
         }
     }
 
-    let est = MemoryEstimate::of(exec.cycles);
-    check_memory(&est, exec.cycles, args.memory_limit, args.force)?;
+    let max_log = ivm_prover::cpu::MAX_LOG_ROWS;
+    if exec.cycles >= 1 << max_log {
+        return Err(invalid_input(format!(
+            "the run has {} cycles but the prover supports traces of at most 2^{max_log} rows: prove a shorter run (smaller input, or split the work across jobs)",
+            ui::thousands(exec.cycles)
+        )));
+    }
+    let spinner = ui::spinner("sizing the proof");
+    let shape = ivm_prover::jolt::trace_shape(&elf, &inputs.onchain, &inputs.offchain, args.max_cycles).map_err(prove_error)?;
+    spinner.finish_and_clear();
+    check_memory(&shape, args.memory_limit, args.force)?;
 
     let start = Instant::now();
     let mut progress = Progress::new();
@@ -174,8 +184,8 @@ pub fn run(args: ProveArgs) -> Outcome {
         prove_seconds: prove_time.as_secs_f64(),
         phases,
         peak_memory_bytes: peak,
-        estimated_memory_bytes: est.bytes,
-        estimated_rows: est.rows,
+        estimated_memory_bytes: shape.estimated_memory_bytes(),
+        trace_rows: 1 << shape.log_rows,
     };
     if args.json.json {
         ui::print_json(&report)?;
@@ -208,32 +218,13 @@ fn print_human(r: &Report) {
     }
 }
 
-// ---- memory estimate ----------------------------------------------------------------------
-
-/// Rough prover memory for a run: trace rows (instructions expand into ~1.3 rows on average,
-/// padded to a power of two) × columns × 32-byte field elements × ~2 live copies (witness plus
-/// the polynomials being bound or committed), plus ~512 MiB of fixed tables and setup.
-/// Calibrated on this prover (2 cores): 469 cycles peaked at 377 MiB (estimate 513 MiB),
-/// 50,369 cycles at 627 MiB (estimate ~1.0 GiB); it errs on the high side.
-pub struct MemoryEstimate {
-    pub rows: u64,
-    pub bytes: u64,
-}
+// ---- memory check ---------------------------------------------------------------------
 
 const GIB: u64 = 1 << 30;
 
-impl MemoryEstimate {
-    pub fn of(cycles: u64) -> Self {
-        let rows = (cycles.saturating_mul(13).div_ceil(10)).max(2).next_power_of_two();
-        let cols = ivm_prover::cpu::NUM_COLS as u64;
-        let bytes = cols.saturating_mul(32).saturating_mul(rows).saturating_mul(2).saturating_add(GIB / 2);
-        MemoryEstimate { rows, bytes }
-    }
-}
-
-fn check_memory(est: &MemoryEstimate, cycles: u64, limit: Option<u64>, force: bool) -> Result<()> {
-    let log_rows = est.rows.trailing_zeros();
-    let max_log = ivm_prover::cpu::MAX_LOG_ROWS as u32;
+fn check_memory(shape: &TraceShape, limit: Option<u64>, force: bool) -> Result<()> {
+    let (log_rows, estimate) = (shape.log_rows, shape.estimated_memory_bytes());
+    let max_log = ivm_prover::cpu::MAX_LOG_ROWS;
     let (total, available) = meminfo();
     let (limit, what) = match (limit, total, cgroup_limit()) {
         (Some(l), _, _) => (Some(l), "--memory-limit"),
@@ -244,18 +235,22 @@ fn check_memory(est: &MemoryEstimate, cycles: u64, limit: Option<u64>, force: bo
         Some(l) => format!(", {what} is {} ({} available)", gib(l), available.map_or("?".into(), gib)),
         None => String::new(),
     };
-    ui::status("Estimate", format!("{} cycles → ~2^{log_rows} rows, ~{} of memory{machine}", ui::thousands(cycles), gib(est.bytes)));
+    ui::status(
+        "Estimate",
+        format!("{} cycles → {} rows (2^{log_rows}), ~{} of memory{machine}", ui::thousands(shape.cycles), ui::thousands(shape.rows as u64), gib(estimate)),
+    );
     if log_rows > max_log {
         return Err(invalid_input(format!(
-            "the run has {} cycles (~2^{log_rows} trace rows) but the prover supports at most 2^{max_log} rows: prove a shorter run (smaller input, or split the work across jobs)",
-            ui::thousands(cycles)
+            "the run has {} cycles ({} trace rows) but the prover supports at most 2^{max_log} rows: prove a shorter run (smaller input, or split the work across jobs)",
+            ui::thousands(shape.cycles),
+            ui::thousands(shape.rows as u64)
         )));
     }
     match limit {
-        Some(l) if est.bytes > l => {
+        Some(l) if estimate > l => {
             let msg = format!(
                 "proving this run needs an estimated {} but {what} is {}: prove a shorter run (smaller input, or split the work across jobs), use a machine with more memory, or pass --force to try anyway",
-                gib(est.bytes),
+                gib(estimate),
                 gib(l)
             );
             if force {
@@ -264,9 +259,9 @@ fn check_memory(est: &MemoryEstimate, cycles: u64, limit: Option<u64>, force: bo
                 return Err(coded(Code::InsufficientMemory, msg));
             }
         }
-        Some(_) if available.is_some_and(|a| est.bytes > a) => ui::warn(format!(
+        Some(_) if available.is_some_and(|a| estimate > a) => ui::warn(format!(
             "the estimate ({}) exceeds the memory available now ({}): other processes may be pushed into swap",
-            gib(est.bytes),
+            gib(estimate),
             gib(available.unwrap_or(0))
         )),
         None => ui::warn("cannot read /proc/meminfo: the memory check is skipped"),
@@ -387,16 +382,6 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn estimate_grows_with_cycles() {
-        let small = MemoryEstimate::of(300);
-        assert_eq!(small.rows, 512);
-        assert!(small.bytes > GIB / 2 && small.bytes < GIB / 2 + (64 << 20));
-        let big = MemoryEstimate::of(1 << 20);
-        assert_eq!(big.rows, 1 << 21);
-        assert!(big.bytes > 10 * GIB && big.bytes < 20 * GIB, "{}", big.bytes);
-    }
 
     #[test]
     fn memory_sizes() {

@@ -29,7 +29,7 @@ fn status_bytes(key: &str) -> u64 {
 
 /// Trace rows of a run: instructions plus virtual sequences, before padding.
 fn rows(elf: &[u8], onchain: &[u8]) -> u64 {
-    jolt::trace_rows(elf, onchain, &[], u64::MAX).expect("trace") as u64
+    jolt::trace_shape(elf, onchain, &[], u64::MAX).expect("trace").rows as u64
 }
 
 /// The largest input whose trace fits `2^log_rows` rows (with the one padding row the

@@ -215,6 +215,12 @@ pub enum WitnessError {
 /// Maximum rows (2^MAX_LOG_ROWS); timestamps `4·row + 3` then stay below 2^32.
 pub const MAX_LOG_ROWS: usize = 24;
 
+/// log2 of the padded trace for `rows` real rows: at least one padding row, so the last real
+/// row's successor is padding.
+pub fn log_rows_for(rows: usize) -> usize {
+    (rows + 1).next_power_of_two().trailing_zeros().max(1) as usize
+}
+
 /// Builds the witness from the expanded rows. `ram_init` is the initial memory (sparse).
 pub fn build_witness(
     bytecode: &Bytecode,
@@ -223,8 +229,7 @@ pub fn build_witness(
     perms: &RamPermissions,
     ram_init: &[(usize, u32)],
 ) -> Result<Witness, WitnessError> {
-    // At least one padding row, so the last real row's successor is padding.
-    let log_rows = (rows.len() + 1).next_power_of_two().trailing_zeros().max(1) as usize;
+    let log_rows = log_rows_for(rows.len());
     if log_rows > MAX_LOG_ROWS {
         return Err(WitnessError::TooManyRows(rows.len(), MAX_LOG_ROWS));
     }

@@ -225,6 +225,15 @@ fn preprocess(elf: &[u8]) -> Result<Preprocessed, VerifyError> {
     Ok(Preprocessed { program, program_id, bytecode, ram, perms, log_k_bc })
 }
 
+/// [`preprocess`] with the prover's error type.
+fn preprocess_for_prover(elf: &[u8]) -> Result<Preprocessed, ProveError> {
+    preprocess(elf).map_err(|e| match e {
+        VerifyError::Elf(e) => ProveError::Elf(e),
+        VerifyError::Isa(e) => ProveError::Isa(e),
+        other => unreachable!("preprocessing only fails on the ELF: {other}"),
+    })
+}
+
 fn absorb_preamble(t: &mut Transcript, pre: &Preprocessed, st: &Statement, proof_shape: (usize, usize), control: &FinalControl, regs: (&[u32], &[u64])) {
     st.absorb(t);
     let words: Vec<u8> = pre.program.layout.to_words().iter().flat_map(|w| w.to_le_bytes()).collect();
@@ -335,14 +344,64 @@ pub fn prove(
     prove_tampered(elf, onchain, offchain, max_cycles, progress, &|_| ())
 }
 
-/// The number of trace rows a run expands into (instructions plus their virtual sequences,
-/// before padding to `2^log_rows` with at least one padding row). Benchmarks use it to fill
-/// a power-of-two trace exactly.
-pub fn trace_rows(elf: &[u8], onchain: &[u8], offchain: &[u8], max_cycles: u64) -> Result<usize, ProveError> {
-    let program = Program::load(elf).map_err(ProveError::Elf)?;
-    let bytecode = isa::bytecode(&program)?;
-    let (_, steps) = ivm_vm::trace(&program, Inputs { onchain, offchain }, max_cycles)?;
-    Ok(isa::expand(&bytecode, &steps)?.len())
+/// The size of a run's proof, known before proving.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceShape {
+    pub cycles: u64,
+    /// Rows the run expands into (instructions plus their virtual sequences).
+    pub rows: usize,
+    /// The padded trace: `2^log_rows` rows, at least one of them padding.
+    pub log_rows: usize,
+    /// The RAM window: `2^log_k_ram` words.
+    pub log_k_ram: usize,
+    /// Size of the final-state polynomials (RAM window, bytecode, subtables): `2^table_vars`.
+    pub table_vars: usize,
+}
+
+impl TraceShape {
+    /// Peak prover memory, erring high: ~6 KiB per padded row (the ~130 witness columns of
+    /// 32-byte field elements plus the polynomials being bound or fingerprinted) and ~1.1 KiB
+    /// per word of the final-state tables, plus a base. Calibrated on the 2-core benchmark
+    /// machine (docs/benchmarks.md: 2^20 rows with the default 2^20-word RAM window peak at
+    /// 6.9 GiB, estimated 7.3 GiB).
+    pub fn estimated_memory_bytes(&self) -> u64 {
+        (192u64 << 20) + (6144u64 << self.log_rows) + (1152u64 << self.table_vars)
+    }
+}
+
+/// The [`TraceShape`] of a run, from one pass of the VM that keeps no trace (each step
+/// counts its virtual sequence's length and RAM word), so sizing a proof costs no memory.
+/// Faults are not reported here; [`prove`] reports them.
+pub fn trace_shape(elf: &[u8], onchain: &[u8], offchain: &[u8], max_cycles: u64) -> Result<TraceShape, ProveError> {
+    struct Counter<'a> {
+        bytecode: &'a Bytecode,
+        ram: &'a RamLayout,
+        rows: usize,
+        max_index: usize,
+    }
+    impl ivm_vm::Tracer for Counter<'_> {
+        const ENABLED: bool = true;
+        fn record(&mut self, step: ivm_vm::Step) {
+            if let Some(wi) = self.bytecode.word_index(step.pc) {
+                self.rows += self.bytecode.rows[self.bytecode.starts[wi]].seq_len as usize;
+            }
+            if let Some(i) = step.mem.and_then(|m| self.ram.index(m.addr)) {
+                self.max_index = self.max_index.max(i);
+            }
+        }
+    }
+    let pre = preprocess_for_prover(elf)?;
+    let init_max = pre.ram.initial_words(&pre.program, onchain, offchain).iter().map(|w| w.0).max().unwrap_or(0);
+    let mut counter = Counter { bytecode: &pre.bytecode, ram: &pre.ram, rows: 0, max_index: init_max };
+    let exec = ivm_vm::run(&pre.program, Inputs { onchain, offchain }, max_cycles, &mut counter)?;
+    let log_k_ram = pre.ram.log_k_for(counter.max_index);
+    Ok(TraceShape {
+        cycles: exec.cycles,
+        rows: counter.rows,
+        log_rows: cpu::log_rows_for(counter.rows),
+        log_k_ram,
+        table_vars: table_vars(pre.log_k_bc, log_k_ram),
+    })
 }
 
 /// [`prove`] with a hook that may corrupt the expanded rows before the witness is built: the
@@ -378,11 +437,7 @@ fn prove_with(
     trace: TraceFn,
 ) -> Result<(Statement, Proof), ProveError> {
     progress(Phase::Execute);
-    let pre = preprocess(elf).map_err(|e| match e {
-        VerifyError::Elf(e) => ProveError::Elf(e),
-        VerifyError::Isa(e) => ProveError::Isa(e),
-        other => unreachable!("preprocessing only fails on the ELF: {other}"),
-    })?;
+    let pre = preprocess_for_prover(elf)?;
     let (exec, steps) = trace(&pre.program, Inputs { onchain, offchain }, max_cycles)?;
     let panicked = match exec.exit {
         Exit::Halted => false,

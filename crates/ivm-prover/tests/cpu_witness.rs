@@ -84,3 +84,32 @@ fn the_trace_ends_exactly_at_the_terminating_store() {
     let w = build_witness(&bytecode, &shorter, &ram, &perms, &init).unwrap();
     assert!(r1cs.is_satisfied(&w.cols).is_err(), "a trace ending before termination was accepted");
 }
+
+/// `jolt::trace_shape` (a counting run, no trace kept) agrees with the real expansion and
+/// witness.
+#[test]
+fn trace_shape_matches_the_witness() {
+    let arith: Vec<u8> = [7u32, 0xFFFF_FFF9, 0x8000_0000, 0, 3, 0xFFFF_FFFF].iter().flat_map(|w| w.to_le_bytes()).collect();
+    for (name, input) in [("fibonacci", fib_input(25)), ("arith", arith), ("sha256", b"abc".to_vec())] {
+        let elf = elf(name);
+        let program = Program::load(&elf).unwrap();
+        let (_exec, steps) = ivm_vm::trace(&program, Inputs { onchain: &input, offchain: &[] }, 1 << 20).unwrap();
+        let rows = isa::expand(&isa::bytecode(&program).unwrap(), &steps).unwrap();
+        let shape = ivm_prover::jolt::trace_shape(&elf, &input, &[], 1 << 20).unwrap();
+        let (w, _) = witness(name, &input);
+        assert_eq!((shape.rows, shape.log_rows, shape.log_k_ram), (rows.len(), w.log_rows, w.log_k_ram), "{name}");
+        assert_eq!(shape.cycles, steps.len() as u64);
+    }
+}
+
+/// The memory model errs high against the measured peaks in docs/benchmarks.md (2^20 rows with
+/// the default RAM window: 6.9 GiB; 2^14 rows: 1.34 GiB) without being far off.
+#[test]
+fn memory_estimate_brackets_the_measured_peaks() {
+    let shape = |log_rows, table_vars| ivm_prover::jolt::TraceShape { cycles: 0, rows: 0, log_rows, log_k_ram: 20, table_vars };
+    let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+    let big = gib(shape(20, 20).estimated_memory_bytes());
+    assert!((6.9..8.0).contains(&big), "{big}");
+    let small = gib(shape(14, 20).estimated_memory_bytes());
+    assert!((1.34..1.8).contains(&small), "{small}");
+}
