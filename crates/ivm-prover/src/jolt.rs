@@ -191,16 +191,21 @@ fn table_claims(
 
 /// Dory prover setups, cached per process (deterministic, so caching is only about time).
 fn prover_setup(max_num_vars: usize) -> Arc<DoryProverSetup> {
-    static CACHE: OnceLock<Mutex<HashMap<usize, Arc<DoryProverSetup>>>> = OnceLock::new();
-    let mut c = CACHE.get_or_init(Default::default).lock().unwrap();
-    c.entry(max_num_vars).or_insert_with(|| Arc::new(DoryProverSetup::new(DORY_SEED, max_num_vars))).clone()
+    static CACHE: SetupCache<DoryProverSetup> = OnceLock::new();
+    cached(&CACHE, max_num_vars, || DoryProverSetup::new(DORY_SEED, max_num_vars))
 }
 
 /// Dory verifier setups: cut from the one compiled into the binary (no generation).
 fn verifier_setup(max_num_vars: usize) -> Arc<DoryVerifierSetup> {
-    static CACHE: OnceLock<Mutex<HashMap<usize, Arc<DoryVerifierSetup>>>> = OnceLock::new();
-    let mut c = CACHE.get_or_init(Default::default).lock().unwrap();
-    c.entry(max_num_vars).or_insert_with(|| Arc::new(DoryVerifierSetup::standard(max_num_vars))).clone()
+    static CACHE: SetupCache<DoryVerifierSetup> = OnceLock::new();
+    cached(&CACHE, max_num_vars, || DoryVerifierSetup::standard(max_num_vars))
+}
+
+type SetupCache<T> = OnceLock<Mutex<HashMap<usize, Arc<T>>>>;
+
+fn cached<T>(cache: &SetupCache<T>, max_num_vars: usize, make: impl FnOnce() -> T) -> Arc<T> {
+    let mut c = cache.get_or_init(Default::default).lock().unwrap();
+    c.entry(max_num_vars).or_insert_with(|| Arc::new(make())).clone()
 }
 
 // ---- shared pieces ------------------------------------------------------------------------
