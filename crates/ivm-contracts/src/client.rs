@@ -139,6 +139,18 @@ impl fmt::Debug for Client {
     }
 }
 
+/// Gas limit for a transaction whose estimate is `estimate`.
+///
+/// An estimate is exact only for the state and block it was computed against. The transaction
+/// runs in a later block, where branches can cost more: `JobManager` writes an operator's latest
+/// challenge deadline only when `block.timestamp` has moved on, a consumer's callback may write
+/// a fresh slot. Sending the bare estimate made such a transaction run out of gas and revert,
+/// wasting a transaction; a quarter more plus 50k covers these with room to spare, and unused
+/// gas is not paid for.
+pub fn gas_with_margin(estimate: u64) -> u64 {
+    estimate.saturating_add(estimate / 4).saturating_add(50_000)
+}
+
 impl Client {
     /// Connects to `rpc_url` (http://, or https:// with feature `rustls`) with a private key.
     pub async fn connect(rpc_url: &str, private_key: &str) -> Result<Self, ClientError> {
@@ -201,6 +213,22 @@ impl Client {
 
     // ----- generic -----
 
+    /// Signs and sends `tx` with a gas limit of the node's estimate plus [`gas_with_margin`]'s
+    /// headroom; fees, nonce and chain ID are filled by the provider. Fails without sending if
+    /// the estimate fails (the call would revert).
+    pub async fn send_transaction(
+        &self,
+        tx: TransactionRequest,
+    ) -> Result<
+        alloy_provider::PendingTransactionBuilder<alloy_network::Ethereum>,
+        alloy_provider::transport::TransportError,
+    > {
+        let estimate = self.provider.estimate_gas(tx.clone()).await?;
+        self.provider
+            .send_transaction(tx.with_gas_limit(gas_with_margin(estimate)))
+            .await
+    }
+
     /// Sends a transaction with calldata `input` and `value` to `to` (or a creation if `None`),
     /// waits for its receipt and fails if it reverts.
     pub async fn send_raw(
@@ -217,11 +245,7 @@ impl Client {
             Some(to) => tx.set_to(to),
             None => tx.set_create(),
         }
-        let pending = self
-            .provider
-            .send_transaction(tx)
-            .await
-            .map_err(rpc_error)?;
+        let pending = self.send_transaction(tx).await.map_err(rpc_error)?;
         let receipt = pending
             .get_receipt()
             .await

@@ -5,9 +5,11 @@
 use ivm_contracts::alloy_primitives::{Address, Bytes, B256, U256};
 use ivm_contracts::bindings::{ExampleConsumer, JobManager};
 use ivm_contracts::client::alloy_provider::Provider;
-use ivm_contracts::client::alloy_rpc_types_eth::TransactionReceipt;
+use ivm_contracts::client::alloy_provider::network::TransactionBuilder;
+use ivm_contracts::client::alloy_rpc_types_eth::{BlockId, TransactionReceipt, TransactionRequest};
+use ivm_contracts::alloy_sol_types::SolCall;
 use ivm_contracts::client::{
-    receipt_event, receipt_events, Client, ClientError, CHALLENGE_OPEN, CHALLENGE_REJECTED,
+    gas_with_margin, receipt_event, receipt_events, Client, ClientError, CHALLENGE_OPEN, CHALLENGE_REJECTED,
     CHALLENGE_UPHELD,
 };
 use ivm_contracts::deploy::{deploy, DeployConfig};
@@ -336,16 +338,48 @@ async fn scenario(url: &str) {
         .await,
         "relayer",
     );
-    let receipt = relayer
-        .submit_result_for_offchain_job(
-            jm,
-            result2,
-            result2_sig.to_vec(),
-            request_bytes,
-            request_sig.to_vec(),
-        )
+    // A gas estimate holds only for the block it was made against. Job 1's result set the
+    // operator's latest challenge deadline in the latest block, so an estimate against that block
+    // skips rewriting it; a block in a later second does rewrite it. The bare estimate runs out of
+    // gas there (a wasted relay transaction); the client's margin covers it.
+    let tx = TransactionRequest::default()
+        .with_from(relayer.address())
+        .with_to(jm)
+        .with_input(
+            JobManager::submitResultForOffchainJobCall {
+                offchainResultWithMetadata: result2.clone().into(),
+                signatureOnResult: result2_sig.to_vec().into(),
+                jobRequest: request_bytes.clone().into(),
+                signatureOnRequest: request_sig.to_vec().into(),
+            }
+            .abi_encode(),
+        );
+    let estimate = relayer
+        .provider()
+        .estimate_gas(tx.clone())
+        .block(BlockId::latest())
         .await
         .unwrap();
+    let send_later = |gas: u64| {
+        let tx = tx.clone().with_gas_limit(gas);
+        async move {
+            let later = user.block_timestamp().await.unwrap() + 30;
+            let _: serde_json::Value = user
+                .provider()
+                .raw_request("evm_setNextBlockTimestamp".into(), (later,))
+                .await
+                .unwrap();
+            let pending = relayer.provider().send_transaction(tx).await.unwrap();
+            pending.get_receipt().await.unwrap()
+        }
+    };
+    let bare = send_later(estimate).await;
+    assert!(
+        !bare.status(),
+        "the bare estimate ({estimate} gas) was expected to run out of gas in a later block"
+    );
+    let receipt = send_later(gas_with_margin(estimate)).await;
+    assert!(receipt.status(), "the estimate with margin reverted");
     assert!(receipt_events::<JobManager::JobCreated>(&receipt, jm)
         .unwrap()
         .is_empty());

@@ -181,7 +181,7 @@ async fn attempt(shared: &Arc<Shared>, job: &JobRecord) -> Result<Settled, Strin
         .with_from(chain.address())
         .with_to(shared.config.job_manager)
         .with_input(input);
-    let pending = match chain.provider().send_transaction(tx).await {
+    let pending = match chain.send_transaction(tx).await {
         Ok(p) => p,
         Err(e) => {
             // Maybe someone else's transaction just landed it.
