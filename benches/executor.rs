@@ -43,7 +43,8 @@ fn main() {
         Program::load(&std::fs::read(&b.elf).unwrap()).unwrap()
     };
 
-    let data: Vec<u8> = (0..1_000_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let data: Vec<u8> =
+        (0..1_000_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
     let cases = vec![
         Case {
             program: "fibonacci",
@@ -75,7 +76,9 @@ fn main() {
         let inputs = Inputs { onchain: &case.onchain, offchain: &case.offchain };
         let (vm_time, exec) = best(3, || ivm_vm::execute(&program, inputs, u64::MAX).unwrap());
         assert_eq!(exec.exit, Exit::Halted, "{}", case.label);
-        let (native_time, out) = best(5, || (case.native)(std::hint::black_box(&case.onchain), std::hint::black_box(&case.offchain)));
+        let (native_time, out) = best(5, || {
+            (case.native)(std::hint::black_box(&case.onchain), std::hint::black_box(&case.offchain))
+        });
         assert_eq!(out, exec.output, "{}: VM and native outputs differ", case.label);
         let mcps = exec.cycles as f64 / vm_time.as_secs_f64() / 1e6;
         println!(

@@ -13,7 +13,9 @@ use std::{
 
 use ivm::node_client::NodeClient;
 use ivm_api::{JobStatusType, RelayStrategy, SubmitJobRequest};
-use ivm_contracts::{alloy_primitives::Address, sign_eip191, signing_key_from_hex, OffchainJobRequest};
+use ivm_contracts::{
+    alloy_primitives::Address, sign_eip191, signing_key_from_hex, OffchainJobRequest,
+};
 
 struct Devnet(Child);
 
@@ -55,7 +57,16 @@ fn main() {
     );
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ivm"))
-        .args(["devnet", "--json", "--port", "0", "--node-port", "0", "--executors", &executors.to_string()])
+        .args([
+            "devnet",
+            "--json",
+            "--port",
+            "0",
+            "--node-port",
+            "0",
+            "--executors",
+            &executors.to_string(),
+        ])
         .arg("--profile-dir")
         .arg(dir.path())
         .current_dir(root)
@@ -81,13 +92,21 @@ fn main() {
         .to_string();
     let program_id = hex::decode(program_id.trim_start_matches("0x")).unwrap();
     // Dev account 0 is the example consumer's offchain signer.
-    let key = signing_key_from_hex(profile["dev_accounts"][0]["private_key"].as_str().unwrap()).unwrap();
+    let key =
+        signing_key_from_hex(profile["dev_accounts"][0]["private_key"].as_str().unwrap()).unwrap();
 
     let mut input = vec![0u8; 32];
     input[31] = 10;
     let requests: Vec<SubmitJobRequest> = (1..=jobs as u64)
         .map(|nonce| {
-            let req = OffchainJobRequest::new(nonce, 1_000_000, consumer, program_id.clone(), input.clone(), &[]);
+            let req = OffchainJobRequest::new(
+                nonce,
+                1_000_000,
+                consumer,
+                program_id.clone(),
+                input.clone(),
+                &[],
+            );
             let encoded = req.encode();
             let signature = sign_eip191(&key, &encoded).unwrap().to_vec();
             SubmitJobRequest {
@@ -99,7 +118,8 @@ fn main() {
         })
         .collect();
 
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let node = Arc::new(NodeClient::new(&node_url).unwrap());
     let (submitted, relayed, submit_window) = rt.block_on(async move {
         // Submit with `concurrency` requests in flight.
@@ -148,7 +168,8 @@ fn main() {
     let last_relay = *relayed.iter().max().unwrap();
     let start = submitted.iter().map(|(_, t)| *t).min().unwrap();
     let total = last_relay.duration_since(start);
-    let mut lat: Vec<Duration> = submitted.iter().zip(&relayed).map(|((_, s), r)| r.duration_since(*s)).collect();
+    let mut lat: Vec<Duration> =
+        submitted.iter().zip(&relayed).map(|((_, s), r)| r.duration_since(*s)).collect();
     lat.sort();
     println!("## Node (`cargo bench --bench node`)\n");
     println!(

@@ -6,10 +6,12 @@ use anyhow::{Context, Result};
 /// SDK crate files, as (path like `ivm-guest/src/lib.rs`, contents).
 pub static SDK_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/sdk_files.rs"));
 /// Template files, as (path like `bare/ivm.toml`, contents).
-pub static TEMPLATE_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/template_files.rs"));
+pub static TEMPLATE_FILES: &[(&str, &str)] =
+    include!(concat!(env!("OUT_DIR"), "/template_files.rs"));
 
 /// ivm's Solidity contract sources (`contracts/src/*.sol`), as (file name, contents).
-pub static CONTRACT_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/contract_files.rs"));
+pub static CONTRACT_FILES: &[(&str, &str)] =
+    include!(concat!(env!("OUT_DIR"), "/contract_files.rs"));
 
 /// Where an `app` project keeps its copy of ivm's contracts, relative to the project root
 /// (remapped as `ivm/` in the template's foundry.toml).
@@ -48,7 +50,8 @@ pub fn materialize_sdk(dir: &Path) -> Result<bool> {
             continue;
         }
         if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
         }
         std::fs::write(&dest, contents).with_context(|| format!("writing {}", dest.display()))?;
         changed = true;
@@ -58,14 +61,15 @@ pub fn materialize_sdk(dir: &Path) -> Result<bool> {
 
 /// Names of the available templates.
 pub fn template_names() -> Vec<&'static str> {
-    let mut names: Vec<&str> = TEMPLATE_FILES.iter().filter_map(|(p, _)| p.split('/').next()).collect();
+    let mut names: Vec<&str> =
+        TEMPLATE_FILES.iter().filter_map(|(p, _)| p.split('/').next()).collect();
     names.dedup();
     names
 }
 
 /// Files of one template, with paths relative to the template root.
 pub fn template_files(name: &str) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
-    TEMPLATE_FILES
-        .iter()
-        .filter_map(move |(p, c)| p.strip_prefix(name).and_then(|r| r.strip_prefix('/')).map(|r| (r, *c)))
+    TEMPLATE_FILES.iter().filter_map(move |(p, c)| {
+        p.strip_prefix(name).and_then(|r| r.strip_prefix('/')).map(|r| (r, *c))
+    })
 }

@@ -46,13 +46,19 @@ pub struct BuiltProgram {
 
 /// Picks the ELF a command works on: the one given, or the project's program built first
 /// (like `cargo run`). `verb` names the command in errors ("building the program to prove").
-pub fn select_elf(elf: Option<&Path>, project: Option<&Path>, program: Option<&str>, verb: &str) -> Result<PathBuf> {
+pub fn select_elf(
+    elf: Option<&Path>,
+    project: Option<&Path>,
+    program: Option<&str>,
+    verb: &str,
+) -> Result<PathBuf> {
     if let Some(elf) = elf {
         return Ok(elf.to_path_buf());
     }
     let project = Project::locate(project)?;
     let opts = BuildOptions { program: program.map(str::to_owned), ..Default::default() };
-    let built = build(&project, &opts).with_context(|| format!("building the program to {verb}"))?;
+    let built =
+        build(&project, &opts).with_context(|| format!("building the program to {verb}"))?;
     match built.as_slice() {
         [one] => Ok(one.elf.clone()),
         many => {
@@ -77,7 +83,13 @@ pub fn build(project: &Project, opts: &BuildOptions) -> Result<Vec<BuiltProgram>
 
     let mut cmd = Command::new("cargo");
     cmd.current_dir(&project.root)
-        .args(["build", "--release", "--target", TARGET, "--message-format=json-render-diagnostics"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            TARGET,
+            "--message-format=json-render-diagnostics",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     if opts.locked {
@@ -100,11 +112,13 @@ pub fn build(project: &Project, opts: &BuildOptions) -> Result<Vec<BuiltProgram>
     }
     cmd.env("CARGO_ENCODED_RUSTFLAGS", rustflags(&project.root, &outside).join("\x1f"));
     // Let the project's rust-toolchain.toml decide the toolchain, not whatever invoked us.
-    for var in ["RUSTFLAGS", "RUSTUP_TOOLCHAIN", "RUSTC", "CARGO_BUILD_TARGET", "CARGO_TARGET_DIR"] {
+    for var in ["RUSTFLAGS", "RUSTUP_TOOLCHAIN", "RUSTC", "CARGO_BUILD_TARGET", "CARGO_TARGET_DIR"]
+    {
         cmd.env_remove(var);
     }
 
-    let mut child = cmd.spawn().context("running cargo (is Rust installed? see https://rustup.rs)")?;
+    let mut child =
+        cmd.spawn().context("running cargo (is Rust installed? see https://rustup.rs)")?;
     let mut executables = Vec::new();
     for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
         let line = line.context("reading cargo output")?;
@@ -135,13 +149,18 @@ pub fn build(project: &Project, opts: &BuildOptions) -> Result<Vec<BuiltProgram>
     let mut built = Vec::new();
     for (name, exe) in executables {
         let bytes = std::fs::read(&exe).with_context(|| format!("reading {}", exe.display()))?;
-        let program = Program::load(&bytes)
-            .with_context(|| format!("{} is not a valid IVM-RV32 program (does it use ivm_guest::entry!?)", exe.display()))?;
+        let program = Program::load(&bytes).with_context(|| {
+            format!(
+                "{} is not a valid IVM-RV32 program (does it use ivm_guest::entry!?)",
+                exe.display()
+            )
+        })?;
         let program_id = ProgramId::of(&program);
         let elf = out_dir.join(format!("{name}.elf"));
         std::fs::write(&elf, &bytes).with_context(|| format!("writing {}", elf.display()))?;
         let id_file = out_dir.join(format!("{name}.program-id"));
-        std::fs::write(&id_file, format!("{program_id}\n")).with_context(|| format!("writing {}", id_file.display()))?;
+        std::fs::write(&id_file, format!("{program_id}\n"))
+            .with_context(|| format!("writing {}", id_file.display()))?;
         built.push(BuiltProgram { name, elf, program_id, size_bytes: bytes.len() as u64 });
     }
     Ok(built)
@@ -176,7 +195,8 @@ fn path_deps_outside(root: &Path, locked: bool) -> Result<Vec<(String, PathBuf)>
     if !out.status.success() {
         bail!("cargo metadata failed in {} (see the errors above)", root.display());
     }
-    let meta: CargoMetadata = serde_json::from_slice(&out.stdout).context("parsing cargo metadata")?;
+    let meta: CargoMetadata =
+        serde_json::from_slice(&out.stdout).context("parsing cargo metadata")?;
     let mut deps = Vec::new();
     for p in meta.packages.into_iter().filter(|p| p.source.is_none()) {
         let dir = p.manifest_path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -218,7 +238,11 @@ fn ensure_target(root: &Path, install: bool) -> Result<()> {
         .output()
         .context("running rustc (is Rust installed? see https://rustup.rs)")?;
     if !sysroot.status.success() {
-        bail!("rustc --print sysroot failed in {}: {}", root.display(), String::from_utf8_lossy(&sysroot.stderr).trim());
+        bail!(
+            "rustc --print sysroot failed in {}: {}",
+            root.display(),
+            String::from_utf8_lossy(&sysroot.stderr).trim()
+        );
     }
     let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
     if sysroot.join("lib/rustlib").join(TARGET).is_dir() {

@@ -34,17 +34,26 @@ impl InputArgs {
     pub fn read(&self) -> Result<InputBytes> {
         Ok(InputBytes {
             onchain: read_one("--input-hex", &self.input_hex, "--input-file", &self.input_file)?,
-            offchain: read_one("--offchain-input-hex", &self.offchain_input_hex, "--offchain-input-file", &self.offchain_input_file)?,
+            offchain: read_one(
+                "--offchain-input-hex",
+                &self.offchain_input_hex,
+                "--offchain-input-file",
+                &self.offchain_input_file,
+            )?,
         })
     }
 }
 
-fn read_one(hex_flag: &str, hex: &Option<String>, file_flag: &str, file: &Option<PathBuf>) -> Result<Vec<u8>> {
+fn read_one(
+    hex_flag: &str,
+    hex: &Option<String>,
+    file_flag: &str,
+    file: &Option<PathBuf>,
+) -> Result<Vec<u8>> {
     match (hex, file) {
         (Some(h), _) => parse_hex(h).map_err(|e| invalid_input(format!("{hex_flag}: {e}"))),
-        (None, Some(f)) => {
-            std::fs::read(f).map_err(|e| invalid_input(format!("{file_flag} {}: cannot read: {e}", f.display())))
-        }
+        (None, Some(f)) => std::fs::read(f)
+            .map_err(|e| invalid_input(format!("{file_flag} {}: cannot read: {e}", f.display()))),
         (None, None) => Ok(Vec::new()),
     }
 }

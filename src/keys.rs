@@ -49,18 +49,24 @@ impl KeyArgs {
     /// contain key material.
     pub fn signer(&self, network: &Resolved) -> Result<PrivateKeySigner> {
         if let Some(key) = &self.private_key {
-            return parse_private_key(key).map_err(|e| invalid_input(format!("--private-key / IVM_PRIVATE_KEY: {e}")));
+            return parse_private_key(key)
+                .map_err(|e| invalid_input(format!("--private-key / IVM_PRIVATE_KEY: {e}")));
         }
         if let Some(path) = &self.keystore {
             let password = match &self.password_file {
                 Some(file) => {
                     let text = std::fs::read_to_string(file).map_err(|e| {
-                        invalid_input(format!("--password-file {}: cannot read: {e}", file.display()))
+                        invalid_input(format!(
+                            "--password-file {}: cannot read: {e}",
+                            file.display()
+                        ))
                     })?;
                     text.trim_end_matches(['\n', '\r']).to_string()
                 }
                 None => std::env::var("IVM_KEYSTORE_PASSWORD").map_err(|_| {
-                    invalid_input("--keystore needs --password-file <file> (or IVM_KEYSTORE_PASSWORD)")
+                    invalid_input(
+                        "--keystore needs --password-file <file> (or IVM_KEYSTORE_PASSWORD)",
+                    )
                 })?,
             };
             if !path.is_file() {
@@ -80,15 +86,17 @@ impl KeyArgs {
                 .filter(|p| p.devnet)
                 .ok_or_else(|| invalid_input("--dev-account needs a devnet profile (start `ivm devnet`, or pass --network <devnet profile>)"))?;
             let account = profile.dev_account(index).ok_or_else(|| {
-                let have: Vec<String> = profile.dev_accounts.iter().map(|a| a.index.to_string()).collect();
+                let have: Vec<String> =
+                    profile.dev_accounts.iter().map(|a| a.index.to_string()).collect();
                 invalid_input(format!(
                     "--dev-account {index}: profile {:?} has dev accounts {}",
                     profile.name,
                     have.join(", ")
                 ))
             })?;
-            return parse_private_key(&account.private_key)
-                .map_err(|e| invalid_input(format!("dev account {index} of profile {:?}: {e}", profile.name)));
+            return parse_private_key(&account.private_key).map_err(|e| {
+                invalid_input(format!("dev account {index} of profile {:?}: {e}", profile.name))
+            });
         }
         Err(invalid_input(format!("no signing key: {HOW}")))
     }
@@ -99,7 +107,10 @@ pub fn parse_private_key(key: &str) -> std::result::Result<PrivateKeySigner, Str
     let t = key.trim();
     let t = t.strip_prefix("0x").unwrap_or(t);
     if t.len() != 64 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!("a private key is 32 bytes of hex (64 digits), got {} characters", t.len()));
+        return Err(format!(
+            "a private key is 32 bytes of hex (64 digits), got {} characters",
+            t.len()
+        ));
     }
     ivm_contracts::client::parse_key(t).map_err(|_| "not a valid secp256k1 private key".to_string())
 }

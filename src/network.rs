@@ -124,9 +124,9 @@ pub fn profile_dir(flag: Option<&Path>) -> Result<PathBuf> {
     if let Some(home) = std::env::var_os("IVM_HOME").filter(|h| !h.is_empty()) {
         return Ok(PathBuf::from(home).join("networks"));
     }
-    let home = std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .context("cannot find the profile directory: set IVM_HOME or HOME, or pass --profile-dir")?;
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).context(
+        "cannot find the profile directory: set IVM_HOME or HOME, or pass --profile-dir",
+    )?;
     Ok(PathBuf::from(home).join(".ivm").join("networks"))
 }
 
@@ -147,22 +147,27 @@ pub fn validate_name(name: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(invalid_input(format!("{name:?} is not a valid profile name (letters, digits, '-', '_', '.')")))
+        Err(invalid_input(format!(
+            "{name:?} is not a valid profile name (letters, digits, '-', '_', '.')"
+        )))
     }
 }
 
 impl Profile {
     pub fn load(path: &Path) -> Result<Profile> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| invalid_input(format!("cannot read network profile {}: {e}", path.display())))?;
-        toml::from_str(&text)
-            .map_err(|e| invalid_input(format!("network profile {} is malformed: {e}", path.display())))
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            invalid_input(format!("cannot read network profile {}: {e}", path.display()))
+        })?;
+        toml::from_str(&text).map_err(|e| {
+            invalid_input(format!("network profile {} is malformed: {e}", path.display()))
+        })
     }
 
     /// Writes the profile (owner-only permissions: it may hold keys), atomically.
     pub fn save(&self, path: &Path) -> Result<()> {
         let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).with_context(|| format!("creating profile directory {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating profile directory {}", dir.display()))?;
         let text = format!(
             "# ivm network profile (written by `ivm devnet`; dev keys are anvil's public test keys)\n{}",
             toml::to_string_pretty(self).context("serialising the profile")?
@@ -192,7 +197,8 @@ impl NetworkArgs {
             Some(name) => {
                 let path = profile_path(dir, name)?;
                 if !path.is_file() {
-                    let shown = profile_dir(dir).map(|d| d.display().to_string()).unwrap_or_default();
+                    let shown =
+                        profile_dir(dir).map(|d| d.display().to_string()).unwrap_or_default();
                     return Err(invalid_input(format!(
                         "unknown network profile {name:?}: {} does not exist (profiles live in {shown}; `ivm devnet` writes `devnet`)",
                         path.display()
@@ -210,7 +216,10 @@ impl NetworkArgs {
             }
         };
         Ok(Resolved {
-            node_url: self.node_url.clone().or_else(|| profile.as_ref().map(|p| p.node_url.clone())),
+            node_url: self
+                .node_url
+                .clone()
+                .or_else(|| profile.as_ref().map(|p| p.node_url.clone())),
             rpc_url: self.rpc_url.clone().or_else(|| profile.as_ref().map(|p| p.rpc_url.clone())),
             profile,
         })
@@ -219,9 +228,9 @@ impl NetworkArgs {
 
 /// Parses a 20-byte address (`0x` optional) for flag `flag`.
 pub fn parse_address(flag: &str, s: &str) -> Result<Address> {
-    s.trim()
-        .parse::<Address>()
-        .map_err(|e| invalid_input(format!("{flag} {s:?} is not an address (20 bytes of hex): {e}")))
+    s.trim().parse::<Address>().map_err(|e| {
+        invalid_input(format!("{flag} {s:?} is not an address (20 bytes of hex): {e}"))
+    })
 }
 
 /// A tokio runtime for one command (the network commands are async over HTTP/RPC).
@@ -236,6 +245,10 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 /// Parses a 32-byte job ID (`0x` optional).
 pub fn parse_job_id(s: &str) -> Result<[u8; 32]> {
     let bytes = crate::input::parse_hex(s).map_err(|e| invalid_input(format!("job ID: {e}")))?;
-    <[u8; 32]>::try_from(bytes.as_slice())
-        .map_err(|_| invalid_input(format!("job ID {s:?} must be 32 bytes (64 hex digits), got {} bytes", bytes.len())))
+    <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+        invalid_input(format!(
+            "job ID {s:?} must be 32 bytes (64 hex digits), got {} bytes",
+            bytes.len()
+        ))
+    })
 }

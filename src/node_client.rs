@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use anyhow::Result;
 use ivm_api::{
-    routes, ApiError, ContainsProgramRequest, ContainsProgramResponse, GetPendingJobsRequest, GetPendingJobsResponse,
-    GetResultRequest, GetResultResponse, GrpcCode, JobResult, SubmitJobRequest, SubmitJobResponse,
-    SubmitProgramRequest, SubmitProgramResponse,
+    routes, ApiError, ContainsProgramRequest, ContainsProgramResponse, GetPendingJobsRequest,
+    GetPendingJobsResponse, GetResultRequest, GetResultResponse, GrpcCode, JobResult,
+    SubmitJobRequest, SubmitJobResponse, SubmitProgramRequest, SubmitProgramResponse,
 };
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -31,8 +31,14 @@ impl std::fmt::Display for NodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.api {
             Some(api) => {
-                let code = GrpcCode::try_from(api.grpc_code).map(|c| format!("{c:?}")).unwrap_or(api.grpc_code.to_string());
-                write!(f, "node rejected the request: {} ({code}, HTTP {})", api.message, self.http_status)
+                let code = GrpcCode::try_from(api.grpc_code)
+                    .map(|c| format!("{c:?}"))
+                    .unwrap_or(api.grpc_code.to_string());
+                write!(
+                    f,
+                    "node rejected the request: {} ({code}, HTTP {})",
+                    api.message, self.http_status
+                )
             }
             None => write!(f, "node answered HTTP {}: {}", self.http_status, self.body.trim()),
         }
@@ -45,7 +51,9 @@ impl NodeClient {
     pub fn new(base: &str) -> Result<NodeClient> {
         let base = base.trim_end_matches('/');
         if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(invalid_input(format!("node URL must start with http:// or https://, got {base:?}")));
+            return Err(invalid_input(format!(
+                "node URL must start with http:// or https://, got {base:?}"
+            )));
         }
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
@@ -59,7 +67,11 @@ impl NodeClient {
         &self.base
     }
 
-    async fn post<Req: Serialize, Resp: DeserializeOwned>(&self, route: &str, req: &Req) -> Result<Resp> {
+    async fn post<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        route: &str,
+        req: &Req,
+    ) -> Result<Resp> {
         self.try_post(route, req).await.map_err(CallError::into_anyhow)
     }
 
@@ -87,26 +99,41 @@ impl NodeClient {
                 ))
             })?;
         let status = resp.status().as_u16();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| CallError::Other(coded(Code::Network, format!("reading the node's answer from {url}: {e}"))))?;
+        let bytes = resp.bytes().await.map_err(|e| {
+            CallError::Other(coded(
+                Code::Network,
+                format!("reading the node's answer from {url}: {e}"),
+            ))
+        })?;
         if !(200..300).contains(&status) {
             let body = String::from_utf8_lossy(&bytes).into_owned();
             let api = serde_json::from_slice::<ApiError>(&bytes).ok();
             return Err(CallError::Node(NodeError { http_status: status, api, body }));
         }
         serde_json::from_slice(&bytes).map_err(|e| {
-            CallError::Other(coded(Code::Network, format!("the node's answer to {route} is not the expected JSON: {e}")))
+            CallError::Other(coded(
+                Code::Network,
+                format!("the node's answer to {route} is not the expected JSON: {e}"),
+            ))
         })
     }
 
-    pub async fn submit_program(&self, elf: Vec<u8>, program_id: Vec<u8>, vm_type: i32) -> Result<SubmitProgramResponse> {
-        self.post(routes::SUBMIT_PROGRAM, &SubmitProgramRequest { program_elf: elf, program_id, vm_type }).await
+    pub async fn submit_program(
+        &self,
+        elf: Vec<u8>,
+        program_id: Vec<u8>,
+        vm_type: i32,
+    ) -> Result<SubmitProgramResponse> {
+        self.post(
+            routes::SUBMIT_PROGRAM,
+            &SubmitProgramRequest { program_elf: elf, program_id, vm_type },
+        )
+        .await
     }
 
     pub async fn contains_program(&self, program_id: Vec<u8>) -> Result<bool> {
-        let r: ContainsProgramResponse = self.post(routes::CONTAINS_PROGRAM, &ContainsProgramRequest { program_id }).await?;
+        let r: ContainsProgramResponse =
+            self.post(routes::CONTAINS_PROGRAM, &ContainsProgramRequest { program_id }).await?;
         Ok(r.contains)
     }
 
@@ -119,14 +146,21 @@ impl NodeClient {
         let req = GetResultRequest { job_id: job_id.to_vec() };
         match self.try_post::<_, GetResultResponse>(routes::GET_RESULT, &req).await {
             Ok(r) => Ok(r.job_result),
-            Err(CallError::Node(n)) if n.api.as_ref().is_some_and(|a| a.grpc_code == GrpcCode::NotFound as i32) => Ok(None),
+            Err(CallError::Node(n))
+                if n.api.as_ref().is_some_and(|a| a.grpc_code == GrpcCode::NotFound as i32) =>
+            {
+                Ok(None)
+            }
             Err(e) => Err(e.into_anyhow()),
         }
     }
 
     pub async fn pending_jobs(&self, consumer: [u8; 20]) -> Result<Vec<u64>> {
         let r: GetPendingJobsResponse = self
-            .post(routes::GET_PENDING_JOBS, &GetPendingJobsRequest { consumer_address: consumer.to_vec() })
+            .post(
+                routes::GET_PENDING_JOBS,
+                &GetPendingJobsRequest { consumer_address: consumer.to_vec() },
+            )
             .await?;
         Ok(r.pending_jobs)
     }

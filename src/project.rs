@@ -50,7 +50,11 @@ impl SizeValue {
             SizeValue::Bytes(n) => u32::try_from(*n).ok(),
             SizeValue::Text(s) => parse_size(s),
         };
-        v.ok_or_else(|| invalid_input(format!("[layout] {key} = {self:?} is not a size: use bytes (65536) or \"64K\"/\"1M\"")))
+        v.ok_or_else(|| {
+            invalid_input(format!(
+                "[layout] {key} = {self:?} is not a size: use bytes (65536) or \"64K\"/\"1M\""
+            ))
+        })
     }
 }
 
@@ -86,9 +90,10 @@ impl Project {
         };
         let root = root.canonicalize().with_context(|| format!("resolving {}", root.display()))?;
         let file = root.join(MANIFEST);
-        let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-        let manifest: Manifest =
-            toml::from_str(&text).map_err(|e| invalid_input(format!("{} is invalid: {e}", file.display())))?;
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let manifest: Manifest = toml::from_str(&text)
+            .map_err(|e| invalid_input(format!("{} is invalid: {e}", file.display())))?;
         Ok(Project { root, manifest })
     }
 
@@ -110,7 +115,9 @@ impl Project {
         }
         let sizes = Sizes::from_array(a);
         sizes.validate().map_err(|e| {
-            invalid_input(format!("[layout] in {MANIFEST}: {e:?}: sizes must be multiples of 16 and at most 256M"))
+            invalid_input(format!(
+                "[layout] in {MANIFEST}: {e:?}: sizes must be multiples of 16 and at most 256M"
+            ))
         })?;
         Ok(sizes)
     }

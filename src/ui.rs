@@ -17,7 +17,9 @@ pub fn spinner(message: impl Into<String>) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::new_spinner();
-    pb.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"));
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"),
+    );
     pb.set_message(message.into());
     pb.enable_steady_tick(Duration::from_millis(100));
     pb

@@ -17,7 +17,12 @@ fn run(args: &[&str], cwd: &Path) -> Output {
 
 fn stdout_json(out: &Output) -> Value {
     let text = String::from_utf8(out.stdout.clone()).unwrap();
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{text}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr)))
+    serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{text}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
 }
 
 fn uint256(n: u128) -> String {
@@ -44,7 +49,16 @@ fn expected_sqrt_output(n: u128, root: u128) -> String {
 #[test]
 fn bare_template_new_build_execute() {
     let (_tmp, project, build) = new_and_build("bare", "hello");
-    for file in ["ivm.toml", "Cargo.toml", "Cargo.lock", ".gitignore", "rust-toolchain.toml", "README.md", "programs/hello/Cargo.toml", "programs/hello/src/main.rs"] {
+    for file in [
+        "ivm.toml",
+        "Cargo.toml",
+        "Cargo.lock",
+        ".gitignore",
+        "rust-toolchain.toml",
+        "README.md",
+        "programs/hello/Cargo.toml",
+        "programs/hello/src/main.rs",
+    ] {
         assert!(project.join(file).is_file(), "{file} missing");
     }
     assert!(!project.join("contracts").exists(), "bare template has no contracts");
@@ -82,11 +96,18 @@ fn bare_template_new_build_execute() {
 #[test]
 fn app_template_new_build_execute() {
     let (_tmp, project, build) = new_and_build("app", "myapp");
-    for file in ["contracts/src/SquareRootConsumer.sol", "contracts/test/SquareRootConsumer.t.sol", ".github/workflows/ci.yml"] {
+    for file in [
+        "contracts/src/SquareRootConsumer.sol",
+        "contracts/test/SquareRootConsumer.t.sol",
+        ".github/workflows/ci.yml",
+    ] {
         assert!(project.join(file).is_file(), "{file} missing");
     }
     assert_eq!(build["programs"][0]["name"], "myapp");
-    let out = run(&["execute", "--path", project.to_str().unwrap(), "--input-hex", &uint256(99)], Path::new("/"));
+    let out = run(
+        &["execute", "--path", project.to_str().unwrap(), "--input-hex", &uint256(99)],
+        Path::new("/"),
+    );
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("status   ok"), "{text}");
@@ -100,13 +121,18 @@ fn program_id_is_reproducible_across_directories() {
     let nested = tmp.path().join("some/deeper/place");
     std::fs::create_dir_all(&nested).unwrap();
     let pb = nested.join("repro");
-    assert!(run(&["new", pb.to_str().unwrap(), "--template", "bare", "--yes"], &nested).status.success());
+    assert!(run(&["new", pb.to_str().unwrap(), "--template", "bare", "--yes"], &nested)
+        .status
+        .success());
     let out = run(&["build", "--json", "--out-dir", tmp.path().join("out").to_str().unwrap()], &pb);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let bb = stdout_json(&out);
     assert_ne!(pa, pb);
     assert_eq!(ba["programs"][0]["programId"], bb["programs"][0]["programId"]);
-    assert!(bb["programs"][0]["elf"].as_str().unwrap().starts_with(tmp.path().join("out").canonicalize().unwrap().to_str().unwrap()));
+    assert!(bb["programs"][0]["elf"]
+        .as_str()
+        .unwrap()
+        .starts_with(tmp.path().join("out").canonicalize().unwrap().to_str().unwrap()));
 }
 
 #[test]
@@ -122,7 +148,10 @@ fn exit_codes() {
     assert!(report["message"].as_str().unwrap().contains("expected one ABI-encoded uint256"));
 
     // Cycle limit: 5.
-    let out = run(&["execute", &elf, "--input-hex", &uint256(144), "--max-cycles", "10", "--json"], &project);
+    let out = run(
+        &["execute", &elf, "--input-hex", &uint256(144), "--max-cycles", "10", "--json"],
+        &project,
+    );
     assert_eq!(out.status.code(), Some(5));
     let report = stdout_json(&out);
     assert_eq!(report["status"], "cycle_limit");
@@ -161,14 +190,21 @@ fn new_refuses_bad_targets() {
     let out = run(&["new", taken.to_str().unwrap(), "--yes"], tmp.path());
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not an empty directory"));
-    assert_eq!(std::fs::read_dir(&taken).unwrap().count(), 1, "nothing written into a non-empty directory");
+    assert_eq!(
+        std::fs::read_dir(&taken).unwrap().count(),
+        1,
+        "nothing written into a non-empty directory"
+    );
 
     let out = run(&["new", tmp.path().join("9lives").to_str().unwrap(), "--yes"], tmp.path());
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid program name"));
     assert!(!tmp.path().join("9lives").exists());
 
-    let out = run(&["new", tmp.path().join("ok").to_str().unwrap(), "--name", "std", "--yes"], tmp.path());
+    let out = run(
+        &["new", tmp.path().join("ok").to_str().unwrap(), "--name", "std", "--yes"],
+        tmp.path(),
+    );
     assert_eq!(out.status.code(), Some(3));
 }
 
@@ -184,7 +220,8 @@ fn build_outside_a_project_says_what_to_do() {
 fn layout_from_ivm_toml_changes_limits_and_program_id() {
     let (_tmp, project, build) = new_and_build("bare", "sized");
     let manifest = project.join("ivm.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap().replace("max_input = \"1M\"", "max_input = 64");
+    let text =
+        std::fs::read_to_string(&manifest).unwrap().replace("max_input = \"1M\"", "max_input = 64");
     std::fs::write(&manifest, text).unwrap();
     let out = run(&["build", "--json"], &project);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -219,17 +256,23 @@ fn missing_target_names_the_fix() {
         .output()
         .ok()
         .filter(|o| o.status.success())
-        .is_some_and(|o| !String::from_utf8_lossy(&o.stdout).contains("riscv32im-unknown-none-elf"));
+        .is_some_and(|o| {
+            !String::from_utf8_lossy(&o.stdout).contains("riscv32im-unknown-none-elf")
+        });
     if !nightly_lacks_target {
         eprintln!("skipped: no nightly toolchain without the RISC-V target");
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
     let project = tmp.path().join("nt");
-    assert!(run(&["new", project.to_str().unwrap(), "--template", "bare", "--yes"], tmp.path()).status.success());
-    std::fs::write(project.join("rust-toolchain.toml"), "[toolchain]\nchannel = \"nightly\"\n").unwrap();
+    assert!(run(&["new", project.to_str().unwrap(), "--template", "bare", "--yes"], tmp.path())
+        .status
+        .success());
+    std::fs::write(project.join("rust-toolchain.toml"), "[toolchain]\nchannel = \"nightly\"\n")
+        .unwrap();
     let out = run(&["build", "--json"], &project);
     assert_eq!(out.status.code(), Some(3));
     assert!(out.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("rustup target add riscv32im-unknown-none-elf"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("rustup target add riscv32im-unknown-none-elf"));
 }

@@ -19,7 +19,8 @@ use ivm_vm::{
     execute, Execution, Exit, Inputs, Instr, Program, DEFAULT_MAX_CYCLES,
 };
 
-const EXAMPLES: [&str; 7] = ["arith", "clob", "fibonacci", "keccak", "panic", "sha256", "square-root"];
+const EXAMPLES: [&str; 7] =
+    ["arith", "clob", "fibonacci", "keccak", "panic", "sha256", "square-root"];
 
 fn examples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-examples")
@@ -29,11 +30,13 @@ fn examples_dir() -> PathBuf {
 fn programs() -> &'static BTreeMap<String, Program> {
     static PROGRAMS: OnceLock<BTreeMap<String, Program>> = OnceLock::new();
     PROGRAMS.get_or_init(|| {
-        let project = Project::locate(Some(&examples_dir())).expect("guest-examples is an ivm project");
+        let project =
+            Project::locate(Some(&examples_dir())).expect("guest-examples is an ivm project");
         // Keep our ELFs apart from `ivm build`'s default output, which other tests may write.
         let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential-elfs");
         let opts = BuildOptions { out_dir: Some(out_dir), ..BuildOptions::default() };
-        let built = build(&project, &opts).unwrap_or_else(|e| panic!("building guest-examples: {e:#}"));
+        let built =
+            build(&project, &opts).unwrap_or_else(|e| panic!("building guest-examples: {e:#}"));
         built
             .into_iter()
             .map(|b| {
@@ -50,7 +53,8 @@ fn program(name: &str) -> &'static Program {
 }
 
 fn vm(name: &str, onchain: &[u8], offchain: &[u8]) -> Execution {
-    execute(program(name), Inputs { onchain, offchain }, DEFAULT_MAX_CYCLES).expect("inputs fit the program's layout")
+    execute(program(name), Inputs { onchain, offchain }, DEFAULT_MAX_CYCLES)
+        .expect("inputs fit the program's layout")
 }
 
 fn describe(onchain: &[u8], offchain: &[u8]) -> String {
@@ -81,7 +85,12 @@ fn check(name: &str, onchain: &[u8], offchain: &[u8], native: Vec<u8>) -> Execut
 }
 
 /// Asserts that the native twin panics and that the VM run panics with the same message.
-fn check_panics(name: &str, onchain: &[u8], offchain: &[u8], native: impl FnOnce() -> Vec<u8> + UnwindSafe) {
+fn check_panics(
+    name: &str,
+    onchain: &[u8],
+    offchain: &[u8],
+    native: impl FnOnce() -> Vec<u8> + UnwindSafe,
+) {
     let what = describe(onchain, offchain);
     let payload = catch_unwind(native).expect_err(&format!("native {name} on {what} should panic"));
     let expected = payload
@@ -125,7 +134,11 @@ impl Rng {
 #[test]
 fn builds_every_example() {
     for name in EXAMPLES {
-        assert!(programs().contains_key(name), "guest-examples did not build {name}: {:?}", programs().keys());
+        assert!(
+            programs().contains_key(name),
+            "guest-examples did not build {name}: {:?}",
+            programs().keys()
+        );
     }
 }
 
@@ -176,8 +189,12 @@ fn sha256_known_vectors() {
     }
     // One million 'a's (FIPS 180-2 appendix B.3), split across the two inputs.
     let a = vec![b'a'; 1_000_000];
-    let exec = check("sha256", &a[..600_001], &a[600_001..], sha256::run(&a[..600_001], &a[600_001..]));
-    assert_eq!(hex::encode(&exec.output), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    let exec =
+        check("sha256", &a[..600_001], &a[600_001..], sha256::run(&a[..600_001], &a[600_001..]));
+    assert_eq!(
+        hex::encode(&exec.output),
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+    );
 }
 
 #[test]
@@ -202,9 +219,15 @@ fn sha256_differential() {
 #[test]
 fn keccak_differential() {
     let exec = check("keccak", &[], &[], keccak::run(&[], &[]));
-    assert_eq!(hex::encode(&exec.output), "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+    assert_eq!(
+        hex::encode(&exec.output),
+        "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    );
     let exec = check("keccak", b"ab", b"c", keccak::run(b"ab", b"c"));
-    assert_eq!(hex::encode(&exec.output), "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
+    assert_eq!(
+        hex::encode(&exec.output),
+        "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"
+    );
     let mut rng = Rng(0x5eed_0002);
     // Around the 136-byte rate.
     for len in [1usize, 135, 136, 137, 271, 272, 273] {
@@ -274,10 +297,11 @@ fn minus_one(mut x: [u8; 32]) -> [u8; 32] {
 
 #[test]
 fn square_root_differential() {
-    let mut inputs: Vec<[u8; 32]> = [0u128, 1, 2, 3, 4, 8, 9, 15, 16, 17, 99, 1 << 64, u64::MAX as u128, u128::MAX]
-        .into_iter()
-        .map(uint256)
-        .collect();
+    let mut inputs: Vec<[u8; 32]> =
+        [0u128, 1, 2, 3, 4, 8, 9, 15, 16, 17, 99, 1 << 64, u64::MAX as u128, u128::MAX]
+            .into_iter()
+            .map(uint256)
+            .collect();
     for k in [128, 200, 254, 255] {
         inputs.push(pow2(k));
         inputs.push(minus_one(pow2(k)));
@@ -354,7 +378,7 @@ fn decode_clob(out: &[u8]) -> (Vec<[u64; 4]>, Vec<Level>, Vec<Level>) {
     let mut r = Reader(out);
     let n = r.u32();
     let fills = (0..n).map(|_| [r.u64(), r.u64(), r.u64(), r.u64()]).collect();
-    let levels = |r: &mut Reader|  {
+    let levels = |r: &mut Reader| {
         let n = r.u32();
         (0..n).map(|_| (r.u64(), r.u128(), r.u32())).collect::<Vec<_>>()
     };
@@ -385,7 +409,10 @@ fn clob_matching_semantics() {
     ]);
     let exec = check("clob", &orders, &book, clob::run(&orders, &book));
     let (fills, bids, asks) = decode_clob(&exec.output);
-    assert_eq!(fills, vec![[1, 10, 100, 10], [3, 10, 100, 7], [2, 10, 101, 3], [5, 11, 99, 6], [4, 11, 98, 2]]);
+    assert_eq!(
+        fills,
+        vec![[1, 10, 100, 10], [3, 10, 100, 7], [2, 10, 101, 3], [5, 11, 99, 6], [4, 11, 98, 2]]
+    );
     assert_eq!(bids, vec![(98, 2, 1), (50, 9, 1)]);
     assert_eq!(asks, vec![(101, 2, 1), (102, 3, 1)]);
 }
@@ -412,7 +439,10 @@ fn clob_differential() {
             vec![],
         ),
         // Cancelling everything, including a partially filled order.
-        (encode(&[limit(Buy, 100, 3, 10), cancel(1), cancel(2), cancel(10)]), encode(&[limit(Sell, 100, 5, 1), limit(Sell, 120, 5, 2)])),
+        (
+            encode(&[limit(Buy, 100, 3, 10), cancel(1), cancel(2), cancel(10)]),
+            encode(&[limit(Sell, 100, 5, 1), limit(Sell, 120, 5, 2)]),
+        ),
     ];
     for (on, off) in &cases {
         check("clob", on, off, clob::run(on, off));
@@ -512,15 +542,33 @@ fn arith_differential() {
 #[test]
 fn arith_elf_contains_the_instructions_it_exercises() {
     let code = &program("arith").code;
-    let alu: Vec<AluOp> = code.iter().filter_map(|i| if let Instr::Op { op, .. } = i { Some(*op) } else { None }).collect();
-    for op in [AluOp::Mul, AluOp::Mulh, AluOp::Mulhsu, AluOp::Mulhu, AluOp::Div, AluOp::Divu, AluOp::Rem, AluOp::Remu] {
+    let alu: Vec<AluOp> = code
+        .iter()
+        .filter_map(|i| if let Instr::Op { op, .. } = i { Some(*op) } else { None })
+        .collect();
+    for op in [
+        AluOp::Mul,
+        AluOp::Mulh,
+        AluOp::Mulhsu,
+        AluOp::Mulhu,
+        AluOp::Div,
+        AluOp::Divu,
+        AluOp::Rem,
+        AluOp::Remu,
+    ] {
         assert!(alu.contains(&op), "arith.elf has no {op:?} instruction");
     }
     for op in [LoadOp::B, LoadOp::H, LoadOp::Bu, LoadOp::Hu] {
-        assert!(code.iter().any(|i| matches!(i, Instr::Load { op: o, .. } if *o == op)), "arith.elf has no load {op:?}");
+        assert!(
+            code.iter().any(|i| matches!(i, Instr::Load { op: o, .. } if *o == op)),
+            "arith.elf has no load {op:?}"
+        );
     }
     for op in [StoreOp::B, StoreOp::H] {
-        assert!(code.iter().any(|i| matches!(i, Instr::Store { op: o, .. } if *o == op)), "arith.elf has no store {op:?}");
+        assert!(
+            code.iter().any(|i| matches!(i, Instr::Store { op: o, .. } if *o == op)),
+            "arith.elf has no store {op:?}"
+        );
     }
 }
 
@@ -542,7 +590,9 @@ fn panic_example() {
     }
     let exec = vm("panic", b"\x01boom", &[]);
     match exec.exit {
-        Exit::Panicked { message: Some(m) } => assert!(m.ends_with("\nguest panic requested: boom"), "{m:?}"),
+        Exit::Panicked { message: Some(m) } => {
+            assert!(m.ends_with("\nguest panic requested: boom"), "{m:?}")
+        }
         other => panic!("expected a panic, got {other:?}"),
     }
 }

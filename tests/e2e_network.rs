@@ -23,7 +23,15 @@ fn repo() -> PathBuf {
 fn ivm() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ivm"));
     // Keep the user's environment out of the test.
-    for var in ["IVM_NETWORK", "IVM_NODE_URL", "IVM_RPC_URL", "IVM_PRIVATE_KEY", "IVM_KEYSTORE", "IVM_JSON", "IVM_PROFILE_DIR"] {
+    for var in [
+        "IVM_NETWORK",
+        "IVM_NODE_URL",
+        "IVM_RPC_URL",
+        "IVM_PRIVATE_KEY",
+        "IVM_KEYSTORE",
+        "IVM_JSON",
+        "IVM_PROFILE_DIR",
+    ] {
         c.env_remove(var);
     }
     c.current_dir(repo());
@@ -42,8 +50,9 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("stdout is not one JSON document ({e}): {}", String::from_utf8_lossy(&out.stdout))
+    })
 }
 
 fn code(out: &Output) -> i32 {
@@ -103,8 +112,11 @@ impl Devnet {
             let _ = BufReader::new(stdout).read_line(&mut line);
             let _ = tx.send(line);
         });
-        let line = rx.recv_timeout(Duration::from_secs(180)).expect("devnet printed its profile within 180 s");
-        let profile: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("devnet --json is not JSON ({e}): {line:?}"));
+        let line = rx
+            .recv_timeout(Duration::from_secs(180))
+            .expect("devnet printed its profile within 180 s");
+        let profile: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("devnet --json is not JSON ({e}): {line:?}"));
         Devnet { child, profile, dir, stderr_rx }
     }
 
@@ -163,7 +175,12 @@ fn onchain_result(rpc: &str, consumer: &str, job_id: &str) -> Option<String> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         // Any key works for views.
-        let client = Client::connect(rpc, "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d").await.unwrap();
+        let client = Client::connect(
+            rpc,
+            "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+        )
+        .await
+        .unwrap();
         let consumer: Address = consumer.parse().unwrap();
         let id = job_id.parse().unwrap();
         client.consumer_result(consumer, id).await.unwrap().map(|b| format!("0x{}", hex::encode(b)))
@@ -186,7 +203,18 @@ fn devnet_jobs_end_to_end() {
 
     // Offchain job, signed with dev account 0 (the consumer's offchain signer), waited for.
     let input = uint256(20);
-    let out = net.run(&["job", "submit", "--program-id", &fib, "--input-hex", &input, "--dev-account", "0", "--wait", "--json"]);
+    let out = net.run(&[
+        "job",
+        "submit",
+        "--program-id",
+        &fib,
+        "--input-hex",
+        &input,
+        "--dev-account",
+        "0",
+        "--wait",
+        "--json",
+    ]);
     assert_eq!(code(&out), 0);
     let sub = json(&out);
     assert_eq!(sub["kind"], "offchain");
@@ -199,7 +227,18 @@ fn devnet_jobs_end_to_end() {
     // Onchain job through ExampleConsumer.requestJob; the node picks it up from JobCreated.
     let input = uint256(1 << 80);
     let sqrt = net.program_id("square-root");
-    let out = net.run(&["job", "submit", "--onchain", "--program-id", &sqrt, "--input-hex", &input, "--dev-account", "4", "--json"]);
+    let out = net.run(&[
+        "job",
+        "submit",
+        "--onchain",
+        "--program-id",
+        &sqrt,
+        "--input-hex",
+        &input,
+        "--dev-account",
+        "4",
+        "--json",
+    ]);
     assert_eq!(code(&out), 0);
     let sub = json(&out);
     assert_eq!(sub["kind"], "onchain");
@@ -210,7 +249,14 @@ fn devnet_jobs_end_to_end() {
     let ks_dir = tempfile::tempdir().unwrap();
     let cast = repo().join("node_modules/@foundry-rs/cast-linux-amd64/bin/cast");
     let status = Command::new(&cast)
-        .args(["wallet", "import", "k0", "--private-key", "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80", "--keystore-dir"])
+        .args([
+            "wallet",
+            "import",
+            "k0",
+            "--private-key",
+            "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+            "--keystore-dir",
+        ])
         .arg(ks_dir.path())
         .args(["--unsafe-password", "secret pw"])
         .stdout(Stdio::null())
@@ -222,12 +268,26 @@ fn devnet_jobs_end_to_end() {
     let ks = ks_dir.path().join("k0");
     let kec = net.program_id("keccak");
     let out = net.run(&[
-        "job", "submit", "--program-id", &kec, "--input-hex", "0x0102", "--offchain-input-hex", "0xdeadbeef",
-        "--keystore", ks.to_str().unwrap(), "--password-file", pw.to_str().unwrap(), "--json",
+        "job",
+        "submit",
+        "--program-id",
+        &kec,
+        "--input-hex",
+        "0x0102",
+        "--offchain-input-hex",
+        "0xdeadbeef",
+        "--keystore",
+        ks.to_str().unwrap(),
+        "--password-file",
+        pw.to_str().unwrap(),
+        "--json",
     ]);
     assert_eq!(code(&out), 0);
     let kec_id = json(&out)["jobId"].as_str().unwrap().to_string();
-    assert!(!stderr(&out).contains("secret pw") && !String::from_utf8_lossy(&out.stdout).contains("ac0974bec"));
+    assert!(
+        !stderr(&out).contains("secret pw")
+            && !String::from_utf8_lossy(&out.stdout).contains("ac0974bec")
+    );
 
     // Watch both until relayed: exit 0, one JSON document.
     let out = net.run(&["watch", &on_id, &kec_id, "--timeout", "120", "--json"]);
@@ -237,7 +297,10 @@ fn devnet_jobs_end_to_end() {
     let expected = executed_output(&sqrt_elf, &["--input-hex", &input]);
     assert_eq!(w["jobs"][0]["output"], expected.as_str());
     assert_eq!(onchain_result(&rpc, &consumer, &on_id).as_deref(), Some(expected.as_str()));
-    let expected = executed_output(&keccak_elf, &["--input-hex", "0x0102", "--offchain-input-hex", "0xdeadbeef"]);
+    let expected = executed_output(
+        &keccak_elf,
+        &["--input-hex", "0x0102", "--offchain-input-hex", "0xdeadbeef"],
+    );
     assert_eq!(w["jobs"][1]["output"], expected.as_str());
     assert_eq!(onchain_result(&rpc, &consumer, &kec_id).as_deref(), Some(expected.as_str()));
 
@@ -264,7 +327,18 @@ fn devnet_jobs_end_to_end() {
 
     // A panicking guest: the job fails, watch and result exit 9.
     let panic_id = net.program_id("panic");
-    let out = net.run(&["job", "submit", "--program-id", &panic_id, "--input-hex", "0x01626f6f6d", "--dev-account", "0", "--wait", "--json"]);
+    let out = net.run(&[
+        "job",
+        "submit",
+        "--program-id",
+        &panic_id,
+        "--input-hex",
+        "0x01626f6f6d",
+        "--dev-account",
+        "0",
+        "--wait",
+        "--json",
+    ]);
     assert_eq!(code(&out), 9, "{}", String::from_utf8_lossy(&out.stdout));
     let failed = json(&out);
     assert_eq!(failed["result"]["status"], "failed");
@@ -290,7 +364,16 @@ fn devnet_jobs_end_to_end() {
     assert_eq!(code(&out), 3);
     assert!(!stderr(&out).contains("1234"), "the key must not be echoed: {}", stderr(&out));
     // A request signed by a key the consumer does not accept: the node rejects it.
-    let out = net.run(&["job", "submit", "--program-id", &fib, "--input-hex", &uint256(3), "--dev-account", "5"]);
+    let out = net.run(&[
+        "job",
+        "submit",
+        "--program-id",
+        &fib,
+        "--input-hex",
+        &uint256(3),
+        "--dev-account",
+        "5",
+    ]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let out = net.run(&["job", "status", &format!("0x{}", "cd".repeat(32))]);
     assert_eq!(code(&out), 3);
@@ -313,34 +396,99 @@ fn network_commands_reject_bad_input_without_a_devnet() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
     // Unknown profile.
-    let out = run(&["job", "status", &format!("0x{}", "00".repeat(32)), "--network", "nosuch", "--profile-dir", d]);
+    let out = run(&[
+        "job",
+        "status",
+        &format!("0x{}", "00".repeat(32)),
+        "--network",
+        "nosuch",
+        "--profile-dir",
+        d,
+    ]);
     assert_eq!(code(&out), 3);
     assert!(stderr(&out).contains("unknown network profile \"nosuch\""), "{}", stderr(&out));
     // No profile and no URL.
-    let out = run(&["job", "list", "--consumer", "0x0000000000000000000000000000000000000001", "--profile-dir", d]);
+    let out = run(&[
+        "job",
+        "list",
+        "--consumer",
+        "0x0000000000000000000000000000000000000001",
+        "--profile-dir",
+        d,
+    ]);
     assert_eq!(code(&out), 3);
     assert!(stderr(&out).contains("ivm devnet"));
     // Bad program ID / address / job ID.
-    let out = run(&["job", "submit", "--program-id", "0x12", "--node-url", "http://127.0.0.1:1", "--profile-dir", d]);
+    let out = run(&[
+        "job",
+        "submit",
+        "--program-id",
+        "0x12",
+        "--node-url",
+        "http://127.0.0.1:1",
+        "--profile-dir",
+        d,
+    ]);
     assert_eq!(code(&out), 3);
     assert!(stderr(&out).contains("32 bytes"));
-    let out = run(&["job", "list", "--consumer", "0xnope", "--node-url", "http://127.0.0.1:1", "--profile-dir", d]);
+    let out = run(&[
+        "job",
+        "list",
+        "--consumer",
+        "0xnope",
+        "--node-url",
+        "http://127.0.0.1:1",
+        "--profile-dir",
+        d,
+    ]);
     assert_eq!(code(&out), 3);
     let out = run(&["watch", "xyz", "--node-url", "http://127.0.0.1:1", "--profile-dir", d]);
     assert_eq!(code(&out), 3);
     // --dev-account without a devnet profile.
-    let out = run(&["job", "submit", "--program-id", &format!("0x{}", "11".repeat(32)), "--consumer", "0x0000000000000000000000000000000000000001", "--node-url", "http://127.0.0.1:1", "--dev-account", "0", "--profile-dir", d]);
+    let out = run(&[
+        "job",
+        "submit",
+        "--program-id",
+        &format!("0x{}", "11".repeat(32)),
+        "--consumer",
+        "0x0000000000000000000000000000000000000001",
+        "--node-url",
+        "http://127.0.0.1:1",
+        "--dev-account",
+        "0",
+        "--profile-dir",
+        d,
+    ]);
     assert_eq!(code(&out), 3);
     assert!(stderr(&out).contains("devnet profile"));
     // Bad ABI type.
-    let out = run(&["job", "result", &format!("0x{}", "00".repeat(32)), "--output-abi", "(uint257", "--node-url", "http://127.0.0.1:1", "--profile-dir", d]);
+    let out = run(&[
+        "job",
+        "result",
+        &format!("0x{}", "00".repeat(32)),
+        "--output-abi",
+        "(uint257",
+        "--node-url",
+        "http://127.0.0.1:1",
+        "--profile-dir",
+        d,
+    ]);
     assert_eq!(code(&out), 3);
     // A missing anvil binary.
     let out = run(&["devnet", "--anvil", "/nonexistent/anvil", "--profile-dir", d]);
     assert_eq!(code(&out), 3);
     assert!(stderr(&out).contains("--anvil /nonexistent/anvil"), "{}", stderr(&out));
     // Unreachable node: network error.
-    let out = run(&["job", "status", &format!("0x{}", "00".repeat(32)), "--node-url", "http://127.0.0.1:1", "--profile-dir", d, "--json"]);
+    let out = run(&[
+        "job",
+        "status",
+        &format!("0x{}", "00".repeat(32)),
+        "--node-url",
+        "http://127.0.0.1:1",
+        "--profile-dir",
+        d,
+        "--json",
+    ]);
     assert_eq!(code(&out), 7);
     assert!(out.stdout.is_empty());
 }

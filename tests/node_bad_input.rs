@@ -21,19 +21,12 @@ fn expect_error(what: &str, got: (u16, Value), status: u16, code: GrpcCode, need
     assert_eq!(got_status, status, "{what}: {body}");
     assert_eq!(body["grpc_code"], code as i32, "{what}: {body}");
     let message = body["message"].as_str().unwrap_or_default();
-    assert!(
-        message.contains(needle),
-        "{what}: message {message:?} should contain {needle:?}"
-    );
+    assert!(message.contains(needle), "{what}: message {message:?} should contain {needle:?}");
     eprintln!("{what}: {status} {message}");
 }
 
 fn program_req(elf: &[u8], id: &[u8], vm_type: i32) -> SubmitProgramRequest {
-    SubmitProgramRequest {
-        program_elf: elf.to_vec(),
-        program_id: id.to_vec(),
-        vm_type,
-    }
+    SubmitProgramRequest { program_elf: elf.to_vec(), program_id: id.to_vec(), vm_type }
 }
 
 #[test]
@@ -50,11 +43,8 @@ fn node_rejects_bad_input_and_keeps_serving() {
 async fn scenario(url: &str) {
     let chain = Chain::deploy(url, true).await;
     let dir = tempfile::tempdir().unwrap();
-    let node = NodeProcess::spawn(
-        &chain,
-        &dir.path().join("node.redb"),
-        &["--max-body-bytes", "200000"],
-    );
+    let node =
+        NodeProcess::spawn(&chain, &dir.path().join("node.redb"), &["--max-body-bytes", "200000"]);
     let gw = Gateway::new(node.url.clone());
     let sha = guest_elf("sha256");
     let fib = guest_elf("fibonacci");
@@ -67,8 +57,7 @@ async fn scenario(url: &str) {
     wrong_id[0] ^= 1;
     expect_error(
         "program ID mismatch",
-        gw.post(routes::SUBMIT_PROGRAM, &program_req(&fib, &wrong_id, jolt))
-            .await,
+        gw.post(routes::SUBMIT_PROGRAM, &program_req(&fib, &wrong_id, jolt)).await,
         409,
         GrpcCode::InvalidArgument,
         "does not match derived program ID",
@@ -77,66 +66,42 @@ async fn scenario(url: &str) {
     not_elf[1] = b'X';
     expect_error(
         "invalid ELF",
-        gw.post(
-            routes::SUBMIT_PROGRAM,
-            &program_req(&not_elf, &program_id(&fib), jolt),
-        )
-        .await,
+        gw.post(routes::SUBMIT_PROGRAM, &program_req(&not_elf, &program_id(&fib), jolt)).await,
         409,
         GrpcCode::InvalidArgument,
         "invalid ELF",
     );
     expect_error(
         "truncated ELF",
-        gw.post(
-            routes::SUBMIT_PROGRAM,
-            &program_req(&fib[..100], &program_id(&fib), jolt),
-        )
-        .await,
+        gw.post(routes::SUBMIT_PROGRAM, &program_req(&fib[..100], &program_id(&fib), jolt)).await,
         409,
         GrpcCode::InvalidArgument,
         "invalid ELF",
     );
     expect_error(
         "empty ELF",
-        gw.post(
-            routes::SUBMIT_PROGRAM,
-            &program_req(&[], &program_id(&fib), jolt),
-        )
-        .await,
+        gw.post(routes::SUBMIT_PROGRAM, &program_req(&[], &program_id(&fib), jolt)).await,
         409,
         GrpcCode::InvalidArgument,
         "programElf is empty",
     );
     expect_error(
         "SP1 vmType",
-        gw.post(
-            routes::SUBMIT_PROGRAM,
-            &program_req(&fib, &program_id(&fib), 0),
-        )
-        .await,
+        gw.post(routes::SUBMIT_PROGRAM, &program_req(&fib, &program_id(&fib), 0)).await,
         409,
         GrpcCode::InvalidArgument,
         "unsupported vmType 0",
     );
     expect_error(
         "unknown vmType",
-        gw.post(
-            routes::SUBMIT_PROGRAM,
-            &program_req(&fib, &program_id(&fib), 7),
-        )
-        .await,
+        gw.post(routes::SUBMIT_PROGRAM, &program_req(&fib, &program_id(&fib), 7)).await,
         409,
         GrpcCode::InvalidArgument,
         "unknown vmType 7",
     );
     expect_error(
         "program ID length",
-        gw.post(
-            routes::SUBMIT_PROGRAM,
-            &program_req(&fib, &program_id(&fib)[..20], jolt),
-        )
-        .await,
+        gw.post(routes::SUBMIT_PROGRAM, &program_req(&fib, &program_id(&fib)[..20], jolt)).await,
         409,
         GrpcCode::InvalidArgument,
         "programId must be 32 bytes",
@@ -222,11 +187,8 @@ async fn scenario(url: &str) {
         "relayStrategy",
     );
     // A used nonce: an onchain job takes `nonce` first.
-    let (taken, _) = chain
-        .user
-        .request_job(consumer, sha_id.to_vec(), b"x".to_vec(), 1_000_000)
-        .await
-        .unwrap();
+    let (taken, _) =
+        chain.user.request_job(consumer, sha_id.to_vec(), b"x".to_vec(), 1_000_000).await.unwrap();
     let (req, r) = job(nonce, &sha_id, b"data", USER);
     assert_eq!(r.job_id(), taken);
     expect_error(
@@ -240,27 +202,21 @@ async fn scenario(url: &str) {
     // ----- malformed JSON, oversized bodies, wrong lengths, unknown routes -----
     expect_error(
         "malformed JSON",
-        gw.post_raw(routes::SUBMIT_JOB, b"{\"request\": [1, 2".to_vec())
-            .await,
+        gw.post_raw(routes::SUBMIT_JOB, b"{\"request\": [1, 2".to_vec()).await,
         409,
         GrpcCode::InvalidArgument,
         "invalid JSON body",
     );
     expect_error(
         "wrong JSON type",
-        gw.post_raw(routes::GET_RESULT, b"{\"jobId\": \"abc\"}".to_vec())
-            .await,
+        gw.post_raw(routes::GET_RESULT, b"{\"jobId\": \"abc\"}".to_vec()).await,
         409,
         GrpcCode::InvalidArgument,
         "invalid JSON body",
     );
     expect_error(
         "bad hex",
-        gw.post_raw(
-            routes::CONTAINS_PROGRAM,
-            b"{\"programId\": \"zz\"}".to_vec(),
-        )
-        .await,
+        gw.post_raw(routes::CONTAINS_PROGRAM, b"{\"programId\": \"zz\"}".to_vec()).await,
         409,
         GrpcCode::InvalidArgument,
         "invalid hex",
@@ -275,39 +231,22 @@ async fn scenario(url: &str) {
     );
     expect_error(
         "job ID length",
-        gw.post(
-            routes::GET_RESULT,
-            &GetResultRequest {
-                job_id: vec![1; 31],
-            },
-        )
-        .await,
+        gw.post(routes::GET_RESULT, &GetResultRequest { job_id: vec![1; 31] }).await,
         409,
         GrpcCode::InvalidArgument,
         "job ID must be 32 bytes",
     );
     expect_error(
         "unknown job",
-        gw.post(
-            routes::GET_RESULT,
-            &GetResultRequest {
-                job_id: vec![1; 32],
-            },
-        )
-        .await,
+        gw.post(routes::GET_RESULT, &GetResultRequest { job_id: vec![1; 32] }).await,
         409,
         GrpcCode::NotFound,
         "job not found",
     );
     expect_error(
         "consumer address length",
-        gw.post(
-            routes::GET_PENDING_JOBS,
-            &GetPendingJobsRequest {
-                consumer_address: vec![1; 19],
-            },
-        )
-        .await,
+        gw.post(routes::GET_PENDING_JOBS, &GetPendingJobsRequest { consumer_address: vec![1; 19] })
+            .await,
         409,
         GrpcCode::InvalidArgument,
         "consumerAddress must be 20 bytes",
@@ -324,8 +263,7 @@ async fn scenario(url: &str) {
     );
     expect_error(
         "unknown route",
-        gw.post_raw("/v1/coprocessor_node/nope", b"{}".to_vec())
-            .await,
+        gw.post_raw("/v1/coprocessor_node/nope", b"{}".to_vec()).await,
         404,
         GrpcCode::Unimplemented,
         "no route",
@@ -335,31 +273,17 @@ async fn scenario(url: &str) {
     let (status, _) = gw.get("/health").await;
     assert_eq!(status, 200);
     for id in &rejected_ids {
-        assert!(
-            gw.job(id.as_slice()).await.is_none(),
-            "rejected job {id} was stored"
-        );
+        assert!(gw.job(id.as_slice()).await.is_none(), "rejected job {id} was stored");
     }
     let (_, body) = gw
         .post(
             routes::CONTAINS_PROGRAM,
-            &ContainsProgramRequest {
-                program_id: program_id(&fib).to_vec(),
-            },
+            &ContainsProgramRequest { program_id: program_id(&fib).to_vec() },
         )
         .await;
-    assert_eq!(
-        body,
-        serde_json::json!({"contains": false}),
-        "a rejected program was stored"
-    );
+    assert_eq!(body, serde_json::json!({"contains": false}), "a rejected program was stored");
     let (_, body) = gw
-        .post(
-            routes::CONTAINS_PROGRAM,
-            &ContainsProgramRequest {
-                program_id: sha_id.to_vec(),
-            },
-        )
+        .post(routes::CONTAINS_PROGRAM, &ContainsProgramRequest { program_id: sha_id.to_vec() })
         .await;
     assert_eq!(body, serde_json::json!({"contains": true}));
     // The onchain job that took the nonce, and a good offchain job, are relayed.
@@ -368,9 +292,7 @@ async fn scenario(url: &str) {
     let (status, body) = gw.post(routes::SUBMIT_JOB, &req).await;
     assert_eq!(status, 200, "{body}");
     for id in [taken, r.job_id()] {
-        let job = gw
-            .wait_terminal(id.as_slice(), Duration::from_secs(60))
-            .await;
+        let job = gw.wait_terminal(id.as_slice(), Duration::from_secs(60)).await;
         assert_eq!(status_of(&job), JobStatusType::Relayed as i32, "{job:?}");
     }
     // The same request again is idempotent; a different one for the same nonce is refused.
@@ -384,8 +306,5 @@ async fn scenario(url: &str) {
         "already used",
     );
     let metrics = String::from_utf8(gw.get("/metrics").await.1).unwrap();
-    assert!(
-        metrics.contains("ivm_node_jobs_rejected_total"),
-        "{metrics}"
-    );
+    assert!(metrics.contains("ivm_node_jobs_rejected_total"), "{metrics}");
 }

@@ -55,11 +55,7 @@ async fn submit(
     assert_eq!(status, 200, "submit_job nonce {nonce}: {body}");
     let id: Vec<u8> = serde_json::from_value(body["jobId"].clone()).unwrap();
     assert_eq!(id, request.job_id().to_vec());
-    Expect {
-        id: request.job_id(),
-        output,
-        request: req,
-    }
+    Expect { id: request.job_id(), output, request: req }
 }
 
 async fn state(gw: &Gateway, id: B256) -> i32 {
@@ -99,12 +95,7 @@ async fn scenario(url: &str) {
     let input = abi_u256(1_000_000);
     let (onchain_id, _) = chain
         .user
-        .request_job(
-            chain.consumer,
-            program_id(&sqrt).to_vec(),
-            input.clone(),
-            2_000_000_000,
-        )
+        .request_job(chain.consumer, program_id(&sqrt).to_vec(), input.clone(), 2_000_000_000)
         .await
         .unwrap();
     expected.push(Expect {
@@ -112,11 +103,7 @@ async fn scenario(url: &str) {
         output: execute(&sqrt, &input, &[]),
         request: Default::default(),
     });
-    let mut nonce = chain
-        .user
-        .consumer_next_nonce(chain.consumer)
-        .await
-        .unwrap();
+    let mut nonce = chain.user.consumer_next_nonce(chain.consumer).await.unwrap();
     assert_eq!(nonce, 2);
     for i in 0..3u8 {
         let output = execute(&sha, &[i; 5], b"offchain data");
@@ -137,22 +124,13 @@ async fn scenario(url: &str) {
         if all {
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "jobs did not reach DONE with failed relays"
-        );
+        assert!(Instant::now() < deadline, "jobs did not reach DONE with failed relays");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let job = gw.job(expected[1].id.as_slice()).await.unwrap();
     let reason = job.status.unwrap().failure_reason.unwrap_or_default();
-    assert!(
-        reason.contains("bond"),
-        "relay error should name the bond: {reason}"
-    );
-    assert!(
-        !node.leaked_key.load(Ordering::SeqCst),
-        "a key appeared in the node's logs"
-    );
+    assert!(reason.contains("bond"), "relay error should name the bond: {reason}");
+    assert!(!node.leaked_key.load(Ordering::SeqCst), "a key appeared in the node's logs");
     let signed = gw.job(expected[2].id.as_slice()).await.unwrap();
     node.kill9();
 
@@ -160,9 +138,7 @@ async fn scenario(url: &str) {
     // on chain behind the node's back (same relayer key, the node's signed result). The node
     // must notice and not send it again.
     chain.deposit_bond().await;
-    let relayer = ivm_contracts::client::Client::connect(url, DEV_KEYS[RELAYER])
-        .await
-        .unwrap();
+    let relayer = ivm_contracts::client::Client::connect(url, DEV_KEYS[RELAYER]).await.unwrap();
     let manual = relayer
         .submit_result_for_offchain_job(
             chain.job_manager,
@@ -182,16 +158,7 @@ async fn scenario(url: &str) {
     let mut slow = Vec::new();
     for _ in 0..3 {
         // ~200M cycles each: a second or more per job on one executor.
-        let e = submit(
-            &gw,
-            &chain,
-            nonce,
-            &fib,
-            &fib_input,
-            &[],
-            fib_output.clone(),
-        )
-        .await;
+        let e = submit(&gw, &chain, nonce, &fib, &fib_input, &[], fib_output.clone()).await;
         nonce += 1;
         slow.push(e.id);
         expected.push(e);
@@ -209,48 +176,30 @@ async fn scenario(url: &str) {
     let node = NodeProcess::spawn(&chain, &db, &["--executors", "2"]);
     let gw = Gateway::new(node.url.clone());
     for e in &expected {
-        let job = gw
-            .wait_terminal(e.id.as_slice(), Duration::from_secs(120))
-            .await;
+        let job = gw.wait_terminal(e.id.as_slice(), Duration::from_secs(120)).await;
         assert_eq!(status_of(&job), JobStatusType::Relayed as i32, "{job:?}");
         assert_eq!(job.relay_tx_hash.len(), 32);
     }
     let (status, body) = gw
         .post(
             routes::GET_PENDING_JOBS,
-            &GetPendingJobsRequest {
-                consumer_address: chain.consumer.to_vec(),
-            },
+            &GetPendingJobsRequest { consumer_address: chain.consumer.to_vec() },
         )
         .await;
-    assert_eq!(
-        (status, body),
-        (200, serde_json::json!({"pendingJobs": []}))
-    );
+    assert_eq!((status, body), (200, serde_json::json!({"pendingJobs": []})));
 
     let job = gw.job(expected[2].id.as_slice()).await.unwrap();
     assert_eq!(job.relay_tx_hash, manual.transaction_hash.to_vec());
 
     // ----- on chain: every job completed once, with the locally computed output -----
     for e in &expected {
-        let meta = chain
-            .user
-            .job_metadata(chain.job_manager, e.id)
-            .await
-            .unwrap();
+        let meta = chain.user.job_metadata(chain.job_manager, e.id).await.unwrap();
         assert_eq!(meta.status, JOB_STATE_COMPLETED);
-        let result = chain
-            .user
-            .consumer_result(chain.consumer, e.id)
-            .await
-            .unwrap();
+        let result = chain.user.consumer_result(chain.consumer, e.id).await.unwrap();
         assert_eq!(result.unwrap().to_vec(), e.output, "job {}", e.id);
     }
-    let completed = chain
-        .user
-        .events::<JobManager::JobCompleted>(chain.job_manager, 0)
-        .await
-        .unwrap();
+    let completed =
+        chain.user.events::<JobManager::JobCompleted>(chain.job_manager, 0).await.unwrap();
     let mut per_job: HashMap<B256, usize> = HashMap::new();
     for (event, _) in &completed {
         *per_job.entry(event.jobID).or_default() += 1;
@@ -258,19 +207,11 @@ async fn scenario(url: &str) {
     assert_eq!(per_job.len(), expected.len());
     assert!(per_job.values().all(|&n| n == 1), "{per_job:?}");
     // The relayer sent exactly one transaction per job: none wasted on a duplicate relay.
-    let sent = chain
-        .user
-        .provider()
-        .get_transaction_count(chain.relayer)
-        .await
-        .unwrap();
+    let sent = chain.user.provider().get_transaction_count(chain.relayer).await.unwrap();
     assert_eq!(sent, expected.len() as u64);
 
     // A clean stop (SIGTERM) exits 0 and leaves a database the next start can open.
-    assert!(
-        !node.leaked_key.load(Ordering::SeqCst),
-        "a key appeared in the node's logs"
-    );
+    assert!(!node.leaked_key.load(Ordering::SeqCst), "a key appeared in the node's logs");
     let status = node.terminate();
     assert!(status.success(), "{status:?}");
     let node = NodeProcess::spawn(&chain, &db, &[]);

@@ -30,8 +30,9 @@ fn code(out: &Output) -> i32 {
 
 fn stdout_json(out: &Output) -> Value {
     let text = String::from_utf8(out.stdout.clone()).unwrap();
-    serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{text}\nstderr:\n{}", stderr(out)))
+    serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!("stdout is not one JSON document ({e}):\n{text}\nstderr:\n{}", stderr(out))
+    })
 }
 
 /// Copies guest-example ELFs (and their `.program-id` files) into a fresh project directory,
@@ -45,8 +46,9 @@ fn project_with(names: &[&str]) -> (tempfile::TempDir, PathBuf) {
     for name in names {
         for ext in ["elf", "program-id"] {
             let from = src.join(format!("{name}.{ext}"));
-            std::fs::copy(&from, out.join(format!("{name}.{ext}")))
-                .unwrap_or_else(|e| panic!("{}: {e} (run scripts/setup to build the guest examples)", from.display()));
+            std::fs::copy(&from, out.join(format!("{name}.{ext}"))).unwrap_or_else(|e| {
+                panic!("{}: {e} (run scripts/setup to build the guest examples)", from.display())
+            });
         }
     }
     let elf = out.clone();
@@ -79,7 +81,8 @@ fn fibonacci_proves_verifies_and_rejects_tampering() {
     assert_eq!(st["offchainInput"], "0x");
     assert_eq!(st["panicked"], false);
     assert!(st["cycles"].as_u64().unwrap() > 100);
-    let program_id = std::fs::read_to_string(elves.join("fibonacci.program-id")).unwrap().trim().to_owned();
+    let program_id =
+        std::fs::read_to_string(elves.join("fibonacci.program-id")).unwrap().trim().to_owned();
     assert_eq!(st["programId"], program_id.as_str());
     let bytes = std::fs::read(&proof).unwrap();
     assert_eq!(report["proofSizeBytes"].as_u64().unwrap(), bytes.len() as u64);
@@ -99,21 +102,29 @@ fn fibonacci_proves_verifies_and_rejects_tampering() {
     let out = run(&["verify", proof_s, "--elf", fib_s, "--expect-output", &expected_output], dir);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("valid") && text.contains(&program_id) && text.contains("output matches"), "{text}");
+    assert!(
+        text.contains("valid") && text.contains(&program_id) && text.contains("output matches"),
+        "{text}"
+    );
 
     // By program ID, among the project's built programs (cwd inside the project).
     let out = run(&["verify", proof_s, "--program-id", &program_id], dir);
     assert_eq!(code(&out), 0, "verify --program-id: {}", stderr(&out));
     let unknown = uint256(5);
-    let out = run(&["verify", proof_s, "--program-id", &unknown, "--path", dir.to_str().unwrap()], dir);
+    let out =
+        run(&["verify", proof_s, "--program-id", &unknown, "--path", dir.to_str().unwrap()], dir);
     assert_eq!(code(&out), 3);
     assert!(stderr(&out).contains("no built program with ID"), "{}", stderr(&out));
 
     // A wrong expected output: distinct exit code, the proof itself still valid.
-    let out = run(&["verify", proof_s, "--elf", fib_s, "--expect-output", &uint256(55), "--json"], dir);
+    let out =
+        run(&["verify", proof_s, "--elf", fib_s, "--expect-output", &uint256(55), "--json"], dir);
     assert_eq!(code(&out), 12, "{}", stderr(&out));
     let v = stdout_json(&out);
-    assert_eq!((v["valid"].clone(), v["outputMatches"].clone()), (Value::Bool(true), Value::Bool(false)));
+    assert_eq!(
+        (v["valid"].clone(), v["outputMatches"].clone()),
+        (Value::Bool(true), Value::Bool(false))
+    );
     assert!(stderr(&out).contains("not the expected"), "{}", stderr(&out));
 
     // Another program's ELF: rejected (8), saying why.
@@ -128,13 +139,19 @@ fn fibonacci_proves_verifies_and_rejects_tampering() {
     let body_at = len_at + 4;
     assert_eq!(body_at + body_len, bytes.len());
     // The output's last byte sits before the panic bit (1) and the cycles (8).
-    for (what, at) in [("statement output", len_at - 9 - 1), ("proof body", body_at + body_len / 2)] {
+    for (what, at) in [("statement output", len_at - 9 - 1), ("proof body", body_at + body_len / 2)]
+    {
         let mut bad = bytes.clone();
         bad[at] ^= 0x01;
         let path = dir.join("flipped.proof");
         std::fs::write(&path, &bad).unwrap();
         let out = run(&["verify", path.to_str().unwrap(), "--elf", fib_s], dir);
-        assert_eq!(code(&out), 8, "flipped byte in the {what} (offset {at}) not rejected: {}", stderr(&out));
+        assert_eq!(
+            code(&out),
+            8,
+            "flipped byte in the {what} (offset {at}) not rejected: {}",
+            stderr(&out)
+        );
         assert!(stderr(&out).contains("proof rejected"), "{}", stderr(&out));
     }
 
@@ -206,7 +223,10 @@ fn prove_and_verify_refusals() {
     assert!(!dir.join("x.proof").exists());
 
     // Not enough memory: exit 11 with advice, before proving.
-    let out = run(&["prove", fib_s, "--input-hex", &n, "--memory-limit", "256M", "-o", "x.proof", "--json"], dir);
+    let out = run(
+        &["prove", fib_s, "--input-hex", &n, "--memory-limit", "256M", "-o", "x.proof", "--json"],
+        dir,
+    );
     assert_eq!(code(&out), 11, "{}", stderr(&out));
     assert!(out.stdout.is_empty());
     let err = stderr(&out);

@@ -34,18 +34,10 @@ fn app_template_contracts_pass_forge_test() {
         .success();
     let contracts = project.join("contracts");
     // ivm's own sources, as embedded in the binary.
-    for file in [
-        "Consumer.sol",
-        "SingleOffchainSigner.sol",
-        "JobManager.sol",
-        "IJobManager.sol",
-    ] {
+    for file in ["Consumer.sol", "SingleOffchainSigner.sol", "JobManager.sol", "IJobManager.sol"] {
         let written = std::fs::read_to_string(contracts.join("lib/ivm").join(file)).unwrap();
         let source = std::fs::read_to_string(root.join("contracts/src").join(file)).unwrap();
-        assert_eq!(
-            written, source,
-            "lib/ivm/{file} differs from contracts/src/{file}"
-        );
+        assert_eq!(written, source, "lib/ivm/{file} differs from contracts/src/{file}");
     }
     // What `npm install` does in the generated project, from the repository's install.
     let modules = contracts.join("node_modules/@openzeppelin");
@@ -62,10 +54,7 @@ fn app_template_contracts_pass_forge_test() {
         .expect("cannot run forge");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "forge test failed:\n{stdout}\n{stderr}"
-    );
+    assert!(out.status.success(), "forge test failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("test_storesOperatorSignedRoot"), "{stdout}");
     assert!(stdout.contains("0 failed"), "{stdout}");
 }

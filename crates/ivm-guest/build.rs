@@ -14,8 +14,9 @@ fn main() {
     for (var, value) in SIZE_ENV_VARS.iter().zip(values.iter_mut()) {
         println!("cargo:rerun-if-env-changed={var}");
         if let Ok(s) = env::var(var) {
-            *value = parse_size(&s)
-                .unwrap_or_else(|| panic!("{var}={s:?} is not a size in bytes (e.g. 65536, 64K, 1M)"));
+            *value = parse_size(&s).unwrap_or_else(|| {
+                panic!("{var}={s:?} is not a size in bytes (e.g. 65536, 64K, 1M)")
+            });
         }
     }
     let sizes = Sizes::from_array(values);
@@ -24,7 +25,9 @@ fn main() {
     }
     fs::write(
         out.join("sizes.rs"),
-        format!("pub(crate) const SIZES: ivm_abi::Sizes = ivm_abi::Sizes::from_array({values:?});\n"),
+        format!(
+            "pub(crate) const SIZES: ivm_abi::Sizes = ivm_abi::Sizes::from_array({values:?});\n"
+        ),
     )
     .expect("write sizes.rs");
 

@@ -63,7 +63,12 @@ pub fn run(args: BuildArgs) -> Outcome {
 }
 
 fn to_json(b: BuiltProgram) -> ProgramJson {
-    ProgramJson { name: b.name, elf: b.elf, program_id: b.program_id.to_hex(), size_bytes: b.size_bytes }
+    ProgramJson {
+        name: b.name,
+        elf: b.elf,
+        program_id: b.program_id.to_hex(),
+        size_bytes: b.size_bytes,
+    }
 }
 
 /// A path relative to the current directory when it is below it.

@@ -2,7 +2,10 @@
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
 
-use crate::{cli::Cli, exit::{Code, Outcome}};
+use crate::{
+    cli::Cli,
+    exit::{Code, Outcome},
+};
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {

@@ -29,7 +29,7 @@ use crate::{
     cli::JsonFlag,
     exit::{coded, Code, Outcome},
     keys::parse_private_key,
-    network::{profile_path, validate_name, Contracts, DevAccount, ProfileDirArg, Profile},
+    network::{profile_path, validate_name, Contracts, DevAccount, Profile, ProfileDirArg},
     node_client::NodeClient,
     ui,
 };
@@ -119,7 +119,10 @@ async fn run_async(args: DevnetArgs) -> Outcome {
     let data_dir = match &args.data_dir {
         Some(d) => d.clone(),
         None => {
-            tmp_data = tempfile::Builder::new().prefix("ivm-devnet-").tempdir().context("creating a temporary directory")?;
+            tmp_data = tempfile::Builder::new()
+                .prefix("ivm-devnet-")
+                .tempdir()
+                .context("creating a temporary directory")?;
             tmp_data.path().to_path_buf()
         }
     };
@@ -145,14 +148,17 @@ struct Running {
 }
 
 async fn setup(args: &DevnetArgs, rpc_url: &str, data_dir: &Path) -> Result<Running> {
-    let chain_err = |what: &str, e: &dyn std::fmt::Display| coded(Code::Network, format!("{what}: {e}"));
-    let keys: Vec<_> = DEV_KEYS.iter().map(|k| parse_private_key(k).expect("valid dev key")).collect();
+    let chain_err =
+        |what: &str, e: &dyn std::fmt::Display| coded(Code::Network, format!("{what}: {e}"));
+    let keys: Vec<_> =
+        DEV_KEYS.iter().map(|k| parse_private_key(k).expect("valid dev key")).collect();
     let addr = |i: usize| keys[i].address();
 
     let deployer = Client::connect_with_signer(rpc_url, keys[DEPLOYER].clone())
         .await
         .map_err(|e| chain_err("connecting to anvil", &e))?;
-    let accounts = deployer.provider().get_accounts().await.map_err(|e| chain_err("eth_accounts", &e))?;
+    let accounts =
+        deployer.provider().get_accounts().await.map_err(|e| chain_err("eth_accounts", &e))?;
     for (i, key) in keys.iter().enumerate() {
         if accounts.get(i) != Some(&key.address()) {
             bail!("anvil's account {i} is not the well-known dev account {} (was anvil started with another mnemonic?)", key.address());
@@ -170,7 +176,9 @@ async fn setup(args: &DevnetArgs, rpc_url: &str, data_dir: &Path) -> Result<Runn
         consumer_offchain_signer: addr(DEPLOYER),
         consumer_initial_max_nonce: 0,
     };
-    let deployment = deploy(&deployer, &config).await.map_err(|e| chain_err("deploying JobManager + ExampleConsumer", &e))?;
+    let deployment = deploy(&deployer, &config)
+        .await
+        .map_err(|e| chain_err("deploying JobManager + ExampleConsumer", &e))?;
     let operator = deployer
         .with_signer(keys[OPERATOR].clone())
         .await
@@ -181,13 +189,21 @@ async fn setup(args: &DevnetArgs, rpc_url: &str, data_dir: &Path) -> Result<Runn
         .await
         .map_err(|e| chain_err("depositing the operator bond", &e))?;
     spinner.finish_and_clear();
-    ui::status("Deployed", format!("JobManager {} and ExampleConsumer {}", deployment.job_manager, deployment.consumer));
+    ui::status(
+        "Deployed",
+        format!(
+            "JobManager {} and ExampleConsumer {}",
+            deployment.job_manager, deployment.consumer
+        ),
+    );
 
-    let node = start_node(args, rpc_url, deployment.job_manager, deployment.deploy_block, data_dir).await?;
+    let node = start_node(args, rpc_url, deployment.job_manager, deployment.deploy_block, data_dir)
+        .await?;
     let node_url = format!("http://{}", node.addr());
     ui::status("Started", format!("node at {node_url}"));
 
-    let programs = if args.no_programs { Vec::new() } else { submit_programs(args, &node_url).await? };
+    let programs =
+        if args.no_programs { Vec::new() } else { submit_programs(args, &node_url).await? };
 
     let roles = |i: usize| match i {
         DEPLOYER => "deployer, owner, consumer offchain signer",
@@ -290,7 +306,12 @@ fn default_programs_dir() -> Option<PathBuf> {
     candidates.into_iter().find(|d| d.is_dir())
 }
 
-async fn serve(args: DevnetArgs, running: Running, anvil: &mut Anvil, profile_file: &Path) -> Outcome {
+async fn serve(
+    args: DevnetArgs,
+    running: Running,
+    anvil: &mut Anvil,
+    profile_file: &Path,
+) -> Outcome {
     let Running { node, profile, programs } = running;
     profile.save(profile_file)?;
     if args.json.json {
@@ -305,7 +326,8 @@ async fn serve(args: DevnetArgs, running: Running, anvil: &mut Anvil, profile_fi
     use std::io::Write;
     let _ = std::io::stdout().flush();
 
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).context("installing a SIGTERM handler")?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("installing a SIGTERM handler")?;
     let why = tokio::select! {
         _ = tokio::signal::ctrl_c() => "interrupted",
         _ = term.recv() => "terminated",
@@ -322,7 +344,10 @@ async fn serve(args: DevnetArgs, running: Running, anvil: &mut Anvil, profile_fi
     if Profile::load(profile_file).is_ok_and(|p| p == profile) {
         let _ = std::fs::remove_file(profile_file);
     }
-    eprintln!("devnet stopped: node and anvil shut down, profile {} removed", profile_file.display());
+    eprintln!(
+        "devnet stopped: node and anvil shut down, profile {} removed",
+        profile_file.display()
+    );
     Ok(if why == "anvil exited" || why == "node stopped" { Code::Failure } else { Code::Ok })
 }
 
@@ -369,7 +394,14 @@ impl Anvil {
     async fn start(bin: &Path, args: &DevnetArgs) -> Result<Anvil> {
         let mut cmd = Command::new(bin);
         cmd.args(["--host", "127.0.0.1", "--port", &args.port.to_string()])
-            .args(["--chain-id", &args.chain_id.to_string(), "--accounts", "10", "--balance", "10000"])
+            .args([
+                "--chain-id",
+                &args.chain_id.to_string(),
+                "--accounts",
+                "10",
+                "--balance",
+                "10000",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -377,7 +409,9 @@ impl Anvil {
         if let Some(t) = args.block_time {
             cmd.args(["--block-time", &t.to_string()]);
         }
-        let mut child = cmd.spawn().map_err(|e| coded(Code::Failure, format!("cannot start anvil ({}): {e}", bin.display())))?;
+        let mut child = cmd.spawn().map_err(|e| {
+            coded(Code::Failure, format!("cannot start anvil ({}): {e}", bin.display()))
+        })?;
         let stdout = child.stdout.take().expect("piped");
         let stderr = child.stderr.take().expect("piped");
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
@@ -468,7 +502,9 @@ pub fn find_anvil(flag: Option<&Path>) -> Result<PathBuf> {
             }
             // A node_modules/.bin wrapper: use the package's real binary next to it.
             if dir.ends_with("node_modules/.bin") {
-                if let Some(real) = pkg.as_ref().map(|p| dir.join("..").join(p)).filter(|r| r.is_file()) {
+                if let Some(real) =
+                    pkg.as_ref().map(|p| dir.join("..").join(p)).filter(|r| r.is_file())
+                {
                     return Ok(real);
                 }
                 continue;

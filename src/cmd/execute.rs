@@ -49,7 +49,12 @@ struct Report {
 }
 
 pub fn run(args: ExecuteArgs) -> Outcome {
-    let elf = guest_build::select_elf(args.elf.as_deref(), args.project.path.as_deref(), args.program.as_deref(), "execute")?;
+    let elf = guest_build::select_elf(
+        args.elf.as_deref(),
+        args.project.path.as_deref(),
+        args.program.as_deref(),
+        "execute",
+    )?;
     let (program, program_id) = super::program_id::load_elf(&elf)?;
     let inputs = args.inputs.read()?;
 
@@ -69,8 +74,14 @@ pub fn run(args: ExecuteArgs) -> Outcome {
     Ok(exit_code(&exec.exit))
 }
 
-fn run_program(program: &Program, onchain: &[u8], offchain: &[u8], max_cycles: u64) -> Result<Execution> {
-    ivm_vm::execute(program, Inputs { onchain, offchain }, max_cycles).map_err(|e| invalid_input(e.to_string()))
+fn run_program(
+    program: &Program,
+    onchain: &[u8],
+    offchain: &[u8],
+    max_cycles: u64,
+) -> Result<Execution> {
+    ivm_vm::execute(program, Inputs { onchain, offchain }, max_cycles)
+        .map_err(|e| invalid_input(e.to_string()))
 }
 
 fn report(exec: &Execution, id: ProgramId) -> Report {
@@ -78,7 +89,8 @@ fn report(exec: &Execution, id: ProgramId) -> Report {
         Exit::Halted => ("ok", None, None),
         Exit::Panicked { message } => ("panicked", message.clone(), None),
         Exit::Fault(f) => {
-            let status = if matches!(f.kind, FaultKind::CycleLimit(_)) { "cycle_limit" } else { "error" };
+            let status =
+                if matches!(f.kind, FaultKind::CycleLimit(_)) { "cycle_limit" } else { "error" };
             (status, Some(f.kind.to_string()), Some(format!("{:#010x}", f.pc)))
         }
     };

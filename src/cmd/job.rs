@@ -173,7 +173,9 @@ fn chain_error(what: &str, e: impl std::fmt::Display) -> anyhow::Error {
 
 async fn connect(net: &Resolved, signer: PrivateKeySigner) -> Result<Client> {
     let rpc = net.rpc_url()?;
-    Client::connect_with_signer(rpc, signer).await.map_err(|e| chain_error(&format!("connecting to {rpc}"), e))
+    Client::connect_with_signer(rpc, signer)
+        .await
+        .map_err(|e| chain_error(&format!("connecting to {rpc}"), e))
 }
 
 fn submit(args: SubmitArgs) -> Outcome {
@@ -261,7 +263,10 @@ fn submit(args: SubmitArgs) -> Outcome {
         }
     })?;
     if !args.json.json {
-        eprintln!("submitted {} job, nonce {}, consumer {}", submitted.kind, submitted.nonce, submitted.consumer);
+        eprintln!(
+            "submitted {} job, nonce {}, consumer {}",
+            submitted.kind, submitted.nonce, submitted.consumer
+        );
         println!("{}", submitted.job_id);
     }
     let mut code = Code::Ok;
@@ -292,7 +297,12 @@ fn submit(args: SubmitArgs) -> Outcome {
 
 /// The next unused nonce of `consumer`: its `getNextNonce()`, past any nonce the node still
 /// has pending (offchain jobs only reach the chain when relayed).
-async fn next_nonce(net: &Resolved, node: &NodeClient, consumer: Address, signer: PrivateKeySigner) -> Result<u64> {
+async fn next_nonce(
+    net: &Resolved,
+    node: &NodeClient,
+    consumer: Address,
+    signer: PrivateKeySigner,
+) -> Result<u64> {
     if net.rpc_url.is_none() {
         return Err(invalid_input(
             "cannot choose a nonce without an RPC URL: pass --nonce <n>, --rpc-url <url>, or --network <profile>",
@@ -308,9 +318,9 @@ async fn next_nonce(net: &Resolved, node: &NodeClient, consumer: Address, signer
 }
 
 async fn fetch(node: &NodeClient, id: [u8; 32]) -> Result<ivm_api::JobResult> {
-    node.get_result(id)
-        .await?
-        .ok_or_else(|| invalid_input(format!("job {} not found on the node at {}", to_hex(&id), node.url())))
+    node.get_result(id).await?.ok_or_else(|| {
+        invalid_input(format!("job {} not found on the node at {}", to_hex(&id), node.url()))
+    })
 }
 
 fn status(args: IdArgs) -> Outcome {
@@ -365,7 +375,9 @@ fn result(args: ResultArgs) -> Outcome {
     let ty = args
         .output_abi
         .as_deref()
-        .map(|t| DynSolType::parse(t).map_err(|e| invalid_input(format!("--output-abi {t:?}: {e}"))))
+        .map(|t| {
+            DynSolType::parse(t).map_err(|e| invalid_input(format!("--output-abi {t:?}: {e}")))
+        })
         .transpose()?;
     let net = args.id.network.resolve()?;
     let node = NodeClient::new(net.node_url()?)?;
@@ -382,7 +394,10 @@ fn result(args: ResultArgs) -> Outcome {
     let Some(output) = watch::output_of(&r) else {
         return Err(coded(
             Code::Failure,
-            format!("job {} has no result yet (status {}): wait with `ivm watch {}`", view.job_id, view.status, view.job_id),
+            format!(
+                "job {} has no result yet (status {}): wait with `ivm watch {}`",
+                view.job_id, view.status, view.job_id
+            ),
         ));
     };
     let decoded = match &ty {

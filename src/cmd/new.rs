@@ -12,7 +12,11 @@ use crate::{
 
 /// The templates: name, the embedded layers it is made of, and a description.
 const TEMPLATES: &[(&str, &[&str], &str)] = &[
-    ("app", &["guest", "app"], "guest program + Solidity consumer contract, forge test and CI workflow"),
+    (
+        "app",
+        &["guest", "app"],
+        "guest program + Solidity consumer contract, forge test and CI workflow",
+    ),
     ("bare", &["guest"], "guest program only"),
 ];
 const DEFAULT_TEMPLATE: &str = "app";
@@ -35,20 +39,28 @@ pub struct NewArgs {
 pub fn run(args: NewArgs) -> Outcome {
     let raw_name = match &args.name {
         Some(n) => n.clone(),
-        None => args
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| invalid_input(format!("{}: cannot derive a program name; pass --name", args.path.display())))?,
+        None => {
+            args.path.file_name().map(|n| n.to_string_lossy().into_owned()).ok_or_else(|| {
+                invalid_input(format!(
+                    "{}: cannot derive a program name; pass --name",
+                    args.path.display()
+                ))
+            })?
+        }
     };
     validate_crate_name(&raw_name)?;
     check_target_dir(&args.path)?;
     let template = choose_template(args.template.as_deref(), args.yes)?;
-    let layers = TEMPLATES.iter().find(|t| t.0 == template).map(|t| t.1).expect("validated by clap");
+    let layers =
+        TEMPLATES.iter().find(|t| t.0 == template).map(|t| t.1).expect("validated by clap");
 
     scaffold(&args.path, &raw_name, layers)?;
     ui::status("Created", format!("{template} project `{raw_name}` in {}", args.path.display()));
-    eprintln!("\nNext:\n  cd {}\n  ivm build\n  ivm execute --input-hex 0x{:064x}", args.path.display(), 144);
+    eprintln!(
+        "\nNext:\n  cd {}\n  ivm build\n  ivm execute --input-hex 0x{:064x}",
+        args.path.display(),
+        144
+    );
     if layers.contains(&"app") {
         eprintln!("  cd contracts && npm install && forge test   # see contracts/README.md");
     }
@@ -61,9 +73,11 @@ pub fn scaffold(dir: &Path, name: &str, layers: &[&str]) -> Result<()> {
         for (rel, contents) in embedded::template_files(layer) {
             let dest = dir.join(substitute(rel, name));
             if let Some(parent) = dest.parent() {
-                std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
             }
-            std::fs::write(&dest, substitute(contents, name)).with_context(|| format!("writing {}", dest.display()))?;
+            std::fs::write(&dest, substitute(contents, name))
+                .with_context(|| format!("writing {}", dest.display()))?;
         }
     }
     embedded::materialize_sdk(&dir.join(embedded::sdk_dir_in_project()))?;
@@ -133,10 +147,52 @@ fn check_target_dir(dir: &Path) -> Result<()> {
 }
 
 const RESERVED: &[&str] = &[
-    "alloc", "core", "std", "test", "proc_macro", "ivm_guest", "ivm_abi", "ivm-guest", "ivm-abi", "self", "super",
-    "crate", "fn", "mod", "struct", "enum", "type", "match", "loop", "while", "for", "if", "else", "let", "use",
-    "pub", "impl", "trait", "return", "async", "await", "dyn", "move", "ref", "static", "const", "unsafe", "where",
-    "extern", "true", "false", "in", "as", "break", "continue", "mut",
+    "alloc",
+    "core",
+    "std",
+    "test",
+    "proc_macro",
+    "ivm_guest",
+    "ivm_abi",
+    "ivm-guest",
+    "ivm-abi",
+    "self",
+    "super",
+    "crate",
+    "fn",
+    "mod",
+    "struct",
+    "enum",
+    "type",
+    "match",
+    "loop",
+    "while",
+    "for",
+    "if",
+    "else",
+    "let",
+    "use",
+    "pub",
+    "impl",
+    "trait",
+    "return",
+    "async",
+    "await",
+    "dyn",
+    "move",
+    "ref",
+    "static",
+    "const",
+    "unsafe",
+    "where",
+    "extern",
+    "true",
+    "false",
+    "in",
+    "as",
+    "break",
+    "continue",
+    "mut",
 ];
 
 /// Cargo's package-name rules, plus names that would clash with the SDK.
@@ -149,7 +205,9 @@ fn validate_crate_name(name: &str) -> Result<()> {
         )));
     }
     if RESERVED.contains(&name) {
-        return Err(invalid_input(format!("`{name}` is reserved: choose another name with --name")));
+        return Err(invalid_input(format!(
+            "`{name}` is reserved: choose another name with --name"
+        )));
     }
     Ok(())
 }

@@ -31,20 +31,10 @@ pub struct NodeArgs {
     pub job_manager: String,
     /// Private key that signs results (JobManager's coprocessor operator). Prefer the
     /// environment variable: flags are visible to other users in the process list.
-    #[arg(
-        long,
-        env = "IVM_OPERATOR_KEY",
-        hide_env_values = true,
-        value_name = "HEX"
-    )]
+    #[arg(long, env = "IVM_OPERATOR_KEY", hide_env_values = true, value_name = "HEX")]
     pub operator_key: String,
     /// Private key that sends relay transactions (JobManager's relayer).
-    #[arg(
-        long,
-        env = "IVM_RELAYER_KEY",
-        hide_env_values = true,
-        value_name = "HEX"
-    )]
+    #[arg(long, env = "IVM_RELAYER_KEY", hide_env_values = true, value_name = "HEX")]
     pub relayer_key: String,
     /// Jobs executed in parallel.
     #[arg(long, env = "IVM_NODE_EXECUTORS", default_value_t = 2)]
@@ -53,12 +43,7 @@ pub struct NodeArgs {
     #[arg(long, env = "IVM_NODE_CONFIRMATIONS", default_value_t = 1)]
     pub confirmations: u64,
     /// Relay strategy of onchain jobs (offchain jobs choose theirs in submit_job).
-    #[arg(
-        long,
-        env = "IVM_NODE_RELAY_STRATEGY",
-        value_enum,
-        default_value = "unordered"
-    )]
+    #[arg(long, env = "IVM_NODE_RELAY_STRATEGY", value_enum, default_value = "unordered")]
     pub relay_strategy: Strategy,
     /// Chain polling interval in milliseconds (listener and relayer).
     #[arg(long, env = "IVM_NODE_POLL_MS", default_value_t = 1000)]
@@ -93,18 +78,12 @@ fn default_db() -> Result<PathBuf> {
     let home = std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
         .context("no database path: pass --db, or set IVM_HOME or HOME")?;
-    Ok(PathBuf::from(home)
-        .join(".ivm")
-        .join("node")
-        .join("node.redb"))
+    Ok(PathBuf::from(home).join(".ivm").join("node").join("node.redb"))
 }
 
 pub fn run(args: NodeArgs) -> Outcome {
     let job_manager = args.job_manager.parse().map_err(|_| {
-        invalid_input(format!(
-            "--job-manager {:?} is not an address",
-            args.job_manager
-        ))
+        invalid_input(format!("--job-manager {:?} is not an address", args.job_manager))
     })?;
     let operator_key = SecretKey::new(args.operator_key);
     let relayer_key = SecretKey::new(args.relayer_key);

@@ -93,7 +93,9 @@ fn submit(args: SubmitArgs) -> Outcome {
 }
 
 fn name_of(elf: &Path) -> String {
-    elf.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| elf.display().to_string())
+    elf.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| elf.display().to_string())
 }
 
 /// Validates `elf`, then submits it unless the node already has its program ID.
@@ -101,7 +103,10 @@ pub async fn submit_elf(node: &NodeClient, name: &str, elf: &Path) -> Result<Sub
     let (_, id) = super::program_id::load_elf(elf)?;
     let bytes = std::fs::read(elf).with_context(|| format!("reading ELF {}", elf.display()))?;
     let id_bytes = id.0.to_vec();
-    let present = node.contains_program(id_bytes.clone()).await.context("asking the node whether it has the program")?;
+    let present = node
+        .contains_program(id_bytes.clone())
+        .await
+        .context("asking the node whether it has the program")?;
     if !present {
         let resp = node
             .submit_program(bytes, id_bytes.clone(), VmType::JoltRv32im as i32)
@@ -116,5 +121,10 @@ pub async fn submit_elf(node: &NodeClient, name: &str, elf: &Path) -> Result<Sub
             ));
         }
     }
-    Ok(Submitted { name: name.to_string(), elf: elf.to_path_buf(), program_id: id.to_hex(), submitted: !present })
+    Ok(Submitted {
+        name: name.to_string(),
+        elf: elf.to_path_buf(),
+        program_id: id.to_hex(),
+        submitted: !present,
+    })
 }

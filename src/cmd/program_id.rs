@@ -32,7 +32,8 @@ pub fn run(args: ProgramIdArgs) -> Outcome {
 /// Reads and validates an ELF; a bad ELF is invalid input (exit 3).
 pub fn load_elf(path: &std::path::Path) -> Result<(Program, ProgramId)> {
     let bytes = std::fs::read(path).with_context(|| format!("reading ELF {}", path.display()))?;
-    let program = Program::load(&bytes).map_err(|e| invalid_input(format!("{}: {e}", path.display())))?;
+    let program =
+        Program::load(&bytes).map_err(|e| invalid_input(format!("{}: {e}", path.display())))?;
     let id = ProgramId::of(&program);
     Ok((program, id))
 }

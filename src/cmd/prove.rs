@@ -101,19 +101,32 @@ struct PhaseTime {
 }
 
 pub fn run(args: ProveArgs) -> Outcome {
-    let elf_path = guest_build::select_elf(args.elf.as_deref(), args.project.path.as_deref(), args.program.as_deref(), "prove")?;
+    let elf_path = guest_build::select_elf(
+        args.elf.as_deref(),
+        args.project.path.as_deref(),
+        args.program.as_deref(),
+        "prove",
+    )?;
     let (program, program_id) = super::program_id::load_elf(&elf_path)?;
-    let elf = std::fs::read(&elf_path).with_context(|| format!("reading ELF {}", elf_path.display()))?;
+    let elf =
+        std::fs::read(&elf_path).with_context(|| format!("reading ELF {}", elf_path.display()))?;
     let inputs = args.inputs.read()?;
     let out = match &args.out {
         Some(p) => p.clone(),
-        None => PathBuf::from(format!("{}.proof", elf_path.file_stem().and_then(|s| s.to_str()).unwrap_or("program"))),
+        None => PathBuf::from(format!(
+            "{}.proof",
+            elf_path.file_stem().and_then(|s| s.to_str()).unwrap_or("program")
+        )),
     };
 
     // A fast run first: faults are reported without tracing, and the cycle count sizes the proof.
     let spinner = ui::spinner(format!("executing {}", elf_path.display()));
-    let exec = ivm_vm::execute(&program, Inputs { onchain: &inputs.onchain, offchain: &inputs.offchain }, args.max_cycles)
-        .map_err(|e| invalid_input(e.to_string()))?;
+    let exec = ivm_vm::execute(
+        &program,
+        Inputs { onchain: &inputs.onchain, offchain: &inputs.offchain },
+        args.max_cycles,
+    )
+    .map_err(|e| invalid_input(e.to_string()))?;
     spinner.finish_and_clear();
     match &exec.exit {
         Exit::Halted => {}
@@ -152,13 +165,21 @@ pub fn run(args: ProveArgs) -> Outcome {
         )));
     }
     let spinner = ui::spinner("sizing the proof");
-    let shape = ivm_prover::jolt::trace_shape(&elf, &inputs.onchain, &inputs.offchain, args.max_cycles).map_err(prove_error)?;
+    let shape =
+        ivm_prover::jolt::trace_shape(&elf, &inputs.onchain, &inputs.offchain, args.max_cycles)
+            .map_err(prove_error)?;
     spinner.finish_and_clear();
     check_memory(&shape, args.memory_limit, args.force)?;
 
     let start = Instant::now();
     let mut progress = Progress::new();
-    let proved = ivm_prover::prove_file(&elf, &inputs.onchain, &inputs.offchain, args.max_cycles, &mut |p| progress.phase(p));
+    let proved = ivm_prover::prove_file(
+        &elf,
+        &inputs.onchain,
+        &inputs.offchain,
+        args.max_cycles,
+        &mut |p| progress.phase(p),
+    );
     let phases = progress.finish();
     let (statement, bytes) = proved.map_err(prove_error)?;
     let prove_time = start.elapsed();
@@ -198,7 +219,9 @@ pub fn run(args: ProveArgs) -> Outcome {
 fn prove_error(e: ProveError) -> anyhow::Error {
     match e {
         ProveError::Elf(_) | ProveError::Input(_) => invalid_input(e.to_string()),
-        ProveError::Fault(ref f) if matches!(f.kind, FaultKind::CycleLimit(_)) => coded(Code::CycleLimit, e.to_string()),
+        ProveError::Fault(ref f) if matches!(f.kind, FaultKind::CycleLimit(_)) => {
+            coded(Code::CycleLimit, e.to_string())
+        }
         ProveError::Fault(_) => coded(Code::GuestFault, e.to_string()),
         other => anyhow::Error::new(other).context("proving failed"),
     }
@@ -206,12 +229,21 @@ fn prove_error(e: ProveError) -> anyhow::Error {
 
 fn print_human(r: &Report) {
     let s = &r.statement;
-    let status = if s.panicked { console::style("panicked").red().bold() } else { console::style("ok").green().bold() };
+    let status = if s.panicked {
+        console::style("panicked").red().bold()
+    } else {
+        console::style("ok").green().bold()
+    };
     println!("status    {status}");
     println!("cycles    {}", ui::thousands(s.cycles));
     println!("output    {}", s.output);
     println!("program   {}", s.program_id);
-    println!("proof     {} ({} bytes, {})", r.proof.display(), ui::thousands(r.proof_size_bytes), r.proof_system);
+    println!(
+        "proof     {} ({} bytes, {})",
+        r.proof.display(),
+        ui::thousands(r.proof_size_bytes),
+        r.proof_system
+    );
     println!("time      {:.1}s", r.prove_seconds);
     if let Some(peak) = r.peak_memory_bytes {
         println!("peak mem  {}", gib(peak));
@@ -232,12 +264,19 @@ fn check_memory(shape: &TraceShape, limit: Option<u64>, force: bool) -> Result<(
         (None, t, _) => (t, "this machine's RAM"),
     };
     let machine = match limit {
-        Some(l) => format!(", {what} is {} ({} available)", gib(l), available.map_or("?".into(), gib)),
+        Some(l) => {
+            format!(", {what} is {} ({} available)", gib(l), available.map_or("?".into(), gib))
+        }
         None => String::new(),
     };
     ui::status(
         "Estimate",
-        format!("{} cycles → {} rows (2^{log_rows}), ~{} of memory{machine}", ui::thousands(shape.cycles), ui::thousands(shape.rows as u64), gib(estimate)),
+        format!(
+            "{} cycles → {} rows (2^{log_rows}), ~{} of memory{machine}",
+            ui::thousands(shape.cycles),
+            ui::thousands(shape.rows as u64),
+            gib(estimate)
+        ),
     );
     if log_rows > max_log {
         return Err(invalid_input(format!(
@@ -285,7 +324,10 @@ fn parse_memory(s: &str) -> Result<u64, String> {
         Some((i, 'T' | 't')) => (&t[..i], 40),
         _ => (t, 0),
     };
-    let n: u64 = digits.trim().parse().map_err(|_| format!("{s:?} is not a size: use bytes or a K/M/G/T suffix (e.g. 8G)"))?;
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size: use bytes or a K/M/G/T suffix (e.g. 8G)"))?;
     n.checked_mul(1 << shift).ok_or_else(|| format!("{s:?} is too large"))
 }
 
@@ -329,7 +371,8 @@ impl Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let pb = ProgressBar::new(Phase::ALL.len() as u64);
             pb.set_style(
-                ProgressStyle::with_template("{spinner:.green} [{pos}/{len}] {msg} [{elapsed}]").expect("valid template"),
+                ProgressStyle::with_template("{spinner:.green} [{pos}/{len}] {msg} [{elapsed}]")
+                    .expect("valid template"),
             );
             pb.enable_steady_tick(Duration::from_millis(100));
             pb
@@ -345,7 +388,9 @@ impl Progress {
                 pb.set_position(index as u64 - 1);
                 pb.set_message(phase.name());
             }
-            None => ui::status("Proving", format!("[{index}/{}] {}", Phase::ALL.len(), phase.name())),
+            None => {
+                ui::status("Proving", format!("[{index}/{}] {}", Phase::ALL.len(), phase.name()))
+            }
         }
         self.current = Some((phase, Instant::now()));
     }
@@ -354,7 +399,12 @@ impl Progress {
         if let Some((phase, at)) = self.current.take() {
             let took = at.elapsed();
             if let Some(pb) = &self.bar {
-                pb.println(format!("{:>12} {} ({:.1}s)", console::style("Done").green().bold(), phase.name(), took.as_secs_f64()));
+                pb.println(format!(
+                    "{:>12} {} ({:.1}s)",
+                    console::style("Done").green().bold(),
+                    phase.name(),
+                    took.as_secs_f64()
+                ));
             }
             self.times.push(PhaseTime { name: phase.name(), seconds: took.as_secs_f64() });
         }
@@ -375,7 +425,8 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
     Ok(())
 }
 

@@ -72,7 +72,12 @@ pub fn run(args: VerifyArgs) -> Outcome {
     let program_id = args.program_id.as_deref().map(parse_program_id).transpose()?;
     let elf_path = match &program_id {
         Some(id) => find_built_program(args.project.path.as_deref(), id)?,
-        None => crate::guest_build::select_elf(args.elf.as_deref(), args.project.path.as_deref(), args.program.as_deref(), "verify against")?,
+        None => crate::guest_build::select_elf(
+            args.elf.as_deref(),
+            args.project.path.as_deref(),
+            args.program.as_deref(),
+            "verify against",
+        )?,
     };
     let (_, elf_id) = super::program_id::load_elf(&elf_path)?;
     if let Some(id) = program_id {
@@ -84,9 +89,11 @@ pub fn run(args: VerifyArgs) -> Outcome {
             )));
         }
     }
-    let elf = std::fs::read(&elf_path).with_context(|| format!("reading ELF {}", elf_path.display()))?;
-    let bytes = std::fs::read(&args.proof)
-        .map_err(|e| invalid_input(format!("cannot read proof file {}: {e}", args.proof.display())))?;
+    let elf =
+        std::fs::read(&elf_path).with_context(|| format!("reading ELF {}", elf_path.display()))?;
+    let bytes = std::fs::read(&args.proof).map_err(|e| {
+        invalid_input(format!("cannot read proof file {}: {e}", args.proof.display()))
+    })?;
 
     let mut report = Report {
         valid: false,
@@ -158,10 +165,19 @@ fn reject(mut report: Report, args: &VerifyArgs, e: ProofFileError) -> Outcome {
 
 fn print_human(r: &Report, onchain_len: usize, offchain_len: usize, output_len: usize) {
     let Some(s) = &r.statement else { return };
-    println!("verified  {} ({}, {:.2}s)", console::style("valid").green().bold(), r.proof_system, r.verify_seconds);
+    println!(
+        "verified  {} ({}, {:.2}s)",
+        console::style("valid").green().bold(),
+        r.proof_system,
+        r.verify_seconds
+    );
     println!("program   {}", s.program_id);
     println!("elf       {}", r.elf.display());
-    let status = if s.panicked { console::style("panicked").red().bold() } else { console::style("ok").green().bold() };
+    let status = if s.panicked {
+        console::style("panicked").red().bold()
+    } else {
+        console::style("ok").green().bold()
+    };
     println!("status    {status}");
     println!("cycles    {}", ui::thousands(s.cycles));
     println!("input     {}", with_len(&s.onchain_input, onchain_len));
@@ -191,7 +207,10 @@ fn shorten(hex: &str) -> String {
 fn parse_program_id(s: &str) -> Result<[u8; 32]> {
     let bytes = parse_hex(s).map_err(|e| invalid_input(format!("--program-id: {e}")))?;
     bytes.try_into().map_err(|b: Vec<u8>| {
-        invalid_input(format!("--program-id: a program ID is 32 bytes (64 hex digits), got {} bytes", b.len()))
+        invalid_input(format!(
+            "--program-id: a program ID is 32 bytes (64 hex digits), got {} bytes",
+            b.len()
+        ))
     })
 }
 
@@ -201,11 +220,15 @@ fn find_built_program(path: Option<&Path>, id: &[u8; 32]) -> Result<PathBuf> {
     let dir = project.root.join("target").join("ivm");
     let mut known = Vec::new();
     if let Ok(entries) = std::fs::read_dir(&dir) {
-        let mut elves: Vec<PathBuf> =
-            entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "elf")).collect();
+        let mut elves: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "elf"))
+            .collect();
         elves.sort();
         for elf in elves {
-            let Ok(text) = std::fs::read_to_string(elf.with_extension("program-id")) else { continue };
+            let Ok(text) = std::fs::read_to_string(elf.with_extension("program-id")) else {
+                continue;
+            };
             let Ok(file_id) = parse_hex(&text) else { continue };
             if file_id == id {
                 return Ok(elf);

@@ -161,7 +161,8 @@ pub fn output_of(r: &JobResult) -> Option<Vec<u8>> {
     if r.result_with_metadata.is_empty() {
         return None;
     }
-    let offchain = OffchainResultWithMetadata::decode(&r.result_with_metadata).map(|x| x.result.to_vec());
+    let offchain =
+        OffchainResultWithMetadata::decode(&r.result_with_metadata).map(|x| x.result.to_vec());
     let onchain = || ResultWithMetadata::decode(&r.result_with_metadata).map(|x| x.result.to_vec());
     if r.request_signature.is_empty() {
         onchain().ok().or(offchain.ok())
@@ -194,7 +195,8 @@ pub async fn watch(
     let start = Instant::now();
     let live = show && std::io::stderr().is_terminal();
     let multi = MultiProgress::new();
-    let style = ProgressStyle::with_template("{spinner} {prefix}  {msg} [{elapsed}]").expect("valid template");
+    let style = ProgressStyle::with_template("{spinner} {prefix}  {msg} [{elapsed}]")
+        .expect("valid template");
     let bars: Vec<ProgressBar> = ids
         .iter()
         .map(|id| {
@@ -250,7 +252,10 @@ pub async fn watch(
                 if !v.terminal() {
                     v.status = "timeout".into();
                     if live {
-                        bars[i].abandon_with_message(format!("timed out after {}s", timeout.as_secs()));
+                        bars[i].abandon_with_message(format!(
+                            "timed out after {}s",
+                            timeout.as_secs()
+                        ));
                     } else if show {
                         eprintln!("{}  timed out after {}s", v.job_id, timeout.as_secs());
                     }

@@ -26,12 +26,7 @@ impl NodeProcess {
             .args(["--listen", "127.0.0.1:0", "--rpc-url", &chain.url])
             .arg("--db")
             .arg(db)
-            .args([
-                "--job-manager",
-                &chain.job_manager.to_string(),
-                "--poll-ms",
-                "100",
-            ])
+            .args(["--job-manager", &chain.job_manager.to_string(), "--poll-ms", "100"])
             .args(extra)
             .env("IVM_OPERATOR_KEY", DEV_KEYS[OPERATOR])
             .env("IVM_RELAYER_KEY", DEV_KEYS[RELAYER])
@@ -68,17 +63,10 @@ impl NodeProcess {
             Ok(url) => url,
             Err(_) => {
                 let _ = child.kill();
-                panic!(
-                    "ivm node did not report its address within 60 s: {:?}",
-                    child.wait()
-                );
+                panic!("ivm node did not report its address within 60 s: {:?}", child.wait());
             }
         };
-        NodeProcess {
-            child,
-            url,
-            leaked_key,
-        }
+        NodeProcess { child, url, leaked_key }
     }
 
     /// SIGKILL, no chance to clean up.

@@ -125,7 +125,13 @@ impl Sizes {
 
     /// The inverse of [`Sizes::to_array`].
     pub const fn from_array(a: [u32; 5]) -> Self {
-        Sizes { max_input: a[0], max_offchain_input: a[1], max_output: a[2], stack_size: a[3], heap_size: a[4] }
+        Sizes {
+            max_input: a[0],
+            max_offchain_input: a[1],
+            max_output: a[2],
+            stack_size: a[3],
+            heap_size: a[4],
+        }
     }
 
     /// Checks every size against the ABI's limits.
@@ -155,11 +161,7 @@ impl Sizes {
         let output_base = CONTROL_BASE - round_up_page(self.max_output);
         let offchain_input_base = output_base - round_up_page(self.max_offchain_input);
         let onchain_input_base = offchain_input_base - round_up_page(self.max_input);
-        IoLayout {
-            onchain_input_base,
-            offchain_input_base,
-            output_base,
-        }
+        IoLayout { onchain_input_base, offchain_input_base, output_base }
     }
 }
 
@@ -287,7 +289,12 @@ mod tests {
 
     #[test]
     fn header_round_trips() {
-        let h = LayoutHeader { abi_version: ABI_VERSION, sizes: Sizes::default(), stack_top: 0x8010_0000, heap_end: 0x8210_0000 };
+        let h = LayoutHeader {
+            abi_version: ABI_VERSION,
+            sizes: Sizes::default(),
+            stack_top: 0x8010_0000,
+            heap_end: 0x8210_0000,
+        };
         assert_eq!(LayoutHeader::from_words(&h.to_words()), Some(h));
         let mut w = h.to_words();
         w[0] ^= 1;

@@ -1,7 +1,6 @@
 //! Gateway errors: gRPC status codes and InfinityVM's HTTP mapping.
 use serde::{Deserialize, Serialize};
 
-
 crate::enums::int_enum!(
     /// gRPC status codes.
     GrpcCode {

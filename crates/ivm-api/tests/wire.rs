@@ -24,7 +24,11 @@ fn job_result_matches_infinityvm_vector_13() {
         request_signature: b.clone(),
         result_with_metadata: b.clone(),
         zkvm_operator_signature: b.clone(),
-        status: Some(JobStatus { status: JobStatusType::Pending.into(), failure_reason: None, retries: 0 }),
+        status: Some(JobStatus {
+            status: JobStatusType::Pending.into(),
+            failure_reason: None,
+            retries: 0,
+        }),
         relay_tx_hash: b,
     };
     let expected = r#"{"id":"000001","nonce":1,"maxCycles":100,"consumerAddress":"000001","programId":"000001","onchainInput":"000001","offchainInputHash":"000001","requestSignature":"000001","resultWithMetadata":"000001","zkvmOperatorSignature":"000001","status":{"status":1,"failureReason":null,"retries":0},"relayTxHash":"000001"}"#;
@@ -34,13 +38,24 @@ fn job_result_matches_infinityvm_vector_13() {
 
 #[test]
 fn submit_job_bytes_are_integer_arrays() {
-    let req = SubmitJobRequest { request: vec![1, 2], signature: vec![255], offchain_input: vec![], relay_strategy: RelayStrategy::Ordered.into() };
+    let req = SubmitJobRequest {
+        request: vec![1, 2],
+        signature: vec![255],
+        offchain_input: vec![],
+        relay_strategy: RelayStrategy::Ordered.into(),
+    };
     assert_eq!(
         serde_json::to_value(&req).unwrap(),
         json!({"request": [1, 2], "signature": [255], "offchainInput": [], "relayStrategy": 1})
     );
-    assert_eq!(serde_json::to_value(SubmitJobResponse { job_id: vec![7; 2] }).unwrap(), json!({"jobId": [7, 7]}));
-    assert_eq!(serde_json::to_value(GetResultRequest { job_id: vec![9] }).unwrap(), json!({"jobId": [9]}));
+    assert_eq!(
+        serde_json::to_value(SubmitJobResponse { job_id: vec![7; 2] }).unwrap(),
+        json!({"jobId": [7, 7]})
+    );
+    assert_eq!(
+        serde_json::to_value(GetResultRequest { job_id: vec![9] }).unwrap(),
+        json!({"jobId": [9]})
+    );
     // An integer outside 0..=255 is not a byte.
     assert!(serde_json::from_value::<GetResultRequest>(json!({"jobId": [256]})).is_err());
 }
@@ -52,7 +67,12 @@ fn hex_fields_accept_prefix_and_reject_garbage() {
     assert!(serde_json::from_value::<ContainsProgramRequest>(json!({"programId": "abc"})).is_err());
     assert!(serde_json::from_value::<ContainsProgramRequest>(json!({"programId": "zz"})).is_err());
     assert_eq!(
-        serde_json::to_value(SubmitProgramRequest { program_elf: vec![0x7f, 0x45], program_id: vec![1], vm_type: 2 }).unwrap(),
+        serde_json::to_value(SubmitProgramRequest {
+            program_elf: vec![0x7f, 0x45],
+            program_id: vec![1],
+            vm_type: 2
+        })
+        .unwrap(),
         json!({"programElf": "7f45", "programId": "01", "vmType": 2})
     );
 }
@@ -67,7 +87,12 @@ fn missing_fields_default_like_protobuf() {
 
 #[test]
 fn every_message_round_trips() {
-    round_trip(&SubmitJobRequest { request: vec![1; 40], signature: vec![2; 65], offchain_input: vec![3; 10], relay_strategy: 0 });
+    round_trip(&SubmitJobRequest {
+        request: vec![1; 40],
+        signature: vec![2; 65],
+        offchain_input: vec![3; 10],
+        relay_strategy: 0,
+    });
     round_trip(&SubmitJobResponse { job_id: vec![4; 32] });
     round_trip(&GetResultRequest { job_id: vec![5; 32] });
     round_trip(&GetResultResponse {
@@ -76,12 +101,20 @@ fn every_message_round_trips() {
             nonce: u64::MAX,
             max_cycles: 1_000_000,
             consumer_address: vec![2; 20],
-            status: Some(JobStatus { status: 3, failure_reason: Some("execution_error".into()), retries: 2 }),
+            status: Some(JobStatus {
+                status: 3,
+                failure_reason: Some("execution_error".into()),
+                retries: 2,
+            }),
             ..Default::default()
         }),
     });
     round_trip(&GetResultResponse { job_result: None });
-    round_trip(&SubmitProgramRequest { program_elf: vec![0x7f, b'E', b'L', b'F'], program_id: vec![9; 32], vm_type: VmType::JoltRv32im.into() });
+    round_trip(&SubmitProgramRequest {
+        program_elf: vec![0x7f, b'E', b'L', b'F'],
+        program_id: vec![9; 32],
+        vm_type: VmType::JoltRv32im.into(),
+    });
     round_trip(&SubmitProgramResponse { program_id: vec![9; 32] });
     round_trip(&GetPendingJobsRequest { consumer_address: vec![3; 20] });
     round_trip(&GetPendingJobsResponse { pending_jobs: vec![1, 2, 5] });
@@ -92,7 +125,13 @@ fn every_message_round_trips() {
 
 #[test]
 fn enums_are_integers_with_infinityvm_values() {
-    for (v, i) in [(JobStatusType::Unspecified, 0), (JobStatusType::Pending, 1), (JobStatusType::Done, 2), (JobStatusType::Failed, 3), (JobStatusType::Relayed, 4)] {
+    for (v, i) in [
+        (JobStatusType::Unspecified, 0),
+        (JobStatusType::Pending, 1),
+        (JobStatusType::Done, 2),
+        (JobStatusType::Failed, 3),
+        (JobStatusType::Relayed, 4),
+    ] {
         assert_eq!(i32::from(v), i);
         assert_eq!(JobStatusType::try_from(i), Ok(v));
     }
@@ -107,7 +146,10 @@ fn enums_are_integers_with_infinityvm_values() {
 #[test]
 fn errors_use_snake_case_code_and_infinityvm_status_mapping() {
     let e = ApiError::not_found("job not found");
-    assert_eq!(serde_json::to_value(&e).unwrap(), json!({"message": "job not found", "grpc_code": 5}));
+    assert_eq!(
+        serde_json::to_value(&e).unwrap(),
+        json!({"message": "job not found", "grpc_code": 5})
+    );
     let cases = [
         (GrpcCode::Internal, 400),
         (GrpcCode::Unauthenticated, 401),

@@ -101,16 +101,10 @@ pub fn decode_revert(data: &[u8]) -> String {
 fn rpc_error(e: alloy_provider::transport::TransportError) -> ClientError {
     if let Some(resp) = e.as_error_resp() {
         if let Some(data) = resp.as_revert_data() {
-            return ClientError::Reverted {
-                reason: decode_revert(&data),
-                data: Some(data),
-            };
+            return ClientError::Reverted { reason: decode_revert(&data), data: Some(data) };
         }
         if resp.message.contains("revert") {
-            return ClientError::Reverted {
-                reason: resp.message.to_string(),
-                data: None,
-            };
+            return ClientError::Reverted { reason: resp.message.to_string(), data: None };
         }
     }
     ClientError::Rpc(e.to_string())
@@ -133,9 +127,7 @@ pub struct Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("address", &self.signer.address())
-            .finish()
+        f.debug_struct("Client").field("address", &self.signer.address()).finish()
     }
 }
 
@@ -180,11 +172,7 @@ impl Client {
             .await
             .map_err(|e| ClientError::Config(format!("cannot connect to {rpc_url}: {e}")))?
             .erased();
-        Ok(Self {
-            provider,
-            signer,
-            rpc_url: rpc_url.to_string(),
-        })
+        Ok(Self { provider, signer, rpc_url: rpc_url.to_string() })
     }
 
     /// The same endpoint with another key.
@@ -224,9 +212,7 @@ impl Client {
         alloy_provider::transport::TransportError,
     > {
         let estimate = self.provider.estimate_gas(tx.clone()).await?;
-        self.provider
-            .send_transaction(tx.with_gas_limit(gas_with_margin(estimate)))
-            .await
+        self.provider.send_transaction(tx.with_gas_limit(gas_with_margin(estimate))).await
     }
 
     /// Sends a transaction with calldata `input` and `value` to `to` (or a creation if `None`),
@@ -246,14 +232,9 @@ impl Client {
             None => tx.set_create(),
         }
         let pending = self.send_transaction(tx).await.map_err(rpc_error)?;
-        let receipt = pending
-            .get_receipt()
-            .await
-            .map_err(|e| ClientError::Rpc(e.to_string()))?;
+        let receipt = pending.get_receipt().await.map_err(|e| ClientError::Rpc(e.to_string()))?;
         if !receipt.status() {
-            return Err(ClientError::Failed {
-                tx_hash: receipt.transaction_hash,
-            });
+            return Err(ClientError::Failed { tx_hash: receipt.transaction_hash });
         }
         Ok(receipt)
     }
@@ -265,8 +246,7 @@ impl Client {
         call: &C,
         value: U256,
     ) -> Result<TransactionReceipt, ClientError> {
-        self.send_raw(Some(to), call.abi_encode().into(), value)
-            .await
+        self.send_raw(Some(to), call.abi_encode().into(), value).await
     }
 
     /// `eth_call` of `call` on `to` at the latest block, decoding the return value.
@@ -443,9 +423,7 @@ impl Client {
         job_manager: Address,
         challenge_id: U256,
     ) -> Result<TransactionReceipt, ClientError> {
-        let call = JobManager::reclaimChallengeBondCall {
-            challengeID: challenge_id,
-        };
+        let call = JobManager::reclaimChallengeBondCall { challengeID: challenge_id };
         self.send(job_manager, &call, U256::ZERO).await
     }
 
@@ -455,12 +433,7 @@ impl Client {
         job_manager: Address,
         to: Address,
     ) -> Result<TransactionReceipt, ClientError> {
-        self.send(
-            job_manager,
-            &JobManager::withdrawPayoutCall { to },
-            U256::ZERO,
-        )
-        .await
+        self.send(job_manager, &JobManager::withdrawPayoutCall { to }, U256::ZERO).await
     }
 
     // ----- JobManager: views -----
@@ -470,11 +443,7 @@ impl Client {
         job_manager: Address,
         job_id: B256,
     ) -> Result<JobMetadata, ClientError> {
-        self.view(
-            job_manager,
-            &JobManager::getJobMetadataCall { jobID: job_id },
-        )
-        .await
+        self.view(job_manager, &JobManager::getJobMetadataCall { jobID: job_id }).await
     }
 
     pub async fn result_record(
@@ -482,16 +451,11 @@ impl Client {
         job_manager: Address,
         job_id: B256,
     ) -> Result<ResultRecord, ClientError> {
-        self.view(
-            job_manager,
-            &JobManager::getResultRecordCall { jobID: job_id },
-        )
-        .await
+        self.view(job_manager, &JobManager::getResultRecordCall { jobID: job_id }).await
     }
 
     pub async fn is_final(&self, job_manager: Address, job_id: B256) -> Result<bool, ClientError> {
-        self.view(job_manager, &JobManager::isFinalCall { jobID: job_id })
-            .await
+        self.view(job_manager, &JobManager::isFinalCall { jobID: job_id }).await
     }
 
     pub async fn get_challenge(
@@ -499,9 +463,7 @@ impl Client {
         job_manager: Address,
         challenge_id: U256,
     ) -> Result<Challenge, ClientError> {
-        let call = JobManager::getChallengeCall {
-            challengeID: challenge_id,
-        };
+        let call = JobManager::getChallengeCall { challengeID: challenge_id };
         self.view(job_manager, &call).await
     }
 
@@ -510,8 +472,7 @@ impl Client {
         job_manager: Address,
         operator: Address,
     ) -> Result<OperatorBond, ClientError> {
-        self.view(job_manager, &JobManager::getOperatorBondCall { operator })
-            .await
+        self.view(job_manager, &JobManager::getOperatorBondCall { operator }).await
     }
 
     /// Wei `account` can withdraw with `withdrawPayout`.
@@ -520,16 +481,14 @@ impl Client {
         job_manager: Address,
         account: Address,
     ) -> Result<U256, ClientError> {
-        self.view(job_manager, &JobManager::claimableCall(account))
-            .await
+        self.view(job_manager, &JobManager::claimableCall(account)).await
     }
 
     pub async fn dispute_parameters(
         &self,
         job_manager: Address,
     ) -> Result<DisputeParameters, ClientError> {
-        self.view(job_manager, &JobManager::getDisputeParametersCall {})
-            .await
+        self.view(job_manager, &JobManager::getDisputeParametersCall {}).await
     }
 
     // ----- ExampleConsumer -----
@@ -560,18 +519,11 @@ impl Client {
         consumer: Address,
         job_id: B256,
     ) -> Result<Option<Bytes>, ClientError> {
-        if !self
-            .view(consumer, &ExampleConsumer::hasResultCall { jobID: job_id })
-            .await?
-        {
+        if !self.view(consumer, &ExampleConsumer::hasResultCall { jobID: job_id }).await? {
             return Ok(None);
         }
-        let result = self
-            .view(
-                consumer,
-                &ExampleConsumer::getJobResultCall { jobID: job_id },
-            )
-            .await?;
+        let result =
+            self.view(consumer, &ExampleConsumer::getJobResultCall { jobID: job_id }).await?;
         Ok(Some(result))
     }
 
@@ -581,17 +533,12 @@ impl Client {
         consumer: Address,
         job_id: B256,
     ) -> Result<bool, ClientError> {
-        self.view(
-            consumer,
-            &ExampleConsumer::isOverturnedCall { jobID: job_id },
-        )
-        .await
+        self.view(consumer, &ExampleConsumer::isOverturnedCall { jobID: job_id }).await
     }
 
     /// The consumer's next unused nonce (`getNextNonce`), for offchain requests.
     pub async fn consumer_next_nonce(&self, consumer: Address) -> Result<u64, ClientError> {
-        self.view(consumer, &ExampleConsumer::getNextNonceCall {})
-            .await
+        self.view(consumer, &ExampleConsumer::getNextNonceCall {}).await
     }
 }
 

@@ -89,18 +89,10 @@ pub async fn deploy(deployer: &Client, config: &DeployConfig) -> Result<Deployme
         ))
         .await?;
 
-    let relayer = deployer
-        .view(job_manager, &JobManager::getRelayerCall {})
-        .await?;
-    let operator = deployer
-        .view(job_manager, &JobManager::getCoprocessorOperatorCall {})
-        .await?;
-    let arbiter = deployer
-        .view(job_manager, &JobManager::getArbiterCall {})
-        .await?;
-    let consumer_jm = deployer
-        .view(consumer, &ExampleConsumer::getJobManagerCall {})
-        .await?;
+    let relayer = deployer.view(job_manager, &JobManager::getRelayerCall {}).await?;
+    let operator = deployer.view(job_manager, &JobManager::getCoprocessorOperatorCall {}).await?;
+    let arbiter = deployer.view(job_manager, &JobManager::getArbiterCall {}).await?;
+    let consumer_jm = deployer.view(consumer, &ExampleConsumer::getJobManagerCall {}).await?;
     if (relayer, operator, arbiter, consumer_jm)
         != (config.relayer, config.operator, config.arbiter, job_manager)
     {
@@ -108,13 +100,7 @@ pub async fn deploy(deployer: &Client, config: &DeployConfig) -> Result<Deployme
             "deployed contracts do not report the constructor arguments".into(),
         ));
     }
-    Ok(Deployment {
-        chain_id,
-        job_manager,
-        consumer,
-        config: config.clone(),
-        deploy_block,
-    })
+    Ok(Deployment { chain_id, job_manager, consumer, config: config.clone(), deploy_block })
 }
 
 /// Connects with `private_key` and deploys (see [`deploy`]).

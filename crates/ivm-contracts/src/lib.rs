@@ -192,16 +192,10 @@ fn decode_strict<T: SolValue + From<<T::SolType as alloy_sol_types::SolType>::Ru
     what: &'static str,
     data: &[u8],
 ) -> Result<T, Error> {
-    let value = T::abi_decode(data).map_err(|e| Error::Decode {
-        what,
-        reason: e.to_string(),
-    })?;
+    let value = T::abi_decode(data).map_err(|e| Error::Decode { what, reason: e.to_string() })?;
     // Reject non-canonical encodings (extra bytes, odd offsets): re-encoding must give the input.
     if value.abi_encode() != data {
-        return Err(Error::Decode {
-            what,
-            reason: "not the canonical encoding".into(),
-        });
+        return Err(Error::Decode { what, reason: "not the canonical encoding".into() });
     }
     Ok(value)
 }
@@ -339,9 +333,8 @@ pub fn address_of(key: &SigningKey) -> Address {
 /// low-s; returns `r‖s‖v` with `v ∈ {27, 28}` (what alloy's `sign_message` and cast produce).
 pub fn sign_eip191(key: &SigningKey, message: &[u8]) -> Result<[u8; 65], Error> {
     let digest = eip191_digest(message);
-    let (sig, recid) = key
-        .sign_prehash_recoverable(digest.as_slice())
-        .map_err(|e| Error::Sign(e.to_string()))?;
+    let (sig, recid) =
+        key.sign_prehash_recoverable(digest.as_slice()).map_err(|e| Error::Sign(e.to_string()))?;
     Ok(Signature::from_signature_and_parity(sig, recid.is_y_odd()).as_bytes())
 }
 
@@ -369,8 +362,7 @@ pub fn parse_signature(signature: &[u8]) -> Result<Signature, Error> {
 /// `SingleOffchainSigner` compare with the operator / offchain signer).
 pub fn recover_eip191(message: &[u8], signature: &[u8]) -> Result<Address, Error> {
     let sig = parse_signature(signature)?;
-    sig.recover_address_from_msg(message)
-        .map_err(|e| Error::SignatureInvalid(e.to_string()))
+    sig.recover_address_from_msg(message).map_err(|e| Error::SignatureInvalid(e.to_string()))
 }
 
 /// Creation transaction data for `JobManager(owner, relayer, operator, arbiter, params)`.
@@ -389,9 +381,7 @@ pub fn job_manager_deploy_data(
         params,
     }
     .abi_encode();
-    [bindings::JobManager::BYTECODE.as_ref(), &args]
-        .concat()
-        .into()
+    [bindings::JobManager::BYTECODE.as_ref(), &args].concat().into()
 }
 
 /// Creation transaction data for `ExampleConsumer(owner, jobManager, offchainSigner, initialMaxNonce)`.
@@ -408,7 +398,5 @@ pub fn example_consumer_deploy_data(
         initialMaxNonce: initial_max_nonce,
     }
     .abi_encode();
-    [bindings::ExampleConsumer::BYTECODE.as_ref(), &args]
-        .concat()
-        .into()
+    [bindings::ExampleConsumer::BYTECODE.as_ref(), &args].concat().into()
 }

@@ -3,14 +3,14 @@
 //! then challenges resolved both ways, checking events and exact balances.
 
 use ivm_contracts::alloy_primitives::{Address, Bytes, B256, U256};
-use ivm_contracts::bindings::{ExampleConsumer, JobManager};
-use ivm_contracts::client::alloy_provider::Provider;
-use ivm_contracts::client::alloy_provider::network::TransactionBuilder;
-use ivm_contracts::client::alloy_rpc_types_eth::{BlockId, TransactionReceipt, TransactionRequest};
 use ivm_contracts::alloy_sol_types::SolCall;
+use ivm_contracts::bindings::{ExampleConsumer, JobManager};
+use ivm_contracts::client::alloy_provider::network::TransactionBuilder;
+use ivm_contracts::client::alloy_provider::Provider;
+use ivm_contracts::client::alloy_rpc_types_eth::{BlockId, TransactionReceipt, TransactionRequest};
 use ivm_contracts::client::{
-    gas_with_margin, receipt_event, receipt_events, Client, ClientError, CHALLENGE_OPEN, CHALLENGE_REJECTED,
-    CHALLENGE_UPHELD,
+    gas_with_margin, receipt_event, receipt_events, Client, ClientError, CHALLENGE_OPEN,
+    CHALLENGE_REJECTED, CHALLENGE_UPHELD,
 };
 use ivm_contracts::deploy::{deploy, DeployConfig};
 use ivm_contracts::{
@@ -89,10 +89,7 @@ impl Anvil {
                 }
             }
         });
-        let mut anvil = Anvil {
-            child,
-            url: String::new(),
-        };
+        let mut anvil = Anvil { child, url: String::new() };
         match rx.recv_timeout(Duration::from_secs(30)) {
             Ok(addr) => anvil.url = format!("http://{addr}"),
             Err(_) => {
@@ -119,10 +116,7 @@ fn fee(receipt: &TransactionReceipt) -> U256 {
 fn expect_revert<T: std::fmt::Debug>(result: Result<T, ClientError>, needle: &str) {
     match result {
         Err(ClientError::Reverted { reason, .. }) => {
-            assert!(
-                reason.contains(needle),
-                "revert reason {reason:?} lacks {needle:?}"
-            )
+            assert!(reason.contains(needle), "revert reason {reason:?} lacks {needle:?}")
         }
         other => panic!("expected a revert containing {needle:?}, got {other:?}"),
     }
@@ -130,10 +124,7 @@ fn expect_revert<T: std::fmt::Debug>(result: Result<T, ClientError>, needle: &st
 
 async fn increase_time(client: &Client, seconds: u64) {
     let p = client.provider();
-    let _: serde_json::Value = p
-        .raw_request("evm_increaseTime".into(), (seconds,))
-        .await
-        .unwrap();
+    let _: serde_json::Value = p.raw_request("evm_increaseTime".into(), (seconds,)).await.unwrap();
     let _: serde_json::Value = p.raw_request("evm_mine".into(), ()).await.unwrap();
 }
 
@@ -161,10 +152,7 @@ async fn scenario(url: &str) {
     };
     // The keys are anvil's funded dev accounts.
     let accounts: Vec<Address> = deployer.provider().get_accounts().await.unwrap();
-    assert_eq!(
-        accounts,
-        clients.iter().map(Client::address).collect::<Vec<_>>()
-    );
+    assert_eq!(accounts, clients.iter().map(Client::address).collect::<Vec<_>>());
     let operator_key = signing_key_from_hex(DEV_KEYS[2]).unwrap();
     let offchain_signer_key = signing_key_from_hex(DEV_KEYS[5]).unwrap();
     assert_eq!(address_of(&operator_key), operator.address());
@@ -194,10 +182,7 @@ async fn scenario(url: &str) {
     let (jm, consumer) = (d.job_manager, d.consumer);
     assert_eq!(deployer.dispute_parameters(jm).await.unwrap(), params);
     assert_eq!(
-        deployer
-            .view(consumer, &ExampleConsumer::getOffchainSignerCall {})
-            .await
-            .unwrap(),
+        deployer.view(consumer, &ExampleConsumer::getOffchainSignerCall {}).await.unwrap(),
         user.address()
     );
 
@@ -207,10 +192,8 @@ async fn scenario(url: &str) {
     let input = Bytes::from(81u64.to_le_bytes().to_vec());
     let max_cycles = 1_000_000u64;
     assert_eq!(user.consumer_next_nonce(consumer).await.unwrap(), 1);
-    let (job1, receipt) = user
-        .request_job(consumer, program_id.clone(), input.clone(), max_cycles)
-        .await
-        .unwrap();
+    let (job1, receipt) =
+        user.request_job(consumer, program_id.clone(), input.clone(), max_cycles).await.unwrap();
     assert_eq!(job1, job_id(1, consumer));
     let created = receipt_event::<JobManager::JobCreated>(&receipt, jm).unwrap();
     assert_eq!(created.jobID, job1);
@@ -230,81 +213,36 @@ async fn scenario(url: &str) {
             .encode();
     let sig = sign_eip191(&operator_key, &result).unwrap();
     // No bond yet: results are refused.
-    expect_revert(
-        relayer
-            .submit_result(jm, result.clone(), sig.to_vec())
-            .await,
-        "bond",
-    );
-    let receipt = deployer
-        .deposit_operator_bond(jm, operator.address(), ether(2000))
-        .await
-        .unwrap();
+    expect_revert(relayer.submit_result(jm, result.clone(), sig.to_vec()).await, "bond");
+    let receipt =
+        deployer.deposit_operator_bond(jm, operator.address(), ether(2000)).await.unwrap();
     let deposited = receipt_event::<JobManager::OperatorBondDeposited>(&receipt, jm).unwrap();
     assert_eq!(
-        (
-            deposited.operator,
-            deposited.from,
-            deposited.amount,
-            deposited.newBond
-        ),
-        (
-            operator.address(),
-            deployer.address(),
-            ether(2000),
-            ether(2000)
-        )
+        (deposited.operator, deposited.from, deposited.amount, deposited.newBond),
+        (operator.address(), deployer.address(), ether(2000), ether(2000))
     );
-    assert_eq!(
-        user.operator_bond(jm, operator.address())
-            .await
-            .unwrap()
-            .amount,
-        ether(2000)
-    );
+    assert_eq!(user.operator_bond(jm, operator.address()).await.unwrap().amount, ether(2000));
     // Only the relayer may submit; only the operator's signature counts.
-    expect_revert(
-        operator
-            .submit_result(jm, result.clone(), sig.to_vec())
-            .await,
-        "relayer",
-    );
+    expect_revert(operator.submit_result(jm, result.clone(), sig.to_vec()).await, "relayer");
     let wrong_sig = sign_eip191(&offchain_signer_key, &result).unwrap();
     expect_revert(
-        relayer
-            .submit_result(jm, result.clone(), wrong_sig.to_vec())
-            .await,
+        relayer.submit_result(jm, result.clone(), wrong_sig.to_vec()).await,
         "JobManager.submitResult",
     );
-    let receipt = relayer
-        .submit_result(jm, result.clone(), sig.to_vec())
-        .await
-        .unwrap();
+    let receipt = relayer.submit_result(jm, result.clone(), sig.to_vec()).await.unwrap();
     let completed = receipt_event::<JobManager::JobCompleted>(&receipt, jm).unwrap();
     assert_eq!((completed.jobID, &completed.result), (job1, &output));
     let recorded = receipt_event::<JobManager::ResultRecorded>(&receipt, jm).unwrap();
     assert_eq!(recorded.operator, operator.address());
-    assert_eq!(
-        recorded.resultHash,
-        ivm_contracts::alloy_primitives::keccak256(&output)
-    );
+    assert_eq!(recorded.resultHash, ivm_contracts::alloy_primitives::keccak256(&output));
     let received = receipt_event::<ExampleConsumer::ResultReceived>(&receipt, consumer).unwrap();
     assert_eq!((received.jobID, &received.result), (job1, &output));
     // The consumer callback stored the result on chain.
-    assert_eq!(
-        user.consumer_result(consumer, job1).await.unwrap(),
-        Some(output.clone())
-    );
-    assert_eq!(
-        user.job_metadata(jm, job1).await.unwrap().status,
-        JOB_STATE_COMPLETED
-    );
+    assert_eq!(user.consumer_result(consumer, job1).await.unwrap(), Some(output.clone()));
+    assert_eq!(user.job_metadata(jm, job1).await.unwrap().status, JOB_STATE_COMPLETED);
     assert!(!user.is_final(jm, job1).await.unwrap());
     // Replaying the same result fails.
-    expect_revert(
-        relayer.submit_result(jm, result, sig.to_vec()).await,
-        "JobManager.submitResult",
-    );
+    expect_revert(relayer.submit_result(jm, result, sig.to_vec()).await, "JobManager.submitResult");
 
     // ----- offchain job: request signed by the consumer's offchain signer -----
     eprintln!("[anvil test] offchain job: request signed by the consumer's offchain signer");
@@ -342,24 +280,17 @@ async fn scenario(url: &str) {
     // operator's latest challenge deadline in the latest block, so an estimate against that block
     // skips rewriting it; a block in a later second does rewrite it. The bare estimate runs out of
     // gas there (a wasted relay transaction); the client's margin covers it.
-    let tx = TransactionRequest::default()
-        .with_from(relayer.address())
-        .with_to(jm)
-        .with_input(
-            JobManager::submitResultForOffchainJobCall {
-                offchainResultWithMetadata: result2.clone().into(),
-                signatureOnResult: result2_sig.to_vec().into(),
-                jobRequest: request_bytes.clone().into(),
-                signatureOnRequest: request_sig.to_vec().into(),
-            }
-            .abi_encode(),
-        );
-    let estimate = relayer
-        .provider()
-        .estimate_gas(tx.clone())
-        .block(BlockId::latest())
-        .await
-        .unwrap();
+    let tx = TransactionRequest::default().with_from(relayer.address()).with_to(jm).with_input(
+        JobManager::submitResultForOffchainJobCall {
+            offchainResultWithMetadata: result2.clone().into(),
+            signatureOnResult: result2_sig.to_vec().into(),
+            jobRequest: request_bytes.clone().into(),
+            signatureOnRequest: request_sig.to_vec().into(),
+        }
+        .abi_encode(),
+    );
+    let estimate =
+        relayer.provider().estimate_gas(tx.clone()).block(BlockId::latest()).await.unwrap();
     let send_later = |gas: u64| {
         let tx = tx.clone().with_gas_limit(gas);
         async move {
@@ -380,31 +311,15 @@ async fn scenario(url: &str) {
     );
     let receipt = send_later(gas_with_margin(estimate)).await;
     assert!(receipt.status(), "the estimate with margin reverted");
-    assert!(receipt_events::<JobManager::JobCreated>(&receipt, jm)
-        .unwrap()
-        .is_empty());
-    assert_eq!(
-        receipt_event::<JobManager::JobCompleted>(&receipt, jm)
-            .unwrap()
-            .jobID,
-        job2
-    );
-    assert_eq!(
-        user.consumer_result(consumer, job2).await.unwrap(),
-        Some(output2.clone())
-    );
+    assert!(receipt_events::<JobManager::JobCreated>(&receipt, jm).unwrap().is_empty());
+    assert_eq!(receipt_event::<JobManager::JobCompleted>(&receipt, jm).unwrap().jobID, job2);
+    assert_eq!(user.consumer_result(consumer, job2).await.unwrap(), Some(output2.clone()));
     let meta = user.job_metadata(jm, job2).await.unwrap();
-    assert_eq!(
-        (meta.status, meta.consumer),
-        (JOB_STATE_COMPLETED, consumer)
-    );
+    assert_eq!((meta.status, meta.consumer), (JOB_STATE_COMPLETED, consumer));
     assert_ne!(
-        user.view(
-            consumer,
-            &ExampleConsumer::getOffchainInputHashForJobCall { jobID: job2 }
-        )
-        .await
-        .unwrap(),
+        user.view(consumer, &ExampleConsumer::getOffchainInputHashForJobCall { jobID: job2 })
+            .await
+            .unwrap(),
         EMPTY_INPUT_HASH
     );
 
@@ -414,15 +329,11 @@ async fn scenario(url: &str) {
     let claimed = Bytes::from(10u64.to_le_bytes().to_vec());
     // The bond must be exact, and the claim must differ from the posted output.
     expect_revert(
-        challenger
-            .challenge(jm, job1, false, claimed.clone(), proof.clone(), ether(50))
-            .await,
+        challenger.challenge(jm, job1, false, claimed.clone(), proof.clone(), ether(50)).await,
         "bond",
     );
     expect_revert(
-        challenger
-            .challenge(jm, job1, false, output.clone(), proof.clone(), ether(100))
-            .await,
+        challenger.challenge(jm, job1, false, output.clone(), proof.clone(), ether(100)).await,
         "JobManager.challenge",
     );
     let challenger_before = user.balance(challenger.address()).await.unwrap();
@@ -445,71 +356,37 @@ async fn scenario(url: &str) {
     );
     let c = user.get_challenge(jm, c1).await.unwrap();
     assert_eq!(c.status, CHALLENGE_OPEN);
-    assert_eq!(
-        c.proofHash,
-        ivm_contracts::alloy_primitives::keccak256(&proof)
-    );
+    assert_eq!(c.proofHash, ivm_contracts::alloy_primitives::keccak256(&proof));
     assert_eq!(user.balance(jm).await.unwrap(), ether(2100));
     // A second challenge on the same job is refused; only the arbiter resolves.
     expect_revert(
-        user.challenge(jm, job1, true, Bytes::new(), proof.clone(), ether(100))
-            .await,
+        user.challenge(jm, job1, true, Bytes::new(), proof.clone(), ether(100)).await,
         "JobManager.challenge",
     );
     expect_revert(user.resolve_challenge(jm, c1, true).await, "arbiter");
 
     let receipt = arbiter.resolve_challenge(jm, c1, true).await.unwrap();
     let resolved = receipt_event::<JobManager::ChallengeResolved>(&receipt, jm).unwrap();
-    assert_eq!(
-        (resolved.challengeID, resolved.jobID, resolved.fraudProven),
-        (c1, job1, true)
-    );
+    assert_eq!((resolved.challengeID, resolved.jobID, resolved.fraudProven), (c1, job1, true));
     let slashed = receipt_event::<JobManager::OperatorSlashed>(&receipt, jm).unwrap();
-    assert_eq!(
-        (slashed.operator, slashed.amount),
-        (operator.address(), ether(500))
-    );
+    assert_eq!((slashed.operator, slashed.amount), (operator.address(), ether(500)));
     let overturned = receipt_event::<JobManager::JobOverturned>(&receipt, jm).unwrap();
-    assert_eq!(
-        overturned.claimedOutputHash,
-        ivm_contracts::alloy_primitives::keccak256(&claimed)
-    );
+    assert_eq!(overturned.claimedOutputHash, ivm_contracts::alloy_primitives::keccak256(&claimed));
     let notified = receipt_event::<JobManager::ConsumerNotified>(&receipt, jm).unwrap();
     assert_eq!((notified.consumer, notified.success), (consumer, true));
     assert!(user.consumer_overturned(consumer, job1).await.unwrap());
-    assert_eq!(
-        user.job_metadata(jm, job1).await.unwrap().status,
-        JOB_STATE_OVERTURNED
-    );
-    assert_eq!(
-        user.get_challenge(jm, c1).await.unwrap().status,
-        CHALLENGE_UPHELD
-    );
+    assert_eq!(user.job_metadata(jm, job1).await.unwrap().status, JOB_STATE_OVERTURNED);
+    assert_eq!(user.get_challenge(jm, c1).await.unwrap().status, CHALLENGE_UPHELD);
     // Challenger: bond back + reward from the operator's bond.
-    assert_eq!(
-        user.claimable(jm, challenger.address()).await.unwrap(),
-        ether(600)
-    );
-    assert_eq!(
-        user.operator_bond(jm, operator.address())
-            .await
-            .unwrap()
-            .amount,
-        ether(1500)
-    );
-    let receipt = challenger
-        .withdraw_payout(jm, challenger.address())
-        .await
-        .unwrap();
+    assert_eq!(user.claimable(jm, challenger.address()).await.unwrap(), ether(600));
+    assert_eq!(user.operator_bond(jm, operator.address()).await.unwrap().amount, ether(1500));
+    let receipt = challenger.withdraw_payout(jm, challenger.address()).await.unwrap();
     challenger_fees += fee(&receipt);
     assert_eq!(
         user.balance(challenger.address()).await.unwrap(),
         challenger_before + ether(500) - challenger_fees
     );
-    assert_eq!(
-        user.claimable(jm, challenger.address()).await.unwrap(),
-        U256::ZERO
-    );
+    assert_eq!(user.claimable(jm, challenger.address()).await.unwrap(), U256::ZERO);
     assert_eq!(user.balance(jm).await.unwrap(), ether(1500));
 
     // ----- challenge 2 (on the offchain job, claiming a panic): not proven -----
@@ -524,49 +401,23 @@ async fn scenario(url: &str) {
     let receipt = arbiter.resolve_challenge(jm, c2, false).await.unwrap();
     let resolved = receipt_event::<JobManager::ChallengeResolved>(&receipt, jm).unwrap();
     assert_eq!((resolved.challengeID, resolved.fraudProven), (c2, false));
-    assert!(receipt_events::<JobManager::JobOverturned>(&receipt, jm)
-        .unwrap()
-        .is_empty());
+    assert!(receipt_events::<JobManager::JobOverturned>(&receipt, jm).unwrap().is_empty());
     let credited = receipt_event::<JobManager::PayoutCredited>(&receipt, jm).unwrap();
-    assert_eq!(
-        (credited.account, credited.amount),
-        (operator.address(), ether(100))
-    );
-    assert_eq!(
-        user.get_challenge(jm, c2).await.unwrap().status,
-        CHALLENGE_REJECTED
-    );
-    assert_eq!(
-        user.job_metadata(jm, job2).await.unwrap().status,
-        JOB_STATE_COMPLETED
-    );
+    assert_eq!((credited.account, credited.amount), (operator.address(), ether(100)));
+    assert_eq!(user.get_challenge(jm, c2).await.unwrap().status, CHALLENGE_REJECTED);
+    assert_eq!(user.job_metadata(jm, job2).await.unwrap().status, JOB_STATE_COMPLETED);
     assert!(!user.consumer_overturned(consumer, job2).await.unwrap());
     // The challenger's bond is forfeited to the operator.
     assert_eq!(
         user.balance(challenger.address()).await.unwrap(),
         challenger_before - ether(100) - challenger_fees
     );
-    assert_eq!(
-        user.claimable(jm, challenger.address()).await.unwrap(),
-        U256::ZERO
-    );
-    assert_eq!(
-        user.claimable(jm, operator.address()).await.unwrap(),
-        ether(100)
-    );
-    assert_eq!(
-        user.operator_bond(jm, operator.address())
-            .await
-            .unwrap()
-            .amount,
-        ether(1500)
-    );
+    assert_eq!(user.claimable(jm, challenger.address()).await.unwrap(), U256::ZERO);
+    assert_eq!(user.claimable(jm, operator.address()).await.unwrap(), ether(100));
+    assert_eq!(user.operator_bond(jm, operator.address()).await.unwrap().amount, ether(1500));
     assert_eq!(user.balance(jm).await.unwrap(), ether(1600));
     let operator_before = user.balance(operator.address()).await.unwrap();
-    let receipt = operator
-        .withdraw_payout(jm, operator.address())
-        .await
-        .unwrap();
+    let receipt = operator.withdraw_payout(jm, operator.address()).await.unwrap();
     assert_eq!(
         user.balance(operator.address()).await.unwrap(),
         operator_before + ether(100) - fee(&receipt)
@@ -578,59 +429,27 @@ async fn scenario(url: &str) {
     assert!(!user.is_final(jm, job2).await.unwrap());
     increase_time(user, 601).await;
     assert!(user.is_final(jm, job2).await.unwrap());
-    assert!(
-        !user.is_final(jm, job1).await.unwrap(),
-        "an overturned job is never final"
-    );
+    assert!(!user.is_final(jm, job1).await.unwrap(), "an overturned job is never final");
     expect_revert(
-        challenger
-            .challenge(jm, job2, true, Bytes::new(), proof.clone(), ether(100))
-            .await,
+        challenger.challenge(jm, job2, true, Bytes::new(), proof.clone(), ether(100)).await,
         "JobManager.challenge",
     );
 
     // ----- events from the chain's logs -----
     eprintln!("[anvil test] events from the chain's logs");
     let from = d.deploy_block;
-    let created = user
-        .events::<JobManager::JobCreated>(jm, from)
-        .await
-        .unwrap();
-    assert_eq!(
-        created.iter().map(|(e, _)| e.jobID).collect::<Vec<B256>>(),
-        vec![job1]
-    );
-    let completed = user
-        .events::<JobManager::JobCompleted>(jm, from)
-        .await
-        .unwrap();
-    assert_eq!(
-        completed.iter().map(|(e, _)| e.jobID).collect::<Vec<_>>(),
-        vec![job1, job2]
-    );
-    let filed = user
-        .events::<JobManager::ChallengeFiled>(jm, from)
-        .await
-        .unwrap();
-    assert_eq!(
-        filed.iter().map(|(e, _)| e.challengeID).collect::<Vec<_>>(),
-        vec![c1, c2]
-    );
+    let created = user.events::<JobManager::JobCreated>(jm, from).await.unwrap();
+    assert_eq!(created.iter().map(|(e, _)| e.jobID).collect::<Vec<B256>>(), vec![job1]);
+    let completed = user.events::<JobManager::JobCompleted>(jm, from).await.unwrap();
+    assert_eq!(completed.iter().map(|(e, _)| e.jobID).collect::<Vec<_>>(), vec![job1, job2]);
+    let filed = user.events::<JobManager::ChallengeFiled>(jm, from).await.unwrap();
+    assert_eq!(filed.iter().map(|(e, _)| e.challengeID).collect::<Vec<_>>(), vec![c1, c2]);
     assert!(filed.iter().all(|(e, _)| e.proof == proof));
-    let resolved = user
-        .events::<JobManager::ChallengeResolved>(jm, from)
-        .await
-        .unwrap();
+    let resolved = user.events::<JobManager::ChallengeResolved>(jm, from).await.unwrap();
     assert_eq!(
-        resolved
-            .iter()
-            .map(|(e, _)| (e.challengeID, e.fraudProven))
-            .collect::<Vec<_>>(),
+        resolved.iter().map(|(e, _)| (e.challengeID, e.fraudProven)).collect::<Vec<_>>(),
         vec![(c1, true), (c2, false)]
     );
-    let received = user
-        .events::<ExampleConsumer::ResultReceived>(consumer, from)
-        .await
-        .unwrap();
+    let received = user.events::<ExampleConsumer::ResultReceived>(consumer, from).await.unwrap();
     assert_eq!(received.len(), 2);
 }

@@ -47,10 +47,7 @@ fn stateful_types_round_trip() {
         inputStateRoot: B256::repeat_byte(3),
         onchainInput: Bytes::from_static(b"x"),
     };
-    assert_eq!(
-        StatefulAppOnchainInput::decode(&input.encode()).unwrap(),
-        input
-    );
+    assert_eq!(StatefulAppOnchainInput::decode(&input.encode()).unwrap(), input);
     let out = StatefulAppResult {
         outputStateRoot: B256::repeat_byte(4),
         result: Bytes::from_static(b"y"),
@@ -62,10 +59,7 @@ fn stateful_types_round_trip() {
 fn signatures_round_trip_and_reject_what_the_contract_rejects() {
     let key = signing_key_from_hex(OPERATOR_KEY).unwrap();
     let operator = address_of(&key);
-    assert_eq!(
-        operator,
-        address!("3C44CdDdB6a900fa2b585dd299e03d12FA4293BC")
-    );
+    assert_eq!(operator, address!("3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"));
     for len in [0usize, 1, 9, 10, 99, 100, 1000] {
         let msg = vec![0x5a; len];
         let sig = sign_eip191(&key, &msg).unwrap();
@@ -75,10 +69,7 @@ fn signatures_round_trip_and_reject_what_the_contract_rejects() {
     }
     let msg = b"result bytes";
     let sig = sign_eip191(&key, msg).unwrap();
-    assert_eq!(
-        recover_eip191(msg, &sig[..64]).unwrap_err(),
-        Error::SignatureLength(64)
-    );
+    assert_eq!(recover_eip191(msg, &sig[..64]).unwrap_err(), Error::SignatureLength(64));
     assert!(recover_eip191(msg, &[0u8; 65]).is_err());
 
     // The malleable twin (n - s, flipped v) recovers the same key but JobManager refuses it.
@@ -91,10 +82,7 @@ fn signatures_round_trip_and_reject_what_the_contract_rejects() {
     let mut twin = sig;
     twin[32..64].copy_from_slice(&(n - s).to_be_bytes::<32>());
     twin[64] = if sig[64] == 27 { 28 } else { 27 };
-    assert_eq!(
-        recover_eip191(msg, &twin).unwrap_err(),
-        Error::SignatureHighS
-    );
+    assert_eq!(recover_eip191(msg, &twin).unwrap_err(), Error::SignatureHighS);
 
     assert!(signing_key_from_hex("zz").is_err());
     assert!(signing_key_from_hex(&"00".repeat(32)).is_err());
@@ -112,10 +100,7 @@ fn call_encoding_matches_relay_calldata() {
     let data = call.abi_encode();
     assert_eq!(&data[..4], &[0xea, 0x25, 0x34, 0x87]);
     let back = JobManager::submitResultCall::abi_decode(&data).unwrap();
-    assert_eq!(
-        ResultWithMetadata::decode(&back.resultWithMetadata).unwrap(),
-        r
-    );
+    assert_eq!(ResultWithMetadata::decode(&back.resultWithMetadata).unwrap(), r);
 }
 
 #[test]

@@ -108,10 +108,7 @@ fn v07_repo_offchain_job_request() {
         b256!("f1a189bb15a7c19c82edd877b3c59b4528291c228acc1f548ea52c834811a6b4")
     );
     let key = signing_key_from_hex(ANVIL_0).unwrap();
-    assert_eq!(
-        address_of(&key),
-        address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
-    );
+    assert_eq!(address_of(&key), address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
     let sig = sign_eip191(&key, &enc).unwrap();
     assert_eq!(
         sig,
@@ -226,51 +223,19 @@ fn v11_square_root_offchain_result() {
 #[test]
 fn v12_selectors() {
     let cases: &[([u8; 4], [u8; 4], &str)] = &[
-        (
-            JobManager::createJobCall::SELECTOR,
-            hex!("a8f63fb6"),
-            "createJob",
-        ),
-        (
-            JobManager::cancelJobCall::SELECTOR,
-            hex!("5fae1450"),
-            "cancelJob",
-        ),
-        (
-            JobManager::submitResultCall::SELECTOR,
-            hex!("ea253487"),
-            "submitResult",
-        ),
+        (JobManager::createJobCall::SELECTOR, hex!("a8f63fb6"), "createJob"),
+        (JobManager::cancelJobCall::SELECTOR, hex!("5fae1450"), "cancelJob"),
+        (JobManager::submitResultCall::SELECTOR, hex!("ea253487"), "submitResult"),
         (
             JobManager::submitResultForOffchainJobCall::SELECTOR,
             hex!("f4c67279"),
             "submitResultForOffchainJob",
         ),
-        (
-            JobManager::getJobMetadataCall::SELECTOR,
-            hex!("0b827bfc"),
-            "getJobMetadata",
-        ),
-        (
-            JobManager::jobIDToMetadataCall::SELECTOR,
-            hex!("5ada462e"),
-            "jobIDToMetadata",
-        ),
-        (
-            JobManager::jobIDToBlobhashesCall::SELECTOR,
-            hex!("61796952"),
-            "jobIDToBlobhashes",
-        ),
-        (
-            JobManager::setRelayerCall::SELECTOR,
-            hex!("6548e9bc"),
-            "setRelayer",
-        ),
-        (
-            JobManager::getRelayerCall::SELECTOR,
-            hex!("bdc50373"),
-            "getRelayer",
-        ),
+        (JobManager::getJobMetadataCall::SELECTOR, hex!("0b827bfc"), "getJobMetadata"),
+        (JobManager::jobIDToMetadataCall::SELECTOR, hex!("5ada462e"), "jobIDToMetadata"),
+        (JobManager::jobIDToBlobhashesCall::SELECTOR, hex!("61796952"), "jobIDToBlobhashes"),
+        (JobManager::setRelayerCall::SELECTOR, hex!("6548e9bc"), "setRelayer"),
+        (JobManager::getRelayerCall::SELECTOR, hex!("bdc50373"), "getRelayer"),
         (
             JobManager::setCoprocessorOperatorCall::SELECTOR,
             hex!("33db8f79"),
@@ -281,11 +246,7 @@ fn v12_selectors() {
             hex!("d332ca87"),
             "getCoprocessorOperator",
         ),
-        (
-            ExampleConsumer::getJobManagerCall::SELECTOR,
-            hex!("db6902fd"),
-            "getJobManager",
-        ),
+        (ExampleConsumer::getJobManagerCall::SELECTOR, hex!("db6902fd"), "getJobManager"),
         (
             ExampleConsumer::getOnchainInputForJobCall::SELECTOR,
             hex!("535fb15e"),
@@ -296,31 +257,11 @@ fn v12_selectors() {
             hex!("c072fcad"),
             "getOffchainInputHashForJob",
         ),
-        (
-            ExampleConsumer::getNextNonceCall::SELECTOR,
-            hex!("bd7084b2"),
-            "getNextNonce",
-        ),
-        (
-            ExampleConsumer::setInputsForJobCall::SELECTOR,
-            hex!("f0bb3feb"),
-            "setInputsForJob",
-        ),
-        (
-            ExampleConsumer::updateLatestNonceCall::SELECTOR,
-            hex!("b75880a4"),
-            "updateLatestNonce",
-        ),
-        (
-            ExampleConsumer::receiveResultCall::SELECTOR,
-            hex!("5dd80855"),
-            "receiveResult",
-        ),
-        (
-            ExampleConsumer::isValidSignatureCall::SELECTOR,
-            hex!("1626ba7e"),
-            "isValidSignature",
-        ),
+        (ExampleConsumer::getNextNonceCall::SELECTOR, hex!("bd7084b2"), "getNextNonce"),
+        (ExampleConsumer::setInputsForJobCall::SELECTOR, hex!("f0bb3feb"), "setInputsForJob"),
+        (ExampleConsumer::updateLatestNonceCall::SELECTOR, hex!("b75880a4"), "updateLatestNonce"),
+        (ExampleConsumer::receiveResultCall::SELECTOR, hex!("5dd80855"), "receiveResult"),
+        (ExampleConsumer::isValidSignatureCall::SELECTOR, hex!("1626ba7e"), "isValidSignature"),
         (
             StatefulConsumer::getLatestStateRootCall::SELECTOR,
             hex!("a04fda49"),
@@ -347,10 +288,7 @@ fn v12_event_topics() {
         JobManager::JobCompleted::SIGNATURE_HASH,
         b256!("18ce2a004e7924f4cafa86a73b66181a8015d42237947bf984673fd623ac644f")
     );
-    assert_eq!(
-        IJobManager::JobCreated::SIGNATURE_HASH,
-        JobManager::JobCreated::SIGNATURE_HASH
-    );
+    assert_eq!(IJobManager::JobCreated::SIGNATURE_HASH, JobManager::JobCreated::SIGNATURE_HASH);
 }
 
 /// The bindings agree with the committed artifacts' method identifiers.

@@ -4,7 +4,7 @@ use core::{
     ptr::{read_volatile, write_volatile},
 };
 
-use ivm_abi::{LAYOUT_MAGIC, ABI_VERSION, OUTPUT_LEN_ADDR, PANIC_ADDR, TERMINATION_ADDR};
+use ivm_abi::{ABI_VERSION, LAYOUT_MAGIC, OUTPUT_LEN_ADDR, PANIC_ADDR, TERMINATION_ADDR};
 
 use crate::SIZES;
 
@@ -48,7 +48,11 @@ pub(crate) fn commit(bytes: &[u8]) {
     unsafe {
         let len = read_volatile(OUTPUT_LEN_ADDR as *const u32) as usize;
         if bytes.len() > max - len {
-            panic!("output of {} bytes exceeds max_output = {} bytes (raise it in ivm.toml)", len + bytes.len(), max);
+            panic!(
+                "output of {} bytes exceeds max_output = {} bytes (raise it in ivm.toml)",
+                len + bytes.len(),
+                max
+            );
         }
         let dst = (SIZES.io().output_base as usize + len) as *mut u8;
         core::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, bytes.len());

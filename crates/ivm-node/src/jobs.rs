@@ -29,15 +29,12 @@ pub(crate) async fn submit_offchain(
 ) -> Result<B256, ApiError> {
     let checked = verify::check_request(&req)?;
     let program_id = checked.request.programID.to_vec();
-    let program = shared
-        .program(&program_id)
-        .map_err(internal)?
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "unknown program 0x{}: submit it with submit_program first",
-                hex::encode(&program_id)
-            ))
-        })?;
+    let program = shared.program(&program_id).map_err(internal)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "unknown program 0x{}: submit it with submit_program first",
+            hex::encode(&program_id)
+        ))
+    })?;
     verify::check_input_sizes(
         &program,
         checked.request.onchainInput.len(),
@@ -45,11 +42,7 @@ pub(crate) async fn submit_offchain(
     )?;
 
     // A resubmission of a job we already hold needs no chain round trip.
-    if let Some(existing) = shared
-        .store
-        .job(checked.job_id.as_slice())
-        .map_err(internal)?
-    {
+    if let Some(existing) = shared.store.job(checked.job_id.as_slice()).map_err(internal)? {
         if existing.request == req.request && existing.request_signature == req.signature {
             return Ok(checked.job_id);
         }
@@ -146,20 +139,16 @@ async fn execute(shared: &Arc<Shared>, id: [u8; 32]) -> anyhow::Result<()> {
         Some(program) => {
             let offchain_input = match job.kind {
                 JobKind::Onchain => Vec::new(),
-                JobKind::Offchain => shared
-                    .store
-                    .offchain_input(&job.offchain_input_hash)?
-                    .unwrap_or_default(),
+                JobKind::Offchain => {
+                    shared.store.offchain_input(&job.offchain_input_hash)?.unwrap_or_default()
+                }
             };
             let onchain_input = job.onchain_input.clone();
             let max_cycles = job.max_cycles;
             shared.metrics.executions_running.fetch_add(1, Relaxed);
             let started = Instant::now();
             let run = tokio::task::spawn_blocking(move || {
-                let inputs = ivm_vm::Inputs {
-                    onchain: &onchain_input,
-                    offchain: &offchain_input,
-                };
+                let inputs = ivm_vm::Inputs { onchain: &onchain_input, offchain: &offchain_input };
                 ivm_vm::execute(&program, inputs, max_cycles)
             })
             .await;

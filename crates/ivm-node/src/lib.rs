@@ -75,10 +75,7 @@ impl Shared {
         };
         let program =
             Arc::new(ivm_vm::Program::load(&elf).context("a stored program no longer loads")?);
-        self.programs
-            .lock()
-            .unwrap()
-            .insert(program_id.to_vec(), program.clone());
+        self.programs.lock().unwrap().insert(program_id.to_vec(), program.clone());
         Ok(Some(program))
     }
 
@@ -97,9 +94,7 @@ pub struct RunningNode {
 
 impl std::fmt::Debug for RunningNode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunningNode")
-            .field("addr", &self.addr)
-            .finish()
+        f.debug_struct("RunningNode").field("addr", &self.addr).finish()
     }
 }
 
@@ -191,10 +186,7 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
         shared.enqueue(job.id);
     }
     if let Some(next) = shared.store.listener_next_block()? {
-        shared
-            .metrics
-            .listener_next_block
-            .store(next, std::sync::atomic::Ordering::Relaxed);
+        shared.metrics.listener_next_block.store(next, std::sync::atomic::Ordering::Relaxed);
     }
 
     check_roles(&shared).await;
@@ -207,11 +199,7 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
     if shared.config.listener_enabled {
         tasks.push(tokio::spawn(listener::run(shared.clone())));
     }
-    Ok(RunningNode {
-        addr,
-        shared,
-        tasks,
-    })
+    Ok(RunningNode { addr, shared, tasks })
 }
 
 /// Warns (does not fail: the chain may come up later) when `JobManager` is unreachable or its
@@ -220,14 +208,8 @@ async fn check_roles(shared: &Shared) {
     use ivm_contracts::bindings::JobManager;
     let jm = shared.config.job_manager;
     let check = async {
-        let operator = shared
-            .chain
-            .view(jm, &JobManager::getCoprocessorOperatorCall {})
-            .await?;
-        let relayer = shared
-            .chain
-            .view(jm, &JobManager::getRelayerCall {})
-            .await?;
+        let operator = shared.chain.view(jm, &JobManager::getCoprocessorOperatorCall {}).await?;
+        let relayer = shared.chain.view(jm, &JobManager::getRelayerCall {}).await?;
         Ok::<_, ivm_contracts::client::ClientError>((operator, relayer))
     };
     match tokio::time::timeout(std::time::Duration::from_secs(5), check).await {

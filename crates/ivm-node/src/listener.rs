@@ -37,10 +37,8 @@ async fn poll_once(shared: &Arc<Shared>) -> anyhow::Result<()> {
         .block_number()
         .await
         .map_err(|e| anyhow::anyhow!("cannot read the block number: {e}"))?;
-    let mut from = shared
-        .store
-        .listener_next_block()?
-        .unwrap_or(shared.config.listener_start_block);
+    let mut from =
+        shared.store.listener_next_block()?.unwrap_or(shared.config.listener_start_block);
     let chunk = shared.config.listener_chunk_blocks.max(1);
     while from <= latest && !shared.shutdown.is_cancelled() {
         let to = latest.min(from.saturating_add(chunk - 1));

@@ -67,16 +67,9 @@ impl Metrics {
         counter(
             "ivm_node_jobs_executed_total",
             "Executions finished, by outcome.",
-            &[
-                ("outcome", "done", &self.jobs_done),
-                ("outcome", "failed", &self.jobs_failed),
-            ],
+            &[("outcome", "done", &self.jobs_done), ("outcome", "failed", &self.jobs_failed)],
         );
-        counter(
-            "ivm_node_relayed_total",
-            "Results relayed on chain.",
-            &[("", "", &self.relayed)],
-        );
+        counter("ivm_node_relayed_total", "Results relayed on chain.", &[("", "", &self.relayed)]);
         counter(
             "ivm_node_relay_errors_total",
             "Relay attempts that failed (retried).",
@@ -88,10 +81,7 @@ impl Metrics {
             &[("", "", &self.programs_submitted)],
         );
         let mut gauge = |name: &str, help: &str, value: u64| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
-            );
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
         };
         gauge(
             "ivm_node_executions_running",
@@ -107,24 +97,13 @@ impl Metrics {
             gauge(name, help, *value);
         }
         let name = "ivm_node_job_exec_seconds";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Job execution time.\n# TYPE {name} histogram"
-        );
+        let _ = writeln!(out, "# HELP {name} Job execution time.\n# TYPE {name} histogram");
         for (bound, bucket) in EXEC_BUCKETS.iter().zip(&self.exec_buckets) {
-            let _ = writeln!(
-                out,
-                "{name}_bucket{{le=\"{bound}\"}} {}",
-                bucket.load(Relaxed)
-            );
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {}", bucket.load(Relaxed));
         }
         let count = self.exec_count.load(Relaxed);
         let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(
-            out,
-            "{name}_sum {}",
-            self.exec_sum_us.load(Relaxed) as f64 / 1e6
-        );
+        let _ = writeln!(out, "{name}_sum {}", self.exec_sum_us.load(Relaxed) as f64 / 1e6);
         let _ = writeln!(out, "{name}_count {count}");
         out
     }
@@ -141,18 +120,9 @@ mod tests {
         m.observe_exec(0.02);
         let text = m.render(&[("ivm_node_programs", "Programs stored.", 3)]);
         assert!(text.contains("ivm_node_relayed_total 1\n"), "{text}");
-        assert!(
-            text.contains("ivm_node_job_exec_seconds_bucket{le=\"0.05\"} 1\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("ivm_node_job_exec_seconds_bucket{le=\"0.01\"} 0\n"),
-            "{text}"
-        );
+        assert!(text.contains("ivm_node_job_exec_seconds_bucket{le=\"0.05\"} 1\n"), "{text}");
+        assert!(text.contains("ivm_node_job_exec_seconds_bucket{le=\"0.01\"} 0\n"), "{text}");
         assert!(text.contains("ivm_node_programs 3\n"), "{text}");
-        assert!(
-            text.contains("ivm_node_jobs_executed_total{outcome=\"done\"} 0\n"),
-            "{text}"
-        );
+        assert!(text.contains("ivm_node_jobs_executed_total{outcome=\"done\"} 0\n"), "{text}");
     }
 }

@@ -204,9 +204,8 @@ async fn attempt(shared: &Arc<Shared>, job: &JobRecord) -> Result<Settled, Strin
         }
         return Err(format!("relay transaction {tx_hash} reverted"));
     }
-    let included = receipt
-        .block_number
-        .ok_or_else(|| format!("receipt of {tx_hash} has no block number"))?;
+    let included =
+        receipt.block_number.ok_or_else(|| format!("receipt of {tx_hash} has no block number"))?;
     wait_confirmations(shared, included).await?;
     Ok(Settled::Relayed(tx_hash))
 }
@@ -261,10 +260,7 @@ async fn settled_on_chain(shared: &Shared, job: &JobRecord) -> Result<Option<Set
                 .get_logs(&filter)
                 .await
                 .map_err(|e| format!("cannot read JobCompleted events: {e}"))?;
-            let tx = logs
-                .first()
-                .and_then(|l| l.transaction_hash)
-                .unwrap_or_default();
+            let tx = logs.first().and_then(|l| l.transaction_hash).unwrap_or_default();
             tracing::info!(job = %job_id, %tx, "result already on chain; not sending it again");
             Ok(Some(Settled::Relayed(tx)))
         }

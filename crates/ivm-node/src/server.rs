@@ -120,18 +120,13 @@ impl<T: DeserializeOwned> FromRequest<Arc<Shared>> for GatewayJson<T> {
                 .into())
             }
         };
-        serde_json::from_slice(&bytes)
-            .map(GatewayJson)
-            .map_err(|e| {
-                ApiError::invalid_argument(format!(
-                    "invalid JSON body for {}: {e}",
-                    std::any::type_name::<T>()
-                        .rsplit("::")
-                        .next()
-                        .unwrap_or("request")
-                ))
-                .into()
-            })
+        serde_json::from_slice(&bytes).map(GatewayJson).map_err(|e| {
+            ApiError::invalid_argument(format!(
+                "invalid JSON body for {}: {e}",
+                std::any::type_name::<T>().rsplit("::").next().unwrap_or("request")
+            ))
+            .into()
+        })
     }
 }
 
@@ -153,9 +148,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 pub(crate) async fn serve(shared: Arc<Shared>, listener: tokio::net::TcpListener) {
     let shutdown = shared.shutdown.clone();
     let app = router(shared.clone());
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .await
+    if let Err(e) =
+        axum::serve(listener, app).with_graceful_shutdown(shutdown.clone().cancelled_owned()).await
     {
         tracing::error!("HTTP server failed: {e}");
         shutdown.cancel();
@@ -167,9 +161,7 @@ async fn submit_job(
     GatewayJson(req): GatewayJson<SubmitJobRequest>,
 ) -> Result<Json<SubmitJobResponse>, Fail> {
     match jobs::submit_offchain(&shared, req).await {
-        Ok(id) => Ok(Json(SubmitJobResponse {
-            job_id: id.to_vec(),
-        })),
+        Ok(id) => Ok(Json(SubmitJobResponse { job_id: id.to_vec() })),
         Err(e) => {
             Metrics::inc(&shared.metrics.jobs_rejected);
             tracing::info!(code = e.grpc_code, "submit_job rejected: {}", e.message);
@@ -191,9 +183,7 @@ async fn get_result(
     }
     let job = shared.store.job(&req.job_id).map_err(store_error)?;
     let job = job.ok_or_else(|| ApiError::not_found("job not found"))?;
-    Ok(Json(GetResultResponse {
-        job_result: Some(job.to_api()),
-    }))
+    Ok(Json(GetResultResponse { job_result: Some(job.to_api()) }))
 }
 
 async fn submit_program(
@@ -206,19 +196,13 @@ async fn submit_program(
     })?;
     let inserted = shared
         .store
-        .put_program(
-            &checked.program_id,
-            checked.vm_type as i32 as u8,
-            &req.program_elf,
-        )
+        .put_program(&checked.program_id, checked.vm_type as i32 as u8, &req.program_elf)
         .map_err(store_error)?;
     if inserted {
         Metrics::inc(&shared.metrics.programs_submitted);
         tracing::info!(program = %format!("0x{}", hex::encode(checked.program_id)), bytes = req.program_elf.len(), "program stored");
     }
-    Ok(Json(SubmitProgramResponse {
-        program_id: checked.program_id.to_vec(),
-    }))
+    Ok(Json(SubmitProgramResponse { program_id: checked.program_id.to_vec() }))
 }
 
 async fn get_pending_jobs(
@@ -231,10 +215,7 @@ async fn get_pending_jobs(
             req.consumer_address.len()
         ))
     })?;
-    let pending_jobs = shared
-        .store
-        .pending_nonces(&consumer)
-        .map_err(store_error)?;
+    let pending_jobs = shared.store.pending_nonces(&consumer).map_err(store_error)?;
     Ok(Json(GetPendingJobsResponse { pending_jobs }))
 }
 
@@ -242,10 +223,7 @@ async fn contains_program(
     State(shared): State<Arc<Shared>>,
     GatewayJson(req): GatewayJson<ContainsProgramRequest>,
 ) -> Result<Json<ContainsProgramResponse>, Fail> {
-    let contains = shared
-        .store
-        .contains_program(&req.program_id)
-        .map_err(store_error)?;
+    let contains = shared.store.contains_program(&req.program_id).map_err(store_error)?;
     Ok(Json(ContainsProgramResponse { contains }))
 }
 
@@ -262,18 +240,10 @@ async fn health(State(shared): State<Arc<Shared>>) -> Response {
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
     let programs = shared.store.program_count().unwrap_or(0);
-    let relay_queue = shared
-        .store
-        .relay_queue()
-        .map(|q| q.len() as u64)
-        .unwrap_or(0);
+    let relay_queue = shared.store.relay_queue().map(|q| q.len() as u64).unwrap_or(0);
     let text = shared.metrics.render(&[
         ("ivm_node_programs", "Programs stored.", programs),
-        (
-            "ivm_node_relay_queue",
-            "Results waiting to be relayed.",
-            relay_queue,
-        ),
+        ("ivm_node_relay_queue", "Results waiting to be relayed.", relay_queue),
     ]);
     (
         [(
@@ -290,26 +260,14 @@ async fn offchain_input(
     Path(hash): Path<String>,
 ) -> Result<Response, Fail> {
     let digits = hash.strip_prefix("0x").unwrap_or(&hash);
-    let hash = hex::decode(digits)
-        .ok()
-        .filter(|h| h.len() == 32)
-        .ok_or_else(|| {
-            ApiError::invalid_argument("the offchain input hash must be 32 bytes of hex")
-        })?;
+    let hash = hex::decode(digits).ok().filter(|h| h.len() == 32).ok_or_else(|| {
+        ApiError::invalid_argument("the offchain input hash must be 32 bytes of hex")
+    })?;
     let input = shared.store.offchain_input(&hash).map_err(store_error)?;
     let input = input.ok_or_else(|| {
-        ApiError::not_found(format!(
-            "no offchain input with keccak256 0x{}",
-            hex::encode(&hash)
-        ))
+        ApiError::not_found(format!("no offchain input with keccak256 0x{}", hex::encode(&hash)))
     })?;
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/octet-stream"),
-        )],
-        input,
-    )
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"))], input)
         .into_response())
 }
 

@@ -13,9 +13,7 @@ pub struct OperatorSigner {
 
 impl OperatorSigner {
     pub fn new(key: &SecretKey) -> Result<Self> {
-        let key = key
-            .signing_key()
-            .map_err(|e| anyhow::anyhow!("operator key: {e}"))?;
+        let key = key.signing_key().map_err(|e| anyhow::anyhow!("operator key: {e}"))?;
         let address = ivm_contracts::address_of(&key);
         Ok(OperatorSigner { key, address })
     }
@@ -46,10 +44,7 @@ mod tests {
             SecretKey::new("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
         let signer = OperatorSigner::new(&key).unwrap();
         let sig = signer.sign(b"result").unwrap();
-        assert_eq!(
-            ivm_contracts::recover_eip191(b"result", &sig).unwrap(),
-            signer.address()
-        );
+        assert_eq!(ivm_contracts::recover_eip191(b"result", &sig).unwrap(), signer.address());
         assert!(!format!("{signer:?}").contains("5de4111a"));
     }
 }

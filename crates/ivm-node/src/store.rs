@@ -147,11 +147,7 @@ pub enum Admit {
 
 /// Result of an execution, to be persisted.
 pub enum ExecutionOutcome {
-    Done {
-        result_with_metadata: Vec<u8>,
-        operator_signature: Vec<u8>,
-        cycles: u64,
-    },
+    Done { result_with_metadata: Vec<u8>, operator_signature: Vec<u8>, cycles: u64 },
     Failed(String),
 }
 
@@ -191,10 +187,7 @@ impl Store {
             })?;
         }
         let db = Database::create(path).with_context(|| {
-            format!(
-                "cannot open the node database {} (is another node using it?)",
-                path.display()
-            )
+            format!("cannot open the node database {} (is another node using it?)", path.display())
         })?;
         let tx = db.begin_write()?;
         tx.open_table(PROGRAMS)?;
@@ -269,10 +262,7 @@ impl Store {
         let tx = self.db.begin_write()?;
         let outcome = {
             let mut jobs = tx.open_table(JOBS)?;
-            let existing = jobs
-                .get(job.id.as_slice())?
-                .map(|v| decode(v.value()))
-                .transpose()?;
+            let existing = jobs.get(job.id.as_slice())?.map(|v| decode(v.value())).transpose()?;
             match admit(existing.as_ref()) {
                 Err(e) => Err(e),
                 Ok(Admit::Keep) => Ok((existing.expect("Keep needs a stored job"), false)),
@@ -323,10 +313,8 @@ impl Store {
             let mut seq = meta.get(META_JOB_SEQ)?.map_or(0, |v| v.value());
             let mut queue = tx.open_table(RELAY_QUEUE)?;
             for mut job in jobs {
-                let existing = table
-                    .get(job.id.as_slice())?
-                    .map(|v| decode(v.value()))
-                    .transpose()?;
+                let existing =
+                    table.get(job.id.as_slice())?.map(|v| decode(v.value())).transpose()?;
                 if let Some(old) = existing {
                     if old.kind == JobKind::Onchain || old.state == JobState::Relayed {
                         continue;
@@ -386,8 +374,7 @@ impl Store {
                 }
             }
             if !job.state.is_open() {
-                tx.open_table(PENDING)?
-                    .remove(job.pending_key().as_slice())?;
+                tx.open_table(PENDING)?.remove(job.pending_key().as_slice())?;
             }
             job
         };
@@ -408,11 +395,7 @@ impl Store {
             }
             job.done_at_ms = Some(now);
             match outcome {
-                ExecutionOutcome::Done {
-                    result_with_metadata,
-                    operator_signature,
-                    cycles,
-                } => {
+                ExecutionOutcome::Done { result_with_metadata, operator_signature, cycles } => {
                     job.state = JobState::Done;
                     job.result_with_metadata = result_with_metadata;
                     job.operator_signature = operator_signature;
@@ -505,11 +488,7 @@ impl Store {
 
     /// Nonces of `consumer`'s jobs not yet RELAYED or FAILED, ascending.
     pub fn pending_nonces(&self, consumer: &[u8; 20]) -> Result<Vec<u64>> {
-        Ok(self
-            .pending_jobs(consumer)?
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect())
+        Ok(self.pending_jobs(consumer)?.into_iter().map(|(n, _)| n).collect())
     }
 
     /// `(nonce, job ID)` of `consumer`'s jobs not yet RELAYED or FAILED, ascending by nonce.
@@ -575,25 +554,13 @@ mod tests {
     fn onchain_job_replaces_an_open_offchain_job_with_its_nonce() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).unwrap();
-        store
-            .submit_job(job(1), None, |_| Ok::<_, ()>(Admit::Insert))
-            .unwrap()
-            .unwrap();
+        store.submit_job(job(1), None, |_| Ok::<_, ()>(Admit::Insert)).unwrap().unwrap();
         let mut onchain = job(1);
         onchain.kind = JobKind::Onchain;
         onchain.onchain_input = b"onchain".to_vec();
-        assert_eq!(
-            store
-                .add_onchain_jobs(vec![onchain.clone()], 5)
-                .unwrap()
-                .len(),
-            1
-        );
+        assert_eq!(store.add_onchain_jobs(vec![onchain.clone()], 5).unwrap().len(), 1);
         let stored = store.job(&[1; 32]).unwrap().unwrap();
-        assert_eq!(
-            (stored.kind, stored.onchain_input),
-            (JobKind::Onchain, b"onchain".to_vec())
-        );
+        assert_eq!((stored.kind, stored.onchain_input), (JobKind::Onchain, b"onchain".to_vec()));
         // The same event again (a re-scan) changes nothing.
         assert!(store.add_onchain_jobs(vec![onchain], 6).unwrap().is_empty());
         assert_eq!(store.pending_nonces(&[7; 20]).unwrap(), vec![1]);
@@ -635,9 +602,7 @@ mod tests {
                     },
                 )
                 .unwrap();
-            store
-                .finish_execution(&[2; 32], ExecutionOutcome::Failed("boom".into()))
-                .unwrap();
+            store.finish_execution(&[2; 32], ExecutionOutcome::Failed("boom".into())).unwrap();
             assert_eq!(store.relay_queue().unwrap().len(), 1);
             assert_eq!(store.pending_nonces(&[7; 20]).unwrap(), vec![1, 3]);
             store.listener_next_block().unwrap();
@@ -645,20 +610,11 @@ mod tests {
         }
         let store = Store::open(&path).unwrap();
         assert_eq!(store.program(&[1; 32]).unwrap(), Some((2, b"elf".to_vec())));
-        assert_eq!(
-            store.offchain_input(&[9; 32]).unwrap(),
-            Some(b"input".to_vec())
-        );
+        assert_eq!(store.offchain_input(&[9; 32]).unwrap(), Some(b"input".to_vec()));
         assert_eq!(store.listener_next_block().unwrap(), Some(17));
         let pending = store.jobs_in_state(JobState::Pending).unwrap();
-        assert_eq!(
-            pending.iter().map(|j| j.nonce).collect::<Vec<_>>(),
-            vec![3, 4]
-        );
-        assert_eq!(
-            store.jobs_in_state(JobState::Done).unwrap()[0].cycles,
-            Some(5)
-        );
+        assert_eq!(pending.iter().map(|j| j.nonce).collect::<Vec<_>>(), vec![3, 4]);
+        assert_eq!(store.jobs_in_state(JobState::Done).unwrap()[0].cycles, Some(5));
         store.mark_relayed(&[1; 32], vec![0xaa; 32]).unwrap();
         assert!(store.relay_queue().unwrap().is_empty());
         assert_eq!(store.pending_nonces(&[7; 20]).unwrap(), vec![3, 4]);

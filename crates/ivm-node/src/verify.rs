@@ -18,9 +18,7 @@ pub struct VerifiedProgram {
 /// and the given program ID equals the one derived from the ELF.
 pub fn check_program(req: &SubmitProgramRequest) -> Result<VerifiedProgram, ApiError> {
     if req.program_elf.is_empty() {
-        return Err(ApiError::invalid_argument(
-            "programElf is empty: send the program's ELF",
-        ));
+        return Err(ApiError::invalid_argument("programElf is empty: send the program's ELF"));
     }
     let vm_type = match VmType::try_from(req.vm_type) {
         Ok(VmType::JoltRv32im) => VmType::JoltRv32im,
@@ -54,10 +52,7 @@ pub fn check_program(req: &SubmitProgramRequest) -> Result<VerifiedProgram, ApiE
             hex::encode(derived.0)
         )));
     }
-    Ok(VerifiedProgram {
-        program_id: derived.0,
-        vm_type,
-    })
+    Ok(VerifiedProgram { program_id: derived.0, vm_type })
 }
 
 /// The parts of `submit_job` checked without the chain or the store.
@@ -79,9 +74,7 @@ pub fn check_request(req: &SubmitJobRequest) -> Result<CheckedRequest, ApiError>
     let request = OffchainJobRequest::decode(&req.request)
         .map_err(|e| ApiError::invalid_argument(format!("request: {e}")))?;
     if request.maxCycles == 0 {
-        return Err(ApiError::invalid_argument(
-            "request.maxCycles must be greater than 0",
-        ));
+        return Err(ApiError::invalid_argument("request.maxCycles must be greater than 0"));
     }
     if request.programID.is_empty() {
         return Err(ApiError::invalid_argument("request.programID is empty"));
@@ -107,11 +100,7 @@ pub fn check_request(req: &SubmitJobRequest) -> Result<CheckedRequest, ApiError>
         ))
     })?;
     let job_id = request.job_id();
-    Ok(CheckedRequest {
-        request,
-        job_id,
-        relay_strategy,
-    })
+    Ok(CheckedRequest { request, job_id, relay_strategy })
 }
 
 fn chain_unavailable(what: &str, e: ClientError) -> ApiError {
@@ -161,10 +150,7 @@ pub async fn check_on_chain(
             ));
         }
         Err(ClientError::Rpc(e)) => {
-            return Err(chain_unavailable(
-                "the request signature",
-                ClientError::Rpc(e),
-            ))
+            return Err(chain_unavailable("the request signature", ClientError::Rpc(e)))
         }
         Err(e) => {
             return Err(ApiError::invalid_argument(format!(
@@ -173,12 +159,7 @@ pub async fn check_on_chain(
         }
     }
     let meta = chain
-        .view(
-            job_manager,
-            &JobManager::getJobMetadataCall {
-                jobID: checked.job_id,
-            },
-        )
+        .view(job_manager, &JobManager::getJobMetadataCall { jobID: checked.job_id })
         .await
         .map_err(|e| chain_unavailable("the nonce", e))?;
     if meta.status != 0 {

@@ -51,31 +51,17 @@ async fn offchain_and_onchain_jobs_in_process() {
     let (status, body) = gw
         .post(
             routes::CONTAINS_PROGRAM,
-            &ContainsProgramRequest {
-                program_id: program_id(&sha).to_vec(),
-            },
+            &ContainsProgramRequest { program_id: program_id(&sha).to_vec() },
         )
         .await;
-    assert_eq!(
-        (status, &body),
-        (200, &serde_json::json!({"contains": true}))
-    );
+    assert_eq!((status, &body), (200, &serde_json::json!({"contains": true})));
     let (_, body) = gw
-        .post(
-            routes::CONTAINS_PROGRAM,
-            &ContainsProgramRequest {
-                program_id: vec![1; 32],
-            },
-        )
+        .post(routes::CONTAINS_PROGRAM, &ContainsProgramRequest { program_id: vec![1; 32] })
         .await;
     assert_eq!(body, serde_json::json!({"contains": false}));
 
     // An offchain job with an offchain input.
-    let nonce = chain
-        .user
-        .consumer_next_nonce(chain.consumer)
-        .await
-        .unwrap();
+    let nonce = chain.user.consumer_next_nonce(chain.consumer).await.unwrap();
     let (req, request) = submit_job_body(
         chain.consumer,
         nonce,
@@ -97,46 +83,28 @@ async fn offchain_and_onchain_jobs_in_process() {
     assert_eq!(status_of(&job), JobStatusType::Relayed as i32, "{job:?}");
     assert_eq!(job.relay_tx_hash.len(), 32);
     let expected = execute(&sha, b"onchain part", b"offchain part");
-    let on_chain = chain
-        .user
-        .consumer_result(chain.consumer, B256::from_slice(&job_id))
-        .await
-        .unwrap();
+    let on_chain =
+        chain.user.consumer_result(chain.consumer, B256::from_slice(&job_id)).await.unwrap();
     assert_eq!(on_chain.unwrap().to_vec(), expected);
     // The node serves the offchain input by its hash.
     let hash = keccak256(b"offchain part");
-    let (status, bytes) = gw
-        .get(&format!("/v1/offchain_input/{}", hex::encode(hash)))
-        .await;
+    let (status, bytes) = gw.get(&format!("/v1/offchain_input/{}", hex::encode(hash))).await;
     assert_eq!((status, bytes.as_slice()), (200, &b"offchain part"[..]));
-    let (status, _) = gw
-        .get(&format!("/v1/offchain_input/{}", hex::encode([7u8; 32])))
-        .await;
+    let (status, _) = gw.get(&format!("/v1/offchain_input/{}", hex::encode([7u8; 32]))).await;
     assert_eq!(status, 409);
 
     // An onchain job: ExampleConsumer.requestJob → JobCreated → listener → relayed.
     let input = abi_u256(144);
     let (onchain_id, _) = chain
         .user
-        .request_job(
-            chain.consumer,
-            program_id(&sqrt).to_vec(),
-            input.clone(),
-            1_000_000,
-        )
+        .request_job(chain.consumer, program_id(&sqrt).to_vec(), input.clone(), 1_000_000)
         .await
         .unwrap();
-    let job = gw
-        .wait_terminal(onchain_id.as_slice(), Duration::from_secs(60))
-        .await;
+    let job = gw.wait_terminal(onchain_id.as_slice(), Duration::from_secs(60)).await;
     assert_eq!(status_of(&job), JobStatusType::Relayed as i32, "{job:?}");
     assert!(job.request_signature.is_empty());
     assert_eq!(job.offchain_input_hash, keccak256([]).to_vec());
-    let on_chain = chain
-        .user
-        .consumer_result(chain.consumer, onchain_id)
-        .await
-        .unwrap();
+    let on_chain = chain.user.consumer_result(chain.consumer, onchain_id).await.unwrap();
     assert_eq!(on_chain.unwrap().to_vec(), execute(&sqrt, &input, &[]));
 
     let (status, metrics) = gw.get("/metrics").await;
@@ -152,16 +120,10 @@ async fn offchain_and_onchain_jobs_in_process() {
     node.shutdown().await;
     let node = ivm_node::start(config(&chain, &db)).await.unwrap();
     let gw = Gateway::new(node.url());
-    assert_eq!(
-        status_of(&gw.job(&job_id).await.unwrap()),
-        JobStatusType::Relayed as i32
-    );
+    assert_eq!(status_of(&gw.job(&job_id).await.unwrap()), JobStatusType::Relayed as i32);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let completed = chain
-        .deployer
-        .events::<JobManager::JobCompleted>(chain.job_manager, 0)
-        .await
-        .unwrap();
+    let completed =
+        chain.deployer.events::<JobManager::JobCompleted>(chain.job_manager, 0).await.unwrap();
     assert_eq!(completed.len(), 2);
     node.shutdown().await;
 }
@@ -181,11 +143,7 @@ async fn ordered_jobs_are_relayed_in_nonce_order() {
     assert_eq!(gw.submit_program(&fib).await.0, 200);
     assert_eq!(gw.submit_program(&sha).await.0, 200);
 
-    let nonce = chain
-        .user
-        .consumer_next_nonce(chain.consumer)
-        .await
-        .unwrap();
+    let nonce = chain.user.consumer_next_nonce(chain.consumer).await.unwrap();
     // nonce: slow (~200M cycles); nonce + 1: fast. Both Ordered.
     let (mut slow, slow_req) = submit_job_body(
         chain.consumer,
@@ -197,15 +155,8 @@ async fn ordered_jobs_are_relayed_in_nonce_order() {
         USER,
     );
     slow.relay_strategy = ivm_api::RelayStrategy::Ordered as i32;
-    let (mut fast, fast_req) = submit_job_body(
-        chain.consumer,
-        nonce + 1,
-        &program_id(&sha),
-        b"x",
-        b"y",
-        1_000_000,
-        USER,
-    );
+    let (mut fast, fast_req) =
+        submit_job_body(chain.consumer, nonce + 1, &program_id(&sha), b"x", b"y", 1_000_000, USER);
     fast.relay_strategy = ivm_api::RelayStrategy::Ordered as i32;
     assert_eq!(gw.post(routes::SUBMIT_JOB, &slow).await.0, 200);
     assert_eq!(gw.post(routes::SUBMIT_JOB, &fast).await.0, 200);
@@ -217,37 +168,23 @@ async fn ordered_jobs_are_relayed_in_nonce_order() {
         if status_of(&job) == JobStatusType::Done as i32 {
             break;
         }
-        assert_ne!(
-            status_of(&job),
-            JobStatusType::Relayed as i32,
-            "relayed before nonce {nonce}"
-        );
+        assert_ne!(status_of(&job), JobStatusType::Relayed as i32, "relayed before nonce {nonce}");
         assert!(std::time::Instant::now() < deadline);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let (status, body) = gw
         .post(
             routes::GET_PENDING_JOBS,
-            &ivm_api::GetPendingJobsRequest {
-                consumer_address: chain.consumer.to_vec(),
-            },
+            &ivm_api::GetPendingJobsRequest { consumer_address: chain.consumer.to_vec() },
         )
         .await;
-    assert_eq!(
-        (status, body),
-        (200, serde_json::json!({"pendingJobs": [nonce, nonce + 1]}))
-    );
+    assert_eq!((status, body), (200, serde_json::json!({"pendingJobs": [nonce, nonce + 1]})));
     for id in [slow_req.job_id(), fast_req.job_id()] {
-        let job = gw
-            .wait_terminal(id.as_slice(), Duration::from_secs(60))
-            .await;
+        let job = gw.wait_terminal(id.as_slice(), Duration::from_secs(60)).await;
         assert_eq!(status_of(&job), JobStatusType::Relayed as i32, "{job:?}");
     }
-    let completed = chain
-        .deployer
-        .events::<JobManager::JobCompleted>(chain.job_manager, 0)
-        .await
-        .unwrap();
+    let completed =
+        chain.deployer.events::<JobManager::JobCompleted>(chain.job_manager, 0).await.unwrap();
     let order: Vec<B256> = completed.iter().map(|(e, _)| e.jobID).collect();
     assert_eq!(order, vec![slow_req.job_id(), fast_req.job_id()]);
     node.shutdown().await;

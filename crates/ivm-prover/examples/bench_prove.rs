@@ -7,7 +7,6 @@ use std::time::Instant;
 use ivm_prover::codec::{Reader, Writer};
 use ivm_prover::jolt::{self, Proof};
 
-
 fn elf(name: &str) -> Vec<u8> {
     let path = format!("{}/../../guest-examples/target/ivm/{name}.elf", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run scripts/setup first)"))
@@ -83,7 +82,11 @@ fn main() {
         );
     };
     let (st, proof) = jolt::prove(&elf, &input, &[], u64::MAX, &mut on_phase).expect("prove");
-    eprintln!("{:>7.2}s  peak {:>5} MiB  (done)", start.elapsed().as_secs_f64(), peak_rss_bytes() >> 20);
+    eprintln!(
+        "{:>7.2}s  peak {:>5} MiB  (done)",
+        start.elapsed().as_secs_f64(),
+        peak_rss_bytes() >> 20
+    );
     let prove_s = start.elapsed().as_secs_f64();
     let mut w = Writer::new();
     proof.write(&mut w);

@@ -138,7 +138,12 @@ impl<'a> Reader<'a> {
         (0..n).map(|_| self.fr(what)).collect()
     }
     /// A sumcheck proof with exactly `rounds` rounds of `degree + 1` coefficients each.
-    pub fn sumcheck(&mut self, rounds: usize, degree: usize, what: &str) -> Result<SumcheckProof, DecodeError> {
+    pub fn sumcheck(
+        &mut self,
+        rounds: usize,
+        degree: usize,
+        what: &str,
+    ) -> Result<SumcheckProof, DecodeError> {
         self.exact_len(rounds, what)?;
         let round_polys = (0..rounds)
             .map(|_| Ok(UniPoly::from_coeffs(self.frs_exact(degree + 1, what)?)))

@@ -14,7 +14,9 @@
 use ark_ff::Zero;
 
 use crate::field::{fr_i64, Fr};
-use crate::isa::tables::{binding, slot_kinds, BindEq, Kind, Operand, Side, Table, NUM_KINDS, NUM_TABLES, SLOTS};
+use crate::isa::tables::{
+    binding, slot_kinds, BindEq, Kind, Operand, Side, Table, NUM_KINDS, NUM_TABLES, SLOTS,
+};
 use crate::isa::{Bytecode, BytecodeRow, Row};
 use crate::memory::{Lin, Tuple};
 use crate::r1cs::{Constraint, Lc, UniformR1cs};
@@ -33,8 +35,21 @@ pub const SIMM: usize = 6;
 pub const FLAGS: usize = 7;
 pub const NUM_FLAGS: usize = 15;
 pub const FLAG_NAMES: [&str; NUM_FLAGS] = [
-    "x_rs1", "x_pc", "x_advice", "y_rs2", "y_imm", "write_lookup", "write_pc4", "write_ram", "load", "store",
-    "branch", "jump", "assert", "padding", "invalid",
+    "x_rs1",
+    "x_pc",
+    "x_advice",
+    "y_rs2",
+    "y_imm",
+    "write_lookup",
+    "write_pc4",
+    "write_ram",
+    "load",
+    "store",
+    "branch",
+    "jump",
+    "assert",
+    "padding",
+    "invalid",
 ];
 const X_RS1: usize = FLAGS;
 const X_PC: usize = FLAGS + 1;
@@ -156,8 +171,21 @@ pub fn bytecode_fields(row: &BytecodeRow) -> [Fr; NUM_BC_FIELDS] {
     v[IMM] = Fr::from(row.imm as u64);
     v[SIMM] = row.imm_signed_fr();
     let bits = [
-        f.x_rs1, f.x_pc, f.x_advice, f.y_rs2, f.y_imm, f.write_lookup, f.write_pc4, f.write_ram, f.load, f.store,
-        f.branch, f.jump, f.assert, f.padding, f.invalid,
+        f.x_rs1,
+        f.x_pc,
+        f.x_advice,
+        f.y_rs2,
+        f.y_imm,
+        f.write_lookup,
+        f.write_pc4,
+        f.write_ram,
+        f.load,
+        f.store,
+        f.branch,
+        f.jump,
+        f.assert,
+        f.padding,
+        f.invalid,
     ];
     for (i, b) in bits.into_iter().enumerate() {
         v[FLAGS + i] = Fr::from(b as u64);
@@ -275,10 +303,13 @@ pub fn build_witness(
         // Registers (timestamps 4i+1, 4i+2, 4i+3; 0 = initial).
         let now = 4 * i as u64;
         let mut diffs = [0u64; 4];
-        for (k, (reg, ts_col, val)) in
-            [(entry.rs1, TS_RS1, row.rs1_val), (entry.rs2, TS_RS2, row.rs2_val), (entry.rd, TS_RD, row.rd_old)]
-                .into_iter()
-                .enumerate()
+        for (k, (reg, ts_col, val)) in [
+            (entry.rs1, TS_RS1, row.rs1_val),
+            (entry.rs2, TS_RS2, row.rs2_val),
+            (entry.rd, TS_RD, row.rd_old),
+        ]
+        .into_iter()
+        .enumerate()
         {
             let r = reg as usize;
             // A dishonest row (tests) may claim another value: the memory argument rejects it.
@@ -364,7 +395,8 @@ pub fn build_witness(
     // LNP needs the next row.
     for i in 0..t {
         let next_pad = if i + 1 < t { cols[PADDING][i + 1] } else { Fr::zero() };
-        cols[LNP][i] = (Fr::from(1u64) - cols[INSEQ][i] - cols[PADDING][i]) * (Fr::from(1u64) - next_pad);
+        cols[LNP][i] =
+            (Fr::from(1u64) - cols[INSEQ][i] - cols[PADDING][i]) * (Fr::from(1u64) - next_pad);
     }
     Ok(Witness {
         log_rows,
@@ -518,7 +550,10 @@ pub fn ram_tuples() -> (Tuple, Tuple) {
     let perms = [Lin::poly(PERM_R), Lin::poly(PERM_W), Lin::poly(IS_CTRL)];
     let read = [Lin::poly(RAMIDX), Lin::poly(RAMOLD), Lin::poly(TS_RAM)];
     let write = [Lin::poly(RAMIDX), Lin::poly(RAMNEW), Lin::poly_plus(ROWIDX, 1)];
-    (Tuple(read.into_iter().chain(perms.clone()).collect()), Tuple(write.into_iter().chain(perms).collect()))
+    (
+        Tuple(read.into_iter().chain(perms.clone()).collect()),
+        Tuple(write.into_iter().chain(perms).collect()),
+    )
 }
 
 /// Bytecode read: every bytecode field, then the counter.

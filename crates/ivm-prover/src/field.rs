@@ -44,8 +44,7 @@ pub fn fr_bool(b: bool) -> Fr {
 /// Canonical 32-byte little-endian encoding (what the transcript absorbs and proofs store).
 pub fn fr_to_bytes(x: &Fr) -> [u8; FR_BYTES] {
     let mut out = [0u8; FR_BYTES];
-    x.serialize_compressed(&mut out[..])
-        .expect("a field element always fits in 32 bytes");
+    x.serialize_compressed(&mut out[..]).expect("a field element always fits in 32 bytes");
     out
 }
 

@@ -111,7 +111,11 @@ pub(crate) fn num_threads() -> usize {
 
 /// Map `f` over `items`, spread over up to [`num_threads`] threads when `parallel`; the results
 /// are in item order.
-pub(crate) fn par_map<T: Send, R: Send, F: Fn(T) -> R + Sync>(items: Vec<T>, parallel: bool, f: F) -> Vec<R> {
+pub(crate) fn par_map<T: Send, R: Send, F: Fn(T) -> R + Sync>(
+    items: Vec<T>,
+    parallel: bool,
+    f: F,
+) -> Vec<R> {
     let threads = num_threads().min(items.len());
     if !parallel || threads <= 1 {
         return items.into_iter().map(f).collect();
@@ -240,7 +244,9 @@ impl SumcheckProver for LayerProver<'_> {
             })
             .collect();
         let children = &self.children;
-        let partial = par_map(jobs, parallel, |(i, h0, h1)| (i, round_sums(&children[i], &e_hi, &e_lo, h0, h1, want_one)));
+        let partial = par_map(jobs, parallel, |(i, h0, h1)| {
+            (i, round_sums(&children[i], &e_hi, &e_lo, h0, h1, want_one))
+        });
         let mut sums = [Fr::zero(); 3];
         for (i, acc) in partial {
             for (s, a) in sums.iter_mut().zip(acc) {
@@ -304,10 +310,16 @@ fn absorb_header(t: &mut Transcript, num_vars: usize, products: &[Fr]) {
 /// Prove the products of `leaves` (all of the same power-of-two length ≥ 2, at least one
 /// vector). Returns the products, the proof, the final point (MSB first, `n` coordinates) and
 /// each instance's leaf MLE evaluated there.
-pub fn prove(leaves: Vec<Vec<Fr>>, transcript: &mut Transcript) -> (Vec<Fr>, GrandProductProof, Vec<Fr>, Vec<Fr>) {
+pub fn prove(
+    leaves: Vec<Vec<Fr>>,
+    transcript: &mut Transcript,
+) -> (Vec<Fr>, GrandProductProof, Vec<Fr>, Vec<Fr>) {
     assert!(!leaves.is_empty(), "grand product of no vectors");
     let len = leaves[0].len();
-    assert!(len >= 2 && len.is_power_of_two(), "leaf vectors must have a power-of-two length ≥ 2, got {len}");
+    assert!(
+        len >= 2 && len.is_power_of_two(),
+        "leaf vectors must have a power-of-two length ≥ 2, got {len}"
+    );
     assert!(leaves.iter().all(|l| l.len() == len), "leaf vectors differ in length");
     let inst = leaves.len();
     let parallel = inst * len >= PAR_THRESHOLD;
@@ -360,7 +372,10 @@ fn prove_trees(
             }
             _ => trees.iter_mut().map(|t| std::mem::take(&mut t[k + 1])).collect(),
         };
-        assert!(children.iter().all(|c| c.len() == 2 << k), "leaf vectors must all have 2^{n} entries");
+        assert!(
+            children.iter().all(|c| c.len() == 2 << k),
+            "leaf vectors must all have 2^{n} entries"
+        );
         let mut lp = LayerProver {
             children,
             r: &point,
@@ -375,7 +390,12 @@ fn prove_trees(
         let right: Vec<Fr> = lp.children.iter().map(|v| v[1]).collect();
         debug_assert_eq!(
             lp.claim,
-            lp.prefix * lambdas.iter().zip(left.iter().zip(&right)).map(|(l, (a, b))| *l * a * b).sum::<Fr>()
+            lp.prefix
+                * lambdas
+                    .iter()
+                    .zip(left.iter().zip(&right))
+                    .map(|(l, (a, b))| *l * a * b)
+                    .sum::<Fr>()
         );
         drop(lp);
         transcript.append_scalars(b"gkr/left", &left);
@@ -402,14 +422,19 @@ pub fn verify(
         return Err(GkrError::BadShape(format!("{inst} instances of 2^{num_vars} leaves")));
     }
     if proof.layers.len() != num_vars {
-        return Err(GkrError::BadShape(format!("{} layers, expected {num_vars}", proof.layers.len())));
+        return Err(GkrError::BadShape(format!(
+            "{} layers, expected {num_vars}",
+            proof.layers.len()
+        )));
     }
     absorb_header(transcript, num_vars, products);
     let mut claims = products.to_vec();
     let mut point: Vec<Fr> = Vec::with_capacity(num_vars);
     for (k, layer) in proof.layers.iter().enumerate() {
         if layer.left.len() != inst || layer.right.len() != inst {
-            return Err(GkrError::BadShape(format!("layer {k}: child claims for the wrong number of instances")));
+            return Err(GkrError::BadShape(format!(
+                "layer {k}: child claims for the wrong number of instances"
+            )));
         }
         let lambdas = transcript.challenge_powers(b"gkr/lambda", inst);
         let combined: Fr = lambdas.iter().zip(&claims).map(|(l, c)| *l * c).sum();
@@ -417,8 +442,11 @@ pub fn verify(
             .map_err(|source| GkrError::Sumcheck { layer: k, source })?;
         transcript.append_scalars(b"gkr/left", &layer.left);
         transcript.append_scalars(b"gkr/right", &layer.right);
-        let products_at_s: Fr =
-            lambdas.iter().zip(layer.left.iter().zip(&layer.right)).map(|(l, (a, b))| *l * a * b).sum();
+        let products_at_s: Fr = lambdas
+            .iter()
+            .zip(layer.left.iter().zip(&layer.right))
+            .map(|(l, (a, b))| *l * a * b)
+            .sum();
         if final_claim != eq_eval(&point, &s) * products_at_s {
             return Err(GkrError::LayerMismatch { layer: k });
         }
@@ -463,7 +491,8 @@ mod tests {
         // r_t = 0 takes the direct G(1) path: check it against the division path's answer.
         let mut rng = ChaCha20Rng::seed_from_u64(5);
         let k = 4;
-        let children: Vec<Vec<Fr>> = (0..2).map(|_| (0..2 << k).map(|_| Fr::rand(&mut rng)).collect()).collect();
+        let children: Vec<Vec<Fr>> =
+            (0..2).map(|_| (0..2 << k).map(|_| Fr::rand(&mut rng)).collect()).collect();
         let mut r: Vec<Fr> = (0..k).map(|_| Fr::rand(&mut rng)).collect();
         r[0] = Fr::zero();
         let lambdas = [Fr::one(), Fr::from(7u64)];

@@ -13,21 +13,23 @@
 //! The verifier derives the program ID, bytecode table, initial memory, layout, constraints,
 //! tables and every shape from the ELF and the statement; the proof contributes only
 //! commitments, sumcheck messages, claimed evaluations, products and Dory proofs.
-use std::sync::{Arc, Mutex, OnceLock};
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ark_ff::{One, Zero};
 use ivm_vm::{Exit, Inputs, Program, ProgramId};
 
 use crate::codec::{DecodeError, Reader, Writer};
-use crate::cpu::{self, Witness, NUM_BC_FIELDS, NUM_COMMITTED, NUM_COLS, ROWIDX};
+use crate::cpu::{self, Witness, NUM_BC_FIELDS, NUM_COLS, NUM_COMMITTED, ROWIDX};
 use crate::field::Fr;
 use crate::gkr::{self, GrandProductProof};
 use crate::isa::{self, tables::Kind, tables::NUM_KINDS, Bytecode};
 use crate::lookup::{self, LookupOutputProof};
 use crate::memory::{fingerprint, index_mle, Tuple};
 use crate::opening::{self, BatchOpeningProof, OpeningClaim};
-use crate::pcs::{CommitmentScheme, Dory, DoryCommitment, DoryProverSetup, DoryVerifierSetup, DORY_SEED};
+use crate::pcs::{
+    CommitmentScheme, Dory, DoryCommitment, DoryProverSetup, DoryVerifierSetup, DORY_SEED,
+};
 use crate::poly::{eq_eval, eq_table, DenseMle};
 use crate::ram::{FinalControl, IoExpectation, RamLayout, RamPermissions};
 use crate::spartan::{self, SpartanProof};
@@ -53,8 +55,15 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 7] =
-        [Phase::Execute, Phase::Witness, Phase::Commit, Phase::Constraints, Phase::Lookups, Phase::Memory, Phase::Openings];
+    pub const ALL: [Phase; 7] = [
+        Phase::Execute,
+        Phase::Witness,
+        Phase::Commit,
+        Phase::Constraints,
+        Phase::Lookups,
+        Phase::Memory,
+        Phase::Openings,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             Phase::Execute => "execute and trace",
@@ -179,12 +188,24 @@ fn table_claims(
 ) -> Vec<OpeningClaim> {
     let mut v = vec![
         OpeningClaim { poly: 0, point: padded_point(bc_point, vars), eval: bc_eval },
-        OpeningClaim { poly: C_RAM_VAL - C_BC, point: padded_point(ram_point, vars), eval: ram_evals[0] },
-        OpeningClaim { poly: C_RAM_TS - C_BC, point: padded_point(ram_point, vars), eval: ram_evals[1] },
+        OpeningClaim {
+            poly: C_RAM_VAL - C_BC,
+            point: padded_point(ram_point, vars),
+            eval: ram_evals[0],
+        },
+        OpeningClaim {
+            poly: C_RAM_TS - C_BC,
+            point: padded_point(ram_point, vars),
+            eval: ram_evals[1],
+        },
         OpeningClaim { poly: C_RAM_VAL - C_BC, point: padded_point(io_point, vars), eval: io_eval },
     ];
     for (k, &e) in lk_evals.iter().enumerate() {
-        v.push(OpeningClaim { poly: C_LK - C_BC + k, point: padded_point(lk_point, vars), eval: e });
+        v.push(OpeningClaim {
+            poly: C_LK - C_BC + k,
+            point: padded_point(lk_point, vars),
+            eval: e,
+        });
     }
     v
 }
@@ -239,9 +260,17 @@ fn preprocess_for_prover(elf: &[u8]) -> Result<Preprocessed, ProveError> {
     })
 }
 
-fn absorb_preamble(t: &mut Transcript, pre: &Preprocessed, st: &Statement, proof_shape: (usize, usize), control: &FinalControl, regs: (&[u32], &[u64])) {
+fn absorb_preamble(
+    t: &mut Transcript,
+    pre: &Preprocessed,
+    st: &Statement,
+    proof_shape: (usize, usize),
+    control: &FinalControl,
+    regs: (&[u32], &[u64]),
+) {
     st.absorb(t);
-    let words: Vec<u8> = pre.program.layout.to_words().iter().flat_map(|w| w.to_le_bytes()).collect();
+    let words: Vec<u8> =
+        pre.program.layout.to_words().iter().flat_map(|w| w.to_le_bytes()).collect();
     t.append_bytes(b"layout", &words);
     t.append_u64(b"log_rows", proof_shape.0 as u64);
     t.append_u64(b"log_k_ram", proof_shape.1 as u64);
@@ -249,13 +278,22 @@ fn absorb_preamble(t: &mut Transcript, pre: &Preprocessed, st: &Statement, proof
     t.append_u64(b"panic_word", control.panic_word as u64);
     t.append_u64(b"termination_word", control.termination_word as u64);
     t.append_u64(b"output_tail", control.output_tail as u64);
-    let regs_bytes: Vec<u8> = regs.0.iter().flat_map(|v| v.to_le_bytes()).chain(regs.1.iter().flat_map(|v| v.to_le_bytes())).collect();
+    let regs_bytes: Vec<u8> = regs
+        .0
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .chain(regs.1.iter().flat_map(|v| v.to_le_bytes()))
+        .collect();
     t.append_bytes(b"final_registers", &regs_bytes);
 }
 
 /// The columns whose evaluations justify the row-sized leaf claims (all tuple columns but ROWIDX).
 fn row_tuple_columns(tuples: &[(Tuple, Tuple)]) -> Vec<usize> {
-    let mut v: Vec<usize> = tuples.iter().flat_map(|(r, w)| r.polys().into_iter().chain(w.polys())).filter(|&c| c != ROWIDX).collect();
+    let mut v: Vec<usize> = tuples
+        .iter()
+        .flat_map(|(r, w)| r.polys().into_iter().chain(w.polys()))
+        .filter(|&c| c != ROWIDX)
+        .collect();
     v.sort_unstable();
     v.dedup();
     v
@@ -278,7 +316,10 @@ const T_RAM: std::ops::Range<usize> = 4..5;
 
 /// The bytecode table's fingerprints without the counter: `Σ_j γ^j field_j − τ`.
 fn bytecode_fingerprints(pre: &Preprocessed, gammas: &[Fr], tau: Fr) -> Vec<Fr> {
-    cpu::bytecode_table(&pre.bytecode, pre.log_k_bc).iter().map(|f| fingerprint(f, gammas, tau)).collect()
+    cpu::bytecode_table(&pre.bytecode, pre.log_k_bc)
+        .iter()
+        .map(|f| fingerprint(f, gammas, tau))
+        .collect()
 }
 
 /// Subtable `kind`'s cells `(kind, a, b, value)` fingerprinted without the counter (prover).
@@ -287,7 +328,8 @@ fn lookup_fingerprints(kind: usize, gammas: &[Fr], tau: Fr) -> Vec<Fr> {
     (0..1usize << LOG_SUBTABLE)
         .map(|idx| {
             let (a, b) = ((idx >> 8) as u8, idx as u8);
-            let fields = [k, Fr::from(a as u64), Fr::from(b as u64), Fr::from(Kind::ALL[kind].eval(a, b))];
+            let fields =
+                [k, Fr::from(a as u64), Fr::from(b as u64), Fr::from(Kind::ALL[kind].eval(a, b))];
             fingerprint(&fields, gammas, tau)
         })
         .collect()
@@ -305,14 +347,23 @@ fn register_products(vals: &[u32], ts: &[u64], gammas: &[Fr], tau: Fr) -> (Fr, F
     let mut fin = Fr::one();
     for r in 0..64 {
         init *= fingerprint(&[Fr::from(r as u64), Fr::zero(), Fr::zero()], gammas, tau);
-        fin *= fingerprint(&[Fr::from(r as u64), Fr::from(vals[r] as u64), Fr::from(ts[r])], gammas, tau);
+        fin *= fingerprint(
+            &[Fr::from(r as u64), Fr::from(vals[r] as u64), Fr::from(ts[r])],
+            gammas,
+            tau,
+        );
     }
     (init, fin)
 }
 
-
 /// Checks `Init · Writes = Reads · Final` for every memory from the grand products.
-fn check_products(rows: &[Fr], bc: &[Fr], ram: &[Fr], lk: &[Fr], reg: (Fr, Fr)) -> Result<(), VerifyError> {
+fn check_products(
+    rows: &[Fr],
+    bc: &[Fr],
+    ram: &[Fr],
+    lk: &[Fr],
+    reg: (Fr, Fr),
+) -> Result<(), VerifyError> {
     let rw = |range: std::ops::Range<usize>| -> (Fr, Fr) {
         let reads = range.clone().map(|i| rows[2 * i]).product();
         let writes = range.map(|i| rows[2 * i + 1]).product();
@@ -323,11 +374,17 @@ fn check_products(rows: &[Fr], bc: &[Fr], ram: &[Fr], lk: &[Fr], reg: (Fr, Fr)) 
         ("bytecode", rw(T_BC), (bc[0], bc[1])),
         ("registers", rw(T_REG), reg),
         ("RAM", rw(T_RAM), (ram[0], ram[1])),
-        ("lookups", rw(T_RAM.end..n_tuples), (lk.iter().step_by(2).product(), lk.iter().skip(1).step_by(2).product())),
+        (
+            "lookups",
+            rw(T_RAM.end..n_tuples),
+            (lk.iter().step_by(2).product(), lk.iter().skip(1).step_by(2).product()),
+        ),
     ];
     for (name, (reads, writes), (init, fin)) in checks {
         if init * writes != reads * fin {
-            return Err(VerifyError::Memory(format!("{name}: the multiset of reads and writes does not match")));
+            return Err(VerifyError::Memory(format!(
+                "{name}: the multiset of reads and writes does not match"
+            )));
         }
     }
     if rows.iter().chain(bc).chain(ram).chain(lk).any(|p| p.is_zero()) {
@@ -377,7 +434,12 @@ impl TraceShape {
 /// The [`TraceShape`] of a run, from one pass of the VM that keeps no trace (each step
 /// counts its virtual sequence's length and RAM word), so sizing a proof costs no memory.
 /// Faults are not reported here; [`prove`] reports them.
-pub fn trace_shape(elf: &[u8], onchain: &[u8], offchain: &[u8], max_cycles: u64) -> Result<TraceShape, ProveError> {
+pub fn trace_shape(
+    elf: &[u8],
+    onchain: &[u8],
+    offchain: &[u8],
+    max_cycles: u64,
+) -> Result<TraceShape, ProveError> {
     struct Counter<'a> {
         bytecode: &'a Bytecode,
         ram: &'a RamLayout,
@@ -396,8 +458,15 @@ pub fn trace_shape(elf: &[u8], onchain: &[u8], offchain: &[u8], max_cycles: u64)
         }
     }
     let pre = preprocess_for_prover(elf)?;
-    let init_max = pre.ram.initial_words(&pre.program, onchain, offchain).iter().map(|w| w.0).max().unwrap_or(0);
-    let mut counter = Counter { bytecode: &pre.bytecode, ram: &pre.ram, rows: 0, max_index: init_max };
+    let init_max = pre
+        .ram
+        .initial_words(&pre.program, onchain, offchain)
+        .iter()
+        .map(|w| w.0)
+        .max()
+        .unwrap_or(0);
+    let mut counter =
+        Counter { bytecode: &pre.bytecode, ram: &pre.ram, rows: 0, max_index: init_max };
     let exec = ivm_vm::run(&pre.program, Inputs { onchain, offchain }, max_cycles, &mut counter)?;
     let log_k_ram = pre.ram.log_k_for(counter.max_index);
     Ok(TraceShape {
@@ -426,11 +495,28 @@ pub fn prove_tampered(
 /// [`prove`] of the run the VM would have on flat memory, where nothing faults on
 /// permissions: a cheating prover for the soundness tests (such a run must not verify).
 #[doc(hidden)]
-pub fn prove_permissive(elf: &[u8], onchain: &[u8], offchain: &[u8], max_cycles: u64) -> Result<(Statement, Proof), ProveError> {
-    prove_with(elf, onchain, offchain, max_cycles, &mut |_| (), &|_| (), ivm_vm::exec::trace_permissive)
+pub fn prove_permissive(
+    elf: &[u8],
+    onchain: &[u8],
+    offchain: &[u8],
+    max_cycles: u64,
+) -> Result<(Statement, Proof), ProveError> {
+    prove_with(
+        elf,
+        onchain,
+        offchain,
+        max_cycles,
+        &mut |_| (),
+        &|_| (),
+        ivm_vm::exec::trace_permissive,
+    )
 }
 
-type TraceFn = fn(&Program, Inputs<'_>, u64) -> Result<(ivm_vm::Execution, Vec<ivm_vm::Step>), ivm_vm::InputError>;
+type TraceFn = fn(
+    &Program,
+    Inputs<'_>,
+    u64,
+) -> Result<(ivm_vm::Execution, Vec<ivm_vm::Step>), ivm_vm::InputError>;
 
 fn prove_with(
     elf: &[u8],
@@ -511,11 +597,24 @@ fn evaluate_columns<'a>(cols: impl Iterator<Item = &'a [Fr]>, point: &[Fr]) -> V
         .collect()
 }
 
-fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: FinalControl, progress: &mut dyn FnMut(Phase)) -> Proof {
+fn prove_witness(
+    pre: &Preprocessed,
+    st: &Statement,
+    mut w: Witness,
+    control: FinalControl,
+    progress: &mut dyn FnMut(Phase),
+) -> Proof {
     let log_rows = w.log_rows;
     let log_k_ram = w.log_k_ram;
     let mut t = Transcript::new(DOMAIN);
-    absorb_preamble(&mut t, pre, st, (log_rows, log_k_ram), &control, (&w.reg_final_val, &w.reg_final_ts));
+    absorb_preamble(
+        &mut t,
+        pre,
+        st,
+        (log_rows, log_k_ram),
+        &control,
+        (&w.reg_final_val, &w.reg_final_ts),
+    );
 
     progress(Phase::Commit);
     let max_vars = log_rows.max(log_k_ram).max(pre.log_k_bc).max(LOG_SUBTABLE);
@@ -542,7 +641,8 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
         p.resize(1 << tv, Fr::zero());
         p
     };
-    let mut tables: Vec<Vec<Fr>> = vec![pad(&w.bc_final_cnt), pad(&w.ram_final_val), pad(&w.ram_final_ts)];
+    let mut tables: Vec<Vec<Fr>> =
+        vec![pad(&w.bc_final_cnt), pad(&w.ram_final_val), pad(&w.ram_final_ts)];
     tables.extend(lk_final_cnt.iter().map(pad));
     for c in tables.iter_mut() {
         commit(c);
@@ -556,12 +656,15 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
     let (spartan_proof, sp) = spartan::prove(&r1cs, &w.cols, &mut t);
 
     progress(Phase::Lookups);
-    let flags: Vec<&[Fr]> = (0..isa::tables::NUM_TABLES).map(|i| w.cols[cpu::TABLE_FLAGS + i].as_slice()).collect();
-    let slots: Vec<&[Fr]> = (0..isa::tables::SLOTS).map(|s| w.cols[cpu::slot_e(s)].as_slice()).collect();
+    let flags: Vec<&[Fr]> =
+        (0..isa::tables::NUM_TABLES).map(|i| w.cols[cpu::TABLE_FLAGS + i].as_slice()).collect();
+    let slots: Vec<&[Fr]> =
+        (0..isa::tables::SLOTS).map(|s| w.cols[cpu::slot_e(s)].as_slice()).collect();
     let (lookup_proof, lk) = lookup::prove(&flags, &slots, &w.cols[cpu::LKOUT], &mut t);
 
     // I/O check: Σ_x eq(ρ,x)·mask(x)·(final(x) − expected(x)) = 0.
-    let io = IoExpectation::new(&pre.ram, &st.onchain_input, &st.offchain_input, &st.output, control);
+    let io =
+        IoExpectation::new(&pre.ram, &st.onchain_input, &st.offchain_input, &st.output, control);
     let rho = t.challenge_scalars(b"io/rho", log_k_ram);
     let io_polys = vec![
         DenseMle::new(eq_table(&rho)),
@@ -587,16 +690,19 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
         let (r, wr) = &tuples[j / 2];
         if j % 2 == 0 { r } else { wr }.leaves(&polys, n, &gammas, tau)
     };
-    let (products, gkr_proof, row_point, _) = gkr::prove_recomputing(2 * tuples.len(), &leaf, &mut t);
+    let (products, gkr_proof, row_point, _) =
+        gkr::prove_recomputing(2 * tuples.len(), &leaf, &mut t);
     let row_cols = row_tuple_columns(&tuples);
-    let row_evals: Vec<Fr> = evaluate_columns(row_cols.iter().map(|&c| w.cols[c].as_slice()), &row_point);
+    let row_evals: Vec<Fr> =
+        evaluate_columns(row_cols.iter().map(|&c| w.cols[c].as_slice()), &row_point);
     t.append_scalars(b"mem/row_evals", &row_evals);
     let mem_rows = MemoryProof { products, gkr: gkr_proof, evals: row_evals };
 
     // Bytecode table.
     let bc_fp = bytecode_fingerprints(pre, &gammas, tau);
     let cnt_g = gammas[NUM_BC_FIELDS];
-    let bc_final: Vec<Fr> = bc_fp.iter().zip(&w.bc_final_cnt).map(|(f, c)| *f + cnt_g * c).collect();
+    let bc_final: Vec<Fr> =
+        bc_fp.iter().zip(&w.bc_final_cnt).map(|(f, c)| *f + cnt_g * c).collect();
     let (products, gkr_proof, bc_point, _) = gkr::prove(vec![bc_fp, bc_final], &mut t);
     let bc_eval = DenseMle::new(w.bc_final_cnt.clone()).evaluate(&bc_point);
     t.append_scalars(b"mem/bc_evals", &[bc_eval]);
@@ -605,9 +711,13 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
     // RAM.
     let k_ram = 1usize << log_k_ram;
     let [perm_r, perm_w, ctrl] = pre.perms.tables(log_k_ram);
-    let ram_leaf = |i: usize, val: Fr, ts: Fr| fingerprint(&[Fr::from(i as u64), val, ts, perm_r[i], perm_w[i], ctrl[i]], &gammas, tau);
-    let ram_init: Vec<Fr> = (0..k_ram).map(|i| ram_leaf(i, Fr::from(w.ram_init[i] as u64), Fr::zero())).collect();
-    let ram_final: Vec<Fr> = (0..k_ram).map(|i| ram_leaf(i, w.ram_final_val[i], w.ram_final_ts[i])).collect();
+    let ram_leaf = |i: usize, val: Fr, ts: Fr| {
+        fingerprint(&[Fr::from(i as u64), val, ts, perm_r[i], perm_w[i], ctrl[i]], &gammas, tau)
+    };
+    let ram_init: Vec<Fr> =
+        (0..k_ram).map(|i| ram_leaf(i, Fr::from(w.ram_init[i] as u64), Fr::zero())).collect();
+    let ram_final: Vec<Fr> =
+        (0..k_ram).map(|i| ram_leaf(i, w.ram_final_val[i], w.ram_final_ts[i])).collect();
     drop((perm_r, perm_w, ctrl));
     let (products, gkr_proof, ram_point, _) = gkr::prove(vec![ram_init, ram_final], &mut t);
     let ram_evals = vec![
@@ -643,13 +753,31 @@ fn prove_witness(pre: &Preprocessed, st: &Statement, mut w: Witness, control: Fi
     );
     let row_polys: Vec<DenseMle> = w.cols.drain(..NUM_COMMITTED).map(DenseMle::new).collect();
     let row_refs: Vec<&DenseMle> = row_polys.iter().collect();
-    let open_rows = opening::prove(&setup, &row_refs, &commitments[..NUM_COMMITTED], &hints[..NUM_COMMITTED], &claims.rows, &mut t);
+    let open_rows = opening::prove(
+        &setup,
+        &row_refs,
+        &commitments[..NUM_COMMITTED],
+        &hints[..NUM_COMMITTED],
+        &claims.rows,
+        &mut t,
+    );
     drop(row_polys);
-    let claims = table_claims(tv, &bc_point, mem_bc.evals[0], &ram_point, &mem_ram.evals, &io_point, io_final_eval, &lk_point, &mem_lk.evals);
+    let claims = table_claims(
+        tv,
+        &bc_point,
+        mem_bc.evals[0],
+        &ram_point,
+        &mem_ram.evals,
+        &io_point,
+        io_final_eval,
+        &lk_point,
+        &mem_lk.evals,
+    );
     drop(lk_final_cnt);
     let table_polys: Vec<DenseMle> = tables.into_iter().map(DenseMle::new).collect();
     let table_refs: Vec<&DenseMle> = table_polys.iter().collect();
-    let open_tables = opening::prove(&setup, &table_refs, &commitments[C_BC..], &hints[C_BC..], &claims, &mut t);
+    let open_tables =
+        opening::prove(&setup, &table_refs, &commitments[C_BC..], &hints[C_BC..], &claims, &mut t);
 
     Proof {
         log_rows: log_rows as u8,
@@ -691,13 +819,25 @@ impl OpeningClaims {
             rows.push(OpeningClaim { poly: c, point: sp.point.clone(), eval: sp.evals[c] });
         }
         for (i, &c) in shifted.iter().enumerate() {
-            rows.push(OpeningClaim { poly: c, point: sp.shift_point.clone(), eval: sp.shift_evals[i] });
+            rows.push(OpeningClaim {
+                poly: c,
+                point: sp.shift_point.clone(),
+                eval: sp.shift_evals[i],
+            });
         }
         for t in 0..isa::tables::NUM_TABLES {
-            rows.push(OpeningClaim { poly: cpu::TABLE_FLAGS + t, point: lk.point.clone(), eval: lk.flag_evals[t] });
+            rows.push(OpeningClaim {
+                poly: cpu::TABLE_FLAGS + t,
+                point: lk.point.clone(),
+                eval: lk.flag_evals[t],
+            });
         }
         for s in 0..isa::tables::SLOTS {
-            rows.push(OpeningClaim { poly: cpu::slot_e(s), point: lk.point.clone(), eval: lk.slot_evals[s] });
+            rows.push(OpeningClaim {
+                poly: cpu::slot_e(s),
+                point: lk.point.clone(),
+                eval: lk.slot_evals[s],
+            });
         }
         rows.push(OpeningClaim { poly: cpu::LKOUT, point: lk.point.clone(), eval: lk.out_eval });
         let (point, cols, evals) = mem;
@@ -706,10 +846,18 @@ impl OpeningClaims {
         }
         // Row 0 starts at the entry; the first-row flags sum to the cycle count
         // (Σ_x f(x) = 2^n · f(½, …, ½)).
-        rows.push(OpeningClaim { poly: cpu::BC, point: vec![Fr::zero(); log_rows], eval: Fr::from(entry as u64) });
+        rows.push(OpeningClaim {
+            poly: cpu::BC,
+            point: vec![Fr::zero(); log_rows],
+            eval: Fr::from(entry as u64),
+        });
         let half = Fr::from(2u64).inverse_or_zero();
         let scale = Fr::from(1u64 << log_rows).inverse_or_zero();
-        rows.push(OpeningClaim { poly: cpu::FIRST, point: vec![half; log_rows], eval: Fr::from(cycles) * scale });
+        rows.push(OpeningClaim {
+            poly: cpu::FIRST,
+            point: vec![half; log_rows],
+            eval: Fr::from(cycles) * scale,
+        });
         OpeningClaims { rows }
     }
 }
@@ -729,22 +877,32 @@ impl InverseOrZero for Fr {
 pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyError> {
     let pre = preprocess(elf)?;
     if pre.program_id != st.program_id {
-        return Err(VerifyError::ProgramId { statement: hex(&st.program_id), elf: hex(&pre.program_id) });
+        return Err(VerifyError::ProgramId {
+            statement: hex(&st.program_id),
+            elf: hex(&pre.program_id),
+        });
     }
     let sizes = pre.program.layout.sizes;
     if st.onchain_input.len() > sizes.max_input as usize
         || st.offchain_input.len() > sizes.max_offchain_input as usize
         || st.output.len() > sizes.max_output as usize
     {
-        return Err(VerifyError::Shape("statement inputs or output exceed the program's layout".into()));
+        return Err(VerifyError::Shape(
+            "statement inputs or output exceed the program's layout".into(),
+        ));
     }
     let log_rows = proof.log_rows as usize;
     let log_k_ram = proof.log_k_ram as usize;
     check_shape(&pre, st, log_rows, log_k_ram)?;
     if !proof.control.consistent(st.panicked, st.output.len()) {
-        return Err(VerifyError::Io("the final control words contradict the statement's panic bit or output".into()));
+        return Err(VerifyError::Io(
+            "the final control words contradict the statement's panic bit or output".into(),
+        ));
     }
-    if proof.reg_final_val.len() != 64 || proof.reg_final_ts.len() != 64 || proof.commitments.len() != NUM_COMMITTED + NUM_FINAL_POLYS {
+    if proof.reg_final_val.len() != 64
+        || proof.reg_final_ts.len() != 64
+        || proof.commitments.len() != NUM_COMMITTED + NUM_FINAL_POLYS
+    {
         return Err(VerifyError::Shape("wrong number of registers or commitments".into()));
     }
     if proof.reg_final_val[0] != 0 {
@@ -752,7 +910,14 @@ pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyErr
     }
 
     let mut t = Transcript::new(DOMAIN);
-    absorb_preamble(&mut t, &pre, st, (log_rows, log_k_ram), &proof.control, (&proof.reg_final_val, &proof.reg_final_ts));
+    absorb_preamble(
+        &mut t,
+        &pre,
+        st,
+        (log_rows, log_k_ram),
+        &proof.control,
+        (&proof.reg_final_val, &proof.reg_final_ts),
+    );
     for c in &proof.commitments {
         t.append_bytes(b"commitment", &c.to_bytes());
     }
@@ -761,7 +926,9 @@ pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyErr
     let r1cs = cpu::constraints(pre.ram.io_base);
     let sp = spartan::verify(&r1cs, log_rows, &proof.spartan, &mut t)?;
     if sp.evals[ROWIDX] != index_mle(&sp.point) {
-        return Err(VerifyError::Shape("the row-index column is public and was misreported".into()));
+        return Err(VerifyError::Shape(
+            "the row-index column is public and was misreported".into(),
+        ));
     }
     let shifted = r1cs.shifted_columns();
     if shifted.contains(&ROWIDX) {
@@ -772,12 +939,23 @@ pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyErr
     let lk = lookup::verify(log_rows, &proof.lookup, &mut t).map_err(VerifyError::Lookup)?;
 
     // I/O.
-    let io = IoExpectation::new(&pre.ram, &st.onchain_input, &st.offchain_input, &st.output, proof.control);
+    let io = IoExpectation::new(
+        &pre.ram,
+        &st.onchain_input,
+        &st.offchain_input,
+        &st.output,
+        proof.control,
+    );
     let rho = t.challenge_scalars(b"io/rho", log_k_ram);
-    let (io_final, io_point) = sumcheck::verify(Fr::zero(), log_k_ram, 3, &proof.io, &mut t).map_err(|e| VerifyError::Io(e.to_string()))?;
-    let expected = eq_eval(&rho, &io_point) * io.mask_mle(&io_point) * (proof.io_final_eval - io.expected_mle(&io_point));
+    let (io_final, io_point) = sumcheck::verify(Fr::zero(), log_k_ram, 3, &proof.io, &mut t)
+        .map_err(|e| VerifyError::Io(e.to_string()))?;
+    let expected = eq_eval(&rho, &io_point)
+        * io.mask_mle(&io_point)
+        * (proof.io_final_eval - io.expected_mle(&io_point));
     if expected != io_final {
-        return Err(VerifyError::Io("final RAM does not hold the statement's inputs, output and control words".into()));
+        return Err(VerifyError::Io(
+            "final RAM does not hold the statement's inputs, output and control words".into(),
+        ));
     }
     t.append_scalar(b"io/final_eval", &proof.io_final_eval);
 
@@ -789,7 +967,9 @@ pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyErr
     if proof.mem_rows.products.len() != n_inst {
         return Err(VerifyError::Shape("wrong number of row grand products".into()));
     }
-    let (row_point, leaf_claims) = gkr::verify(log_rows, &proof.mem_rows.products, &proof.mem_rows.gkr, &mut t).map_err(|e| VerifyError::Gkr("rows", e))?;
+    let (row_point, leaf_claims) =
+        gkr::verify(log_rows, &proof.mem_rows.products, &proof.mem_rows.gkr, &mut t)
+            .map_err(|e| VerifyError::Gkr("rows", e))?;
     let row_cols = row_tuple_columns(&tuples);
     if proof.mem_rows.evals.len() != row_cols.len() {
         return Err(VerifyError::Shape("wrong number of row evaluations".into()));
@@ -800,17 +980,29 @@ pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyErr
     }
     values[ROWIDX] = index_mle(&row_point);
     for (i, (r, w)) in tuples.iter().enumerate() {
-        if r.leaf_at(&values, &gammas, tau) != leaf_claims[2 * i] || w.leaf_at(&values, &gammas, tau) != leaf_claims[2 * i + 1] {
-            return Err(VerifyError::Memory(format!("row tuple {i}: leaf claims do not match the column evaluations")));
+        if r.leaf_at(&values, &gammas, tau) != leaf_claims[2 * i]
+            || w.leaf_at(&values, &gammas, tau) != leaf_claims[2 * i + 1]
+        {
+            return Err(VerifyError::Memory(format!(
+                "row tuple {i}: leaf claims do not match the column evaluations"
+            )));
         }
     }
     t.append_scalars(b"mem/row_evals", &proof.mem_rows.evals);
 
-    let table_side = |name: &'static str, log_k: usize, m: &MemoryProof, n_evals: usize, t: &mut Transcript| -> Result<(Vec<Fr>, Vec<Fr>), VerifyError> {
+    let table_side = |name: &'static str,
+                      log_k: usize,
+                      m: &MemoryProof,
+                      n_evals: usize,
+                      t: &mut Transcript|
+     -> Result<(Vec<Fr>, Vec<Fr>), VerifyError> {
         if m.products.len() != 2 || m.evals.len() != n_evals {
-            return Err(VerifyError::Shape(format!("{name}: wrong number of products or evaluations")));
+            return Err(VerifyError::Shape(format!(
+                "{name}: wrong number of products or evaluations"
+            )));
         }
-        let (point, claims) = gkr::verify(log_k, &m.products, &m.gkr, t).map_err(|e| VerifyError::Gkr(name, e))?;
+        let (point, claims) =
+            gkr::verify(log_k, &m.products, &m.gkr, t).map_err(|e| VerifyError::Gkr(name, e))?;
         Ok((point, claims))
     };
     // Bytecode.
@@ -822,39 +1014,74 @@ pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyErr
     t.append_scalars(b"mem/bc_evals", &proof.mem_bc.evals);
     // RAM.
     let (ram_point, claims) = table_side("RAM", log_k_ram, &proof.mem_ram, 2, &mut t)?;
-    let init_words: Vec<(usize, Fr)> =
-        pre.ram.initial_words(&pre.program, &st.onchain_input, &st.offchain_input).into_iter().map(|(i, v)| (i, Fr::from(v as u64))).collect();
+    let init_words: Vec<(usize, Fr)> = pre
+        .ram
+        .initial_words(&pre.program, &st.onchain_input, &st.offchain_input)
+        .into_iter()
+        .map(|(i, v)| (i, Fr::from(v as u64)))
+        .collect();
     let idx = index_mle(&ram_point);
     let [perm_r, perm_w, ctrl] = pre.perms.mles(&ram_point);
-    let init_leaf = fingerprint(&[idx, crate::ram::sparse_mle(&init_words, &ram_point), Fr::zero(), perm_r, perm_w, ctrl], &gammas, tau);
-    let final_leaf = fingerprint(&[idx, proof.mem_ram.evals[0], proof.mem_ram.evals[1], perm_r, perm_w, ctrl], &gammas, tau);
+    let init_leaf = fingerprint(
+        &[idx, crate::ram::sparse_mle(&init_words, &ram_point), Fr::zero(), perm_r, perm_w, ctrl],
+        &gammas,
+        tau,
+    );
+    let final_leaf = fingerprint(
+        &[idx, proof.mem_ram.evals[0], proof.mem_ram.evals[1], perm_r, perm_w, ctrl],
+        &gammas,
+        tau,
+    );
     if claims[0] != init_leaf || claims[1] != final_leaf {
-        return Err(VerifyError::Memory("RAM leaf claims do not match the initial image or the final state".into()));
+        return Err(VerifyError::Memory(
+            "RAM leaf claims do not match the initial image or the final state".into(),
+        ));
     }
     t.append_scalars(b"mem/ram_evals", &proof.mem_ram.evals);
     // Subtables.
     if proof.mem_lk.products.len() != 2 * NUM_KINDS || proof.mem_lk.evals.len() != NUM_KINDS {
-        return Err(VerifyError::Shape("subtables: wrong number of products or evaluations".into()));
+        return Err(VerifyError::Shape(
+            "subtables: wrong number of products or evaluations".into(),
+        ));
     }
     let (lk_point, claims) =
-        gkr::verify(LOG_SUBTABLE, &proof.mem_lk.products, &proof.mem_lk.gkr, &mut t).map_err(|e| VerifyError::Gkr("subtables", e))?;
+        gkr::verify(LOG_SUBTABLE, &proof.mem_lk.products, &proof.mem_lk.gkr, &mut t)
+            .map_err(|e| VerifyError::Gkr("subtables", e))?;
     for k in 0..NUM_KINDS {
         let fp = lookup_fingerprint_at(k, &lk_point, &gammas, tau);
         if claims[2 * k] != fp || claims[2 * k + 1] != fp + gammas[4] * proof.mem_lk.evals[k] {
-            return Err(VerifyError::Memory(format!("subtable {:?}: leaf claims do not match", Kind::ALL[k])));
+            return Err(VerifyError::Memory(format!(
+                "subtable {:?}: leaf claims do not match",
+                Kind::ALL[k]
+            )));
         }
     }
     t.append_scalars(b"mem/lk_evals", &proof.mem_lk.evals);
     let reg = register_products(&proof.reg_final_val, &proof.reg_final_ts, &gammas, tau);
-    check_products(&proof.mem_rows.products, &proof.mem_bc.products, &proof.mem_ram.products, &proof.mem_lk.products, reg)?;
+    check_products(
+        &proof.mem_rows.products,
+        &proof.mem_bc.products,
+        &proof.mem_ram.products,
+        &proof.mem_lk.products,
+        reg,
+    )?;
 
     // Openings.
     let max_vars = log_rows.max(log_k_ram).max(pre.log_k_bc).max(LOG_SUBTABLE);
     let vs = verifier_setup(max_vars);
     let vs: &DoryVerifierSetup = &vs;
-    let claims = OpeningClaims::collect(log_rows, &shifted, &sp, &lk, (&row_point, &row_cols, &proof.mem_rows.evals), pre.bytecode.entry, st.cycles);
+    let claims = OpeningClaims::collect(
+        log_rows,
+        &shifted,
+        &sp,
+        &lk,
+        (&row_point, &row_cols, &proof.mem_rows.evals),
+        pre.bytecode.entry,
+        st.cycles,
+    );
     let c = &proof.commitments;
-    opening::verify(vs, log_rows, &c[..NUM_COMMITTED], &claims.rows, &proof.open_rows, &mut t).map_err(|e| VerifyError::Opening("columns", e))?;
+    opening::verify(vs, log_rows, &c[..NUM_COMMITTED], &claims.rows, &proof.open_rows, &mut t)
+        .map_err(|e| VerifyError::Opening("columns", e))?;
     let tv = table_vars(pre.log_k_bc, log_k_ram);
     let claims = table_claims(
         tv,
@@ -867,21 +1094,42 @@ pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyErr
         &lk_point,
         &proof.mem_lk.evals,
     );
-    opening::verify(vs, tv, &c[C_BC..], &claims, &proof.open_tables, &mut t).map_err(|e| VerifyError::Opening("final state", e))?;
+    opening::verify(vs, tv, &c[C_BC..], &claims, &proof.open_tables, &mut t)
+        .map_err(|e| VerifyError::Opening("final state", e))?;
     Ok(())
 }
 
-fn check_shape(pre: &Preprocessed, st: &Statement, log_rows: usize, log_k_ram: usize) -> Result<(), VerifyError> {
+fn check_shape(
+    pre: &Preprocessed,
+    st: &Statement,
+    log_rows: usize,
+    log_k_ram: usize,
+) -> Result<(), VerifyError> {
     if log_rows == 0 || log_rows > cpu::MAX_LOG_ROWS {
-        return Err(VerifyError::Shape(format!("2^{log_rows} rows is outside [2, 2^{}]", cpu::MAX_LOG_ROWS)));
+        return Err(VerifyError::Shape(format!(
+            "2^{log_rows} rows is outside [2, 2^{}]",
+            cpu::MAX_LOG_ROWS
+        )));
     }
     if st.cycles >= 1u64 << log_rows {
-        return Err(VerifyError::Shape(format!("{} cycles do not fit 2^{log_rows} rows", st.cycles)));
+        return Err(VerifyError::Shape(format!(
+            "{} cycles do not fit 2^{log_rows} rows",
+            st.cycles
+        )));
     }
-    let init_max = pre.ram.initial_words(&pre.program, &st.onchain_input, &st.offchain_input).iter().map(|w| w.0).max().unwrap_or(0);
+    let init_max = pre
+        .ram
+        .initial_words(&pre.program, &st.onchain_input, &st.offchain_input)
+        .iter()
+        .map(|w| w.0)
+        .max()
+        .unwrap_or(0);
     let min_k = pre.ram.log_k_for(init_max);
     if log_k_ram < min_k || log_k_ram > pre.ram.max_log_k() {
-        return Err(VerifyError::Shape(format!("RAM size 2^{log_k_ram} is outside [2^{min_k}, 2^{}]", pre.ram.max_log_k())));
+        return Err(VerifyError::Shape(format!(
+            "RAM size 2^{log_k_ram} is outside [2^{min_k}, 2^{}]",
+            pre.ram.max_log_k()
+        )));
     }
     Ok(())
 }
@@ -901,7 +1149,12 @@ impl MemoryProof {
         self.gkr.write(w);
         w.frs(&self.evals);
     }
-    fn read(r: &mut Reader, num_vars: usize, instances: usize, evals: usize) -> Result<Self, DecodeError> {
+    fn read(
+        r: &mut Reader,
+        num_vars: usize,
+        instances: usize,
+        evals: usize,
+    ) -> Result<Self, DecodeError> {
         Ok(MemoryProof {
             products: r.frs_exact(instances, "grand products")?,
             gkr: GrandProductProof::read(r, num_vars, instances)?,
@@ -948,10 +1201,16 @@ impl Proof {
         let log_rows = r.u8("log_rows")?;
         let log_k_ram = r.u8("log_k_ram")?;
         if log_rows == 0 || log_rows as usize > cpu::MAX_LOG_ROWS {
-            return Err(DecodeError(format!("log_rows {log_rows} outside [1, {}]", cpu::MAX_LOG_ROWS)));
+            return Err(DecodeError(format!(
+                "log_rows {log_rows} outside [1, {}]",
+                cpu::MAX_LOG_ROWS
+            )));
         }
         if log_k_ram as usize > pre.ram.max_log_k() || log_k_ram == 0 {
-            return Err(DecodeError(format!("log_k_ram {log_k_ram} outside [1, {}]", pre.ram.max_log_k())));
+            return Err(DecodeError(format!(
+                "log_k_ram {log_k_ram} outside [1, {}]",
+                pre.ram.max_log_k()
+            )));
         }
         let (lr, lkr) = (log_rows as usize, log_k_ram as usize);
         let control = FinalControl {
@@ -960,7 +1219,8 @@ impl Proof {
             output_tail: r.u32("output tail")?,
         };
         let reg_final_val = (0..64).map(|_| r.u32("final register")).collect::<Result<_, _>>()?;
-        let reg_final_ts = (0..64).map(|_| r.u64("final register timestamp")).collect::<Result<_, _>>()?;
+        let reg_final_ts =
+            (0..64).map(|_| r.u64("final register timestamp")).collect::<Result<_, _>>()?;
         let commitments = (0..NUM_COMMITTED + NUM_FINAL_POLYS)
             .map(|_| {
                 let b = r.bytes(MAX_COMMITMENT_BYTES, "commitment")?;
@@ -973,13 +1233,15 @@ impl Proof {
         let io = r.sumcheck(lkr, 3, "I/O sumcheck")?;
         let io_final_eval = r.fr("I/O evaluation")?;
         let tuples = row_tuples();
-        let mem_rows = MemoryProof::read(r, lr, 2 * tuples.len(), row_tuple_columns(&tuples).len())?;
+        let mem_rows =
+            MemoryProof::read(r, lr, 2 * tuples.len(), row_tuple_columns(&tuples).len())?;
         let mem_bc = MemoryProof::read(r, pre.log_k_bc, 2, 1)?;
         let mem_ram = MemoryProof::read(r, lkr, 2, 2)?;
         let mem_lk = MemoryProof::read(r, LOG_SUBTABLE, 2 * NUM_KINDS, NUM_KINDS)?;
         let n_row_opened = NUM_COMMITTED; // every committed column gets a Spartan claim
         let open_rows = BatchOpeningProof::read(r, lr, n_row_opened)?;
-        let open_tables = BatchOpeningProof::read(r, table_vars(pre.log_k_bc, lkr), NUM_FINAL_POLYS)?;
+        let open_tables =
+            BatchOpeningProof::read(r, table_vars(pre.log_k_bc, lkr), NUM_FINAL_POLYS)?;
         Ok(Proof {
             log_rows,
             log_k_ram,

@@ -12,19 +12,19 @@
 pub mod codec;
 pub mod cpu;
 pub mod field;
-pub mod memory;
 pub mod gkr;
 pub mod isa;
 pub mod jolt;
 pub mod lookup;
+pub mod memory;
 pub mod opening;
 pub mod pcs;
 pub mod poly;
 pub mod proof_file;
 pub mod r1cs;
 pub mod ram;
-pub mod statement;
 pub mod spartan;
+pub mod statement;
 pub mod sumcheck;
 pub mod transcript;
 

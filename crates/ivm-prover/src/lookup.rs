@@ -166,7 +166,12 @@ pub fn prove(
     let slot_evals: Vec<Fr> = prover.slots.iter().map(|v| v[0]).collect();
     let out_eval = prover.out[0];
     absorb(transcript, &flag_evals, &slot_evals, &out_eval);
-    let claims = LookupOutputClaims { point, flag_evals: flag_evals.clone(), slot_evals: slot_evals.clone(), out_eval };
+    let claims = LookupOutputClaims {
+        point,
+        flag_evals: flag_evals.clone(),
+        slot_evals: slot_evals.clone(),
+        out_eval,
+    };
     (LookupOutputProof { sumcheck, flag_evals, slot_evals, out_eval }, claims)
 }
 
@@ -183,8 +188,10 @@ pub fn verify(
     transcript: &mut Transcript,
 ) -> Result<LookupOutputClaims, SumcheckError> {
     let r = transcript.challenge_scalars(b"lookup/r", log_rows);
-    let (final_claim, point) = sumcheck::verify(Fr::zero(), log_rows, DEGREE, &proof.sumcheck, transcript)?;
-    let expected = eq_eval(&r, &point) * summand(&proof.flag_evals, &proof.slot_evals, proof.out_eval);
+    let (final_claim, point) =
+        sumcheck::verify(Fr::zero(), log_rows, DEGREE, &proof.sumcheck, transcript)?;
+    let expected =
+        eq_eval(&r, &point) * summand(&proof.flag_evals, &proof.slot_evals, proof.out_eval);
     sumcheck::check_final(final_claim, expected)?;
     absorb(transcript, &proof.flag_evals, &proof.slot_evals, &proof.out_eval);
     Ok(LookupOutputClaims {

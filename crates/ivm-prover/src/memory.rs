@@ -32,7 +32,10 @@ impl Lin {
     }
     /// `Σ coef·poly_i` for small integer coefficients.
     pub fn sum(terms: &[(usize, u64)]) -> Self {
-        Lin { terms: terms.iter().map(|&(i, c)| (i, Fr::from(c))).collect(), constant: Fr::from(0u64) }
+        Lin {
+            terms: terms.iter().map(|&(i, c)| (i, Fr::from(c))).collect(),
+            constant: Fr::from(0u64),
+        }
     }
     pub fn eval(&self, values: &[Fr]) -> Fr {
         self.terms.iter().map(|&(i, c)| c * values[i]).sum::<Fr>() + self.constant

@@ -32,7 +32,10 @@ use dory_pcs::backends::arkworks::ArkG1;
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::field::{Fr, Zero, FR_BYTES};
 use crate::gkr::{num_threads, par_map};
-use crate::pcs::{dory_shape, CommitmentScheme, Dory, DoryCommitment, DoryProof, DoryProverSetup, DoryVerifierSetup, PcsError};
+use crate::pcs::{
+    dory_shape, CommitmentScheme, Dory, DoryCommitment, DoryProof, DoryProverSetup,
+    DoryVerifierSetup, PcsError,
+};
 use crate::poly::{eq_eval, eq_table, DenseMle};
 use crate::sumcheck::{self, SumcheckError, SumcheckProof, SumcheckProver};
 use crate::transcript::Transcript;
@@ -92,7 +95,8 @@ impl BatchOpeningProof {
         let sumcheck = r.sumcheck(num_vars, 2, "opening sumcheck")?;
         let evals = r.frs_exact(num_opened, "opening evaluations")?;
         let bytes = r.bytes(max_dory_proof_bytes(num_vars), "opening Dory proof")?;
-        let pcs = DoryProof::from_bytes(&bytes).map_err(|e| DecodeError(format!("opening Dory proof: {e}")))?;
+        let pcs = DoryProof::from_bytes(&bytes)
+            .map_err(|e| DecodeError(format!("opening Dory proof: {e}")))?;
         Ok(Self { sumcheck, evals, pcs })
     }
 }
@@ -118,13 +122,20 @@ fn group_by_point(claims: &[OpeningClaim]) -> Vec<(&[Fr], Vec<usize>)> {
 }
 
 /// Checks shared by prover and verifier; returns the opened polynomial indices.
-fn check_shape(num_vars: usize, num_polys: usize, claims: &[OpeningClaim]) -> Result<Vec<usize>, OpeningError> {
+fn check_shape(
+    num_vars: usize,
+    num_polys: usize,
+    claims: &[OpeningClaim],
+) -> Result<Vec<usize>, OpeningError> {
     if claims.is_empty() {
         return Err(OpeningError::BadShape("no claims".into()));
     }
     for (i, c) in claims.iter().enumerate() {
         if c.poly >= num_polys {
-            return Err(OpeningError::BadShape(format!("claim {i} is on polynomial {} of {num_polys}", c.poly)));
+            return Err(OpeningError::BadShape(format!(
+                "claim {i} is on polynomial {} of {num_polys}",
+                c.poly
+            )));
         }
         if c.point.len() != num_vars {
             return Err(OpeningError::BadShape(format!(
@@ -265,7 +276,12 @@ fn combine_hints(hints: &[&Vec<ArkG1>], coeffs: &[Fr]) -> Vec<ArkG1> {
     let jobs: Vec<usize> = (0..rows).step_by(per).collect();
     par_map(jobs, parallel, |start| {
         (start..(start + per).min(rows))
-            .map(|row| ArkG1(G1Projective::msm(&bases[row * k..(row + 1) * k], coeffs).expect("equal lengths")))
+            .map(|row| {
+                ArkG1(
+                    G1Projective::msm(&bases[row * k..(row + 1) * k], coeffs)
+                        .expect("equal lengths"),
+                )
+            })
             .collect::<Vec<_>>()
     })
     .into_iter()
@@ -290,7 +306,10 @@ pub fn prove(
     let n = polys[0].num_vars();
     assert!(polys.iter().all(|p| p.num_vars() == n), "polynomials differ in num_vars");
     let opened = check_shape(n, polys.len(), claims).unwrap_or_else(|e| panic!("{e}"));
-    debug_assert!(claims.iter().all(|c| polys[c.poly].evaluate(&c.point) == c.eval), "a claimed evaluation is wrong");
+    debug_assert!(
+        claims.iter().all(|c| polys[c.poly].evaluate(&c.point) == c.eval),
+        "a claimed evaluation is wrong"
+    );
 
     let rho = absorb_claims(transcript, n, &opened, commitments, claims);
     let claim: Fr = rho.iter().zip(claims).map(|(w, c)| *w * c.eval).sum();
@@ -335,7 +354,11 @@ pub fn prove(
     BatchOpeningProof { sumcheck: sc, evals, pcs }
 }
 
-fn combine_commitments(commitments: &[DoryCommitment], opened: &[usize], eta: &[Fr]) -> DoryCommitment {
+fn combine_commitments(
+    commitments: &[DoryCommitment],
+    opened: &[usize],
+    eta: &[Fr],
+) -> DoryCommitment {
     let mut acc = commitments[opened[0]].0 * eta[0];
     for (k, &j) in opened.iter().enumerate().skip(1) {
         acc += commitments[j].0 * eta[k];
@@ -365,7 +388,8 @@ pub fn verify(
     let claim: Fr = rho.iter().zip(claims).map(|(w, c)| *w * c.eval).sum();
     let (final_claim, r_star) = sumcheck::verify(claim, num_vars, 2, &proof.sumcheck, transcript)?;
 
-    let eval_of = |j: usize| proof.evals[opened.binary_search(&j).expect("claimed polynomials are opened")];
+    let eval_of =
+        |j: usize| proof.evals[opened.binary_search(&j).expect("claimed polynomials are opened")];
     let mut expected = Fr::zero();
     for (point, idx) in group_by_point(claims) {
         let eq = eq_eval(point, &r_star);

@@ -31,15 +31,17 @@ use ark_ec::pairing::Pairing;
 use ark_ec::pairing::PairingOutput;
 use ark_ec::{CurveGroup, VariableBaseMSM};
 use ark_ff::{AdditiveGroup, Zero};
-use rayon::prelude::*;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_std::UniformRand;
-use dory_pcs::backends::arkworks::{ArkDoryProof, ArkFr, ArkG1, ArkG2, ArkGT, G1Routines, G2Routines, BN254};
+use dory_pcs::backends::arkworks::{
+    ArkDoryProof, ArkFr, ArkG1, ArkG2, ArkGT, G1Routines, G2Routines, BN254,
+};
 use dory_pcs::primitives::arithmetic::Group;
 use dory_pcs::primitives::serialization::DorySerialize;
 use dory_pcs::{ProverSetup, VerifierSetup};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
+use rayon::prelude::*;
 use sha3::{Digest, Keccak256};
 
 use crate::field::{fr_to_u64, Fr};
@@ -154,7 +156,9 @@ impl DoryProof {
             .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
             .ok_or_else(|| PcsError::Malformed("proof too short".into()))?;
         if rounds > MAX_DORY_ROUNDS {
-            return Err(PcsError::Malformed(format!("{rounds} reduce rounds (max {MAX_DORY_ROUNDS})")));
+            return Err(PcsError::Malformed(format!(
+                "{rounds} reduce rounds (max {MAX_DORY_ROUNDS})"
+            )));
         }
         let mut r = bytes;
         let proof = <ArkDoryProof as CanonicalDeserialize>::deserialize_compressed(&mut r)
@@ -184,8 +188,10 @@ fn generator_rng(seed: &[u8], kind: u8, index: u64) -> ChaCha20Rng {
 /// The deterministic prover setup for polynomials of up to `max_num_vars` variables.
 pub fn dory_prover_setup(seed: &[u8], max_num_vars: usize) -> ProverSetup<BN254> {
     let n = 1usize << max_num_vars.div_ceil(2);
-    let g1_vec = (0..n as u64).map(|i| ArkG1(G1Projective::rand(&mut generator_rng(seed, 1, i)))).collect();
-    let g2_vec = (0..n as u64).map(|i| ArkG2(G2Projective::rand(&mut generator_rng(seed, 2, i)))).collect();
+    let g1_vec =
+        (0..n as u64).map(|i| ArkG1(G1Projective::rand(&mut generator_rng(seed, 1, i)))).collect();
+    let g2_vec =
+        (0..n as u64).map(|i| ArkG2(G2Projective::rand(&mut generator_rng(seed, 2, i)))).collect();
     let h1 = ArkG1(G1Projective::rand(&mut generator_rng(seed, 3, 0)));
     let h2 = ArkG2(G2Projective::rand(&mut generator_rng(seed, 4, 0)));
     let ht = ArkGT(ark_bn254::Bn254::pairing(h1.0, h2.0));
@@ -304,11 +310,15 @@ impl DoryVerifierSetup {
     pub fn from_bytes(bytes: &[u8], max_num_vars: usize) -> Result<Self, PcsError> {
         use dory_pcs::primitives::serialization::DoryDeserialize;
         let mut r = bytes;
-        let inner = VerifierSetup::<BN254>::deserialize_compressed(&mut r).map_err(|e| PcsError::Malformed(e.to_string()))?;
+        let inner = VerifierSetup::<BN254>::deserialize_compressed(&mut r)
+            .map_err(|e| PcsError::Malformed(e.to_string()))?;
         let rounds = max_num_vars.div_ceil(2);
-        let lens = [&inner.delta_1l, &inner.delta_1r, &inner.delta_2l, &inner.delta_2r, &inner.chi].map(Vec::len);
+        let lens = [&inner.delta_1l, &inner.delta_1r, &inner.delta_2l, &inner.delta_2r, &inner.chi]
+            .map(Vec::len);
         if !r.is_empty() || inner.max_log_n != 2 * rounds || lens.iter().any(|&l| l != rounds + 1) {
-            return Err(PcsError::Malformed(format!("not a verifier setup for {max_num_vars} variables")));
+            return Err(PcsError::Malformed(format!(
+                "not a verifier setup for {max_num_vars} variables"
+            )));
         }
         Ok(Self { inner, max_num_vars })
     }
@@ -321,13 +331,18 @@ fn to_dory_point(point: &[Fr]) -> Vec<ArkFr> {
 }
 
 fn to_dory_poly(poly: &DenseMle) -> dory_pcs::backends::arkworks::ArkworksPolynomial {
-    dory_pcs::backends::arkworks::ArkworksPolynomial::new(poly.evals().iter().map(|&x| ArkFr(x)).collect())
+    dory_pcs::backends::arkworks::ArkworksPolynomial::new(
+        poly.evals().iter().map(|&x| ArkFr(x)).collect(),
+    )
 }
 
 /// Dory's own commitment routine (one full-width arkworks MSM per row). [`Dory::commit`]
 /// computes the same commitment and hint faster; this is kept as the reference for tests and
 /// benchmarks.
-pub fn dory_reference_commit(setup: &DoryProverSetup, poly: &DenseMle) -> (DoryCommitment, Vec<ArkG1>) {
+pub fn dory_reference_commit(
+    setup: &DoryProverSetup,
+    poly: &DenseMle,
+) -> (DoryCommitment, Vec<ArkG1>) {
     use dory_pcs::Polynomial as _;
     let (nu, sigma) = dory_shape(poly.num_vars());
     let (tier2, rows, _blind) = to_dory_poly(poly)
@@ -358,7 +373,9 @@ fn tier2_commitment(setup: &DoryProverSetup, rows: &[ArkG1]) -> DoryCommitment {
         rows.iter().zip(g2).filter(|(p, _)| !p.0.is_zero()).map(|(p, q)| (p.0, q)).unzip();
     let ps = G1Projective::normalize_batch(&ps);
     let ml = ark_bn254::Bn254::multi_miller_loop(ps, qs.into_iter().cloned());
-    DoryCommitment(ark_bn254::Bn254::final_exponentiation(ml).expect("a Miller loop output is never zero"))
+    DoryCommitment(
+        ark_bn254::Bn254::final_exponentiation(ml).expect("a Miller loop output is never zero"),
+    )
 }
 
 /// `Σ_j scalars[j]·bases[j]`. Rows whose coefficients all fit in 64 bits (the common case:
@@ -503,7 +520,11 @@ impl CommitmentScheme for Dory {
 
     fn commit(setup: &DoryProverSetup, poly: &DenseMle) -> (DoryCommitment, Vec<ArkG1>) {
         let n = poly.num_vars();
-        assert!(n <= setup.max_num_vars, "polynomial has {n} variables, setup supports {}", setup.max_num_vars);
+        assert!(
+            n <= setup.max_num_vars,
+            "polynomial has {n} variables, setup supports {}",
+            setup.max_num_vars
+        );
         let (nu, sigma) = dory_shape(n);
         let rows = row_commitments(setup, poly.evals(), nu, sigma);
         (tier2_commitment(setup, &rows), rows)
@@ -522,17 +543,18 @@ impl CommitmentScheme for Dory {
         let eval = poly.evaluate(point);
         absorb_statement(transcript, commitment, point, &eval);
         let (nu, sigma) = dory_shape(n);
-        let (proof, _) = dory_pcs::prove::<ArkFr, BN254, G1Routines, G2Routines, _, _, dory_pcs::Transparent>(
-            &to_dory_poly(poly),
-            &to_dory_point(point),
-            hint,
-            ArkFr(Fr::from(0u64)),
-            nu,
-            sigma,
-            &setup.inner,
-            &mut DoryTranscript(transcript),
-        )
-        .expect("shape is consistent by construction");
+        let (proof, _) =
+            dory_pcs::prove::<ArkFr, BN254, G1Routines, G2Routines, _, _, dory_pcs::Transparent>(
+                &to_dory_poly(poly),
+                &to_dory_point(point),
+                hint,
+                ArkFr(Fr::from(0u64)),
+                nu,
+                sigma,
+                &setup.inner,
+                &mut DoryTranscript(transcript),
+            )
+            .expect("shape is consistent by construction");
         (eval, DoryProof(proof))
     }
 
@@ -550,7 +572,12 @@ impl CommitmentScheme for Dory {
         }
         let (nu, sigma) = dory_shape(n);
         if proof.0.nu != nu || proof.0.sigma != sigma {
-            return Err(PcsError::WrongShape { nu, sigma, got_nu: proof.0.nu, got_sigma: proof.0.sigma });
+            return Err(PcsError::WrongShape {
+                nu,
+                sigma,
+                got_nu: proof.0.nu,
+                got_sigma: proof.0.sigma,
+            });
         }
         absorb_statement(transcript, commitment, point, &eval);
         dory_pcs::verify::<ArkFr, BN254, G1Routines, G2Routines, _>(

@@ -26,7 +26,11 @@ pub struct DenseMle {
 impl DenseMle {
     /// Wrap a table of length `2^n`. Panics if the length is not a power of two.
     pub fn new(evals: Vec<Fr>) -> Self {
-        assert!(evals.len().is_power_of_two(), "MLE table length {} is not a power of two", evals.len());
+        assert!(
+            evals.len().is_power_of_two(),
+            "MLE table length {} is not a power of two",
+            evals.len()
+        );
         let num_vars = evals.len().trailing_zeros() as usize;
         Self { evals, num_vars }
     }
@@ -149,10 +153,7 @@ pub fn eq_table(r: &[Fr]) -> Vec<Fr> {
 /// `Π_i (a_i b_i + (1 - a_i)(1 - b_i))`. O(n).
 pub fn eq_eval(a: &[Fr], b: &[Fr]) -> Fr {
     assert_eq!(a.len(), b.len(), "eq_eval on points of different lengths");
-    a.iter()
-        .zip(b)
-        .map(|(&x, &y)| x * y + (Fr::one() - x) * (Fr::one() - y))
-        .product()
+    a.iter().zip(b).map(|(&x, &y)| x * y + (Fr::one() - x) * (Fr::one() - y)).product()
 }
 
 /// The boolean point (MSB first) for hypercube index `index` with `n` variables.
@@ -326,7 +327,8 @@ mod tests {
     #[test]
     fn interpolation_known_polynomial() {
         // p(X) = 5 - 3X + 2X^3
-        let p = UniPoly::from_coeffs(vec![Fr::from(5u64), -Fr::from(3u64), Fr::zero(), Fr::from(2u64)]);
+        let p =
+            UniPoly::from_coeffs(vec![Fr::from(5u64), -Fr::from(3u64), Fr::zero(), Fr::from(2u64)]);
         let evals: Vec<Fr> = (0..4u64).map(|i| p.evaluate(Fr::from(i))).collect();
         assert_eq!(UniPoly::from_evals(&evals), p);
         assert_eq!(p.degree(), 3);

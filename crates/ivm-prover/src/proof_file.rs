@@ -35,7 +35,9 @@ pub enum ProofFileError {
     #[error("not an ivm proof file (it does not start with \"IVMPROOF\")")]
     Magic,
     /// A proof file of another format version.
-    #[error("proof file format version {0} is not supported (this ivm reads version {FORMAT_VERSION})")]
+    #[error(
+        "proof file format version {0} is not supported (this ivm reads version {FORMAT_VERSION})"
+    )]
     Version(u16),
     /// A proof of another proof system.
     #[error("proof system {0:?} is not supported (this ivm verifies {PROOF_SYSTEM:?})")]
@@ -52,7 +54,10 @@ impl ProofFileError {
     /// True when the file is of a kind this build cannot check at all (wrong magic, version or
     /// proof system), as opposed to a proof that is damaged or wrong.
     pub fn is_unsupported(&self) -> bool {
-        matches!(self, ProofFileError::Magic | ProofFileError::Version(_) | ProofFileError::System(_))
+        matches!(
+            self,
+            ProofFileError::Magic | ProofFileError::Version(_) | ProofFileError::System(_)
+        )
     }
 }
 
@@ -109,7 +114,10 @@ impl ProofFile {
                     r.remaining()
                 ))
             } else {
-                DecodeError(format!("{} trailing bytes after the proof body", r.remaining() - body_len))
+                DecodeError(format!(
+                    "{} trailing bytes after the proof body",
+                    r.remaining() - body_len
+                ))
             }
             .into());
         }
@@ -217,7 +225,10 @@ mod tests {
         let mut b = good.clone();
         b[0] = b'X';
         assert!(matches!(ProofFile::from_bytes(&b), Err(ProofFileError::Magic)));
-        assert!(matches!(ProofFile::from_bytes(b"\x7fELF\x01\x01\x01\0\0\0"), Err(ProofFileError::Magic)));
+        assert!(matches!(
+            ProofFile::from_bytes(b"\x7fELF\x01\x01\x01\0\0\0"),
+            Err(ProofFileError::Magic)
+        ));
         assert!(matches!(ProofFile::from_bytes(b""), Err(ProofFileError::Malformed(_))));
 
         let mut b = good.clone();
@@ -236,7 +247,9 @@ mod tests {
         w.bytes(b"groth16-bn254/1");
         statement().write(&mut w);
         w.bytes(&[]);
-        assert!(matches!(ProofFile::from_bytes(&w.finish()), Err(ProofFileError::System(s)) if s == "groth16-bn254/1"));
+        assert!(
+            matches!(ProofFile::from_bytes(&w.finish()), Err(ProofFileError::System(s)) if s == "groth16-bn254/1")
+        );
     }
 
     #[test]
@@ -266,14 +279,27 @@ mod tests {
         let offchain_at = onchain_at + 4 + st.onchain_input.len();
         let output_at = offchain_at + 4 + st.offchain_input.len();
         let body_at = output_at + 4 + st.output.len() + 1 + 8;
-        for (at, what) in [(10, "system"), (onchain_at, "onchain"), (offchain_at, "offchain"), (output_at, "output"), (body_at, "body")] {
+        for (at, what) in [
+            (10, "system"),
+            (onchain_at, "onchain"),
+            (offchain_at, "offchain"),
+            (output_at, "output"),
+            (body_at, "body"),
+        ] {
             for huge in [u32::MAX, 1 << 28, (1 << 28) + 1, good.len() as u32] {
                 let mut b = good.clone();
                 b[at..at + 4].copy_from_slice(&huge.to_le_bytes());
                 let start = Instant::now();
                 let e = ProofFile::from_bytes(&b).unwrap_err();
-                assert!(matches!(e, ProofFileError::Malformed(_) | ProofFileError::System(_)), "{what} {huge}: {e}");
-                assert!(start.elapsed() < Duration::from_millis(50), "{what}: {:?}", start.elapsed());
+                assert!(
+                    matches!(e, ProofFileError::Malformed(_) | ProofFileError::System(_)),
+                    "{what} {huge}: {e}"
+                );
+                assert!(
+                    start.elapsed() < Duration::from_millis(50),
+                    "{what}: {:?}",
+                    start.elapsed()
+                );
             }
         }
         // Bad panic bit.
@@ -284,7 +310,8 @@ mod tests {
 
     #[test]
     fn garbage_body_rejected_against_a_real_elf() {
-        let path = format!("{}/../../guest-examples/target/ivm/fibonacci.elf", env!("CARGO_MANIFEST_DIR"));
+        let path =
+            format!("{}/../../guest-examples/target/ivm/fibonacci.elf", env!("CARGO_MANIFEST_DIR"));
         let Ok(elf) = std::fs::read(&path) else {
             eprintln!("skipping: {path} not built (scripts/setup)");
             return;
@@ -309,7 +336,10 @@ mod tests {
     #[test]
     fn real_proof_round_trip_and_tampering() {
         let dir = format!("{}/../../guest-examples/target/ivm", env!("CARGO_MANIFEST_DIR"));
-        let (Ok(elf), Ok(other)) = (std::fs::read(format!("{dir}/fibonacci.elf")), std::fs::read(format!("{dir}/panic.elf"))) else {
+        let (Ok(elf), Ok(other)) = (
+            std::fs::read(format!("{dir}/fibonacci.elf")),
+            std::fs::read(format!("{dir}/panic.elf")),
+        ) else {
             eprintln!("skipping: guest examples not built (scripts/setup)");
             return;
         };
@@ -321,14 +351,21 @@ mod tests {
         assert_eq!(verify_file(&elf, &bytes).unwrap(), st);
         assert!(!st.panicked);
 
-        assert!(matches!(verify_file(&other, &bytes), Err(ProofFileError::Rejected(VerifyError::ProgramId { .. }))));
+        assert!(matches!(
+            verify_file(&other, &bytes),
+            Err(ProofFileError::Rejected(VerifyError::ProgramId { .. }))
+        ));
 
         // Flipped bytes across the file (header, statement, body): never accepted.
         let step = (bytes.len() / 24).max(1);
         for at in (0..bytes.len()).step_by(step).chain([bytes.len() - 1]) {
             let mut b = bytes.clone();
             b[at] ^= 0x10;
-            assert!(verify_file(&elf, &b).is_err(), "flipped byte {at} of {} accepted", bytes.len());
+            assert!(
+                verify_file(&elf, &b).is_err(),
+                "flipped byte {at} of {} accepted",
+                bytes.len()
+            );
         }
         // Trailing bytes inside the body (body length adjusted): rejected by the ELF-driven decode.
         let mut f = ProofFile::from_bytes(&bytes).unwrap();

@@ -265,7 +265,8 @@ impl Constraint {
 
     /// `a·b − c` on row `row`.
     pub fn residual_row(&self, cols: &[Vec<Fr>], row: usize) -> Fr {
-        self.a.evaluate_row(cols, row) * self.b.evaluate_row(cols, row) - self.c.evaluate_row(cols, row)
+        self.a.evaluate_row(cols, row) * self.b.evaluate_row(cols, row)
+            - self.c.evaluate_row(cols, row)
     }
 }
 

@@ -7,8 +7,8 @@
 //! address a guest can touch; `K` is the next power of two above the highest touched index
 //! (chosen by the prover, absorbed, and bounded by the layout: `K ≤ index(heap_end)`).
 use ivm_abi::{
-    CONTROL_BASE, CONTROL_END, RAM_BASE, OFFCHAIN_INPUT_LEN_ADDR, ONCHAIN_INPUT_LEN_ADDR, OUTPUT_LEN_ADDR, PANIC_ADDR,
-    TERMINATION_ADDR,
+    CONTROL_BASE, CONTROL_END, OFFCHAIN_INPUT_LEN_ADDR, ONCHAIN_INPUT_LEN_ADDR, OUTPUT_LEN_ADDR,
+    PANIC_ADDR, RAM_BASE, TERMINATION_ADDR,
 };
 use ivm_vm::Program;
 
@@ -40,7 +40,8 @@ impl RamLayout {
 
     /// The word index of an aligned address, if it is inside the window.
     pub fn index(&self, addr: u32) -> Option<usize> {
-        (addr >= self.io_base && addr < self.end && addr % 4 == 0).then(|| ((addr - self.io_base) / 4) as usize)
+        (addr >= self.io_base && addr < self.end && addr % 4 == 0)
+            .then(|| ((addr - self.io_base) / 4) as usize)
     }
 
     /// The byte address of a word index.
@@ -62,7 +63,12 @@ impl RamLayout {
 
     /// The initial memory as sparse `(index, word)` pairs (non-zero words only): the ELF's
     /// loadable segments, both inputs and their length words.
-    pub fn initial_words(&self, program: &Program, onchain: &[u8], offchain: &[u8]) -> Vec<(usize, u32)> {
+    pub fn initial_words(
+        &self,
+        program: &Program,
+        onchain: &[u8],
+        offchain: &[u8],
+    ) -> Vec<(usize, u32)> {
         let mut words = Vec::new();
         let push_bytes = |base: u32, bytes: &[u8], words: &mut Vec<(usize, u32)>| {
             for (i, chunk) in bytes.chunks(4).enumerate() {
@@ -76,7 +82,9 @@ impl RamLayout {
         };
         push_bytes(self.onchain_base, onchain, &mut words);
         push_bytes(self.offchain_base, offchain, &mut words);
-        for (addr, len) in [(ONCHAIN_INPUT_LEN_ADDR, onchain.len()), (OFFCHAIN_INPUT_LEN_ADDR, offchain.len())] {
+        for (addr, len) in
+            [(ONCHAIN_INPUT_LEN_ADDR, onchain.len()), (OFFCHAIN_INPUT_LEN_ADDR, offchain.len())]
+        {
             if len != 0 {
                 words.push((self.index(addr).unwrap(), len as u32));
             }
@@ -115,8 +123,12 @@ impl RamPermissions {
         let idx = |a: u32| ((a - layout.io_base) / 4) as usize;
         let io_out_end = layout.output_base + program.layout.sizes.max_output;
         let stack = (idx(program.layout.stack_bottom()), idx(layout.end));
-        let readable = vec![(0, idx(CONTROL_END)), (idx(RAM_BASE), idx(program.image_end())), stack];
-        let mut writable = vec![(idx(layout.output_base), idx(io_out_end)), (idx(CONTROL_BASE), idx(OUTPUT_LEN_ADDR) + 1)];
+        let readable =
+            vec![(0, idx(CONTROL_END)), (idx(RAM_BASE), idx(program.image_end())), stack];
+        let mut writable = vec![
+            (idx(layout.output_base), idx(io_out_end)),
+            (idx(CONTROL_BASE), idx(OUTPUT_LEN_ADDR) + 1),
+        ];
         writable.extend(program.writable_ranges().into_iter().map(|(a, b)| (idx(a), idx(b))));
         writable.push(stack);
         let clean = |mut v: Vec<(usize, usize)>| {
@@ -192,7 +204,11 @@ impl SplitEq {
     fn new(point: &[Fr]) -> Self {
         let n = point.len();
         let lo_bits = n / 2;
-        SplitEq { hi: eq_table(&point[..n - lo_bits]), lo: eq_table(&point[n - lo_bits..]), lo_bits }
+        SplitEq {
+            hi: eq_table(&point[..n - lo_bits]),
+            lo: eq_table(&point[n - lo_bits..]),
+            lo_bits,
+        }
     }
 
     fn at(&self, i: usize) -> Fr {
@@ -236,14 +252,28 @@ impl FinalControl {
     /// a run that did not panic must have terminated) and the output length.
     pub fn consistent(&self, panicked: bool, output_len: usize) -> bool {
         let tail_bits = 8 * ((4 - output_len % 4) % 4);
-        let tail_ok = if output_len % 4 == 0 { self.output_tail == 0 } else { (self.output_tail as u64) < (1u64 << tail_bits) };
-        let state_ok = if panicked { self.panic_word != 0 } else { self.panic_word == 0 && self.termination_word != 0 };
+        let tail_ok = if output_len % 4 == 0 {
+            self.output_tail == 0
+        } else {
+            (self.output_tail as u64) < (1u64 << tail_bits)
+        };
+        let state_ok = if panicked {
+            self.panic_word != 0
+        } else {
+            self.panic_word == 0 && self.termination_word != 0
+        };
         tail_ok && state_ok
     }
 }
 
 impl IoExpectation {
-    pub fn new(layout: &RamLayout, onchain: &[u8], offchain: &[u8], output: &[u8], control: FinalControl) -> Self {
+    pub fn new(
+        layout: &RamLayout,
+        onchain: &[u8],
+        offchain: &[u8],
+        output: &[u8],
+        control: FinalControl,
+    ) -> Self {
         let idx = |a: u32| layout.index(a).unwrap();
         let out_words = output.len().div_ceil(4);
         let mut ranges = vec![
@@ -323,7 +353,8 @@ mod tests {
     fn sparse_and_mask_mles_match_dense() {
         let mut rng = ark_std::test_rng();
         let log_k = 10;
-        let words: Vec<(usize, Fr)> = vec![(3, Fr::from(7u64)), (1000, Fr::from(9u64)), (512, Fr::from(1u64))];
+        let words: Vec<(usize, Fr)> =
+            vec![(3, Fr::from(7u64)), (1000, Fr::from(9u64)), (512, Fr::from(1u64))];
         let mut dense = vec![Fr::from(0u64); 1 << log_k];
         for &(i, v) in &words {
             dense[i] = v;
@@ -332,7 +363,10 @@ mod tests {
         assert_eq!(sparse_mle(&words, &point), DenseMle::new(dense).evaluate(&point));
         let io = IoExpectation { ranges: vec![(2, 40), (700, 703)], expected: words };
         assert_eq!(io.mask_mle(&point), DenseMle::new(io.mask_table(log_k)).evaluate(&point));
-        assert_eq!(io.expected_mle(&point), DenseMle::new(io.expected_table(log_k)).evaluate(&point));
+        assert_eq!(
+            io.expected_mle(&point),
+            DenseMle::new(io.expected_table(log_k)).evaluate(&point)
+        );
     }
 
     #[test]
@@ -345,9 +379,17 @@ mod tests {
             for x in &mut dense[a.min(64)..b.min(64)] {
                 *x = Fr::from(1u64);
             }
-            assert_eq!(range_mle(&point, a, b), DenseMle::new(dense).evaluate(&point), "[{a}, {b})");
+            assert_eq!(
+                range_mle(&point, a, b),
+                DenseMle::new(dense).evaluate(&point),
+                "[{a}, {b})"
+            );
         }
-        let perms = RamPermissions { readable: vec![(0, 5), (9, 40), (50, 80)], writable: vec![(2, 4), (30, 40)], control: vec![(33, 35)] };
+        let perms = RamPermissions {
+            readable: vec![(0, 5), (9, 40), (50, 80)],
+            writable: vec![(2, 4), (30, 40)],
+            control: vec![(33, 35)],
+        };
         let dense = perms.tables(log_k).map(|t| DenseMle::new(t).evaluate(&point));
         assert_eq!(perms.mles(&point), dense);
         assert_eq!(perms.at(3), [true, true, false]);
@@ -366,6 +408,7 @@ mod tests {
         assert!(!p.consistent(true, 2) || (0xABu64) < (1 << 16));
         assert!(!FinalControl { output_tail: 0x100, ..p }.consistent(true, 3));
         assert!(!FinalControl { output_tail: 1, ..c }.consistent(false, 4));
-        assert!(!FinalControl { panic_word: 0, termination_word: 0, output_tail: 0 }.consistent(false, 0));
+        assert!(!FinalControl { panic_word: 0, termination_word: 0, output_tail: 0 }
+            .consistent(false, 0));
     }
 }

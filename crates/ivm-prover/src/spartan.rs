@@ -105,7 +105,9 @@ pub enum SpartanError {
     Shape(String),
     #[error("outer sumcheck: {0}")]
     Outer(SumcheckError),
-    #[error("outer sumcheck: the final claim does not match the constraints at the sent evaluations")]
+    #[error(
+        "outer sumcheck: the final claim does not match the constraints at the sent evaluations"
+    )]
     OuterFinal,
     #[error("shift sumcheck: {0}")]
     Shift(SumcheckError),
@@ -322,7 +324,11 @@ fn montgomery_r2_inverse() -> Fr {
 /// Every column's MLE at `point`, then every shifted column's next-row MLE there
 /// (`Σ_{i < T−1} eq(point, i) · col[i + 1]`). One eq table, read in cache-sized blocks across
 /// all columns, with lazily reduced dot products.
-fn evaluate_columns<V: AsRef<[Fr]>>(cols: &[V], shifted: &[usize], point: &[Fr]) -> (Vec<Fr>, Vec<Fr>) {
+fn evaluate_columns<V: AsRef<[Fr]>>(
+    cols: &[V],
+    shifted: &[usize],
+    point: &[Fr],
+) -> (Vec<Fr>, Vec<Fr>) {
     const BLOCK: usize = 1 << 12;
     let eq = eq_table(point);
     let rows = eq.len();
@@ -339,14 +345,19 @@ fn evaluate_columns<V: AsRef<[Fr]>>(cols: &[V], shifted: &[usize], point: &[Fr])
         let next_end = end.min(rows - 1);
         if start < next_end {
             for (acc, &j) in next.iter_mut().zip(shifted) {
-                for (e, x) in eq[start..next_end].iter().zip(&cols[j].as_ref()[start + 1..next_end + 1]) {
+                for (e, x) in
+                    eq[start..next_end].iter().zip(&cols[j].as_ref()[start + 1..next_end + 1])
+                {
                     acc.add(e, x);
                 }
             }
         }
     }
     let r2_inv = montgomery_r2_inverse();
-    (evals.iter().map(|a| a.finish(r2_inv)).collect(), next.iter().map(|a| a.finish(r2_inv)).collect())
+    (
+        evals.iter().map(|a| a.finish(r2_inv)).collect(),
+        next.iter().map(|a| a.finish(r2_inv)).collect(),
+    )
 }
 
 /// The outer sumcheck prover.
@@ -381,11 +392,19 @@ struct Outer<'a> {
 }
 
 impl<'a> Outer<'a> {
-    fn new(r1cs: &UniformR1cs, cols: &'a [Vec<Fr>], shifted: &'a [usize], betas: &[Fr], tau: Vec<Fr>) -> Self {
+    fn new(
+        r1cs: &UniformR1cs,
+        cols: &'a [Vec<Fr>],
+        shifted: &'a [usize],
+        betas: &[Fr],
+        tau: Vec<Fr>,
+    ) -> Self {
         let c = cols.len();
         let slot = |v: Var| match v {
             Var::Col(j) => j,
-            Var::Next(j) => c + shifted.binary_search(&j).expect("shifted_columns lists every Next column"),
+            Var::Next(j) => {
+                c + shifted.binary_search(&j).expect("shifted_columns lists every Next column")
+            }
         };
         // Product constraints sharing their `A` side (e.g. guarded equalities under one flag)
         // are merged: Σ_p β_p A B_p = A · (Σ_p β_p B_p).
@@ -596,7 +615,11 @@ fn shift_summand(v: &[Fr]) -> Fr {
 /// Prove that `cols` satisfies `r1cs` on every row. Panics if the R1CS is malformed or the
 /// columns are not `num_cols ≥ 1` vectors of one power-of-two length; an unsatisfied trace
 /// yields a proof that [`verify`] rejects.
-pub fn prove(r1cs: &UniformR1cs, cols: &[Vec<Fr>], transcript: &mut Transcript) -> (SpartanProof, SpartanClaims) {
+pub fn prove(
+    r1cs: &UniformR1cs,
+    cols: &[Vec<Fr>],
+    transcript: &mut Transcript,
+) -> (SpartanProof, SpartanClaims) {
     r1cs.validate().expect("malformed R1CS");
     assert_eq!(cols.len(), r1cs.num_cols, "wrong number of columns");
     assert!(!cols.is_empty(), "a trace needs at least one column");
@@ -691,18 +714,23 @@ pub fn verify(
     let betas = transcript.challenge_powers(b"spartan/beta", r1cs.constraints.len());
 
     let (outer_final, point) =
-        sumcheck::verify(Fr::zero(), log_rows, OUTER_DEGREE, &proof.outer, transcript).map_err(SpartanError::Outer)?;
+        sumcheck::verify(Fr::zero(), log_rows, OUTER_DEGREE, &proof.outer, transcript)
+            .map_err(SpartanError::Outer)?;
     transcript.append_scalars(b"spartan/evals", &proof.evals);
     transcript.append_scalars(b"spartan/next_evals", &proof.next_evals);
     let value = |v: Var| match v {
         Var::Col(j) => proof.evals[j],
-        Var::Next(j) => proof.next_evals[shifted.binary_search(&j).expect("every Next column is listed")],
+        Var::Next(j) => {
+            proof.next_evals[shifted.binary_search(&j).expect("every Next column is listed")]
+        }
     };
     let residual: Fr = r1cs
         .constraints
         .iter()
         .zip(&betas)
-        .map(|(con, beta)| *beta * (con.a.evaluate(value) * con.b.evaluate(value) - con.c.evaluate(value)))
+        .map(|(con, beta)| {
+            *beta * (con.a.evaluate(value) * con.b.evaluate(value) - con.c.evaluate(value))
+        })
         .sum();
     if outer_final != eq_eval(&tau, &point) * residual {
         return Err(SpartanError::OuterFinal);
@@ -713,8 +741,9 @@ pub fn verify(
     } else {
         let rhos = transcript.challenge_powers(b"spartan/rho", s);
         let claim: Fr = rhos.iter().zip(&proof.next_evals).map(|(a, b)| *a * b).sum();
-        let (shift_final, shift_point) = sumcheck::verify(claim, log_rows, SHIFT_DEGREE, &proof.shift, transcript)
-            .map_err(SpartanError::Shift)?;
+        let (shift_final, shift_point) =
+            sumcheck::verify(claim, log_rows, SHIFT_DEGREE, &proof.shift, transcript)
+                .map_err(SpartanError::Shift)?;
         transcript.append_scalars(b"spartan/shift_evals", &proof.shift_evals);
         let combined: Fr = rhos.iter().zip(&proof.shift_evals).map(|(a, b)| *a * b).sum();
         if shift_final != successor_mle(&point, &shift_point) * combined {
@@ -723,7 +752,12 @@ pub fn verify(
         shift_point
     };
 
-    Ok(SpartanClaims { point, evals: proof.evals.clone(), shift_point, shift_evals: proof.shift_evals.clone() })
+    Ok(SpartanClaims {
+        point,
+        evals: proof.evals.clone(),
+        shift_point,
+        shift_evals: proof.shift_evals.clone(),
+    })
 }
 
 #[cfg(test)]
@@ -743,7 +777,11 @@ mod tests {
             for i in 0..t {
                 for x in 0..t {
                     let v = successor_mle(&index_to_point(i, n), &index_to_point(x, n));
-                    assert_eq!(v, if x == i + 1 { Fr::one() } else { Fr::zero() }, "n={n} i={i} x={x}");
+                    assert_eq!(
+                        v,
+                        if x == i + 1 { Fr::one() } else { Fr::zero() },
+                        "n={n} i={i} x={x}"
+                    );
                 }
             }
             // At random points: the defining sum.
@@ -751,7 +789,9 @@ mod tests {
                 let r: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
                 let x: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
                 let brute: Fr = (0..t.saturating_sub(1))
-                    .map(|i| eq_eval(&r, &index_to_point(i, n)) * eq_eval(&x, &index_to_point(i + 1, n)))
+                    .map(|i| {
+                        eq_eval(&r, &index_to_point(i, n)) * eq_eval(&x, &index_to_point(i + 1, n))
+                    })
                     .sum();
                 assert_eq!(successor_mle(&r, &x), brute, "n={n}");
                 // The prover's table: succ(r, x) over x = eq(r, x − 1).
@@ -800,7 +840,8 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(4);
         for n in 0..6 {
             let t = 1usize << n;
-            let cols: Vec<Vec<Fr>> = (0..3).map(|_| (0..t).map(|_| Fr::rand(&mut rng)).collect()).collect();
+            let cols: Vec<Vec<Fr>> =
+                (0..3).map(|_| (0..t).map(|_| Fr::rand(&mut rng)).collect()).collect();
             let point: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
             let (evals, next) = evaluate_columns(&cols, &[0, 2], &point);
             for j in 0..3 {

@@ -171,7 +171,11 @@ pub fn prove(
     let mut running = claim;
     for _ in 0..n {
         let poly = padded(UniPoly::from_evals(&instance.round_evals()), d + 1);
-        debug_assert_eq!(poly.at_zero() + poly.at_one(), running, "prover's round polynomial is inconsistent");
+        debug_assert_eq!(
+            poly.at_zero() + poly.at_one(),
+            running,
+            "prover's round polynomial is inconsistent"
+        );
         transcript.append_scalars(b"sumcheck/round", &poly.coeffs);
         let r = transcript.challenge_scalar(b"sumcheck/challenge");
         running = poly.evaluate(r);
@@ -191,12 +195,19 @@ fn verify_rounds(
     transcript: &mut Transcript,
 ) -> Result<(Fr, Vec<Fr>), SumcheckError> {
     if proof.round_polys.len() != num_vars {
-        return Err(SumcheckError::WrongRoundCount { expected: num_vars, got: proof.round_polys.len() });
+        return Err(SumcheckError::WrongRoundCount {
+            expected: num_vars,
+            got: proof.round_polys.len(),
+        });
     }
     let mut point = Vec::with_capacity(num_vars);
     for (round, poly) in proof.round_polys.iter().enumerate() {
         if poly.coeffs.len() != degree + 1 {
-            return Err(SumcheckError::WrongDegree { round, expected: degree + 1, got: poly.coeffs.len() });
+            return Err(SumcheckError::WrongDegree {
+                round,
+                expected: degree + 1,
+                got: poly.coeffs.len(),
+            });
         }
         if poly.at_zero() + poly.at_one() != claim {
             return Err(SumcheckError::RoundSumMismatch { round });
@@ -301,7 +312,11 @@ pub fn prove_batched(
     let shape: Vec<BatchClaim> = instances
         .iter()
         .zip(claims)
-        .map(|(inst, &claim)| BatchClaim { claim, num_vars: inst.num_vars(), degree: inst.degree() })
+        .map(|(inst, &claim)| BatchClaim {
+            claim,
+            num_vars: inst.num_vars(),
+            degree: inst.degree(),
+        })
         .collect();
     let coeffs = batch_coefficients(&shape, transcript);
     let (n, d) = batch_shape(&shape);
@@ -320,7 +335,11 @@ pub fn prove_batched(
             } else {
                 UniPoly::from_coeffs(vec![running[i] * half])
             };
-            debug_assert_eq!(p.at_zero() + p.at_one(), running[i], "instance {i} is inconsistent in round {round}");
+            debug_assert_eq!(
+                p.at_zero() + p.at_one(),
+                running[i],
+                "instance {i} is inconsistent in round {round}"
+            );
             combined.add_scaled(&p, coeffs[i]);
             polys.push((active, p));
         }
@@ -350,11 +369,8 @@ pub fn verify_batched(
     }
     let coeffs = batch_coefficients(claims, transcript);
     let (n, d) = batch_shape(claims);
-    let combined: Fr = claims
-        .iter()
-        .zip(&coeffs)
-        .map(|(c, a)| *a * scale_pow2(c.claim, n - c.num_vars))
-        .sum();
+    let combined: Fr =
+        claims.iter().zip(&coeffs).map(|(c, a)| *a * scale_pow2(c.claim, n - c.num_vars)).sum();
     let (final_claim, point) = verify_rounds(combined, n, d, proof, transcript)?;
     Ok(BatchedOutput { point, final_claim, coeffs })
 }
@@ -397,7 +413,11 @@ mod tests {
     }
 
     /// The full verifier: rounds, then the final check against the true MLE values.
-    fn full_verify(inst: &Instance, claim: Fr, proof: &SumcheckProof) -> Result<Vec<Fr>, SumcheckError> {
+    fn full_verify(
+        inst: &Instance,
+        claim: Fr,
+        proof: &SumcheckProof,
+    ) -> Result<Vec<Fr>, SumcheckError> {
         let mut t = Transcript::new(b"test");
         let n = inst.polys[0].num_vars();
         let (fin, point) = verify(claim, n, 3, proof, &mut t)?;
@@ -466,7 +486,10 @@ mod tests {
             if round == 4 {
                 assert_eq!(err, SumcheckError::FinalEvalMismatch);
             } else {
-                assert!(matches!(err, SumcheckError::RoundSumMismatch { .. } | SumcheckError::FinalEvalMismatch));
+                assert!(matches!(
+                    err,
+                    SumcheckError::RoundSumMismatch { .. } | SumcheckError::FinalEvalMismatch
+                ));
             }
         }
     }
@@ -488,11 +511,17 @@ mod tests {
         c[2] += Fr::from(1u64);
         c[3] -= Fr::from(2u64);
         c.push(Fr::from(1u64));
-        assert!(matches!(full_verify(&inst, inst.claim, &proof), Err(SumcheckError::WrongDegree { round: 0, .. })));
+        assert!(matches!(
+            full_verify(&inst, inst.claim, &proof),
+            Err(SumcheckError::WrongDegree { round: 0, .. })
+        ));
         // The verifier's degree bound wins over the prover's: verifying a degree-3 proof
         // with bound 2 fails.
         let mut t = Transcript::new(b"test");
-        assert!(matches!(verify(inst.claim, 3, 2, &inst.proof, &mut t), Err(SumcheckError::WrongDegree { .. })));
+        assert!(matches!(
+            verify(inst.claim, 3, 2, &inst.proof, &mut t),
+            Err(SumcheckError::WrongDegree { .. })
+        ));
     }
 
     #[test]
@@ -502,7 +531,10 @@ mod tests {
         let (fin, point) = verify(inst.claim, 4, 3, &inst.proof, &mut t).unwrap();
         let vals: Vec<Fr> = inst.polys.iter().map(|p| p.evaluate(&point)).collect();
         assert!(check_final(fin, comb3(&vals)).is_ok());
-        assert_eq!(check_final(fin, comb3(&vals) + Fr::from(1u64)), Err(SumcheckError::FinalEvalMismatch));
+        assert_eq!(
+            check_final(fin, comb3(&vals) + Fr::from(1u64)),
+            Err(SumcheckError::FinalEvalMismatch)
+        );
         // Evaluations at another point do not pass either.
         let mut other = point.clone();
         other[0] += Fr::from(1u64);
@@ -535,7 +567,8 @@ mod tests {
 
     #[test]
     fn zero_variable_instance() {
-        let mut inst = CompositeSumcheck::new(vec![DenseMle::new(vec![Fr::from(3u64)])], 1, |v| v[0]);
+        let mut inst =
+            CompositeSumcheck::new(vec![DenseMle::new(vec![Fr::from(3u64)])], 1, |v| v[0]);
         let mut t = Transcript::new(b"z");
         let (proof, point) = prove(&mut inst, Fr::from(3u64), &mut t);
         assert!(proof.round_polys.is_empty() && point.is_empty());
@@ -580,7 +613,8 @@ mod tests {
             .map(|(i, &n)| BatchClaim { claim: claim_vals[i], num_vars: n, degree: degree_for(i) })
             .collect();
         let mut t = Transcript::new(b"batch");
-        let mut refs: Vec<&mut dyn SumcheckProver> = insts.iter_mut().map(|s| s as &mut dyn SumcheckProver).collect();
+        let mut refs: Vec<&mut dyn SumcheckProver> =
+            insts.iter_mut().map(|s| s as &mut dyn SumcheckProver).collect();
         let (proof, point) = prove_batched(&mut refs, &claim_vals, &mut t);
         // The prover's instances end at their own points.
         let nmax = *sizes.iter().max().unwrap();
@@ -593,7 +627,11 @@ mod tests {
         Batch { polys, claims, proof }
     }
 
-    fn verify_batch(b: &Batch, claims: &[BatchClaim], proof: &SumcheckProof) -> Result<(), SumcheckError> {
+    fn verify_batch(
+        b: &Batch,
+        claims: &[BatchClaim],
+        proof: &SumcheckProof,
+    ) -> Result<(), SumcheckError> {
         let mut t = Transcript::new(b"batch");
         let out = verify_batched(claims, proof, &mut t)?;
         let finals: Vec<Fr> = b
@@ -611,7 +649,9 @@ mod tests {
 
     #[test]
     fn batched_completeness_mixed_sizes_and_degrees() {
-        for (seed, sizes) in [(20, vec![3]), (21, vec![4, 4, 4]), (22, vec![5, 2, 0, 5, 3]), (23, vec![1, 7])] {
+        for (seed, sizes) in
+            [(20, vec![3]), (21, vec![4, 4, 4]), (22, vec![5, 2, 0, 5, 3]), (23, vec![1, 7])]
+        {
             let b = make_batch(seed, &sizes);
             verify_batch(&b, &b.claims, &b.proof).unwrap();
         }
@@ -639,8 +679,9 @@ mod tests {
 
     #[test]
     fn batch_coefficients_depend_on_every_claim() {
-        let claims: Vec<BatchClaim> =
-            (0..3).map(|i| BatchClaim { claim: Fr::from(i as u64), num_vars: 2, degree: 2 }).collect();
+        let claims: Vec<BatchClaim> = (0..3)
+            .map(|i| BatchClaim { claim: Fr::from(i as u64), num_vars: 2, degree: 2 })
+            .collect();
         let base = batch_coefficients(&claims, &mut Transcript::new(b"c"));
         for i in 0..3 {
             let mut c = claims.clone();

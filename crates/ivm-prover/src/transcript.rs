@@ -92,8 +92,7 @@ impl Transcript {
     /// Absorb any arkworks object (group elements, G_T elements, …) in compressed form.
     pub fn append_serializable<T: CanonicalSerialize + ?Sized>(&mut self, label: &[u8], obj: &T) {
         let mut buf = Vec::with_capacity(obj.compressed_size());
-        obj.serialize_compressed(&mut buf)
-            .expect("serializing into a Vec cannot fail");
+        obj.serialize_compressed(&mut buf).expect("serializing into a Vec cannot fail");
         self.append_bytes(label, &buf);
     }
 

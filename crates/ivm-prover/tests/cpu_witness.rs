@@ -7,12 +7,14 @@ use ivm_vm::{Inputs, Program};
 
 fn elf(name: &str) -> Vec<u8> {
     let path = format!("{}/../../guest-examples/target/ivm/{name}.elf", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run scripts/setup to build the guest examples)"))
+    std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e} (run scripts/setup to build the guest examples)"))
 }
 
 fn witness(name: &str, onchain: &[u8]) -> (cpu::Witness, u32) {
     let program = Program::load(&elf(name)).unwrap();
-    let (_exec, steps) = ivm_vm::trace(&program, Inputs { onchain, offchain: &[] }, 1 << 20).unwrap();
+    let (_exec, steps) =
+        ivm_vm::trace(&program, Inputs { onchain, offchain: &[] }, 1 << 20).unwrap();
     let bytecode = isa::bytecode(&program).unwrap();
     let rows = isa::expand(&bytecode, &steps).unwrap();
     let ram = RamLayout::of(&program);
@@ -38,7 +40,10 @@ fn fibonacci_witness_satisfies_the_constraints() {
 
 #[test]
 fn arith_witness_satisfies_the_constraints() {
-    let input: Vec<u8> = [7u32, 0xFFFF_FFF9, 0x8000_0000, 0, 3, 0xFFFF_FFFF].iter().flat_map(|w| w.to_le_bytes()).collect();
+    let input: Vec<u8> = [7u32, 0xFFFF_FFF9, 0x8000_0000, 0, 3, 0xFFFF_FFFF]
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect();
     let (w, io_base) = witness("arith", &input);
     let r1cs = constraints(io_base);
     if let Err((row, c)) = r1cs.is_satisfied(&w.cols) {
@@ -62,7 +67,8 @@ fn a_corrupted_register_write_violates_the_constraints() {
 fn the_trace_ends_exactly_at_the_terminating_store() {
     let program = Program::load(&elf("fibonacci")).unwrap();
     let input = fib_input(10);
-    let (_exec, steps) = ivm_vm::trace(&program, Inputs { onchain: &input, offchain: &[] }, 1 << 20).unwrap();
+    let (_exec, steps) =
+        ivm_vm::trace(&program, Inputs { onchain: &input, offchain: &[] }, 1 << 20).unwrap();
     let bytecode = isa::bytecode(&program).unwrap();
     let rows = isa::expand(&bytecode, &steps).unwrap();
     let ram = RamLayout::of(&program);
@@ -89,15 +95,25 @@ fn the_trace_ends_exactly_at_the_terminating_store() {
 /// witness.
 #[test]
 fn trace_shape_matches_the_witness() {
-    let arith: Vec<u8> = [7u32, 0xFFFF_FFF9, 0x8000_0000, 0, 3, 0xFFFF_FFFF].iter().flat_map(|w| w.to_le_bytes()).collect();
-    for (name, input) in [("fibonacci", fib_input(25)), ("arith", arith), ("sha256", b"abc".to_vec())] {
+    let arith: Vec<u8> = [7u32, 0xFFFF_FFF9, 0x8000_0000, 0, 3, 0xFFFF_FFFF]
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect();
+    for (name, input) in
+        [("fibonacci", fib_input(25)), ("arith", arith), ("sha256", b"abc".to_vec())]
+    {
         let elf = elf(name);
         let program = Program::load(&elf).unwrap();
-        let (_exec, steps) = ivm_vm::trace(&program, Inputs { onchain: &input, offchain: &[] }, 1 << 20).unwrap();
+        let (_exec, steps) =
+            ivm_vm::trace(&program, Inputs { onchain: &input, offchain: &[] }, 1 << 20).unwrap();
         let rows = isa::expand(&isa::bytecode(&program).unwrap(), &steps).unwrap();
         let shape = ivm_prover::jolt::trace_shape(&elf, &input, &[], 1 << 20).unwrap();
         let (w, _) = witness(name, &input);
-        assert_eq!((shape.rows, shape.log_rows, shape.log_k_ram), (rows.len(), w.log_rows, w.log_k_ram), "{name}");
+        assert_eq!(
+            (shape.rows, shape.log_rows, shape.log_k_ram),
+            (rows.len(), w.log_rows, w.log_k_ram),
+            "{name}"
+        );
         assert_eq!(shape.cycles, steps.len() as u64);
     }
 }
@@ -106,7 +122,13 @@ fn trace_shape_matches_the_witness() {
 /// the default RAM window: 6.9 GiB; 2^14 rows: 1.34 GiB) without being far off.
 #[test]
 fn memory_estimate_brackets_the_measured_peaks() {
-    let shape = |log_rows, table_vars| ivm_prover::jolt::TraceShape { cycles: 0, rows: 0, log_rows, log_k_ram: 20, table_vars };
+    let shape = |log_rows, table_vars| ivm_prover::jolt::TraceShape {
+        cycles: 0,
+        rows: 0,
+        log_rows,
+        log_k_ram: 20,
+        table_vars,
+    };
     let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
     let big = gib(shape(20, 20).estimated_memory_bytes());
     assert!((6.9..8.0).contains(&big), "{big}");

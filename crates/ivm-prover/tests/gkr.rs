@@ -34,12 +34,21 @@ fn prove(leaves: Vec<Vec<Fr>>) -> Proven {
     Proven { leaves, n, products, proof, point, claims }
 }
 
-fn verify(p: &Proven, products: &[Fr], proof: &GrandProductProof) -> Result<(Vec<Fr>, Vec<Fr>), GkrError> {
+fn verify(
+    p: &Proven,
+    products: &[Fr],
+    proof: &GrandProductProof,
+) -> Result<(Vec<Fr>, Vec<Fr>), GkrError> {
     gkr::verify(p.n, products, proof, &mut Transcript::new(b"gkr-test"))
 }
 
 /// The full check a caller makes: the GKR, then the leaf claims against the real leaves.
-fn verify_with_leaves(p: &Proven, products: &[Fr], proof: &GrandProductProof, leaves: &[Vec<Fr>]) -> Result<(), String> {
+fn verify_with_leaves(
+    p: &Proven,
+    products: &[Fr],
+    proof: &GrandProductProof,
+    leaves: &[Vec<Fr>],
+) -> Result<(), String> {
     let (point, claims) = verify(p, products, proof).map_err(|e| e.to_string())?;
     for (i, (c, l)) in claims.iter().zip(leaves).enumerate() {
         if *c != DenseMle::new(l.clone()).evaluate(&point) {
@@ -51,7 +60,9 @@ fn verify_with_leaves(p: &Proven, products: &[Fr], proof: &GrandProductProof, le
 
 #[test]
 fn completeness_several_sizes_and_instance_counts() {
-    for (seed, inst, n) in [(1, 1, 1), (2, 1, 2), (3, 2, 1), (4, 3, 3), (5, 7, 5), (6, 2, 8), (7, 4, 12), (8, 40, 6)] {
+    for (seed, inst, n) in
+        [(1, 1, 1), (2, 1, 2), (3, 2, 1), (4, 3, 3), (5, 7, 5), (6, 2, 8), (7, 4, 12), (8, 40, 6)]
+    {
         let p = prove(random_leaves(seed, inst, n));
         assert_eq!(p.proof.layers.len(), n);
         assert_eq!(p.point.len(), n);
@@ -59,7 +70,8 @@ fn completeness_several_sizes_and_instance_counts() {
             assert_eq!(p.products[i], l.iter().product::<Fr>(), "product {i}");
             assert_eq!(p.claims[i], DenseMle::new(l.clone()).evaluate(&p.point), "leaf claim {i}");
         }
-        let (point, claims) = verify(&p, &p.products, &p.proof).unwrap_or_else(|e| panic!("inst {inst}, n {n}: {e}"));
+        let (point, claims) =
+            verify(&p, &p.products, &p.proof).unwrap_or_else(|e| panic!("inst {inst}, n {n}: {e}"));
         assert_eq!(point, p.point);
         assert_eq!(claims, p.claims);
     }
@@ -88,7 +100,8 @@ fn multiset_equality_use() {
     // Two permutations of the same fingerprinted multiset have equal products.
     let gamma = [Fr::one(), Fr::from(12345u64)];
     let tau = Fr::from(999u64);
-    let a: Vec<Fr> = (0..32u64).map(|i| fingerprint(&[Fr::from(i), Fr::from(i * 7)], &gamma, tau)).collect();
+    let a: Vec<Fr> =
+        (0..32u64).map(|i| fingerprint(&[Fr::from(i), Fr::from(i * 7)], &gamma, tau)).collect();
     let mut b = a.clone();
     b.reverse();
     b.swap(3, 17);
@@ -126,14 +139,20 @@ fn rejects_tampered_round_polynomials() {
             for c in 0..4 {
                 let mut proof = p.proof.clone();
                 proof.layers[k].sumcheck.round_polys[round].coeffs[c] += Fr::one();
-                assert!(verify(&p, &p.products, &proof).is_err(), "layer {k} round {round} coeff {c}");
+                assert!(
+                    verify(&p, &p.products, &proof).is_err(),
+                    "layer {k} round {round} coeff {c}"
+                );
             }
             // A change that keeps g(0) + g(1) (c0 += 1, c1 -= 2) is caught later.
             let mut proof = p.proof.clone();
             let co = &mut proof.layers[k].sumcheck.round_polys[round].coeffs;
             co[0] += Fr::one();
             co[1] -= Fr::from(2u64);
-            assert!(verify(&p, &p.products, &proof).is_err(), "sum-preserving, layer {k} round {round}");
+            assert!(
+                verify(&p, &p.products, &proof).is_err(),
+                "sum-preserving, layer {k} round {round}"
+            );
         }
     }
     // Wrong round count or degree.
@@ -152,10 +171,14 @@ fn rejects_tampered_child_claims() {
         for i in 0..3 {
             let mut proof = p.proof.clone();
             proof.layers[k].left[i] += Fr::one();
-            assert!(matches!(verify(&p, &p.products, &proof), Err(GkrError::LayerMismatch { layer }) if layer == k));
+            assert!(
+                matches!(verify(&p, &p.products, &proof), Err(GkrError::LayerMismatch { layer }) if layer == k)
+            );
             let mut proof = p.proof.clone();
             proof.layers[k].right[i] -= Fr::one();
-            assert!(matches!(verify(&p, &p.products, &proof), Err(GkrError::LayerMismatch { layer }) if layer == k));
+            assert!(
+                matches!(verify(&p, &p.products, &proof), Err(GkrError::LayerMismatch { layer }) if layer == k)
+            );
             // Swapping the two children keeps L·R but moves the next claim.
             let mut proof = p.proof.clone();
             let l = &mut proof.layers[k];
@@ -194,7 +217,13 @@ fn rejects_shape_and_transcript_mismatch() {
     let p = prove(random_leaves(24, 2, 4));
     assert!(gkr::verify(3, &p.products, &p.proof, &mut Transcript::new(b"gkr-test")).is_err());
     assert!(gkr::verify(5, &p.products, &p.proof, &mut Transcript::new(b"gkr-test")).is_err());
-    assert!(gkr::verify(0, &p.products, &GrandProductProof { layers: vec![] }, &mut Transcript::new(b"gkr-test")).is_err());
+    assert!(gkr::verify(
+        0,
+        &p.products,
+        &GrandProductProof { layers: vec![] },
+        &mut Transcript::new(b"gkr-test")
+    )
+    .is_err());
     assert!(gkr::verify(4, &[], &p.proof, &mut Transcript::new(b"gkr-test")).is_err());
     assert!(gkr::verify(4, &p.products, &p.proof, &mut Transcript::new(b"other")).is_err());
 }
@@ -217,7 +246,8 @@ fn encoding_round_trip_and_bounds() {
     let p = prove(random_leaves(25, 3, 5));
     let bytes = encode(&p.proof);
     // Σ_k (4 + k·(4 + 4·32)) + 5·2·(4 + 3·32)
-    let expected: usize = (0..5).map(|k| 4 + k * (4 + 4 * 32)).sum::<usize>() + 5 * 2 * (4 + 3 * 32);
+    let expected: usize =
+        (0..5).map(|k| 4 + k * (4 + 4 * 32)).sum::<usize>() + 5 * 2 * (4 + 3 * 32);
     assert_eq!(bytes.len(), expected);
     let back = decode(&bytes, 5, 3).unwrap();
     assert_eq!(back, p.proof);
@@ -279,7 +309,11 @@ fn recomputed_leaves_give_the_same_proof() {
         };
         let mut t = Transcript::new(b"gkr-test");
         let (products, proof, point, claims) = gkr::prove_recomputing(inst, &leaf, &mut t);
-        assert_eq!((&products, &proof, &point, &claims), (&p.products, &p.proof, &p.point, &p.claims), "{inst} × 2^{n}");
+        assert_eq!(
+            (&products, &proof, &point, &claims),
+            (&p.products, &p.proof, &p.point, &p.claims),
+            "{inst} × 2^{n}"
+        );
         assert_eq!(calls.into_inner(), 2 * inst, "each leaf vector is built twice");
         verify(&p, &products, &proof).unwrap();
     }

@@ -39,7 +39,12 @@ fn b_type(imm: i32, rs2: u32, rs1: u32, f3: u32) -> u32 {
 }
 fn jal(rd: u32, imm: i32) -> u32 {
     let i = imm as u32;
-    (((i >> 20) & 1) << 31) | (((i >> 1) & 0x3ff) << 21) | (((i >> 11) & 1) << 20) | (((i >> 12) & 0xff) << 12) | (rd << 7) | 0x6f
+    (((i >> 20) & 1) << 31)
+        | (((i >> 1) & 0x3ff) << 21)
+        | (((i >> 11) & 1) << 20)
+        | (((i >> 12) & 0xff) << 12)
+        | (rd << 7)
+        | 0x6f
 }
 fn lui(rd: u32, imm: u32) -> u32 {
     (imm & 0xffff_f000) | (rd << 7) | 0x37
@@ -153,14 +158,24 @@ fn verify(p: &Program, steps: &[Step]) -> (Bytecode, Vec<Row>) {
         let retired = c.step(row).unwrap_or_else(|e| panic!("{e}"));
         if let Some(ret) = retired {
             let s = &steps[si];
-            assert_eq!((ret.pc, ret.next_pc), (s.pc, s.next_pc), "row {i}, step {si} {:?}", s.instr);
+            assert_eq!(
+                (ret.pc, ret.next_pc),
+                (s.pc, s.next_pc),
+                "row {i}, step {si} {:?}",
+                s.instr
+            );
             let rd = ivm_prover::isa::dest_reg(s.instr);
             if rd != 0 {
                 arch[rd as usize] = s.rd_val;
             }
             assert_eq!(&c.regs[..32], &arch[..], "registers after step {si} {:?}", s.instr);
             if let Some(m) = s.mem {
-                assert_eq!(c.ram.get(&m.addr), Some(&m.after), "memory after step {si} {:?}", s.instr);
+                assert_eq!(
+                    c.ram.get(&m.addr),
+                    Some(&m.after),
+                    "memory after step {si} {:?}",
+                    s.instr
+                );
             }
             si += 1;
         }
@@ -189,8 +204,20 @@ impl Rng {
         self.below(16)
     }
     fn value(&mut self) -> u32 {
-        const E: [u32; 12] =
-            [0, 1, 2, 0xffff_ffff, 0xffff_fffe, 0x8000_0000, 0x7fff_ffff, 0x8000_0001, 31, 32, 0xff, 0xffff_8000];
+        const E: [u32; 12] = [
+            0,
+            1,
+            2,
+            0xffff_ffff,
+            0xffff_fffe,
+            0x8000_0000,
+            0x7fff_ffff,
+            0x8000_0001,
+            31,
+            32,
+            0xff,
+            0xffff_8000,
+        ];
         match self.below(3) {
             0 => E[self.below(E.len() as u32) as usize],
             1 => self.below(64),
@@ -262,7 +289,13 @@ fn random_program(seed: u64, n: usize) -> Program {
                 // negative offsets from a pointer into the middle of the data
                 code.extend(li(22, DATA + 0x800));
                 let f3 = [0, 1, 2, 4, 5][g.below(5) as usize];
-                code.push(i_type(-(g.below(256) as i32 * 4) - 4 + (f3 as i32 & 1) * 2, 22, f3, rd, 0x03));
+                code.push(i_type(
+                    -(g.below(256) as i32 * 4) - 4 + (f3 as i32 & 1) * 2,
+                    22,
+                    f3,
+                    rd,
+                    0x03,
+                ));
             }
         }
     }
@@ -361,7 +394,8 @@ fn subword_accesses_at_every_offset() {
 
 #[test]
 fn guest_examples_reexecute_exactly() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guest-examples/target/ivm");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guest-examples/target/ivm");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         eprintln!("no guest examples at {} (run scripts/setup); skipping", dir.display());
         return;
@@ -377,7 +411,8 @@ fn guest_examples_reexecute_exactly() {
         let mut input = [0u8; 32];
         input[31] = 20;
         let (exec, steps) =
-            ivm_vm::trace(&p, Inputs { onchain: &input, offchain: &input }, 200_000).expect("inputs fit");
+            ivm_vm::trace(&p, Inputs { onchain: &input, offchain: &input }, 200_000)
+                .expect("inputs fit");
         eprintln!("{}: {:?}, {} steps", path.display(), exec.exit, steps.len());
         let (bc, rows) = verify(&p, &steps);
         assert!(rows.len() >= steps.len());
@@ -444,7 +479,15 @@ fn executing_an_invalid_word_is_not_expandable() {
     // The VM faults at EBREAK and does not record it; a forged step is rejected.
     let mut forged = steps.clone();
     let pc = TEXT + 8;
-    forged.push(Step { pc, instr: Instr::Ebreak, rs1_val: 0, rs2_val: 0, rd_val: 0, next_pc: pc + 4, mem: None });
+    forged.push(Step {
+        pc,
+        instr: Instr::Ebreak,
+        rs1_val: 0,
+        rs2_val: 0,
+        rd_val: 0,
+        next_pc: pc + 4,
+        mem: None,
+    });
     let bc = bytecode(&p).unwrap();
     assert!(expand(&bc, &forged).is_err());
     verify(&p, &steps);
@@ -505,10 +548,17 @@ fn wrong_division_advice_is_rejected() {
     for name in ["div", "divu", "rem", "remu"] {
         for (a, b) in cases {
             let (bc, rows, first) = single_op_rows(name, a, b);
-            let advice: Vec<u32> = rows[first..].iter().filter(|r| bc.rows[r.bc].op == VOp::Advice).map(|r| r.advice).collect();
+            let advice: Vec<u32> = rows[first..]
+                .iter()
+                .filter(|r| bc.rows[r.bc].op == VOp::Advice)
+                .map(|r| r.advice)
+                .collect();
             assert_eq!(advice.len(), 2);
             let (q, r) = (advice[0], advice[1]);
-            assert!(with_advice(&bc, &rows, first, &[q, r]).is_ok(), "{name} {a:#x} {b:#x}: honest advice rejected");
+            assert!(
+                with_advice(&bc, &rows, first, &[q, r]).is_ok(),
+                "{name} {a:#x} {b:#x}: honest advice rejected"
+            );
             let mut wrong = vec![
                 [q.wrapping_add(1), r],
                 [q.wrapping_sub(1), r],
@@ -536,7 +586,10 @@ fn wrong_division_advice_is_rejected() {
                 if irrelevant_q {
                     continue;
                 }
-                assert!(result.is_err(), "{name} {a:#x} / {b:#x}: advice {w:x?} (honest {q:#x}, {r:#x}) accepted");
+                assert!(
+                    result.is_err(),
+                    "{name} {a:#x} / {b:#x}: advice {w:x?} (honest {q:#x}, {r:#x}) accepted"
+                );
             }
         }
     }

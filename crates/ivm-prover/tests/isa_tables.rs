@@ -2,8 +2,8 @@
 use ivm_prover::{
     field::{fr_i64, Fr, One, Zero},
     isa::tables::{
-        binding, combine, combine_degree, slot_kinds, slot_values, slots, Kind, Operand, Side, Table, MAX_COMBINE_DEGREE,
-        SLOTS,
+        binding, combine, combine_degree, slot_kinds, slot_values, slots, Kind, Operand, Side,
+        Table, MAX_COMBINE_DEGREE, SLOTS,
     },
     poly::DenseMle,
 };
@@ -177,7 +177,12 @@ fn bindings_pin_every_used_byte() {
                     Operand::Product => 8,
                     Operand::Zero => unreachable!(),
                 };
-                assert_eq!(ks, (0..width).map(|k| 8 * k).collect::<Vec<_>>(), "{t:?} {:?}", eq.operand);
+                assert_eq!(
+                    ks,
+                    (0..width).map(|k| 8 * k).collect::<Vec<_>>(),
+                    "{t:?} {:?}",
+                    eq.operand
+                );
                 assert!(eq.terms.iter().all(|t| t.coeff.count_ones() == 1));
             }
         }
@@ -189,7 +194,10 @@ fn bindings_pin_every_used_byte() {
             let reads = slots(t, x, y);
             for s in 0..SLOTS {
                 for side in [Side::A, Side::B] {
-                    let mentioned = b.eqs.iter().any(|e| e.terms.iter().any(|tm| tm.slot == s && tm.side == side));
+                    let mentioned = b
+                        .eqs
+                        .iter()
+                        .any(|e| e.terms.iter().any(|tm| tm.slot == s && tm.side == side));
                     if kinds[s] != Kind::Zero {
                         assert!(mentioned, "{t:?} slot {s} {side:?} unbound");
                     }
@@ -202,7 +210,10 @@ fn bindings_pin_every_used_byte() {
                         Side::A => bad[s].1 = bad[s].1.wrapping_add(delta),
                         Side::B => bad[s].2 = bad[s].2.wrapping_add(delta),
                     }
-                    assert!(!b.holds(x, y, &bad), "{t:?} slot {s} {side:?}: perturbed byte accepted");
+                    assert!(
+                        !b.holds(x, y, &bad),
+                        "{t:?} slot {s} {side:?}: perturbed byte accepted"
+                    );
                 }
             }
         }

@@ -22,7 +22,12 @@ fn prove_and_verify(name: &str, onchain: &[u8], offchain: &[u8]) {
     let decoded = Proof::read(&mut r, &elf).unwrap();
     r.finish().unwrap();
     jolt::verify(&elf, &st, &decoded).unwrap_or_else(|e| panic!("{name}: {e}"));
-    eprintln!("{name}: {} cycles, 2^{} rows, proof {} bytes", st.cycles, proof.log_rows, bytes.len());
+    eprintln!(
+        "{name}: {} cycles, 2^{} rows, proof {} bytes",
+        st.cycles,
+        proof.log_rows,
+        bytes.len()
+    );
 }
 
 #[test]

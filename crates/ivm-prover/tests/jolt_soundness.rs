@@ -84,7 +84,8 @@ fn tampered_proofs_and_statements_are_rejected() {
 /// A prover that corrupts one row must not produce a verifying proof.
 fn cheat(what: &str, tamper: &dyn Fn(&mut Vec<Row>)) {
     let fib = elf("fibonacci");
-    let (st, proof) = jolt::prove_tampered(&fib, &uint256(10), &[], MAX_CYCLES, &mut |_| (), tamper).unwrap();
+    let (st, proof) =
+        jolt::prove_tampered(&fib, &uint256(10), &[], MAX_CYCLES, &mut |_| (), tamper).unwrap();
     assert!(jolt::verify(&fib, &st, &proof).is_err(), "{what}: a cheating proof verified");
 }
 
@@ -104,7 +105,9 @@ fn cheating_register_write_is_rejected() {
 fn cheating_ram_value_is_rejected() {
     cheat("RAM value", &|rows| {
         // A load that returns a different word (and writes it to rd, consistently).
-        let i = nth_row(rows, 3, |r| r.ram.is_some_and(|a| a.before == a.after) && r.rd_new == r.ram.unwrap().before);
+        let i = nth_row(rows, 3, |r| {
+            r.ram.is_some_and(|a| a.before == a.after) && r.rd_new == r.ram.unwrap().before
+        });
         let ram = rows[i].ram.as_mut().unwrap();
         ram.before ^= 1;
         ram.after ^= 1;
@@ -115,7 +118,9 @@ fn cheating_ram_value_is_rejected() {
 #[test]
 fn cheating_lookup_result_is_rejected() {
     cheat("lookup result", &|rows| {
-        let i = nth_row(rows, 30, |r| r.lookup.table.is_some() && r.rd_new == r.lookup.out && r.rd_new != r.rd_old);
+        let i = nth_row(rows, 30, |r| {
+            r.lookup.table.is_some() && r.rd_new == r.lookup.out && r.rd_new != r.rd_old
+        });
         rows[i].lookup.out ^= 2;
         rows[i].rd_new ^= 2;
     });

@@ -43,13 +43,18 @@ fn make_with(
     shape: &[(usize, usize)],
 ) -> Case {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let polys: Vec<DenseMle> =
-        (0..num_polys).map(|_| DenseMle::new((0..1usize << n).map(|_| Fr::rand(&mut rng)).collect())).collect();
+    let polys: Vec<DenseMle> = (0..num_polys)
+        .map(|_| DenseMle::new((0..1usize << n).map(|_| Fr::rand(&mut rng)).collect()))
+        .collect();
     let points: Vec<Vec<Fr>> = (0..num_points).map(|_| rand_point(&mut rng, n)).collect();
     let (commitments, hints): (Vec<_>, Vec<_>) = polys.iter().map(|p| Dory::commit(ps, p)).unzip();
     let claims: Vec<OpeningClaim> = shape
         .iter()
-        .map(|&(j, q)| OpeningClaim { poly: j, point: points[q].clone(), eval: polys[j].evaluate(&points[q]) })
+        .map(|&(j, q)| OpeningClaim {
+            poly: j,
+            point: points[q].clone(),
+            eval: polys[j].evaluate(&points[q]),
+        })
         .collect();
     let refs: Vec<&DenseMle> = polys.iter().collect();
     let mut t = Transcript::new(b"opening-test");
@@ -57,7 +62,13 @@ fn make_with(
     Case { n, polys, commitments, claims, proof }
 }
 
-fn make(seed: u64, n: usize, num_polys: usize, num_points: usize, shape: &[(usize, usize)]) -> Case {
+fn make(
+    seed: u64,
+    n: usize,
+    num_polys: usize,
+    num_points: usize,
+    shape: &[(usize, usize)],
+) -> Case {
     make_with(seed, &setups().0, n, num_polys, num_points, shape)
 }
 
@@ -274,7 +285,14 @@ fn proof_size_at_2_12() {
 fn proof_size_at_2_16() {
     let (ps, vs) = Dory::setup(16);
     let start = Instant::now();
-    let c = make_with(18, &ps, 16, 8, 3, &[(0, 0), (1, 0), (2, 0), (3, 1), (4, 1), (5, 2), (6, 2), (7, 2), (0, 2)]);
+    let c = make_with(
+        18,
+        &ps,
+        16,
+        8,
+        3,
+        &[(0, 0), (1, 0), (2, 0), (3, 1), (4, 1), (5, 2), (6, 2), (7, 2), (0, 2)],
+    );
     let prove_time = start.elapsed();
     let start = Instant::now();
     check_with(&vs, &c, &c.claims, &c.proof).unwrap();

@@ -4,7 +4,9 @@ use std::sync::OnceLock;
 
 use ark_std::UniformRand;
 use ivm_prover::field::Fr;
-use ivm_prover::pcs::{CommitmentScheme, Dory, DoryCommitment, DoryProof, DoryProverSetup, DoryVerifierSetup, PcsError};
+use ivm_prover::pcs::{
+    CommitmentScheme, Dory, DoryCommitment, DoryProof, DoryProverSetup, DoryVerifierSetup, PcsError,
+};
 use ivm_prover::poly::DenseMle;
 use ivm_prover::transcript::Transcript;
 use rand_chacha::rand_core::SeedableRng;
@@ -84,7 +86,10 @@ fn rejects_wrong_point() {
     p.swap(0, 7);
     assert!(check(&o.commitment, &p, o.eval, &o.proof).is_err());
     // A point of another length: shape mismatch.
-    assert!(matches!(check(&o.commitment, &o.point[1..], o.eval, &o.proof), Err(PcsError::WrongShape { .. })));
+    assert!(matches!(
+        check(&o.commitment, &o.point[1..], o.eval, &o.proof),
+        Err(PcsError::WrongShape { .. })
+    ));
 }
 
 #[test]
@@ -130,7 +135,8 @@ fn rejects_flipped_bytes_and_malformed_encodings() {
     for pos in (0..bytes.len()).step_by(step).chain([bytes.len() - 1]) {
         let mut b = bytes.clone();
         b[pos] ^= 0x01;
-        let ok = DoryProof::from_bytes(&b).map(|p| check(&o.commitment, &o.point, o.eval, &p).is_ok());
+        let ok =
+            DoryProof::from_bytes(&b).map(|p| check(&o.commitment, &o.point, o.eval, &p).is_ok());
         assert!(!matches!(ok, Ok(true)), "flipping byte {pos} of {} was accepted", bytes.len());
     }
     // Truncation, trailing bytes, a huge round count.
@@ -148,7 +154,10 @@ fn rejects_flipped_bytes_and_malformed_encodings() {
     assert_eq!(DoryCommitment::from_bytes(&cb).unwrap(), o.commitment);
     let mut bad = cb.clone();
     bad[17] ^= 0x40;
-    assert!(DoryCommitment::from_bytes(&bad).is_err() || DoryCommitment::from_bytes(&bad).unwrap() != o.commitment);
+    assert!(
+        DoryCommitment::from_bytes(&bad).is_err()
+            || DoryCommitment::from_bytes(&bad).unwrap() != o.commitment
+    );
     assert!(DoryCommitment::from_bytes(&cb[1..]).is_err());
 }
 
@@ -209,17 +218,25 @@ fn embedded_verifier_setup_is_the_seeded_one() {
         return;
     }
     let embedded = DoryVerifierSetup::standard(EMBEDDED_VERIFIER_MAX_VARS);
-    assert!(embedded.to_bytes() == generated.to_bytes(), "embedded Dory verifier setup differs from the seeded one: regenerate it");
+    assert!(
+        embedded.to_bytes() == generated.to_bytes(),
+        "embedded Dory verifier setup differs from the seeded one: regenerate it"
+    );
     for vars in [1, 2, 7, 12, 23] {
         let small = DoryProverSetup::new(DORY_SEED, vars).verifier_setup();
         let cut = DoryVerifierSetup::standard(vars);
         assert_eq!(cut.max_num_vars, vars);
-        assert!(cut.to_bytes() == small.to_bytes(), "truncated setup for {vars} variables differs from the generated one");
+        assert!(
+            cut.to_bytes() == small.to_bytes(),
+            "truncated setup for {vars} variables differs from the generated one"
+        );
     }
     // Decoding checks the size it is asked for.
-    assert!(DoryVerifierSetup::from_bytes(&generated.to_bytes(), EMBEDDED_VERIFIER_MAX_VARS - 2).is_err());
+    assert!(DoryVerifierSetup::from_bytes(&generated.to_bytes(), EMBEDDED_VERIFIER_MAX_VARS - 2)
+        .is_err());
     let bytes = generated.to_bytes();
-    assert!(DoryVerifierSetup::from_bytes(&bytes[..bytes.len() - 1], EMBEDDED_VERIFIER_MAX_VARS).is_err());
+    assert!(DoryVerifierSetup::from_bytes(&bytes[..bytes.len() - 1], EMBEDDED_VERIFIER_MAX_VARS)
+        .is_err());
 }
 
 /// A proof checks against the embedded (cut) setup exactly as against the generated one.
@@ -230,5 +247,6 @@ fn proofs_verify_against_the_embedded_setup() {
     let mut t = Transcript::new(b"pcs-test");
     Dory::verify(&vs, &o.commitment, &o.point, o.eval, &o.proof, &mut t).expect("valid proof");
     let mut t = Transcript::new(b"pcs-test");
-    assert!(Dory::verify(&vs, &o.commitment, &o.point, o.eval + Fr::from(1u64), &o.proof, &mut t).is_err());
+    assert!(Dory::verify(&vs, &o.commitment, &o.point, o.eval + Fr::from(1u64), &o.proof, &mut t)
+        .is_err());
 }

@@ -162,7 +162,9 @@ fn fast_commit_timing() {
     let _ = Dory::commit(&p, &DenseMle::new(vec![Fr::from(1u64); 1 << 20]));
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     for n in [16usize, 20] {
-        for kind in [Kind::Bits, Kind::Small(8), Kind::Small(32), Kind::Sparse, Kind::Zero, Kind::Dense] {
+        for kind in
+            [Kind::Bits, Kind::Small(8), Kind::Small(32), Kind::Sparse, Kind::Zero, Kind::Dense]
+        {
             if n > 16 && matches!(kind, Kind::Dense) {
                 continue; // ~25 s each way, and no faster (full-width rows fall back)
             }

@@ -73,7 +73,11 @@ fn prove_it(r1cs: &UniformR1cs, cols: &[Vec<Fr>]) -> (SpartanProof, SpartanClaim
     (proof, claims, t)
 }
 
-fn verify_it(r1cs: &UniformR1cs, log_rows: usize, proof: &SpartanProof) -> Result<SpartanClaims, SpartanError> {
+fn verify_it(
+    r1cs: &UniformR1cs,
+    log_rows: usize,
+    proof: &SpartanProof,
+) -> Result<SpartanClaims, SpartanError> {
     let mut t = Transcript::new(b"spartan-test");
     verify(r1cs, log_rows, proof, &mut t)
 }
@@ -81,12 +85,20 @@ fn verify_it(r1cs: &UniformR1cs, log_rows: usize, proof: &SpartanProof) -> Resul
 /// The claims are what the PCS would open: check them against the columns directly.
 fn check_claims(r1cs: &UniformR1cs, cols: &[Vec<Fr>], claims: &SpartanClaims) {
     for (j, col) in cols.iter().enumerate() {
-        assert_eq!(DenseMle::new(col.clone()).evaluate(&claims.point), claims.evals[j], "column {j} at r");
+        assert_eq!(
+            DenseMle::new(col.clone()).evaluate(&claims.point),
+            claims.evals[j],
+            "column {j} at r"
+        );
     }
     let shifted = r1cs.shifted_columns();
     assert_eq!(claims.shift_evals.len(), shifted.len());
     for (k, &j) in shifted.iter().enumerate() {
-        assert_eq!(DenseMle::new(cols[j].clone()).evaluate(&claims.shift_point), claims.shift_evals[k], "column {j} at r'");
+        assert_eq!(
+            DenseMle::new(cols[j].clone()).evaluate(&claims.shift_point),
+            claims.shift_evals[k],
+            "column {j} at r'"
+        );
     }
 }
 
@@ -99,7 +111,8 @@ fn completeness_across_sizes() {
         assert_eq!(r1cs.is_satisfied(&cols), Ok(()), "trace of 2^{log_rows} rows");
         let (proof, claims, pt) = prove_it(&r1cs, &cols);
         let mut vt = Transcript::new(b"spartan-test");
-        let vclaims = verify(&r1cs, log_rows, &proof, &mut vt).unwrap_or_else(|e| panic!("2^{log_rows} rows: {e}"));
+        let vclaims = verify(&r1cs, log_rows, &proof, &mut vt)
+            .unwrap_or_else(|e| panic!("2^{log_rows} rows: {e}"));
         assert_eq!(vclaims, claims);
         assert_eq!(pt.state(), vt.state(), "prover and verifier transcripts diverged");
         assert_eq!(claims.point.len(), log_rows);
@@ -169,7 +182,10 @@ fn unsatisfied_traces_are_rejected() {
                 "next-row link on the last row reads 0",
                 Box::new(move |c| c[NOT_LAST][last] = Fr::one()),
             ),
-            ("linear next-row constraint on the last row", Box::new(move |c| c[NEXT_COUNTER][last] = Fr::one())),
+            (
+                "linear next-row constraint on the last row",
+                Box::new(move |c| c[NEXT_COUNTER][last] = Fr::one()),
+            ),
             ("fibonacci link, top half", Box::new(move |c| c[B][last] += Fr::one())),
             ("unconstrained column changes nothing", Box::new(|c| c[UNUSED][0] += Fr::one())),
         ];
@@ -185,7 +201,10 @@ fn unsatisfied_traces_are_rejected() {
                 check_claims(&r1cs, &cols, &claims);
             } else {
                 assert!(!satisfied, "{name}: mutation should break a constraint");
-                assert!(result.is_err(), "{name} (2^{log_rows} rows): an unsatisfied trace was accepted");
+                assert!(
+                    result.is_err(),
+                    "{name} (2^{log_rows} rows): an unsatisfied trace was accepted"
+                );
             }
         }
     }
@@ -222,7 +241,10 @@ fn tampered_proofs_are_rejected() {
         let mut p = proof.clone();
         p.outer.round_polys[round].coeffs[0] += one;
         p.outer.round_polys[round].coeffs[1] -= one + one;
-        assert!(verify_it(&r1cs, log_rows, &p).is_err(), "sum-preserving outer tamper in round {round}");
+        assert!(
+            verify_it(&r1cs, log_rows, &p).is_err(),
+            "sum-preserving outer tamper in round {round}"
+        );
         for c in 0..3 {
             let mut p = proof.clone();
             p.shift.round_polys[round].coeffs[c] += one;
@@ -247,7 +269,11 @@ fn tampered_proofs_are_rejected() {
         assert!(verify_it(&r1cs, log_rows, &p).is_err(), "next eval {k}");
         let mut p = proof.clone();
         p.shift_evals[k] += one;
-        assert_eq!(verify_it(&r1cs, log_rows, &p).unwrap_err(), SpartanError::ShiftFinal, "shift eval {k}");
+        assert_eq!(
+            verify_it(&r1cs, log_rows, &p).unwrap_err(),
+            SpartanError::ShiftFinal,
+            "shift eval {k}"
+        );
     }
     // Shapes come from the verifier.
     assert!(verify_it(&r1cs, log_rows + 1, &proof).is_err());
@@ -287,7 +313,10 @@ fn codec_round_trip_and_truncation() {
     // Every strict prefix fails to decode.
     for cut in (0..bytes.len()).step_by(7).chain([bytes.len() - 1]) {
         let mut r = Reader::new(&bytes[..cut]);
-        assert!(SpartanProof::read(&mut r, &r1cs, log_rows).is_err(), "prefix of {cut} bytes decoded");
+        assert!(
+            SpartanProof::read(&mut r, &r1cs, log_rows).is_err(),
+            "prefix of {cut} bytes decoded"
+        );
     }
     // Trailing bytes are left for the caller's finish() to reject.
     let mut long = bytes.clone();
@@ -310,14 +339,21 @@ fn codec_round_trip_and_truncation() {
 #[test]
 #[ignore]
 fn vm_sized_timing() {
-    let log_rows: usize = std::env::var("SPARTAN_LOG_ROWS").ok().and_then(|s| s.parse().ok()).unwrap_or(16);
+    let log_rows: usize =
+        std::env::var("SPARTAN_LOG_ROWS").ok().and_then(|s| s.parse().ok()).unwrap_or(16);
     let t = 1usize << log_rows;
     let num_cols = 110;
     let mut rng = ChaCha20Rng::seed_from_u64(5);
     // Columns 0..40 are bits, 40..80 small values, 80..110 defined by constraints.
     let mut cols: Vec<Vec<Fr>> = Vec::with_capacity(num_cols);
     for j in 0..80 {
-        cols.push((0..t).map(|_| fr_u64(if j < 40 { rng.next_u64() & 1 } else { rng.next_u64() & 0xffff_ffff })).collect());
+        cols.push(
+            (0..t)
+                .map(|_| {
+                    fr_u64(if j < 40 { rng.next_u64() & 1 } else { rng.next_u64() & 0xffff_ffff })
+                })
+                .collect(),
+        );
     }
     let mut r1cs = UniformR1cs::new(num_cols);
     for j in 0..10 {
@@ -375,6 +411,7 @@ fn thread_cpu_ms() -> i64 {
     // Fields after the ")" that closes the command name: state is field 3, utime 14, stime 15.
     let rest = &stat[stat.rfind(')').map_or(0, |i| i + 2)..];
     let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: i64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let ticks: i64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
+        + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
     ticks * 10 // USER_HZ = 100 on Linux
 }

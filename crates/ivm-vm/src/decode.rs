@@ -7,39 +7,112 @@ pub type Reg = u8;
 /// in `u32`) and shifted into place, so execution never re-derives them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Instr {
-    Lui { rd: Reg, imm: u32 },
-    Auipc { rd: Reg, imm: u32 },
-    Jal { rd: Reg, imm: u32 },
-    Jalr { rd: Reg, rs1: Reg, imm: u32 },
-    Branch { op: BranchOp, rs1: Reg, rs2: Reg, imm: u32 },
-    Load { op: LoadOp, rd: Reg, rs1: Reg, imm: u32 },
-    Store { op: StoreOp, rs1: Reg, rs2: Reg, imm: u32 },
-    OpImm { op: AluOp, rd: Reg, rs1: Reg, imm: u32 },
-    Op { op: AluOp, rd: Reg, rs1: Reg, rs2: Reg },
+    Lui {
+        rd: Reg,
+        imm: u32,
+    },
+    Auipc {
+        rd: Reg,
+        imm: u32,
+    },
+    Jal {
+        rd: Reg,
+        imm: u32,
+    },
+    Jalr {
+        rd: Reg,
+        rs1: Reg,
+        imm: u32,
+    },
+    Branch {
+        op: BranchOp,
+        rs1: Reg,
+        rs2: Reg,
+        imm: u32,
+    },
+    Load {
+        op: LoadOp,
+        rd: Reg,
+        rs1: Reg,
+        imm: u32,
+    },
+    Store {
+        op: StoreOp,
+        rs1: Reg,
+        rs2: Reg,
+        imm: u32,
+    },
+    OpImm {
+        op: AluOp,
+        rd: Reg,
+        rs1: Reg,
+        imm: u32,
+    },
+    Op {
+        op: AluOp,
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+    },
     /// FENCE / FENCE.I: no-ops on a single in-order hart.
     Fence,
     /// Host call (a hint that changes no guest state).
     Ecall,
     Ebreak,
     /// Not an RV32IM instruction. Only an error if executed.
-    Illegal { word: u32 },
+    Illegal {
+        word: u32,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BranchOp { Eq, Ne, Lt, Ge, Ltu, Geu }
+pub enum BranchOp {
+    Eq,
+    Ne,
+    Lt,
+    Ge,
+    Ltu,
+    Geu,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LoadOp { B, H, W, Bu, Hu }
+pub enum LoadOp {
+    B,
+    H,
+    W,
+    Bu,
+    Hu,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StoreOp { B, H, W }
+pub enum StoreOp {
+    B,
+    H,
+    W,
+}
 
 /// Register-register and register-immediate ALU operations (the M extension included; the
 /// immediate forms only use the base-ISA subset).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AluOp {
-    Add, Sub, Sll, Slt, Sltu, Xor, Srl, Sra, Or, And,
-    Mul, Mulh, Mulhsu, Mulhu, Div, Divu, Rem, Remu,
+    Add,
+    Sub,
+    Sll,
+    Slt,
+    Sltu,
+    Xor,
+    Srl,
+    Sra,
+    Or,
+    And,
+    Mul,
+    Mulh,
+    Mulhsu,
+    Mulhu,
+    Div,
+    Divu,
+    Rem,
+    Remu,
 }
 
 impl AluOp {
@@ -96,20 +169,36 @@ impl BranchOp {
     }
 }
 
-fn rd(w: u32) -> Reg { ((w >> 7) & 31) as Reg }
-fn rs1(w: u32) -> Reg { ((w >> 15) & 31) as Reg }
-fn rs2(w: u32) -> Reg { ((w >> 20) & 31) as Reg }
-fn funct3(w: u32) -> u32 { (w >> 12) & 7 }
-fn funct7(w: u32) -> u32 { w >> 25 }
-fn imm_i(w: u32) -> u32 { ((w as i32) >> 20) as u32 }
-fn imm_s(w: u32) -> u32 { (((w as i32) >> 20) as u32 & !31) | ((w >> 7) & 31) }
+fn rd(w: u32) -> Reg {
+    ((w >> 7) & 31) as Reg
+}
+fn rs1(w: u32) -> Reg {
+    ((w >> 15) & 31) as Reg
+}
+fn rs2(w: u32) -> Reg {
+    ((w >> 20) & 31) as Reg
+}
+fn funct3(w: u32) -> u32 {
+    (w >> 12) & 7
+}
+fn funct7(w: u32) -> u32 {
+    w >> 25
+}
+fn imm_i(w: u32) -> u32 {
+    ((w as i32) >> 20) as u32
+}
+fn imm_s(w: u32) -> u32 {
+    (((w as i32) >> 20) as u32 & !31) | ((w >> 7) & 31)
+}
 fn imm_b(w: u32) -> u32 {
     (((w as i32) >> 19) as u32 & !0xfff) // sign and bit 12
         | ((w << 4) & 0x800) // bit 11
         | ((w >> 20) & 0x7e0) // bits 10:5
         | ((w >> 7) & 0x1e) // bits 4:1
 }
-fn imm_u(w: u32) -> u32 { w & 0xffff_f000 }
+fn imm_u(w: u32) -> u32 {
+    w & 0xffff_f000
+}
 fn imm_j(w: u32) -> u32 {
     (((w as i32) >> 11) as u32 & !0xf_ffff) // sign and bit 20
         | (w & 0xf_f000) // bits 19:12
@@ -173,7 +262,8 @@ pub fn decode(w: u32) -> Instr {
                 _ => return illegal,
             };
             // Shift immediates are the 5-bit shamt; mask off funct7 (bit 10 of imm for SRAI).
-            let imm = if matches!(op, AluOp::Sll | AluOp::Srl | AluOp::Sra) { imm & 31 } else { imm };
+            let imm =
+                if matches!(op, AluOp::Sll | AluOp::Srl | AluOp::Sra) { imm & 31 } else { imm };
             Instr::OpImm { op, rd: rd(w), rs1: rs1(w), imm }
         }
         0x33 => {
@@ -214,15 +304,24 @@ mod tests {
     #[test]
     fn decodes_immediates() {
         // addi x1, x0, -1
-        assert_eq!(decode(0xfff0_0093), Instr::OpImm { op: AluOp::Add, rd: 1, rs1: 0, imm: u32::MAX });
+        assert_eq!(
+            decode(0xfff0_0093),
+            Instr::OpImm { op: AluOp::Add, rd: 1, rs1: 0, imm: u32::MAX }
+        );
         // srai x2, x3, 7 (funct7 0x20 must not leak into the shamt)
         assert_eq!(decode(0x4071_d113), Instr::OpImm { op: AluOp::Sra, rd: 2, rs1: 3, imm: 7 });
         // jal x0, -4
         assert_eq!(decode(0xffdf_f06f), Instr::Jal { rd: 0, imm: (-4i32) as u32 });
         // beq x0, x0, -8
-        assert_eq!(decode(0xfe00_0ce3), Instr::Branch { op: BranchOp::Eq, rs1: 0, rs2: 0, imm: (-8i32) as u32 });
+        assert_eq!(
+            decode(0xfe00_0ce3),
+            Instr::Branch { op: BranchOp::Eq, rs1: 0, rs2: 0, imm: (-8i32) as u32 }
+        );
         // sw x5, -12(x2)
-        assert_eq!(decode(0xfe51_2a23), Instr::Store { op: StoreOp::W, rs1: 2, rs2: 5, imm: (-12i32) as u32 });
+        assert_eq!(
+            decode(0xfe51_2a23),
+            Instr::Store { op: StoreOp::W, rs1: 2, rs2: 5, imm: (-12i32) as u32 }
+        );
         // lui x7, 0xfffff
         assert_eq!(decode(0xffff_f3b7), Instr::Lui { rd: 7, imm: 0xffff_f000 });
     }

@@ -6,7 +6,10 @@ use object::{
     LittleEndian as LE,
 };
 
-use crate::{decode::{decode, Instr}, error::LoadError};
+use crate::{
+    decode::{decode, Instr},
+    error::LoadError,
+};
 
 /// Segment permission bits, as in ELF `p_flags`.
 pub const FLAG_X: u32 = elf::PF_X;
@@ -52,7 +55,8 @@ pub struct Program {
 impl Program {
     /// Parses and validates an ELF.
     pub fn load(bytes: &[u8]) -> Result<Program, LoadError> {
-        let header = elf::FileHeader32::<LE>::parse(bytes).map_err(|e| LoadError::NotElf(e.to_string()))?;
+        let header =
+            elf::FileHeader32::<LE>::parse(bytes).map_err(|e| LoadError::NotElf(e.to_string()))?;
         let ident = header.e_ident();
         if ident.class != elf::ELFCLASS32 {
             return Err(LoadError::WrongArch("not ELFCLASS32"));
@@ -78,7 +82,8 @@ impl Program {
             return Err(LoadError::UnsupportedExtension("F/D (hardware float ABI)"));
         }
 
-        let phdrs = header.program_headers(LE, bytes).map_err(|e| LoadError::Malformed(e.to_string()))?;
+        let phdrs =
+            header.program_headers(LE, bytes).map_err(|e| LoadError::Malformed(e.to_string()))?;
         let mut segments = Vec::new();
         for ph in phdrs {
             if ph.p_type(LE) != elf::PT_LOAD || ph.p_memsz(LE) == 0 {
@@ -86,14 +91,22 @@ impl Program {
             }
             let (vaddr, memsz, filesz) = (ph.p_vaddr(LE), ph.p_memsz(LE), ph.p_filesz(LE));
             if filesz > memsz {
-                return Err(LoadError::Malformed(format!("segment at {vaddr:#010x} has filesz > memsz")));
+                return Err(LoadError::Malformed(format!(
+                    "segment at {vaddr:#010x} has filesz > memsz"
+                )));
             }
             if vaddr.checked_add(memsz).is_none() {
-                return Err(LoadError::Malformed(format!("segment at {vaddr:#010x} wraps the address space")));
+                return Err(LoadError::Malformed(format!(
+                    "segment at {vaddr:#010x} wraps the address space"
+                )));
             }
             let data = ph
                 .data(LE, bytes)
-                .map_err(|_| LoadError::Malformed(format!("segment at {vaddr:#010x} extends past the end of the file")))?
+                .map_err(|_| {
+                    LoadError::Malformed(format!(
+                        "segment at {vaddr:#010x} extends past the end of the file"
+                    ))
+                })?
                 .to_vec();
             segments.push(Segment { vaddr, memsz, flags: ph.p_flags(LE) & 7, data });
         }
@@ -109,7 +122,10 @@ impl Program {
         segments.sort_by_key(|s| s.vaddr);
         for s in &segments {
             if s.data.len() as u64 > s.memsz as u64 || s.vaddr.checked_add(s.memsz).is_none() {
-                return Err(LoadError::Malformed(format!("segment at {:#010x} has a bad size", s.vaddr)));
+                return Err(LoadError::Malformed(format!(
+                    "segment at {:#010x} has a bad size",
+                    s.vaddr
+                )));
             }
         }
         for pair in segments.windows(2) {
@@ -122,11 +138,17 @@ impl Program {
         let image_end = layout.stack_bottom() - STACK_GUARD;
         for s in &segments {
             if s.vaddr < RAM_BASE || s.end() > image_end {
-                return Err(LoadError::SegmentOutsideImage { vaddr: s.vaddr, memsz: s.memsz, start: RAM_BASE, end: image_end });
+                return Err(LoadError::SegmentOutsideImage {
+                    vaddr: s.vaddr,
+                    memsz: s.memsz,
+                    start: RAM_BASE,
+                    end: image_end,
+                });
             }
         }
 
-        let in_text = segments.iter().any(|s| s.is_executable() && entry >= s.vaddr && entry < s.end());
+        let in_text =
+            segments.iter().any(|s| s.is_executable() && entry >= s.vaddr && entry < s.end());
         if !in_text || entry % 4 != 0 {
             return Err(LoadError::EntryOutsideText(entry));
         }
@@ -144,7 +166,11 @@ impl Program {
     /// (`ivm-prover`'s RAM) can state exactly the rule the VM enforces. Segment ends are
     /// usually word-aligned anyway.
     pub fn writable_ranges(&self) -> Vec<(u32, u32)> {
-        self.segments.iter().filter(|s| s.is_writable()).map(|s| (s.vaddr & !3, s.end().next_multiple_of(4))).collect()
+        self.segments
+            .iter()
+            .filter(|s| s.is_writable())
+            .map(|s| (s.vaddr & !3, s.end().next_multiple_of(4)))
+            .collect()
     }
 }
 

@@ -22,7 +22,9 @@ pub enum LoadError {
     OverlappingSegments(u32, u32),
     #[error("entry point {0:#010x} is not inside an executable segment")]
     EntryOutsideText(u32),
-    #[error("no IVM layout header at 0x80000000: link the program with ivm-guest (ivm build does this)")]
+    #[error(
+        "no IVM layout header at 0x80000000: link the program with ivm-guest (ivm build does this)"
+    )]
     MissingLayoutHeader,
     #[error("program was built for guest ABI version {found}, this ivm runs version {expected}: rebuild it with this ivm")]
     AbiMismatch { found: u32, expected: u32 },
@@ -67,7 +69,9 @@ pub enum FaultKind {
     UnmappedWrite(u32),
     #[error("write to read-only memory (text, rodata or inputs) at {0:#010x}")]
     WriteToReadOnly(u32),
-    #[error("stack overflow (access to the stack guard at {0:#010x}; raise stack_size in ivm.toml)")]
+    #[error(
+        "stack overflow (access to the stack guard at {0:#010x}; raise stack_size in ivm.toml)"
+    )]
     StackOverflow(u32),
     #[error("heap overflow (access past the heap end at {0:#010x}; raise heap_size in ivm.toml)")]
     HeapOverflow(u32),

@@ -53,12 +53,20 @@ pub struct Execution {
 }
 
 /// Runs `program` without tracing.
-pub fn execute(program: &Program, inputs: Inputs<'_>, max_cycles: u64) -> Result<Execution, InputError> {
+pub fn execute(
+    program: &Program,
+    inputs: Inputs<'_>,
+    max_cycles: u64,
+) -> Result<Execution, InputError> {
     run(program, inputs, max_cycles, &mut NoTrace)
 }
 
 /// Runs `program`, returning the trace of every retired instruction as well.
-pub fn trace(program: &Program, inputs: Inputs<'_>, max_cycles: u64) -> Result<(Execution, Vec<Step>), InputError> {
+pub fn trace(
+    program: &Program,
+    inputs: Inputs<'_>,
+    max_cycles: u64,
+) -> Result<(Execution, Vec<Step>), InputError> {
     let mut steps = Vec::new();
     let exec = run(program, inputs, max_cycles, &mut steps)?;
     Ok((exec, steps))
@@ -68,18 +76,33 @@ pub fn trace(program: &Program, inputs: Inputs<'_>, max_cycles: u64) -> Result<(
 /// guard or the gap below RAM) do not happen. Only for the prover's soundness tests, which
 /// must show that such a run cannot be proven.
 #[doc(hidden)]
-pub fn trace_permissive(program: &Program, inputs: Inputs<'_>, max_cycles: u64) -> Result<(Execution, Vec<Step>), InputError> {
+pub fn trace_permissive(
+    program: &Program,
+    inputs: Inputs<'_>,
+    max_cycles: u64,
+) -> Result<(Execution, Vec<Step>), InputError> {
     let mut steps = Vec::new();
     let exec = run_with(program, inputs, max_cycles, &mut steps, true)?;
     Ok((exec, steps))
 }
 
 /// Runs `program`, reporting each retired instruction to `tracer`.
-pub fn run<T: Tracer>(program: &Program, inputs: Inputs<'_>, max_cycles: u64, tracer: &mut T) -> Result<Execution, InputError> {
+pub fn run<T: Tracer>(
+    program: &Program,
+    inputs: Inputs<'_>,
+    max_cycles: u64,
+    tracer: &mut T,
+) -> Result<Execution, InputError> {
     run_with(program, inputs, max_cycles, tracer, false)
 }
 
-fn run_with<T: Tracer>(program: &Program, inputs: Inputs<'_>, max_cycles: u64, tracer: &mut T, permissive: bool) -> Result<Execution, InputError> {
+fn run_with<T: Tracer>(
+    program: &Program,
+    inputs: Inputs<'_>,
+    max_cycles: u64,
+    tracer: &mut T,
+    permissive: bool,
+) -> Result<Execution, InputError> {
     let sizes = &program.layout.sizes;
     check_input("onchain", "max_input", inputs.onchain, sizes.max_input)?;
     check_input("offchain", "max_offchain_input", inputs.offchain, sizes.max_offchain_input)?;
@@ -106,13 +129,27 @@ fn run_with<T: Tracer>(program: &Program, inputs: Inputs<'_>, max_cycles: u64, t
     };
     let (exit, output) = match vm.mem.output() {
         Ok(out) => (exit, out),
-        Err(kind) if exit == Exit::Halted => (Exit::Fault(Fault { kind, pc: vm.pc, cycles: vm.cycles }), Vec::new()),
+        Err(kind) if exit == Exit::Halted => {
+            (Exit::Fault(Fault { kind, pc: vm.pc, cycles: vm.cycles }), Vec::new())
+        }
         Err(_) => (exit, Vec::new()),
     };
-    Ok(Execution { exit, cycles: vm.cycles, output, regions: vm.regions, logs: vm.logs, regs: vm.regs })
+    Ok(Execution {
+        exit,
+        cycles: vm.cycles,
+        output,
+        regions: vm.regions,
+        logs: vm.logs,
+        regs: vm.regs,
+    })
 }
 
-fn check_input(which: &'static str, key: &'static str, data: &[u8], max: u32) -> Result<(), InputError> {
+fn check_input(
+    which: &'static str,
+    key: &'static str,
+    data: &[u8],
+    max: u32,
+) -> Result<(), InputError> {
     if data.len() > max as usize {
         return Err(InputError::TooLarge { which, key, len: data.len(), max });
     }
@@ -209,11 +246,19 @@ impl Vm<'_> {
                         StoreOp::W => self.mem.store::<4>(addr, v)?,
                     };
                     if T::ENABLED {
-                        mem_access = Some(MemAccess { addr: addr & !3, before, after: self.mem.peek_word(addr) });
+                        mem_access = Some(MemAccess {
+                            addr: addr & !3,
+                            before,
+                            after: self.mem.peek_word(addr),
+                        });
                     }
                 }
-                Instr::OpImm { op, rd: d, rs1, imm } => (rd, rd_val) = (d, op.apply(self.reg(rs1), imm)),
-                Instr::Op { op, rd: d, rs1, rs2 } => (rd, rd_val) = (d, op.apply(self.reg(rs1), self.reg(rs2))),
+                Instr::OpImm { op, rd: d, rs1, imm } => {
+                    (rd, rd_val) = (d, op.apply(self.reg(rs1), imm))
+                }
+                Instr::Op { op, rd: d, rs1, rs2 } => {
+                    (rd, rd_val) = (d, op.apply(self.reg(rs1), self.reg(rs2)))
+                }
                 Instr::Fence => {}
                 Instr::Ecall => self.hostcall(),
                 Instr::Ebreak => return Err(FaultKind::Breakpoint),
@@ -226,7 +271,15 @@ impl Vm<'_> {
             self.cycles += 1;
             if T::ENABLED {
                 let rd_val = if rd == 0 { 0 } else { rd_val };
-                tracer.record(Step { pc, instr, rs1_val, rs2_val, rd_val, next_pc, mem: mem_access });
+                tracer.record(Step {
+                    pc,
+                    instr,
+                    rs1_val,
+                    rs2_val,
+                    rd_val,
+                    next_pc,
+                    mem: mem_access,
+                });
             }
             if control_written && (self.mem.panicked() || self.mem.terminated()) {
                 return Ok(());
@@ -279,7 +332,9 @@ fn operands(regs: &[u32; 32], instr: Instr) -> (u32, u32) {
     let r = |x: u8| regs[(x & 31) as usize];
     match instr {
         Instr::Jalr { rs1, .. } | Instr::Load { rs1, .. } | Instr::OpImm { rs1, .. } => (r(rs1), 0),
-        Instr::Branch { rs1, rs2, .. } | Instr::Store { rs1, rs2, .. } | Instr::Op { rs1, rs2, .. } => (r(rs1), r(rs2)),
+        Instr::Branch { rs1, rs2, .. }
+        | Instr::Store { rs1, rs2, .. }
+        | Instr::Op { rs1, rs2, .. } => (r(rs1), r(rs2)),
         _ => (0, 0),
     }
 }

@@ -1,8 +1,8 @@
 //! Guest memory: flat RAM for the image, stack and heap, plus the I/O block below RAM, with
 //! the permission rules of the IVM-RV32 ABI. The fast paths are the stack/heap and the image.
 use ivm_abi::{
-    IoLayout, CONTROL_BASE, CONTROL_END, OFFCHAIN_INPUT_LEN_ADDR, ONCHAIN_INPUT_LEN_ADDR, OUTPUT_LEN_ADDR,
-    PAGE, PANIC_ADDR, RAM_BASE, TERMINATION_ADDR,
+    IoLayout, CONTROL_BASE, CONTROL_END, OFFCHAIN_INPUT_LEN_ADDR, ONCHAIN_INPUT_LEN_ADDR,
+    OUTPUT_LEN_ADDR, PAGE, PANIC_ADDR, RAM_BASE, TERMINATION_ADDR,
 };
 
 use crate::{elf::Program, error::FaultKind};
@@ -99,7 +99,11 @@ impl Memory {
     /// Stores the low `N` bytes of `value`. Returns `true` if a control word was written,
     /// so the executor checks for termination or panic only then.
     #[inline(always)]
-    pub(crate) fn store<const N: usize>(&mut self, addr: u32, value: u32) -> Result<bool, FaultKind> {
+    pub(crate) fn store<const N: usize>(
+        &mut self,
+        addr: u32,
+        value: u32,
+    ) -> Result<bool, FaultKind> {
         if addr as usize % N != 0 {
             return Err(FaultKind::MisalignedAccess { addr, size: N as u32 });
         }
@@ -147,7 +151,10 @@ impl Memory {
             FaultKind::StackOverflow(addr)
         } else if addr >= self.heap_end && addr - self.heap_end < PAGE {
             FaultKind::HeapOverflow(addr)
-        } else if write && ((addr >= RAM_BASE && addr < self.image_end) || (addr >= self.io_base && addr < CONTROL_END)) {
+        } else if write
+            && ((addr >= RAM_BASE && addr < self.image_end)
+                || (addr >= self.io_base && addr < CONTROL_END))
+        {
             FaultKind::WriteToReadOnly(addr)
         } else if write {
             FaultKind::UnmappedWrite(addr)

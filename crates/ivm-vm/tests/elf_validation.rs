@@ -2,7 +2,10 @@
 mod support;
 
 use ivm_abi::{LayoutHeader, ABI_VERSION, RAM_BASE};
-use ivm_vm::{elf::{FLAG_R, FLAG_W, FLAG_X}, LoadError, Program, ProgramId, Segment};
+use ivm_vm::{
+    elf::{FLAG_R, FLAG_W, FLAG_X},
+    LoadError, Program, ProgramId, Segment,
+};
 use support::*;
 
 fn valid_code() -> Vec<u32> {
@@ -43,19 +46,34 @@ fn rejects_bad_segments() {
 
     let mut segs = segments(&valid_code());
     segs.push(Segment { vaddr: 0x1000, memsz: 4, flags: FLAG_R, data: vec![1, 2, 3, 4] });
-    assert!(matches!(Program::from_segments(TEXT, segs), Err(LoadError::MissingLayoutHeader) | Err(LoadError::SegmentOutsideImage { .. })));
+    assert!(matches!(
+        Program::from_segments(TEXT, segs),
+        Err(LoadError::MissingLayoutHeader) | Err(LoadError::SegmentOutsideImage { .. })
+    ));
 
     // A segment reaching into the stack guard.
     let mut segs = segments(&valid_code());
     segs.push(Segment { vaddr: IMAGE_END, memsz: 8, flags: FLAG_R | FLAG_W, data: vec![] });
-    assert!(matches!(Program::from_segments(TEXT, segs), Err(LoadError::SegmentOutsideImage { .. })));
+    assert!(matches!(
+        Program::from_segments(TEXT, segs),
+        Err(LoadError::SegmentOutsideImage { .. })
+    ));
 }
 
 #[test]
 fn rejects_entry_outside_text() {
-    assert!(matches!(Program::from_segments(DATA, segments(&valid_code())), Err(LoadError::EntryOutsideText(_))));
-    assert!(matches!(Program::from_segments(TEXT + 2, segments(&valid_code())), Err(LoadError::EntryOutsideText(_))));
-    assert!(matches!(Program::from_segments(RAM_BASE, segments(&valid_code())), Err(LoadError::EntryOutsideText(_))));
+    assert!(matches!(
+        Program::from_segments(DATA, segments(&valid_code())),
+        Err(LoadError::EntryOutsideText(_))
+    ));
+    assert!(matches!(
+        Program::from_segments(TEXT + 2, segments(&valid_code())),
+        Err(LoadError::EntryOutsideText(_))
+    ));
+    assert!(matches!(
+        Program::from_segments(RAM_BASE, segments(&valid_code())),
+        Err(LoadError::EntryOutsideText(_))
+    ));
 }
 
 #[test]
@@ -66,7 +84,10 @@ fn rejects_missing_or_foreign_layout_header() {
 
     let mut segs = segments(&valid_code());
     segs[0].data = header_bytes(&LayoutHeader { abi_version: ABI_VERSION + 1, ..header() });
-    assert_eq!(Program::from_segments(TEXT, segs).unwrap_err(), LoadError::AbiMismatch { found: ABI_VERSION + 1, expected: ABI_VERSION });
+    assert_eq!(
+        Program::from_segments(TEXT, segs).unwrap_err(),
+        LoadError::AbiMismatch { found: ABI_VERSION + 1, expected: ABI_VERSION }
+    );
 
     let mut segs = segments(&valid_code());
     segs[0].data = header_bytes(&LayoutHeader { heap_end: HEAP_END + 16, ..header() });
@@ -94,8 +115,17 @@ fn program_id_covers_what_executes_only() {
     let mut perms = segs.clone();
     perms[2].flags |= FLAG_X;
     let mut layout = segs.clone();
-    layout[0].data = header_bytes(&LayoutHeader { sizes: ivm_abi::Sizes { max_output: 8192, ..sizes() }, ..header() });
-    for (what, variant, entry) in [("code", code, TEXT), ("data", data, TEXT), ("perms", perms, TEXT), ("layout", layout, TEXT), ("entry", segs, TEXT + 4)] {
+    layout[0].data = header_bytes(&LayoutHeader {
+        sizes: ivm_abi::Sizes { max_output: 8192, ..sizes() },
+        ..header()
+    });
+    for (what, variant, entry) in [
+        ("code", code, TEXT),
+        ("data", data, TEXT),
+        ("perms", perms, TEXT),
+        ("layout", layout, TEXT),
+        ("entry", segs, TEXT + 4),
+    ] {
         let other = ProgramId::of(&Program::from_segments(entry, variant).unwrap());
         assert_ne!(other, id, "{what} not covered by the program ID");
     }

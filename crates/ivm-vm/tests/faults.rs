@@ -2,7 +2,10 @@
 //! panic; the I/O block's rules hold.
 mod support;
 
-use ivm_abi::{Sizes, CONTROL_BASE, OFFCHAIN_INPUT_LEN_ADDR, ONCHAIN_INPUT_LEN_ADDR, OUTPUT_LEN_ADDR, PANIC_ADDR};
+use ivm_abi::{
+    Sizes, CONTROL_BASE, OFFCHAIN_INPUT_LEN_ADDR, ONCHAIN_INPUT_LEN_ADDR, OUTPUT_LEN_ADDR,
+    PANIC_ADDR,
+};
 use ivm_vm::{Exit, Fault, FaultKind, InputError, Inputs};
 use support::*;
 
@@ -16,7 +19,10 @@ fn fault_of(e: &ivm_vm::Execution) -> &Fault {
 #[test]
 fn illegal_instruction_reports_pc_and_cycles() {
     let e = run(&[addi(1, 0, 1), addi(1, 1, 1), 0xffff_ffff]);
-    assert_eq!(*fault_of(&e), Fault { kind: FaultKind::IllegalInstruction(0xffff_ffff), pc: TEXT + 8, cycles: 2 });
+    assert_eq!(
+        *fault_of(&e),
+        Fault { kind: FaultKind::IllegalInstruction(0xffff_ffff), pc: TEXT + 8, cycles: 2 }
+    );
     assert_eq!(e.regs[1], 2);
 }
 
@@ -157,7 +163,10 @@ fn oversized_inputs_are_refused_before_running() {
     let p = program(&with_exit(&[]));
     let big = vec![0u8; 4097];
     let err = ivm_vm::execute(&p, Inputs { onchain: &big, offchain: &[] }, 10).unwrap_err();
-    assert_eq!(err, InputError::TooLarge { which: "onchain", key: "max_input", len: 4097, max: 4096 });
+    assert_eq!(
+        err,
+        InputError::TooLarge { which: "onchain", key: "max_input", len: 4097, max: 4096 }
+    );
     let err = ivm_vm::execute(&p, Inputs { onchain: &[], offchain: &big }, 10).unwrap_err();
     assert!(err.to_string().contains("max_offchain_input"));
     assert_eq!(Sizes::default().max_input, 1 << 20);
@@ -169,7 +178,15 @@ fn hostcalls_record_regions_and_prints() {
     let mut code = li(10, DATA).to_vec();
     code.extend(li(6, 0x6968));
     code.extend([sh(6, 10, 0), addi(11, 0, 2)]);
-    code.extend([addi(17, 0, 1), ECALL, addi(1, 0, 1), addi(1, 0, 1), addi(1, 0, 1), addi(17, 0, 2), ECALL]);
+    code.extend([
+        addi(17, 0, 1),
+        ECALL,
+        addi(1, 0, 1),
+        addi(1, 0, 1),
+        addi(1, 0, 1),
+        addi(17, 0, 2),
+        ECALL,
+    ]);
     code.extend([addi(17, 0, 3), ECALL]);
     let e = run(&code);
     // Between the markers: three addis and the `li a7, 2` for the end marker.

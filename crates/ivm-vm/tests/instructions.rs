@@ -145,7 +145,14 @@ fn jalr_to_halfword_target_faults() {
     let mut code = li(5, TEXT + 18).to_vec();
     code.push(jalr(1, 5, 0));
     let e = run(&code);
-    assert_eq!(e.exit, Exit::Fault(ivm_vm::Fault { kind: FaultKind::MisalignedJump(TEXT + 18), pc: TEXT + 8, cycles: 2 }));
+    assert_eq!(
+        e.exit,
+        Exit::Fault(ivm_vm::Fault {
+            kind: FaultKind::MisalignedJump(TEXT + 18),
+            pc: TEXT + 8,
+            cycles: 2
+        })
+    );
 }
 
 #[test]
@@ -160,12 +167,18 @@ fn jalr_rd_equal_rs1_uses_old_value() {
 #[test]
 fn branches() {
     let cases: [(fn(u32, u32, i32) -> u32, u32, u32, bool); 12] = [
-        (beq, 1, 1, true), (beq, 1, 2, false),
-        (bne, 1, 2, true), (bne, 3, 3, false),
-        (blt, NEG1, 0, true), (blt, 0, NEG1, false),
-        (bge, 0, NEG1, true), (bge, NEG1, 0, false),
-        (bltu, 0, NEG1, true), (bltu, NEG1, 0, false),
-        (bgeu, NEG1, 0, true), (bgeu, 5, 6, false),
+        (beq, 1, 1, true),
+        (beq, 1, 2, false),
+        (bne, 1, 2, true),
+        (bne, 3, 3, false),
+        (blt, NEG1, 0, true),
+        (blt, 0, NEG1, false),
+        (bge, 0, NEG1, true),
+        (bge, NEG1, 0, false),
+        (bltu, 0, NEG1, true),
+        (bltu, NEG1, 0, false),
+        (bgeu, NEG1, 0, true),
+        (bgeu, 5, 6, false),
     ];
     for (i, (br, a, b, taken)) in cases.into_iter().enumerate() {
         let mut code = Vec::new();

@@ -27,7 +27,8 @@ use alloc::vec::Vec;
 use core::hint::black_box;
 
 /// Operands that hit the edge cases of the M extension.
-pub const EDGES: [u32; 10] = [0, 1, 2, 7, 0xffff_ffff, 0xffff_fff9, 0x8000_0000, 0x7fff_ffff, 0x0001_0000, 0xdead_beef];
+pub const EDGES: [u32; 10] =
+    [0, 1, 2, 7, 0xffff_ffff, 0xffff_fff9, 0x8000_0000, 0x7fff_ffff, 0x0001_0000, 0xdead_beef];
 
 /// The short table's operands (two-byte input).
 pub const SHORT_EDGES: [u32; 4] = [0, 7, 0xffff_ffff, 0x8000_0000];
@@ -109,8 +110,26 @@ pub mod insn {
 }
 
 type Op = fn(u32, u32) -> u32;
-const INSN_OPS: [Op; 8] = [insn::mul, insn::mulh, insn::mulhsu, insn::mulhu, insn::div, insn::divu, insn::rem, insn::remu];
-const SPEC_OPS: [Op; 8] = [spec::mul, spec::mulh, spec::mulhsu, spec::mulhu, spec::div, spec::divu, spec::rem, spec::remu];
+const INSN_OPS: [Op; 8] = [
+    insn::mul,
+    insn::mulh,
+    insn::mulhsu,
+    insn::mulhu,
+    insn::div,
+    insn::divu,
+    insn::rem,
+    insn::remu,
+];
+const SPEC_OPS: [Op; 8] = [
+    spec::mul,
+    spec::mulh,
+    spec::mulhsu,
+    spec::mulhu,
+    spec::div,
+    spec::divu,
+    spec::rem,
+    spec::remu,
+];
 
 fn apply(ops: &[Op; 8], a: u32, b: u32) -> [u32; 8] {
     // black_box hides the operands from constant folding and the fn pointers from inlining.
@@ -180,7 +199,10 @@ fn loads(bytes: &[u8]) -> [u32; 8] {
         // SAFETY: i + 1 < len, and i is even so base + i is 2-aligned.
         let p = unsafe { base.add(black_box(i)) };
         let q = unsafe { p.add(1) };
-        fold(&mut acc, &[load_b(p), load_bu(p), load_h(p), load_hu(p), load_b(q), load_bu(q), i as u32, 0]);
+        fold(
+            &mut acc,
+            &[load_b(p), load_bu(p), load_h(p), load_hu(p), load_b(q), load_bu(q), i as u32, 0],
+        );
         i += 2;
     }
     if i < bytes.len() {
@@ -209,7 +231,9 @@ fn stores(values: &[u32]) -> [u8; 64] {
     out
 }
 
-const EMPTY_PATTERN: [u8; 16] = [0x00, 0x01, 0x7f, 0x80, 0xff, 0xfe, 0x00, 0x80, 0xff, 0x7f, 0x34, 0x12, 0xcd, 0xab, 0x01, 0x80];
+const EMPTY_PATTERN: [u8; 16] = [
+    0x00, 0x01, 0x7f, 0x80, 0xff, 0xfe, 0x00, 0x80, 0xff, 0x7f, 0x34, 0x12, 0xcd, 0xab, 0x01, 0x80,
+];
 
 /// The program.
 pub fn run(onchain: &[u8]) -> Vec<u8> {
@@ -223,7 +247,9 @@ pub fn run(onchain: &[u8]) -> Vec<u8> {
     };
 
     let mut out = Vec::with_capacity(values.len() * values.len() * 64 + 128);
-    let push = |out: &mut Vec<u8>, ws: &[u32]| ws.iter().for_each(|w| out.extend_from_slice(&w.to_le_bytes()));
+    let push = |out: &mut Vec<u8>, ws: &[u32]| {
+        ws.iter().for_each(|w| out.extend_from_slice(&w.to_le_bytes()))
+    };
 
     for &a in &values {
         for &b in &values {

@@ -71,7 +71,11 @@ impl Order {
 
 /// Decodes a list of order records.
 pub fn decode_orders(bytes: &[u8]) -> Vec<Order> {
-    assert!(bytes.chunks_exact(ORDER_LEN).remainder().is_empty(), "order list length {} is not a multiple of {ORDER_LEN}", bytes.len());
+    assert!(
+        bytes.chunks_exact(ORDER_LEN).remainder().is_empty(),
+        "order list length {} is not a multiple of {ORDER_LEN}",
+        bytes.len()
+    );
     bytes
         .chunks_exact(ORDER_LEN)
         .map(|r| {
@@ -136,7 +140,10 @@ impl Book {
             Side::Sell => &mut self.asks,
         };
         levels.entry(price).or_default().push_back(Resting { id, quantity });
-        assert!(self.index.insert(id, (side, price)).is_none(), "order {id}: id is already resting");
+        assert!(
+            self.index.insert(id, (side, price)).is_none(),
+            "order {id}: id is already resting"
+        );
     }
 
     /// Applies one order, appending its fills.

@@ -138,7 +138,8 @@ pub fn isqrt(x: U256) -> U256 {
 
 /// The program: decodes `x`, computes its integer square root, encodes `(x, root)`.
 pub fn run(onchain: &[u8]) -> Vec<u8> {
-    let input: &[u8; 32] = onchain.try_into().expect("input must be abi.encode(uint256): exactly 32 bytes");
+    let input: &[u8; 32] =
+        onchain.try_into().expect("input must be abi.encode(uint256): exactly 32 bytes");
     let x = U256::from_be_bytes(input);
     let root = isqrt(x);
     let mut out = Vec::with_capacity(64);

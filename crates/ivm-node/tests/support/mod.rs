@@ -95,10 +95,7 @@ impl Anvil {
         let addr = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("anvil did not print its address within 30 s");
-        Anvil {
-            child,
-            url: format!("http://{addr}"),
-        }
+        Anvil { child, url: format!("http://{addr}") }
     }
 }
 
@@ -220,10 +217,7 @@ pub struct Gateway {
 
 impl Gateway {
     pub fn new(base: impl Into<String>) -> Gateway {
-        Gateway {
-            base: base.into(),
-            http: reqwest::Client::new(),
-        }
+        Gateway { base: base.into(), http: reqwest::Client::new() }
     }
 
     /// POSTs a raw body; returns the status and the body parsed as JSON (or a string).
@@ -247,17 +241,11 @@ impl Gateway {
         route: &str,
         body: &T,
     ) -> (u16, serde_json::Value) {
-        self.post_raw(route, serde_json::to_vec(body).unwrap())
-            .await
+        self.post_raw(route, serde_json::to_vec(body).unwrap()).await
     }
 
     pub async fn get(&self, path: &str) -> (u16, Vec<u8>) {
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
+        let resp = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
         (resp.status().as_u16(), resp.bytes().await.unwrap().to_vec())
     }
 
@@ -273,12 +261,7 @@ impl Gateway {
     /// The job as the node reports it (None if unknown).
     pub async fn job(&self, id: &[u8]) -> Option<ivm_api::JobResult> {
         let (status, body) = self
-            .post(
-                ivm_api::routes::GET_RESULT,
-                &ivm_api::GetResultRequest {
-                    job_id: id.to_vec(),
-                },
-            )
+            .post(ivm_api::routes::GET_RESULT, &ivm_api::GetResultRequest { job_id: id.to_vec() })
             .await;
         if status != 200 {
             return None;
@@ -299,10 +282,7 @@ impl Gateway {
                     return job;
                 }
                 if Instant::now() > deadline {
-                    panic!(
-                        "job 0x{} not terminal after {timeout:?}: {job:?}",
-                        hex::encode(id)
-                    );
+                    panic!("job 0x{} not terminal after {timeout:?}: {job:?}", hex::encode(id));
                 }
             } else if Instant::now() > deadline {
                 panic!("job 0x{} unknown after {timeout:?}", hex::encode(id));

@@ -61,7 +61,11 @@ impl<'a> Checker<'a> {
     pub fn step(&mut self, row: &Row) -> Result<Option<Retired>, String> {
         let i = self.rows;
         let e = |msg: String| format!("row {i} (bc {}): {msg}", row.bc);
-        let b = *self.bytecode.rows.get(row.bc).ok_or_else(|| e("bytecode index out of range".into()))?;
+        let b = *self
+            .bytecode
+            .rows
+            .get(row.bc)
+            .ok_or_else(|| e("bytecode index out of range".into()))?;
         let f = b.flags();
         // Control flow into this row.
         if f.padding {
@@ -73,7 +77,9 @@ impl<'a> Checker<'a> {
             let ok = match self.next {
                 Next::Entry => row.bc == self.bytecode.entry,
                 Next::Bc(n) => row.bc == n,
-                Next::Pc(pc) => b.seq_index == 0 && self.starts.get(&pc) == Some(&row.bc) && b.pc == pc,
+                Next::Pc(pc) => {
+                    b.seq_index == 0 && self.starts.get(&pc) == Some(&row.bc) && b.pc == pc
+                }
             };
             if !ok {
                 return Err(e(format!("control flow: expected {:?}", self.next)));
@@ -93,7 +99,9 @@ impl<'a> Checker<'a> {
             return Err(e("register read mismatch".into()));
         }
         // 2. operands
-        let x = f.x_rs1 as u64 * row.rs1_val as u64 + f.x_pc as u64 * b.pc as u64 + f.x_advice as u64 * row.advice as u64;
+        let x = f.x_rs1 as u64 * row.rs1_val as u64
+            + f.x_pc as u64 * b.pc as u64
+            + f.x_advice as u64 * row.advice as u64;
         let y = f.y_rs2 as u64 * row.rs2_val as u64 + f.y_imm as u64 * b.imm as u64;
         let q = row.lookup;
         if q.table != f.table || q.x as u64 != x || q.y as u64 != y {
@@ -109,10 +117,14 @@ impl<'a> Checker<'a> {
                 if !binding(t).holds(q.x, q.y, &reads) {
                     return Err(e("operand binding fails".into()));
                 }
-                let vals: Vec<Fr> = reads.iter().map(|(k, a, b)| Fr::from(k.eval(*a, *b))).collect();
+                let vals: Vec<Fr> =
+                    reads.iter().map(|(k, a, b)| Fr::from(k.eval(*a, *b))).collect();
                 debug_assert_eq!(vals.len(), SLOTS);
                 if combine(t, &vals) != Fr::from(q.out as u64) {
-                    return Err(e(format!("lookup output {:#x} is not {t:?}({:#x}, {:#x})", q.out, q.x, q.y)));
+                    return Err(e(format!(
+                        "lookup output {:#x} is not {t:?}({:#x}, {:#x})",
+                        q.out, q.x, q.y
+                    )));
                 }
             }
             None => {

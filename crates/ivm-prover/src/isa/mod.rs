@@ -195,10 +195,34 @@ impl VOp {
     pub fn flags(self) -> Flags {
         use Table as T;
         let none = Flags::NONE;
-        let rr = |t: Table| Flags { table: Some(t), x_rs1: true, y_rs2: true, write_lookup: true, ..Flags::NONE };
-        let ri = |t: Table| Flags { table: Some(t), x_rs1: true, y_imm: true, write_lookup: true, ..Flags::NONE };
-        let br = |t: Table| Flags { table: Some(t), x_rs1: true, y_rs2: true, branch: true, ..Flags::NONE };
-        let assert_rr = |t: Table| Flags { table: Some(t), x_rs1: true, y_rs2: true, assert: true, ..Flags::NONE };
+        let rr = |t: Table| Flags {
+            table: Some(t),
+            x_rs1: true,
+            y_rs2: true,
+            write_lookup: true,
+            ..Flags::NONE
+        };
+        let ri = |t: Table| Flags {
+            table: Some(t),
+            x_rs1: true,
+            y_imm: true,
+            write_lookup: true,
+            ..Flags::NONE
+        };
+        let br = |t: Table| Flags {
+            table: Some(t),
+            x_rs1: true,
+            y_rs2: true,
+            branch: true,
+            ..Flags::NONE
+        };
+        let assert_rr = |t: Table| Flags {
+            table: Some(t),
+            x_rs1: true,
+            y_rs2: true,
+            assert: true,
+            ..Flags::NONE
+        };
         match self {
             VOp::Padding => Flags { padding: true, ..none },
             VOp::Nop => none,
@@ -227,25 +251,54 @@ impl VOp {
             VOp::AndI => ri(T::And),
             VOp::MovSign => ri(T::MovSign),
             VOp::Lui => Flags { table: Some(T::Add), y_imm: true, write_lookup: true, ..none },
-            VOp::Auipc => Flags { table: Some(T::Add), x_pc: true, y_imm: true, write_lookup: true, ..none },
-            VOp::Jal => Flags { table: Some(T::Add), x_pc: true, y_imm: true, write_pc4: true, jump: true, ..none },
-            VOp::Jalr => {
-                Flags { table: Some(T::JalrTarget), x_rs1: true, y_imm: true, write_pc4: true, jump: true, ..none }
+            VOp::Auipc => {
+                Flags { table: Some(T::Add), x_pc: true, y_imm: true, write_lookup: true, ..none }
             }
+            VOp::Jal => Flags {
+                table: Some(T::Add),
+                x_pc: true,
+                y_imm: true,
+                write_pc4: true,
+                jump: true,
+                ..none
+            },
+            VOp::Jalr => Flags {
+                table: Some(T::JalrTarget),
+                x_rs1: true,
+                y_imm: true,
+                write_pc4: true,
+                jump: true,
+                ..none
+            },
             VOp::Beq => br(T::Eq),
             VOp::Bne => br(T::Ne),
             VOp::Blt => br(T::Slt),
             VOp::Bge => br(T::Ge),
             VOp::Bltu => br(T::Sltu),
             VOp::Bgeu => br(T::Geu),
-            VOp::Lw => Flags { table: Some(T::Add), x_rs1: true, y_imm: true, write_ram: true, load: true, ..none },
+            VOp::Lw => Flags {
+                table: Some(T::Add),
+                x_rs1: true,
+                y_imm: true,
+                write_ram: true,
+                load: true,
+                ..none
+            },
             VOp::Sw => Flags { table: Some(T::Add), x_rs1: true, y_imm: true, store: true, ..none },
-            VOp::Advice => Flags { table: Some(T::Add), x_advice: true, y_imm: true, write_lookup: true, ..none },
+            VOp::Advice => Flags {
+                table: Some(T::Add),
+                x_advice: true,
+                y_imm: true,
+                write_lookup: true,
+                ..none
+            },
             VOp::AssertEq => assert_rr(T::Eq),
             VOp::AssertGeu => assert_rr(T::Geu),
             VOp::AssertMulNoOverflow => assert_rr(T::MulNoOverflow),
             VOp::AssertValidDiv0 => assert_rr(T::ValidDiv0),
-            VOp::AssertAlign2 => Flags { table: Some(T::Align2), x_rs1: true, y_imm: true, assert: true, ..none },
+            VOp::AssertAlign2 => {
+                Flags { table: Some(T::Align2), x_rs1: true, y_imm: true, assert: true, ..none }
+            }
         }
     }
 }
@@ -574,7 +627,9 @@ pub fn expand(bytecode: &Bytecode, steps: &[Step]) -> Result<Vec<Row>, IsaError>
     let mut rows = Vec::with_capacity(steps.len() + steps.len() / 4);
     for (si, step) in steps.iter().enumerate() {
         let mismatch = |what: String| IsaError::TraceMismatch { step: si, what };
-        let wi = bytecode.word_index(step.pc).ok_or(IsaError::PcOutsideText { step: si, pc: step.pc })?;
+        let wi = bytecode
+            .word_index(step.pc)
+            .ok_or(IsaError::PcOutsideText { step: si, pc: step.pc })?;
         let expected = bytecode.instrs[wi];
         if expected != step.instr {
             return Err(IsaError::InstrMismatch { step: si, expected, got: step.instr });
@@ -623,11 +678,17 @@ pub fn expand(bytecode: &Bytecode, steps: &[Step]) -> Result<Vec<Row>, IsaError>
             bc.pc.wrapping_add(4)
         };
         if next_pc != step.next_pc {
-            return Err(mismatch(format!("next pc {next_pc:#010x}, trace says {:#010x}", step.next_pc)));
+            return Err(mismatch(format!(
+                "next pc {next_pc:#010x}, trace says {:#010x}",
+                step.next_pc
+            )));
         }
         let rd = dest_reg(step.instr);
         if rd != 0 && regs[rd as usize] != step.rd_val {
-            return Err(mismatch(format!("rd = {:#x}, trace says {:#x}", regs[rd as usize], step.rd_val)));
+            return Err(mismatch(format!(
+                "rd = {:#x}, trace says {:#x}",
+                regs[rd as usize], step.rd_val
+            )));
         }
         if let (Some(m), Some((_, v))) = (step.mem, word) {
             if v != m.after {
@@ -642,7 +703,9 @@ pub fn expand(bytecode: &Bytecode, steps: &[Step]) -> Result<Vec<Row>, IsaError>
 pub fn operand_regs(instr: Instr) -> (u8, u8) {
     match instr {
         Instr::Jalr { rs1, .. } | Instr::Load { rs1, .. } | Instr::OpImm { rs1, .. } => (rs1, 0),
-        Instr::Branch { rs1, rs2, .. } | Instr::Store { rs1, rs2, .. } | Instr::Op { rs1, rs2, .. } => (rs1, rs2),
+        Instr::Branch { rs1, rs2, .. }
+        | Instr::Store { rs1, rs2, .. }
+        | Instr::Op { rs1, rs2, .. } => (rs1, rs2),
         _ => (0, 0),
     }
 }
@@ -663,5 +726,10 @@ pub fn dest_reg(instr: Instr) -> u8 {
 
 /// Lookup from `(pc, seq_index = 0)` to table index, built from the rows alone.
 pub fn instruction_starts(bytecode: &Bytecode) -> HashMap<u32, usize> {
-    bytecode.rows.iter().filter(|r| r.op != VOp::Padding && r.seq_index == 0).map(|r| (r.pc, r.address)).collect()
+    bytecode
+        .rows
+        .iter()
+        .filter(|r| r.op != VOp::Padding && r.seq_index == 0)
+        .map(|r| (r.pc, r.address))
+        .collect()
 }

@@ -154,8 +154,11 @@ impl Kind {
             Kind::IsZero16 => r_a.iter().chain(r_b).fold(one, |acc, v| acc * (one - v)),
             Kind::IsOnes16 => r_a.iter().chain(r_b).fold(one, |acc, v| acc * v),
             Kind::And => (0..8).fold(Fr::zero(), |acc, i| acc * two + r_a[i] * r_b[i]),
-            Kind::Or => (0..8).fold(Fr::zero(), |acc, i| acc * two + r_a[i] + r_b[i] - r_a[i] * r_b[i]),
-            Kind::Xor => (0..8).fold(Fr::zero(), |acc, i| acc * two + r_a[i] + r_b[i] - two * r_a[i] * r_b[i]),
+            Kind::Or => {
+                (0..8).fold(Fr::zero(), |acc, i| acc * two + r_a[i] + r_b[i] - r_a[i] * r_b[i])
+            }
+            Kind::Xor => (0..8)
+                .fold(Fr::zero(), |acc, i| acc * two + r_a[i] + r_b[i] - two * r_a[i] * r_b[i]),
             Kind::Eq => (0..8).fold(one, |acc, i| acc * eq1(r_a[i], r_b[i])),
             Kind::Ltu => ltu_mle(r_a, r_b),
             Kind::Lts => {
@@ -338,8 +341,20 @@ impl Table {
             Table::Ge => ((x as i32) >= (y as i32)) as u32,
             Table::Geu => (x >= y) as u32,
             Table::JalrTarget => x.wrapping_add(y) & !1,
-            Table::MovSign => if (x as i32) < 0 { u32::MAX } else { 0 },
-            Table::NegIf => if (y as i32) < 0 { x.wrapping_neg() } else { x },
+            Table::MovSign => {
+                if (x as i32) < 0 {
+                    u32::MAX
+                } else {
+                    0
+                }
+            }
+            Table::NegIf => {
+                if (y as i32) < 0 {
+                    x.wrapping_neg()
+                } else {
+                    x
+                }
+            }
             Table::MulNoOverflow => ((x as u64 * y as u64) >> 32 == 0) as u32,
             Table::ValidDiv0 => (x != 0 || y == u32::MAX) as u32,
             Table::Align2 => (x.wrapping_add(y) & 1 == 0) as u32,
@@ -504,7 +519,9 @@ fn layout(t: Table) -> Layout {
         Table::JalrTarget => chunks16(Operand::Sum, &[K::Range16Even, K::Range16, K::Range16]),
         Table::Align2 => chunks16(Operand::Sum, &[K::Even16, K::Range16, K::Range16]),
         Table::Mul | Table::Mulhu => chunks16(Operand::Product, &[K::Range16; 4]),
-        Table::MulNoOverflow => chunks16(Operand::Product, &[K::Range16, K::Range16, K::IsZero16, K::IsZero16]),
+        Table::MulNoOverflow => {
+            chunks16(Operand::Product, &[K::Range16, K::Range16, K::IsZero16, K::IsZero16])
+        }
         Table::And => bytewise([K::And; 4]),
         Table::Or => bytewise([K::Or; 4]),
         Table::Xor => bytewise([K::Xor; 4]),
@@ -584,14 +601,20 @@ pub fn binding(table: Table) -> Binding {
             match src {
                 Src::Zero => {
                     if slot_used(&l, slot) {
-                        extra.push(BindEq { operand: Operand::Zero, terms: vec![Term { slot, side, coeff: 1 }] });
+                        extra.push(BindEq {
+                            operand: Operand::Zero,
+                            terms: vec![Term { slot, side, coeff: 1 }],
+                        });
                     }
                 }
                 Src::Byte(op, k) => {
                     if let Some(&(_, _, s0, side0)) = first.iter().find(|f| f.0 == op && f.1 == k) {
                         extra.push(BindEq {
                             operand: Operand::Zero,
-                            terms: vec![Term { slot, side, coeff: 1 }, Term { slot: s0, side: side0, coeff: -1 }],
+                            terms: vec![
+                                Term { slot, side, coeff: 1 },
+                                Term { slot: s0, side: side0, coeff: -1 },
+                            ],
                         });
                     } else {
                         first.push((op, k, slot, side));
@@ -606,7 +629,11 @@ pub fn binding(table: Table) -> Binding {
         }
     }
     for e in &decomp {
-        debug_assert_eq!(e.terms.len(), width(e.operand) as usize, "{table:?}: incomplete decomposition");
+        debug_assert_eq!(
+            e.terms.len(),
+            width(e.operand) as usize,
+            "{table:?}: incomplete decomposition"
+        );
     }
     eqs.extend(decomp);
     eqs.extend(extra);
@@ -624,7 +651,8 @@ pub fn combine(table: Table, e: &[Fr]) -> Fr {
     let one = Fr::one();
     let p16 = Fr::from(1u64 << 16);
     let p32 = Fr::from(1u64 << 32);
-    let bytes4 = |e: &[Fr]| e[0] + Fr::from(1u64 << 8) * e[1] + p16 * e[2] + Fr::from(1u64 << 24) * e[3];
+    let bytes4 =
+        |e: &[Fr]| e[0] + Fr::from(1u64 << 8) * e[1] + p16 * e[2] + Fr::from(1u64 << 24) * e[3];
     let lt = |e: &[Fr]| e[3] + e[7] * (e[2] + e[6] * (e[1] + e[5] * e[0]));
     match table {
         Table::Add | Table::Sub | Table::Mul | Table::JalrTarget => e[0] + p16 * e[1],
@@ -665,7 +693,13 @@ pub fn combine_degree(table: Table) -> usize {
         | Table::MovSign => 1,
         Table::MulNoOverflow => 2,
         Table::NegIf => 3,
-        Table::Eq | Table::Ne | Table::Slt | Table::Sltu | Table::Ge | Table::Geu | Table::ValidDiv0 => 4,
+        Table::Eq
+        | Table::Ne
+        | Table::Slt
+        | Table::Sltu
+        | Table::Ge
+        | Table::Geu
+        | Table::ValidDiv0 => 4,
     }
 }
 

@@ -3,7 +3,8 @@
 
 pub fn elf(name: &str) -> Vec<u8> {
     let path = format!("{}/../../guest-examples/target/ivm/{name}.elf", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run scripts/setup to build the guest examples)"))
+    std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e} (run scripts/setup to build the guest examples)"))
 }
 
 /// `abi.encode(uint256 n)`.

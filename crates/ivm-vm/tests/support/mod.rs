@@ -2,7 +2,10 @@
 #![allow(dead_code)]
 
 use ivm_abi::{LayoutHeader, Sizes, ABI_VERSION, RAM_BASE, STACK_GUARD, TERMINATION_ADDR};
-use ivm_vm::{elf::{FLAG_R, FLAG_W, FLAG_X}, Execution, Inputs, Program, Segment};
+use ivm_vm::{
+    elf::{FLAG_R, FLAG_W, FLAG_X},
+    Execution, Inputs, Program, Segment,
+};
 
 pub const TEXT: u32 = RAM_BASE + 0x100;
 pub const DATA: u32 = RAM_BASE + 0x1000;
@@ -15,11 +18,22 @@ pub const HEAP_SIZE: u32 = 0x1_0000;
 pub const HEAP_END: u32 = STACK_TOP + HEAP_SIZE;
 
 pub fn sizes() -> Sizes {
-    Sizes { max_input: 4096, max_offchain_input: 4096, max_output: 4096, stack_size: STACK_SIZE, heap_size: HEAP_SIZE }
+    Sizes {
+        max_input: 4096,
+        max_offchain_input: 4096,
+        max_output: 4096,
+        stack_size: STACK_SIZE,
+        heap_size: HEAP_SIZE,
+    }
 }
 
 pub fn header() -> LayoutHeader {
-    LayoutHeader { abi_version: ABI_VERSION, sizes: sizes(), stack_top: STACK_TOP, heap_end: HEAP_END }
+    LayoutHeader {
+        abi_version: ABI_VERSION,
+        sizes: sizes(),
+        stack_top: STACK_TOP,
+        heap_end: HEAP_END,
+    }
 }
 
 pub fn header_bytes(h: &LayoutHeader) -> Vec<u8> {
@@ -53,7 +67,11 @@ pub fn with_exit(code: &[u32]) -> Vec<u32> {
 }
 
 pub fn exit_seq() -> [u32; 3] {
-    [lui(31, TERMINATION_ADDR & !0xfff), addi(30, 0, 1), sw(30, 31, (TERMINATION_ADDR & 0xfff) as i32)]
+    [
+        lui(31, TERMINATION_ADDR & !0xfff),
+        addi(30, 0, 1),
+        sw(30, 31, (TERMINATION_ADDR & 0xfff) as i32),
+    ]
 }
 
 /// Runs `code` + exit with the given cycle limit.
@@ -62,7 +80,8 @@ pub fn run(code: &[u32]) -> Execution {
 }
 
 pub fn run_inputs(code: &[u32], onchain: &[u8], offchain: &[u8]) -> Execution {
-    ivm_vm::execute(&program(&with_exit(code)), Inputs { onchain, offchain }, 10_000).expect("inputs fit")
+    ivm_vm::execute(&program(&with_exit(code)), Inputs { onchain, offchain }, 10_000)
+        .expect("inputs fit")
 }
 
 /// Runs `code` without appending an exit.
@@ -94,44 +113,115 @@ fn b(imm: i32, rs2: u32, rs1: u32, f3: u32) -> u32 {
         | 0x63
 }
 
-pub fn lui(rd: u32, imm: u32) -> u32 { (imm & 0xffff_f000) | (rd << 7) | 0x37 }
-pub fn auipc(rd: u32, imm: u32) -> u32 { (imm & 0xffff_f000) | (rd << 7) | 0x17 }
+pub fn lui(rd: u32, imm: u32) -> u32 {
+    (imm & 0xffff_f000) | (rd << 7) | 0x37
+}
+pub fn auipc(rd: u32, imm: u32) -> u32 {
+    (imm & 0xffff_f000) | (rd << 7) | 0x17
+}
 pub fn jal(rd: u32, imm: i32) -> u32 {
     let imm = imm as u32;
-    (((imm >> 20) & 1) << 31) | (((imm >> 1) & 0x3ff) << 21) | (((imm >> 11) & 1) << 20) | (((imm >> 12) & 0xff) << 12) | (rd << 7) | 0x6f
+    (((imm >> 20) & 1) << 31)
+        | (((imm >> 1) & 0x3ff) << 21)
+        | (((imm >> 11) & 1) << 20)
+        | (((imm >> 12) & 0xff) << 12)
+        | (rd << 7)
+        | 0x6f
 }
-pub fn jalr(rd: u32, rs1: u32, imm: i32) -> u32 { i(imm, rs1, 0, rd, 0x67) }
-pub fn beq(rs1: u32, rs2: u32, imm: i32) -> u32 { b(imm, rs2, rs1, 0) }
-pub fn bne(rs1: u32, rs2: u32, imm: i32) -> u32 { b(imm, rs2, rs1, 1) }
-pub fn blt(rs1: u32, rs2: u32, imm: i32) -> u32 { b(imm, rs2, rs1, 4) }
-pub fn bge(rs1: u32, rs2: u32, imm: i32) -> u32 { b(imm, rs2, rs1, 5) }
-pub fn bltu(rs1: u32, rs2: u32, imm: i32) -> u32 { b(imm, rs2, rs1, 6) }
-pub fn bgeu(rs1: u32, rs2: u32, imm: i32) -> u32 { b(imm, rs2, rs1, 7) }
-pub fn lb(rd: u32, rs1: u32, imm: i32) -> u32 { i(imm, rs1, 0, rd, 0x03) }
-pub fn lh(rd: u32, rs1: u32, imm: i32) -> u32 { i(imm, rs1, 1, rd, 0x03) }
-pub fn lw(rd: u32, rs1: u32, imm: i32) -> u32 { i(imm, rs1, 2, rd, 0x03) }
-pub fn lbu(rd: u32, rs1: u32, imm: i32) -> u32 { i(imm, rs1, 4, rd, 0x03) }
-pub fn lhu(rd: u32, rs1: u32, imm: i32) -> u32 { i(imm, rs1, 5, rd, 0x03) }
-pub fn sb(rs2: u32, rs1: u32, imm: i32) -> u32 { s(imm, rs2, rs1, 0) }
-pub fn sh(rs2: u32, rs1: u32, imm: i32) -> u32 { s(imm, rs2, rs1, 1) }
-pub fn sw(rs2: u32, rs1: u32, imm: i32) -> u32 { s(imm, rs2, rs1, 2) }
-pub fn addi(rd: u32, rs1: u32, imm: i32) -> u32 { i(imm, rs1, 0, rd, 0x13) }
-pub fn slti(rd: u32, rs1: u32, imm: i32) -> u32 { i(imm, rs1, 2, rd, 0x13) }
-pub fn sltiu(rd: u32, rs1: u32, imm: i32) -> u32 { i(imm, rs1, 3, rd, 0x13) }
-pub fn xori(rd: u32, rs1: u32, imm: i32) -> u32 { i(imm, rs1, 4, rd, 0x13) }
-pub fn ori(rd: u32, rs1: u32, imm: i32) -> u32 { i(imm, rs1, 6, rd, 0x13) }
-pub fn andi(rd: u32, rs1: u32, imm: i32) -> u32 { i(imm, rs1, 7, rd, 0x13) }
-pub fn slli(rd: u32, rs1: u32, sh: u32) -> u32 { r(0, sh, rs1, 1, rd, 0x13) }
-pub fn srli(rd: u32, rs1: u32, sh: u32) -> u32 { r(0, sh, rs1, 5, rd, 0x13) }
-pub fn srai(rd: u32, rs1: u32, sh: u32) -> u32 { r(0x20, sh, rs1, 5, rd, 0x13) }
+pub fn jalr(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i(imm, rs1, 0, rd, 0x67)
+}
+pub fn beq(rs1: u32, rs2: u32, imm: i32) -> u32 {
+    b(imm, rs2, rs1, 0)
+}
+pub fn bne(rs1: u32, rs2: u32, imm: i32) -> u32 {
+    b(imm, rs2, rs1, 1)
+}
+pub fn blt(rs1: u32, rs2: u32, imm: i32) -> u32 {
+    b(imm, rs2, rs1, 4)
+}
+pub fn bge(rs1: u32, rs2: u32, imm: i32) -> u32 {
+    b(imm, rs2, rs1, 5)
+}
+pub fn bltu(rs1: u32, rs2: u32, imm: i32) -> u32 {
+    b(imm, rs2, rs1, 6)
+}
+pub fn bgeu(rs1: u32, rs2: u32, imm: i32) -> u32 {
+    b(imm, rs2, rs1, 7)
+}
+pub fn lb(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i(imm, rs1, 0, rd, 0x03)
+}
+pub fn lh(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i(imm, rs1, 1, rd, 0x03)
+}
+pub fn lw(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i(imm, rs1, 2, rd, 0x03)
+}
+pub fn lbu(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i(imm, rs1, 4, rd, 0x03)
+}
+pub fn lhu(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i(imm, rs1, 5, rd, 0x03)
+}
+pub fn sb(rs2: u32, rs1: u32, imm: i32) -> u32 {
+    s(imm, rs2, rs1, 0)
+}
+pub fn sh(rs2: u32, rs1: u32, imm: i32) -> u32 {
+    s(imm, rs2, rs1, 1)
+}
+pub fn sw(rs2: u32, rs1: u32, imm: i32) -> u32 {
+    s(imm, rs2, rs1, 2)
+}
+pub fn addi(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i(imm, rs1, 0, rd, 0x13)
+}
+pub fn slti(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i(imm, rs1, 2, rd, 0x13)
+}
+pub fn sltiu(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i(imm, rs1, 3, rd, 0x13)
+}
+pub fn xori(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i(imm, rs1, 4, rd, 0x13)
+}
+pub fn ori(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i(imm, rs1, 6, rd, 0x13)
+}
+pub fn andi(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i(imm, rs1, 7, rd, 0x13)
+}
+pub fn slli(rd: u32, rs1: u32, sh: u32) -> u32 {
+    r(0, sh, rs1, 1, rd, 0x13)
+}
+pub fn srli(rd: u32, rs1: u32, sh: u32) -> u32 {
+    r(0, sh, rs1, 5, rd, 0x13)
+}
+pub fn srai(rd: u32, rs1: u32, sh: u32) -> u32 {
+    r(0x20, sh, rs1, 5, rd, 0x13)
+}
 
 /// R-type ALU ops by name.
 pub fn op(name: &str, rd: u32, rs1: u32, rs2: u32) -> u32 {
     let (f7, f3) = match name {
-        "add" => (0, 0), "sub" => (0x20, 0), "sll" => (0, 1), "slt" => (0, 2), "sltu" => (0, 3),
-        "xor" => (0, 4), "srl" => (0, 5), "sra" => (0x20, 5), "or" => (0, 6), "and" => (0, 7),
-        "mul" => (1, 0), "mulh" => (1, 1), "mulhsu" => (1, 2), "mulhu" => (1, 3),
-        "div" => (1, 4), "divu" => (1, 5), "rem" => (1, 6), "remu" => (1, 7),
+        "add" => (0, 0),
+        "sub" => (0x20, 0),
+        "sll" => (0, 1),
+        "slt" => (0, 2),
+        "sltu" => (0, 3),
+        "xor" => (0, 4),
+        "srl" => (0, 5),
+        "sra" => (0x20, 5),
+        "or" => (0, 6),
+        "and" => (0, 7),
+        "mul" => (1, 0),
+        "mulh" => (1, 1),
+        "mulhsu" => (1, 2),
+        "mulhu" => (1, 3),
+        "div" => (1, 4),
+        "divu" => (1, 5),
+        "rem" => (1, 6),
+        "remu" => (1, 7),
         _ => panic!("unknown op {name}"),
     };
     r(f7, rs2, rs1, f3, rd, 0x33)
@@ -155,7 +245,15 @@ pub fn elf(entry: u32, segs: &[Segment]) -> Vec<u8> {
 }
 
 /// [`elf`] with the identity fields exposed, to build invalid files.
-pub fn elf_with(entry: u32, segs: &[Segment], class: u8, data: u8, machine: u16, e_type: u16, flags: u32) -> Vec<u8> {
+pub fn elf_with(
+    entry: u32,
+    segs: &[Segment],
+    class: u8,
+    data: u8,
+    machine: u16,
+    e_type: u16,
+    flags: u32,
+) -> Vec<u8> {
     let phoff = 52u32;
     let mut out = vec![0x7f, b'E', b'L', b'F', class, data, 1, 0];
     out.resize(16, 0);
