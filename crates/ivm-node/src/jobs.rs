@@ -13,7 +13,7 @@ use ivm_contracts::{OffchainJobRequest, OffchainResultWithMetadata, ResultWithMe
 use tokio::sync::{mpsc, Semaphore};
 
 use crate::metrics::Metrics;
-use crate::store::{now_ms, Admit, ExecutionOutcome, JobKind, JobRecord, JobState};
+use crate::store::{Admit, ExecutionOutcome, JobKind, JobRecord, JobState, NewJob};
 use crate::{verify, Shared};
 
 fn internal(e: anyhow::Error) -> ApiError {
@@ -50,7 +50,7 @@ pub(crate) async fn submit_offchain(
     verify::check_on_chain(&shared.chain, shared.config.job_manager, &req, &checked).await?;
 
     let request = &checked.request;
-    let job = JobRecord {
+    let job = JobRecord::accepted(NewJob {
         id: checked.job_id.0,
         kind: JobKind::Offchain,
         nonce: request.nonce,
@@ -62,18 +62,7 @@ pub(crate) async fn submit_offchain(
         request: req.request.clone(),
         request_signature: req.signature.clone(),
         relay_strategy: checked.relay_strategy as i32,
-        state: JobState::Pending,
-        failure_reason: None,
-        retries: 0,
-        result_with_metadata: vec![],
-        operator_signature: vec![],
-        relay_tx_hash: vec![],
-        cycles: None,
-        seq: 0,
-        accepted_at_ms: now_ms(),
-        done_at_ms: None,
-        relayed_at_ms: None,
-    };
+    });
     let outcome = shared
         .store
         .submit_job(job, Some(&req.offchain_input), |existing| match existing {

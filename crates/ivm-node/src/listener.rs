@@ -16,7 +16,7 @@ use ivm_contracts::client::alloy_rpc_types_eth::Filter;
 use ivm_contracts::client::decode_log;
 
 use crate::metrics::Metrics;
-use crate::store::{now_ms, JobKind, JobRecord, JobState};
+use crate::store::{JobKind, JobRecord, NewJob};
 use crate::Shared;
 
 pub(crate) async fn run(shared: Arc<Shared>) {
@@ -56,7 +56,7 @@ async fn poll_once(shared: &Arc<Shared>) -> anyhow::Result<()> {
         let mut jobs = Vec::with_capacity(logs.len());
         for log in &logs {
             let event = decode_log::<JobCreated>(log).map_err(|e| anyhow::anyhow!("{e}"))?;
-            jobs.push(JobRecord {
+            jobs.push(JobRecord::accepted(NewJob {
                 id: event.jobID.0,
                 kind: JobKind::Onchain,
                 nonce: event.nonce,
@@ -68,18 +68,7 @@ async fn poll_once(shared: &Arc<Shared>) -> anyhow::Result<()> {
                 request: vec![],
                 request_signature: vec![],
                 relay_strategy: shared.config.onchain_relay_strategy as i32,
-                state: JobState::Pending,
-                failure_reason: None,
-                retries: 0,
-                result_with_metadata: vec![],
-                operator_signature: vec![],
-                relay_tx_hash: vec![],
-                cycles: None,
-                seq: 0,
-                accepted_at_ms: now_ms(),
-                done_at_ms: None,
-                relayed_at_ms: None,
-            });
+            }));
         }
         let inserted = shared.store.add_onchain_jobs(jobs, to + 1)?;
         shared.metrics.listener_next_block.store(to + 1, Relaxed);

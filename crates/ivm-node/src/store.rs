@@ -102,7 +102,64 @@ pub struct JobRecord {
     pub relayed_at_ms: Option<u64>,
 }
 
+/// What a job is when it is accepted (from a signed request or a `JobCreated` event); the rest
+/// of a [`JobRecord`] is its progress.
+pub struct NewJob {
+    pub id: [u8; 32],
+    pub kind: JobKind,
+    pub nonce: u64,
+    pub max_cycles: u64,
+    pub consumer: [u8; 20],
+    pub program_id: Vec<u8>,
+    pub onchain_input: Vec<u8>,
+    pub offchain_input_hash: [u8; 32],
+    pub request: Vec<u8>,
+    pub request_signature: Vec<u8>,
+    pub relay_strategy: i32,
+}
+
 impl JobRecord {
+    /// A PENDING job accepted now, with no progress yet (`seq` is set when it is stored).
+    pub fn accepted(job: NewJob) -> JobRecord {
+        let NewJob {
+            id,
+            kind,
+            nonce,
+            max_cycles,
+            consumer,
+            program_id,
+            onchain_input,
+            offchain_input_hash,
+            request,
+            request_signature,
+            relay_strategy,
+        } = job;
+        JobRecord {
+            id,
+            kind,
+            nonce,
+            max_cycles,
+            consumer,
+            program_id,
+            onchain_input,
+            offchain_input_hash,
+            request,
+            request_signature,
+            relay_strategy,
+            state: JobState::Pending,
+            failure_reason: None,
+            retries: 0,
+            result_with_metadata: vec![],
+            operator_signature: vec![],
+            relay_tx_hash: vec![],
+            cycles: None,
+            seq: 0,
+            accepted_at_ms: now_ms(),
+            done_at_ms: None,
+            relayed_at_ms: None,
+        }
+    }
+
     /// The gateway's view of the job.
     pub fn to_api(&self) -> ivm_api::JobResult {
         ivm_api::JobResult {
@@ -524,7 +581,7 @@ mod tests {
     use super::*;
 
     fn job(nonce: u64) -> JobRecord {
-        JobRecord {
+        JobRecord::accepted(NewJob {
             id: [nonce as u8; 32],
             kind: JobKind::Offchain,
             nonce,
@@ -536,18 +593,7 @@ mod tests {
             request: vec![],
             request_signature: vec![],
             relay_strategy: 0,
-            state: JobState::Pending,
-            failure_reason: None,
-            retries: 0,
-            result_with_metadata: vec![],
-            operator_signature: vec![],
-            relay_tx_hash: vec![],
-            cycles: None,
-            seq: 0,
-            accepted_at_ms: 0,
-            done_at_ms: None,
-            relayed_at_ms: None,
-        }
+        })
     }
 
     #[test]
