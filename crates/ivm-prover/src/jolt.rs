@@ -425,9 +425,9 @@ impl TraceShape {
     /// 32-byte field elements plus the polynomials being bound or fingerprinted) and ~1.1 KiB
     /// per word of the final-state tables, plus a base. Calibrated on the 2-core benchmark
     /// machine (docs/benchmarks.md: 2^20 rows with the default 2^20-word RAM window peak at
-    /// 6.9 GiB, estimated 7.3 GiB).
+    /// 6.9–7.25 GiB from run to run, estimated 7.5 GiB).
     pub fn estimated_memory_bytes(&self) -> u64 {
-        (192u64 << 20) + (6144u64 << self.log_rows) + (1152u64 << self.table_vars)
+        (384u64 << 20) + (6144u64 << self.log_rows) + (1152u64 << self.table_vars)
     }
 }
 

@@ -119,7 +119,8 @@ fn trace_shape_matches_the_witness() {
 }
 
 /// The memory model errs high against the measured peaks in docs/benchmarks.md (2^20 rows with
-/// the default RAM window: 6.9 GiB; 2^14 rows: 1.34 GiB) without being far off.
+/// the default RAM window: 6.9–7.25 GiB from run to run; 2^14 rows: 1.34–1.39 GiB) without
+/// being far off.
 #[test]
 fn memory_estimate_brackets_the_measured_peaks() {
     let shape = |log_rows, table_vars| ivm_prover::jolt::TraceShape {
@@ -131,7 +132,7 @@ fn memory_estimate_brackets_the_measured_peaks() {
     };
     let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
     let big = gib(shape(20, 20).estimated_memory_bytes());
-    assert!((6.9..8.0).contains(&big), "{big}");
+    assert!((7.25..8.0).contains(&big), "{big}");
     let small = gib(shape(14, 20).estimated_memory_bytes());
-    assert!((1.34..1.8).contains(&small), "{small}");
+    assert!((1.39..1.8).contains(&small), "{small}");
 }
