@@ -43,6 +43,8 @@ pub enum Command {
     Prove(Box<cmd::prove::ProveArgs>),
     /// Verify a proof file against a program and print the proven statement.
     Verify(Box<cmd::verify::VerifyArgs>),
+    /// Check posted job results and challenge wrong ones with a proof: check, file.
+    Challenge(cmd::challenge::ChallengeArgs),
 }
 
 /// `--json`: one JSON document on stdout, nothing else.

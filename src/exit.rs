@@ -32,6 +32,8 @@ pub enum Code {
     InsufficientMemory = 11,
     /// `ivm verify --expect-output`: the proof is valid but proves another output.
     OutputMismatch = 12,
+    /// `ivm challenge check`: the job's posted result is wrong (a challenge can prove it).
+    WrongResult = 13,
 }
 
 /// An error that decides the exit code. Attach it anywhere in an `anyhow` chain with

@@ -165,6 +165,26 @@ impl NodeClient {
         Ok(r.pending_jobs)
     }
 
+    /// The offchain input the node stores under `keccak256 == hash` (`GET
+    /// /v1/offchain_input/{hash}`, an `ivm node` route), or `None` if it has none. The caller
+    /// checks the hash: the node is not trusted for it.
+    pub async fn offchain_input(&self, hash: [u8; 32]) -> Result<Option<Vec<u8>>> {
+        let url = format!("{}/v1/offchain_input/0x{}", self.base, hex::encode(hash));
+        let resp = self.http.get(&url).send().await.map_err(|e| {
+            coded(Code::Network, format!("cannot reach the coprocessor node at {}: {e}", self.base))
+        })?;
+        match resp.status() {
+            s if s.is_success() => {
+                let body = resp.bytes().await.map_err(|e| {
+                    coded(Code::Network, format!("reading the offchain input from {url}: {e}"))
+                })?;
+                Ok(Some(body.to_vec()))
+            }
+            reqwest::StatusCode::NOT_FOUND => Ok(None),
+            s => Err(coded(Code::Network, format!("GET {url} answered HTTP {s}"))),
+        }
+    }
+
     /// `GET /health` answers 2xx.
     pub async fn healthy(&self) -> bool {
         matches!(self.http.get(format!("{}/health", self.base)).send().await, Ok(r) if r.status().is_success())

@@ -209,7 +209,7 @@ async fn setup(args: &DevnetArgs, rpc_url: &str, data_dir: &Path) -> Result<Runn
         DEPLOYER => "deployer, owner, consumer offchain signer",
         OPERATOR => "coprocessor operator (bonded)",
         RELAYER => "relayer",
-        ARBITER => "arbiter",
+        ARBITER => "arbiter (the devnet's node resolves challenges with it)",
         _ => "user",
     };
     let profile = Profile {
@@ -256,6 +256,8 @@ async fn start_node(
     config.executors = args.executors.max(1);
     config.listener_start_block = deploy_block;
     config.poll_interval = Duration::from_millis(200);
+    // The devnet's node is also its arbiter: challenges are judged by verifying their proofs.
+    config.arbiter_key = Some(ivm_node::SecretKey::new(DEV_KEYS[ARBITER]));
     ivm_node::start(config).await.map_err(|e| {
         let code = if e.to_string().contains("listen") { Code::Network } else { Code::Failure };
         coded(code, format!("starting the node: {e:#}"))

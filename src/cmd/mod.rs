@@ -1,5 +1,6 @@
 //! One module per command; each is a thin layer over the libraries.
 pub mod build;
+pub mod challenge;
 pub mod completions;
 pub mod devnet;
 pub mod execute;
@@ -28,5 +29,6 @@ pub fn run(command: Command) -> Outcome {
         Command::Watch(args) => watch::run(args),
         Command::Prove(args) => prove::run(*args),
         Command::Verify(args) => verify::run(*args),
+        Command::Challenge(args) => challenge::run(args),
     }
 }

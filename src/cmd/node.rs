@@ -36,6 +36,10 @@ pub struct NodeArgs {
     /// Private key that sends relay transactions (JobManager's relayer).
     #[arg(long, env = "IVM_RELAYER_KEY", hide_env_values = true, value_name = "HEX")]
     pub relayer_key: String,
+    /// Also act as JobManager's arbiter with this key: resolve challenges by verifying their
+    /// proofs against the programs stored on this node.
+    #[arg(long, env = "IVM_ARBITER_KEY", hide_env_values = true, value_name = "HEX")]
+    pub arbiter_key: Option<String>,
     /// Jobs executed in parallel.
     #[arg(long, env = "IVM_NODE_EXECUTORS", default_value_t = 2)]
     pub executors: usize,
@@ -93,6 +97,11 @@ pub fn run(args: NodeArgs) -> Outcome {
     relayer_key
         .address()
         .map_err(|e| invalid_input(format!("--relayer-key / IVM_RELAYER_KEY: {e}")))?;
+    let arbiter_key = args.arbiter_key.map(SecretKey::new);
+    if let Some(key) = &arbiter_key {
+        key.address()
+            .map_err(|e| invalid_input(format!("--arbiter-key / IVM_ARBITER_KEY: {e}")))?;
+    }
     if args.executors == 0 {
         return Err(invalid_input("--executors must be at least 1"));
     }
@@ -115,6 +124,7 @@ pub fn run(args: NodeArgs) -> Outcome {
     config.listener_start_block = args.start_block;
     config.listener_enabled = !args.no_listener;
     config.max_body_bytes = args.max_body_bytes;
+    config.arbiter_key = arbiter_key;
 
     ivm_node::init_logging();
     ivm_node::run_until_signal(config, |node| {

@@ -19,7 +19,7 @@ use crate::{
     cli::{JsonFlag, ProjectArgs},
     exit::{coded, invalid_input, Code, Outcome},
     guest_build,
-    input::{to_hex, InputArgs},
+    input::{to_hex, InputArgs, InputBytes},
     ui,
 };
 
@@ -41,6 +41,15 @@ pub struct ProveArgs {
     /// Where to write the proof file (default: `<program>.proof` in the current directory).
     #[arg(short = 'o', long = "out", value_name = "FILE")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub memory: MemoryArgs,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+/// How much memory the prover may use (shared with `ivm challenge file`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct MemoryArgs {
     /// Prove even when the memory estimate exceeds this machine's RAM.
     #[arg(long)]
     pub force: bool,
@@ -48,8 +57,6 @@ pub struct ProveArgs {
     /// cgroup limit when lower).
     #[arg(long, value_name = "SIZE", env = "IVM_MEMORY_LIMIT", value_parser = parse_memory)]
     pub memory_limit: Option<u64>,
-    #[command(flatten)]
-    pub json: JsonFlag,
 }
 
 /// A statement as JSON (shared with `ivm verify`).
@@ -95,7 +102,7 @@ struct Report {
 }
 
 #[derive(Serialize)]
-struct PhaseTime {
+pub struct PhaseTime {
     name: &'static str,
     seconds: f64,
 }
@@ -164,25 +171,8 @@ pub fn run(args: ProveArgs) -> Outcome {
             ui::thousands(exec.cycles)
         )));
     }
-    let spinner = ui::spinner("sizing the proof");
-    let shape =
-        ivm_prover::jolt::trace_shape(&elf, &inputs.onchain, &inputs.offchain, args.max_cycles)
-            .map_err(prove_error)?;
-    spinner.finish_and_clear();
-    check_memory(&shape, args.memory_limit, args.force)?;
-
-    let start = Instant::now();
-    let mut progress = Progress::new();
-    let proved = ivm_prover::prove_file(
-        &elf,
-        &inputs.onchain,
-        &inputs.offchain,
-        args.max_cycles,
-        &mut |p| progress.phase(p),
-    );
-    let phases = progress.finish();
-    let (statement, bytes) = proved.map_err(prove_error)?;
-    let prove_time = start.elapsed();
+    let proved = prove_run(&elf, &inputs, args.max_cycles, &args.memory)?;
+    let (statement, bytes) = (proved.statement, proved.bytes);
     debug_assert_eq!(statement.program_id, program_id.0);
     write_atomically(&out, &bytes)?;
     let peak = peak_memory();
@@ -191,7 +181,7 @@ pub fn run(args: ProveArgs) -> Outcome {
         format!(
             "{} cycles in {:.1}s → {} ({} bytes)",
             ui::thousands(statement.cycles),
-            prove_time.as_secs_f64(),
+            proved.seconds,
             out.display(),
             ui::thousands(bytes.len() as u64)
         ),
@@ -202,11 +192,11 @@ pub fn run(args: ProveArgs) -> Outcome {
         proof: out,
         proof_size_bytes: bytes.len() as u64,
         proof_system: ivm_prover::proof_file::PROOF_SYSTEM,
-        prove_seconds: prove_time.as_secs_f64(),
-        phases,
+        prove_seconds: proved.seconds,
+        phases: proved.phases,
         peak_memory_bytes: peak,
-        estimated_memory_bytes: shape.estimated_memory_bytes(),
-        trace_rows: 1 << shape.log_rows,
+        estimated_memory_bytes: proved.shape.estimated_memory_bytes(),
+        trace_rows: 1 << proved.shape.log_rows,
     };
     if args.json.json {
         ui::print_json(&report)?;
@@ -214,6 +204,41 @@ pub fn run(args: ProveArgs) -> Outcome {
         print_human(&report);
     }
     Ok(Code::Ok)
+}
+
+/// A proof made by [`prove_run`].
+pub struct ProvedRun {
+    pub statement: Statement,
+    /// The proof file.
+    pub bytes: Vec<u8>,
+    pub phases: Vec<PhaseTime>,
+    pub seconds: f64,
+    pub shape: TraceShape,
+}
+
+/// Sizes the proof of a run, checks that it fits in memory (printing the estimate), and proves
+/// it with the phase display. The caller has executed the run and knows it halts or panics.
+pub fn prove_run(
+    elf: &[u8],
+    inputs: &InputBytes,
+    max_cycles: u64,
+    memory: &MemoryArgs,
+) -> Result<ProvedRun> {
+    let spinner = ui::spinner("sizing the proof");
+    let shape = ivm_prover::jolt::trace_shape(elf, &inputs.onchain, &inputs.offchain, max_cycles)
+        .map_err(prove_error)?;
+    spinner.finish_and_clear();
+    check_memory(&shape, memory.memory_limit, memory.force)?;
+
+    let start = Instant::now();
+    let mut progress = Progress::new();
+    let proved =
+        ivm_prover::prove_file(elf, &inputs.onchain, &inputs.offchain, max_cycles, &mut |p| {
+            progress.phase(p)
+        });
+    let phases = progress.finish();
+    let (statement, bytes) = proved.map_err(prove_error)?;
+    Ok(ProvedRun { statement, bytes, phases, seconds: start.elapsed().as_secs_f64(), shape })
 }
 
 fn prove_error(e: ProveError) -> anyhow::Error {
@@ -420,7 +445,7 @@ impl Progress {
 }
 
 /// Writes `<path>.tmp`, then renames it over `path`: a failed run never leaves half a proof.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);

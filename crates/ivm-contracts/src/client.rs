@@ -18,7 +18,7 @@
 //! # Ok(()) }
 //! ```
 
-use crate::bindings::{ExampleConsumer, JobManager};
+use crate::bindings::{ExampleConsumer, IConsumer, JobManager};
 use crate::DisputeParameters;
 use alloy_network::{EthereumWallet, TransactionBuilder};
 use alloy_primitives::{Address, Bytes, Log as PrimitiveLog, B256, U256};
@@ -304,6 +304,27 @@ impl Client {
             .collect()
     }
 
+    /// The result posted for `job_id` (its `JobCompleted` event, searched from `from_block`),
+    /// or `None` if none was posted.
+    pub async fn posted_result(
+        &self,
+        job_manager: Address,
+        job_id: B256,
+        from_block: u64,
+    ) -> Result<Option<Bytes>, ClientError> {
+        let filter = Filter::new()
+            .address(job_manager)
+            .event_signature(JobManager::JobCompleted::SIGNATURE_HASH)
+            .topic1(job_id)
+            .from_block(from_block)
+            .to_block(BlockNumberOrTag::Latest);
+        let logs = self.provider.get_logs(&filter).await.map_err(rpc_error)?;
+        match logs.last() {
+            Some(log) => Ok(Some(decode_log::<JobManager::JobCompleted>(log)?.result)),
+            None => Ok(None),
+        }
+    }
+
     // ----- deployment -----
 
     /// Sends a contract creation; returns the new contract's address.
@@ -489,6 +510,23 @@ impl Client {
         job_manager: Address,
     ) -> Result<DisputeParameters, ClientError> {
         self.view(job_manager, &JobManager::getDisputeParametersCall {}).await
+    }
+
+    // ----- Consumers -----
+
+    /// A job's onchain input and offchain input hash as its consumer recorded them (the
+    /// `IConsumer` views `JobManager` checks posted results against).
+    pub async fn consumer_job_inputs(
+        &self,
+        consumer: Address,
+        job_id: B256,
+    ) -> Result<(Bytes, B256), ClientError> {
+        let onchain =
+            self.view(consumer, &IConsumer::getOnchainInputForJobCall { jobID: job_id }).await?;
+        let offchain_hash = self
+            .view(consumer, &IConsumer::getOffchainInputHashForJobCall { jobID: job_id })
+            .await?;
+        Ok((onchain, offchain_hash))
     }
 
     // ----- ExampleConsumer -----

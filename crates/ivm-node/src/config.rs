@@ -80,6 +80,9 @@ pub struct NodeConfig {
     /// How long to wait for a relay transaction's receipt before treating it as failed
     /// (the job is checked on chain before the next attempt).
     pub relay_receipt_timeout: Duration,
+    /// Key of JobManager's `arbiter`: when set, the node also resolves challenges by verifying
+    /// their proofs ([`crate::arbiter`]), scanning `ChallengeFiled` from `listener_start_block`.
+    pub arbiter_key: Option<SecretKey>,
 }
 
 impl NodeConfig {
@@ -109,6 +112,7 @@ impl NodeConfig {
             max_body_bytes: 16 * 1024 * 1024,
             max_relay_backoff: Duration::from_secs(30),
             relay_receipt_timeout: Duration::from_secs(120),
+            arbiter_key: None,
         }
     }
 }

@@ -7,7 +7,8 @@
 //! - [`jobs`]: a bounded executor pool (PENDING → DONE or FAILED);
 //! - [`signer`]: EIP-191 result signing with the operator key;
 //! - [`relayer`]: sends results with the relayer key (DONE → RELAYED), exactly once;
-//! - [`listener`]: picks up onchain jobs from `JobCreated` events, resuming from its cursor.
+//! - [`listener`]: picks up onchain jobs from `JobCreated` events, resuming from its cursor;
+//! - [`arbiter`]: with an arbiter key, resolves challenges by verifying their Jolt proofs.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -24,6 +25,7 @@
 //! node.shutdown().await;
 //! # Ok(()) }
 //! ```
+pub mod arbiter;
 pub mod config;
 pub mod jobs;
 pub mod listener;
@@ -190,6 +192,17 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
     }
 
     check_roles(&shared).await;
+    let arbiter = match &shared.config.arbiter_key {
+        Some(key) => {
+            let signer = ivm_contracts::client::parse_key(key.expose())
+                .map_err(|e| anyhow::anyhow!("arbiter key: {e}"))?;
+            let client =
+                shared.chain.with_signer(signer).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            tracing::info!(arbiter = %client.address(), "resolving challenges as arbiter");
+            Some(client)
+        }
+        None => None,
+    };
 
     let mut tasks = vec![
         tokio::spawn(server::serve(shared.clone(), listener)),
@@ -198,6 +211,9 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
     ];
     if shared.config.listener_enabled {
         tasks.push(tokio::spawn(listener::run(shared.clone())));
+    }
+    if let Some(client) = arbiter {
+        tasks.push(tokio::spawn(arbiter::run(shared.clone(), client)));
     }
     Ok(RunningNode { addr, shared, tasks })
 }

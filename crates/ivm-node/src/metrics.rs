@@ -17,6 +17,8 @@ pub struct Metrics {
     pub programs_submitted: AtomicU64,
     pub executions_running: AtomicU64,
     pub listener_next_block: AtomicU64,
+    pub challenges_upheld: AtomicU64,
+    pub challenges_rejected: AtomicU64,
     exec_buckets: [AtomicU64; EXEC_BUCKETS.len()],
     exec_count: AtomicU64,
     /// Microseconds.
@@ -74,6 +76,14 @@ impl Metrics {
             "ivm_node_relay_errors_total",
             "Relay attempts that failed (retried).",
             &[("", "", &self.relay_errors)],
+        );
+        counter(
+            "ivm_node_challenges_resolved_total",
+            "Challenges this node resolved as arbiter, by verdict.",
+            &[
+                ("verdict", "upheld", &self.challenges_upheld),
+                ("verdict", "rejected", &self.challenges_rejected),
+            ],
         );
         counter(
             "ivm_node_programs_submitted_total",

@@ -1,0 +1,242 @@
+//! The arbiter role: resolves `JobManager` challenges by verifying their Jolt proofs.
+//!
+//! A challenge names a job, a claimed outcome (output bytes, or "panicked") and a proof file
+//! (published in the `ChallengeFiled` event). The verdict ([`judge`]) takes what it checks from
+//! the chain and the ELF, never from the proof: the job's program ID and max cycles
+//! (`JobManager`), its onchain input and offchain input hash (the job's consumer, where
+//! `JobManager` itself checks posted results against), the claimed outcome (the event) and the
+//! ELF this node stores under the job's program ID. Fraud is proven exactly when the proof
+//! file's statement is that job with that outcome, within the job's max cycles, and the proof
+//! verifies against the ELF.
+//!
+//! The task scans `ChallengeFiled` from `listener_start_block` (again after a restart: a
+//! challenge already resolved is no longer open and is skipped). A challenge whose program this
+//! node does not have stays undecided and is retried every poll until its resolve deadline, so
+//! submitting the program late still lets it be judged.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anyhow::{anyhow, Context};
+use ivm_contracts::alloy_primitives::{keccak256, U256};
+use ivm_contracts::alloy_sol_types::SolEvent;
+use ivm_contracts::bindings::JobManager::ChallengeFiled;
+use ivm_contracts::client::alloy_provider::Provider;
+use ivm_contracts::client::alloy_rpc_types_eth::Filter;
+use ivm_contracts::client::{decode_log, Client, CHALLENGE_OPEN};
+use ivm_prover::statement::Statement;
+use ivm_prover::{ProofFile, ProofFileError};
+
+use crate::metrics::Metrics;
+use crate::Shared;
+
+/// What the chain says about a challenged job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChallengedJob {
+    pub program_id: Vec<u8>,
+    pub max_cycles: u64,
+    pub onchain_input: Vec<u8>,
+    pub offchain_input_hash: [u8; 32],
+}
+
+/// The outcome a challenger claims is the correct one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimedOutcome {
+    /// The guest returns these output bytes.
+    Output(Vec<u8>),
+    /// The guest panics.
+    Panicked,
+}
+
+impl std::fmt::Display for ClaimedOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClaimedOutcome::Output(o) => write!(f, "output 0x{}", hex::encode(o)),
+            ClaimedOutcome::Panicked => f.write_str("a panic"),
+        }
+    }
+}
+
+/// Why a challenge's proof does not prove its claim.
+#[derive(Debug, thiserror::Error)]
+pub enum NotProven {
+    #[error("the proof file cannot be read: {0}")]
+    Unreadable(ProofFileError),
+    #[error("the proof is of program 0x{proof}, but the job runs program 0x{job}")]
+    OtherProgram { proof: String, job: String },
+    #[error("the proof's onchain input is not the job's onchain input")]
+    OnchainInput,
+    #[error("the proof's offchain input does not hash to the job's offchain input hash")]
+    OffchainInput,
+    #[error("the proof shows {proven}, but the challenge claims {claimed}")]
+    OtherOutcome { proven: ClaimedOutcome, claimed: ClaimedOutcome },
+    #[error("the proven run takes {cycles} cycles, more than the job's limit of {max_cycles}")]
+    OverCycleLimit { cycles: u64, max_cycles: u64 },
+    #[error("the proof does not verify: {0}")]
+    Invalid(ProofFileError),
+}
+
+/// The outcome a statement proves.
+pub fn proven_outcome(st: &Statement) -> ClaimedOutcome {
+    if st.panicked {
+        ClaimedOutcome::Panicked
+    } else {
+        ClaimedOutcome::Output(st.output.clone())
+    }
+}
+
+/// Whether `proof_file` proves that `job`, run by `elf`, has outcome `claim`. The cheap
+/// comparisons come first; the proof is verified only when the statement is the right one.
+pub fn judge(
+    elf: &[u8],
+    job: &ChallengedJob,
+    claim: &ClaimedOutcome,
+    proof_file: &[u8],
+) -> Result<Statement, NotProven> {
+    let file = ProofFile::from_bytes(proof_file).map_err(NotProven::Unreadable)?;
+    let st = &file.statement;
+    if st.program_id.as_slice() != job.program_id.as_slice() {
+        return Err(NotProven::OtherProgram {
+            proof: hex::encode(st.program_id),
+            job: hex::encode(&job.program_id),
+        });
+    }
+    if st.onchain_input != job.onchain_input {
+        return Err(NotProven::OnchainInput);
+    }
+    if keccak256(&st.offchain_input).0 != job.offchain_input_hash {
+        return Err(NotProven::OffchainInput);
+    }
+    let proven = proven_outcome(st);
+    if &proven != claim {
+        return Err(NotProven::OtherOutcome { proven, claimed: claim.clone() });
+    }
+    if st.cycles > job.max_cycles {
+        return Err(NotProven::OverCycleLimit { cycles: st.cycles, max_cycles: job.max_cycles });
+    }
+    file.verify(elf).map_err(NotProven::Invalid)?;
+    Ok(file.statement)
+}
+
+/// Reads what [`judge`] needs about `job_id` from `JobManager` and the job's consumer.
+pub async fn challenged_job(
+    chain: &Client,
+    job_manager: ivm_contracts::alloy_primitives::Address,
+    job_id: ivm_contracts::alloy_primitives::B256,
+) -> anyhow::Result<ChallengedJob> {
+    let meta = chain.job_metadata(job_manager, job_id).await.map_err(|e| anyhow!("{e}"))?;
+    let (onchain_input, offchain_input_hash) =
+        chain.consumer_job_inputs(meta.consumer, job_id).await.map_err(|e| anyhow!("{e}"))?;
+    Ok(ChallengedJob {
+        program_id: meta.programID.to_vec(),
+        max_cycles: meta.maxCycles,
+        onchain_input: onchain_input.to_vec(),
+        offchain_input_hash: offchain_input_hash.0,
+    })
+}
+
+pub(crate) async fn run(shared: Arc<Shared>, arbiter: Client) {
+    let mut next_block = shared.config.listener_start_block;
+    let mut undecided: BTreeMap<U256, ChallengeFiled> = BTreeMap::new();
+    loop {
+        if let Err(e) = scan(&shared, &arbiter, &mut next_block, &mut undecided).await {
+            tracing::warn!("arbiter: {e:#}");
+        }
+        let ids: Vec<U256> = undecided.keys().copied().collect();
+        for id in ids {
+            if shared.shutdown.is_cancelled() {
+                return;
+            }
+            match decide(&shared, &arbiter, &undecided[&id]).await {
+                Ok(true) => {
+                    undecided.remove(&id);
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(challenge = %id, "arbiter: {e:#}"),
+            }
+        }
+        tokio::select! {
+            _ = shared.shutdown.cancelled() => break,
+            _ = tokio::time::sleep(shared.config.poll_interval) => {}
+        }
+    }
+}
+
+/// Collects new `ChallengeFiled` events into `undecided`.
+async fn scan(
+    shared: &Shared,
+    arbiter: &Client,
+    next_block: &mut u64,
+    undecided: &mut BTreeMap<U256, ChallengeFiled>,
+) -> anyhow::Result<()> {
+    let latest = arbiter.block_number().await.map_err(|e| anyhow!("block number: {e}"))?;
+    let chunk = shared.config.listener_chunk_blocks.max(1);
+    while *next_block <= latest {
+        let to = latest.min(next_block.saturating_add(chunk - 1));
+        let filter = Filter::new()
+            .address(shared.config.job_manager)
+            .event_signature(ChallengeFiled::SIGNATURE_HASH)
+            .from_block(*next_block)
+            .to_block(to);
+        let logs = arbiter
+            .provider()
+            .get_logs(&filter)
+            .await
+            .with_context(|| format!("eth_getLogs for blocks {}..={to}", *next_block))?;
+        for log in &logs {
+            let event = decode_log::<ChallengeFiled>(log).map_err(|e| anyhow!("{e}"))?;
+            undecided.insert(event.challengeID, event);
+        }
+        *next_block = to + 1;
+    }
+    Ok(())
+}
+
+/// Judges and resolves one challenge. `Ok(true)`: it is settled (resolved now, or no longer
+/// open, or past its deadline); `Ok(false)`: it cannot be judged yet (program missing).
+async fn decide(shared: &Shared, arbiter: &Client, event: &ChallengeFiled) -> anyhow::Result<bool> {
+    let jm = shared.config.job_manager;
+    let id = event.challengeID;
+    let challenge = arbiter.get_challenge(jm, id).await.map_err(|e| anyhow!("{e}"))?;
+    if challenge.status != CHALLENGE_OPEN {
+        return Ok(true);
+    }
+    let now = arbiter.block_timestamp().await.map_err(|e| anyhow!("{e}"))?;
+    if now > challenge.resolveDeadline {
+        tracing::warn!(challenge = %id, "arbiter: the resolve deadline passed before a verdict");
+        return Ok(true);
+    }
+    let job = challenged_job(arbiter, jm, event.jobID).await?;
+    let Some((_, elf)) = shared.store.program(&job.program_id)? else {
+        tracing::warn!(
+            challenge = %id,
+            program = %format!("0x{}", hex::encode(&job.program_id)),
+            "arbiter: the challenged job's program is not stored on this node; submit it \
+             (`ivm program submit`) so the challenge can be judged"
+        );
+        return Ok(false);
+    };
+    let claim = if event.claimedPanicked {
+        ClaimedOutcome::Panicked
+    } else {
+        ClaimedOutcome::Output(event.claimedOutput.to_vec())
+    };
+    let proof = event.proof.to_vec();
+    let verdict = tokio::task::spawn_blocking(move || judge(&elf, &job, &claim, &proof))
+        .await
+        .context("the verifier task failed")?;
+    let fraud_proven = verdict.is_ok();
+    arbiter.resolve_challenge(jm, id, fraud_proven).await.map_err(|e| anyhow!("{e}"))?;
+    match verdict {
+        Ok(st) => {
+            Metrics::inc(&shared.metrics.challenges_upheld);
+            // A warning: an operator was caught posting a wrong result and slashed.
+            tracing::warn!(challenge = %id, job = %event.jobID, cycles = st.cycles,
+                "challenge upheld: the proof shows the posted result is wrong; job overturned");
+        }
+        Err(reason) => {
+            Metrics::inc(&shared.metrics.challenges_rejected);
+            tracing::info!(challenge = %id, job = %event.jobID, "challenge rejected: {reason}");
+        }
+    }
+    Ok(true)
+}

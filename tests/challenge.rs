@@ -1,0 +1,227 @@
+//! The challenge flow end to end on real parts: `ivm devnet` (a real anvil, the contracts, the
+//! node as arbiter), a dishonest operator (this test signs wrong results with the devnet's
+//! operator key and relays them with its relayer key, as a corrupted node would), and the real
+//! `ivm challenge check|file`. A wrong result is found, proven, challenged on chain and
+//! overturned by the node's arbiter, which verifies the proof; a challenge whose proof does not
+//! prove its claim is rejected; a correct result is not challenged.
+//!
+//! Needs anvil (`scripts/install-tools`) and the example ELFs (built if missing). Proves one
+//! small run (fibonacci(20)).
+mod devnet_support;
+
+use std::time::{Duration, Instant};
+
+use devnet_support::*;
+use ivm_contracts::{
+    alloy_primitives::{Address, Bytes, B256, U256},
+    client::{Client, CHALLENGE_OPEN, CHALLENGE_REJECTED},
+    sign_eip191, signing_key_from_hex, OffchainJobRequest, OffchainResultWithMetadata,
+    JOB_STATE_OVERTURNED,
+};
+use serde_json::Value;
+
+const OFFCHAIN_SIGNER: usize = 0;
+const OPERATOR: usize = 1;
+const RELAYER: usize = 2;
+const CHALLENGER: usize = 5;
+const MAX_CYCLES: u64 = 1_000_000;
+
+fn dev_key(profile: &Value, index: usize) -> String {
+    profile["dev_accounts"][index]["private_key"].as_str().unwrap().to_string()
+}
+
+fn address(profile: &Value, path: &[&str]) -> Address {
+    let mut v = profile;
+    for key in path {
+        v = &v[key];
+    }
+    v.as_str().unwrap().parse().unwrap()
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    hex::decode(s.trim_start_matches("0x")).unwrap()
+}
+
+/// Puts `output` on chain as the result of a new offchain job (as a dishonest node would: the
+/// request is signed by the consumer's offchain signer, the result by the operator, and the
+/// relayer sends it). The node never sees the job.
+async fn post_result(
+    profile: &Value,
+    program_id: &[u8],
+    onchain_input: &[u8],
+    output: &[u8],
+) -> B256 {
+    let rpc = profile["rpc_url"].as_str().unwrap();
+    let jm = address(profile, &["contracts", "job_manager"]);
+    let consumer = address(profile, &["contracts", "consumer"]);
+    let relayer = Client::connect(rpc, &dev_key(profile, RELAYER)).await.unwrap();
+    let nonce = relayer.consumer_next_nonce(consumer).await.unwrap();
+    let request = OffchainJobRequest::new(
+        nonce,
+        MAX_CYCLES,
+        consumer,
+        program_id.to_vec(),
+        onchain_input.to_vec(),
+        &[],
+    );
+    let request_bytes = request.encode();
+    let signer = signing_key_from_hex(&dev_key(profile, OFFCHAIN_SIGNER)).unwrap();
+    let request_sig = sign_eip191(&signer, &request_bytes).unwrap();
+    let result =
+        OffchainResultWithMetadata::for_request(&request, Bytes::from(output.to_vec()), vec![])
+            .encode();
+    let operator = signing_key_from_hex(&dev_key(profile, OPERATOR)).unwrap();
+    let result_sig = sign_eip191(&operator, &result).unwrap();
+    relayer
+        .submit_result_for_offchain_job(
+            jm,
+            result,
+            result_sig.to_vec(),
+            request_bytes,
+            request_sig.to_vec(),
+        )
+        .await
+        .unwrap();
+    request.job_id()
+}
+
+#[test]
+fn wrong_results_are_proven_challenged_and_overturned() {
+    let elf = example("fibonacci");
+    let elf_arg = elf.to_str().unwrap().to_string();
+    let input = uint256(20);
+    let honest = executed_output(&elf, &["--input-hex", &input]);
+    let mut wrong = unhex(&honest);
+    *wrong.last_mut().unwrap() ^= 1;
+
+    let net = Devnet::start();
+    let p = net.profile.clone();
+    let rpc = p["rpc_url"].as_str().unwrap().to_string();
+    let jm = address(&p, &["contracts", "job_manager"]);
+    let consumer = address(&p, &["contracts", "consumer"]);
+    let program_id = unhex(&net.program_id("fibonacci"));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let reader = rt.block_on(Client::connect(&rpc, &dev_key(&p, CHALLENGER))).unwrap();
+    let challenger = reader.address();
+    let params = rt.block_on(reader.dispute_parameters(jm)).unwrap();
+
+    // ----- a wrong result: check finds it, file proves and challenges it, the arbiter upholds -----
+    let job_a = rt.block_on(post_result(&p, &program_id, &unhex(&input), &wrong));
+    let job_a_hex = job_a.to_string();
+    let out = net.run(&["challenge", "check", "--job", &job_a_hex, &elf_arg, "--json"]);
+    assert_eq!(code(&out), 13, "a wrong result exits 13");
+    let check = json(&out);
+    assert_eq!(check["verdict"], "wrong");
+    assert_eq!(check["state"], "completed");
+    assert_eq!(check["postedOutput"], format!("0x{}", hex::encode(&wrong)));
+    assert_eq!(check["correct"]["output"], honest.as_str());
+    assert_eq!(check["correct"]["panicked"], false);
+    assert_eq!(check["challengeable"], true);
+
+    let dir = tempfile::tempdir().unwrap();
+    let proof_path = dir.path().join("a.proof");
+    let out = net.run(&[
+        "challenge",
+        "file",
+        "--job",
+        &job_a_hex,
+        &elf_arg,
+        "--dev-account",
+        &CHALLENGER.to_string(),
+        "-o",
+        proof_path.to_str().unwrap(),
+        "--wait",
+        "--timeout",
+        "120",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "filing an upheld challenge exits 0: {}", stderr(&out));
+    let filed = json(&out);
+    assert_eq!(filed["verdict"], "upheld");
+    assert_eq!(filed["dryRun"], false);
+    assert_eq!(filed["claimedOutput"], honest.as_str());
+    assert_eq!(filed["claimedPanicked"], false);
+    assert!(proof_path.is_file(), "the proof is kept");
+    eprintln!(
+        "challenge transaction: {} gas for a {} byte proof",
+        filed["gasUsed"], filed["proofSizeBytes"]
+    );
+
+    let meta = rt.block_on(reader.job_metadata(jm, job_a)).unwrap();
+    assert_eq!(meta.status, JOB_STATE_OVERTURNED, "the arbiter overturned the job");
+    assert!(rt.block_on(reader.consumer_overturned(consumer, job_a)).unwrap());
+    let owed = rt.block_on(reader.claimable(jm, challenger)).unwrap();
+    assert_eq!(owed, params.challengeBond + params.challengerReward, "bond back plus reward");
+
+    let out = net.run(&["challenge", "check", "--job", &job_a_hex, &elf_arg, "--json"]);
+    let check = json(&out);
+    assert_eq!(check["state"], "overturned");
+    assert_eq!(check["challengeable"], false);
+    assert!(check["notChallengeableReason"].as_str().unwrap().contains("overturned"));
+
+    // ----- a challenge whose proof does not prove its claim is rejected by the arbiter -----
+    let job_b = rt.block_on(post_result(&p, &program_id, &unhex(&input), &wrong));
+    let proof = std::fs::read(&proof_path).unwrap();
+    let mut claimed = unhex(&honest);
+    claimed[0] ^= 0x80; // neither the posted nor the proven output
+    let (challenge_b, _) = rt
+        .block_on(reader.challenge(jm, job_b, false, claimed, proof, params.challengeBond))
+        .unwrap();
+    let status = wait_until_resolved(&rt, &reader, jm, challenge_b);
+    assert_eq!(status, CHALLENGE_REJECTED, "a proof of another outcome does not uphold a claim");
+    assert_eq!(
+        rt.block_on(reader.claimable(jm, challenger)).unwrap(),
+        owed,
+        "the rejected challenger's bond went to the operator"
+    );
+
+    // `--proof` reuses a proof; `--dry-run` judges it and shows the bond without sending.
+    let out = net.run(&[
+        "challenge",
+        "file",
+        "--job",
+        &job_b.to_string(),
+        &elf_arg,
+        "--proof",
+        proof_path.to_str().unwrap(),
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let dry = json(&out);
+    assert_eq!(dry["dryRun"], true);
+    assert!(dry.get("challengeId").is_none());
+    assert_eq!(dry["bondWei"], params.challengeBond.to_string());
+    assert_eq!(rt.block_on(reader.result_record(jm, job_b)).unwrap().openChallengeID, U256::ZERO);
+
+    // ----- a correct result: check says so, file refuses to spend a bond on it -----
+    let job_c = rt.block_on(post_result(&p, &program_id, &unhex(&input), &unhex(&honest)));
+    let out = net.run(&["challenge", "check", "--job", &job_c.to_string(), &elf_arg, "--json"]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(json(&out)["verdict"], "correct");
+    let out = net.run(&["challenge", "file", "--job", &job_c.to_string(), &elf_arg, "--dry-run"]);
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("is correct"), "{}", stderr(&out));
+
+    // The wrong program is refused before anything is executed.
+    let other = example("square-root");
+    let out =
+        net.run(&["challenge", "check", "--job", &job_c.to_string(), other.to_str().unwrap()]);
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("pass the job's program"), "{}", stderr(&out));
+
+    let lines = net.stop();
+    assert!(lines.iter().any(|l| l.contains("challenge upheld")), "the node logs its verdicts");
+}
+
+fn wait_until_resolved(rt: &tokio::runtime::Runtime, client: &Client, jm: Address, id: U256) -> u8 {
+    let start = Instant::now();
+    loop {
+        let c = rt.block_on(client.get_challenge(jm, id)).unwrap();
+        if c.status != CHALLENGE_OPEN {
+            return c.status;
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "challenge {id} not resolved");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
