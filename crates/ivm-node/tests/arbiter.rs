@@ -1,0 +1,74 @@
+//! The arbiter's verdict (`ivm_node::arbiter::judge`) on one real proof (fibonacci(12)): it
+//! upholds exactly the claim the proof proves for exactly the job it was made for. Another
+//! program, other inputs, another claimed outcome, a run longer than the job allows, a damaged
+//! proof and a proof checked against another ELF are each rejected, for the reason named.
+//!
+//! Needs the example ELFs (`ivm build --path guest-examples`; `scripts/test` builds them).
+use ivm_contracts::alloy_primitives::keccak256;
+use ivm_node::arbiter::{judge, ChallengedJob, ClaimedOutcome, NotProven};
+
+fn elf(name: &str) -> Vec<u8> {
+    let path = format!("{}/../../guest-examples/target/ivm/{name}.elf", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e} (run `ivm build --path guest-examples`)"))
+}
+
+fn uint256(n: u64) -> Vec<u8> {
+    let mut v = vec![0u8; 32];
+    v[24..].copy_from_slice(&n.to_be_bytes());
+    v
+}
+
+#[test]
+fn judge_upholds_only_the_proven_claim_for_the_job() {
+    let fib = elf("fibonacci");
+    let input = uint256(12);
+    let (statement, proof) =
+        ivm_prover::prove_file(&fib, &input, &[], 1_000_000, &mut |_| {}).unwrap();
+    let job = ChallengedJob {
+        program_id: statement.program_id.to_vec(),
+        max_cycles: 1_000_000,
+        onchain_input: input.clone(),
+        offchain_input_hash: keccak256([]).0,
+    };
+    let claim = ClaimedOutcome::Output(statement.output.clone());
+
+    let upheld = judge(&fib, &job, &claim, &proof).expect("the proven claim is upheld");
+    assert_eq!(upheld, statement);
+
+    let reject = |job: &ChallengedJob, claim: &ClaimedOutcome, proof: &[u8], elf: &[u8]| {
+        judge(elf, job, claim, proof).expect_err("must be rejected")
+    };
+
+    let other_program = ChallengedJob { program_id: vec![7; 32], ..job.clone() };
+    assert!(matches!(reject(&other_program, &claim, &proof, &fib), NotProven::OtherProgram { .. }));
+
+    let other_input = ChallengedJob { onchain_input: uint256(13), ..job.clone() };
+    assert!(matches!(reject(&other_input, &claim, &proof, &fib), NotProven::OnchainInput));
+
+    let other_offchain = ChallengedJob { offchain_input_hash: keccak256([1]).0, ..job.clone() };
+    assert!(matches!(reject(&other_offchain, &claim, &proof, &fib), NotProven::OffchainInput));
+
+    let mut other_output = statement.output.clone();
+    other_output[31] ^= 1;
+    let wrong_claim = ClaimedOutcome::Output(other_output);
+    assert!(matches!(reject(&job, &wrong_claim, &proof, &fib), NotProven::OtherOutcome { .. }));
+    assert!(matches!(
+        reject(&job, &ClaimedOutcome::Panicked, &proof, &fib),
+        NotProven::OtherOutcome { .. }
+    ));
+
+    let short_limit = ChallengedJob { max_cycles: statement.cycles - 1, ..job.clone() };
+    assert!(matches!(reject(&short_limit, &claim, &proof, &fib), NotProven::OverCycleLimit { .. }));
+
+    // Damage inside the proof body (past the statement, which is compared first).
+    let mut damaged = proof.clone();
+    let at = damaged.len() - 1000;
+    damaged[at] ^= 0x40;
+    assert!(matches!(reject(&job, &claim, &damaged, &fib), NotProven::Invalid(_)));
+
+    assert!(matches!(reject(&job, &claim, &proof[..100], &fib), NotProven::Unreadable(_)));
+
+    // The job names fibonacci's ID, but the arbiter's ELF is another program.
+    assert!(matches!(reject(&job, &claim, &proof, &elf("sha256")), NotProven::Invalid(_)));
+}
