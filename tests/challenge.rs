@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use devnet_support::*;
 use ivm_contracts::{
     alloy_primitives::{Address, Bytes, B256, U256},
-    client::{Client, CHALLENGE_OPEN, CHALLENGE_REJECTED},
+    client::{Client, CHALLENGE_OPEN, CHALLENGE_REJECTED, CHALLENGE_UPHELD},
     sign_eip191, signing_key_from_hex, OffchainJobRequest, OffchainResultWithMetadata,
     JOB_STATE_OVERTURNED,
 };
@@ -24,6 +24,7 @@ const OFFCHAIN_SIGNER: usize = 0;
 const OPERATOR: usize = 1;
 const RELAYER: usize = 2;
 const CHALLENGER: usize = 5;
+const WATCHER: usize = 6;
 const MAX_CYCLES: u64 = 1_000_000;
 
 fn dev_key(profile: &Value, index: usize) -> String {
@@ -154,7 +155,9 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert_eq!(owed, params.challengeBond + params.challengerReward, "bond back plus reward");
 
     let out = net.run(&["challenge", "check", "--job", &job_a_hex, &elf_arg, "--json"]);
+    assert_eq!(code(&out), 0, "an overturned result no longer stands");
     let check = json(&out);
+    assert_eq!(check["verdict"], "wrong");
     assert_eq!(check["state"], "overturned");
     assert_eq!(check["challengeable"], false);
     assert!(check["notChallengeableReason"].as_str().unwrap().contains("overturned"));
@@ -203,6 +206,45 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert_eq!(code(&out), 3);
     assert!(stderr(&out).contains("is correct"), "{}", stderr(&out));
 
+    // ----- watch: a watchtower over every posted result, then challenging what is wrong -----
+    let examples = repo().join("guest-examples/target/ivm");
+    let examples = examples.to_str().unwrap();
+    let out = net.run(&["challenge", "watch", "--once", "--elf-dir", examples, "--json"]);
+    assert_eq!(code(&out), 13, "a standing wrong result was found and not challenged");
+    let watched = json(&out);
+    assert_eq!(line(&watched, &job_a)["verdict"], "wrong");
+    assert_eq!(line(&watched, &job_a)["state"], "overturned");
+    assert_eq!(line(&watched, &job_a)["challengeable"], false);
+    assert_eq!(line(&watched, &job_b)["verdict"], "wrong");
+    assert_eq!(line(&watched, &job_b)["challengeable"], true);
+    assert_eq!(line(&watched, &job_b)["program"], "fibonacci");
+    assert_eq!(line(&watched, &job_c)["verdict"], "correct");
+    assert_eq!(watched["jobs"].as_array().unwrap().len(), 3);
+
+    let out = net.run(&[
+        "challenge",
+        "watch",
+        "--once",
+        "--file",
+        "--elf-dir",
+        examples,
+        "--dev-account",
+        &WATCHER.to_string(),
+        "--proof-dir",
+        dir.path().to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "every wrong result that could be was challenged");
+    let watched = json(&out);
+    let challenge_id: U256 =
+        line(&watched, &job_b)["challengeId"].as_str().unwrap().parse().unwrap();
+    assert_eq!(wait_until_resolved(&rt, &reader, jm, challenge_id), CHALLENGE_UPHELD);
+    let watcher = rt.block_on(Client::connect(&rpc, &dev_key(&p, WATCHER))).unwrap().address();
+    assert_eq!(
+        rt.block_on(reader.claimable(jm, watcher)).unwrap(),
+        params.challengeBond + params.challengerReward
+    );
+
     // The wrong program is refused before anything is executed.
     let other = example("square-root");
     let out =
@@ -212,6 +254,13 @@ fn wrong_results_are_proven_challenged_and_overturned() {
 
     let lines = net.stop();
     assert!(lines.iter().any(|l| l.contains("challenge upheld")), "the node logs its verdicts");
+}
+
+/// The watch report's line for `job`.
+fn line(watched: &Value, job: &B256) -> Value {
+    let jobs = watched["jobs"].as_array().unwrap();
+    let found = jobs.iter().find(|l| l["jobId"] == job.to_string());
+    found.cloned().unwrap_or_else(|| panic!("no line for {job}: {watched}"))
 }
 
 fn wait_until_resolved(rt: &tokio::runtime::Runtime, client: &Client, jm: Address, id: U256) -> u8 {

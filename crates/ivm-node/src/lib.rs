@@ -219,17 +219,25 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
 }
 
 /// Warns (does not fail: the chain may come up later) when `JobManager` is unreachable or its
-/// operator / relayer are not this node's keys, since every relay would then be refused.
+/// operator / relayer (/ arbiter) are not this node's keys, since every relay (or verdict)
+/// would then be refused.
 async fn check_roles(shared: &Shared) {
     use ivm_contracts::bindings::JobManager;
     let jm = shared.config.job_manager;
     let check = async {
         let operator = shared.chain.view(jm, &JobManager::getCoprocessorOperatorCall {}).await?;
         let relayer = shared.chain.view(jm, &JobManager::getRelayerCall {}).await?;
-        Ok::<_, ivm_contracts::client::ClientError>((operator, relayer))
+        let arbiter = shared.chain.view(jm, &JobManager::getArbiterCall {}).await?;
+        Ok::<_, ivm_contracts::client::ClientError>((operator, relayer, arbiter))
     };
     match tokio::time::timeout(std::time::Duration::from_secs(5), check).await {
-        Ok(Ok((operator, relayer))) => {
+        Ok(Ok((operator, relayer, arbiter))) => {
+            if let Some(ours) = shared.config.arbiter_key.as_ref().and_then(|k| k.address().ok()) {
+                if arbiter != ours {
+                    tracing::warn!(%jm, registered = %arbiter, %ours,
+                        "JobManager's arbiter is not this node's arbiter key: its verdicts will be refused");
+                }
+            }
             if operator != shared.signer.address() {
                 tracing::warn!(%jm, registered = %operator, ours = %shared.signer.address(),
                     "JobManager's coprocessor operator is not this node's operator key: its results will be refused");

@@ -1,0 +1,134 @@
+//! `ivm challenge check`: re-execute one job and say whether its posted result is right.
+use ivm_contracts::{alloy_primitives::U256, JOB_STATE_COMPLETED};
+use ivm_node::arbiter::ClaimedOutcome;
+use serde::Serialize;
+
+use super::inspect::{state_name, CorrectRun, Inspection, Verdict};
+use super::{connect, inspect_target, CheckArgs};
+use crate::{
+    exit::{Code, Outcome},
+    input::to_hex,
+    network::runtime,
+    ui,
+};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CheckReport {
+    job_id: String,
+    job_manager: String,
+    program_id: String,
+    state: &'static str,
+    verdict: Verdict,
+    /// The output posted on chain.
+    posted_output: Option<String>,
+    correct: Option<CorrectJson>,
+    /// Why the run cannot be proven (verdict `unprovable`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unprovable_reason: Option<String>,
+    challengeable: bool,
+    /// Why a challenge cannot be filed now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_challengeable_reason: Option<String>,
+    challenge_deadline: u64,
+    open_challenge_id: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CorrectJson {
+    output: Option<String>,
+    panicked: bool,
+    cycles: u64,
+}
+
+pub(super) fn check_report(i: &Inspection) -> CheckReport {
+    let (correct, unprovable_reason) = match &i.run {
+        CorrectRun::Provable { outcome, cycles } => (
+            Some(CorrectJson {
+                output: match outcome {
+                    ClaimedOutcome::Output(o) => Some(to_hex(o)),
+                    ClaimedOutcome::Panicked => None,
+                },
+                panicked: matches!(outcome, ClaimedOutcome::Panicked),
+                cycles: *cycles,
+            }),
+            None,
+        ),
+        CorrectRun::Unprovable(why) => (None, Some(why.clone())),
+        CorrectRun::Skipped => (None, None),
+    };
+    let blocked = i.not_challengeable();
+    let c = &i.chain;
+    CheckReport {
+        job_id: c.id.to_string(),
+        job_manager: c.job_manager.to_string(),
+        program_id: to_hex(&c.job.program_id),
+        state: state_name(c.state),
+        verdict: i.verdict(),
+        posted_output: c.posted.as_ref().map(|p| to_hex(p)),
+        correct,
+        unprovable_reason,
+        challengeable: blocked.is_none() && i.verdict() == Verdict::Wrong,
+        not_challengeable_reason: blocked,
+        challenge_deadline: c.record.challengeDeadline,
+        open_challenge_id: (c.record.openChallengeID != U256::ZERO)
+            .then(|| c.record.openChallengeID.to_string()),
+    }
+}
+
+pub fn run(args: CheckArgs) -> Outcome {
+    let net = args.target.network.resolve()?;
+    let rt = runtime()?;
+    let (inspection, _) = rt.block_on(async {
+        let chain = connect(&net, None).await?;
+        inspect_target(&args.target, &net, &chain).await
+    })?;
+    let report = check_report(&inspection);
+    if args.json.json {
+        ui::print_json(&report)?;
+    } else {
+        print_check(&report, &inspection);
+    }
+    // 13 means "a result that stands is wrong": an overturned result no longer stands.
+    Ok(if inspection.stands_wrong() { Code::WrongResult } else { Code::Ok })
+}
+
+fn print_check(r: &CheckReport, i: &Inspection) {
+    println!("job        {}", r.job_id);
+    println!("program    {}", r.program_id);
+    let now = i.chain.now;
+    let window = if i.chain.state != JOB_STATE_COMPLETED {
+        String::new()
+    } else if now <= r.challenge_deadline {
+        format!(" (challengeable for {} s more)", ui::thousands(r.challenge_deadline - now))
+    } else {
+        " (final: the challenge window has closed)".into()
+    };
+    println!("state      {}{window}", r.state);
+    if let Some(p) = &r.posted_output {
+        println!("posted     {p}");
+    }
+    if let Some(c) = &r.correct {
+        match &c.output {
+            Some(o) => println!("correct    {o} ({} cycles)", ui::thousands(c.cycles)),
+            None => println!("correct    panics ({} cycles)", ui::thousands(c.cycles)),
+        }
+    }
+    let verdict = match r.verdict {
+        Verdict::Correct => console::style("correct").green().bold().to_string(),
+        Verdict::Wrong => console::style("WRONG").red().bold().to_string(),
+        Verdict::Unprovable => console::style("unprovable").yellow().bold().to_string(),
+        Verdict::NoResult => "no result posted".to_string(),
+    };
+    println!("verdict    {verdict}");
+    if let Some(why) = &r.unprovable_reason {
+        println!("           {why}; no proof of any outcome exists");
+    }
+    if r.verdict == Verdict::Wrong {
+        match &r.not_challengeable_reason {
+            None => println!("           file a challenge: ivm challenge file --job {}", r.job_id),
+            Some(why) => println!("           cannot be challenged: {why}"),
+        }
+    }
+}

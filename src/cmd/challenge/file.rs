@@ -1,0 +1,286 @@
+//! `ivm challenge file`: prove the correct run of a job whose posted result is wrong, judge the
+//! proof as the arbiter will, and file the challenge with its bond.
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use ivm_contracts::{
+    alloy_primitives::{Address, B256, U256},
+    client::{Client, CHALLENGE_OPEN, CHALLENGE_UPHELD},
+};
+use ivm_node::arbiter::{judge, ClaimedOutcome};
+use serde::Serialize;
+use tokio::runtime::Runtime;
+
+use super::inspect::{state_name, CorrectRun, Elf, Inspection, Verdict};
+use super::{chain_error, connect, inspect_target, FileArgs, MemoryArgs};
+use crate::{
+    exit::{coded, invalid_input, Code, Outcome},
+    input::to_hex,
+    network::runtime,
+    ui,
+};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct FileReport {
+    pub job_id: String,
+    pub claimed_panicked: bool,
+    pub claimed_output: String,
+    pub proof: PathBuf,
+    pub proof_size_bytes: u64,
+    /// Wei attached to the challenge.
+    pub bond_wei: String,
+    /// Wei paid to the challenger from the operator's bond if the challenge is upheld.
+    pub reward_wei: String,
+    pub dry_run: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub challenge_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tx_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gas_used: Option<u64>,
+    /// With `--wait`: `upheld`, `rejected` or `open` (timed out waiting).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<&'static str>,
+}
+
+pub fn run(args: FileArgs) -> Outcome {
+    let net = args.target.network.resolve()?;
+    let signer =
+        if args.dry_run && !args.keys.given() { None } else { Some(args.keys.signer(&net)?) };
+    let rt = runtime()?;
+    let chain = rt.block_on(connect(&net, signer))?;
+    let (inspection, elf) = rt.block_on(inspect_target(&args.target, &net, &chain))?;
+    refuse_unless_challengeable(&inspection)?;
+    let proof = match &args.proof {
+        Some(path) => ProofSource::File(path),
+        None => ProofSource::Prove {
+            out: args.out.clone().unwrap_or_else(|| default_proof_path(&inspection.chain.id)),
+            memory: &args.memory,
+        },
+    };
+    let mut report = challenge(&rt, &chain, &inspection, &elf, proof, args.dry_run)?;
+
+    let mut code = Code::Ok;
+    if let (Some(id), true) = (&report.challenge_id, args.wait) {
+        let id: U256 = id.parse().expect("a challenge ID we printed");
+        let timeout = Duration::from_secs(args.timeout);
+        let verdict =
+            rt.block_on(wait_for_verdict(&chain, inspection.chain.job_manager, id, timeout))?;
+        report.verdict = Some(verdict);
+        code = match verdict {
+            "upheld" => Code::Ok,
+            "open" => Code::Timeout,
+            _ => Code::ProofRejected,
+        };
+    }
+    if args.json.json {
+        ui::print_json(&report)?;
+    } else {
+        print_file(&report);
+    }
+    Ok(code)
+}
+
+/// An error saying why this job's result cannot be challenged, unless it can.
+pub(super) fn refuse_unless_challengeable(i: &Inspection) -> Result<()> {
+    let job = i.chain.id;
+    match i.verdict() {
+        Verdict::Wrong => {}
+        Verdict::Correct => {
+            return Err(invalid_input(format!(
+                "the posted result of job {job} is correct: a challenge would lose its bond"
+            )))
+        }
+        Verdict::Unprovable => {
+            let CorrectRun::Unprovable(why) = &i.run else { unreachable!("verdict unprovable") };
+            return Err(coded(
+                Code::GuestFault,
+                format!("{why}: no outcome of this job can be proven, so it cannot be challenged"),
+            ));
+        }
+        Verdict::NoResult => {
+            return Err(invalid_input(format!(
+                "job {job} has no result on chain (state: {})",
+                state_name(i.chain.state)
+            )))
+        }
+    }
+    match i.not_challengeable() {
+        Some(why) => Err(invalid_input(format!("job {job} cannot be challenged: {why}"))),
+        None => Ok(()),
+    }
+}
+
+/// Where the challenge's proof comes from.
+pub(super) enum ProofSource<'a> {
+    /// An existing proof file (`--proof`).
+    File(&'a Path),
+    /// Prove the correct run now and keep the proof at `out`.
+    Prove { out: PathBuf, memory: &'a MemoryArgs },
+}
+
+/// Obtains the proof, judges it as the arbiter will, and (unless `dry_run`) files the
+/// challenge with the current bond. `i` must pass [`refuse_unless_challengeable`].
+pub(super) fn challenge(
+    rt: &Runtime,
+    chain: &Client,
+    i: &Inspection,
+    elf: &Elf,
+    proof: ProofSource<'_>,
+    dry_run: bool,
+) -> Result<FileReport> {
+    let job_manager = i.chain.job_manager;
+    let claim = i.claim().expect("a wrong verdict has a provable run").clone();
+    let params = rt
+        .block_on(chain.dispute_parameters(job_manager))
+        .map_err(|e| chain_error("reading the dispute parameters", e))?;
+    let (proof, proof_path) = obtain_proof(proof, i, elf)?;
+
+    let spinner = ui::spinner("judging the proof as the arbiter will");
+    let judged = judge(&elf.bytes, &i.chain.job, &claim, &proof);
+    spinner.finish_and_clear();
+    judged.map_err(|reason| {
+        coded(
+            Code::ProofRejected,
+            format!("not filing: the arbiter would reject this proof ({reason})"),
+        )
+    })?;
+    ui::status(
+        "Judged",
+        format!(
+            "the proof shows {claim} for job {}; bond {} wei, reward if upheld {} wei",
+            i.chain.id, params.challengeBond, params.challengerReward
+        ),
+    );
+
+    let (claimed_panicked, claimed_output) = match &claim {
+        ClaimedOutcome::Panicked => (true, Vec::new()),
+        ClaimedOutcome::Output(o) => (false, o.clone()),
+    };
+    let mut report = FileReport {
+        job_id: i.chain.id.to_string(),
+        claimed_panicked,
+        claimed_output: to_hex(&claimed_output),
+        proof: proof_path,
+        proof_size_bytes: proof.len() as u64,
+        bond_wei: params.challengeBond.to_string(),
+        reward_wei: params.challengerReward.to_string(),
+        dry_run,
+        challenge_id: None,
+        tx_hash: None,
+        gas_used: None,
+        verdict: None,
+    };
+    if dry_run {
+        return Ok(report);
+    }
+    let spinner = ui::spinner("filing the challenge");
+    let (challenge_id, receipt) = rt
+        .block_on(chain.challenge(
+            job_manager,
+            i.chain.id,
+            claimed_panicked,
+            claimed_output,
+            proof,
+            params.challengeBond,
+        ))
+        .map_err(|e| chain_error("filing the challenge", e))?;
+    spinner.finish_and_clear();
+    ui::status("Filed", format!("challenge {challenge_id} (tx {})", receipt.transaction_hash));
+    report.challenge_id = Some(challenge_id.to_string());
+    report.tx_hash = Some(receipt.transaction_hash.to_string());
+    report.gas_used = Some(receipt.gas_used);
+    Ok(report)
+}
+
+/// The proof bytes and where they are kept.
+fn obtain_proof(source: ProofSource<'_>, i: &Inspection, elf: &Elf) -> Result<(Vec<u8>, PathBuf)> {
+    match source {
+        ProofSource::File(path) => {
+            let bytes = std::fs::read(path).map_err(|e| {
+                invalid_input(format!("--proof {}: cannot read: {e}", path.display()))
+            })?;
+            Ok((bytes, path.to_path_buf()))
+        }
+        ProofSource::Prove { out, memory } => {
+            let proved = super::super::prove::prove_run(
+                &elf.bytes,
+                &i.inputs(),
+                i.chain.job.max_cycles,
+                memory,
+            )?;
+            super::super::prove::write_atomically(&out, &proved.bytes)?;
+            ui::status(
+                "Proved",
+                format!(
+                    "{} cycles in {:.1}s → {} ({} bytes)",
+                    ui::thousands(proved.statement.cycles),
+                    proved.seconds,
+                    out.display(),
+                    ui::thousands(proved.bytes.len() as u64)
+                ),
+            );
+            Ok((proved.bytes, out))
+        }
+    }
+}
+
+/// `challenge-<first 12 hex digits of the job ID>.proof` in the current directory.
+pub(super) fn default_proof_path(job_id: &B256) -> PathBuf {
+    let hex = job_id.to_string();
+    PathBuf::from(format!("challenge-{}.proof", &hex[2..14]))
+}
+
+/// Polls the challenge until the arbiter resolves it (or `timeout`).
+async fn wait_for_verdict(
+    chain: &Client,
+    job_manager: Address,
+    id: U256,
+    timeout: Duration,
+) -> Result<&'static str> {
+    let spinner = ui::spinner(format!("waiting for the arbiter's verdict on challenge {id}"));
+    let start = Instant::now();
+    loop {
+        let c = chain
+            .get_challenge(job_manager, id)
+            .await
+            .map_err(|e| chain_error("reading the challenge", e))?;
+        if c.status != CHALLENGE_OPEN {
+            spinner.finish_and_clear();
+            let verdict = if c.status == CHALLENGE_UPHELD { "upheld" } else { "rejected" };
+            ui::status("Resolved", format!("challenge {id}: {verdict}"));
+            return Ok(verdict);
+        }
+        if start.elapsed() >= timeout {
+            spinner.finish_and_clear();
+            ui::warn(format!("challenge {id} is still open after {} s", timeout.as_secs()));
+            return Ok("open");
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+fn print_file(r: &FileReport) {
+    println!("job        {}", r.job_id);
+    if r.claimed_panicked {
+        println!("claim      the guest panics");
+    } else {
+        println!("claim      output {}", r.claimed_output);
+    }
+    println!("proof      {} ({} bytes)", r.proof.display(), ui::thousands(r.proof_size_bytes));
+    println!("bond       {} wei (reward if upheld: {} wei)", r.bond_wei, r.reward_wei);
+    match &r.challenge_id {
+        Some(id) => {
+            println!("challenge  {id}");
+            if let Some(tx) = &r.tx_hash {
+                println!("tx         {tx}");
+            }
+        }
+        None => println!("dry run    nothing was sent"),
+    }
+    if let Some(v) = r.verdict {
+        println!("verdict    {v}");
+    }
+}

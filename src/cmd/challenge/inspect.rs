@@ -1,0 +1,263 @@
+//! Reading a job from the chain and re-executing it: what `check`, `file` and `watch` share.
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use ivm_contracts::{
+    alloy_primitives::{keccak256, Address, Bytes, B256, U256},
+    client::{Client, ResultRecord},
+    EMPTY_INPUT_HASH, JOB_STATE_CANCELLED, JOB_STATE_COMPLETED, JOB_STATE_OVERTURNED,
+    JOB_STATE_PENDING,
+};
+use ivm_node::arbiter::{ChallengedJob, ClaimedOutcome};
+use ivm_vm::{Exit, Inputs, Program};
+use serde::Serialize;
+
+use super::chain_error;
+use crate::{
+    exit::invalid_input,
+    input::{to_hex, InputBytes},
+    node_client::NodeClient,
+    ui,
+};
+
+/// An ELF the challenger re-executes jobs with.
+pub struct Elf {
+    pub path: PathBuf,
+    pub program: Program,
+    pub id: [u8; 32],
+    pub bytes: Vec<u8>,
+}
+
+impl Elf {
+    pub fn load(path: &Path) -> Result<Elf> {
+        let (program, id) = super::super::program_id::load_elf(path)?;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("reading ELF {}", path.display()))?;
+        Ok(Elf { path: path.to_path_buf(), program, id: id.0, bytes })
+    }
+}
+
+/// A job as the chain has it.
+pub struct OnChainJob {
+    pub id: B256,
+    pub job_manager: Address,
+    pub state: u8,
+    pub job: ChallengedJob,
+    pub record: ResultRecord,
+    /// The output in the job's `JobCompleted` event.
+    pub posted: Option<Bytes>,
+    /// The latest block's timestamp.
+    pub now: u64,
+}
+
+/// Reads job `id` from `JobManager` and its consumer (`JobCompleted` searched from
+/// `from_block`). An unknown job is invalid input.
+pub async fn read_job(
+    chain: &Client,
+    job_manager: Address,
+    id: B256,
+    from_block: u64,
+) -> Result<OnChainJob> {
+    let meta = chain
+        .job_metadata(job_manager, id)
+        .await
+        .map_err(|e| chain_error(&format!("reading job {id} from JobManager {job_manager}"), e))?;
+    if meta.status == 0 {
+        return Err(invalid_input(format!(
+            "JobManager {job_manager} has no job {id} (check the job ID and the network)"
+        )));
+    }
+    let record = chain
+        .result_record(job_manager, id)
+        .await
+        .map_err(|e| chain_error("reading the result record", e))?;
+    let now =
+        chain.block_timestamp().await.map_err(|e| chain_error("reading the latest block", e))?;
+    let job = ivm_node::arbiter::challenged_job(chain, job_manager, id)
+        .await
+        .map_err(|e| chain_error("reading the job's inputs from its consumer", e))?;
+    let posted = chain
+        .posted_result(job_manager, id, from_block)
+        .await
+        .map_err(|e| chain_error("reading the posted result", e))?;
+    Ok(OnChainJob { id, job_manager, state: meta.status, job, record, posted, now })
+}
+
+/// A job and its correct run.
+pub struct Inspection {
+    pub chain: OnChainJob,
+    pub offchain_input: Vec<u8>,
+    pub run: CorrectRun,
+}
+
+/// What the job's program really does on the job's inputs.
+pub enum CorrectRun {
+    /// Not re-executed: there is no posted result to compare.
+    Skipped,
+    /// Halted or panicked: a proof of it can be made.
+    Provable { outcome: ClaimedOutcome, cycles: u64 },
+    /// Faulted or ran past the job's max cycles: no proof of any outcome exists.
+    Unprovable(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The posted result is the program's output.
+    Correct,
+    /// The posted result is not what the program outputs: a challenge can prove it.
+    Wrong,
+    /// The run cannot be proven (fault or cycle limit), so nothing can be claimed.
+    Unprovable,
+    /// No result is on chain (pending or cancelled job).
+    NoResult,
+}
+
+/// Where the offchain input comes from when the job has one.
+pub enum OffchainSource<'a> {
+    /// Bytes the user gave (`--offchain-input-*`), named by their flag.
+    Given(Vec<u8>, &'static str),
+    /// The node serving offchain inputs by hash (`None`: no node is configured).
+    Node(Option<&'a NodeClient>),
+}
+
+/// Re-executes `job` with `elf` (which must have the job's program ID). Jobs without a result
+/// are not executed.
+pub async fn inspect(
+    job: OnChainJob,
+    elf: &Elf,
+    offchain: OffchainSource<'_>,
+) -> Result<Inspection> {
+    if job.job.program_id.as_slice() != elf.id.as_slice() {
+        return Err(invalid_input(format!(
+            "{} is program {}, but job {} runs program {}: pass the job's program",
+            elf.path.display(),
+            to_hex(&elf.id),
+            job.id,
+            to_hex(&job.job.program_id)
+        )));
+    }
+    if !matches!(job.state, JOB_STATE_COMPLETED | JOB_STATE_OVERTURNED) {
+        return Ok(Inspection { chain: job, offchain_input: Vec::new(), run: CorrectRun::Skipped });
+    }
+    let offchain_input = offchain_input(offchain, job.job.offchain_input_hash).await?;
+    let spinner = ui::spinner(format!("re-executing job {}", job.id));
+    let exec = ivm_vm::execute(
+        &elf.program,
+        Inputs { onchain: &job.job.onchain_input, offchain: &offchain_input },
+        job.job.max_cycles,
+    )
+    .map_err(|e| invalid_input(format!("the job's inputs do not fit the program: {e}")))?;
+    spinner.finish_and_clear();
+    let run = match exec.exit {
+        Exit::Halted => CorrectRun::Provable {
+            outcome: ClaimedOutcome::Output(exec.output),
+            cycles: exec.cycles,
+        },
+        Exit::Panicked { .. } => {
+            CorrectRun::Provable { outcome: ClaimedOutcome::Panicked, cycles: exec.cycles }
+        }
+        Exit::Fault(f) => CorrectRun::Unprovable(format!(
+            "the run faults after {} cycles: {}",
+            ui::thousands(f.cycles),
+            f.kind
+        )),
+    };
+    Ok(Inspection { chain: job, offchain_input, run })
+}
+
+/// The job's offchain input, checked against `hash`.
+async fn offchain_input(source: OffchainSource<'_>, hash: [u8; 32]) -> Result<Vec<u8>> {
+    let (bytes, from) = match source {
+        OffchainSource::Given(bytes, flag) => (bytes, flag.to_string()),
+        OffchainSource::Node(_) if hash == EMPTY_INPUT_HASH.0 => return Ok(Vec::new()),
+        OffchainSource::Node(None) => {
+            return Err(invalid_input(
+                "the job has an offchain input and no node is configured to fetch it from: pass --offchain-input-file / --offchain-input-hex, or --node-url",
+            ))
+        }
+        OffchainSource::Node(Some(node)) => {
+            let bytes = node.offchain_input(hash).await?.ok_or_else(|| {
+                invalid_input(format!(
+                    "the node at {} has no offchain input with hash {}: pass it with --offchain-input-file or --offchain-input-hex",
+                    node.url(),
+                    to_hex(&hash)
+                ))
+            })?;
+            (bytes, format!("the node at {}", node.url()))
+        }
+    };
+    if keccak256(&bytes).0 != hash {
+        return Err(invalid_input(format!(
+            "the offchain input from {from} hashes to {}, but the job's offchain input hash is {}",
+            keccak256(&bytes),
+            to_hex(&hash)
+        )));
+    }
+    Ok(bytes)
+}
+
+impl Inspection {
+    pub fn verdict(&self) -> Verdict {
+        match &self.run {
+            CorrectRun::Skipped => Verdict::NoResult,
+            CorrectRun::Unprovable(_) => Verdict::Unprovable,
+            CorrectRun::Provable { outcome: ClaimedOutcome::Output(o), .. }
+                if keccak256(o) == self.chain.record.resultHash =>
+            {
+                Verdict::Correct
+            }
+            CorrectRun::Provable { .. } => Verdict::Wrong,
+        }
+    }
+
+    /// A wrong result that still stands (not overturned).
+    pub fn stands_wrong(&self) -> bool {
+        self.verdict() == Verdict::Wrong && self.chain.state == JOB_STATE_COMPLETED
+    }
+
+    /// Why no challenge can be filed now, if so.
+    pub fn not_challengeable(&self) -> Option<String> {
+        let c = &self.chain;
+        match c.state {
+            JOB_STATE_COMPLETED => {}
+            JOB_STATE_OVERTURNED => return Some("the job's result was already overturned".into()),
+            s => return Some(format!("the job has no result on chain (state: {})", state_name(s))),
+        }
+        if c.record.openChallengeID != U256::ZERO {
+            return Some(format!(
+                "challenge {} against this result is still open",
+                c.record.openChallengeID
+            ));
+        }
+        if c.now > c.record.challengeDeadline {
+            return Some("the result's challenge window has closed (the result is final)".into());
+        }
+        None
+    }
+
+    pub fn claim(&self) -> Option<&ClaimedOutcome> {
+        match &self.run {
+            CorrectRun::Provable { outcome, .. } => Some(outcome),
+            _ => None,
+        }
+    }
+
+    pub fn inputs(&self) -> InputBytes {
+        InputBytes {
+            onchain: self.chain.job.onchain_input.clone(),
+            offchain: self.offchain_input.clone(),
+        }
+    }
+}
+
+pub fn state_name(state: u8) -> &'static str {
+    match state {
+        0 => "unknown job",
+        JOB_STATE_PENDING => "pending",
+        JOB_STATE_CANCELLED => "cancelled",
+        JOB_STATE_COMPLETED => "completed",
+        JOB_STATE_OVERTURNED => "overturned",
+        _ => "unrecognised",
+    }
+}

@@ -1,0 +1,194 @@
+//! `ivm challenge check|file|watch`: re-execute jobs whose results are on chain and, when a
+//! posted result is wrong, prove the correct run and file a challenge with `JobManager`.
+//!
+//! Everything compared comes from the chain, not from the node: the job's program ID, max
+//! cycles and state (`JobManager`), its onchain input and offchain input hash (the job's
+//! consumer, which `JobManager` checks results against), the posted result (`JobCompleted`)
+//! and its challenge window (`getResultRecord`). The ELF is the challenger's own and must have
+//! the job's program ID; the offchain input comes from a flag or from the node, and is checked
+//! against the job's hash either way. Before a bond is spent, the proof is judged exactly as the
+//! arbiter will judge it (`ivm_node::arbiter::judge`).
+//!
+//! - [`inspect`]: reading a job from the chain and re-executing it;
+//! - [`check`], [`file`], [`watch`]: the subcommands.
+mod check;
+mod file;
+mod inspect;
+mod watch;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use ivm_contracts::{
+    alloy_primitives::{Address, B256},
+    client::{alloy_signer_local::PrivateKeySigner, Client},
+    EMPTY_INPUT_HASH,
+};
+
+use crate::{
+    cli::{JsonFlag, ProjectArgs},
+    exit::{coded, invalid_input, Code, Outcome},
+    guest_build,
+    input::parse_hex,
+    keys::KeyArgs,
+    network::{parse_address, parse_job_id, NetworkArgs, Resolved},
+    node_client::NodeClient,
+};
+
+use super::prove::MemoryArgs;
+use inspect::{read_job, Elf, Inspection, OffchainSource};
+
+#[derive(Debug, Args)]
+pub struct ChallengeArgs {
+    #[command(subcommand)]
+    pub command: ChallengeCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChallengeCommand {
+    /// Re-execute a job and say whether its posted result is right (exit 13 when a standing
+    /// result is wrong).
+    Check(Box<CheckArgs>),
+    /// Prove the correct run of a job whose posted result is wrong and file a challenge.
+    File(Box<FileArgs>),
+    /// Check every result posted on chain as it lands (watch-only unless --file).
+    Watch(Box<watch::WatchArgs>),
+}
+
+/// Which job, and how to re-execute it.
+#[derive(Debug, Args)]
+pub struct JobTarget {
+    /// The job ID (32 bytes of hex).
+    #[arg(long, value_name = "ID")]
+    pub job: String,
+    /// The job's program ELF. Without it, the project's program is built (as `ivm execute`).
+    #[arg(conflicts_with_all = ["path", "program"])]
+    pub elf: Option<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Which program of the project (needed when it has several).
+    #[arg(long, value_name = "NAME")]
+    pub program: Option<String>,
+    /// The job's offchain input as hex (default: fetched from the node by its hash).
+    #[arg(long, value_name = "HEX", conflicts_with = "offchain_input_file")]
+    pub offchain_input_hex: Option<String>,
+    /// The job's offchain input from a file (default: fetched from the node by its hash).
+    #[arg(long, value_name = "FILE")]
+    pub offchain_input_file: Option<PathBuf>,
+    /// The `JobManager` contract (default: the network profile's).
+    #[arg(long, value_name = "ADDRESS", env = "IVM_JOB_MANAGER")]
+    pub job_manager: Option<String>,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub target: JobTarget,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+#[derive(Debug, Args)]
+pub struct FileArgs {
+    #[command(flatten)]
+    pub target: JobTarget,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    /// File this proof instead of proving again (it is still judged before anything is sent).
+    #[arg(long, value_name = "FILE")]
+    pub proof: Option<PathBuf>,
+    /// Where to keep the proof made for the challenge (default: `challenge-<job>.proof`).
+    #[arg(short = 'o', long = "out", value_name = "FILE", conflicts_with = "proof")]
+    pub out: Option<PathBuf>,
+    /// Check, prove and judge, show the bond, but send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Wait for the arbiter's verdict (exit 0 upheld, 8 rejected, 10 on timeout).
+    #[arg(long)]
+    pub wait: bool,
+    /// How long `--wait` waits, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub memory: MemoryArgs,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+pub fn run(args: ChallengeArgs) -> Outcome {
+    match args.command {
+        ChallengeCommand::Check(a) => check::run(*a),
+        ChallengeCommand::File(a) => file::run(*a),
+        ChallengeCommand::Watch(a) => watch::run(*a),
+    }
+}
+
+fn chain_error(what: &str, e: impl std::fmt::Display) -> anyhow::Error {
+    coded(Code::Network, format!("{what}: {e}"))
+}
+
+/// The `JobManager` address and the block to search its events from.
+fn job_manager_of(flag: &Option<String>, net: &Resolved) -> Result<(Address, u64)> {
+    match (flag, &net.profile) {
+        (Some(a), _) => Ok((parse_address("--job-manager", a)?, 0)),
+        (None, Some(p)) => Ok((p.contracts.job_manager, p.contracts.deploy_block)),
+        (None, None) => Err(invalid_input(
+            "no JobManager: pass --job-manager <address> or --network <profile> (or start `ivm devnet`)",
+        )),
+    }
+}
+
+/// A client for reads (and, with a key, for sending challenges).
+async fn connect(net: &Resolved, signer: Option<PrivateKeySigner>) -> Result<Client> {
+    let rpc = net.rpc_url()?;
+    // Reads need no account; a throwaway key satisfies the client and never signs anything.
+    let signer = signer.unwrap_or_else(PrivateKeySigner::random);
+    Client::connect_with_signer(rpc, signer)
+        .await
+        .map_err(|e| chain_error(&format!("connecting to {rpc}"), e))
+}
+
+/// Reads `--job` from the chain and re-executes it with the selected ELF.
+async fn inspect_target(
+    target: &JobTarget,
+    net: &Resolved,
+    chain: &Client,
+) -> Result<(Inspection, Elf)> {
+    let job_id = B256::from(parse_job_id(&target.job)?);
+    let (job_manager, from_block) = job_manager_of(&target.job_manager, net)?;
+    let elf_path = guest_build::select_elf(
+        target.elf.as_deref(),
+        target.project.path.as_deref(),
+        target.program.as_deref(),
+        "re-execute",
+    )?;
+    let elf = Elf::load(&elf_path)?;
+    let job = read_job(chain, job_manager, job_id, from_block).await?;
+    let given = if let Some(h) = &target.offchain_input_hex {
+        let bytes =
+            parse_hex(h).map_err(|e| invalid_input(format!("--offchain-input-hex: {e}")))?;
+        Some((bytes, "--offchain-input-hex"))
+    } else if let Some(f) = &target.offchain_input_file {
+        let bytes = std::fs::read(f).map_err(|e| {
+            invalid_input(format!("--offchain-input-file {}: cannot read: {e}", f.display()))
+        })?;
+        Some((bytes, "--offchain-input-file"))
+    } else {
+        None
+    };
+    let node = match &given {
+        None if job.job.offchain_input_hash != EMPTY_INPUT_HASH.0 => {
+            Some(NodeClient::new(net.node_url()?)?)
+        }
+        _ => None,
+    };
+    let source = match given {
+        Some((bytes, flag)) => OffchainSource::Given(bytes, flag),
+        None => OffchainSource::Node(node.as_ref()),
+    };
+    let inspection = inspect::inspect(job, &elf, source).await?;
+    Ok((inspection, elf))
+}

@@ -1,0 +1,315 @@
+//! `ivm challenge watch`: check every result posted on chain as it lands. Watch-only by default
+//! (a watchtower: it reports wrong results and files nothing); with `--file` it proves and
+//! challenges each wrong result it can, as `ivm challenge file` would.
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use ivm_contracts::{
+    alloy_primitives::{Address, B256},
+    alloy_sol_types::SolEvent,
+    bindings::JobManager::ResultRecorded,
+    client::{alloy_provider::Provider, alloy_rpc_types_eth::Filter, decode_log, Client},
+};
+use serde::Serialize;
+use tokio::runtime::Runtime;
+
+use super::file::{challenge, default_proof_path, refuse_unless_challengeable, ProofSource};
+use super::inspect::{inspect, read_job, state_name, Elf, OffchainSource, Verdict};
+use super::{chain_error, connect, job_manager_of, MemoryArgs};
+use crate::{
+    cli::JsonFlag,
+    exit::{invalid_input, Code, Outcome},
+    input::to_hex,
+    keys::KeyArgs,
+    network::{runtime, NetworkArgs},
+    node_client::NodeClient,
+    ui,
+};
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// An ELF to check jobs of (repeatable); jobs of other programs are reported as skipped.
+    #[arg(long = "elf", value_name = "FILE")]
+    pub elfs: Vec<PathBuf>,
+    /// A directory whose `*.elf` files are programs to check jobs of (repeatable).
+    #[arg(long = "elf-dir", value_name = "DIR", required_unless_present = "elfs")]
+    pub elf_dirs: Vec<PathBuf>,
+    /// First block to scan (default: the profile's JobManager deploy block, else 0).
+    #[arg(long, value_name = "N")]
+    pub from_block: Option<u64>,
+    /// Scan up to the latest block once and exit: 13 if a standing result is wrong and was
+    /// not challenged by this run, else 0.
+    #[arg(long)]
+    pub once: bool,
+    /// Challenge wrong results (prove, judge, send with the bond); needs a key.
+    #[arg(long)]
+    pub file: bool,
+    /// Where `--file` keeps its proofs (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub proof_dir: Option<PathBuf>,
+    /// Poll interval in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub interval: u64,
+    /// The `JobManager` contract (default: the network profile's).
+    #[arg(long, value_name = "ADDRESS", env = "IVM_JOB_MANAGER")]
+    pub job_manager: Option<String>,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    #[command(flatten)]
+    pub memory: MemoryArgs,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+/// The `--json` document (printed when the watch ends).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WatchReport {
+    from_block: u64,
+    /// The last block scanned.
+    to_block: Option<u64>,
+    jobs: Vec<JobLine>,
+}
+
+/// One posted result and what the watch made of it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JobLine {
+    job_id: String,
+    program_id: Option<String>,
+    /// The ELF's file name, when the program is known.
+    program: Option<String>,
+    /// `correct`, `wrong`, `unprovable`, `no-result`, `skipped` (program not given) or `error`.
+    verdict: String,
+    state: Option<&'static str>,
+    challengeable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    challenge_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+}
+
+pub fn run(args: WatchArgs) -> Outcome {
+    let elfs = load_elfs(&args.elfs, &args.elf_dirs)?;
+    let net = args.network.resolve()?;
+    let (job_manager, deploy_block) = job_manager_of(&args.job_manager, &net)?;
+    let signer = if args.file { Some(args.keys.signer(&net)?) } else { None };
+    let node = match &net.node_url {
+        Some(url) => Some(NodeClient::new(url)?),
+        None => None,
+    };
+    let rt = runtime()?;
+    let chain = rt.block_on(connect(&net, signer))?;
+    let proof_dir = args.proof_dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    ui::status(
+        "Watching",
+        format!(
+            "results on JobManager {job_manager} for {} program(s){}",
+            elfs.len(),
+            if args.file { ", challenging wrong ones" } else { " (watch-only)" }
+        ),
+    );
+
+    let from_block = args.from_block.unwrap_or(deploy_block);
+    let mut report = WatchReport { from_block, to_block: None, jobs: Vec::new() };
+    let mut next = from_block;
+    let mut unchallenged_wrong = 0usize;
+    loop {
+        let (results, latest) = rt.block_on(new_results(&chain, job_manager, next))?;
+        report.to_block = Some(latest);
+        next = latest + 1;
+        for job_id in results {
+            let line = watch_job(
+                &rt,
+                &chain,
+                job_manager,
+                deploy_block,
+                job_id,
+                &elfs,
+                &node,
+                &args,
+                &proof_dir,
+            );
+            if line.verdict == "wrong" && line.challengeable && line.challenge_id.is_none() {
+                unchallenged_wrong += 1;
+            }
+            if !args.json.json {
+                print_line(&line);
+            }
+            report.jobs.push(line);
+        }
+        if args.once || rt.block_on(interrupted(Duration::from_millis(args.interval.max(100)))) {
+            break;
+        }
+    }
+    if args.json.json {
+        ui::print_json(&report)?;
+    }
+    Ok(if args.once && unchallenged_wrong > 0 { Code::WrongResult } else { Code::Ok })
+}
+
+/// Every ELF given, by program ID.
+fn load_elfs(files: &[PathBuf], dirs: &[PathBuf]) -> Result<HashMap<[u8; 32], Elf>> {
+    let mut paths: Vec<PathBuf> = files.to_vec();
+    for dir in dirs {
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| invalid_input(format!("--elf-dir {}: cannot read: {e}", dir.display())))?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "elf"))
+            .collect();
+        if found.is_empty() {
+            return Err(invalid_input(format!(
+                "--elf-dir {}: no *.elf files (build them with `ivm build`)",
+                dir.display()
+            )));
+        }
+        found.sort();
+        paths.extend(found);
+    }
+    let mut elfs = HashMap::new();
+    for path in paths {
+        let elf = Elf::load(&path)?;
+        elfs.insert(elf.id, elf);
+    }
+    Ok(elfs)
+}
+
+/// The jobs of `ResultRecorded` events from `from` to the latest block, and that block.
+async fn new_results(chain: &Client, job_manager: Address, from: u64) -> Result<(Vec<B256>, u64)> {
+    let latest =
+        chain.block_number().await.map_err(|e| chain_error("reading the block number", e))?;
+    if from > latest {
+        return Ok((Vec::new(), from - 1));
+    }
+    let filter = Filter::new()
+        .address(job_manager)
+        .event_signature(ResultRecorded::SIGNATURE_HASH)
+        .from_block(from)
+        .to_block(latest);
+    let logs = chain
+        .provider()
+        .get_logs(&filter)
+        .await
+        .with_context(|| format!("eth_getLogs for blocks {from}..={latest}"))
+        .map_err(|e| chain_error("reading ResultRecorded events", format!("{e:#}")))?;
+    let jobs = logs
+        .iter()
+        .map(|log| decode_log::<ResultRecorded>(log).map(|e| e.jobID))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| chain_error("decoding ResultRecorded", e))?;
+    Ok((jobs, latest))
+}
+
+/// Checks one posted result (and challenges it with `--file`); failures become the line's
+/// message so the watch goes on.
+#[allow(clippy::too_many_arguments)]
+fn watch_job(
+    rt: &Runtime,
+    chain: &Client,
+    job_manager: Address,
+    from_block: u64,
+    job_id: B256,
+    elfs: &HashMap<[u8; 32], Elf>,
+    node: &Option<NodeClient>,
+    args: &WatchArgs,
+    proof_dir: &Path,
+) -> JobLine {
+    let mut line = JobLine {
+        job_id: job_id.to_string(),
+        program_id: None,
+        program: None,
+        verdict: "error".into(),
+        state: None,
+        challengeable: false,
+        challenge_id: None,
+        message: None,
+    };
+    let job = match rt.block_on(read_job(chain, job_manager, job_id, from_block)) {
+        Ok(job) => job,
+        Err(e) => {
+            line.message = Some(format!("{e:#}"));
+            return line;
+        }
+    };
+    line.program_id = Some(to_hex(&job.job.program_id));
+    line.state = Some(state_name(job.state));
+    let Some(elf) =
+        <[u8; 32]>::try_from(job.job.program_id.as_slice()).ok().and_then(|id| elfs.get(&id))
+    else {
+        line.verdict = "skipped".into();
+        line.message = Some("the job's program is not among the ELFs given".into());
+        return line;
+    };
+    line.program = elf.path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let inspection = match rt.block_on(inspect(job, elf, OffchainSource::Node(node.as_ref()))) {
+        Ok(i) => i,
+        Err(e) => {
+            line.message = Some(format!("{e:#}"));
+            return line;
+        }
+    };
+    let verdict = inspection.verdict();
+    line.verdict = serde_json::to_value(verdict)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    line.challengeable = verdict == Verdict::Wrong && inspection.not_challengeable().is_none();
+    if !line.challengeable {
+        if let (Verdict::Wrong, Some(why)) = (verdict, inspection.not_challengeable()) {
+            line.message = Some(why);
+        }
+        return line;
+    }
+    if !args.file {
+        return line;
+    }
+    let filed = refuse_unless_challengeable(&inspection).and_then(|()| {
+        let out = proof_dir.join(default_proof_path(&job_id));
+        challenge(
+            rt,
+            chain,
+            &inspection,
+            elf,
+            ProofSource::Prove { out, memory: &args.memory },
+            false,
+        )
+    });
+    match filed {
+        Ok(report) => line.challenge_id = report.challenge_id,
+        Err(e) => line.message = Some(format!("not challenged: {e:#}")),
+    }
+    line
+}
+
+/// Sleeps `wait`; true if Ctrl-C came first.
+async fn interrupted(wait: Duration) -> bool {
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.is_ok(),
+        _ = tokio::time::sleep(wait) => false,
+    }
+}
+
+fn print_line(l: &JobLine) {
+    let program = l.program.clone().unwrap_or_else(|| "?".into());
+    let verdict = match l.verdict.as_str() {
+        "correct" => console::style("correct").green().to_string(),
+        "wrong" => console::style("WRONG").red().bold().to_string(),
+        other => other.to_string(),
+    };
+    let mut text = format!("{}  {program:<12} {verdict}", l.job_id);
+    if let Some(id) = &l.challenge_id {
+        text.push_str(&format!("  challenged: challenge {id}"));
+    } else if l.challengeable {
+        text.push_str(&format!("  (ivm challenge file --job {})", l.job_id));
+    }
+    if let Some(m) = &l.message {
+        text.push_str(&format!("  {m}"));
+    }
+    println!("{text}");
+}
