@@ -245,6 +245,36 @@ fn wrong_results_are_proven_challenged_and_overturned() {
         params.challengeBond + params.challengerReward
     );
 
+    // ----- a result posted for a run that really panics: the claim "panicked" is proven -----
+    let panic_elf = example("panic");
+    let panic_id = unhex(&net.program_id("panic"));
+    let job_d = rt.block_on(post_result(&p, &panic_id, b"\x01boom", b"a made-up output"));
+    let job_d_hex = job_d.to_string();
+    let panic_arg = panic_elf.to_str().unwrap();
+    let out = net.run(&["challenge", "check", "--job", &job_d_hex, panic_arg, "--json"]);
+    assert_eq!(code(&out), 13);
+    let check = json(&out);
+    assert_eq!(check["correct"]["panicked"], true);
+    let out = net.run(&[
+        "challenge",
+        "file",
+        "--job",
+        &job_d_hex,
+        panic_arg,
+        "--dev-account",
+        &CHALLENGER.to_string(),
+        "-o",
+        dir.path().join("d.proof").to_str().unwrap(),
+        "--wait",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let filed = json(&out);
+    assert_eq!(filed["claimedPanicked"], true);
+    assert_eq!(filed["claimedOutput"], "0x");
+    assert_eq!(filed["verdict"], "upheld");
+    assert_eq!(rt.block_on(reader.job_metadata(jm, job_d)).unwrap().status, JOB_STATE_OVERTURNED);
+
     // The wrong program is refused before anything is executed.
     let other = example("square-root");
     let out =
