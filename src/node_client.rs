@@ -169,16 +169,29 @@ impl NodeClient {
     /// /v1/offchain_input/{hash}`, an `ivm node` route), or `None` if it has none. The caller
     /// checks the hash: the node is not trusted for it.
     pub async fn offchain_input(&self, hash: [u8; 32]) -> Result<Option<Vec<u8>>> {
+        // No input can be larger than the ABI's largest region: read no more than that.
+        let limit = ivm_abi::MAX_REGION_SIZE as usize;
         let url = format!("{}/v1/offchain_input/0x{}", self.base, hex::encode(hash));
-        let resp = self.http.get(&url).send().await.map_err(|e| {
+        let mut resp = self.http.get(&url).send().await.map_err(|e| {
             coded(Code::Network, format!("cannot reach the coprocessor node at {}: {e}", self.base))
         })?;
         match resp.status() {
             s if s.is_success() => {
-                let body = resp.bytes().await.map_err(|e| {
+                let mut body = Vec::new();
+                while let Some(chunk) = resp.chunk().await.map_err(|e| {
                     coded(Code::Network, format!("reading the offchain input from {url}: {e}"))
-                })?;
-                Ok(Some(body.to_vec()))
+                })? {
+                    if body.len() + chunk.len() > limit {
+                        return Err(coded(
+                            Code::Network,
+                            format!(
+                                "{url} sent more than the largest possible input ({limit} bytes)"
+                            ),
+                        ));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(Some(body))
             }
             reqwest::StatusCode::NOT_FOUND => Ok(None),
             s => Err(coded(Code::Network, format!("GET {url} answered HTTP {s}"))),

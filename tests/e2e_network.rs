@@ -131,6 +131,27 @@ fn devnet_jobs_end_to_end() {
     assert_eq!(w["jobs"][1]["output"], expected.as_str());
     assert_eq!(onchain_result(&rpc, &consumer, &kec_id).as_deref(), Some(expected.as_str()));
 
+    // A challenger re-executes the honest job: the offchain input comes from the node by its
+    // hash (checked), and the posted result is correct. Bytes that do not hash to the job's
+    // offchain input hash are refused.
+    let keccak_arg = keccak_elf.to_str().unwrap();
+    let out = net.run(&["challenge", "check", "--job", &kec_id, keccak_arg, "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let check = json(&out);
+    assert_eq!(check["verdict"], "correct");
+    assert_eq!(check["correct"]["output"], expected.as_str());
+    let out = net.run(&[
+        "challenge",
+        "check",
+        "--job",
+        &kec_id,
+        keccak_arg,
+        "--offchain-input-hex",
+        "0xdeadbeee",
+    ]);
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("hashes to"), "{}", stderr(&out));
+
     // status / result (decoded) / list / program submit (idempotent).
     let out = net.run(&["job", "status", &off_id, "--json"]);
     assert_eq!(code(&out), 0);
