@@ -138,10 +138,16 @@ impl fmt::Debug for Client {
 /// challenge deadline only when `block.timestamp` has moved on, a consumer's callback may write
 /// a fresh slot. Sending the bare estimate made such a transaction run out of gas and revert,
 /// wasting a transaction; a quarter more plus 50k covers these with room to spare, and unused
-/// gas is not paid for.
+/// gas is not paid for. The margin never lifts a limit above [`MAX_TX_GAS`] (a challenge with a
+/// large proof estimates close to it); an estimate already above it is left alone.
 pub fn gas_with_margin(estimate: u64) -> u64 {
-    estimate.saturating_add(estimate / 4).saturating_add(50_000)
+    let padded = estimate.saturating_add(estimate / 4).saturating_add(50_000);
+    padded.min(MAX_TX_GAS.max(estimate))
 }
+
+/// The per-transaction gas cap of EIP-7825 (Osaka): 2^24. A transaction asking for more is
+/// invalid on chains that enforce it.
+pub const MAX_TX_GAS: u64 = 1 << 24;
 
 impl Client {
     /// Connects to `rpc_url` (http://, or https:// with feature `rustls`) with a private key.
@@ -616,4 +622,19 @@ pub fn receipt_event<E: SolEvent>(
         )));
     }
     Ok(events.remove(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gas_margin_stays_under_the_transaction_cap() {
+        assert_eq!(gas_with_margin(100_000), 175_000);
+        assert_eq!(gas_with_margin(10_000_000), 12_550_000);
+        // A challenge carrying a large proof: the margin stops at the cap.
+        assert_eq!(gas_with_margin(14_000_000), MAX_TX_GAS);
+        // Over the cap already (a chain without EIP-7825): the estimate itself is sent.
+        assert_eq!(gas_with_margin(MAX_TX_GAS + 5), MAX_TX_GAS + 5);
+    }
 }
