@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use devnet_support::*;
 use ivm_contracts::{
     alloy_primitives::{Address, Bytes, B256, U256},
+    bindings::JobManager,
     client::{Client, CHALLENGE_OPEN, CHALLENGE_REJECTED, CHALLENGE_UPHELD},
     sign_eip191, signing_key_from_hex, OffchainJobRequest, OffchainResultWithMetadata,
     JOB_STATE_OVERTURNED,
@@ -221,6 +222,7 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert_eq!(line(&watched, &job_c)["verdict"], "correct");
     assert_eq!(watched["jobs"].as_array().unwrap().len(), 3);
 
+    let datadir = dir.path().join("watch");
     let out = net.run(&[
         "challenge",
         "watch",
@@ -230,19 +232,41 @@ fn wrong_results_are_proven_challenged_and_overturned() {
         examples,
         "--dev-account",
         &WATCHER.to_string(),
-        "--proof-dir",
-        dir.path().to_str().unwrap(),
+        "--datadir",
+        datadir.to_str().unwrap(),
         "--json",
     ]);
     assert_eq!(code(&out), 0, "every wrong result that could be was challenged");
     let watched = json(&out);
     let challenge_id: U256 =
         line(&watched, &job_b)["challengeId"].as_str().unwrap().parse().unwrap();
+    assert!(datadir.join(format!("challenge-{}.proof", &job_b.to_string()[2..14])).is_file());
     assert_eq!(wait_until_resolved(&rt, &reader, jm, challenge_id), CHALLENGE_UPHELD);
     let watcher = rt.block_on(Client::connect(&rpc, &dev_key(&p, WATCHER))).unwrap().address();
     assert_eq!(
         rt.block_on(reader.claimable(jm, watcher)).unwrap(),
         params.challengeBond + params.challengerReward
+    );
+    // The datadir resumes after the last scanned block, and a rescan never files a job twice.
+    let watch_again = |extra: &[&str]| {
+        let mut a = vec!["challenge", "watch", "--once", "--file", "--elf-dir", examples];
+        a.extend_from_slice(&["--dev-account", "6", "--datadir", datadir.to_str().unwrap()]);
+        a.extend_from_slice(extra);
+        a.push("--json");
+        net.run(&a)
+    };
+    let out = watch_again(&[]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(json(&out)["jobs"].as_array().unwrap().len(), 0, "nothing new since the last run");
+    let count = rt.block_on(reader.view(jm, &JobManager::challengeCountCall {})).unwrap();
+    let out = watch_again(&["--from-block", "0"]);
+    assert_eq!(code(&out), 0);
+    let rescanned = json(&out);
+    assert!(line(&rescanned, &job_b)["message"].as_str().unwrap().contains("already challenged"));
+    assert_eq!(
+        rt.block_on(reader.view(jm, &JobManager::challengeCountCall {})).unwrap(),
+        count,
+        "no challenge filed twice"
     );
 
     // ----- a result posted for a run that really panics: the claim "panicked" is proven -----

@@ -1,7 +1,7 @@
 //! `ivm challenge watch`: check every result posted on chain as it lands. Watch-only by default
 //! (a watchtower: it reports wrong results and files nothing); with `--file` it proves and
 //! challenges each wrong result it can, as `ivm challenge file` would.
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ use ivm_contracts::{
     bindings::JobManager::ResultRecorded,
     client::{alloy_provider::Provider, alloy_rpc_types_eth::Filter, decode_log, Client},
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::runtime::Runtime;
 
 use super::file::{challenge, default_proof_path, refuse_unless_challengeable, ProofSource};
@@ -47,9 +47,13 @@ pub struct WatchArgs {
     /// Challenge wrong results (prove, judge, send with the bond); needs a key.
     #[arg(long)]
     pub file: bool,
-    /// Where `--file` keeps its proofs (default: the current directory).
+    /// Where `--file` keeps its proofs (default: `--datadir`, else the current directory).
     #[arg(long, value_name = "DIR")]
     pub proof_dir: Option<PathBuf>,
+    /// Keep the watch's state here (the next block to scan, the challenges it filed), so that a
+    /// restart resumes where it stopped and never files the same job twice.
+    #[arg(long, value_name = "DIR", env = "IVM_CHALLENGER_DATADIR")]
+    pub datadir: Option<PathBuf>,
     /// Poll interval in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 2000)]
     pub interval: u64,
@@ -94,6 +98,66 @@ struct JobLine {
     message: Option<String>,
 }
 
+impl JobLine {
+    /// A line for `job_id` that says nothing yet (verdict `error` until it is checked).
+    fn new(job_id: B256) -> JobLine {
+        JobLine {
+            job_id: job_id.to_string(),
+            program_id: None,
+            program: None,
+            verdict: "error".into(),
+            state: None,
+            challengeable: false,
+            challenge_id: None,
+            message: None,
+        }
+    }
+}
+
+/// What `--datadir` keeps between runs (`challenge-watch.json`).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WatchState {
+    #[serde(skip)]
+    path: PathBuf,
+    job_manager: Address,
+    /// The next block to scan.
+    next_block: Option<u64>,
+    /// Challenges this watcher filed, by job ID.
+    filed: BTreeMap<String, String>,
+}
+
+impl WatchState {
+    fn load(dir: &Path, job_manager: Address) -> Result<WatchState> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            invalid_input(format!("--datadir {}: cannot create: {e}", dir.display()))
+        })?;
+        let path = dir.join("challenge-watch.json");
+        if !path.exists() {
+            return Ok(WatchState { path, job_manager, next_block: None, filed: BTreeMap::new() });
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| invalid_input(format!("{}: cannot read: {e}", path.display())))?;
+        let mut state: WatchState = serde_json::from_str(&text).map_err(|e| {
+            invalid_input(format!("{}: not a watch state file ({e}); move it away", path.display()))
+        })?;
+        if state.job_manager != job_manager {
+            return Err(invalid_input(format!(
+                "--datadir {} watches JobManager {}, not {job_manager}: use another --datadir",
+                dir.display(),
+                state.job_manager
+            )));
+        }
+        state.path = path;
+        Ok(state)
+    }
+
+    fn save(&self) -> Result<()> {
+        let text = serde_json::to_vec_pretty(self).context("encoding the watch state")?;
+        super::super::prove::write_atomically(&self.path, &text)
+    }
+}
+
 pub fn run(args: WatchArgs) -> Outcome {
     let elfs = load_elfs(&args.elfs, &args.elf_dirs)?;
     let net = args.network.resolve()?;
@@ -105,7 +169,15 @@ pub fn run(args: WatchArgs) -> Outcome {
     };
     let rt = runtime()?;
     let chain = rt.block_on(connect(&net, signer))?;
-    let proof_dir = args.proof_dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let mut state = match &args.datadir {
+        Some(dir) => Some(WatchState::load(dir, job_manager)?),
+        None => None,
+    };
+    let proof_dir = args
+        .proof_dir
+        .clone()
+        .or_else(|| args.datadir.clone())
+        .unwrap_or_else(|| PathBuf::from("."));
     ui::status(
         "Watching",
         format!(
@@ -115,7 +187,8 @@ pub fn run(args: WatchArgs) -> Outcome {
         ),
     );
 
-    let from_block = args.from_block.unwrap_or(deploy_block);
+    let resume = state.as_ref().and_then(|s| s.next_block);
+    let from_block = args.from_block.or(resume).unwrap_or(deploy_block);
     let mut report = WatchReport { from_block, to_block: None, jobs: Vec::new() };
     let mut next = from_block;
     let mut unchallenged_wrong = 0usize;
@@ -124,17 +197,30 @@ pub fn run(args: WatchArgs) -> Outcome {
         report.to_block = Some(latest);
         next = latest + 1;
         for job_id in results {
-            let line = watch_job(
-                &rt,
-                &chain,
-                job_manager,
-                deploy_block,
-                job_id,
-                &elfs,
-                &node,
-                &args,
-                &proof_dir,
-            );
+            let filed_before =
+                state.as_ref().and_then(|s| s.filed.get(&job_id.to_string()).cloned());
+            let line = match filed_before {
+                Some(ref id) => JobLine {
+                    challenge_id: Some(id.clone()),
+                    message: Some(format!("already challenged by this watcher (challenge {id})")),
+                    ..JobLine::new(job_id)
+                },
+                None => watch_job(
+                    &rt,
+                    &chain,
+                    job_manager,
+                    deploy_block,
+                    job_id,
+                    &elfs,
+                    &node,
+                    &args,
+                    &proof_dir,
+                ),
+            };
+            if let (Some(state), Some(id), None) = (&mut state, &line.challenge_id, filed_before) {
+                state.filed.insert(line.job_id.clone(), id.clone());
+                state.save()?;
+            }
             if line.verdict == "wrong" && line.challengeable && line.challenge_id.is_none() {
                 unchallenged_wrong += 1;
             }
@@ -142,6 +228,10 @@ pub fn run(args: WatchArgs) -> Outcome {
                 print_line(&line);
             }
             report.jobs.push(line);
+        }
+        if let Some(state) = &mut state {
+            state.next_block = Some(next);
+            state.save()?;
         }
         if args.once || rt.block_on(interrupted(Duration::from_millis(args.interval.max(100)))) {
             break;
@@ -220,16 +310,7 @@ fn watch_job(
     args: &WatchArgs,
     proof_dir: &Path,
 ) -> JobLine {
-    let mut line = JobLine {
-        job_id: job_id.to_string(),
-        program_id: None,
-        program: None,
-        verdict: "error".into(),
-        state: None,
-        challengeable: false,
-        challenge_id: None,
-        message: None,
-    };
+    let mut line = JobLine::new(job_id);
     let job = match rt.block_on(read_job(chain, job_manager, job_id, from_block)) {
         Ok(job) => job,
         Err(e) => {
