@@ -55,6 +55,33 @@ pub struct JsonFlag {
     pub json: bool,
 }
 
+/// Selects the program a command works on: an ELF, or a project's program built first (like
+/// `cargo run`).
+#[derive(Debug, Args, Clone)]
+pub struct ProgramSelect {
+    /// The program's ELF. Without it, the project's program is built first.
+    #[arg(conflicts_with_all = ["path", "program"])]
+    pub elf: Option<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Which program of the project (needed when it has several).
+    #[arg(long, value_name = "NAME")]
+    pub program: Option<String>,
+}
+
+impl ProgramSelect {
+    /// The ELF's path, building the project's program first when no ELF was given. `verb`
+    /// names the command in errors ("building the program to prove").
+    pub fn elf_path(&self, verb: &str) -> anyhow::Result<PathBuf> {
+        crate::guest_build::select_elf(
+            self.elf.as_deref(),
+            self.project.path.as_deref(),
+            self.program.as_deref(),
+            verb,
+        )
+    }
+}
+
 /// Selects an ivm project.
 #[derive(Debug, Args, Clone)]
 pub struct ProjectArgs {

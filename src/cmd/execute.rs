@@ -1,5 +1,5 @@
 //! `ivm execute`: run a program on inputs; report status, output, cycles and regions.
-use std::{collections::BTreeMap, path::PathBuf};
+use std::collections::BTreeMap;
 
 use anyhow::Result;
 use clap::Args;
@@ -7,23 +7,16 @@ use ivm_vm::{Execution, Exit, FaultKind, Inputs, Program, ProgramId, DEFAULT_MAX
 use serde::Serialize;
 
 use crate::{
-    cli::{JsonFlag, ProjectArgs},
+    cli::{JsonFlag, ProgramSelect},
     exit::{invalid_input, Code, Outcome},
-    guest_build,
     input::{to_hex, InputArgs},
     ui,
 };
 
 #[derive(Debug, Args)]
 pub struct ExecuteArgs {
-    /// The ELF to run. Without it, the project's program is built and run (like `cargo run`).
-    #[arg(conflicts_with_all = ["path", "program"])]
-    pub elf: Option<PathBuf>,
     #[command(flatten)]
-    pub project: ProjectArgs,
-    /// Which program of the project (needed when it has several).
-    #[arg(long, value_name = "NAME")]
-    pub program: Option<String>,
+    pub target: ProgramSelect,
     #[command(flatten)]
     pub inputs: InputArgs,
     /// Stop with status `cycle_limit` after this many instructions.
@@ -49,12 +42,7 @@ struct Report {
 }
 
 pub fn run(args: ExecuteArgs) -> Outcome {
-    let elf = guest_build::select_elf(
-        args.elf.as_deref(),
-        args.project.path.as_deref(),
-        args.program.as_deref(),
-        "execute",
-    )?;
+    let elf = args.target.elf_path("execute")?;
     let (program, program_id) = super::program_id::load_elf(&elf)?;
     let inputs = args.inputs.read()?;
 

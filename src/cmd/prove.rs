@@ -16,23 +16,16 @@ use ivm_vm::{Exit, FaultKind, Inputs, DEFAULT_MAX_CYCLES};
 use serde::Serialize;
 
 use crate::{
-    cli::{JsonFlag, ProjectArgs},
+    cli::{JsonFlag, ProgramSelect},
     exit::{coded, invalid_input, Code, Outcome},
-    guest_build,
     input::{to_hex, InputArgs, InputBytes},
     ui,
 };
 
 #[derive(Debug, Args)]
 pub struct ProveArgs {
-    /// The ELF to prove. Without it, the project's program is built and proved.
-    #[arg(conflicts_with_all = ["path", "program"])]
-    pub elf: Option<PathBuf>,
     #[command(flatten)]
-    pub project: ProjectArgs,
-    /// Which program of the project (needed when it has several).
-    #[arg(long, value_name = "NAME")]
-    pub program: Option<String>,
+    pub target: ProgramSelect,
     #[command(flatten)]
     pub inputs: InputArgs,
     /// Refuse runs longer than this many instructions (as `ivm execute`).
@@ -108,12 +101,7 @@ pub struct PhaseTime {
 }
 
 pub fn run(args: ProveArgs) -> Outcome {
-    let elf_path = guest_build::select_elf(
-        args.elf.as_deref(),
-        args.project.path.as_deref(),
-        args.program.as_deref(),
-        "prove",
-    )?;
+    let elf_path = args.target.elf_path("prove")?;
     let (program, program_id) = super::program_id::load_elf(&elf_path)?;
     let elf =
         std::fs::read(&elf_path).with_context(|| format!("reading ELF {}", elf_path.display()))?;

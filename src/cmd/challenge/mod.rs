@@ -27,9 +27,8 @@ use ivm_contracts::{
 };
 
 use crate::{
-    cli::{JsonFlag, ProjectArgs},
+    cli::{JsonFlag, ProgramSelect},
     exit::{coded, invalid_input, Code, Outcome},
-    guest_build,
     input::parse_hex,
     keys::KeyArgs,
     network::{parse_address, parse_job_id, NetworkArgs, Resolved},
@@ -62,14 +61,9 @@ pub struct JobTarget {
     /// The job ID (32 bytes of hex).
     #[arg(long, value_name = "ID")]
     pub job: String,
-    /// The job's program ELF. Without it, the project's program is built (as `ivm execute`).
-    #[arg(conflicts_with_all = ["path", "program"])]
-    pub elf: Option<PathBuf>,
+    /// The job's program: its ELF, or the project's program (built first).
     #[command(flatten)]
-    pub project: ProjectArgs,
-    /// Which program of the project (needed when it has several).
-    #[arg(long, value_name = "NAME")]
-    pub program: Option<String>,
+    pub program: ProgramSelect,
     /// The job's offchain input as hex (default: fetched from the node by its hash).
     #[arg(long, value_name = "HEX", conflicts_with = "offchain_input_file")]
     pub offchain_input_hex: Option<String>,
@@ -159,12 +153,7 @@ async fn inspect_target(
 ) -> Result<(Inspection, Elf)> {
     let job_id = B256::from(parse_job_id(&target.job)?);
     let (job_manager, from_block) = job_manager_of(&target.job_manager, net)?;
-    let elf_path = guest_build::select_elf(
-        target.elf.as_deref(),
-        target.project.path.as_deref(),
-        target.program.as_deref(),
-        "re-execute",
-    )?;
+    let elf_path = target.program.elf_path("re-execute")?;
     let elf = Elf::load(&elf_path)?;
     let job = read_job(chain, job_manager, job_id, from_block).await?;
     let given = if let Some(h) = &target.offchain_input_hex {
