@@ -262,6 +262,7 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     let out = watch_again(&["--from-block", "0"]);
     assert_eq!(code(&out), 0);
     let rescanned = json(&out);
+    assert_eq!(line(&rescanned, &job_b)["verdict"], "challenged");
     assert!(line(&rescanned, &job_b)["message"].as_str().unwrap().contains("already challenged"));
     assert_eq!(
         rt.block_on(reader.view(jm, &JobManager::challengeCountCall {})).unwrap(),

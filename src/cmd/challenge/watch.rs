@@ -88,7 +88,8 @@ struct JobLine {
     program_id: Option<String>,
     /// The ELF's file name, when the program is known.
     program: Option<String>,
-    /// `correct`, `wrong`, `unprovable`, `no-result`, `skipped` (program not given) or `error`.
+    /// `correct`, `wrong`, `unprovable`, `no-result`, `skipped` (program not given),
+    /// `challenged` (by this watcher, in an earlier run with the same `--datadir`) or `error`.
     verdict: String,
     state: Option<&'static str>,
     challengeable: bool,
@@ -193,7 +194,18 @@ pub fn run(args: WatchArgs) -> Outcome {
     let mut next = from_block;
     let mut unchallenged_wrong = 0usize;
     loop {
-        let (results, latest) = rt.block_on(new_results(&chain, job_manager, next))?;
+        let (results, latest) = match rt.block_on(new_results(&chain, job_manager, next)) {
+            Ok(found) => found,
+            // A long-running watch outlives RPC hiccups: say so and try again next poll.
+            Err(e) if !args.once => {
+                ui::warn(format!("{e:#}; retrying"));
+                if rt.block_on(interrupted(Duration::from_millis(args.interval.max(100)))) {
+                    break;
+                }
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         report.to_block = Some(latest);
         next = latest + 1;
         for job_id in results {
@@ -201,6 +213,7 @@ pub fn run(args: WatchArgs) -> Outcome {
                 state.as_ref().and_then(|s| s.filed.get(&job_id.to_string()).cloned());
             let line = match filed_before {
                 Some(ref id) => JobLine {
+                    verdict: "challenged".into(),
                     challenge_id: Some(id.clone()),
                     message: Some(format!("already challenged by this watcher (challenge {id})")),
                     ..JobLine::new(job_id)
