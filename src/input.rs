@@ -45,16 +45,30 @@ impl InputArgs {
 }
 
 fn read_one(
-    hex_flag: &str,
+    hex_flag: &'static str,
     hex: &Option<String>,
-    file_flag: &str,
+    file_flag: &'static str,
     file: &Option<PathBuf>,
 ) -> Result<Vec<u8>> {
+    Ok(read_given(hex_flag, hex, file_flag, file)?.map(|(bytes, _)| bytes).unwrap_or_default())
+}
+
+/// The bytes of a hex flag or a file flag (hex wins), with the flag they came from; `None`
+/// when neither was given.
+pub fn read_given(
+    hex_flag: &'static str,
+    hex: &Option<String>,
+    file_flag: &'static str,
+    file: &Option<PathBuf>,
+) -> Result<Option<(Vec<u8>, &'static str)>> {
     match (hex, file) {
-        (Some(h), _) => parse_hex(h).map_err(|e| invalid_input(format!("{hex_flag}: {e}"))),
+        (Some(h), _) => parse_hex(h)
+            .map(|b| Some((b, hex_flag)))
+            .map_err(|e| invalid_input(format!("{hex_flag}: {e}"))),
         (None, Some(f)) => std::fs::read(f)
+            .map(|b| Some((b, file_flag)))
             .map_err(|e| invalid_input(format!("{file_flag} {}: cannot read: {e}", f.display()))),
-        (None, None) => Ok(Vec::new()),
+        (None, None) => Ok(None),
     }
 }
 

@@ -160,20 +160,10 @@ pub fn run(args: ProveArgs) -> Outcome {
         )));
     }
     let proved = prove_run(&elf, &inputs, args.max_cycles, &args.memory)?;
+    proved.save(&out)?;
     let (statement, bytes) = (proved.statement, proved.bytes);
     debug_assert_eq!(statement.program_id, program_id.0);
-    write_atomically(&out, &bytes)?;
     let peak = peak_memory();
-    ui::status(
-        "Proved",
-        format!(
-            "{} cycles in {:.1}s → {} ({} bytes)",
-            ui::thousands(statement.cycles),
-            proved.seconds,
-            out.display(),
-            ui::thousands(bytes.len() as u64)
-        ),
-    );
 
     let report = Report {
         statement: StatementJson::from(&statement),
@@ -202,6 +192,24 @@ pub struct ProvedRun {
     pub phases: Vec<PhaseTime>,
     pub seconds: f64,
     pub shape: TraceShape,
+}
+
+impl ProvedRun {
+    /// Writes the proof file to `out` (atomically) and says so on stderr.
+    pub fn save(&self, out: &Path) -> Result<()> {
+        write_atomically(out, &self.bytes)?;
+        ui::status(
+            "Proved",
+            format!(
+                "{} cycles in {:.1}s → {} ({} bytes)",
+                ui::thousands(self.statement.cycles),
+                self.seconds,
+                out.display(),
+                ui::thousands(self.bytes.len() as u64)
+            ),
+        );
+        Ok(())
+    }
 }
 
 /// Sizes the proof of a run, checks that it fits in memory (printing the estimate), and proves
@@ -433,7 +441,7 @@ impl Progress {
 }
 
 /// Writes `<path>.tmp`, then renames it over `path`: a failed run never leaves half a proof.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);

@@ -211,17 +211,7 @@ fn obtain_proof(source: ProofSource<'_>, i: &Inspection, elf: &Elf) -> Result<(V
                 i.chain.job.max_cycles,
                 memory,
             )?;
-            super::super::prove::write_atomically(&out, &proved.bytes)?;
-            ui::status(
-                "Proved",
-                format!(
-                    "{} cycles in {:.1}s → {} ({} bytes)",
-                    ui::thousands(proved.statement.cycles),
-                    proved.seconds,
-                    out.display(),
-                    ui::thousands(proved.bytes.len() as u64)
-                ),
-            );
+            proved.save(&out)?;
             Ok((proved.bytes, out))
         }
     }

@@ -29,7 +29,7 @@ use ivm_contracts::{
 use crate::{
     cli::{JsonFlag, ProgramSelect},
     exit::{coded, invalid_input, Code, Outcome},
-    input::parse_hex,
+    input::read_given,
     keys::KeyArgs,
     network::{parse_address, parse_job_id, NetworkArgs, Resolved},
     node_client::NodeClient,
@@ -156,18 +156,12 @@ async fn inspect_target(
     let elf_path = target.program.elf_path("re-execute")?;
     let elf = Elf::load(&elf_path)?;
     let job = read_job(chain, job_manager, job_id, from_block).await?;
-    let given = if let Some(h) = &target.offchain_input_hex {
-        let bytes =
-            parse_hex(h).map_err(|e| invalid_input(format!("--offchain-input-hex: {e}")))?;
-        Some((bytes, "--offchain-input-hex"))
-    } else if let Some(f) = &target.offchain_input_file {
-        let bytes = std::fs::read(f).map_err(|e| {
-            invalid_input(format!("--offchain-input-file {}: cannot read: {e}", f.display()))
-        })?;
-        Some((bytes, "--offchain-input-file"))
-    } else {
-        None
-    };
+    let given = read_given(
+        "--offchain-input-hex",
+        &target.offchain_input_hex,
+        "--offchain-input-file",
+        &target.offchain_input_file,
+    )?;
     let node = match &given {
         None if job.job.offchain_input_hash != EMPTY_INPUT_HASH.0 => {
             Some(NodeClient::new(net.node_url()?)?)
