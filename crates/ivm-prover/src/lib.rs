@@ -17,6 +17,7 @@ pub mod isa;
 pub mod jolt;
 pub mod lookup;
 pub mod memory;
+pub mod onehot;
 pub mod opening;
 pub mod pcs;
 pub mod poly;

@@ -37,6 +37,7 @@ use dory_pcs::backends::arkworks::{
     ArkDoryProof, ArkFr, ArkG1, ArkG2, ArkGT, G1Routines, G2Routines, BN254,
 };
 use dory_pcs::primitives::arithmetic::Group;
+use dory_pcs::primitives::poly::MultilinearLagrange;
 use dory_pcs::primitives::serialization::DorySerialize;
 use dory_pcs::{ProverSetup, VerifierSetup};
 use rand_chacha::rand_core::SeedableRng;
@@ -240,7 +241,7 @@ impl DoryProverSetup {
     }
 
     /// The G1 column generators in affine form (batch-normalized once, then cached).
-    fn g1_affine(&self) -> &[G1Affine] {
+    pub(crate) fn g1_affine(&self) -> &[G1Affine] {
         self.g1_affine.get_or_init(|| {
             let proj: Vec<G1Projective> = self.inner.g1_vec.iter().map(|g| g.0).collect();
             G1Projective::normalize_batch(&proj)
@@ -367,7 +368,7 @@ fn row_commitments(setup: &DoryProverSetup, coeffs: &[Fr], nu: usize, sigma: usi
 /// however it is evaluated). We evaluate it as one multi-Miller loop (parallel inside
 /// arkworks) over the cached prepared G2 generators and one final exponentiation. Rows that
 /// are the identity contribute `e(0, G2_i) = 1` and are left out.
-fn tier2_commitment(setup: &DoryProverSetup, rows: &[ArkG1]) -> DoryCommitment {
+pub(crate) fn tier2_commitment(setup: &DoryProverSetup, rows: &[ArkG1]) -> DoryCommitment {
     let g2 = &setup.g2_prepared()[..rows.len()];
     let (ps, qs): (Vec<G1Projective>, Vec<&G2Prepared>) =
         rows.iter().zip(g2).filter(|(p, _)| !p.0.is_zero()).map(|(p, q)| (p.0, q)).unzip();
@@ -462,6 +463,37 @@ fn small_msm(bases: &[G1Affine], scalars: &[u64]) -> G1Projective {
     acc
 }
 
+/// Prove that the committed polynomial `poly` (of `point.len()` variables) evaluates to `eval`
+/// at `point`, for a polynomial in any form Dory can take a vector–matrix product of: a dense
+/// table, or a sparse one ([`crate::onehot`]) whose dense form would not fit in memory. `hint`
+/// holds the row commitments computed at commit time; `eval` must be the true evaluation
+/// (the caller computes it in whatever way suits the form).
+pub fn dory_open_with<P: MultilinearLagrange<ArkFr>>(
+    setup: &DoryProverSetup,
+    poly: &P,
+    eval: Fr,
+    hint: Vec<ArkG1>,
+    commitment: &DoryCommitment,
+    point: &[Fr],
+    transcript: &mut Transcript,
+) -> DoryProof {
+    absorb_statement(transcript, commitment, point, &eval);
+    let (nu, sigma) = dory_shape(point.len());
+    let (proof, _) =
+        dory_pcs::prove::<ArkFr, BN254, G1Routines, G2Routines, _, _, dory_pcs::Transparent>(
+            poly,
+            &to_dory_point(point),
+            hint,
+            ArkFr(Fr::from(0u64)),
+            nu,
+            sigma,
+            &setup.inner,
+            &mut DoryTranscript(transcript),
+        )
+        .expect("shape is consistent by construction");
+    DoryProof(proof)
+}
+
 fn absorb_statement(t: &mut Transcript, commitment: &DoryCommitment, point: &[Fr], eval: &Fr) {
     t.append_serializable(b"pcs/commitment", &commitment.0);
     t.append_scalars(b"pcs/point", point);
@@ -538,24 +570,11 @@ impl CommitmentScheme for Dory {
         point: &[Fr],
         transcript: &mut Transcript,
     ) -> (Fr, DoryProof) {
-        let n = poly.num_vars();
-        assert_eq!(point.len(), n, "point length must equal the number of variables");
+        assert_eq!(point.len(), poly.num_vars(), "point length must equal the number of variables");
         let eval = poly.evaluate(point);
-        absorb_statement(transcript, commitment, point, &eval);
-        let (nu, sigma) = dory_shape(n);
-        let (proof, _) =
-            dory_pcs::prove::<ArkFr, BN254, G1Routines, G2Routines, _, _, dory_pcs::Transparent>(
-                &to_dory_poly(poly),
-                &to_dory_point(point),
-                hint,
-                ArkFr(Fr::from(0u64)),
-                nu,
-                sigma,
-                &setup.inner,
-                &mut DoryTranscript(transcript),
-            )
-            .expect("shape is consistent by construction");
-        (eval, DoryProof(proof))
+        let proof =
+            dory_open_with(setup, &to_dory_poly(poly), eval, hint, commitment, point, transcript);
+        (eval, proof)
     }
 
     fn verify(

@@ -1,0 +1,298 @@
+//! Booleanity of a committed matrix: `Σ_{k,j} eq(r_a, k)·eq(r_c, j)·(ra(k,j)² − ra(k,j)) = 0`
+//! for random `(r_a, r_c)` drawn after the commitment, which holds (except with negligible
+//! probability) only if every entry is 0 or 1.
+//!
+//! The sumcheck runs over all `log_k + log_t` variables, address variables first, in two
+//! phases that never touch the `K·T` table:
+//!
+//! * **Address rounds.** With the first `m` address variables bound to `ρ`, an honest one-hot
+//!   matrix has `ra(ρ, t, x, j) = eq(ρ, top(a_j))·eq(t, bit(a_j))·[x = rest(a_j)]`, so the
+//!   round polynomial depends on row `j` only through its address. Grouped by address with
+//!   `G(k) = Σ_{j: a_j = k} eq(r_c, j)`, one round costs `O(K)`:
+//!   `s(t) = eq(r_a[..m], ρ)·eq(r_a[m], t)·Σ_k G(k)·eq(r_a[m+1..], rest(k))·(E² e(t)² − E e(t))`
+//!   with `E = eq(ρ, top(k))` and `e(t) = eq(t, bit(k))`.
+//! * **Cycle rounds.** With all address variables bound to `ρ_a`, the remaining sum is
+//!   `eq(r_a, ρ_a)·Σ_j eq(r_c, j)·(h(j)² − h(j))` for `h(j) = eq(ρ_a, a_j)`: a dense degree-3
+//!   sumcheck over `T` rows, in parallel.
+//!
+//! The verifier ends with the claim `ra(ρ_a, ρ_c) = ra_eval` to discharge against the
+//! commitment.
+
+use rayon::prelude::*;
+
+use super::read_check::RaClaim;
+use super::OneHot;
+use crate::field::{Fr, One, Zero};
+use crate::poly::{eq_eval, eq_table, DenseMle};
+use crate::sumcheck::{self, SumcheckError, SumcheckProof, SumcheckProver};
+use crate::transcript::Transcript;
+
+/// The booleanity sumcheck and the prover's claimed `ra` at its final point.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BooleanityProof {
+    pub sumcheck: SumcheckProof,
+    pub ra_eval: Fr,
+}
+
+/// Degree of the summand in each variable (`eq · ra²`).
+const DEGREE: usize = 3;
+
+/// Draw the random point `(r_a, r_c)` (after absorbing the shape).
+fn draw_point(log_k: usize, log_t: usize, t: &mut Transcript) -> (Vec<Fr>, Vec<Fr>) {
+    t.append_u64(b"booleanity/log_k", log_k as u64);
+    t.append_u64(b"booleanity/log_t", log_t as u64);
+    let r_a = t.challenge_scalars(b"booleanity/r_addr", log_k);
+    let r_c = t.challenge_scalars(b"booleanity/r_cycle", log_t);
+    (r_a, r_c)
+}
+
+/// Prove that the committed matrix `oh` is boolean. The commitment must already be in the
+/// transcript.
+pub fn prove(oh: &OneHot, transcript: &mut Transcript) -> (BooleanityProof, RaClaim) {
+    let (r_a, r_c) = draw_point(oh.log_k(), oh.log_t(), transcript);
+    let mut prover = BooleanityProver::new(oh, r_a, &r_c);
+    let (sumcheck, point) = sumcheck::prove(&mut prover, Fr::zero(), transcript);
+    let ra_eval = prover.final_ra();
+    transcript.append_scalar(b"booleanity/ra_eval", &ra_eval);
+    (BooleanityProof { sumcheck, ra_eval }, RaClaim { point, eval: ra_eval })
+}
+
+/// Verify booleanity of a committed `2^log_k × 2^log_t` matrix.
+pub fn verify(
+    log_k: usize,
+    log_t: usize,
+    proof: &BooleanityProof,
+    transcript: &mut Transcript,
+) -> Result<RaClaim, SumcheckError> {
+    let (r_a, r_c) = draw_point(log_k, log_t, transcript);
+    let (final_claim, point) =
+        sumcheck::verify(Fr::zero(), log_k + log_t, DEGREE, &proof.sumcheck, transcript)?;
+    let (p_a, p_c) = point.split_at(log_k);
+    let v = proof.ra_eval;
+    sumcheck::check_final(final_claim, eq_eval(&r_a, p_a) * eq_eval(&r_c, p_c) * (v * v - v))?;
+    transcript.append_scalar(b"booleanity/ra_eval", &v);
+    Ok(RaClaim { point, eval: v })
+}
+
+/// `eq(r, t)` for one variable.
+fn eq1(r: Fr, t: Fr) -> Fr {
+    r * t + (Fr::one() - r) * (Fr::one() - t)
+}
+
+enum Phase {
+    /// Binding address variables; `bound` holds `ρ` so far.
+    Address { g: Vec<Fr>, bound: Vec<Fr>, prefix_eq: Fr, eq_bound: Vec<Fr> },
+    /// Binding cycle variables: `scale·Σ_j eq_c(j)·(h(j)² − h(j))`.
+    Cycle { eq_c: DenseMle, h: DenseMle, scale: Fr },
+}
+
+struct BooleanityProver<'a> {
+    oh: &'a OneHot,
+    r_a: Vec<Fr>,
+    eq_c: Option<DenseMle>,
+    phase: Phase,
+}
+
+impl<'a> BooleanityProver<'a> {
+    fn new(oh: &'a OneHot, r_a: Vec<Fr>, r_c: &[Fr]) -> Self {
+        let g = oh.cycle_weights(r_c);
+        let phase = Phase::Address {
+            g,
+            bound: Vec::new(),
+            prefix_eq: Fr::one(),
+            eq_bound: vec![Fr::one()],
+        };
+        let mut p = Self { oh, r_a, eq_c: Some(DenseMle::new(eq_table(r_c))), phase };
+        p.enter_cycle_phase_if_done();
+        p
+    }
+
+    fn enter_cycle_phase_if_done(&mut self) {
+        if let Phase::Address { bound, prefix_eq, .. } = &self.phase {
+            if bound.len() == self.oh.log_k() {
+                let h = self.oh.address_eq_column(bound);
+                let eq_c = self.eq_c.take().expect("cycle phase entered once");
+                self.phase = Phase::Cycle { eq_c, h, scale: *prefix_eq };
+            }
+        }
+    }
+
+    fn final_ra(&self) -> Fr {
+        match &self.phase {
+            Phase::Cycle { h, .. } if h.num_vars() == 0 => h.get(0),
+            _ => panic!("booleanity sumcheck is not finished"),
+        }
+    }
+}
+
+/// Address round: `s(t)` at `t = 0..=3` (see the module docs).
+fn address_round(g: &[Fr], r_a: &[Fr], bound: &[Fr], prefix_eq: Fr, eq_bound: &[Fr]) -> Vec<Fr> {
+    let m = bound.len();
+    let rest_bits = r_a.len() - m - 1;
+    let suffix = eq_table(&r_a[m + 1..]);
+    let ts: [Fr; DEGREE + 1] = std::array::from_fn(|t| Fr::from(t as u64));
+    let sums = g
+        .par_iter()
+        .enumerate()
+        .filter(|(_, gk)| !gk.is_zero())
+        .fold(
+            || [Fr::zero(); DEGREE + 1],
+            |mut acc, (k, gk)| {
+                let e = eq_bound[k >> (rest_bits + 1)];
+                let bit = (k >> rest_bits) & 1 == 1;
+                let w = *gk * suffix[k & ((1 << rest_bits) - 1)];
+                for (a, &t) in acc.iter_mut().zip(&ts) {
+                    let v = e * if bit { t } else { Fr::one() - t };
+                    *a += w * (v * v - v);
+                }
+                acc
+            },
+        )
+        .reduce(|| [Fr::zero(); DEGREE + 1], add_arrays);
+    sums.iter().zip(&ts).map(|(s, &t)| *s * prefix_eq * eq1(r_a[m], t)).collect()
+}
+
+/// Cycle round: `scale·Σ eq_c·(h² − h)` restricted to the top variable, at `t = 0..=3`.
+fn cycle_round(eq_c: &DenseMle, h: &DenseMle, scale: Fr) -> Vec<Fr> {
+    let half = eq_c.len() / 2;
+    let (e, hv) = (eq_c.evals(), h.evals());
+    let sums = (0..half)
+        .into_par_iter()
+        .fold(
+            || [Fr::zero(); DEGREE + 1],
+            |mut acc, i| {
+                let (mut ev, mut v) = (e[i], hv[i]);
+                let (de, dv) = (e[i + half] - ev, hv[i + half] - v);
+                for (t, a) in acc.iter_mut().enumerate() {
+                    if t > 0 {
+                        ev += de;
+                        v += dv;
+                    }
+                    *a += ev * (v * v - v);
+                }
+                acc
+            },
+        )
+        .reduce(|| [Fr::zero(); DEGREE + 1], add_arrays);
+    sums.iter().map(|s| *s * scale).collect()
+}
+
+fn add_arrays(mut a: [Fr; DEGREE + 1], b: [Fr; DEGREE + 1]) -> [Fr; DEGREE + 1] {
+    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+    a
+}
+
+impl SumcheckProver for BooleanityProver<'_> {
+    fn num_vars(&self) -> usize {
+        match &self.phase {
+            Phase::Address { bound, .. } => self.oh.num_vars() - bound.len(),
+            Phase::Cycle { h, .. } => h.num_vars(),
+        }
+    }
+
+    fn degree(&self) -> usize {
+        DEGREE
+    }
+
+    fn round_evals(&self) -> Vec<Fr> {
+        match &self.phase {
+            Phase::Address { g, bound, prefix_eq, eq_bound } => {
+                address_round(g, &self.r_a, bound, *prefix_eq, eq_bound)
+            }
+            Phase::Cycle { eq_c, h, scale } => cycle_round(eq_c, h, *scale),
+        }
+    }
+
+    fn bind(&mut self, r: Fr) {
+        match &mut self.phase {
+            Phase::Address { bound, prefix_eq, eq_bound, .. } => {
+                *prefix_eq *= eq1(self.r_a[bound.len()], r);
+                bound.push(r);
+                *eq_bound = eq_table(bound);
+            }
+            Phase::Cycle { eq_c, h, .. } => {
+                eq_c.bind_top(r);
+                h.bind_top(r);
+            }
+        }
+        self.enter_cycle_phase_if_done();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::onehot::tests::{random_onehot, random_point};
+    use crate::sumcheck::CompositeSumcheck;
+
+    #[test]
+    fn honest_matrices_pass_with_a_true_ra_claim() {
+        for (seed, log_k, log_t, gaps) in
+            [(1, 4, 6, false), (2, 6, 5, true), (3, 0, 4, false), (4, 3, 0, false)]
+        {
+            let oh = random_onehot(seed, log_k, log_t, gaps);
+            let mut pt = Transcript::new(b"bool");
+            let (proof, ra) = prove(&oh, &mut pt);
+            let mut vt = Transcript::new(b"bool");
+            let got = verify(log_k, log_t, &proof, &mut vt).expect("honest booleanity verifies");
+            assert_eq!(got, ra);
+            assert_eq!(oh.evaluate(&got.point), got.eval, "the ra claim is true");
+            assert_eq!(pt.state(), vt.state());
+        }
+    }
+
+    #[test]
+    fn the_two_phase_prover_matches_a_dense_sumcheck() {
+        // Same transcript, same rounds: the efficient prover computes exactly the dense
+        // sumcheck's round polynomials.
+        let (log_k, log_t) = (3, 4);
+        let oh = random_onehot(9, log_k, log_t, true);
+        let (proof, _) = prove(&oh, &mut Transcript::new(b"bool"));
+        let mut t = Transcript::new(b"bool");
+        let (r_a, r_c) = draw_point(log_k, log_t, &mut t);
+        let eq = DenseMle::new(eq_table(&[r_a, r_c].concat()));
+        let mut dense = CompositeSumcheck::new(vec![eq, oh.to_dense()], DEGREE, |v| {
+            v[0] * (v[1] * v[1] - v[1])
+        });
+        assert_eq!(dense.claim(), Fr::zero());
+        let (dense_proof, _) = sumcheck::prove(&mut dense, Fr::zero(), &mut t);
+        assert_eq!(proof.sumcheck, dense_proof);
+    }
+
+    #[test]
+    fn a_non_boolean_entry_is_rejected() {
+        // A cheating prover commits a matrix with a 2 in it (or a "half" access): the true
+        // booleanity sum is not 0, so the verifier's claim of 0 fails in the first round.
+        let (log_k, log_t) = (3, 4);
+        let oh = random_onehot(5, log_k, log_t, false);
+        for bad in [Fr::from(2u64), -Fr::one()] {
+            let mut m = oh.to_dense().into_evals();
+            m[oh.flat_index(oh.addrs()[7] as usize, 7)] = bad;
+            let mut t = Transcript::new(b"bool");
+            let (r_a, r_c) = draw_point(log_k, log_t, &mut t);
+            let eq = DenseMle::new(eq_table(&[r_a, r_c].concat()));
+            let mut dense = CompositeSumcheck::new(vec![eq, DenseMle::new(m)], DEGREE, |v| {
+                v[0] * (v[1] * v[1] - v[1])
+            });
+            let true_sum = dense.claim();
+            assert_ne!(true_sum, Fr::zero());
+            let (sumcheck, _) = sumcheck::prove(&mut dense, true_sum, &mut t);
+            let proof = BooleanityProof { sumcheck, ra_eval: dense.final_evals()[1] };
+            let err = verify(log_k, log_t, &proof, &mut Transcript::new(b"bool"));
+            assert_eq!(err, Err(SumcheckError::RoundSumMismatch { round: 0 }));
+        }
+    }
+
+    #[test]
+    fn a_lie_about_the_final_ra_value_is_rejected() {
+        let oh = random_onehot(6, 4, 5, true);
+        let (mut proof, _) = prove(&oh, &mut Transcript::new(b"bool"));
+        proof.ra_eval += Fr::one();
+        let err = verify(4, 5, &proof, &mut Transcript::new(b"bool"));
+        assert_eq!(err, Err(SumcheckError::FinalEvalMismatch));
+        // Another shape than the verifier derives is another statement.
+        let (proof, _) = prove(&oh, &mut Transcript::new(b"bool"));
+        assert!(verify(5, 4, &proof, &mut Transcript::new(b"bool")).is_err());
+        let _ = random_point(0, 0);
+    }
+}

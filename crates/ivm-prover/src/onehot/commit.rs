@@ -1,0 +1,221 @@
+//! Committing to and opening a one-hot matrix with Dory, without its `K·T` table.
+//!
+//! Dory lays a polynomial of `n` variables out as a `2^ν × 2^σ` matrix (row-major over the
+//! evaluation table, [`crate::pcs`]). Entry `(k, j)` of a one-hot matrix sits at flat index
+//! `k·T + j`, so tier 1 of the commitment — each row's `Σ_c M[row][c]·G1_c` — is a sum of the
+//! generators at the columns of that row's ones: **one group addition per accessed row** and
+//! no scalar multiplication at all. Tier 2 is the usual multi-pairing.
+//!
+//! The opening needs only `L^T·M` (Dory's vector–matrix product), which for a one-hot matrix
+//! is one field addition per accessed row ([`DoryOneHot`]).
+
+use ark_bn254::G1Projective;
+use ark_ff::Zero;
+use dory_pcs::backends::arkworks::{ArkFr, ArkG1};
+use dory_pcs::error::DoryError;
+use dory_pcs::mode::Mode;
+use dory_pcs::primitives::arithmetic::{DoryRoutines, Group, PairingCurve};
+use dory_pcs::primitives::poly::{MultilinearLagrange, Polynomial};
+use dory_pcs::ProverSetup;
+use rayon::prelude::*;
+
+use super::OneHot;
+use crate::field::Fr;
+use crate::pcs::{dory_open_with, dory_shape, tier2_commitment, DoryCommitment, DoryProof};
+use crate::pcs::{DoryProverSetup, DoryVerifierSetup, PcsError};
+use crate::transcript::Transcript;
+
+/// Where entry `(k, j)` lands in Dory's matrix: `(row, column)`.
+fn cell(oh: &OneHot, k: usize, j: usize, sigma: usize) -> (usize, usize) {
+    let idx = oh.flat_index(k, j);
+    (idx >> sigma, idx & ((1 << sigma) - 1))
+}
+
+/// The Dory commitment of `oh` and the row commitments the opening needs (the same values
+/// [`crate::pcs::Dory::commit`] computes from the dense table).
+pub fn commit(setup: &DoryProverSetup, oh: &OneHot) -> (DoryCommitment, Vec<ArkG1>) {
+    let n = oh.num_vars();
+    assert!(
+        n <= setup.max_num_vars,
+        "matrix has {n} variables, setup supports {}",
+        setup.max_num_vars
+    );
+    let (nu, sigma) = dory_shape(n);
+    let g1 = setup.g1_affine();
+    let num_rows = 1usize << nu;
+    // Each worker adds its share of rows' generators into its own row vector (2^ν points).
+    let rows = oh
+        .addrs()
+        .par_chunks(1 << 14)
+        .enumerate()
+        .fold(
+            || vec![G1Projective::zero(); num_rows],
+            |mut acc, (chunk, addrs)| {
+                for (i, &a) in addrs.iter().enumerate() {
+                    if a != super::NO_ACCESS {
+                        let (r, c) = cell(oh, a as usize, (chunk << 14) + i, sigma);
+                        acc[r] += g1[c];
+                    }
+                }
+                acc
+            },
+        )
+        .reduce(
+            || vec![G1Projective::zero(); num_rows],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
+    let rows: Vec<ArkG1> = rows.into_iter().map(ArkG1).collect();
+    (tier2_commitment(setup, &rows), rows)
+}
+
+/// Prove `ra(point)`; returns the evaluation and the Dory proof (verify it with
+/// [`crate::pcs::Dory`]'s `verify`, exactly as for a dense polynomial).
+pub fn open(
+    setup: &DoryProverSetup,
+    oh: &OneHot,
+    hint: Vec<ArkG1>,
+    commitment: &DoryCommitment,
+    point: &[Fr],
+    transcript: &mut Transcript,
+) -> (Fr, DoryProof) {
+    let eval = oh.evaluate(point);
+    let proof = dory_open_with(setup, &DoryOneHot(oh), eval, hint, commitment, point, transcript);
+    (eval, proof)
+}
+
+/// Verify an opening of a committed one-hot matrix (the dense verifier: a commitment does not
+/// say how it was computed).
+pub fn verify(
+    setup: &DoryVerifierSetup,
+    commitment: &DoryCommitment,
+    point: &[Fr],
+    eval: Fr,
+    proof: &DoryProof,
+    transcript: &mut Transcript,
+) -> Result<(), PcsError> {
+    use crate::pcs::{CommitmentScheme, Dory};
+    Dory::verify(setup, commitment, point, eval, proof, transcript)
+}
+
+/// A one-hot matrix as Dory's polynomial type: the vector–matrix product is sparse.
+pub struct DoryOneHot<'a>(pub &'a OneHot);
+
+impl Polynomial<ArkFr> for DoryOneHot<'_> {
+    fn num_vars(&self) -> usize {
+        self.0.num_vars()
+    }
+
+    /// Dory's point order is least-significant variable first (ours is the reverse).
+    fn evaluate(&self, point: &[ArkFr]) -> ArkFr {
+        let ours: Vec<Fr> = point.iter().rev().map(|x| x.0).collect();
+        ArkFr(self.0.evaluate(&ours))
+    }
+
+    /// Generic over the curve because the trait is; ivm's prover always passes the row
+    /// commitments from [`commit`] instead, so Dory never calls this.
+    fn commit<E, Mo, M1>(
+        &self,
+        nu: usize,
+        sigma: usize,
+        setup: &ProverSetup<E>,
+    ) -> Result<(E::GT, Vec<E::G1>, ArkFr), DoryError>
+    where
+        E: PairingCurve,
+        Mo: Mode,
+        M1: DoryRoutines<E::G1>,
+        E::G1: Group<Scalar = ArkFr>,
+        E::GT: Group<Scalar = ArkFr>,
+    {
+        if nu + sigma != self.0.num_vars() {
+            return Err(DoryError::InvalidSize { expected: self.0.num_vars(), actual: nu + sigma });
+        }
+        let mut rows = vec![E::G1::identity(); 1 << nu];
+        for (j, k) in self.0.accesses() {
+            let (r, c) = cell(self.0, k, j, sigma);
+            rows[r] = rows[r] + setup.g1_vec[c];
+        }
+        let tier2 = E::multi_pair_g2_setup(&rows, &setup.g2_vec[..1 << nu]);
+        let blind: ArkFr = Mo::sample();
+        Ok((Mo::mask(tier2, &setup.ht, &blind), rows, blind))
+    }
+}
+
+impl MultilinearLagrange<ArkFr> for DoryOneHot<'_> {
+    /// `v[c] = Σ_row left[row]·M[row][c]`: one addition per accessed row.
+    fn vector_matrix_product(&self, left_vec: &[ArkFr], _nu: usize, sigma: usize) -> Vec<ArkFr> {
+        let cols = 1usize << sigma;
+        let oh = self.0;
+        let v = oh
+            .addrs()
+            .par_chunks(1 << 14)
+            .enumerate()
+            .fold(
+                || vec![Fr::zero(); cols],
+                |mut acc, (chunk, addrs)| {
+                    for (i, &a) in addrs.iter().enumerate() {
+                        if a != super::NO_ACCESS {
+                            let (r, c) = cell(oh, a as usize, (chunk << 14) + i, sigma);
+                            acc[c] += left_vec[r].0;
+                        }
+                    }
+                    acc
+                },
+            )
+            .reduce(
+                || vec![Fr::zero(); cols],
+                |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            );
+        v.into_iter().map(ArkFr).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::onehot::tests::{random_onehot, random_point};
+    use crate::pcs::{CommitmentScheme, Dory, DORY_SEED};
+
+    #[test]
+    fn sparse_commitment_equals_the_dense_one() {
+        let setup = DoryProverSetup::new(DORY_SEED, 12);
+        for (seed, log_k, log_t, gaps) in [(1, 4, 6, false), (2, 3, 8, true), (3, 6, 5, true)] {
+            let oh = random_onehot(seed, log_k, log_t, gaps);
+            let (sparse, sparse_rows) = commit(&setup, &oh);
+            let (dense, dense_rows) = Dory::commit(&setup, &oh.to_dense());
+            assert_eq!(sparse, dense, "log_k {log_k}, log_t {log_t}");
+            assert_eq!(sparse_rows, dense_rows);
+        }
+    }
+
+    #[test]
+    fn sparse_opening_verifies_and_binds_the_value() {
+        let setup = DoryProverSetup::new(DORY_SEED, 12);
+        let vsetup = setup.verifier_setup();
+        let oh = random_onehot(7, 5, 6, true);
+        let (com, hint) = commit(&setup, &oh);
+        let point = random_point(8, oh.num_vars());
+        let mut pt = Transcript::new(b"onehot-open");
+        let (eval, proof) = open(&setup, &oh, hint, &com, &point, &mut pt);
+        assert_eq!(eval, oh.to_dense().evaluate(&point));
+        let mut vt = Transcript::new(b"onehot-open");
+        verify(&vsetup, &com, &point, eval, &proof, &mut vt).expect("honest opening verifies");
+        assert_eq!(pt.state(), vt.state(), "prover and verifier transcripts agree");
+
+        let mut vt = Transcript::new(b"onehot-open");
+        let wrong = eval + Fr::from(1u64);
+        assert!(verify(&vsetup, &com, &point, wrong, &proof, &mut vt).is_err(), "wrong value");
+        let other = random_onehot(9, 5, 6, true);
+        let (other_com, _) = commit(&setup, &other);
+        let mut vt = Transcript::new(b"onehot-open");
+        assert!(
+            verify(&vsetup, &other_com, &point, eval, &proof, &mut vt).is_err(),
+            "other matrix"
+        );
+    }
+}

@@ -1,0 +1,247 @@
+//! One-hot address matrices: the witness of Shout lookups and Twist memory checking
+//! (prover v2; the Twist and Shout paper, eprint 2025/105).
+//!
+//! A run of `T = 2^log_t` rows that each read (at most) one of `K = 2^log_k` addresses is the
+//! `K × T` matrix `ra(k, j) = [row j reads address k]`. As a multilinear polynomial it has
+//! `log_k + log_t` variables, **address variables on top** (index `k·T + j`, see
+//! [`crate::poly`] for the order), so the sumchecks below bind the address variables first.
+//!
+//! The matrix is never materialised: [`OneHot`] keeps one `u32` address per row, and every
+//! operation the arguments need costs `O(T + K)`:
+//! * [`OneHot::cycle_weights`]: `G(k) = ra(k, r_cycle) = Σ_{j: addr_j = k} eq(r_cycle, j)`;
+//! * [`OneHot::address_eq_column`]: `h(j) = ra(r_addr, j) = eq(r_addr, addr_j)`;
+//! * [`OneHot::evaluate`]: `ra(r_addr, r_cycle)`;
+//! * [`commit`]: the Dory commitment with group additions only (one per row), and an opening
+//!   that never builds the `K·T` table.
+//!
+//! The arguments over such a matrix:
+//! * [`read_check`]: `Σ_k ra(k, r_cycle)·V(k)` for a table `V` the verifier evaluates itself —
+//!   Shout's read-checking, its read-address (`raf`) check and the Hamming-weight check are all
+//!   this one sumcheck with different tables (and can be folded into one with a random
+//!   combination of tables);
+//! * [`booleanity`]: every entry of the committed matrix is 0 or 1.
+//!
+//! Booleanity plus a Hamming weight of 1 per row make a committed matrix one-hot; the prover
+//! cannot commit anything else and pass both.
+
+pub mod booleanity;
+pub mod commit;
+pub mod read_check;
+
+use rayon::prelude::*;
+
+use crate::field::{Fr, Zero};
+use crate::poly::{eq_table, DenseMle};
+
+/// The address of a row that accesses nothing (RAM on a cycle without a load or store): its
+/// column of the matrix is all zero.
+pub const NO_ACCESS: u32 = u32::MAX;
+
+/// The largest address space a one-hot matrix may have (2^31 addresses; [`NO_ACCESS`] must
+/// stay outside it).
+pub const MAX_LOG_K: usize = 31;
+
+/// Why a one-hot matrix could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OneHotError {
+    #[error("a one-hot matrix needs a power-of-two number of rows (at least 1), got {0}")]
+    RowsNotPowerOfTwo(usize),
+    #[error("an address space of 2^{0} entries is too large (at most 2^{MAX_LOG_K})")]
+    AddressSpaceTooLarge(usize),
+    #[error("row {row}: address {addr} is outside the address space of {size} entries")]
+    AddressOutOfRange { row: usize, addr: u32, size: u64 },
+}
+
+/// A `2^log_k × 2^log_t` one-hot matrix, stored as one address per row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OneHot {
+    log_k: usize,
+    log_t: usize,
+    addrs: Vec<u32>,
+}
+
+impl OneHot {
+    /// `addrs[j]` is the address row `j` reads, or [`NO_ACCESS`].
+    pub fn new(log_k: usize, addrs: Vec<u32>) -> Result<Self, OneHotError> {
+        if log_k > MAX_LOG_K {
+            return Err(OneHotError::AddressSpaceTooLarge(log_k));
+        }
+        if !addrs.len().is_power_of_two() {
+            return Err(OneHotError::RowsNotPowerOfTwo(addrs.len()));
+        }
+        let size = 1u64 << log_k;
+        if let Some((row, &addr)) =
+            addrs.iter().enumerate().find(|(_, &a)| a != NO_ACCESS && u64::from(a) >= size)
+        {
+            return Err(OneHotError::AddressOutOfRange { row, addr, size });
+        }
+        let log_t = addrs.len().trailing_zeros() as usize;
+        Ok(Self { log_k, log_t, addrs })
+    }
+
+    pub fn log_k(&self) -> usize {
+        self.log_k
+    }
+
+    pub fn log_t(&self) -> usize {
+        self.log_t
+    }
+
+    /// Variables of the matrix's multilinear polynomial: `log_k + log_t`.
+    pub fn num_vars(&self) -> usize {
+        self.log_k + self.log_t
+    }
+
+    /// One address (or [`NO_ACCESS`]) per row.
+    pub fn addrs(&self) -> &[u32] {
+        &self.addrs
+    }
+
+    /// The rows that access something, as `(row, address)`.
+    pub fn accesses(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.addrs
+            .iter()
+            .enumerate()
+            .filter(|(_, &a)| a != NO_ACCESS)
+            .map(|(j, &a)| (j, a as usize))
+    }
+
+    /// Index of entry `(k, j)` in the polynomial's evaluation table (address on top).
+    pub fn flat_index(&self, k: usize, j: usize) -> usize {
+        (k << self.log_t) | j
+    }
+
+    /// The full `K·T` table. Only for small matrices (tests, reference checks).
+    pub fn to_dense(&self) -> DenseMle {
+        let mut evals = vec![Fr::zero(); 1 << self.num_vars()];
+        for (j, k) in self.accesses() {
+            evals[self.flat_index(k, j)] = Fr::from(1u64);
+        }
+        DenseMle::new(evals)
+    }
+
+    /// `G(k) = ra(k, r_cycle) = Σ_{j: addr_j = k} eq(r_cycle, j)` for every address `k`.
+    /// `O(T + K·threads)`: each worker folds its share of rows into its own `K`-vector.
+    pub fn cycle_weights(&self, r_cycle: &[Fr]) -> Vec<Fr> {
+        assert_eq!(r_cycle.len(), self.log_t, "cycle point has the wrong number of coordinates");
+        let eq_c = eq_table(r_cycle);
+        let k = 1usize << self.log_k;
+        self.addrs
+            .par_chunks(rows_per_task(self.addrs.len()))
+            .zip(eq_c.par_chunks(rows_per_task(self.addrs.len())))
+            .fold(
+                || vec![Fr::zero(); k],
+                |mut acc, (addrs, eqs)| {
+                    for (&a, e) in addrs.iter().zip(eqs) {
+                        if a != NO_ACCESS {
+                            acc[a as usize] += e;
+                        }
+                    }
+                    acc
+                },
+            )
+            .reduce(
+                || vec![Fr::zero(); k],
+                |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            )
+    }
+
+    /// `h(j) = ra(r_addr, j) = eq(r_addr, addr_j)` (0 on rows without access), as a
+    /// `log_t`-variable polynomial.
+    pub fn address_eq_column(&self, r_addr: &[Fr]) -> DenseMle {
+        assert_eq!(r_addr.len(), self.log_k, "address point has the wrong number of coordinates");
+        let eq_a = eq_table(r_addr);
+        DenseMle::new(
+            self.addrs
+                .par_iter()
+                .map(|&a| if a == NO_ACCESS { Fr::zero() } else { eq_a[a as usize] })
+                .collect(),
+        )
+    }
+
+    /// `ra(point)` for `point = (r_addr, r_cycle)`, in `O(K + T)`.
+    pub fn evaluate(&self, point: &[Fr]) -> Fr {
+        assert_eq!(point.len(), self.num_vars(), "point has the wrong number of coordinates");
+        let (r_addr, r_cycle) = point.split_at(self.log_k);
+        let h = self.address_eq_column(r_addr);
+        let eq_c = eq_table(r_cycle);
+        h.evals().par_iter().zip(eq_c.par_iter()).map(|(a, b)| *a * b).sum()
+    }
+}
+
+/// Rows per parallel task: a few tasks per core, never tiny ones.
+fn rows_per_task(rows: usize) -> usize {
+    (rows / (4 * rayon::current_num_threads())).max(1 << 12)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::poly::index_to_point;
+    use ark_std::UniformRand;
+    use rand_chacha::rand_core::{RngCore, SeedableRng};
+    use rand_chacha::ChaCha20Rng;
+
+    /// A random matrix with about one row in eight accessing nothing (when `gaps`).
+    pub(crate) fn random_onehot(seed: u64, log_k: usize, log_t: usize, gaps: bool) -> OneHot {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let addrs = (0..1usize << log_t)
+            .map(|_| {
+                if gaps && rng.next_u32() % 8 == 0 {
+                    NO_ACCESS
+                } else {
+                    rng.next_u32() % (1 << log_k)
+                }
+            })
+            .collect();
+        OneHot::new(log_k, addrs).unwrap()
+    }
+
+    pub(crate) fn random_point(seed: u64, n: usize) -> Vec<Fr> {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        (0..n).map(|_| Fr::rand(&mut rng)).collect()
+    }
+
+    #[test]
+    fn rejects_bad_shapes_and_addresses() {
+        assert_eq!(OneHot::new(4, vec![0; 3]), Err(OneHotError::RowsNotPowerOfTwo(3)));
+        assert_eq!(OneHot::new(4, vec![]), Err(OneHotError::RowsNotPowerOfTwo(0)));
+        assert_eq!(OneHot::new(32, vec![0; 4]), Err(OneHotError::AddressSpaceTooLarge(32)));
+        assert_eq!(
+            OneHot::new(4, vec![0, 15, 16, NO_ACCESS]),
+            Err(OneHotError::AddressOutOfRange { row: 2, addr: 16, size: 16 })
+        );
+        assert!(OneHot::new(4, vec![0, 15, NO_ACCESS, 3]).is_ok());
+    }
+
+    #[test]
+    fn sparse_operations_match_the_dense_table() {
+        for (seed, log_k, log_t, gaps) in [(1, 3, 4, false), (2, 5, 6, true), (3, 0, 3, true)] {
+            let oh = random_onehot(seed, log_k, log_t, gaps);
+            let dense = oh.to_dense();
+            // On the hypercube: exactly the accessed entries are 1.
+            for j in 0..1 << log_t {
+                let ones: usize = (0..1 << log_k)
+                    .filter(|&k| dense.get(oh.flat_index(k, j)) == Fr::from(1u64))
+                    .count();
+                assert_eq!(ones, usize::from(oh.addrs()[j] != NO_ACCESS));
+            }
+            let point = random_point(seed + 100, log_k + log_t);
+            let (r_addr, r_cycle) = point.split_at(log_k);
+            assert_eq!(oh.evaluate(&point), dense.evaluate(&point));
+            let g = oh.cycle_weights(r_cycle);
+            for (k, gk) in g.iter().enumerate() {
+                let at = [index_to_point(k, log_k), r_cycle.to_vec()].concat();
+                assert_eq!(*gk, dense.evaluate(&at), "G({k})");
+            }
+            let h = oh.address_eq_column(r_addr);
+            for j in 0..1 << log_t {
+                let at = [r_addr.to_vec(), index_to_point(j, log_t)].concat();
+                assert_eq!(h.get(j), dense.evaluate(&at), "h({j})");
+            }
+        }
+    }
+}
