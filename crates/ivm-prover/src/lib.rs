@@ -28,5 +28,6 @@ pub mod spartan;
 pub mod statement;
 pub mod sumcheck;
 pub mod transcript;
+pub mod twist;
 
 pub use proof_file::{prove_file, verify_file, ProofFile, ProofFileError};

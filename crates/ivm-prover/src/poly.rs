@@ -156,6 +156,31 @@ pub fn eq_eval(a: &[Fr], b: &[Fr]) -> Fr {
     a.iter().zip(b).map(|(&x, &y)| x * y + (Fr::one() - x) * (Fr::one() - y)).product()
 }
 
+/// The multilinear extension of "less than" on `n`-bit integers (most significant bit first):
+/// `LT(x, y) = Σ_i eq(x_{<i}, y_{<i})·(1 − x_i)·y_i`, which is `[x < y]` on the hypercube. O(n).
+pub fn lt_eval(x: &[Fr], y: &[Fr]) -> Fr {
+    assert_eq!(x.len(), y.len(), "lt_eval on points of different lengths");
+    let (mut sum, mut prefix) = (Fr::zero(), Fr::one());
+    for (&a, &b) in x.iter().zip(y) {
+        sum += prefix * (Fr::one() - a) * b;
+        prefix *= a * b + (Fr::one() - a) * (Fr::one() - b);
+    }
+    sum
+}
+
+/// `LT(j, y)` for every `j ∈ {0,1}^n` (indexed as in [`DenseMle`]). O(2^n): splitting on the top
+/// bit, `LT((0, x'), y) = y_0 + (1 − y_0)·LT(x', y')` and `LT((1, x'), y) = y_0·LT(x', y')`.
+pub fn lt_table(y: &[Fr]) -> Vec<Fr> {
+    let mut table = vec![Fr::zero()];
+    for &y0 in y.iter().rev() {
+        let mut next = Vec::with_capacity(2 * table.len());
+        next.extend(table.iter().map(|&t| y0 + (Fr::one() - y0) * t));
+        next.extend(table.iter().map(|&t| y0 * t));
+        table = next;
+    }
+    table
+}
+
 /// The boolean point (MSB first) for hypercube index `index` with `n` variables.
 pub fn index_to_point(index: usize, n: usize) -> Vec<Fr> {
     (0..n).map(|i| if (index >> (n - 1 - i)) & 1 == 1 { Fr::one() } else { Fr::zero() }).collect()

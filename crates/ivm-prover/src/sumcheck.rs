@@ -30,6 +30,7 @@
 use crate::field::{Field, Fr, Zero};
 use crate::poly::{DenseMle, UniPoly};
 use crate::transcript::Transcript;
+use rayon::prelude::*;
 
 /// Why a sumcheck proof was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -67,13 +68,13 @@ pub struct SumcheckProof {
 
 /// `Σ_x comb(P_1(x), …, P_k(x))` for multilinear `P_j` and a composition `comb` of total
 /// degree ≤ `degree`.
-pub struct CompositeSumcheck<F: Fn(&[Fr]) -> Fr> {
+pub struct CompositeSumcheck<F: Fn(&[Fr]) -> Fr + Sync> {
     polys: Vec<DenseMle>,
     degree: usize,
     comb: F,
 }
 
-impl<F: Fn(&[Fr]) -> Fr> CompositeSumcheck<F> {
+impl<F: Fn(&[Fr]) -> Fr + Sync> CompositeSumcheck<F> {
     /// All `polys` must have the same number of variables.
     pub fn new(polys: Vec<DenseMle>, degree: usize, comb: F) -> Self {
         assert!(!polys.is_empty(), "a composite needs at least one polynomial");
@@ -107,7 +108,7 @@ impl<F: Fn(&[Fr]) -> Fr> CompositeSumcheck<F> {
     }
 }
 
-impl<F: Fn(&[Fr]) -> Fr> SumcheckProver for CompositeSumcheck<F> {
+impl<F: Fn(&[Fr]) -> Fr + Sync> SumcheckProver for CompositeSumcheck<F> {
     fn num_vars(&self) -> usize {
         self.polys[0].num_vars()
     }
@@ -119,24 +120,39 @@ impl<F: Fn(&[Fr]) -> Fr> SumcheckProver for CompositeSumcheck<F> {
     fn round_evals(&self) -> Vec<Fr> {
         let k = self.polys.len();
         let half = self.polys[0].len() / 2;
-        let mut sums = vec![Fr::zero(); self.degree + 1];
-        let mut vals = vec![Fr::zero(); k];
-        let mut diffs = vec![Fr::zero(); k];
-        for i in 0..half {
-            for j in 0..k {
-                let e = self.polys[j].evals();
-                vals[j] = e[i];
-                diffs[j] = e[i + half] - e[i];
-            }
-            sums[0] += (self.comb)(&vals);
-            for s in sums.iter_mut().skip(1) {
-                for (v, d) in vals.iter_mut().zip(&diffs) {
-                    *v += d;
-                }
-                *s += (self.comb)(&vals);
-            }
-        }
-        sums
+        let d = self.degree;
+        // Pairs (i, i + half) are independent: both cores take a share, each with its own
+        // scratch vectors and partial sums.
+        let chunk = (half / (4 * rayon::current_num_threads())).max(1 << 10);
+        (0..half)
+            .into_par_iter()
+            .with_min_len(chunk)
+            .fold(
+                || (vec![Fr::zero(); d + 1], vec![Fr::zero(); k], vec![Fr::zero(); k]),
+                |(mut sums, mut vals, mut diffs), i| {
+                    for j in 0..k {
+                        let e = self.polys[j].evals();
+                        vals[j] = e[i];
+                        diffs[j] = e[i + half] - e[i];
+                    }
+                    sums[0] += (self.comb)(&vals);
+                    for s in sums.iter_mut().skip(1) {
+                        for (v, d) in vals.iter_mut().zip(&diffs) {
+                            *v += d;
+                        }
+                        *s += (self.comb)(&vals);
+                    }
+                    (sums, vals, diffs)
+                },
+            )
+            .map(|(sums, _, _)| sums)
+            .reduce(
+                || vec![Fr::zero(); d + 1],
+                |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            )
     }
 
     fn bind(&mut self, r: Fr) {

@@ -1,0 +1,382 @@
+//! Twist's read/write-checking sumcheck:
+//!
+//! `rv(r_c) + γ·Inc(r_c) = Σ_{k,j} eq(r_c, j)·[ra(k,j)·Val(k,j) + γ·wa(k,j)·(wv(j) − Val(k,j))]`
+//!
+//! over the `log_k + log_t` variables, address variables first. The prover never builds a
+//! `K × T` table:
+//!
+//! * **Address rounds** (round `m`, the first `m` address bits bound to `ρ`): row `j`'s read
+//!   contributes only at `x_rest = rest(a_j)`, with `ra = eq(ρ, top(a_j))·eq(t, bit(a_j))` and
+//!   `Val(ρ, t, rest, j)` the `eq(ρ, ·)`-weighted sum of the `2^(m+1)` cells that share
+//!   `rest`; writes likewise. One pass over the rows replays the memory (from checkpoints, so
+//!   both cores take a share): `O(T·2^(m+1))` per round, `O(T·K)` in all — meant for small
+//!   memories such as the register file.
+//! * **Cycle rounds** (all address bits bound to `ρ_a`): `ra(ρ_a, j) = eq(ρ_a, a_j)`,
+//!   `wa(ρ_a, j)`, `wv(j)` and `Val(ρ_a, j)` (a running sum over the increments) are dense
+//!   `T`-vectors, and the rest is a dense degree-3 sumcheck.
+//!
+//! The verifier ends with claims on `ra`, `wa` (openings of the committed matrices), `wv` (a
+//! claim for whoever defines the written values) and `Val(ρ_a, ρ_c)` (for [`super::val_eval`]).
+
+use rayon::prelude::*;
+
+use super::MemoryTrace;
+use crate::field::{Fr, One, Zero};
+use crate::onehot::NO_ACCESS;
+use crate::poly::{eq_eval, eq_table, DenseMle};
+use crate::sumcheck::{self, CompositeSumcheck, SumcheckError, SumcheckProof, SumcheckProver};
+use crate::transcript::Transcript;
+
+/// Degree of the summand in each variable (`eq·ra·Val`).
+const DEGREE: usize = 3;
+
+/// The sumcheck and the prover's four evaluations at its final point `(ρ_a, ρ_c)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadWriteProof {
+    pub sumcheck: SumcheckProof,
+    pub evals: ReadWriteEvals,
+}
+
+/// `ra(ρ_a, ρ_c)`, `wa(ρ_a, ρ_c)`, `wv(ρ_c)`, `Val(ρ_a, ρ_c)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadWriteEvals {
+    pub ra: Fr,
+    pub wa: Fr,
+    pub wv: Fr,
+    pub val: Fr,
+}
+
+impl ReadWriteEvals {
+    fn absorb(&self, t: &mut Transcript) {
+        t.append_scalars(b"twist/rw_evals", &[self.ra, self.wa, self.wv, self.val]);
+    }
+}
+
+/// What the verifier is left to check: the evaluations at `(r_addr, r_cycle)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadWriteClaims {
+    pub r_addr: Vec<Fr>,
+    pub r_cycle: Vec<Fr>,
+    pub evals: ReadWriteEvals,
+}
+
+/// The summand at one point, given `eq(r_c, ·)` there.
+fn summand(eq: Fr, e: &ReadWriteEvals, gamma: Fr) -> Fr {
+    eq * (e.ra * e.val + gamma * e.wa * (e.wv - e.val))
+}
+
+/// Prove the read/write relation at `r_cycle` with combiner `gamma`; returns the proof, the
+/// claim proven (`rv(r_c) + γ·Inc(r_c)`, which the verifier must know independently) and the
+/// claims left.
+pub fn prove(
+    trace: &MemoryTrace,
+    r_cycle: &[Fr],
+    gamma: Fr,
+    transcript: &mut Transcript,
+) -> (ReadWriteProof, Fr, ReadWriteClaims) {
+    let mut prover = ReadWriteProver::new(trace, r_cycle, gamma);
+    let claim = prover.claim;
+    let (sumcheck, point) = sumcheck::prove(&mut prover, claim, transcript);
+    let evals = prover.final_evals();
+    evals.absorb(transcript);
+    let (r_addr, r_c) = point.split_at(trace.log_k());
+    let claims = ReadWriteClaims { r_addr: r_addr.to_vec(), r_cycle: r_c.to_vec(), evals };
+    (ReadWriteProof { sumcheck, evals }, claim, claims)
+}
+
+/// Verify the read/write relation for `claim = rv(r_cycle) + γ·Inc(r_cycle)`.
+pub fn verify(
+    claim: Fr,
+    log_k: usize,
+    log_t: usize,
+    r_cycle: &[Fr],
+    gamma: Fr,
+    proof: &ReadWriteProof,
+    transcript: &mut Transcript,
+) -> Result<ReadWriteClaims, SumcheckError> {
+    assert_eq!(r_cycle.len(), log_t, "r_cycle has the wrong number of coordinates");
+    let (final_claim, point) =
+        sumcheck::verify(claim, log_k + log_t, DEGREE, &proof.sumcheck, transcript)?;
+    let (r_addr, r_c) = point.split_at(log_k);
+    sumcheck::check_final(final_claim, summand(eq_eval(r_cycle, r_c), &proof.evals, gamma))?;
+    proof.evals.absorb(transcript);
+    Ok(ReadWriteClaims { r_addr: r_addr.to_vec(), r_cycle: r_c.to_vec(), evals: proof.evals })
+}
+
+type Combiner = Box<dyn Fn(&[Fr]) -> Fr + Sync + Send>;
+
+enum Phase {
+    /// `bound` = the address challenges so far, `eq_bound = eq_table(bound)`.
+    Address { bound: Vec<Fr>, eq_bound: Vec<Fr> },
+    /// Dense over the rows: `[eq_c, ra(ρ_a,·), wa(ρ_a,·), wv, Val(ρ_a,·)]`.
+    Cycle(CompositeSumcheck<Combiner>),
+}
+
+struct ReadWriteProver<'a> {
+    trace: &'a MemoryTrace,
+    gamma: Fr,
+    /// `rv(r_c) + γ·Inc(r_c)`, the sum being proven.
+    claim: Fr,
+    eq_c: Vec<Fr>,
+    /// Memory (as field elements) at the start of each chunk of `chunk` rows.
+    checkpoints: Vec<Vec<Fr>>,
+    chunk: usize,
+    phase: Phase,
+}
+
+impl<'a> ReadWriteProver<'a> {
+    fn new(trace: &'a MemoryTrace, r_cycle: &[Fr], gamma: Fr) -> Self {
+        assert_eq!(r_cycle.len(), trace.log_t(), "r_cycle has the wrong number of coordinates");
+        let rows = 1usize << trace.log_t();
+        let chunk = (rows / (4 * rayon::current_num_threads())).max(1 << 10).min(rows);
+        let mut checkpoints = Vec::with_capacity(rows / chunk);
+        trace.replay(|j, mem| {
+            if j % chunk == 0 {
+                checkpoints.push(mem.iter().map(|&v| Fr::from(v)).collect());
+            }
+        });
+        let eq_c = eq_table(r_cycle);
+        let claim = trace
+            .read_values()
+            .into_iter()
+            .zip(trace.increments())
+            .zip(&eq_c)
+            .map(|((r, i), e)| *e * (Fr::from(r) + gamma * i))
+            .sum();
+        let phase = Phase::Address { bound: Vec::new(), eq_bound: vec![Fr::one()] };
+        let mut p = Self { trace, gamma, claim, eq_c, checkpoints, chunk, phase };
+        p.enter_cycle_phase_if_done();
+        p
+    }
+
+    fn enter_cycle_phase_if_done(&mut self) {
+        let Phase::Address { bound, .. } = &self.phase else { return };
+        if bound.len() < self.trace.log_k() {
+            return;
+        }
+        let eq_a = eq_table(bound);
+        let at = |a: u32| if a == NO_ACCESS { Fr::zero() } else { eq_a[a as usize] };
+        let ra: Vec<Fr> = self.trace.reads().addrs().par_iter().map(|&a| at(a)).collect();
+        let wa: Vec<Fr> = self.trace.writes().addrs().par_iter().map(|&a| at(a)).collect();
+        let wv: Vec<Fr> =
+            (0..ra.len()).into_par_iter().map(|j| self.trace.write_value(j)).collect();
+        // Val(ρ_a, j): the initial memory's value, then one increment per write.
+        let mut val = Vec::with_capacity(ra.len());
+        let mut cur: Fr = self.trace.init().iter().zip(&eq_a).map(|(&v, e)| *e * Fr::from(v)).sum();
+        for (w, inc) in wa.iter().zip(self.trace.increments()) {
+            val.push(cur);
+            cur += *w * inc;
+        }
+        let gamma = self.gamma;
+        let comb: Combiner =
+            Box::new(move |v: &[Fr]| v[0] * (v[1] * v[4] + gamma * v[2] * (v[3] - v[4])));
+        let polys = [std::mem::take(&mut self.eq_c), ra, wa, wv, val].map(DenseMle::new);
+        self.phase = Phase::Cycle(CompositeSumcheck::new(polys.to_vec(), DEGREE, comb));
+    }
+
+    fn final_evals(&self) -> ReadWriteEvals {
+        let Phase::Cycle(inst) = &self.phase else { panic!("read/write sumcheck is not finished") };
+        let v = inst.final_evals();
+        ReadWriteEvals { ra: v[1], wa: v[2], wv: v[3], val: v[4] }
+    }
+
+    /// Address round `m = bound.len()`: `s(t)` at `t = 0..=3`.
+    fn address_round(&self, bound: &[Fr], eq_bound: &[Fr]) -> Vec<Fr> {
+        let rest_bits = self.trace.log_k() - bound.len() - 1;
+        let reads = self.trace.reads().addrs();
+        let writes = self.trace.writes().addrs();
+        let ts: [Fr; DEGREE + 1] = std::array::from_fn(|t| Fr::from(t as u64));
+        // The two Val values of the cells sharing `rest`, at bit 0 and bit 1.
+        let cell_pair = |mem: &[Fr], a: usize| {
+            let rest = a & ((1 << rest_bits) - 1);
+            let v = |bit: usize| -> Fr {
+                eq_bound
+                    .iter()
+                    .enumerate()
+                    .map(|(u, e)| *e * mem[(u << (rest_bits + 1)) | (bit << rest_bits) | rest])
+                    .sum()
+            };
+            (v(0), v(1), eq_bound[a >> (rest_bits + 1)], (a >> rest_bits) & 1 == 1)
+        };
+        let sums = self
+            .checkpoints
+            .par_iter()
+            .enumerate()
+            .map(|(c, start)| {
+                let mut mem = start.clone();
+                let mut acc = [Fr::zero(); DEGREE + 1];
+                let end = ((c + 1) * self.chunk).min(reads.len());
+                for j in c * self.chunk..end {
+                    if reads[j] != NO_ACCESS {
+                        let (v0, v1, e, bit) = cell_pair(&mem, reads[j] as usize);
+                        let w = self.eq_c[j] * e;
+                        for (a, &t) in acc.iter_mut().zip(&ts) {
+                            let sel = if bit { t } else { Fr::one() - t };
+                            *a += w * sel * (v0 + t * (v1 - v0));
+                        }
+                    }
+                    if writes[j] != NO_ACCESS {
+                        let (v0, v1, e, bit) = cell_pair(&mem, writes[j] as usize);
+                        let (w, wv) = (self.eq_c[j] * self.gamma * e, self.trace.write_value(j));
+                        for (a, &t) in acc.iter_mut().zip(&ts) {
+                            let sel = if bit { t } else { Fr::one() - t };
+                            *a += w * sel * (wv - (v0 + t * (v1 - v0)));
+                        }
+                        mem[writes[j] as usize] = wv;
+                    }
+                }
+                acc
+            })
+            .reduce(
+                || [Fr::zero(); DEGREE + 1],
+                |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            );
+        sums.to_vec()
+    }
+}
+
+impl SumcheckProver for ReadWriteProver<'_> {
+    fn num_vars(&self) -> usize {
+        match &self.phase {
+            Phase::Address { bound, .. } => self.trace.log_k() + self.trace.log_t() - bound.len(),
+            Phase::Cycle(inst) => inst.num_vars(),
+        }
+    }
+
+    fn degree(&self) -> usize {
+        DEGREE
+    }
+
+    fn round_evals(&self) -> Vec<Fr> {
+        match &self.phase {
+            Phase::Address { bound, eq_bound } => self.address_round(bound, eq_bound),
+            Phase::Cycle(inst) => inst.round_evals(),
+        }
+    }
+
+    fn bind(&mut self, r: Fr) {
+        match &mut self.phase {
+            Phase::Address { bound, eq_bound } => {
+                bound.push(r);
+                *eq_bound = eq_table(bound);
+            }
+            Phase::Cycle(inst) => inst.bind(r),
+        }
+        self.enter_cycle_phase_if_done();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::onehot::tests::random_point;
+    use crate::twist::tests::random_trace;
+
+    /// `rv(r_c) + γ·Inc(r_c)` computed directly.
+    fn true_claim(trace: &MemoryTrace, r_cycle: &[Fr], gamma: Fr) -> Fr {
+        let eq = eq_table(r_cycle);
+        let rv = trace.read_values();
+        let inc = trace.increments();
+        (0..rv.len()).map(|j| eq[j] * (Fr::from(rv[j]) + gamma * inc[j])).sum()
+    }
+
+    /// The dense `K·T` tables of `Val` (value before each row).
+    fn dense_val(trace: &MemoryTrace) -> DenseMle {
+        let (log_k, log_t) = (trace.log_k(), trace.log_t());
+        let mut v = vec![Fr::zero(); 1 << (log_k + log_t)];
+        trace.replay(|j, mem| {
+            for (k, &x) in mem.iter().enumerate() {
+                v[(k << log_t) | j] = Fr::from(x);
+            }
+        });
+        DenseMle::new(v)
+    }
+
+    #[test]
+    fn honest_proof_verifies_and_leaves_true_claims() {
+        for (seed, log_k, log_t) in [(1, 3, 6), (2, 6, 8), (3, 0, 4), (4, 2, 0), (5, 5, 12)] {
+            let trace = random_trace(seed, log_k, log_t);
+            let r_cycle = random_point(seed + 50, log_t);
+            let gamma = Fr::from(0x1234_5678u64);
+            let mut pt = Transcript::new(b"twist");
+            let (proof, claim, claims) = prove(&trace, &r_cycle, gamma, &mut pt);
+            assert_eq!(claim, true_claim(&trace, &r_cycle, gamma));
+            let mut vt = Transcript::new(b"twist");
+            let got = verify(claim, log_k, log_t, &r_cycle, gamma, &proof, &mut vt).unwrap();
+            assert_eq!(got, claims);
+            assert_eq!(pt.state(), vt.state());
+            // The claims left are true of the trace.
+            let point = [got.r_addr.clone(), got.r_cycle.clone()].concat();
+            assert_eq!(trace.reads().evaluate(&point), got.evals.ra);
+            assert_eq!(trace.writes().evaluate(&point), got.evals.wa);
+            let wv = DenseMle::new((0..1 << log_t).map(|j| trace.write_value(j)).collect());
+            assert_eq!(wv.evaluate(&got.r_cycle), got.evals.wv);
+            assert_eq!(dense_val(&trace).evaluate(&point), got.evals.val);
+        }
+    }
+
+    #[test]
+    fn the_address_first_prover_matches_a_dense_sumcheck() {
+        let (log_k, log_t) = (3, 5);
+        let trace = random_trace(8, log_k, log_t);
+        let r_cycle = random_point(9, log_t);
+        let gamma = Fr::from(77u64);
+        let (proof, claim, _) = prove(&trace, &r_cycle, gamma, &mut Transcript::new(b"twist"));
+        let t = 1usize << log_t;
+        let broadcast =
+            |col: Vec<Fr>| DenseMle::new((0..1 << log_k).flat_map(|_| col.clone()).collect());
+        let eq = broadcast(eq_table(&r_cycle));
+        let wv = broadcast((0..t).map(|j| trace.write_value(j)).collect());
+        let polys =
+            vec![eq, trace.reads().to_dense(), trace.writes().to_dense(), wv, dense_val(&trace)];
+        let mut dense = CompositeSumcheck::new(polys, DEGREE, move |v: &[Fr]| {
+            v[0] * (v[1] * v[4] + gamma * v[2] * (v[3] - v[4]))
+        });
+        assert_eq!(dense.claim(), claim);
+        let (dense_proof, _) = sumcheck::prove(&mut dense, claim, &mut Transcript::new(b"twist"));
+        assert_eq!(proof.sumcheck, dense_proof);
+    }
+
+    #[test]
+    fn a_corrupted_read_value_or_increment_is_rejected() {
+        let (log_k, log_t) = (4, 7);
+        let trace = random_trace(11, log_k, log_t);
+        let r_cycle = random_point(12, log_t);
+        let gamma = Fr::from(5u64);
+        let (proof, claim, _) = prove(&trace, &r_cycle, gamma, &mut Transcript::new(b"twist"));
+        let eq = eq_table(&r_cycle);
+        // Row 9 "read" one more than memory held; row 20's increment is off by one.
+        for wrong in [claim + eq[9], claim + gamma * eq[20]] {
+            let err = verify(
+                wrong,
+                log_k,
+                log_t,
+                &r_cycle,
+                gamma,
+                &proof,
+                &mut Transcript::new(b"twist"),
+            );
+            assert_eq!(err, Err(SumcheckError::RoundSumMismatch { round: 0 }));
+        }
+    }
+
+    #[test]
+    fn a_lie_about_any_final_evaluation_is_rejected() {
+        let (log_k, log_t) = (3, 6);
+        let trace = random_trace(13, log_k, log_t);
+        let r_cycle = random_point(14, log_t);
+        let gamma = Fr::from(9u64);
+        let (proof, claim, _) = prove(&trace, &r_cycle, gamma, &mut Transcript::new(b"twist"));
+        for i in 0..4 {
+            let mut lie = proof.clone();
+            let e = &mut lie.evals;
+            *[&mut e.ra, &mut e.wa, &mut e.wv, &mut e.val][i] += Fr::one();
+            let err =
+                verify(claim, log_k, log_t, &r_cycle, gamma, &lie, &mut Transcript::new(b"twist"));
+            assert_eq!(err, Err(SumcheckError::FinalEvalMismatch), "lie in evaluation {i}");
+        }
+    }
+}
