@@ -14,6 +14,7 @@ pub mod cpu;
 pub mod field;
 pub mod gkr;
 pub mod isa;
+pub mod joint_opening;
 pub mod jolt;
 pub mod lookup;
 pub mod memory;

@@ -356,7 +356,12 @@ pub fn dory_reference_commit(
 /// `Σ_j M[i][j]·G1_j` — the same group elements dory-pcs's `commit` returns, computed per
 /// row with the cheapest MSM the row's coefficients allow (see [`row_msm`]). Rows run in
 /// parallel.
-fn row_commitments(setup: &DoryProverSetup, coeffs: &[Fr], nu: usize, sigma: usize) -> Vec<ArkG1> {
+pub(crate) fn row_commitments(
+    setup: &DoryProverSetup,
+    coeffs: &[Fr],
+    nu: usize,
+    sigma: usize,
+) -> Vec<ArkG1> {
     let num_cols = 1usize << sigma;
     assert_eq!(coeffs.len(), num_cols << nu, "coefficient count must be 2^(ν+σ)");
     let bases = &setup.g1_affine()[..num_cols];

@@ -34,15 +34,25 @@ fn cell(oh: &OneHot, k: usize, j: usize, sigma: usize) -> (usize, usize) {
 /// The Dory commitment of `oh` and the row commitments the opening needs (the same values
 /// [`crate::pcs::Dory::commit`] computes from the dense table).
 pub fn commit(setup: &DoryProverSetup, oh: &OneHot) -> (DoryCommitment, Vec<ArkG1>) {
+    commit_with_width(setup, oh, dory_shape(oh.num_vars()).1)
+}
+
+/// As [`commit`], with rows of `2^sigma` entries whatever the matrix's size (the layout that
+/// [`crate::joint_opening`] gives every polynomial of a proof, so that their commitments
+/// combine). A matrix smaller than one row fills the start of row 0.
+pub fn commit_with_width(
+    setup: &DoryProverSetup,
+    oh: &OneHot,
+    sigma: usize,
+) -> (DoryCommitment, Vec<ArkG1>) {
     let n = oh.num_vars();
     assert!(
         n <= setup.max_num_vars,
         "matrix has {n} variables, setup supports {}",
         setup.max_num_vars
     );
-    let (nu, sigma) = dory_shape(n);
     let g1 = setup.g1_affine();
-    let num_rows = 1usize << nu;
+    let num_rows = 1usize << n.saturating_sub(sigma);
     // Each worker adds its share of rows' generators into its own row vector (2^ν points).
     let rows = oh
         .addrs()
