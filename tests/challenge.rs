@@ -176,7 +176,7 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert_eq!(
         rt.block_on(reader.claimable(jm, challenger)).unwrap(),
         owed,
-        "the rejected challenger's bond went to the operator"
+        "the rejected challenger's bond is not returned"
     );
 
     // `--proof` reuses a proof; `--dry-run` judges it and shows the bond without sending.
@@ -196,7 +196,7 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert_eq!(dry["dryRun"], true);
     assert!(dry.get("challengeId").is_none());
     assert_eq!(dry["bondWei"], params.challengeBond.to_string());
-    assert_eq!(rt.block_on(reader.result_record(jm, job_b)).unwrap().openChallengeID, U256::ZERO);
+    assert_eq!(rt.block_on(reader.result_record(jm, job_b)).unwrap().openChallenges, 0);
 
     // ----- a correct result: check says so, file refuses to spend a bond on it -----
     let job_c = rt.block_on(post_result(&p, &program_id, &unhex(&input), &unhex(&honest)));
@@ -299,6 +299,51 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert_eq!(filed["claimedOutput"], "0x");
     assert_eq!(filed["verdict"], "upheld");
     assert_eq!(rt.block_on(reader.job_metadata(jm, job_d)).unwrap().status, JOB_STATE_OVERTURNED);
+
+    // ----- the operator challenges its own wrong result to keep honest challengers out -----
+    // Its junk challenge is open when the honest one is filed; the honest one is still accepted
+    // and upheld, and the junk bond is burned (JobManager used to pay it to the operator).
+    let job_e = rt.block_on(post_result(&p, &program_id, &unhex(&input), &wrong));
+    let operator = rt.block_on(Client::connect(&rpc, &dev_key(&p, OPERATOR))).unwrap();
+    let operator_owed = rt.block_on(reader.claimable(jm, operator.address())).unwrap();
+    let burned = |rt: &tokio::runtime::Runtime| {
+        rt.block_on(reader.view(jm, &JobManager::burnedChallengeBondsCall {})).unwrap()
+    };
+    let burned_before = burned(&rt);
+    let junk_proof = Bytes::from(vec![0u8; 8]);
+    let (junk, _) = rt
+        .block_on(operator.challenge(
+            jm,
+            job_e,
+            true,
+            Bytes::new(),
+            junk_proof,
+            params.challengeBond,
+        ))
+        .unwrap();
+    let out = net.run(&[
+        "challenge",
+        "file",
+        "--job",
+        &job_e.to_string(),
+        &elf_arg,
+        "--proof",
+        proof_path.to_str().unwrap(),
+        "--dev-account",
+        &CHALLENGER.to_string(),
+        "--wait",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["verdict"], "upheld");
+    assert_eq!(rt.block_on(reader.job_metadata(jm, job_e)).unwrap().status, JOB_STATE_OVERTURNED);
+    assert_eq!(wait_until_resolved(&rt, &reader, jm, junk), CHALLENGE_REJECTED);
+    assert_eq!(burned(&rt), burned_before + params.challengeBond, "the junk bond is burned");
+    assert_eq!(
+        rt.block_on(reader.claimable(jm, operator.address())).unwrap(),
+        operator_owed,
+        "a rejected bond is never paid to the operator it challenged"
+    );
 
     // The wrong program is refused before anything is executed.
     let other = example("square-root");

@@ -68,7 +68,8 @@ struct ResultRecord {
     address operator;
     uint64 completedAt;
     uint64 challengeDeadline;
-    uint256 openChallengeID;
+    // Challenges against this result still awaiting a verdict (any number may be open at once).
+    uint32 openChallenges;
 }
 
 enum ChallengeStatus {
@@ -76,7 +77,9 @@ enum ChallengeStatus {
     Open,
     Upheld,
     Rejected,
-    TimedOut
+    TimedOut,
+    // Closed without a verdict because another challenge overturned the job first: bond returned.
+    Refunded
 }
 
 struct Challenge {
@@ -141,6 +144,8 @@ interface IJobManager {
     );
     event ChallengeResolved(uint256 indexed challengeID, bytes32 indexed jobID, bool indexed fraudProven);
     event ChallengeTimedOut(uint256 indexed challengeID, bytes32 indexed jobID);
+    event ChallengeRefunded(uint256 indexed challengeID, bytes32 indexed jobID);
+    event ChallengeBondBurned(uint256 indexed challengeID, uint256 amount);
     event JobOverturned(
         bytes32 indexed jobID, uint256 indexed challengeID, bool claimedPanicked, bytes32 claimedOutputHash
     );

@@ -51,6 +51,9 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     uint256 public challengeCount;
     mapping(address => OperatorBond) internal _bonds;
     mapping(address => uint256) public claimable;
+    /// Bonds of rejected challenges. They stay in this contract for good: paying them to the
+    /// operator would let it challenge its own result for free, so nobody is paid.
+    uint256 public burnedChallengeBonds;
 
     modifier onlyRelayer(string memory fn) {
         require(msg.sender == relayer, string.concat("JobManager.", fn, ": caller is not the relayer"));
@@ -221,7 +224,7 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     function isFinal(bytes32 jobID) public view override returns (bool) {
         ResultRecord storage rec = _results[jobID];
         return jobIDToMetadata[jobID].status == JOB_STATE_COMPLETED && block.timestamp > rec.challengeDeadline
-            && rec.openChallengeID == 0;
+            && rec.openChallenges == 0;
     }
 
     // =====================================================================================
@@ -298,6 +301,8 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     /// Disputes the result of a completed job within its challenge window. `claimedPanicked`
     /// with empty `claimedOutput` claims the guest panics; otherwise `claimedOutput` is the
     /// claimed correct output. `proof` is published in `ChallengeFiled` for anyone to re-check.
+    /// Any number of challenges may be open against one result: nobody, the operator included,
+    /// can keep an honest challenger out by keeping a challenge open.
     function challenge(
         bytes32 jobID,
         bool claimedPanicked,
@@ -309,7 +314,6 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
             jobIDToMetadata[jobID].status == JOB_STATE_COMPLETED, "JobManager.challenge: job is not completed"
         );
         ResultRecord storage rec = _results[jobID];
-        require(rec.openChallengeID == 0, "JobManager.challenge: job already has an open challenge");
         require(block.timestamp <= rec.challengeDeadline, "JobManager.challenge: challenge window has closed");
         require(msg.value == _params.challengeBond, "JobManager.challenge: wrong challenge bond");
         bytes32 outputHash = keccak256(claimedOutput);
@@ -337,14 +341,16 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
             claimedOutputHash: claimedPanicked ? bytes32(0) : outputHash,
             proofHash: keccak256(proof)
         });
-        rec.openChallengeID = challengeID;
+        rec.openChallenges += 1;
         _bonds[rec.operator].openChallenges += 1;
         emit ChallengeFiled(challengeID, jobID, msg.sender, msg.value, claimedPanicked, claimedOutput, proof);
     }
 
     /// The arbiter's verdict, before the challenge's resolve deadline. Fraud proven: the job is
     /// overturned, the challenger gets its bond back plus the reward from the operator's bond,
-    /// and the consumer is notified. Not proven: the bond goes to the operator.
+    /// and the consumer is notified. Not proven: the bond is burned (`burnedChallengeBonds`),
+    /// never paid to the operator. If another challenge already overturned the job, the
+    /// challenge is refunded whatever the verdict (only the first upheld challenge is rewarded).
     function resolveChallenge(uint256 challengeID, bool fraudProven) external override nonReentrant {
         require(msg.sender == arbiter, "JobManager.resolveChallenge: caller is not the arbiter");
         Challenge storage c = _challenges[challengeID];
@@ -355,11 +361,13 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
 
         bytes32 jobID = c.jobID;
         _closeChallenge(c);
-        OperatorBond storage b = _bonds[c.operator];
-        if (fraudProven) {
+        JobMetadata storage job = jobIDToMetadata[jobID];
+        if (job.status == JOB_STATE_OVERTURNED) {
+            _refund(challengeID, c);
+        } else if (fraudProven) {
             c.status = ChallengeStatus.Upheld;
-            JobMetadata storage job = jobIDToMetadata[jobID];
             job.status = JOB_STATE_OVERTURNED;
+            OperatorBond storage b = _bonds[c.operator];
             uint256 slash = c.reward < b.amount ? c.reward : b.amount;
             b.amount -= slash;
             if (b.pendingWithdrawal > b.amount) {
@@ -373,14 +381,22 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
         } else {
             c.status = ChallengeStatus.Rejected;
             emit ChallengeResolved(challengeID, jobID, false);
-            _credit(c.operator, c.bond);
+            burnedChallengeBonds += c.bond;
+            emit ChallengeBondBurned(challengeID, c.bond);
         }
     }
 
-    /// After the resolve deadline, anyone may return an unresolved challenge's bond to its challenger.
+    /// Returns an open challenge's bond to its challenger, callable by anyone: at once when
+    /// another challenge has overturned the job (`Refunded`), otherwise after the resolve
+    /// deadline has passed without a verdict (`TimedOut`).
     function reclaimChallengeBond(uint256 challengeID) external override nonReentrant {
         Challenge storage c = _challenges[challengeID];
         require(c.status == ChallengeStatus.Open, "JobManager.reclaimChallengeBond: challenge is not open");
+        if (jobIDToMetadata[c.jobID].status == JOB_STATE_OVERTURNED) {
+            _closeChallenge(c);
+            _refund(challengeID, c);
+            return;
+        }
         require(
             block.timestamp > c.resolveDeadline,
             "JobManager.reclaimChallengeBond: resolve deadline has not passed"
@@ -447,7 +463,7 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
             operator: operator,
             completedAt: uint64(block.timestamp),
             challengeDeadline: deadline,
-            openChallengeID: 0
+            openChallenges: 0
         });
         if (deadline > b.latestChallengeDeadline) {
             b.latestChallengeDeadline = deadline;
@@ -458,8 +474,15 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     }
 
     function _closeChallenge(Challenge storage c) internal {
-        _results[c.jobID].openChallengeID = 0;
+        _results[c.jobID].openChallenges -= 1;
         _bonds[c.operator].openChallenges -= 1;
+    }
+
+    /// Closes a challenge whose job another challenge has overturned: its bond goes back.
+    function _refund(uint256 challengeID, Challenge storage c) internal {
+        c.status = ChallengeStatus.Refunded;
+        emit ChallengeRefunded(challengeID, c.jobID);
+        _credit(c.challenger, c.bond);
     }
 
     function _credit(address account, uint256 amount) internal {

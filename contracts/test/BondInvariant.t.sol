@@ -35,6 +35,7 @@ contract BondHandler is Test {
     uint256 public upheld;
     uint256 public rejected;
     uint256 public timedOut;
+    uint256 public selfChallenges;
     uint256 public withdrawals;
     uint256 public payouts;
 
@@ -95,14 +96,16 @@ contract BondHandler is Test {
         calls++;
         if (completedJobs.length == 0) return;
         bytes32 id = completedJobs[jobSeed % completedJobs.length];
-        address c = challengers[who % 3];
+        // One in four challenges is the operator challenging its own result.
+        address c = who % 4 == 3 ? operator : challengers[who % 4];
         uint256 bond = jm.getDisputeParameters().challengeBond;
         vm.deal(c, c.balance + bond);
         vm.prank(c);
         try jm.challenge{value: bond}(id, panicked, panicked ? bytes("") : abi.encode(jobSeed), hex"01") {
             ghostIn += bond;
+            if (c == operator) selfChallenges++;
         } catch {
-            // closed window, open challenge or overturned job
+            // closed window or overturned job
         }
     }
 
@@ -201,9 +204,9 @@ contract BondInvariantTest is Test {
         assertEq(address(jm).balance, handler.ghostIn() - handler.ghostOut(), "balance == deposits - payouts");
     }
 
-    /// Ether held == operator bond + open challenge bonds + unclaimed payouts.
+    /// Ether held == operator bond + open challenge bonds + unclaimed payouts + burned bonds.
     function invariant_balanceFullyAccounted() public view {
-        uint256 held = jm.getOperatorBond(handler.operator()).amount;
+        uint256 held = jm.getOperatorBond(handler.operator()).amount + jm.burnedChallengeBonds();
         uint256 n = jm.challengeCount();
         uint256 open;
         for (uint256 i = 1; i <= n; i++) {
@@ -217,25 +220,48 @@ contract BondInvariantTest is Test {
         for (uint256 i = 0; i < a.length; i++) {
             held += jm.claimable(a[i]);
         }
-        assertEq(address(jm).balance, held, "balance == bonds + open challenge bonds + claimable");
+        assertEq(address(jm).balance, held, "balance == bonds + open challenge bonds + claimable + burned");
         assertEq(uint256(jm.getOperatorBond(handler.operator()).openChallenges), open, "open challenge count");
     }
 
-    /// Job state agrees with challenge state.
+    /// Job state agrees with challenge state; each job counts its own open challenges; at most
+    /// one challenge per job is ever upheld; rejected bonds are all burned.
     function invariant_jobAndChallengeStatesAgree() public view {
         uint256 n = jm.challengeCount();
+        uint256 burned;
         for (uint256 i = 1; i <= n; i++) {
             Challenge memory c = jm.getChallenge(i);
             uint8 status = jm.getJobMetadata(c.jobID).status;
             if (c.status == ChallengeStatus.Upheld) {
                 assertEq(uint256(status), uint256(JOB_STATE_OVERTURNED), "upheld => overturned");
                 assertFalse(jm.isFinal(c.jobID), "overturned jobs are never final");
+                for (uint256 k = i + 1; k <= n; k++) {
+                    Challenge memory d = jm.getChallenge(k);
+                    assertTrue(
+                        d.jobID != c.jobID || d.status != ChallengeStatus.Upheld,
+                        "one upheld challenge per job"
+                    );
+                }
             } else if (c.status == ChallengeStatus.Open) {
-                assertEq(
-                    jm.getResultRecord(c.jobID).openChallengeID, i, "open challenge is recorded on its job"
-                );
                 assertFalse(jm.isFinal(c.jobID), "a job with an open challenge is not final");
+            } else if (c.status == ChallengeStatus.Rejected) {
+                burned += c.bond;
+            } else if (c.status == ChallengeStatus.Refunded) {
+                assertEq(
+                    uint256(status), uint256(JOB_STATE_OVERTURNED), "refunded => another overturned the job"
+                );
             }
+        }
+        assertEq(jm.burnedChallengeBonds(), burned, "every rejected bond, and only those, is burned");
+        uint256 jobs = handler.completedCount();
+        for (uint256 j = 0; j < jobs; j++) {
+            bytes32 id = handler.completedJobs(j);
+            uint256 open;
+            for (uint256 i = 1; i <= n; i++) {
+                Challenge memory c = jm.getChallenge(i);
+                if (c.jobID == id && c.status == ChallengeStatus.Open) open++;
+            }
+            assertEq(uint256(jm.getResultRecord(id).openChallenges), open, "a job's open challenge count");
         }
         OperatorBond memory b = jm.getOperatorBond(handler.operator());
         assertTrue(b.pendingWithdrawal <= b.amount, "pending withdrawal never exceeds the bond");

@@ -281,7 +281,7 @@ contract DisputesTest is Fixture {
         assertEq(c.claimedOutputHash, keccak256(CORRECT));
         assertEq(c.proofHash, keccak256(PROOF));
 
-        assertEq(jm.getResultRecord(id).openChallengeID, cid);
+        assertEq(uint256(jm.getResultRecord(id).openChallenges), 1);
         assertEq(uint256(jm.getOperatorBond(operator).openChallenges), 1);
         assertEq(address(jm).balance, INITIAL_BOND + CHALLENGE_BOND);
         assertEq(uint256(jm.getJobMetadata(id).status), uint256(JOB_STATE_COMPLETED), "still completed");
@@ -338,13 +338,18 @@ contract DisputesTest is Fixture {
         jm.challenge{value: CHALLENGE_BOND}(id, true, "", PROOF);
     }
 
-    function test_challenge_secondOpenChallengeReverts() public {
+    function test_challenge_manyOpenAtOnce() public {
         bytes32 id = completeJob(INPUT, POSTED);
-        fileChallenge(id);
+        uint256 first = fileChallenge(id);
         vm.deal(stranger, 10 ether);
         vm.prank(stranger);
-        vm.expectRevert(bytes("JobManager.challenge: job already has an open challenge"));
-        jm.challenge{value: CHALLENGE_BOND}(id, true, "", PROOF);
+        uint256 second = jm.challenge{value: CHALLENGE_BOND}(id, true, "", PROOF);
+        uint256 third = fileChallenge(id); // the same challenger again, same claim
+        assertEq(second, first + 1);
+        assertEq(third, first + 2);
+        assertEq(uint256(jm.getResultRecord(id).openChallenges), 3);
+        assertEq(uint256(jm.getOperatorBond(operator).openChallenges), 3);
+        assertEq(address(jm).balance, INITIAL_BOND + 3 * CHALLENGE_BOND);
     }
 
     function test_challenge_newChallengeAfterRejection() public {
@@ -355,7 +360,103 @@ contract DisputesTest is Fixture {
         vm.prank(challenger);
         uint256 second = jm.challenge{value: CHALLENGE_BOND}(id, true, "", PROOF);
         assertEq(second, 2);
-        assertEq(jm.getResultRecord(id).openChallengeID, 2);
+        assertEq(uint256(jm.getResultRecord(id).openChallenges), 1);
+    }
+
+    // ------------------------------------------------------------------ adversaries
+
+    /// The operator posts a wrong result and challenges it itself with a junk proof, over and
+    /// over, to keep the job's challenge slot busy until the window closes. The honest
+    /// challenger files anyway, is upheld, and the operator's junk challenges only cost it.
+    function test_adversary_selfChallengingOperatorCannotBlockAnHonestChallenge() public {
+        bytes32 id = completeJob(INPUT, POSTED);
+        vm.deal(operator, 10 ether);
+        uint256 operatorBalance = operator.balance;
+        vm.prank(operator);
+        uint256 junk1 = jm.challenge{value: CHALLENGE_BOND}(id, true, "", hex"00");
+        // The arbiter rejects the junk; the operator re-files at once.
+        vm.prank(arbiter);
+        jm.resolveChallenge(junk1, false);
+        vm.prank(operator);
+        uint256 junk2 = jm.challenge{value: CHALLENGE_BOND}(id, true, "", hex"00");
+
+        // The honest challenger files while junk2 is open, on the last second of the window.
+        vm.warp(block.timestamp + WINDOW);
+        uint256 honest = fileChallenge(id);
+        vm.prank(arbiter);
+        jm.resolveChallenge(honest, true);
+        assertEq(uint256(jm.getJobMetadata(id).status), uint256(JOB_STATE_OVERTURNED));
+        assertEq(jm.claimable(challenger), CHALLENGE_BOND + REWARD);
+
+        // The rejected junk bond went to nobody; junk2, still open when the job was overturned,
+        // is only refunded. The operator is down a bond and the reward.
+        assertEq(jm.claimable(operator), 0, "a rejected bond is never paid to the operator");
+        assertEq(jm.burnedChallengeBonds(), CHALLENGE_BOND);
+        jm.reclaimChallengeBond(junk2);
+        assertEq(uint256(jm.getChallenge(junk2).status), uint256(ChallengeStatus.Refunded));
+        assertEq(jm.claimable(operator), CHALLENGE_BOND);
+        vm.prank(operator);
+        jm.withdrawPayout(payable(operator));
+        assertEq(operator.balance, operatorBalance - CHALLENGE_BOND);
+        assertEq(jm.getOperatorBond(operator).amount, INITIAL_BOND - REWARD);
+    }
+
+    /// Several challenges are open when one is upheld: the first upheld one overturns the job
+    /// and is rewarded, every other is refunded (by the arbiter's verdict or by anyone), and no
+    /// second slash happens.
+    function test_adversary_firstUpheldWinsOthersAreRefunded() public {
+        bytes32 id = completeJob(INPUT, POSTED);
+        uint256 a = fileChallenge(id);
+        vm.deal(stranger, 10 ether);
+        vm.prank(stranger);
+        uint256 b = jm.challenge{value: CHALLENGE_BOND}(id, true, "", PROOF);
+        vm.prank(stranger);
+        uint256 c = jm.challenge{value: CHALLENGE_BOND}(id, false, hex"01", PROOF);
+
+        vm.prank(arbiter);
+        jm.resolveChallenge(b, true);
+        assertEq(uint256(jm.getChallenge(b).status), uint256(ChallengeStatus.Upheld));
+        assertEq(jm.claimable(stranger), CHALLENGE_BOND + REWARD);
+
+        // The arbiter's later verdicts on the others refund them, upheld or not.
+        vm.expectEmit(address(jm));
+        emit IJobManager.ChallengeRefunded(a, id);
+        vm.prank(arbiter);
+        jm.resolveChallenge(a, true);
+        assertEq(uint256(jm.getChallenge(a).status), uint256(ChallengeStatus.Refunded));
+        assertEq(jm.claimable(challenger), CHALLENGE_BOND);
+        vm.prank(arbiter);
+        jm.resolveChallenge(c, false);
+        assertEq(uint256(jm.getChallenge(c).status), uint256(ChallengeStatus.Refunded));
+        assertEq(jm.claimable(stranger), 2 * CHALLENGE_BOND + REWARD);
+
+        assertEq(jm.getOperatorBond(operator).amount, INITIAL_BOND - REWARD, "slashed once");
+        assertEq(jm.burnedChallengeBonds(), 0);
+        assertEq(uint256(jm.getResultRecord(id).openChallenges), 0);
+        assertEq(uint256(jm.getOperatorBond(operator).openChallenges), 0);
+        assertEq(consumer.overturnCount(), 1, "the consumer is told once");
+    }
+
+    /// Once a job is overturned, anyone may refund its other open challenges at once, without
+    /// waiting for the arbiter or its timeout.
+    function test_reclaim_refundsAtOnceWhenAnotherChallengeOverturnedTheJob() public {
+        bytes32 id = completeJob(INPUT, POSTED);
+        uint256 a = fileChallenge(id);
+        uint256 b = fileChallenge(id);
+        vm.prank(stranger);
+        vm.expectRevert(bytes("JobManager.reclaimChallengeBond: resolve deadline has not passed"));
+        jm.reclaimChallengeBond(b);
+        vm.prank(arbiter);
+        jm.resolveChallenge(a, true);
+        vm.expectEmit(address(jm));
+        emit IJobManager.ChallengeRefunded(b, id);
+        vm.expectEmit(address(jm));
+        emit IJobManager.PayoutCredited(challenger, CHALLENGE_BOND);
+        vm.prank(stranger);
+        jm.reclaimChallengeBond(b);
+        assertEq(jm.claimable(challenger), 2 * CHALLENGE_BOND + REWARD);
+        vm.expectRevert(bytes("JobManager.reclaimChallengeBond: challenge is not open"));
+        jm.reclaimChallengeBond(b);
     }
 
     function test_challenge_windowBoundary() public {
@@ -416,7 +517,7 @@ contract DisputesTest is Fixture {
 
         assertEq(uint256(jm.getJobMetadata(id).status), uint256(JOB_STATE_OVERTURNED));
         assertEq(uint256(jm.getChallenge(cid).status), uint256(ChallengeStatus.Upheld));
-        assertEq(jm.getResultRecord(id).openChallengeID, 0);
+        assertEq(uint256(jm.getResultRecord(id).openChallenges), 0);
         assertFalse(jm.isFinal(id));
         OperatorBond memory b = jm.getOperatorBond(operator);
         assertEq(b.amount, INITIAL_BOND - REWARD);
@@ -468,20 +569,22 @@ contract DisputesTest is Fixture {
         assertEq(b.pendingWithdrawal, INITIAL_BOND - REWARD);
     }
 
-    function test_resolve_notProvenForfeitsBondToOperator() public {
+    function test_resolve_notProvenBurnsTheBond() public {
         bytes32 id = completeJob(INPUT, POSTED);
         uint256 cid = fileChallenge(id);
         vm.expectEmit(address(jm));
         emit IJobManager.ChallengeResolved(cid, id, false);
         vm.expectEmit(address(jm));
-        emit IJobManager.PayoutCredited(operator, CHALLENGE_BOND);
+        emit IJobManager.ChallengeBondBurned(cid, CHALLENGE_BOND);
         vm.prank(arbiter);
         jm.resolveChallenge(cid, false);
 
         assertEq(uint256(jm.getChallenge(cid).status), uint256(ChallengeStatus.Rejected));
         assertEq(uint256(jm.getJobMetadata(id).status), uint256(JOB_STATE_COMPLETED));
         assertEq(jm.claimable(challenger), 0);
-        assertEq(jm.claimable(operator), CHALLENGE_BOND);
+        assertEq(jm.claimable(operator), 0, "never paid to the operator it challenged");
+        assertEq(jm.burnedChallengeBonds(), CHALLENGE_BOND);
+        assertEq(address(jm).balance, INITIAL_BOND + CHALLENGE_BOND, "burned ether stays locked here");
         assertEq(jm.getOperatorBond(operator).amount, INITIAL_BOND);
         assertEq(consumer.overturnCount(), 0);
     }
@@ -542,7 +645,7 @@ contract DisputesTest is Fixture {
 
         assertEq(uint256(jm.getChallenge(cid).status), uint256(ChallengeStatus.TimedOut));
         assertEq(jm.claimable(challenger), CHALLENGE_BOND);
-        assertEq(jm.getResultRecord(id).openChallengeID, 0);
+        assertEq(uint256(jm.getResultRecord(id).openChallenges), 0);
         assertEq(uint256(jm.getOperatorBond(operator).openChallenges), 0);
         assertTrue(jm.isFinal(id), "window long over, no challenge open");
 

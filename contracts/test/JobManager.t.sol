@@ -182,7 +182,7 @@ contract JobManagerTest is Fixture {
         assertEq(rec.operator, operator);
         assertEq(uint256(rec.completedAt), block.timestamp);
         assertEq(uint256(rec.challengeDeadline), block.timestamp + WINDOW);
-        assertEq(rec.openChallengeID, 0);
+        assertEq(uint256(rec.openChallenges), 0);
     }
 
     function test_submitResult_revertsForNonRelayer() public {

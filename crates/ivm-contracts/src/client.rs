@@ -38,9 +38,11 @@ pub const CHALLENGE_NONE: u8 = 0;
 pub const CHALLENGE_OPEN: u8 = 1;
 /// Fraud proven: the job was overturned.
 pub const CHALLENGE_UPHELD: u8 = 2;
-/// Fraud not proven: the challenger's bond went to the operator.
+/// Fraud not proven: the challenger's bond was burned.
 pub const CHALLENGE_REJECTED: u8 = 3;
 pub const CHALLENGE_TIMED_OUT: u8 = 4;
+/// Closed without a verdict because another challenge overturned the job first: bond returned.
+pub const CHALLENGE_REFUNDED: u8 = 5;
 
 /// Errors from the RPC client.
 #[derive(Debug)]

@@ -205,6 +205,15 @@ async fn decide(shared: &Shared, arbiter: &Client, event: &ChallengeFiled) -> an
         tracing::warn!(challenge = %id, "arbiter: the resolve deadline passed before a verdict");
         return Ok(true);
     }
+    let meta = arbiter.job_metadata(jm, event.jobID).await.map_err(|e| anyhow!("{e}"))?;
+    if meta.status == ivm_contracts::JOB_STATE_OVERTURNED {
+        // Another challenge already overturned the job: JobManager refunds this one whatever
+        // the verdict, so there is nothing to judge.
+        arbiter.resolve_challenge(jm, id, false).await.map_err(|e| anyhow!("{e}"))?;
+        tracing::info!(challenge = %id, job = %event.jobID,
+            "challenge refunded: another challenge already overturned the job");
+        return Ok(true);
+    }
     let job = challenged_job(arbiter, jm, event.jobID).await?;
     let Some((_, elf)) = shared.store.program(&job.program_id)? else {
         tracing::warn!(

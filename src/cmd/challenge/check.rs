@@ -1,5 +1,5 @@
 //! `ivm challenge check`: re-execute one job and say whether its posted result is right.
-use ivm_contracts::{alloy_primitives::U256, JOB_STATE_COMPLETED};
+use ivm_contracts::JOB_STATE_COMPLETED;
 use ivm_node::arbiter::ClaimedOutcome;
 use serde::Serialize;
 
@@ -31,7 +31,8 @@ pub(super) struct CheckReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     not_challengeable_reason: Option<String>,
     challenge_deadline: u64,
-    open_challenge_id: Option<String>,
+    /// Challenges against the posted result awaiting a verdict (they do not stop another).
+    open_challenges: u32,
 }
 
 #[derive(Serialize)]
@@ -72,8 +73,7 @@ pub(super) fn check_report(i: &Inspection) -> CheckReport {
         challengeable: blocked.is_none() && i.verdict() == Verdict::Wrong,
         not_challengeable_reason: blocked,
         challenge_deadline: c.record.challengeDeadline,
-        open_challenge_id: (c.record.openChallengeID != U256::ZERO)
-            .then(|| c.record.openChallengeID.to_string()),
+        open_challenges: c.record.openChallenges,
     }
 }
 

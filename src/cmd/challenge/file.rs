@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use ivm_contracts::{
     alloy_primitives::{Address, B256, U256},
-    client::{Client, CHALLENGE_OPEN, CHALLENGE_UPHELD},
+    client::{Client, CHALLENGE_OPEN, CHALLENGE_REFUNDED, CHALLENGE_TIMED_OUT, CHALLENGE_UPHELD},
 };
 use ivm_node::arbiter::{judge, ClaimedOutcome};
 use serde::Serialize;
@@ -40,7 +40,8 @@ pub(super) struct FileReport {
     pub tx_hash: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gas_used: Option<u64>,
-    /// With `--wait`: `upheld`, `rejected` or `open` (timed out waiting).
+    /// With `--wait`: `upheld`, `rejected`, `refunded` (another challenge overturned the job
+    /// first), `timed-out` (the arbiter missed its deadline) or `open` (timed out waiting).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<&'static str>,
 }
@@ -70,8 +71,8 @@ pub fn run(args: FileArgs) -> Outcome {
             rt.block_on(wait_for_verdict(&chain, inspection.chain.job_manager, id, timeout))?;
         report.verdict = Some(verdict);
         code = match verdict {
-            "upheld" => Code::Ok,
-            "open" => Code::Timeout,
+            "upheld" | "refunded" => Code::Ok,
+            "open" | "timed-out" => Code::Timeout,
             _ => Code::ProofRejected,
         };
     }
@@ -239,7 +240,13 @@ async fn wait_for_verdict(
             .map_err(|e| chain_error("reading the challenge", e))?;
         if c.status != CHALLENGE_OPEN {
             spinner.finish_and_clear();
-            let verdict = if c.status == CHALLENGE_UPHELD { "upheld" } else { "rejected" };
+            let verdict = match c.status {
+                CHALLENGE_UPHELD => "upheld",
+                // Another challenge overturned the job first; this bond is returned.
+                CHALLENGE_REFUNDED => "refunded",
+                CHALLENGE_TIMED_OUT => "timed-out",
+                _ => "rejected",
+            };
             ui::status("Resolved", format!("challenge {id}: {verdict}"));
             return Ok(verdict);
         }

@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use ivm_contracts::{
-    alloy_primitives::{keccak256, Address, Bytes, B256, U256},
+    alloy_primitives::{keccak256, Address, Bytes, B256},
     client::{Client, ResultRecord},
     EMPTY_INPUT_HASH, JOB_STATE_CANCELLED, JOB_STATE_COMPLETED, JOB_STATE_OVERTURNED,
     JOB_STATE_PENDING,
@@ -223,12 +223,6 @@ impl Inspection {
             JOB_STATE_COMPLETED => {}
             JOB_STATE_OVERTURNED => return Some("the job's result was already overturned".into()),
             s => return Some(format!("the job has no result on chain (state: {})", state_name(s))),
-        }
-        if c.record.openChallengeID != U256::ZERO {
-            return Some(format!(
-                "challenge {} against this result is still open",
-                c.record.openChallengeID
-            ));
         }
         if c.now > c.record.challengeDeadline {
             return Some("the result's challenge window has closed (the result is final)".into());

@@ -100,7 +100,8 @@ pub struct FileArgs {
     /// Check, prove and judge, show the bond, but send nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Wait for the arbiter's verdict (exit 0 upheld, 8 rejected, 10 on timeout).
+    /// Wait for the arbiter's verdict (exit 0 upheld or refunded because another challenge
+    /// overturned the job first, 8 rejected, 10 on timeout).
     #[arg(long)]
     pub wait: bool,
     /// How long `--wait` waits, in seconds.
