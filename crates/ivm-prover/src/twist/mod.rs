@@ -24,6 +24,7 @@
 //! takes `init(r_a)` as an opening claim against that segment's committed final memory
 //! (`init + Σ_j wa(·, j)·Inc(j)`, the same formula at `j = T`), and nothing else changes.
 
+mod cycle_first;
 pub mod read_write;
 pub mod val_eval;
 
@@ -105,6 +106,11 @@ impl MemoryTrace {
         } else {
             Fr::from(self.write_values[j])
         }
+    }
+
+    /// The value row `j` writes as given (meaningless where it writes nothing).
+    pub(crate) fn raw_write_value(&self, j: usize) -> u64 {
+        self.write_values[j]
     }
 
     /// Replays the run: calls `step(j, memory before row j)` for every row in order.

@@ -15,6 +15,10 @@
 //!   `wa(ρ_a, j)`, `wv(j)` and `Val(ρ_a, j)` (a running sum over the increments) are dense
 //!   `T`-vectors, and the rest is a dense degree-3 sumcheck.
 //!
+//! For large memories (RAM) the cycle-first prover ([`super::cycle_first`]) binds the
+//! variables in the other order ([`BindingOrder`]); the statement is the same, the sumcheck's
+//! point is split differently.
+//!
 //! The verifier ends with claims on `ra`, `wa` (openings of the committed matrices), `wv` (a
 //! claim for whoever defines the written values) and `Val(ρ_a, ρ_c)` (for [`super::val_eval`]).
 
@@ -29,6 +33,41 @@ use crate::transcript::Transcript;
 
 /// Degree of the summand in each variable (`eq·ra·Val`).
 const DEGREE: usize = 3;
+
+/// Which variables the sumcheck binds first. Both sides must agree (it is part of the
+/// protocol for a given memory, not read from the proof).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BindingOrder {
+    /// Address variables (most significant first), then cycle variables: `O(T·K)`, for small
+    /// memories such as the registers.
+    AddressFirst,
+    /// Cycle variables (least significant first), then address variables: `O(T log T)` over
+    /// sparse entries, for RAM.
+    CycleFirst,
+}
+
+impl BindingOrder {
+    /// `(r_addr, r_cycle)` (both most significant first) from the sumcheck's point.
+    fn split(self, point: &[Fr], log_k: usize, log_t: usize) -> (Vec<Fr>, Vec<Fr>) {
+        match self {
+            BindingOrder::AddressFirst => (point[..log_k].to_vec(), point[log_k..].to_vec()),
+            BindingOrder::CycleFirst => {
+                (point[log_t..].to_vec(), point[..log_t].iter().rev().copied().collect())
+            }
+        }
+    }
+}
+
+/// `rv(r_c) + γ·Inc(r_c)` from the trace.
+fn true_claim(trace: &MemoryTrace, eq_c: &[Fr], gamma: Fr) -> Fr {
+    trace
+        .read_values()
+        .into_iter()
+        .zip(trace.increments())
+        .zip(eq_c)
+        .map(|((r, i), e)| *e * (Fr::from(r) + gamma * i))
+        .sum()
+}
 
 /// The sumcheck and the prover's four evaluations at its final point `(ρ_a, ρ_c)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,35 +111,54 @@ pub fn prove(
     trace: &MemoryTrace,
     r_cycle: &[Fr],
     gamma: Fr,
+    order: BindingOrder,
     transcript: &mut Transcript,
 ) -> (ReadWriteProof, Fr, ReadWriteClaims) {
-    let mut prover = ReadWriteProver::new(trace, r_cycle, gamma);
-    let claim = prover.claim;
-    let (sumcheck, point) = sumcheck::prove(&mut prover, claim, transcript);
-    let evals = prover.final_evals();
+    let claim = true_claim(trace, &eq_table(r_cycle), gamma);
+    let (sumcheck, point, evals) = match order {
+        BindingOrder::AddressFirst => {
+            let mut prover = ReadWriteProver::new(trace, r_cycle, gamma);
+            let (sumcheck, point) = sumcheck::prove(&mut prover, claim, transcript);
+            (sumcheck, point, prover.final_evals())
+        }
+        BindingOrder::CycleFirst => {
+            let mut prover = super::cycle_first::CycleFirstProver::new(trace, r_cycle, gamma);
+            let (sumcheck, point) = sumcheck::prove(&mut prover, claim, transcript);
+            (sumcheck, point, prover.final_evals())
+        }
+    };
     evals.absorb(transcript);
-    let (r_addr, r_c) = point.split_at(trace.log_k());
-    let claims = ReadWriteClaims { r_addr: r_addr.to_vec(), r_cycle: r_c.to_vec(), evals };
+    let (r_addr, r_cycle) = order.split(&point, trace.log_k(), trace.log_t());
+    let claims = ReadWriteClaims { r_addr, r_cycle, evals };
     (ReadWriteProof { sumcheck, evals }, claim, claims)
+}
+
+/// What the verifier knows before a read/write-checking proof: the memory's shape, the
+/// point and combiner, and the binding order of this memory.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadWriteInstance<'a> {
+    pub log_k: usize,
+    pub log_t: usize,
+    pub r_cycle: &'a [Fr],
+    pub gamma: Fr,
+    pub order: BindingOrder,
 }
 
 /// Verify the read/write relation for `claim = rv(r_cycle) + γ·Inc(r_cycle)`.
 pub fn verify(
     claim: Fr,
-    log_k: usize,
-    log_t: usize,
-    r_cycle: &[Fr],
-    gamma: Fr,
+    instance: &ReadWriteInstance,
     proof: &ReadWriteProof,
     transcript: &mut Transcript,
 ) -> Result<ReadWriteClaims, SumcheckError> {
+    let ReadWriteInstance { log_k, log_t, r_cycle, gamma, order } = *instance;
     assert_eq!(r_cycle.len(), log_t, "r_cycle has the wrong number of coordinates");
     let (final_claim, point) =
         sumcheck::verify(claim, log_k + log_t, DEGREE, &proof.sumcheck, transcript)?;
-    let (r_addr, r_c) = point.split_at(log_k);
-    sumcheck::check_final(final_claim, summand(eq_eval(r_cycle, r_c), &proof.evals, gamma))?;
+    let (r_addr, r_c) = order.split(&point, log_k, log_t);
+    sumcheck::check_final(final_claim, summand(eq_eval(r_cycle, &r_c), &proof.evals, gamma))?;
     proof.evals.absorb(transcript);
-    Ok(ReadWriteClaims { r_addr: r_addr.to_vec(), r_cycle: r_c.to_vec(), evals: proof.evals })
+    Ok(ReadWriteClaims { r_addr, r_cycle: r_c, evals: proof.evals })
 }
 
 type Combiner = Box<dyn Fn(&[Fr]) -> Fr + Sync + Send>;
@@ -115,8 +173,6 @@ enum Phase {
 struct ReadWriteProver<'a> {
     trace: &'a MemoryTrace,
     gamma: Fr,
-    /// `rv(r_c) + γ·Inc(r_c)`, the sum being proven.
-    claim: Fr,
     eq_c: Vec<Fr>,
     /// Memory (as field elements) at the start of each chunk of `chunk` rows.
     checkpoints: Vec<Vec<Fr>>,
@@ -136,15 +192,8 @@ impl<'a> ReadWriteProver<'a> {
             }
         });
         let eq_c = eq_table(r_cycle);
-        let claim = trace
-            .read_values()
-            .into_iter()
-            .zip(trace.increments())
-            .zip(&eq_c)
-            .map(|((r, i), e)| *e * (Fr::from(r) + gamma * i))
-            .sum();
         let phase = Phase::Address { bound: Vec::new(), eq_bound: vec![Fr::one()] };
-        let mut p = Self { trace, gamma, claim, eq_c, checkpoints, chunk, phase };
+        let mut p = Self { trace, gamma, eq_c, checkpoints, chunk, phase };
         p.enter_cycle_phase_if_done();
         p
     }
@@ -174,7 +223,7 @@ impl<'a> ReadWriteProver<'a> {
         self.phase = Phase::Cycle(CompositeSumcheck::new(polys.to_vec(), DEGREE, comb));
     }
 
-    fn final_evals(&self) -> ReadWriteEvals {
+    pub(super) fn final_evals(&self) -> ReadWriteEvals {
         let Phase::Cycle(inst) = &self.phase else { panic!("read/write sumcheck is not finished") };
         let v = inst.final_evals();
         ReadWriteEvals { ra: v[1], wa: v[2], wv: v[3], val: v[4] }
@@ -275,15 +324,9 @@ mod tests {
     use crate::onehot::tests::random_point;
     use crate::twist::tests::random_trace;
 
-    /// `rv(r_c) + γ·Inc(r_c)` computed directly.
-    fn true_claim(trace: &MemoryTrace, r_cycle: &[Fr], gamma: Fr) -> Fr {
-        let eq = eq_table(r_cycle);
-        let rv = trace.read_values();
-        let inc = trace.increments();
-        (0..rv.len()).map(|j| eq[j] * (Fr::from(rv[j]) + gamma * inc[j])).sum()
-    }
+    const ORDERS: [BindingOrder; 2] = [BindingOrder::AddressFirst, BindingOrder::CycleFirst];
 
-    /// The dense `K·T` tables of `Val` (value before each row).
+    /// The dense `K·T` table of `Val` (value before each row).
     fn dense_val(trace: &MemoryTrace) -> DenseMle {
         let (log_k, log_t) = (trace.log_k(), trace.log_t());
         let mut v = vec![Fr::zero(); 1 << (log_k + log_t)];
@@ -296,25 +339,33 @@ mod tests {
     }
 
     #[test]
-    fn honest_proof_verifies_and_leaves_true_claims() {
-        for (seed, log_k, log_t) in [(1, 3, 6), (2, 6, 8), (3, 0, 4), (4, 2, 0), (5, 5, 12)] {
-            let trace = random_trace(seed, log_k, log_t);
-            let r_cycle = random_point(seed + 50, log_t);
-            let gamma = Fr::from(0x1234_5678u64);
-            let mut pt = Transcript::new(b"twist");
-            let (proof, claim, claims) = prove(&trace, &r_cycle, gamma, &mut pt);
-            assert_eq!(claim, true_claim(&trace, &r_cycle, gamma));
-            let mut vt = Transcript::new(b"twist");
-            let got = verify(claim, log_k, log_t, &r_cycle, gamma, &proof, &mut vt).unwrap();
-            assert_eq!(got, claims);
-            assert_eq!(pt.state(), vt.state());
-            // The claims left are true of the trace.
-            let point = [got.r_addr.clone(), got.r_cycle.clone()].concat();
-            assert_eq!(trace.reads().evaluate(&point), got.evals.ra);
-            assert_eq!(trace.writes().evaluate(&point), got.evals.wa);
-            let wv = DenseMle::new((0..1 << log_t).map(|j| trace.write_value(j)).collect());
-            assert_eq!(wv.evaluate(&got.r_cycle), got.evals.wv);
-            assert_eq!(dense_val(&trace).evaluate(&point), got.evals.val);
+    fn honest_proofs_verify_and_leave_true_claims_in_both_orders() {
+        for order in ORDERS {
+            for (seed, log_k, log_t) in [(1, 3, 6), (2, 6, 8), (3, 0, 4), (4, 2, 0), (5, 5, 12)] {
+                let trace = random_trace(seed, log_k, log_t);
+                let r_cycle = random_point(seed + 50, log_t);
+                let gamma = Fr::from(0x1234_5678u64);
+                let mut pt = Transcript::new(b"twist");
+                let (proof, claim, claims) = prove(&trace, &r_cycle, gamma, order, &mut pt);
+                assert_eq!(claim, true_claim(&trace, &eq_table(&r_cycle), gamma));
+                let mut vt = Transcript::new(b"twist");
+                let got = verify(
+                    claim,
+                    &ReadWriteInstance { log_k, log_t, r_cycle: &r_cycle, gamma, order },
+                    &proof,
+                    &mut vt,
+                )
+                .unwrap();
+                assert_eq!(got, claims);
+                assert_eq!(pt.state(), vt.state());
+                // The claims left are true of the trace.
+                let point = [got.r_addr.clone(), got.r_cycle.clone()].concat();
+                assert_eq!(trace.reads().evaluate(&point), got.evals.ra, "{order:?} {seed}");
+                assert_eq!(trace.writes().evaluate(&point), got.evals.wa, "{order:?} {seed}");
+                let wv = DenseMle::new((0..1 << log_t).map(|j| trace.write_value(j)).collect());
+                assert_eq!(wv.evaluate(&got.r_cycle), got.evals.wv);
+                assert_eq!(dense_val(&trace).evaluate(&point), got.evals.val, "{order:?} {seed}");
+            }
         }
     }
 
@@ -324,7 +375,8 @@ mod tests {
         let trace = random_trace(8, log_k, log_t);
         let r_cycle = random_point(9, log_t);
         let gamma = Fr::from(77u64);
-        let (proof, claim, _) = prove(&trace, &r_cycle, gamma, &mut Transcript::new(b"twist"));
+        let order = BindingOrder::AddressFirst;
+        let (proof, claim, _) = prove(&trace, &r_cycle, gamma, order, &mut Transcript::new(b"t"));
         let t = 1usize << log_t;
         let broadcast =
             |col: Vec<Fr>| DenseMle::new((0..1 << log_k).flat_map(|_| col.clone()).collect());
@@ -336,7 +388,46 @@ mod tests {
             v[0] * (v[1] * v[4] + gamma * v[2] * (v[3] - v[4]))
         });
         assert_eq!(dense.claim(), claim);
-        let (dense_proof, _) = sumcheck::prove(&mut dense, claim, &mut Transcript::new(b"twist"));
+        let (dense_proof, _) = sumcheck::prove(&mut dense, claim, &mut Transcript::new(b"t"));
+        assert_eq!(proof.sumcheck, dense_proof);
+    }
+
+    #[test]
+    fn the_cycle_first_prover_matches_a_dense_sumcheck() {
+        // The dense reference binds the lowest cycle bit first: lay the table out as
+        // (cycle bits reversed, address bits), top variable first.
+        let (log_k, log_t) = (3, 5);
+        let trace = random_trace(18, log_k, log_t);
+        let r_cycle = random_point(19, log_t);
+        let gamma = Fr::from(78u64);
+        let order = BindingOrder::CycleFirst;
+        let (proof, claim, _) = prove(&trace, &r_cycle, gamma, order, &mut Transcript::new(b"t"));
+        let (k, t) = (1usize << log_k, 1usize << log_t);
+        let rev = |j: usize| j.reverse_bits() >> (usize::BITS as usize - log_t);
+        let layout = |f: &dyn Fn(usize, usize) -> Fr| {
+            let mut v = vec![Fr::zero(); k * t];
+            for j in 0..t {
+                for c in 0..k {
+                    v[(rev(j) << log_k) | c] = f(c, j);
+                }
+            }
+            DenseMle::new(v)
+        };
+        let eq = eq_table(&r_cycle);
+        let (ra, wa, val) =
+            (trace.reads().to_dense(), trace.writes().to_dense(), dense_val(&trace));
+        let polys = vec![
+            layout(&|_, j| eq[j]),
+            layout(&|c, j| ra.get((c << log_t) | j)),
+            layout(&|c, j| wa.get((c << log_t) | j)),
+            layout(&|_, j| trace.write_value(j)),
+            layout(&|c, j| val.get((c << log_t) | j)),
+        ];
+        let mut dense = CompositeSumcheck::new(polys, DEGREE, move |v: &[Fr]| {
+            v[0] * (v[1] * v[4] + gamma * v[2] * (v[3] - v[4]))
+        });
+        assert_eq!(dense.claim(), claim);
+        let (dense_proof, _) = sumcheck::prove(&mut dense, claim, &mut Transcript::new(b"t"));
         assert_eq!(proof.sumcheck, dense_proof);
     }
 
@@ -346,37 +437,56 @@ mod tests {
         let trace = random_trace(11, log_k, log_t);
         let r_cycle = random_point(12, log_t);
         let gamma = Fr::from(5u64);
-        let (proof, claim, _) = prove(&trace, &r_cycle, gamma, &mut Transcript::new(b"twist"));
         let eq = eq_table(&r_cycle);
-        // Row 9 "read" one more than memory held; row 20's increment is off by one.
-        for wrong in [claim + eq[9], claim + gamma * eq[20]] {
-            let err = verify(
-                wrong,
-                log_k,
-                log_t,
-                &r_cycle,
-                gamma,
-                &proof,
-                &mut Transcript::new(b"twist"),
-            );
-            assert_eq!(err, Err(SumcheckError::RoundSumMismatch { round: 0 }));
+        for order in ORDERS {
+            let (proof, claim, _) =
+                prove(&trace, &r_cycle, gamma, order, &mut Transcript::new(b"twist"));
+            // Row 9 "read" one more than memory held; row 20's increment is off by one.
+            for wrong in [claim + eq[9], claim + gamma * eq[20]] {
+                let mut t = Transcript::new(b"twist");
+                let err = verify(
+                    wrong,
+                    &ReadWriteInstance { log_k, log_t, r_cycle: &r_cycle, gamma, order },
+                    &proof,
+                    &mut t,
+                );
+                assert_eq!(err, Err(SumcheckError::RoundSumMismatch { round: 0 }));
+            }
         }
     }
 
     #[test]
-    fn a_lie_about_any_final_evaluation_is_rejected() {
+    fn a_lie_about_any_final_evaluation_or_the_order_is_rejected() {
         let (log_k, log_t) = (3, 6);
         let trace = random_trace(13, log_k, log_t);
         let r_cycle = random_point(14, log_t);
         let gamma = Fr::from(9u64);
-        let (proof, claim, _) = prove(&trace, &r_cycle, gamma, &mut Transcript::new(b"twist"));
-        for i in 0..4 {
-            let mut lie = proof.clone();
-            let e = &mut lie.evals;
-            *[&mut e.ra, &mut e.wa, &mut e.wv, &mut e.val][i] += Fr::one();
-            let err =
-                verify(claim, log_k, log_t, &r_cycle, gamma, &lie, &mut Transcript::new(b"twist"));
-            assert_eq!(err, Err(SumcheckError::FinalEvalMismatch), "lie in evaluation {i}");
+        for order in ORDERS {
+            let (proof, claim, _) =
+                prove(&trace, &r_cycle, gamma, order, &mut Transcript::new(b"twist"));
+            for i in 0..4 {
+                let mut lie = proof.clone();
+                let e = &mut lie.evals;
+                *[&mut e.ra, &mut e.wa, &mut e.wv, &mut e.val][i] += Fr::one();
+                let mut t = Transcript::new(b"twist");
+                let err = verify(
+                    claim,
+                    &ReadWriteInstance { log_k, log_t, r_cycle: &r_cycle, gamma, order },
+                    &lie,
+                    &mut t,
+                );
+                assert_eq!(err, Err(SumcheckError::FinalEvalMismatch), "lie in evaluation {i}");
+            }
+            // A proof made in one order does not verify in the other.
+            let other = if order == ORDERS[0] { ORDERS[1] } else { ORDERS[0] };
+            let mut t = Transcript::new(b"twist");
+            assert!(verify(
+                claim,
+                &ReadWriteInstance { log_k, log_t, r_cycle: &r_cycle, gamma, order: other },
+                &proof,
+                &mut t
+            )
+            .is_err());
         }
     }
 }

@@ -111,9 +111,11 @@ mod tests {
             let gamma = Fr::from(3u64);
             let mut pt = Transcript::new(b"twist");
             let mut vt = Transcript::new(b"twist");
-            let (rw, claim, _) = read_write::prove(&trace, &r_cycle, gamma, &mut pt);
-            let rwc =
-                read_write::verify(claim, log_k, log_t, &r_cycle, gamma, &rw, &mut vt).unwrap();
+            let order = read_write::BindingOrder::CycleFirst;
+            let (rw, claim, _) = read_write::prove(&trace, &r_cycle, gamma, order, &mut pt);
+            let instance =
+                read_write::ReadWriteInstance { log_k, log_t, r_cycle: &r_cycle, gamma, order };
+            let rwc = read_write::verify(claim, &instance, &rw, &mut vt).unwrap();
             let (proof, val, _) = prove(&trace, &rwc.r_addr, &rwc.r_cycle, &mut pt);
             assert_eq!(val, rwc.evals.val, "the prover's Val is the one read/write left");
             let init = init_eval(&trace, &rwc.r_addr);
