@@ -165,6 +165,25 @@ impl NodeClient {
         Ok(r.pending_jobs)
     }
 
+    /// The highest nonce of any job the node stores for `consumer` (`GET
+    /// /v1/consumer/{address}/nonce`, an `ivm node` route); `None` if it has none, or if the
+    /// node does not serve the route (another implementation of the gateway).
+    pub async fn highest_nonce(&self, consumer: [u8; 20]) -> Result<Option<u64>> {
+        let url = format!("{}/v1/consumer/0x{}/nonce", self.base, hex::encode(consumer));
+        let resp = self.http.get(&url).send().await.map_err(|e| {
+            coded(Code::Network, format!("cannot reach the coprocessor node at {}: {e}", self.base))
+        })?;
+        if resp.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !resp.status().is_success() {
+            return Err(coded(Code::Network, format!("GET {url} answered HTTP {}", resp.status())));
+        }
+        let body: serde_json::Value =
+            resp.json().await.map_err(|e| coded(Code::Network, format!("reading {url}: {e}")))?;
+        Ok(body["highestNonce"].as_u64())
+    }
+
     /// The offchain input the node stores under `keccak256 == hash` (`GET
     /// /v1/offchain_input/{hash}`, an `ivm node` route), or `None` if it has none. The caller
     /// checks the hash: the node is not trusted for it.

@@ -193,6 +193,84 @@ fn devnet_jobs_end_to_end() {
     let fid = failed["jobId"].as_str().unwrap();
     assert_eq!(code(&net.run(&["watch", fid, "--timeout", "5"])), 9);
     assert_eq!(code(&net.run(&["job", "result", fid])), 9);
+    let failed_nonce = failed["nonce"].as_u64().unwrap();
+
+    // An onchain job now: the consumer's contract gives it the failed job's nonce (that job
+    // never reached the chain), so it takes the same job ID. The CLI says so, and --wait follows
+    // the onchain job it created, not the old failure.
+    let out = net.run(&[
+        "job",
+        "submit",
+        "--onchain",
+        "--program-id",
+        &fib,
+        "--input-hex",
+        &uint256(10),
+        "--dev-account",
+        "0",
+        "--wait",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let on = json(&out);
+    assert_eq!(on["nonce"], failed_nonce, "the consumer reused the failed job's nonce");
+    assert_eq!(on["jobId"], fid);
+    assert_eq!(on["result"]["status"], "relayed", "{on}");
+    assert!(stderr(&out).contains("takes the same job ID"), "{}", stderr(&out));
+    let out = net.run(&["job", "result", fid, "--output-abi", "(uint256,uint64)", "--json"]);
+    assert_eq!(json(&out)["decoded"], serde_json::json!(["10", "55"]));
+
+    // Job IDs are never reused by offchain jobs: another panicking job fails at the next nonce,
+    // then a new job without --nonce skips it, and the failed record keeps its own request.
+    let submit_panic = |extra: &[&str]| {
+        let mut a = vec!["job", "submit", "--program-id", &panic_id, "--input-hex", "0x01626f6f6d"];
+        a.extend_from_slice(&["--dev-account", "0", "--wait", "--json"]);
+        a.extend_from_slice(extra);
+        net.run(&a)
+    };
+    let out = submit_panic(&[]);
+    assert_eq!(code(&out), 9);
+    let failed2 = json(&out);
+    let (fid2, n2) = (failed2["jobId"].as_str().unwrap(), failed2["nonce"].as_u64().unwrap());
+    let out = net.run(&[
+        "job",
+        "submit",
+        "--program-id",
+        &fib,
+        "--input-hex",
+        &uint256(7),
+        "--dev-account",
+        "0",
+        "--wait",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let next = json(&out);
+    assert!(next["nonce"].as_u64().unwrap() > n2, "a new job skips the failed job's nonce");
+    assert_ne!(next["jobId"], fid2);
+    let out = net.run(&["job", "status", fid2, "--json"]);
+    let s = json(&out);
+    assert_eq!(s["status"], "failed", "the failed job's record is kept: {s}");
+    assert_eq!(s["programId"], panic_id.as_str());
+    // Forcing the failed job's nonce for another request is refused, naming the fix.
+    let n2s = n2.to_string();
+    let out = net.run(&[
+        "job",
+        "submit",
+        "--program-id",
+        &fib,
+        "--input-hex",
+        &uint256(8),
+        "--nonce",
+        &n2s,
+        "--dev-account",
+        "0",
+    ]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("stays bound to its request"), "{}", stderr(&out));
+    // Resubmitting the very same request stays idempotent (same job ID, same record).
+    let out = submit_panic(&["--nonce", &n2s]);
+    assert_eq!(json(&out)["jobId"], fid2);
 
     // Timeout: a job nobody submitted.
     let out = net.run(&["watch", &format!("0x{}", "ab".repeat(32)), "--timeout", "1", "--json"]);

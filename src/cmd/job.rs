@@ -65,7 +65,7 @@ pub struct SubmitArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_JOB_MAX_CYCLES)]
     pub max_cycles: u64,
     /// Request nonce (offchain jobs) [default: the next unused nonce: the consumer's
-    /// getNextNonce(), past any nonce the node has pending].
+    /// getNextNonce(), past any nonce the node has seen for the consumer].
     #[arg(long, value_name = "N", conflicts_with = "onchain")]
     pub nonce: Option<u64>,
     /// Request the job on chain instead of signing an offchain request: calls the consumer's
@@ -197,6 +197,7 @@ fn submit(args: SubmitArgs) -> Outcome {
                 ));
             }
             let client = connect(&net, signer).await?;
+            warn_if_nonce_taken(&client, &node, consumer).await;
             let (job_id, receipt) = client
                 .request_job(consumer, program_id.clone(), inputs.onchain.clone(), args.max_cycles)
                 .await
@@ -272,6 +273,10 @@ fn submit(args: SubmitArgs) -> Outcome {
     let mut code = Code::Ok;
     if args.wait {
         let id = parse_job_id(&submitted.job_id)?;
+        if args.onchain {
+            let timeout = Duration::from_secs(args.timeout);
+            rt.block_on(await_onchain_record(&node, id, &program_id, &inputs.onchain, timeout))?;
+        }
         let views = rt.block_on(watch::watch(
             &node,
             &[id],
@@ -295,8 +300,9 @@ fn submit(args: SubmitArgs) -> Outcome {
     Ok(code)
 }
 
-/// The next unused nonce of `consumer`: its `getNextNonce()`, past any nonce the node still
-/// has pending (offchain jobs only reach the chain when relayed).
+/// The next unused nonce of `consumer`: its `getNextNonce()`, past any nonce the node has
+/// seen for it (offchain jobs only reach the chain when relayed, and a FAILED one never does,
+/// but its job ID stays taken).
 async fn next_nonce(
     net: &Resolved,
     node: &NodeClient,
@@ -314,7 +320,62 @@ async fn next_nonce(
         .await
         .map_err(|e| chain_error(&format!("reading getNextNonce() of consumer {consumer}"), e))?;
     let pending = node.pending_jobs(consumer.into_array()).await.unwrap_or_default();
-    Ok(pending.iter().map(|n| n + 1).max().map_or(chain, |p| p.max(chain)))
+    // Every nonce the node has seen (a FAILED job's included) stays bound to its job ID.
+    let seen = node.highest_nonce(consumer.into_array()).await?;
+    Ok(pending.into_iter().chain(seen).map(|n| n + 1).fold(chain, u64::max))
+}
+
+/// Before an onchain request: the consumer's contract picks the job's nonce itself
+/// (`getNextNonce()`), and if the node already holds a job at that nonce — an offchain request
+/// that failed, or one not yet relayed — the onchain job takes its job ID and the node replaces
+/// it. Say so; nothing here can choose another nonce.
+async fn warn_if_nonce_taken(client: &Client, node: &NodeClient, consumer: Address) {
+    let Ok(next) = client.consumer_next_nonce(consumer).await else { return };
+    let id = ivm_contracts::job_id(next, consumer);
+    if let Ok(Some(held)) = node.get_result(id.0).await {
+        let view = JobView::from_result(&id.0, &held);
+        ui::warn(format!(
+            "the consumer's next nonce {next} belongs to job {id} on the node ({} {}); this \
+             onchain job takes the same job ID and the node replaces that record",
+            view.kind.unwrap_or("offchain"),
+            view.status
+        ));
+    }
+}
+
+/// After an onchain request: waits until the node's record under `id` is this onchain job
+/// (no request signature, this program and onchain input) — until then it may still hold an
+/// older offchain job with the same ID, whose status is not this job's.
+async fn await_onchain_record(
+    node: &NodeClient,
+    id: [u8; 32],
+    program_id: &[u8],
+    onchain_input: &[u8],
+    timeout: Duration,
+) -> Result<()> {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(r) = node.get_result(id).await? {
+            if r.request_signature.is_empty()
+                && r.program_id == program_id
+                && r.onchain_input == onchain_input
+            {
+                return Ok(());
+            }
+        }
+        if start.elapsed() >= timeout {
+            return Err(coded(
+                Code::Timeout,
+                format!(
+                    "the node has not picked up onchain job {} within {} s (its listener follows \
+                     JobCreated events; check the node's --rpc-url and `ivm watch` the job later)",
+                    to_hex(&id),
+                    timeout.as_secs()
+                ),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 async fn fetch(node: &NodeClient, id: [u8; 32]) -> Result<ivm_api::JobResult> {

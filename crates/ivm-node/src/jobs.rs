@@ -22,7 +22,8 @@ fn internal(e: anyhow::Error) -> ApiError {
 
 /// `submit_job`: verifies the request (locally, then against the chain), stores the job and
 /// queues it. Resubmitting the same request returns the same job ID; a different request for a
-/// job ID the node already holds is refused unless that job FAILED.
+/// job ID the node already holds is refused, whatever that job's state: a job ID stays bound
+/// to one request for good (a FAILED job's record is never replaced).
 pub(crate) async fn submit_offchain(
     shared: &Arc<Shared>,
     req: SubmitJobRequest,
@@ -70,12 +71,15 @@ pub(crate) async fn submit_offchain(
             Some(old) if old.request == req.request && old.request_signature == req.signature => {
                 Ok(Admit::Keep)
             }
-            Some(old) if old.state == JobState::Failed => Ok(Admit::Insert),
             Some(old) => Err(ApiError::new(
                 GrpcCode::AlreadyExists,
                 format!(
-                    "job {} (nonce {} of consumer {}) was already accepted with a different request (status {:?}); use a fresh nonce",
-                    checked.job_id, old.nonce, request.consumer, old.state
+                    "job {} (nonce {} of consumer {}) already exists on this node with a different request (status {:?}); a job ID stays bound to its request: use a nonce above {} (the highest this node has seen for the consumer)",
+                    checked.job_id,
+                    old.nonce,
+                    request.consumer,
+                    old.state,
+                    shared.store.highest_nonce(&request.consumer.0 .0).ok().flatten().unwrap_or(old.nonce)
                 ),
             )),
         })

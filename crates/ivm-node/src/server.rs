@@ -10,6 +10,7 @@
 //! | `GET /health` | `{"status":"ok",…}` |
 //! | `GET /metrics` | Prometheus text |
 //! | `GET /v1/offchain_input/{keccak256 hex}` | the stored offchain input, raw bytes |
+//! | `GET /v1/consumer/{address}/nonce` | `{"highestNonce": n or null}`: the highest nonce of any job stored for the consumer |
 //!
 //! Errors are the gateway's `{"message","grpc_code"}` with InfinityVM's HTTP status mapping;
 //! a body over the limit gets 413 with `grpc_code` 8 (RESOURCE_EXHAUSTED); a body that is not
@@ -33,6 +34,10 @@ use crate::{jobs, verify, Shared};
 
 /// Route serving offchain inputs by their keccak256 hash (64 hex digits, `0x` optional).
 pub const OFFCHAIN_INPUT_ROUTE: &str = "/v1/offchain_input/{hash}";
+
+/// Route answering the highest nonce of any job stored for a consumer (20-byte hex address),
+/// so that clients never pick a nonce — and so a job ID — the node has already seen.
+pub const CONSUMER_NONCE_ROUTE: &str = "/v1/consumer/{address}/nonce";
 
 /// A gateway error response.
 pub struct Fail {
@@ -141,6 +146,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .route(OFFCHAIN_INPUT_ROUTE, get(offchain_input))
+        .route(CONSUMER_NONCE_ROUTE, get(consumer_nonce))
         .fallback(not_found)
         .with_state(shared)
 }
@@ -217,6 +223,19 @@ async fn get_pending_jobs(
     })?;
     let pending_jobs = shared.store.pending_nonces(&consumer).map_err(store_error)?;
     Ok(Json(GetPendingJobsResponse { pending_jobs }))
+}
+
+async fn consumer_nonce(
+    State(shared): State<Arc<Shared>>,
+    Path(address): Path<String>,
+) -> Result<Json<serde_json::Value>, Fail> {
+    let digits = address.strip_prefix("0x").unwrap_or(&address);
+    let consumer: [u8; 20] =
+        hex::decode(digits).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| {
+            ApiError::invalid_argument(format!("'{address}' is not a 20-byte hex address"))
+        })?;
+    let highest = shared.store.highest_nonce(&consumer).map_err(store_error)?;
+    Ok(Json(serde_json::json!({ "highestNonce": highest })))
 }
 
 async fn contains_program(

@@ -7,6 +7,8 @@
 //! - `relay_queue`: job ID → unix ms of the next relay attempt (jobs DONE, not yet RELAYED);
 //! - `pending`: consumer (20 bytes) ‖ nonce (8 bytes, big-endian) → job ID, for every job not
 //!   yet RELAYED or FAILED (answers `get_pending_jobs`, orders `Ordered` relays);
+//! - `nonces`: consumer (20 bytes) → the highest nonce of any job the node has stored for it
+//!   (in any state): clients choose new nonces above it, so a job ID is never reused;
 //! - `meta`: name → u64 (the listener cursor, the job sequence counter).
 //!
 //! Every state change that must be atomic (a job and its offchain input, a result and its relay
@@ -24,6 +26,7 @@ const OFFCHAIN_INPUTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("off
 const RELAY_QUEUE: TableDefinition<&[u8], u64> = TableDefinition::new("relay_queue");
 const PENDING: TableDefinition<&[u8], &[u8]> = TableDefinition::new("pending");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+const NONCES: TableDefinition<&[u8], u64> = TableDefinition::new("nonces");
 
 const META_LISTENER_NEXT_BLOCK: &str = "listener_next_block";
 const META_JOB_SEQ: &str = "job_seq";
@@ -235,6 +238,35 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Raises `nonces[consumer]` to the job's nonce.
+fn note_nonce(tx: &redb::WriteTransaction, job: &JobRecord) -> Result<()> {
+    let mut t = tx.open_table(NONCES)?;
+    let old = t.get(job.consumer.as_slice())?.map(|v| v.value());
+    if old.is_none_or(|n| job.nonce > n) {
+        t.insert(job.consumer.as_slice(), job.nonce)?;
+    }
+    Ok(())
+}
+
+/// A database written before the `nonces` table existed: fill it from the stored jobs.
+fn backfill_nonces(tx: &redb::WriteTransaction) -> Result<()> {
+    if !tx.open_table(NONCES)?.is_empty()? {
+        return Ok(());
+    }
+    let jobs: Vec<JobRecord> = {
+        let t = tx.open_table(JOBS)?;
+        let mut v = Vec::new();
+        for entry in t.iter()? {
+            v.push(decode(entry?.1.value())?);
+        }
+        v
+    };
+    for job in &jobs {
+        note_nonce(tx, job)?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Opens (or creates) the database at `path`, creating its parent directory.
     pub fn open(path: &Path) -> Result<Store> {
@@ -253,8 +285,16 @@ impl Store {
         tx.open_table(RELAY_QUEUE)?;
         tx.open_table(PENDING)?;
         tx.open_table(META)?;
+        backfill_nonces(&tx)?;
         tx.commit()?;
         Ok(Store { db: Arc::new(db) })
+    }
+
+    /// The highest nonce of any job stored for `consumer`, in any state.
+    pub fn highest_nonce(&self, consumer: &[u8; 20]) -> Result<Option<u64>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(NONCES)?;
+        Ok(t.get(consumer.as_slice())?.map(|v| v.value()))
     }
 
     // ----- programs -----
@@ -336,6 +376,7 @@ impl Store {
                         tx.open_table(RELAY_QUEUE)?.remove(old.id.as_slice())?;
                     }
                     pending.insert(job.pending_key().as_slice(), job.id.as_slice())?;
+                    note_nonce(&tx, &job)?;
                     if let Some(input) = offchain_input {
                         tx.open_table(OFFCHAIN_INPUTS)?
                             .insert(job.offchain_input_hash.as_slice(), input)?;
@@ -388,6 +429,7 @@ impl Store {
                 job.state = JobState::Pending;
                 table.insert(job.id.as_slice(), encode(&job)?.as_slice())?;
                 pending.insert(job.pending_key().as_slice(), job.id.as_slice())?;
+                note_nonce(&tx, &job)?;
                 inserted.push(job);
             }
             meta.insert(META_JOB_SEQ, seq)?;
