@@ -277,6 +277,14 @@ fn devnet_jobs_end_to_end() {
     assert_eq!(code(&out), 10);
     assert_eq!(json(&out)["jobs"][0]["status"], "timeout");
 
+    // An onchain job for a program the node lacks is refused before anything is sent.
+    let unknown = format!("0x{}", "5a".repeat(32));
+    let out =
+        net.run(&["job", "submit", "--onchain", "--program-id", &unknown, "--dev-account", "4"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("does not have program"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("ivm program submit"), "{}", stderr(&out));
+
     // Bad inputs against the live devnet.
     let out = net.run(&["job", "submit", "--program-id", "0xzz", "--dev-account", "0"]);
     assert_eq!(code(&out), 3);

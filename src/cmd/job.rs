@@ -196,6 +196,14 @@ fn submit(args: SubmitArgs) -> Outcome {
                     "--onchain jobs have no offchain input (drop --offchain-input-*, or submit an offchain job)",
                 ));
             }
+            // The node must be able to run it: refuse before anything is sent on chain.
+            if !node.contains_program(program_id.clone()).await? {
+                return Err(invalid_input(format!(
+                    "the node at {} does not have program {}: submit it first with `ivm program submit <elf>` (an onchain job for it would wait on chain until then)",
+                    node.url(),
+                    to_hex(&program_id)
+                )));
+            }
             let client = connect(&net, signer).await?;
             warn_if_nonce_taken(&client, &node, consumer).await;
             let (job_id, receipt) = client

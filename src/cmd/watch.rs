@@ -149,6 +149,9 @@ impl JobView {
     pub fn describe(&self) -> String {
         match (self.status.as_str(), &self.failure_reason, &self.relay_tx_hash) {
             ("failed", Some(r), _) => format!("failed: {r}"),
+            // Still open, with a reason: waiting for its program, or the last relay error.
+            ("pending", Some(r), _) => format!("pending ({r})"),
+            ("done", Some(r), _) => format!("done, not yet relayed ({r})"),
             ("relayed", _, Some(tx)) => format!("relayed in tx {tx}"),
             ("unknown", _, _) => "not seen by the node yet".into(),
             (s, _, _) => s.to_string(),

@@ -93,6 +93,15 @@ pub(crate) async fn submit_offchain(
     Ok(checked.job_id)
 }
 
+/// Queues the PENDING jobs that were waiting for `program_id` (just stored).
+pub(crate) fn wake_waiting_for(shared: &Arc<Shared>, program_id: &[u8]) -> anyhow::Result<()> {
+    for id in shared.store.pending_for_program(program_id)? {
+        tracing::info!(job = %B256::from(id), "its program arrived: running the job");
+        shared.enqueue(id);
+    }
+    Ok(())
+}
+
 /// Runs queued jobs, at most `executors` at once, until shutdown.
 pub(crate) async fn run_pool(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<[u8; 32]>) {
     let permits = Arc::new(Semaphore::new(shared.config.executors));
@@ -125,10 +134,19 @@ async fn execute(shared: &Arc<Shared>, id: [u8; 32]) -> anyhow::Result<()> {
     }
     let job_id = B256::from(id);
     let outcome = match shared.program(&job.program_id)? {
-        None => ExecutionOutcome::Failed(format!(
-            "missing_program: program 0x{} is not stored on this node",
-            hex::encode(&job.program_id)
-        )),
+        None => {
+            // An onchain job for a program the node lacks (offchain requests are refused
+            // without one): it waits, and runs when the program is submitted.
+            let why = format!(
+                "waiting_for_program: program 0x{} is not stored on this node yet; submit it \
+                 (`ivm program submit <elf>`) and the job runs",
+                hex::encode(&job.program_id)
+            );
+            shared.store.note_waiting(&id, why)?;
+            tracing::warn!(job = %job_id, program = %format!("0x{}", hex::encode(&job.program_id)),
+                "job waits for its program");
+            return Ok(());
+        }
         Some(program) => {
             let offchain_input = match job.kind {
                 JobKind::Onchain => Vec::new(),

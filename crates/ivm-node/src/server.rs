@@ -205,6 +205,7 @@ async fn submit_program(
         .put_program(&checked.program_id, checked.vm_type as i32 as u8, &req.program_elf)
         .map_err(store_error)?;
     if inserted {
+        jobs::wake_waiting_for(&shared, &checked.program_id).map_err(store_error)?;
         Metrics::inc(&shared.metrics.programs_submitted);
         tracing::info!(program = %format!("0x{}", hex::encode(checked.program_id)), bytes = req.program_elf.len(), "program stored");
     }

@@ -496,6 +496,7 @@ impl Store {
             match outcome {
                 ExecutionOutcome::Done { result_with_metadata, operator_signature, cycles } => {
                     job.state = JobState::Done;
+                    job.failure_reason = None; // e.g. a note that it waited for its program
                     job.result_with_metadata = result_with_metadata;
                     job.operator_signature = operator_signature;
                     job.cycles = Some(cycles);
@@ -524,6 +525,34 @@ impl Store {
             job.state = JobState::Failed;
             job.failure_reason = Some(reason);
         })
+    }
+
+    /// A PENDING job that cannot run yet (its program is not stored): keep it PENDING and say
+    /// why in its `failure_reason` until it runs.
+    pub fn note_waiting(&self, id: &[u8], why: String) -> Result<Option<JobRecord>> {
+        self.update(id, None, |job| {
+            if job.state == JobState::Pending {
+                job.failure_reason = Some(why);
+            }
+        })
+    }
+
+    /// IDs of the PENDING jobs that run `program_id` (a scan of the open jobs).
+    pub fn pending_for_program(&self, program_id: &[u8]) -> Result<Vec<[u8; 32]>> {
+        let tx = self.db.begin_read()?;
+        let pending = tx.open_table(PENDING)?;
+        let jobs = tx.open_table(JOBS)?;
+        let mut out = Vec::new();
+        for entry in pending.iter()? {
+            let (_, id) = entry?;
+            if let Some(v) = jobs.get(id.value())? {
+                let job = decode(v.value())?;
+                if job.state == JobState::Pending && job.program_id == program_id {
+                    out.push(job.id);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// A relay attempt failed: count it, remember the error, retry at `retry_at_ms`.

@@ -128,6 +128,55 @@ async fn offchain_and_onchain_jobs_in_process() {
     node.shutdown().await;
 }
 
+/// An onchain job for a program the node does not have waits (PENDING, with the reason), also
+/// across a restart, and runs once the program is submitted; nothing is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_onchain_job_waits_for_its_program() {
+    let anvil = Anvil::spawn();
+    let chain = Chain::deploy(&anvil.url, true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("node.redb");
+    let node = ivm_node::start(config(&chain, &db)).await.unwrap();
+    let gw = Gateway::new(node.url());
+    let sqrt = guest_elf("square-root");
+    let input = abi_u256(81);
+    let (id, _) = chain
+        .user
+        .request_job(chain.consumer, program_id(&sqrt).to_vec(), input.clone(), 1_000_000)
+        .await
+        .unwrap();
+    let waiting = |job: &ivm_api::JobResult| {
+        status_of(job) == JobStatusType::Pending as i32
+            && job
+                .status
+                .as_ref()
+                .and_then(|s| s.failure_reason.clone())
+                .is_some_and(|r| r.contains("waiting_for_program"))
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if gw.job(id.as_slice()).await.as_ref().is_some_and(|j| waiting(j)) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the job never showed as waiting");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // A restart does not lose or fail it.
+    node.shutdown().await;
+    let node = ivm_node::start(config(&chain, &db)).await.unwrap();
+    let gw = Gateway::new(node.url());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(waiting(&gw.job(id.as_slice()).await.unwrap()), "still waiting after a restart");
+
+    assert_eq!(gw.submit_program(&sqrt).await.0, 200);
+    let job = gw.wait_terminal(id.as_slice(), Duration::from_secs(60)).await;
+    assert_eq!(status_of(&job), JobStatusType::Relayed as i32, "{job:?}");
+    let on_chain = chain.user.consumer_result(chain.consumer, id).await.unwrap();
+    assert_eq!(on_chain.unwrap().to_vec(), execute(&sqrt, &input, &[]));
+    node.shutdown().await;
+}
+
 /// Ordered relaying: a consumer's later nonce that finishes first waits for the earlier one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ordered_jobs_are_relayed_in_nonce_order() {
