@@ -61,6 +61,11 @@ pub struct NodeArgs {
     /// Largest accepted request body in bytes.
     #[arg(long, env = "IVM_NODE_MAX_BODY", default_value_t = 16 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Relay attempts after which a job whose relay keeps reverting (e.g. the consumer's
+    /// receiveResult reverts) is failed with reason relay_reverted; 0 retries for ever.
+    /// Transport errors are always retried.
+    #[arg(long, env = "IVM_NODE_MAX_RELAY_REVERTS", default_value_t = 10)]
+    pub max_relay_reverts: u32,
 }
 
 impl std::fmt::Debug for NodeArgs {
@@ -124,6 +129,7 @@ pub fn run(args: NodeArgs) -> Outcome {
     config.listener_start_block = args.start_block;
     config.listener_enabled = !args.no_listener;
     config.max_body_bytes = args.max_body_bytes;
+    config.max_relay_reverts = args.max_relay_reverts;
     config.arbiter_key = arbiter_key;
 
     ivm_node::init_logging();

@@ -77,6 +77,11 @@ pub struct NodeConfig {
     pub max_body_bytes: usize,
     /// Cap of a relay retry's backoff.
     pub max_relay_backoff: Duration,
+    /// Relay attempts after which a job whose relay keeps **reverting** (a deterministic
+    /// failure, e.g. the consumer's `receiveResult` reverts) is FAILED with reason
+    /// `relay_reverted: …`; 0 = retry for ever. Other errors (RPC down, no receipt) are
+    /// retried for as long as the node runs.
+    pub max_relay_reverts: u32,
     /// How long to wait for a relay transaction's receipt before treating it as failed
     /// (the job is checked on chain before the next attempt).
     pub relay_receipt_timeout: Duration,
@@ -111,6 +116,7 @@ impl NodeConfig {
             listener_enabled: true,
             max_body_bytes: 16 * 1024 * 1024,
             max_relay_backoff: Duration::from_secs(30),
+            max_relay_reverts: 10,
             relay_receipt_timeout: Duration::from_secs(120),
             arbiter_key: None,
         }

@@ -5,8 +5,11 @@
 //!   the transaction of its `JobCompleted` event instead of being sent again.
 //! - Waits for `confirmations` blocks after inclusion.
 //! - A failed attempt stays queued and is retried with a linear backoff (500 ms × attempts,
-//!   capped at `max_relay_backoff`) for as long as the node runs, and after restarts; the last
-//!   error is shown as the job's `failureReason` while it is still DONE.
+//!   capped at `max_relay_backoff`), and after restarts; the last error is shown as the job's
+//!   `failureReason` while it is still DONE. Transient errors (RPC unreachable, no receipt) are
+//!   retried for as long as the node runs; a relay that **reverts** (the estimate or the mined
+//!   transaction, with the decoded reason) is deterministic, and after `max_relay_reverts`
+//!   attempts the job is FAILED with `relay_reverted: <reason>`.
 //! - Ordered jobs of a consumer go strictly in nonce order: a job waits while an Ordered job of
 //!   the same consumer with a lower nonce is not yet RELAYED or FAILED. Unordered jobs go as soon
 //!   as they are DONE.
@@ -26,6 +29,19 @@ use ivm_contracts::{JOB_STATE_CANCELLED, JOB_STATE_PENDING};
 use crate::metrics::Metrics;
 use crate::store::{now_ms, JobKind, JobRecord, JobState};
 use crate::Shared;
+
+/// Why a relay attempt did not settle the job.
+struct AttemptError {
+    message: String,
+    /// The relay itself reverted (not a transport problem): it will likely revert again.
+    reverted: bool,
+}
+
+impl From<String> for AttemptError {
+    fn from(message: String) -> Self {
+        AttemptError { message, reverted: false }
+    }
+}
 
 /// How a relay attempt ended for good.
 enum Settled {
@@ -131,7 +147,18 @@ async fn relay_one(shared: &Arc<Shared>, job: JobRecord) -> anyhow::Result<bool>
             tracing::warn!(job = %job_id, %reason, "job cannot be relayed");
             Ok(true)
         }
-        Err(error) => {
+        Err(AttemptError { message, reverted: true })
+            if shared.config.max_relay_reverts > 0
+                && job.retries.saturating_add(1) >= shared.config.max_relay_reverts =>
+        {
+            let attempts = job.retries.saturating_add(1);
+            let reason = format!("relay_reverted: {message} (after {attempts} attempts)");
+            shared.store.mark_failed(&job.id, reason.clone())?;
+            Metrics::inc(&shared.metrics.relay_errors);
+            tracing::warn!(job = %job_id, %reason, "relay keeps reverting; job failed");
+            Ok(true)
+        }
+        Err(AttemptError { message: error, .. }) => {
             let attempts = job.retries.saturating_add(1);
             let backoff = Duration::from_millis(500 * u64::from(attempts))
                 .min(shared.config.max_relay_backoff);
@@ -147,6 +174,11 @@ async fn relay_one(shared: &Arc<Shared>, job: JobRecord) -> anyhow::Result<bool>
     }
 }
 
+/// The node answered that the call reverts (with revert data): the EVM said no, not the network.
+fn is_revert(e: &alloy_provider::transport::TransportError) -> bool {
+    e.as_error_resp().is_some_and(|r| r.as_revert_data().is_some() || r.message.contains("revert"))
+}
+
 fn rpc_message(e: &alloy_provider::transport::TransportError) -> String {
     if let Some(resp) = e.as_error_resp() {
         if let Some(data) = resp.as_revert_data() {
@@ -156,7 +188,7 @@ fn rpc_message(e: &alloy_provider::transport::TransportError) -> String {
     e.to_string()
 }
 
-async fn attempt(shared: &Arc<Shared>, job: &JobRecord) -> Result<Settled, String> {
+async fn attempt(shared: &Arc<Shared>, job: &JobRecord) -> Result<Settled, AttemptError> {
     if let Some(settled) = settled_on_chain(shared, job).await? {
         return Ok(settled);
     }
@@ -188,7 +220,9 @@ async fn attempt(shared: &Arc<Shared>, job: &JobRecord) -> Result<Settled, Strin
             if let Some(settled) = settled_on_chain(shared, job).await? {
                 return Ok(settled);
             }
-            return Err(format!("relay transaction not sent: {}", rpc_message(&e)));
+            let reverted = is_revert(&e);
+            let message = format!("relay transaction not sent: {}", rpc_message(&e));
+            return Err(AttemptError { message, reverted });
         }
     };
     let tx_hash = *pending.tx_hash();
@@ -202,7 +236,10 @@ async fn attempt(shared: &Arc<Shared>, job: &JobRecord) -> Result<Settled, Strin
         if let Some(settled) = settled_on_chain(shared, job).await? {
             return Ok(settled);
         }
-        return Err(format!("relay transaction {tx_hash} reverted"));
+        return Err(AttemptError {
+            message: format!("relay transaction {tx_hash} reverted"),
+            reverted: true,
+        });
     }
     let included =
         receipt.block_number.ok_or_else(|| format!("receipt of {tx_hash} has no block number"))?;

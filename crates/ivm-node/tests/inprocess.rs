@@ -177,6 +177,44 @@ async fn an_onchain_job_waits_for_its_program() {
     node.shutdown().await;
 }
 
+/// A relay that reverts every time (here: the operator has no bond, so `JobManager` refuses
+/// the result) is not retried for ever: after `max_relay_reverts` attempts the job FAILED with
+/// the decoded revert reason. While it retries, the last error is the job's reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_that_always_reverts_ends_failed_with_its_reason() {
+    let anvil = Anvil::spawn();
+    let chain = Chain::deploy(&anvil.url, false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&chain, &dir.path().join("node.redb"));
+    cfg.max_relay_reverts = 3;
+    cfg.max_relay_backoff = Duration::from_millis(200);
+    let node = ivm_node::start(cfg).await.unwrap();
+    let gw = Gateway::new(node.url());
+    let sqrt = guest_elf("square-root");
+    assert_eq!(gw.submit_program(&sqrt).await.0, 200);
+    let nonce = chain.user.consumer_next_nonce(chain.consumer).await.unwrap();
+    let (req, request) = submit_job_body(
+        chain.consumer,
+        nonce,
+        &program_id(&sqrt),
+        &abi_u256(49),
+        b"",
+        1_000_000,
+        USER,
+    );
+    let (status, body) = gw.post(routes::SUBMIT_JOB, &req).await;
+    assert_eq!(status, 200, "{body}");
+    let job = gw.wait_terminal(request.job_id().as_slice(), Duration::from_secs(60)).await;
+    assert_eq!(status_of(&job), JobStatusType::Failed as i32, "{job:?}");
+    let st = job.status.unwrap();
+    let reason = st.failure_reason.unwrap();
+    assert!(reason.starts_with("relay_reverted:"), "{reason}");
+    assert!(reason.contains("operator bond below minimum"), "{reason}");
+    assert!(reason.contains("after 3 attempts"), "{reason}");
+    assert_eq!(st.retries, 2, "two retried attempts before the third failed it");
+    node.shutdown().await;
+}
+
 /// Ordered relaying: a consumer's later nonce that finishes first waits for the earlier one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ordered_jobs_are_relayed_in_nonce_order() {
