@@ -29,6 +29,45 @@ fn program_req(elf: &[u8], id: &[u8], vm_type: i32) -> SubmitProgramRequest {
     SubmitProgramRequest { program_elf: elf.to_vec(), program_id: id.to_vec(), vm_type }
 }
 
+/// `elf` with every loadable segment but the layout header's and the first executable one
+/// dropped (`PT_NULL`), that executable segment grown to 1.5 GiB in memory (its file bytes
+/// unchanged), and the layout header's stack moved above a 1.75 GiB image so it fits.
+fn elf_bomb(elf: &[u8]) -> Vec<u8> {
+    let mut b = elf.to_vec();
+    let u32_at = |b: &[u8], o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+    let (phoff, phentsize) = (u32_at(&b, 28) as usize, u16::from_le_bytes([b[42], b[43]]) as usize);
+    let phnum = u16::from_le_bytes([b[44], b[45]]) as usize;
+    let mut grown = false;
+    for i in 0..phnum {
+        let ph = phoff + i * phentsize;
+        let (p_type, offset, vaddr, flags) =
+            (u32_at(&b, ph), u32_at(&b, ph + 4) as usize, u32_at(&b, ph + 8), u32_at(&b, ph + 24));
+        if p_type != 1 {
+            continue;
+        }
+        if vaddr == ivm_abi::RAM_BASE {
+            let mut words = [0u32; ivm_abi::LAYOUT_HEADER_WORDS];
+            for (k, w) in words.iter_mut().enumerate() {
+                *w = u32_at(&b, offset + 4 * k);
+            }
+            let mut h = ivm_abi::LayoutHeader::from_words(&words).unwrap();
+            let stack_bottom = ivm_abi::RAM_BASE + 0x7000_0000 + ivm_abi::STACK_GUARD;
+            h.stack_top = stack_bottom + h.sizes.stack_size;
+            h.heap_end = h.stack_top + h.sizes.heap_size;
+            for (k, w) in h.to_words().iter().enumerate() {
+                b[offset + 4 * k..offset + 4 * k + 4].copy_from_slice(&w.to_le_bytes());
+            }
+        } else if flags & 1 != 0 && !grown {
+            b[ph + 20..ph + 24].copy_from_slice(&0x6000_0000u32.to_le_bytes());
+            grown = true;
+        } else {
+            b[ph..ph + 4].copy_from_slice(&0u32.to_le_bytes());
+        }
+    }
+    assert!(grown, "the ELF has an executable segment");
+    b
+}
+
 #[test]
 fn node_rejects_bad_input_and_keeps_serving() {
     let anvil = Anvil::spawn();
@@ -106,6 +145,20 @@ async fn scenario(url: &str) {
         GrpcCode::InvalidArgument,
         "programId must be 32 bytes",
     );
+
+    // An ELF bomb: a few KiB whose executable segment claims 1.5 GiB of memory (the layout
+    // header moved so that it fits the image). Refused at once by the documented limits.
+    let bomb = elf_bomb(&fib);
+    let started = std::time::Instant::now();
+    expect_error(
+        "ELF bomb",
+        gw.post(routes::SUBMIT_PROGRAM, &program_req(&bomb, &program_id(&fib), jolt)).await,
+        409,
+        GrpcCode::InvalidArgument,
+        "over the limit",
+    );
+    assert!(started.elapsed().as_secs() < 5, "the bomb took {:?}", started.elapsed());
+    assert_eq!(gw.submit_program(&sha).await.0, 200, "the node keeps serving");
 
     // ----- submit_job -----
     let consumer = chain.consumer;

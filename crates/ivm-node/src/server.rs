@@ -196,10 +196,17 @@ async fn submit_program(
     State(shared): State<Arc<Shared>>,
     GatewayJson(req): GatewayJson<SubmitProgramRequest>,
 ) -> Result<Json<SubmitProgramResponse>, Fail> {
-    let checked = verify::check_program(&req).map_err(|e| {
-        tracing::info!("submit_program rejected: {}", e.message);
-        Fail::from(e)
-    })?;
+    // Parsing and decoding an ELF is CPU work proportional to the upload: off the async
+    // workers, so a large or hostile upload cannot stall the gateway.
+    let req = Arc::new(req);
+    let for_check = req.clone();
+    let checked = tokio::task::spawn_blocking(move || verify::check_program(&for_check))
+        .await
+        .map_err(|e| ApiError::internal(format!("the ELF check task failed: {e}")))?
+        .map_err(|e| {
+            tracing::info!("submit_program rejected: {}", e.message);
+            Fail::from(e)
+        })?;
     let inserted = shared
         .store
         .put_program(&checked.program_id, checked.vm_type as i32 as u8, &req.program_elf)

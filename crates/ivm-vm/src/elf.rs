@@ -48,9 +48,19 @@ pub struct Program {
     pub layout: LayoutHeader,
     /// First address of the decoded text.
     pub text_base: u32,
-    /// Decoded instructions of the executable segments, one per word from `text_base`.
+    /// End of the executable address range (the highest executable segment's end).
+    pub text_end: u32,
+    /// Decoded instructions of the file-backed executable bytes, one per word from
+    /// `text_base`. Words in `[text_base + 4·code.len(), text_end)` are zero (an executable
+    /// segment's zero-filled tail, or a gap) and decode to `Illegal { word: 0 }`: they are not
+    /// stored, so loading costs memory in proportion to what the file holds.
     pub code: Vec<Instr>,
 }
+
+/// Largest executable part of a program (the executable segments' sizes in memory, summed).
+pub const MAX_TEXT_BYTES: u32 = 16 << 20;
+/// Largest program image (`[RAM_BASE, image_end)`: code, data, bss).
+pub const MAX_IMAGE_BYTES: u32 = 256 << 20;
 
 impl Program {
     /// Parses and validates an ELF.
@@ -147,13 +157,15 @@ impl Program {
             }
         }
 
+        check_sizes(&segments, image_end)?;
+
         let in_text =
             segments.iter().any(|s| s.is_executable() && entry >= s.vaddr && entry < s.end());
         if !in_text || entry % 4 != 0 {
             return Err(LoadError::EntryOutsideText(entry));
         }
-        let (text_base, code) = decode_text(&segments);
-        Ok(Program { entry, segments, layout, text_base, code })
+        let (text_base, text_end, code) = decode_text(&segments)?;
+        Ok(Program { entry, segments, layout, text_base, text_end, code })
     }
 
     /// End of the program image (start of the stack guard).
@@ -202,25 +214,48 @@ fn read_layout_header(segments: &[Segment]) -> Result<LayoutHeader, LoadError> {
     Ok(layout)
 }
 
-/// Decodes every word of the executable segments into one table starting at the lowest
-/// executable address; gaps and non-instruction words decode to `Illegal`.
-fn decode_text(segments: &[Segment]) -> (u32, Vec<Instr>) {
+/// The documented size limits: a program may not make its loader (or a node that stores it)
+/// allocate without bound.
+fn check_sizes(segments: &[Segment], image_end: u32) -> Result<(), LoadError> {
+    let image = image_end - RAM_BASE;
+    if image > MAX_IMAGE_BYTES {
+        return Err(LoadError::TooLarge {
+            what: "program image",
+            size: image,
+            limit: MAX_IMAGE_BYTES,
+        });
+    }
+    let text: u64 = segments.iter().filter(|s| s.is_executable()).map(|s| u64::from(s.memsz)).sum();
+    if text > u64::from(MAX_TEXT_BYTES) {
+        let size = u32::try_from(text).unwrap_or(u32::MAX);
+        return Err(LoadError::TooLarge { what: "executable code", size, limit: MAX_TEXT_BYTES });
+    }
+    Ok(())
+}
+
+/// Decodes the file-backed words of the executable segments into one table starting at the
+/// lowest executable address; gaps and non-instruction words decode to `Illegal`. Returns
+/// `(text_base, text_end, code)`; the table stops at the last file-backed word, the rest of
+/// `[text_base, text_end)` is zero (see [`Program::code`]).
+fn decode_text(segments: &[Segment]) -> Result<(u32, u32, Vec<Instr>), LoadError> {
     let exec: Vec<&Segment> = segments.iter().filter(|s| s.is_executable()).collect();
     let base = exec[0].vaddr & !3;
     let end = exec.iter().map(|s| s.end()).max().expect("entry check found one");
-    let mut code = vec![Instr::Illegal { word: 0 }; ((end - base + 3) / 4) as usize];
+    let file_end = exec.iter().map(|s| s.vaddr + s.data.len() as u32).max().unwrap_or(base);
+    let words = (file_end.max(base) - base).div_ceil(4) as usize;
+    let mut code = Vec::new();
+    code.try_reserve_exact(words).map_err(|_| LoadError::OutOfMemory(words * 4))?;
+    code.resize(words, Instr::Illegal { word: 0 });
     for s in exec {
-        let mut bytes = s.data.clone();
-        bytes.resize(s.memsz as usize, 0);
-        let pad = (s.vaddr - base) % 4;
-        let mut padded = vec![0u8; pad as usize];
-        padded.extend_from_slice(&bytes);
-        let first = ((s.vaddr - pad - base) / 4) as usize;
-        for (i, chunk) in padded.chunks(4).enumerate() {
+        let pad = ((s.vaddr - base) % 4) as usize;
+        let first = ((s.vaddr - base) / 4) as usize;
+        let mut bytes = vec![0u8; pad];
+        bytes.extend_from_slice(&s.data);
+        for (i, chunk) in bytes.chunks(4).enumerate() {
             let mut w = [0u8; 4];
             w[..chunk.len()].copy_from_slice(chunk);
             code[first + i] = decode(u32::from_le_bytes(w));
         }
     }
-    (base, code)
+    Ok((base, end, code))
 }

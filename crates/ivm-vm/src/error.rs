@@ -30,6 +30,10 @@ pub enum LoadError {
     AbiMismatch { found: u32, expected: u32 },
     #[error("invalid layout header: {0}")]
     BadLayout(String),
+    #[error("{what} of {size} bytes is over the limit of {limit} bytes")]
+    TooLarge { what: &'static str, size: u32, limit: u32 },
+    #[error("not enough memory to load the program ({0} bytes)")]
+    OutOfMemory(usize),
 }
 
 /// Why inputs cannot be given to a program.

@@ -113,6 +113,7 @@ fn run_with<T: Tracer>(
         mem: Memory::new(program, inputs.onchain, inputs.offchain),
         code: &program.code,
         text_base: program.text_base,
+        text_end: program.text_end,
         regions: BTreeMap::new(),
         open_regions: Vec::new(),
         logs: Vec::new(),
@@ -163,6 +164,7 @@ struct Vm<'p> {
     mem: Memory,
     code: &'p [Instr],
     text_base: u32,
+    text_end: u32,
     regions: BTreeMap<String, u64>,
     open_regions: Vec<(String, u64)>,
     logs: Vec<String>,
@@ -184,8 +186,13 @@ impl Vm<'_> {
                 return Err(FaultKind::CycleLimit(max_cycles));
             }
             let idx = (self.pc.wrapping_sub(self.text_base) / 4) as usize;
-            let Some(&instr) = self.code.get(idx) else {
-                return Err(FaultKind::PcOutOfText);
+            let instr = match self.code.get(idx) {
+                Some(&instr) => instr,
+                // The zero-filled rest of the text (not stored: see `Program::code`).
+                None if self.pc >= self.text_base && self.pc < self.text_end => {
+                    Instr::Illegal { word: 0 }
+                }
+                None => return Err(FaultKind::PcOutOfText),
             };
             let pc = self.pc;
             let mut next_pc = pc.wrapping_add(4);

@@ -130,3 +130,82 @@ fn program_id_covers_what_executes_only() {
         assert_ne!(other, id, "{what} not covered by the program ID");
     }
 }
+
+/// A header whose stack sits above an image of `image` bytes (so big segments fit the image).
+fn big_layout(image: u32) -> Vec<u8> {
+    let stack_bottom = RAM_BASE + image + ivm_abi::STACK_GUARD;
+    let stack_top = stack_bottom + STACK_SIZE;
+    header_bytes(&LayoutHeader { stack_top, heap_end: stack_top + HEAP_SIZE, ..header() })
+}
+
+#[test]
+fn an_elf_bomb_is_refused_without_allocating() {
+    // An executable segment of a few bytes in the file and 1.5 GiB in memory: refused by the
+    // documented text limit before anything of that size is allocated.
+    let image = 0x7000_0000;
+    let code: Vec<u8> = valid_code().iter().flat_map(|w| w.to_le_bytes()).collect();
+    let hdr = big_layout(image);
+    let segs = vec![
+        Segment { vaddr: RAM_BASE, memsz: hdr.len() as u32, flags: FLAG_R, data: hdr.clone() },
+        Segment { vaddr: TEXT, memsz: 0x6000_0000, flags: FLAG_R | FLAG_X, data: code.clone() },
+    ];
+    let err = Program::load(&elf(TEXT, &segs)).unwrap_err();
+    assert!(
+        matches!(err, LoadError::TooLarge { what: "program image", .. }),
+        "{err}: the image is over its limit first"
+    );
+    // Within the image limit, the text limit applies.
+    let hdr = big_layout(ivm_vm::elf::MAX_IMAGE_BYTES);
+    let segs = vec![
+        Segment { vaddr: RAM_BASE, memsz: hdr.len() as u32, flags: FLAG_R, data: hdr },
+        Segment { vaddr: TEXT, memsz: 0x0800_0000, flags: FLAG_R | FLAG_X, data: code },
+    ];
+    let err = Program::load(&elf(TEXT, &segs)).unwrap_err();
+    assert!(matches!(err, LoadError::TooLarge { what: "executable code", .. }), "{err}");
+    assert!(err.to_string().contains("over the limit"), "{err}");
+}
+
+#[test]
+fn a_zero_filled_text_tail_costs_nothing_and_still_faults_as_illegal() {
+    // 1 MiB of executable memory, 5 words of it in the file: the decoded table holds the
+    // file-backed words only, and a jump into the tail faults exactly as before (an illegal
+    // all-zero word at that pc), not as a pc outside the text.
+    let hdr = header_bytes(&LayoutHeader {
+        stack_top: RAM_BASE + 0x20_0000 + ivm_abi::STACK_GUARD + STACK_SIZE,
+        heap_end: RAM_BASE + 0x20_0000 + ivm_abi::STACK_GUARD + STACK_SIZE + HEAP_SIZE,
+        ..header()
+    });
+    let tail_pc = TEXT + 0x8_0000;
+    let code = [lui(5, tail_pc & !0xfff), jalr(0, 5, (tail_pc & 0xfff) as i32)];
+    let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let segs = vec![
+        Segment { vaddr: RAM_BASE, memsz: hdr.len() as u32, flags: FLAG_R, data: hdr },
+        Segment { vaddr: TEXT, memsz: 0x10_0000, flags: FLAG_R | FLAG_X, data: bytes },
+    ];
+    let p = Program::load(&elf(TEXT, &segs)).unwrap();
+    assert_eq!(p.code.len(), code.len(), "only the file-backed words are decoded");
+    assert_eq!(p.text_end, TEXT + 0x10_0000);
+    let e = ivm_vm::execute(&p, Default::default(), 100).unwrap();
+    match e.exit {
+        ivm_vm::Exit::Fault(f) => {
+            assert_eq!(f.pc, tail_pc);
+            assert_eq!(f.kind, ivm_vm::FaultKind::IllegalInstruction(0), "{f:?}");
+        }
+        other => panic!("expected an illegal-instruction fault, got {other:?}"),
+    }
+    // Past the text: a pc outside it.
+    let past = TEXT + 0x10_0000;
+    let code = [lui(5, past & !0xfff), jalr(0, 5, (past & 0xfff) as i32)];
+    let p = ivm_vm::Program::from_segments(TEXT, {
+        let mut s = segs.clone();
+        s[1].data = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+        s
+    })
+    .unwrap();
+    let e = ivm_vm::execute(&p, Default::default(), 100).unwrap();
+    assert!(
+        matches!(e.exit, ivm_vm::Exit::Fault(ref f) if f.kind == ivm_vm::FaultKind::PcOutOfText),
+        "{:?}",
+        e.exit
+    );
+}
