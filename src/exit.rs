@@ -34,6 +34,9 @@ pub enum Code {
     OutputMismatch = 12,
     /// `ivm challenge check`: the job's posted result is wrong (a challenge can prove it).
     WrongResult = 13,
+    /// `ivm challenge watch --once`: some posted result could not be checked (its offchain
+    /// input withheld, the chain or node unreadable), so "nothing wrong" cannot be claimed.
+    Unchecked = 14,
 }
 
 /// An error that decides the exit code. Attach it anywhere in an `anyhow` chain with

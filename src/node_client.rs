@@ -213,7 +213,15 @@ impl NodeClient {
                 Ok(Some(body))
             }
             reqwest::StatusCode::NOT_FOUND => Ok(None),
-            s => Err(coded(Code::Network, format!("GET {url} answered HTTP {s}"))),
+            s => {
+                // The node answers an unknown hash with the gateway's NOT_FOUND error (HTTP 409
+                // under InfinityVM's status mapping).
+                let body: serde_json::Value = resp.json().await.unwrap_or_default();
+                if body["grpc_code"] == GrpcCode::NotFound as i32 {
+                    return Ok(None);
+                }
+                Err(coded(Code::Network, format!("GET {url} answered HTTP {s}: {body}")))
+            }
         }
     }
 

@@ -53,6 +53,17 @@ async fn post_result(
     onchain_input: &[u8],
     output: &[u8],
 ) -> B256 {
+    post_result_with_offchain(profile, program_id, onchain_input, &[], output).await
+}
+
+/// [`post_result`] for a job with an offchain input (which the node is never given).
+async fn post_result_with_offchain(
+    profile: &Value,
+    program_id: &[u8],
+    onchain_input: &[u8],
+    offchain_input: &[u8],
+    output: &[u8],
+) -> B256 {
     let rpc = profile["rpc_url"].as_str().unwrap();
     let jm = address(profile, &["contracts", "job_manager"]);
     let consumer = address(profile, &["contracts", "consumer"]);
@@ -64,7 +75,7 @@ async fn post_result(
         consumer,
         program_id.to_vec(),
         onchain_input.to_vec(),
-        &[],
+        offchain_input,
     );
     let request_bytes = request.encode();
     let signer = signing_key_from_hex(&dev_key(profile, OFFCHAIN_SIGNER)).unwrap();
@@ -344,6 +355,31 @@ fn wrong_results_are_proven_challenged_and_overturned() {
         operator_owed,
         "a rejected bond is never paid to the operator it challenged"
     );
+
+    // ----- a result whose offchain input is withheld cannot be checked: watch says so -----
+    let from = rt.block_on(reader.block_number()).unwrap() + 1;
+    let job_f = rt.block_on(post_result_with_offchain(
+        &p,
+        &program_id,
+        &unhex(&input),
+        b"withheld by the operator",
+        &wrong,
+    ));
+    let from = from.to_string();
+    let out = net.run(&[
+        "challenge",
+        "watch",
+        "--once",
+        "--elf-dir",
+        examples,
+        "--from-block",
+        &from,
+        "--json",
+    ]);
+    assert_eq!(code(&out), 14, "an unchecked result is not 'all clear': {}", stderr(&out));
+    let watched = json(&out);
+    assert_eq!(line(&watched, &job_f)["verdict"], "error");
+    assert!(line(&watched, &job_f)["message"].as_str().unwrap().contains("offchain input"));
 
     // The wrong program is refused before anything is executed.
     let other = example("square-root");

@@ -41,7 +41,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "N")]
     pub from_block: Option<u64>,
     /// Scan up to the latest block once and exit: 13 if a standing result is wrong and was
-    /// not challenged by this run, else 0.
+    /// not challenged by this run, else 14 if some result could not be checked (verdict
+    /// `error`, e.g. its offchain input is withheld), else 0.
     #[arg(long)]
     pub once: bool,
     /// Challenge wrong results (prove, judge, send with the bond); needs a key.
@@ -193,6 +194,7 @@ pub fn run(args: WatchArgs) -> Outcome {
     let mut report = WatchReport { from_block, to_block: None, jobs: Vec::new() };
     let mut next = from_block;
     let mut unchallenged_wrong = 0usize;
+    let mut unchecked = 0usize;
     loop {
         let (results, latest) = match rt.block_on(new_results(&chain, job_manager, next)) {
             Ok(found) => found,
@@ -237,6 +239,9 @@ pub fn run(args: WatchArgs) -> Outcome {
             if line.verdict == "wrong" && line.challengeable && line.challenge_id.is_none() {
                 unchallenged_wrong += 1;
             }
+            if line.verdict == "error" {
+                unchecked += 1;
+            }
             if !args.json.json {
                 print_line(&line);
             }
@@ -253,7 +258,11 @@ pub fn run(args: WatchArgs) -> Outcome {
     if args.json.json {
         ui::print_json(&report)?;
     }
-    Ok(if args.once && unchallenged_wrong > 0 { Code::WrongResult } else { Code::Ok })
+    Ok(match (args.once, unchallenged_wrong, unchecked) {
+        (true, w, _) if w > 0 => Code::WrongResult,
+        (true, _, u) if u > 0 => Code::Unchecked,
+        _ => Code::Ok,
+    })
 }
 
 /// Every ELF given, by program ID.
