@@ -122,6 +122,7 @@ interface IJobManager {
     event CoprocessorOperatorUpdated(address indexed operator);
     event ArbiterUpdated(address indexed arbiter);
     event DisputeParametersUpdated(DisputeParameters params);
+    event MaxJobCyclesUpdated(uint64 maxJobCycles);
 
     // ---- ivm events: results, bonds and disputes ----
     event ResultRecorded(

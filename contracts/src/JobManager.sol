@@ -51,6 +51,11 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     uint256 public challengeCount;
     mapping(address => OperatorBond) internal _bonds;
     mapping(address => uint256) public claimable;
+    /// The largest `maxCycles` a new job may have (onchain or offchain): the provability bound.
+    /// A result for a job beyond what any challenger's machine can prove could never be
+    /// overturned, so the owner sets this from what the prover can do (docs/node.md). Unbounded
+    /// (`type(uint64).max`) until set.
+    uint64 public maxJobCycles = type(uint64).max;
     /// Bonds of rejected challenges. They stay in this contract for good: paying them to the
     /// operator would let it challenge its own result for free, so nobody is paid.
     uint256 public burnedChallengeBonds;
@@ -201,6 +206,13 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     /// windows and deadlines keep the values they started with.
     function setDisputeParameters(DisputeParameters calldata params) external onlyOwner {
         _setDisputeParameters(params);
+    }
+
+    /// Sets the provability bound for jobs created from now on (existing jobs keep theirs).
+    function setMaxJobCycles(uint64 newMax) external onlyOwner {
+        require(newMax > 0, "JobManager.setMaxJobCycles: the bound must be positive");
+        maxJobCycles = newMax;
+        emit MaxJobCyclesUpdated(newMax);
     }
 
     function getDisputeParameters() external view returns (DisputeParameters memory) {
@@ -415,6 +427,10 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
         internal
         returns (bytes32 jobID)
     {
+        require(
+            maxCycles <= maxJobCycles,
+            "JobManager: maxCycles is above maxJobCycles, the largest run a challenger can prove"
+        );
         jobID = keccak256(abi.encodePacked(nonce, consumer));
         require(
             jobIDToMetadata[jobID].status == 0,

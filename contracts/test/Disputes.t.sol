@@ -11,6 +11,9 @@ import {
     Challenge,
     ChallengeStatus,
     OperatorBond,
+    OffchainJobRequest,
+    OffchainResultWithMetadata,
+    JOB_STATE_PENDING,
     JOB_STATE_COMPLETED,
     JOB_STATE_OVERTURNED
 } from "../src/IJobManager.sol";
@@ -96,6 +99,55 @@ contract DisputesTest is Fixture {
         vm.prank(owner);
         jm.setArbiter(stranger);
         assertEq(jm.getArbiter(), stranger);
+    }
+
+    // ------------------------------------------------------------------ provability bound
+
+    function test_maxJobCycles_unboundedUntilSet() public view {
+        assertEq(uint256(jm.maxJobCycles()), uint256(type(uint64).max));
+    }
+
+    function test_maxJobCycles_onlyOwnerAndPositive() public {
+        vm.prank(stranger);
+        vm.expectRevert();
+        jm.setMaxJobCycles(1000);
+        vm.prank(owner);
+        vm.expectRevert(bytes("JobManager.setMaxJobCycles: the bound must be positive"));
+        jm.setMaxJobCycles(0);
+        vm.expectEmit(address(jm));
+        emit IJobManager.MaxJobCyclesUpdated(MAX_CYCLES);
+        vm.prank(owner);
+        jm.setMaxJobCycles(MAX_CYCLES);
+        assertEq(uint256(jm.maxJobCycles()), uint256(MAX_CYCLES));
+    }
+
+    /// A job beyond the bound cannot be created, onchain or offchain; at the bound it can.
+    function test_maxJobCycles_refusesLargerJobsOnchainAndOffchain() public {
+        vm.prank(owner);
+        jm.setMaxJobCycles(MAX_CYCLES - 1);
+        vm.expectRevert(
+            bytes("JobManager: maxCycles is above maxJobCycles, the largest run a challenger can prove")
+        );
+        requestJob(INPUT);
+        OffchainJobRequest memory req = offchainRequest(77, address(consumer), INPUT, "");
+        OffchainResultWithMetadata memory res = offchainResultFor(req, POSTED);
+        vm.expectRevert(
+            bytes("JobManager: maxCycles is above maxJobCycles, the largest run a challenger can prove")
+        );
+        relayOffchain(req, signerKey, res, operatorKey);
+
+        vm.prank(owner);
+        jm.setMaxJobCycles(MAX_CYCLES);
+        bytes32 id = requestJob(INPUT);
+        assertEq(uint256(jm.getJobMetadata(id).status), uint256(JOB_STATE_PENDING));
+        relayOffchain(req, signerKey, res, operatorKey);
+        // Lowering the bound later does not touch a job already created.
+        vm.prank(owner);
+        jm.setMaxJobCycles(1);
+        bytes memory encoded = encodeResult(id, INPUT, MAX_CYCLES, PROGRAM_ID, POSTED);
+        vm.prank(relayer);
+        jm.submitResult(encoded, signMessage(operatorKey, encoded));
+        assertEq(uint256(jm.getJobMetadata(id).status), uint256(JOB_STATE_COMPLETED));
     }
 
     // ------------------------------------------------------------------ bonds
