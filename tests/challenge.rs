@@ -130,6 +130,12 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert_eq!(check["correct"]["output"], honest.as_str());
     assert_eq!(check["correct"]["panicked"], false);
     assert_eq!(check["challengeable"], true);
+    // Before anyone needs it: can this machine prove the job's worst case?
+    assert_eq!(check["worstCase"]["maxCycles"], MAX_CYCLES);
+    assert_eq!(check["worstCase"]["rows"], 2 * MAX_CYCLES, "planned at 2 rows per cycle");
+    assert!(check["worstCase"]["rowsUpperBound"].as_u64().unwrap() >= 2 * MAX_CYCLES);
+    assert!(check["worstCase"]["estimatedMemoryBytes"].as_u64().unwrap() > 1 << 30);
+    assert_eq!(check["worstCase"]["provableHere"], true, "{check}");
 
     let dir = tempfile::tempdir().unwrap();
     let proof_path = dir.path().join("a.proof");

@@ -277,6 +277,26 @@ fn devnet_jobs_end_to_end() {
     assert_eq!(code(&out), 10);
     assert_eq!(json(&out)["jobs"][0]["status"], "timeout");
 
+    // The devnet's provability bound: what this machine can prove; larger jobs are refused
+    // before anything is signed or sent (the node and JobManager refuse them too).
+    let bound = net.profile["max_job_cycles"].as_u64().expect("the devnet reports its bound");
+    assert!(bound >= 1 << 16, "{bound}");
+    let over = (bound + 1).to_string();
+    let out = net.run(&[
+        "job",
+        "submit",
+        "--program-id",
+        &fib,
+        "--input-hex",
+        &uint256(5),
+        "--max-cycles",
+        &over,
+        "--dev-account",
+        "0",
+    ]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("maxJobCycles"), "{}", stderr(&out));
+
     // An onchain job for a program the node lacks is refused before anything is sent.
     let unknown = format!("0x{}", "5a".repeat(32));
     let out =

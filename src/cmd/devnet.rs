@@ -87,6 +87,10 @@ pub struct DevnetArgs {
     /// Executors (jobs run at the same time).
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub executors: usize,
+    /// JobManager's maxJobCycles, the provability bound [default: the largest run `ivm prove`
+    /// can prove in this machine's memory, at 2 trace rows per cycle].
+    #[arg(long, value_name = "N")]
+    pub max_job_cycles: Option<u64>,
     /// The anvil binary [default: `anvil` on PATH, else the project's npm install].
     #[arg(long, value_name = "FILE", env = "IVM_ANVIL")]
     pub anvil: Option<PathBuf>,
@@ -145,6 +149,7 @@ struct Running {
     node: ivm_node::RunningNode,
     profile: Profile,
     programs: Vec<ProgramEntry>,
+    max_job_cycles: u64,
 }
 
 async fn setup(args: &DevnetArgs, rpc_url: &str, data_dir: &Path) -> Result<Running> {
@@ -188,6 +193,11 @@ async fn setup(args: &DevnetArgs, rpc_url: &str, data_dir: &Path) -> Result<Runn
         .deposit_operator_bond(deployment.job_manager, addr(OPERATOR), bond)
         .await
         .map_err(|e| chain_err("depositing the operator bond", &e))?;
+    let max_job_cycles = args.max_job_cycles.unwrap_or_else(machine_bound);
+    deployer
+        .set_max_job_cycles(deployment.job_manager, max_job_cycles)
+        .await
+        .map_err(|e| chain_err("setting JobManager's maxJobCycles", &e))?;
     spinner.finish_and_clear();
     ui::status(
         "Deployed",
@@ -234,7 +244,7 @@ async fn setup(args: &DevnetArgs, rpc_url: &str, data_dir: &Path) -> Result<Runn
             })
             .collect(),
     };
-    Ok(Running { node, profile, programs })
+    Ok(Running { node, profile, programs, max_job_cycles })
 }
 
 /// Starts the coprocessor node in this process.
@@ -314,16 +324,17 @@ async fn serve(
     anvil: &mut Anvil,
     profile_file: &Path,
 ) -> Outcome {
-    let Running { node, profile, programs } = running;
+    let Running { node, profile, programs, max_job_cycles } = running;
     profile.save(profile_file)?;
     if args.json.json {
         let mut doc = serde_json::to_value(&profile)?;
         doc["profile_path"] = serde_json::to_value(profile_file)?;
         doc["programs"] = serde_json::to_value(&programs)?;
+        doc["max_job_cycles"] = serde_json::to_value(max_job_cycles)?;
         // One line: readers can take the document with a single read_line.
         println!("{}", serde_json::to_string(&doc)?);
     } else {
-        print_summary(&profile, &programs, profile_file);
+        print_summary(&profile, &programs, profile_file, max_job_cycles);
     }
     use std::io::Write;
     let _ = std::io::stdout().flush();
@@ -353,7 +364,13 @@ async fn serve(
     Ok(if why == "anvil exited" || why == "node stopped" { Code::Failure } else { Code::Ok })
 }
 
-fn print_summary(p: &Profile, programs: &[ProgramEntry], profile_file: &Path) {
+/// The provability bound `ivm devnet` sets by default: what this machine's memory proves.
+fn machine_bound() -> u64 {
+    let (total, _) = super::prove::meminfo();
+    ivm_prover::jolt::max_provable_cycles(total.unwrap_or(8 << 30))
+}
+
+fn print_summary(p: &Profile, programs: &[ProgramEntry], profile_file: &Path, max_cycles: u64) {
     let b = |s: &str| console::style(s.to_string()).bold();
     println!("{} (Ctrl-C to stop)", console::style("ivm devnet running").green().bold());
     println!("  {}       {}  chain ID {}", b("rpc"), p.rpc_url, p.chain_id);
@@ -362,6 +379,11 @@ fn print_summary(p: &Profile, programs: &[ProgramEntry], profile_file: &Path) {
     if let Some(c) = p.contracts.consumer {
         println!("  {}  {c} (ExampleConsumer; offchain signer = dev account 0)", b("consumer"));
     }
+    println!(
+        "  {} {} cycles (maxJobCycles: the largest job a challenger here can prove)",
+        b("job bound"),
+        ui::thousands(max_cycles)
+    );
     println!("  {}   {}", b("profile"), profile_file.display());
     println!("  {}", b("dev accounts (anvil's public test keys; use --dev-account <n>)"));
     for a in &p.dev_accounts {

@@ -61,9 +61,10 @@ pub struct SubmitArgs {
     pub consumer: Option<String>,
     #[command(flatten)]
     pub inputs: InputArgs,
-    /// Cycle limit for the job.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_JOB_MAX_CYCLES)]
-    pub max_cycles: u64,
+    /// Cycle limit for the job [default: 10,000,000, or JobManager's maxJobCycles (the
+    /// provability bound) when that is lower; a larger value is refused before sending].
+    #[arg(long, value_name = "N")]
+    pub max_cycles: Option<u64>,
     /// Request nonce (offchain jobs) [default: the next unused nonce: the consumer's
     /// getNextNonce(), past any nonce the node has seen for the consumer].
     #[arg(long, value_name = "N", conflicts_with = "onchain")]
@@ -181,7 +182,7 @@ async fn connect(net: &Resolved, signer: PrivateKeySigner) -> Result<Client> {
 fn submit(args: SubmitArgs) -> Outcome {
     let program_id = parse_program_id(&args.program_id)?;
     let inputs = args.inputs.read()?;
-    if args.max_cycles == 0 {
+    if args.max_cycles == Some(0) {
         return Err(invalid_input("--max-cycles must be greater than 0"));
     }
     let net = args.network.resolve()?;
@@ -189,6 +190,7 @@ fn submit(args: SubmitArgs) -> Outcome {
     let signer = args.keys.signer(&net)?;
     let node = NodeClient::new(net.node_url()?)?;
     let rt = runtime()?;
+    let max_cycles = rt.block_on(resolve_max_cycles(&net, signer.clone(), args.max_cycles))?;
     let mut submitted = rt.block_on(async {
         if args.onchain {
             if !inputs.offchain.is_empty() {
@@ -207,7 +209,7 @@ fn submit(args: SubmitArgs) -> Outcome {
             let client = connect(&net, signer).await?;
             warn_if_nonce_taken(&client, &node, consumer).await;
             let (job_id, receipt) = client
-                .request_job(consumer, program_id.clone(), inputs.onchain.clone(), args.max_cycles)
+                .request_job(consumer, program_id.clone(), inputs.onchain.clone(), max_cycles)
                 .await
                 .map_err(|e| chain_error(&format!("ExampleConsumer({consumer}).requestJob"), e))?;
             // The nonce the consumer used, from JobManager's JobCreated log in the receipt.
@@ -235,7 +237,7 @@ fn submit(args: SubmitArgs) -> Outcome {
             };
             let request = OffchainJobRequest::new(
                 nonce,
-                args.max_cycles,
+                max_cycles,
                 consumer,
                 Bytes::from(program_id.clone()),
                 Bytes::from(inputs.onchain.clone()),
@@ -331,6 +333,31 @@ async fn next_nonce(
     // Every nonce the node has seen (a FAILED job's included) stays bound to its job ID.
     let seen = node.highest_nonce(consumer.into_array()).await?;
     Ok(pending.into_iter().chain(seen).map(|n| n + 1).fold(chain, u64::max))
+}
+
+/// The job's cycle limit: as given, else the default, and never above `JobManager`'s
+/// provability bound when the network profile names the `JobManager` (a larger limit is refused
+/// here, before anything is signed or sent; without a profile the node and the chain check it).
+async fn resolve_max_cycles(
+    net: &Resolved,
+    signer: PrivateKeySigner,
+    requested: Option<u64>,
+) -> Result<u64> {
+    let wanted = requested.unwrap_or(DEFAULT_JOB_MAX_CYCLES);
+    let (Some(profile), Some(_)) = (&net.profile, &net.rpc_url) else { return Ok(wanted) };
+    let jm = profile.contracts.job_manager;
+    let client = connect(net, signer).await?;
+    let bound = client
+        .max_job_cycles(jm)
+        .await
+        .map_err(|e| chain_error(&format!("reading maxJobCycles() of JobManager {jm}"), e))?;
+    match requested {
+        Some(n) if n > bound => Err(invalid_input(format!(
+            "--max-cycles {n} is above JobManager's maxJobCycles {bound}, the largest run a challenger can prove: pass at most {bound}"
+        ))),
+        Some(n) => Ok(n),
+        None => Ok(wanted.min(bound)),
+    }
 }
 
 /// Before an onchain request: the consumer's contract picks the job's nonce itself

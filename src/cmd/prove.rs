@@ -353,7 +353,7 @@ fn parse_memory(s: &str) -> Result<u64, String> {
 }
 
 /// `(MemTotal, MemAvailable)` in bytes.
-fn meminfo() -> (Option<u64>, Option<u64>) {
+pub(crate) fn meminfo() -> (Option<u64>, Option<u64>) {
     let Ok(text) = std::fs::read_to_string("/proc/meminfo") else { return (None, None) };
     (kib_field(&text, "MemTotal:"), kib_field(&text, "MemAvailable:"))
 }

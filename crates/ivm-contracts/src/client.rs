@@ -432,6 +432,20 @@ impl Client {
         Ok((filed.challengeID, receipt))
     }
 
+    /// `maxJobCycles()`: the largest `maxCycles` a new job may have (the provability bound).
+    pub async fn max_job_cycles(&self, job_manager: Address) -> Result<u64, ClientError> {
+        self.view(job_manager, &JobManager::maxJobCyclesCall {}).await
+    }
+
+    /// `setMaxJobCycles(newMax)` (owner only).
+    pub async fn set_max_job_cycles(
+        &self,
+        job_manager: Address,
+        max: u64,
+    ) -> Result<TransactionReceipt, ClientError> {
+        self.send(job_manager, &JobManager::setMaxJobCyclesCall { newMax: max }, U256::ZERO).await
+    }
+
     /// `resolveChallenge(challengeID, fraudProven)` (arbiter only).
     pub async fn resolve_challenge(
         &self,

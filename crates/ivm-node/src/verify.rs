@@ -158,6 +158,16 @@ pub async fn check_on_chain(
             )))
         }
     }
+    let bound = chain
+        .max_job_cycles(job_manager)
+        .await
+        .map_err(|e| chain_unavailable("the provability bound", e))?;
+    if checked.request.maxCycles > bound {
+        return Err(ApiError::invalid_argument(format!(
+            "maxCycles {} is above JobManager's maxJobCycles {bound}, the largest run a challenger can prove: request at most {bound}",
+            checked.request.maxCycles
+        )));
+    }
     let meta = chain
         .view(job_manager, &JobManager::getJobMetadataCall { jobID: checked.job_id })
         .await

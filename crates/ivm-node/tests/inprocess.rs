@@ -128,6 +128,48 @@ async fn offchain_and_onchain_jobs_in_process() {
     node.shutdown().await;
 }
 
+/// The node refuses an offchain job above `JobManager.maxJobCycles` (the provability bound)
+/// with a gateway error naming it, and stores nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_above_the_provability_bound_are_refused() {
+    let anvil = Anvil::spawn();
+    let chain = Chain::deploy(&anvil.url, true).await;
+    chain.deployer.set_max_job_cycles(chain.job_manager, 500_000).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let node = ivm_node::start(config(&chain, &dir.path().join("node.redb"))).await.unwrap();
+    let gw = Gateway::new(node.url());
+    let sqrt = guest_elf("square-root");
+    assert_eq!(gw.submit_program(&sqrt).await.0, 200);
+    let nonce = chain.user.consumer_next_nonce(chain.consumer).await.unwrap();
+    let (req, request) = submit_job_body(
+        chain.consumer,
+        nonce,
+        &program_id(&sqrt),
+        &abi_u256(9),
+        b"",
+        500_001,
+        USER,
+    );
+    let (status, body) = gw.post(routes::SUBMIT_JOB, &req).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["grpc_code"], ivm_api::GrpcCode::InvalidArgument as i32);
+    assert!(body["message"].as_str().unwrap().contains("maxJobCycles 500000"), "{body}");
+    assert!(gw.job(request.job_id().as_slice()).await.is_none(), "nothing stored");
+    let (req, request) = submit_job_body(
+        chain.consumer,
+        nonce,
+        &program_id(&sqrt),
+        &abi_u256(9),
+        b"",
+        500_000,
+        USER,
+    );
+    assert_eq!(gw.post(routes::SUBMIT_JOB, &req).await.0, 200, "at the bound is fine");
+    let job = gw.wait_terminal(request.job_id().as_slice(), Duration::from_secs(60)).await;
+    assert_eq!(status_of(&job), JobStatusType::Relayed as i32, "{job:?}");
+    node.shutdown().await;
+}
+
 /// An onchain job for a program the node does not have waits (PENDING, with the reason), also
 /// across a restart, and runs once the program is submitted; nothing is lost.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

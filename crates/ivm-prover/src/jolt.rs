@@ -478,6 +478,50 @@ pub fn trace_shape(
     })
 }
 
+/// The [`TraceShape`] a challenger must plan for to prove any run of `elf` within
+/// `max_cycles`: [`ROWS_PER_CYCLE_ALLOWANCE`] rows per cycle — the allowance
+/// [`max_provable_cycles`] sizes the provability bound with — and the RAM window up to the top
+/// of the stack (every run touches its stack; a run that reaches high into its heap needs a
+/// larger window). A run that executes long virtual sequences (division, sub-word stores) on
+/// most cycles can exceed the rows, up to [`longest_virtual_sequence`] per cycle.
+pub fn worst_case_shape(elf: &[u8], max_cycles: u64) -> Result<TraceShape, ProveError> {
+    let pre = preprocess_for_prover(elf)?;
+    let rows = max_cycles.saturating_mul(ROWS_PER_CYCLE_ALLOWANCE).min(1 << 40) as usize;
+    let stack_top = pre.ram.index(pre.program.layout.stack_top - 4).unwrap_or(0);
+    let log_k_ram = pre.ram.log_k_for(stack_top);
+    Ok(TraceShape {
+        cycles: max_cycles,
+        rows,
+        log_rows: cpu::log_rows_for(rows),
+        log_k_ram,
+        table_vars: table_vars(pre.log_k_bc, log_k_ram),
+    })
+}
+
+/// The most rows one instruction of `elf` can expand into (its longest virtual sequence): the
+/// strict upper bound of rows per cycle.
+pub fn longest_virtual_sequence(elf: &[u8]) -> Result<u64, ProveError> {
+    let pre = preprocess_for_prover(elf)?;
+    Ok(pre.bytecode.rows.iter().map(|r| r.seq_len as u64).max().unwrap_or(1).max(1))
+}
+
+/// Rows per cycle allowed for virtual sequences when sizing [`max_provable_cycles`]: the
+/// benchmark programs expand by 1.0–1.1 rows per cycle; division-heavy code by more.
+pub const ROWS_PER_CYCLE_ALLOWANCE: u64 = 2;
+
+/// A provability bound for `memory_bytes` of RAM: the largest run (in cycles) whose trace,
+/// at [`ROWS_PER_CYCLE_ALLOWANCE`] rows per cycle and the default 2^20-word RAM window, this
+/// prover's memory estimate fits. What `ivm devnet` sets as `JobManager.maxJobCycles`.
+pub fn max_provable_cycles(memory_bytes: u64) -> u64 {
+    let fits = |log_rows: usize| {
+        TraceShape { cycles: 0, rows: 0, log_rows, log_k_ram: 20, table_vars: 20 }
+            .estimated_memory_bytes()
+            <= memory_bytes
+    };
+    let log_rows = (1..=40).take_while(|&k| fits(k)).last().unwrap_or(1);
+    ((1u64 << log_rows) / ROWS_PER_CYCLE_ALLOWANCE).max(1)
+}
+
 /// [`prove`] with a hook that may corrupt the expanded rows before the witness is built: the
 /// soundness tests use it to play a cheating prover. Not for production use.
 #[doc(hidden)]

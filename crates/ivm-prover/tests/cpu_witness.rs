@@ -136,3 +136,32 @@ fn memory_estimate_brackets_the_measured_peaks() {
     let small = gib(shape(14, 20).estimated_memory_bytes());
     assert!((1.39..1.8).contains(&small), "{small}");
 }
+
+/// The worst case of a job covers every real run within its cycle limit, and the machine
+/// bound is the largest run whose estimate fits (with the 2-rows-per-cycle allowance).
+#[test]
+fn worst_case_shape_covers_real_runs_and_the_machine_bound_fits() {
+    for (name, input) in [("fibonacci", fib_input(25)), ("sha256", b"abc".to_vec())] {
+        let elf = elf(name);
+        let real = ivm_prover::jolt::trace_shape(&elf, &input, &[], 1 << 20).unwrap();
+        let worst = ivm_prover::jolt::worst_case_shape(&elf, real.cycles).unwrap();
+        assert!(worst.rows >= real.rows, "{name}: {} < {}", worst.rows, real.rows);
+        assert!(worst.log_k_ram >= real.log_k_ram, "{name}");
+        assert!(worst.estimated_memory_bytes() >= real.estimated_memory_bytes(), "{name}");
+        let longest = ivm_prover::jolt::longest_virtual_sequence(&elf).unwrap();
+        assert!(real.rows as u64 <= real.cycles * longest, "{name}: the strict bound holds");
+    }
+    let gib = 1u64 << 30;
+    let bound = ivm_prover::jolt::max_provable_cycles(24 * gib);
+    assert_eq!(bound, 1 << 20, "24 GiB proves 2^21 rows = 2^20 cycles at 2 rows per cycle");
+    assert!(ivm_prover::jolt::max_provable_cycles(8 * gib) < bound);
+    let at = |log_rows| ivm_prover::jolt::TraceShape {
+        cycles: 0,
+        rows: 0,
+        log_rows,
+        log_k_ram: 20,
+        table_vars: 20,
+    };
+    assert!(at(21).estimated_memory_bytes() <= 24 * gib);
+    assert!(at(22).estimated_memory_bytes() > 24 * gib);
+}

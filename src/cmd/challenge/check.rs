@@ -33,6 +33,38 @@ pub(super) struct CheckReport {
     challenge_deadline: u64,
     /// Challenges against the posted result awaiting a verdict (they do not stop another).
     open_challenges: u32,
+    /// Whether this machine can prove the job's worst case (any run within its max cycles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    worst_case: Option<WorstCase>,
+}
+
+/// The job's worst case against this machine, known before anyone needs to prove it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WorstCase {
+    max_cycles: u64,
+    /// Trace rows planned for: 2 per cycle (the allowance the provability bound is sized with).
+    rows: u64,
+    /// Trace rows if every cycle expanded into the program's longest virtual sequence.
+    rows_upper_bound: u64,
+    estimated_memory_bytes: u64,
+    machine_memory_bytes: Option<u64>,
+    provable_here: bool,
+}
+
+fn worst_case(elf: &super::inspect::Elf, max_cycles: u64) -> Option<WorstCase> {
+    let shape = ivm_prover::jolt::worst_case_shape(&elf.bytes, max_cycles).ok()?;
+    let longest = ivm_prover::jolt::longest_virtual_sequence(&elf.bytes).ok()?;
+    let (total, _) = crate::cmd::prove::meminfo();
+    let estimate = shape.estimated_memory_bytes();
+    Some(WorstCase {
+        max_cycles,
+        rows: shape.rows as u64,
+        rows_upper_bound: max_cycles.saturating_mul(longest),
+        estimated_memory_bytes: estimate,
+        machine_memory_bytes: total,
+        provable_here: total.is_some_and(|t| estimate <= t),
+    })
 }
 
 #[derive(Serialize)]
@@ -74,17 +106,19 @@ pub(super) fn check_report(i: &Inspection) -> CheckReport {
         not_challengeable_reason: blocked,
         challenge_deadline: c.record.challengeDeadline,
         open_challenges: c.record.openChallenges,
+        worst_case: None,
     }
 }
 
 pub fn run(args: CheckArgs) -> Outcome {
     let net = args.target.network.resolve()?;
     let rt = runtime()?;
-    let (inspection, _) = rt.block_on(async {
+    let (inspection, elf) = rt.block_on(async {
         let chain = connect(&net, None).await?;
         inspect_target(&args.target, &net, &chain).await
     })?;
-    let report = check_report(&inspection);
+    let mut report = check_report(&inspection);
+    report.worst_case = worst_case(&elf, inspection.chain.job.max_cycles);
     if args.json.json {
         ui::print_json(&report)?;
     } else {
@@ -124,6 +158,18 @@ fn print_check(r: &CheckReport, i: &Inspection) {
     println!("verdict    {verdict}");
     if let Some(why) = &r.unprovable_reason {
         println!("           {why}; no proof of any outcome exists");
+    }
+    if let Some(w) = &r.worst_case {
+        let gib = |b: u64| format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64);
+        let machine = w.machine_memory_bytes.map_or("unknown".into(), gib);
+        let verdict = if w.provable_here { "provable here" } else { "NOT provable here" };
+        println!(
+            "worst case {} cycles → {} rows at 2 per cycle, ~{} to prove ({verdict}; this machine has {machine}; at most {} rows if every cycle ran the longest virtual sequence)",
+            ui::thousands(w.max_cycles),
+            ui::thousands(w.rows),
+            gib(w.estimated_memory_bytes),
+            ui::thousands(w.rows_upper_bound)
+        );
     }
     if r.verdict == Verdict::Wrong {
         match &r.not_challengeable_reason {
