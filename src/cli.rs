@@ -50,8 +50,16 @@ pub enum Command {
 /// `--json`: one JSON document on stdout, nothing else.
 #[derive(Debug, Args, Clone, Copy)]
 pub struct JsonFlag {
-    /// Print one JSON document on stdout (logs and progress go to stderr).
-    #[arg(long, env = "IVM_JSON")]
+    /// Print one JSON document on stdout (logs and progress go to stderr). `IVM_JSON` accepts
+    /// 1/0, true/false, yes/no, on/off.
+    #[arg(
+        long,
+        env = "IVM_JSON",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        num_args = 0,
+        default_missing_value = "true",
+        default_value = "false"
+    )]
     pub json: bool,
 }
 

@@ -276,3 +276,50 @@ fn missing_target_names_the_fix() {
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("rustup target add riscv32im-unknown-none-elf"));
 }
+
+/// `ivm … | head`: a reader that goes away ends ivm quietly (SIGPIPE, as other Unix tools),
+/// never with a panic and exit 101.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let bin = assert_cmd::cargo::cargo_bin("ivm");
+    let elf = concat!(env!("CARGO_MANIFEST_DIR"), "/guest-examples/target/ivm/fibonacci.elf");
+    let input = uint256(5);
+    for args in [vec!["completions", "bash"], vec!["execute", elf, "--input-hex", &input]] {
+        let mut child = std::process::Command::new(&bin)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone before ivm writes
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            out.status.success() || out.status.signal() == Some(SIGPIPE),
+            "{args:?}: {:?} {stderr}",
+            out.status
+        );
+    }
+}
+
+/// SIGPIPE's number on Linux and macOS.
+const SIGPIPE: i32 = 13;
+
+/// `IVM_JSON` takes the usual boolean spellings.
+#[test]
+fn ivm_json_accepts_boolish_values() {
+    let elf = concat!(env!("CARGO_MANIFEST_DIR"), "/guest-examples/target/ivm/fibonacci.elf");
+    for (value, json) in [("1", true), ("yes", true), ("true", true), ("0", false), ("no", false)] {
+        let out = ivm()
+            .env("IVM_JSON", value)
+            .args(["execute", elf, "--input-hex", &uint256(5)])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "IVM_JSON={value}: {}", String::from_utf8_lossy(&out.stderr));
+        let is_json = serde_json::from_slice::<Value>(&out.stdout).is_ok();
+        assert_eq!(is_json, json, "IVM_JSON={value}");
+    }
+}
