@@ -244,7 +244,11 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// Parses a 32-byte job ID (`0x` optional).
 pub fn parse_job_id(s: &str) -> Result<[u8; 32]> {
-    let bytes = crate::input::parse_hex(s).map_err(|e| invalid_input(format!("job ID: {e}")))?;
+    let bytes = crate::input::parse_hex(s).map_err(|e| {
+        invalid_input(format!(
+            "{s:?} is not a job ID: expected 32 bytes as 64 hex digits, 0x optional ({e})"
+        ))
+    })?;
     <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
         invalid_input(format!(
             "job ID {s:?} must be 32 bytes (64 hex digits), got {} bytes",

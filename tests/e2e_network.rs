@@ -361,6 +361,10 @@ fn network_commands_reject_bad_input_without_a_devnet() {
     ]);
     assert_eq!(code(&out), 3);
     assert!(stderr(&out).contains("unknown network profile \"nosuch\""), "{}", stderr(&out));
+    // A job ID that is not hex is named as such, not as an odd number of digits.
+    let out = run(&["watch", "xyz", "--node-url", "http://127.0.0.1:1"]);
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("\"xyz\" is not a job ID"), "{}", stderr(&out));
     // No profile and no URL.
     let out = run(&[
         "job",
