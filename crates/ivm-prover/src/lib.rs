@@ -20,6 +20,7 @@ pub mod lookup;
 pub mod memory;
 pub mod onehot;
 pub mod opening;
+pub mod paged_ram;
 pub mod pcs;
 pub mod poly;
 pub mod proof_file;
