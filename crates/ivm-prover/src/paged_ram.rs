@@ -151,7 +151,7 @@ mod tests {
     #[test]
     fn pages_are_sorted_unique_and_remap_round_trips() {
         let m = map();
-        assert_eq!(m.pages(), &[0x7fff_f, 0x8000_0, 0x8020_1]);
+        assert_eq!(m.pages(), &[0x0007_ffff, 0x0008_0000, 0x0008_0201]);
         assert_eq!(m.log_k(), 2 + LOG_PAGE_WORDS);
         for addr in [0x8000_0010u32, 0x8000_0ffc, 0x8020_1000, 0x7fff_f004] {
             let k = m.remap(addr).unwrap();
@@ -186,21 +186,21 @@ mod tests {
     #[test]
     fn the_verifier_refuses_bad_page_lists() {
         let regions = [(0x8000_0000u32, 0x8010_0000u32), (0x7fff_0000, 0x8000_0000)];
-        assert!(PageMap::check(vec![0x7fff_f, 0x8000_0, 0x8000_1], &regions).is_ok());
+        assert!(PageMap::check(vec![0x0007_ffff, 0x0008_0000, 0x0008_0001], &regions).is_ok());
         assert_eq!(
-            PageMap::check(vec![0x8000_0, 0x8000_0], &regions),
+            PageMap::check(vec![0x0008_0000, 0x0008_0000], &regions),
             Err(PageMapError::NotIncreasing(1)),
             "a page twice would map two slots to one address"
         );
         assert_eq!(
-            PageMap::check(vec![0x8000_1, 0x8000_0], &regions),
+            PageMap::check(vec![0x0008_0001, 0x0008_0000], &regions),
             Err(PageMapError::NotIncreasing(1))
         );
         assert!(matches!(
-            PageMap::check(vec![0x8000_0, 0x9000_0], &regions),
-            Err(PageMapError::Unmapped { page: 0x9000_0, .. })
+            PageMap::check(vec![0x0008_0000, 0x0009_0000], &regions),
+            Err(PageMapError::Unmapped { page: 0x0009_0000, .. })
         ));
-        let many: Vec<u32> = (0x8000_0..0x8020_0).collect();
+        let many: Vec<u32> = (0x0008_0000..0x0008_0200).collect();
         assert!(matches!(PageMap::check(many, &regions), Err(PageMapError::TooMany { .. })));
     }
 }
