@@ -196,6 +196,28 @@ fn wrong_results_are_proven_challenged_and_overturned() {
         "the rejected challenger's bond is not returned"
     );
 
+    // Human output: the hint to file is a command that runs as printed (job, ELF, key flag).
+    let out = net.run(&["challenge", "check", "--job", &job_b.to_string(), &elf_arg]);
+    assert_eq!(code(&out), 13);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let hint = format!("ivm challenge file --job {job_b} {elf_arg} --private-key");
+    assert!(text.contains(&hint), "{text}");
+    // A challenger short of memory is not told to "prove a shorter run": the job's run is fixed.
+    let out = net.run(&[
+        "challenge",
+        "file",
+        "--job",
+        &job_b.to_string(),
+        &elf_arg,
+        "--dev-account",
+        &CHALLENGER.to_string(),
+        "--memory-limit",
+        "1M",
+    ]);
+    assert_eq!(code(&out), 11, "{}", stderr(&out));
+    assert!(stderr(&out).contains("the job's run is fixed"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("shorter run"), "{}", stderr(&out));
+
     // `--proof` reuses a proof; `--dry-run` judges it and shows the bond without sending.
     let out = net.run(&[
         "challenge",
@@ -238,6 +260,11 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert_eq!(line(&watched, &job_b)["program"], "fibonacci");
     assert_eq!(line(&watched, &job_c)["verdict"], "correct");
     assert_eq!(watched["jobs"].as_array().unwrap().len(), 3);
+    // Human lines: an overturned result is shown as such, not as WRONG.
+    let out = net.run(&["challenge", "watch", "--once", "--elf-dir", examples]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let line_a = text.lines().find(|l| l.contains(&job_a.to_string())).expect("a line for job a");
+    assert!(line_a.contains("overturned") && !line_a.contains("WRONG"), "{line_a}");
 
     let datadir = dir.path().join("watch");
     let out = net.run(&[

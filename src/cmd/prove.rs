@@ -159,7 +159,7 @@ pub fn run(args: ProveArgs) -> Outcome {
             ui::thousands(exec.cycles)
         )));
     }
-    let proved = prove_run(&elf, &inputs, args.max_cycles, &args.memory)?;
+    let proved = prove_run(&elf, &inputs, args.max_cycles, &args.memory, Proving::OwnRun)?;
     proved.save(&out)?;
     let (statement, bytes) = (proved.statement, proved.bytes);
     debug_assert_eq!(statement.program_id, program_id.0);
@@ -212,6 +212,23 @@ impl ProvedRun {
     }
 }
 
+/// Whose run is proven: the advice for a run too large differs. A developer can prove a
+/// shorter run of their own program; a challenger must prove the job's run as it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proving {
+    OwnRun,
+    Challenge,
+}
+
+impl Proving {
+    fn too_large_advice(self) -> &'static str {
+        match self {
+            Proving::OwnRun => "prove a shorter run (smaller input, or split the work across jobs), use a machine with more memory, or pass --force to try anyway",
+            Proving::Challenge => "the job's run is fixed, so use a machine with more memory (or raise --memory-limit), or pass --force to try anyway; `ivm challenge check` shows each job's worst case before it is needed",
+        }
+    }
+}
+
 /// Sizes the proof of a run, checks that it fits in memory (printing the estimate), and proves
 /// it with the phase display. The caller has executed the run and knows it halts or panics.
 pub fn prove_run(
@@ -219,12 +236,13 @@ pub fn prove_run(
     inputs: &InputBytes,
     max_cycles: u64,
     memory: &MemoryArgs,
+    proving: Proving,
 ) -> Result<ProvedRun> {
     let spinner = ui::spinner("sizing the proof");
     let shape = ivm_prover::jolt::trace_shape(elf, &inputs.onchain, &inputs.offchain, max_cycles)
         .map_err(prove_error)?;
     spinner.finish_and_clear();
-    check_memory(&shape, memory.memory_limit, memory.force)?;
+    check_memory(&shape, memory.memory_limit, memory.force, proving)?;
 
     let start = Instant::now();
     let mut progress = Progress::new();
@@ -275,7 +293,12 @@ fn print_human(r: &Report) {
 
 const GIB: u64 = 1 << 30;
 
-fn check_memory(shape: &TraceShape, limit: Option<u64>, force: bool) -> Result<()> {
+fn check_memory(
+    shape: &TraceShape,
+    limit: Option<u64>,
+    force: bool,
+    proving: Proving,
+) -> Result<()> {
     let (log_rows, estimate) = (shape.log_rows, shape.estimated_memory_bytes());
     let max_log = ivm_prover::cpu::MAX_LOG_ROWS;
     let (total, available) = meminfo();
@@ -309,9 +332,10 @@ fn check_memory(shape: &TraceShape, limit: Option<u64>, force: bool) -> Result<(
     match limit {
         Some(l) if estimate > l => {
             let msg = format!(
-                "proving this run needs an estimated {} but {what} is {}: prove a shorter run (smaller input, or split the work across jobs), use a machine with more memory, or pass --force to try anyway",
+                "proving this run needs an estimated {} but {what} is {}: {}",
                 gib(estimate),
-                gib(l)
+                gib(l),
+                proving.too_large_advice()
             );
             if force {
                 ui::warn(format!("{msg} (--force: proving anyway)"));

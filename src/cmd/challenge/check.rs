@@ -122,13 +122,23 @@ pub fn run(args: CheckArgs) -> Outcome {
     if args.json.json {
         ui::print_json(&report)?;
     } else {
-        print_check(&report, &inspection);
+        print_check(&report, &inspection, &elf.path);
     }
     // 13 means "a result that stands is wrong": an overturned result no longer stands.
     Ok(if inspection.stands_wrong() { Code::WrongResult } else { Code::Ok })
 }
 
-fn print_check(r: &CheckReport, i: &Inspection) {
+/// `s` as one shell word (quoted when it holds anything but plain path characters).
+fn shell_word(s: &str) -> String {
+    let plain = s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+=:@".contains(c));
+    if plain && !s.is_empty() {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn print_check(r: &CheckReport, i: &Inspection, elf: &std::path::Path) {
     println!("job        {}", r.job_id);
     println!("program    {}", r.program_id);
     let now = i.chain.now;
@@ -173,7 +183,11 @@ fn print_check(r: &CheckReport, i: &Inspection) {
     }
     if r.verdict == Verdict::Wrong {
         match &r.not_challengeable_reason {
-            None => println!("           file a challenge: ivm challenge file --job {}", r.job_id),
+            None => println!(
+                "           file a challenge: ivm challenge file --job {} {} --private-key <hex> (or --keystore FILE, or --dev-account N on a devnet)",
+                r.job_id,
+                shell_word(&elf.display().to_string())
+            ),
             Some(why) => println!("           cannot be challenged: {why}"),
         }
     }

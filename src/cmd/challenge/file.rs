@@ -211,6 +211,7 @@ fn obtain_proof(source: ProofSource<'_>, i: &Inspection, elf: &Elf) -> Result<(V
                 &i.inputs(),
                 i.chain.job.max_cycles,
                 memory,
+                super::super::prove::Proving::Challenge,
             )?;
             proved.save(&out)?;
             Ok((proved.bytes, out))

@@ -402,6 +402,10 @@ fn print_line(l: &JobLine) {
     let program = l.program.clone().unwrap_or_else(|| "?".into());
     let verdict = match l.verdict.as_str() {
         "correct" => console::style("correct").green().to_string(),
+        // Wrong, but already overturned: nothing stands, nothing to do.
+        "wrong" if l.state == Some("overturned") => {
+            console::style("overturned").green().to_string()
+        }
         "wrong" => console::style("WRONG").red().bold().to_string(),
         other => other.to_string(),
     };
