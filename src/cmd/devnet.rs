@@ -27,7 +27,7 @@ use tokio::{
 
 use crate::{
     cli::JsonFlag,
-    exit::{coded, Code, Outcome},
+    exit::{coded, invalid_input, Code, Outcome},
     keys::parse_private_key,
     network::{profile_path, validate_name, Contracts, DevAccount, Profile, ProfileDirArg},
     node_client::NodeClient,
@@ -87,6 +87,15 @@ pub struct DevnetArgs {
     /// Executors (jobs run at the same time).
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub executors: usize,
+    /// Practice mode: the devnet's operator posts WRONG results for this program (an ELF name
+    /// from the programs directory, a 0x program ID, or `all`), so you can rehearse catching and
+    /// overturning them with `ivm challenge`. Repeatable. Only the devnet has this mode.
+    #[arg(long, value_name = "PROGRAM")]
+    pub dishonest: Vec<String>,
+    /// With --dishonest: also withhold those jobs' offchain inputs (the node will not serve
+    /// them; a challenger must get them elsewhere).
+    #[arg(long, requires = "dishonest")]
+    pub withhold_inputs: bool,
     /// JobManager's maxJobCycles, the provability bound [default: the largest run `ivm prove`
     /// can prove in this machine's memory, at 2 trace rows per cycle].
     #[arg(long, value_name = "N")]
@@ -268,10 +277,58 @@ async fn start_node(
     config.poll_interval = Duration::from_millis(200);
     // The devnet's node is also its arbiter: challenges are judged by verifying their proofs.
     config.arbiter_key = Some(ivm_node::SecretKey::new(DEV_KEYS[ARBITER]));
+    config.dishonest = practice_mode(args)?;
     ivm_node::start(config).await.map_err(|e| {
         let code = if e.to_string().contains("listen") { Code::Network } else { Code::Failure };
         coded(code, format!("starting the node: {e:#}"))
     })
+}
+
+/// `--dishonest`: the programs the practice-mode operator cheats on.
+fn practice_mode(args: &DevnetArgs) -> Result<Option<ivm_node::Dishonesty>> {
+    if args.dishonest.is_empty() {
+        return Ok(None);
+    }
+    let mut programs = Vec::new();
+    for name in &args.dishonest {
+        if name == "all" {
+            programs.clear();
+            break;
+        }
+        programs.push(dishonest_program_id(args, name)?);
+    }
+    ui::warn(format!(
+        "practice mode: the devnet's operator posts WRONG results for {}{}",
+        args.dishonest.join(", "),
+        if args.withhold_inputs { " and withholds their offchain inputs" } else { "" }
+    ));
+    Ok(Some(ivm_node::Dishonesty {
+        programs,
+        wrong_results: true,
+        withhold_inputs: args.withhold_inputs,
+    }))
+}
+
+/// A `--dishonest` value: a 0x program ID, or the name of an ELF in the programs directory.
+fn dishonest_program_id(args: &DevnetArgs, name: &str) -> Result<[u8; 32]> {
+    if let Some(hex) = name.strip_prefix("0x") {
+        let bytes = hex::decode(hex).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
+        return bytes.ok_or_else(|| {
+            invalid_input(format!("--dishonest {name}: a program ID is 32 bytes of hex"))
+        });
+    }
+    let dir = args.programs.clone().or_else(default_programs_dir).ok_or_else(|| {
+        invalid_input(format!(
+            "--dishonest {name}: no programs directory to find it in (pass --programs DIR or a 0x program ID)"
+        ))
+    })?;
+    let path = dir.join(format!("{name}.elf"));
+    let bytes = std::fs::read(&path).map_err(|e| {
+        invalid_input(format!("--dishonest {name}: cannot read {}: {e}", path.display()))
+    })?;
+    let program = ivm_vm::Program::load(&bytes)
+        .map_err(|e| invalid_input(format!("--dishonest {name}: {}: {e}", path.display())))?;
+    Ok(ivm_vm::ProgramId::of(&program).0)
 }
 
 /// Submits every `*.elf` in the programs directory (the bundled examples by default).
@@ -331,10 +388,18 @@ async fn serve(
         doc["profile_path"] = serde_json::to_value(profile_file)?;
         doc["programs"] = serde_json::to_value(&programs)?;
         doc["max_job_cycles"] = serde_json::to_value(max_job_cycles)?;
+        doc["dishonest"] = serde_json::to_value(&args.dishonest)?;
         // One line: readers can take the document with a single read_line.
         println!("{}", serde_json::to_string(&doc)?);
     } else {
         print_summary(&profile, &programs, profile_file, max_job_cycles);
+        if !args.dishonest.is_empty() {
+            println!(
+                "  {} the operator posts WRONG results for {} (practice mode: catch them with `ivm challenge watch`)",
+                console::style("practice mode").red().bold(),
+                args.dishonest.join(", ")
+            );
+        }
     }
     use std::io::Write;
     let _ = std::io::stdout().flush();

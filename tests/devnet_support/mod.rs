@@ -85,10 +85,16 @@ pub struct Devnet {
 
 impl Devnet {
     pub fn start() -> Devnet {
+        Devnet::start_with(&[])
+    }
+
+    /// `ivm devnet` with extra flags (e.g. the practice mode's `--dishonest`).
+    pub fn start_with(extra: &[&str]) -> Devnet {
         let dir = tempfile::tempdir().unwrap();
         let mut child = ivm()
             .args(["devnet", "--json", "--port", "0", "--node-port", "0", "--profile-dir"])
             .arg(dir.path())
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -85,9 +85,32 @@ pub struct NodeConfig {
     /// How long to wait for a relay transaction's receipt before treating it as failed
     /// (the job is checked on chain before the next attempt).
     pub relay_receipt_timeout: Duration,
+    /// **Test-only practice mode** (`ivm devnet --dishonest`): the operator misbehaves on the
+    /// programs listed, so that users, watchtowers and CI can rehearse challenges. Not exposed
+    /// by `ivm node`. `None` (the default) is an honest operator.
+    pub dishonest: Option<Dishonesty>,
     /// Key of JobManager's `arbiter`: when set, the node also resolves challenges by verifying
     /// their proofs ([`crate::arbiter`]), scanning `ChallengeFiled` from `listener_start_block`.
     pub arbiter_key: Option<SecretKey>,
+}
+
+/// How a practice-mode operator misbehaves (see [`NodeConfig::dishonest`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dishonesty {
+    /// Program IDs it cheats on; empty = every program.
+    pub programs: Vec<[u8; 32]>,
+    /// Post a wrong result (the correct output with its last byte flipped, or one byte when
+    /// the output is empty), signed as usual.
+    pub wrong_results: bool,
+    /// Refuse to serve these jobs' offchain inputs (`GET /v1/offchain_input/…` answers
+    /// NOT_FOUND), as an operator withholding data would.
+    pub withhold_inputs: bool,
+}
+
+impl Dishonesty {
+    pub fn covers(&self, program_id: &[u8]) -> bool {
+        self.programs.is_empty() || self.programs.iter().any(|p| p[..] == *program_id)
+    }
 }
 
 impl NodeConfig {
@@ -119,6 +142,7 @@ impl NodeConfig {
             max_relay_reverts: 10,
             relay_receipt_timeout: Duration::from_secs(120),
             arbiter_key: None,
+            dishonest: None,
         }
     }
 }

@@ -169,7 +169,8 @@ async fn execute(shared: &Arc<Shared>, id: [u8; 32]) -> anyhow::Result<()> {
                 Err(e) => ExecutionOutcome::Failed(format!("execution_error: {e}")),
                 Ok(exec) => match exec.exit {
                     ivm_vm::Exit::Halted => {
-                        let result = encode_result(&job, exec.output)?;
+                        let output = practice_output(shared, &job, exec.output);
+                        let result = encode_result(&job, output)?;
                         let signature = shared.signer.sign(&result)?;
                         ExecutionOutcome::Done {
                             result_with_metadata: result,
@@ -202,6 +203,21 @@ async fn execute(shared: &Arc<Shared>, id: [u8; 32]) -> anyhow::Result<()> {
     // Ordered relays may wait on failed jobs too.
     shared.relay_wake.notify_one();
     Ok(())
+}
+
+/// The output the operator signs: the real one, unless the test-only practice mode makes it
+/// cheat on this program ([`crate::config::Dishonesty`]).
+fn practice_output(shared: &Shared, job: &JobRecord, mut output: Vec<u8>) -> Vec<u8> {
+    let Some(d) = &shared.config.dishonest else { return output };
+    if !d.wrong_results || !d.covers(&job.program_id) {
+        return output;
+    }
+    match output.last_mut() {
+        Some(b) => *b ^= 1,
+        None => output.push(1),
+    }
+    tracing::warn!(job = %B256::from(job.id), "practice mode: posting a WRONG result on purpose");
+    output
 }
 
 /// `abi.encode(ResultWithMetadata)` (onchain jobs) or `abi.encode(OffchainResultWithMetadata)`

@@ -290,7 +290,15 @@ async fn offchain_input(
     let hash = hex::decode(digits).ok().filter(|h| h.len() == 32).ok_or_else(|| {
         ApiError::invalid_argument("the offchain input hash must be 32 bytes of hex")
     })?;
-    let input = shared.store.offchain_input(&hash).map_err(store_error)?;
+    let mut input = shared.store.offchain_input(&hash).map_err(store_error)?;
+    if let Some(d) = shared.config.dishonest.as_ref().filter(|d| d.withhold_inputs) {
+        // Practice mode: withhold the inputs of the programs it cheats on.
+        let covered = shared.store.programs_with_offchain_input(&hash).map_err(store_error)?;
+        if covered.iter().any(|p| d.covers(p)) {
+            tracing::warn!(hash = %format!("0x{}", hex::encode(&hash)), "practice mode: withholding an offchain input");
+            input = None;
+        }
+    }
     let input = input.ok_or_else(|| {
         ApiError::not_found(format!("no offchain input with keccak256 0x{}", hex::encode(&hash)))
     })?;

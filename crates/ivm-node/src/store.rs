@@ -537,6 +537,21 @@ impl Store {
         })
     }
 
+    /// Program IDs of the stored jobs whose offchain input hashes to `hash` (a full scan of the
+    /// jobs; only the test-only practice mode asks).
+    pub fn programs_with_offchain_input(&self, hash: &[u8]) -> Result<Vec<Vec<u8>>> {
+        let tx = self.db.begin_read()?;
+        let jobs = tx.open_table(JOBS)?;
+        let mut out = Vec::new();
+        for entry in jobs.iter()? {
+            let job = decode(entry?.1.value())?;
+            if job.offchain_input_hash[..] == *hash {
+                out.push(job.program_id);
+            }
+        }
+        Ok(out)
+    }
+
     /// IDs of the PENDING jobs that run `program_id` (a scan of the open jobs).
     pub fn pending_for_program(&self, program_id: &[u8]) -> Result<Vec<[u8; 32]>> {
         let tx = self.db.begin_read()?;
