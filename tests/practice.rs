@@ -34,9 +34,24 @@ fn a_dishonest_devnet_is_caught_and_overturned() {
     let out =
         net.run(&["challenge", "file", "--job", id, fib, "--dev-account", "5", "--wait", "--json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert_eq!(json(&out)["verdict"], "upheld");
+    let filed = json(&out);
+    assert_eq!(filed["verdict"], "upheld");
+    let owed = filed["owedWei"].as_str().unwrap().to_string();
+    assert_ne!(owed, "0", "the challenger is told what it is owed");
     let out = net.run(&["challenge", "check", "--job", id, fib, "--json"]);
     assert_eq!(json(&out)["state"], "overturned");
+
+    // The payout: shown, then withdrawn; a second withdraw finds nothing.
+    let out = net.run(&["challenge", "withdraw", "--dev-account", "5", "--dry-run", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["owedWei"], owed.as_str());
+    assert_eq!(json(&out)["withdrawnWei"], "0");
+    let out = net.run(&["challenge", "withdraw", "--dev-account", "5"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.starts_with("withdrew ") && text.contains(" ETH to 0x"), "{text}");
+    let out = net.run(&["challenge", "withdraw", "--dev-account", "5", "--json"]);
+    assert_eq!(json(&out)["owedWei"], "0");
 
     // A withheld offchain input: the node will not serve it; given from elsewhere, the check
     // still works.

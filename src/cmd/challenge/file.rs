@@ -44,6 +44,10 @@ pub(super) struct FileReport {
     /// first), `timed-out` (the arbiter missed its deadline) or `open` (timed out waiting).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<&'static str>,
+    /// With `--wait`, after the verdict: what `JobManager` owes the challenger in wei (withdraw
+    /// it with `ivm challenge withdraw`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owed_wei: Option<String>,
 }
 
 pub fn run(args: FileArgs) -> Outcome {
@@ -70,6 +74,9 @@ pub fn run(args: FileArgs) -> Outcome {
         let verdict =
             rt.block_on(wait_for_verdict(&chain, inspection.chain.job_manager, id, timeout))?;
         report.verdict = Some(verdict);
+        let me = chain.address();
+        let owed = rt.block_on(chain.claimable(inspection.chain.job_manager, me)).ok();
+        report.owed_wei = owed.map(|o| o.to_string());
         code = match verdict {
             "upheld" | "refunded" => Code::Ok,
             "open" | "timed-out" => Code::Timeout,
@@ -151,8 +158,10 @@ pub(super) fn challenge(
     ui::status(
         "Judged",
         format!(
-            "the proof shows {claim} for job {}; bond {} wei, reward if upheld {} wei",
-            i.chain.id, params.challengeBond, params.challengerReward
+            "the proof shows {claim} for job {}; bond {}, reward if upheld {}",
+            i.chain.id,
+            super::withdraw::eth(params.challengeBond),
+            super::withdraw::eth(params.challengerReward)
         ),
     );
 
@@ -173,6 +182,7 @@ pub(super) fn challenge(
         tx_hash: None,
         gas_used: None,
         verdict: None,
+        owed_wei: None,
     };
     if dry_run {
         return Ok(report);
@@ -268,7 +278,8 @@ fn print_file(r: &FileReport) {
         println!("claim      output {}", r.claimed_output);
     }
     println!("proof      {} ({} bytes)", r.proof.display(), ui::thousands(r.proof_size_bytes));
-    println!("bond       {} wei (reward if upheld: {} wei)", r.bond_wei, r.reward_wei);
+    let eth = |w: &str| super::withdraw::eth(w.parse().unwrap_or_default());
+    println!("bond       {} (reward if upheld: {})", eth(&r.bond_wei), eth(&r.reward_wei));
     match &r.challenge_id {
         Some(id) => {
             println!("challenge  {id}");
@@ -280,5 +291,11 @@ fn print_file(r: &FileReport) {
     }
     if let Some(v) = r.verdict {
         println!("verdict    {v}");
+    }
+    if let Some(owed) = r.owed_wei.as_deref().filter(|o| *o != "0") {
+        println!(
+            "owed       {} by JobManager: withdraw it with `ivm challenge withdraw`",
+            eth(owed)
+        );
     }
 }

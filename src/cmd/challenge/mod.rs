@@ -15,6 +15,7 @@ mod check;
 mod file;
 mod inspect;
 mod watch;
+mod withdraw;
 
 use std::path::PathBuf;
 
@@ -53,6 +54,8 @@ pub enum ChallengeCommand {
     File(Box<FileArgs>),
     /// Check every result posted on chain as it lands (watch-only unless --file).
     Watch(Box<watch::WatchArgs>),
+    /// Withdraw what JobManager owes you (returned and rewarded bonds, refunds).
+    Withdraw(Box<withdraw::WithdrawArgs>),
 }
 
 /// Which job, and how to re-execute it.
@@ -118,6 +121,7 @@ pub fn run(args: ChallengeArgs) -> Outcome {
         ChallengeCommand::Check(a) => check::run(*a),
         ChallengeCommand::File(a) => file::run(*a),
         ChallengeCommand::Watch(a) => watch::run(*a),
+        ChallengeCommand::Withdraw(a) => withdraw::run(*a),
     }
 }
 
