@@ -323,3 +323,15 @@ fn ivm_json_accepts_boolish_values() {
         assert_eq!(is_json, json, "IVM_JSON={value}");
     }
 }
+
+/// A run that passes locally but would run out of cycles as a job says so (on stderr).
+#[test]
+fn execute_warns_when_a_job_would_run_out_of_cycles() {
+    let elf = concat!(env!("CARGO_MANIFEST_DIR"), "/guest-examples/target/ivm/fibonacci.elf");
+    let out = ivm().args(["execute", elf, "--input-hex", &uint256(1_000_000)]).output().unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("jobs default to 10,000,000"), "{stderr}");
+    let out = ivm().args(["execute", elf, "--input-hex", &uint256(1_000)]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("jobs default to"));
+}

@@ -54,6 +54,7 @@ pub fn run(args: ExecuteArgs) -> Outcome {
         eprintln!("{} {line}", console::style("guest:").cyan());
     }
     let report = report(&exec, program_id);
+    warn_if_over_job_limit(exec.cycles);
     if args.json.json {
         ui::print_json(&report)?;
     } else {
@@ -106,7 +107,7 @@ fn print_human(r: &Report) {
         println!("pc       {pc}");
     }
     println!("cycles   {}", ui::thousands(r.cycles));
-    println!("output   {}", r.output);
+    println!("output   {}", shorten_hex(&r.output));
     if !r.regions.is_empty() {
         let width = r.regions.keys().map(String::len).max().unwrap_or(0);
         println!("regions");
@@ -117,11 +118,58 @@ fn print_human(r: &Report) {
     println!("program  {}", r.program_id);
 }
 
+/// Hex shown in full up to this many bytes; longer outputs show their ends (`--json` has all).
+const HUMAN_OUTPUT_BYTES: usize = 64;
+
+/// `0x…` output for a terminal: long outputs keep their first and last 32 bytes.
+fn shorten_hex(hex: &str) -> String {
+    let digits = hex.strip_prefix("0x").unwrap_or(hex);
+    if digits.len() <= 2 * HUMAN_OUTPUT_BYTES {
+        return hex.to_string();
+    }
+    let (head, tail) =
+        (&digits[..HUMAN_OUTPUT_BYTES], &digits[digits.len() - HUMAN_OUTPUT_BYTES..]);
+    format!(
+        "0x{head}…{tail} ({} bytes; --json prints all of it)",
+        ui::thousands((digits.len() / 2) as u64)
+    )
+}
+
+/// A run that passes here may still fail as a job: jobs default to a smaller cycle limit.
+fn warn_if_over_job_limit(cycles: u64) {
+    let job_default = super::job::DEFAULT_JOB_MAX_CYCLES;
+    if cycles > job_default {
+        ui::warn(format!(
+            "this run took {} cycles; jobs default to {} (`ivm job submit --max-cycles`, the \
+             consumer's own limit, and JobManager's maxJobCycles bound them), so as a job it \
+             would run out of cycles",
+            ui::thousands(cycles),
+            ui::thousands(job_default)
+        ));
+    }
+}
+
 fn exit_code(exit: &Exit) -> Code {
     match exit {
         Exit::Halted => Code::Ok,
         Exit::Panicked { .. } => Code::GuestPanic,
         Exit::Fault(f) if matches!(f.kind, FaultKind::CycleLimit(_)) => Code::CycleLimit,
         Exit::Fault(_) => Code::GuestFault,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_outputs_are_shortened_for_people() {
+        let short = format!("0x{}", "ab".repeat(64));
+        assert_eq!(shorten_hex(&short), short);
+        let long = format!("0x{}{}", "ab".repeat(40), "cd".repeat(40));
+        let shown = shorten_hex(&long);
+        assert!(shown.starts_with(&format!("0x{}", "ab".repeat(32))), "{shown}");
+        assert!(shown.contains(&format!("…{}", "cd".repeat(32))), "{shown}");
+        assert!(shown.ends_with("(80 bytes; --json prints all of it)"), "{shown}");
     }
 }
