@@ -172,6 +172,11 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     let owed = rt.block_on(reader.claimable(jm, challenger)).unwrap();
     assert_eq!(owed, params.challengeBond + params.challengerReward, "bond back plus reward");
 
+    // The node never saw this job (posted around it): `job status` falls back to the chain.
+    let out = net.run(&["job", "status", &job_a_hex, "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["status"], "overturned");
+    assert_eq!(json(&out)["source"], "chain");
     let out = net.run(&["challenge", "check", "--job", &job_a_hex, &elf_arg, "--json"]);
     assert_eq!(code(&out), 0, "an overturned result no longer stands");
     let check = json(&out);

@@ -331,7 +331,8 @@ fn devnet_jobs_end_to_end() {
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let out = net.run(&["job", "status", &format!("0x{}", "cd".repeat(32))]);
     assert_eq!(code(&out), 3);
-    assert!(stderr(&out).contains("not found"));
+    assert!(stderr(&out).contains("unknown to the node"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("and to JobManager"), "{}", stderr(&out));
     let out = net.run(&["job", "status", "0x1234"]);
     assert_eq!(code(&out), 3);
     let out = net.run(&["job", "status", &off_id, "--node-url", "http://127.0.0.1:1"]);

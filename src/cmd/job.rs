@@ -423,12 +423,61 @@ fn status(args: IdArgs) -> Outcome {
     let id = parse_job_id(&args.job_id)?;
     let net = args.network.resolve()?;
     let node = NodeClient::new(net.node_url()?)?;
-    let r = runtime()?.block_on(fetch(&node, id))?;
+    let rt = runtime()?;
+    let r = match rt.block_on(node.get_result(id))? {
+        Some(r) => r,
+        // The node never saw it: the chain may still know the job (another node relayed it,
+        // or it is an onchain job this node has not picked up).
+        None => return rt.block_on(status_from_chain(&net, &node, id, args.json.json)),
+    };
     let view = JobView::from_result(&id, &r);
     if args.json.json {
         ui::print_json(&view)?;
     } else {
         print_view(&view);
+    }
+    Ok(Code::Ok)
+}
+
+/// `job status` of a job the node has no record of: its state in `JobManager` (the network
+/// profile's), or "unknown" to both (exit 3).
+async fn status_from_chain(net: &Resolved, node: &NodeClient, id: [u8; 32], json: bool) -> Outcome {
+    let unknown =
+        || invalid_input(format!("job {} not found on the node at {}", to_hex(&id), node.url()));
+    let (Some(profile), Some(_)) = (&net.profile, &net.rpc_url) else { return Err(unknown()) };
+    let jm = profile.contracts.job_manager;
+    let client = connect(net, PrivateKeySigner::random()).await?;
+    let meta = client.job_metadata(jm, id.into()).await.map_err(|e| {
+        chain_error(&format!("reading job {} from JobManager {jm}", to_hex(&id)), e)
+    })?;
+    if meta.status == 0 {
+        return Err(invalid_input(format!(
+            "job {} is unknown to the node at {} and to JobManager {jm}",
+            to_hex(&id),
+            node.url()
+        )));
+    }
+    let state = super::challenge::state_name(meta.status);
+    let doc = serde_json::json!({
+        "jobId": to_hex(&id),
+        "status": state,
+        "source": "chain",
+        "consumer": meta.consumer.to_string(),
+        "programId": to_hex(&meta.programID),
+        "maxCycles": meta.maxCycles,
+    });
+    if json {
+        ui::print_json(&doc)?;
+    } else {
+        let row = |k: &str, val: &dyn std::fmt::Display| println!("{k:<18}{val}");
+        row("job", &to_hex(&id));
+        row(
+            "status",
+            &format!("{state} (from JobManager; the node at {} has no record)", node.url()),
+        );
+        row("consumer", &meta.consumer);
+        row("program", &to_hex(&meta.programID));
+        row("max cycles", &ui::thousands(meta.maxCycles));
     }
     Ok(Code::Ok)
 }

@@ -14,6 +14,8 @@
 mod check;
 mod file;
 mod inspect;
+
+pub(crate) use inspect::state_name;
 mod watch;
 mod withdraw;
 
