@@ -103,7 +103,11 @@ pub fn build(project: &Project, opts: &BuildOptions) -> Result<Vec<BuiltProgram>
     for (var, value) in SIZE_ENV_VARS.iter().zip(sizes.to_array()) {
         cmd.env(var, value.to_string());
     }
-    let outside = path_deps_outside(&project.root, opts.locked)?;
+    let packages = local_packages(&project.root, opts.locked)?;
+    if let Some(p) = &opts.program {
+        check_program_name(p, &packages, project)?;
+    }
+    let outside = path_deps_outside(&packages, &project.root);
     for (name, dir) in &outside {
         crate::ui::warn(format!(
             "path dependency {name} at {} is outside the project: cargo hashes its location into symbol names, so program IDs may differ between checkouts (keep path dependencies inside the project, as `ivm new` does)",
@@ -180,9 +184,9 @@ fn rustflags(root: &Path, outside: &[(String, PathBuf)]) -> Vec<String> {
     flags
 }
 
-/// Path dependencies that live outside the project root (e.g. an SDK checkout next to it):
-/// their absolute paths would otherwise end up in panic messages and change the program ID.
-fn path_deps_outside(root: &Path, locked: bool) -> Result<Vec<(String, PathBuf)>> {
+/// The local packages (not from a registry) of the project's workspace: `(name, version,
+/// directory)`.
+fn local_packages(root: &Path, locked: bool) -> Result<Vec<(String, String, PathBuf)>> {
     let mut cmd = Command::new("cargo");
     cmd.current_dir(root)
         .args(["metadata", "--format-version", "1", "--filter-platform", TARGET])
@@ -197,15 +201,51 @@ fn path_deps_outside(root: &Path, locked: bool) -> Result<Vec<(String, PathBuf)>
     }
     let meta: CargoMetadata =
         serde_json::from_slice(&out.stdout).context("parsing cargo metadata")?;
-    let mut deps = Vec::new();
-    for p in meta.packages.into_iter().filter(|p| p.source.is_none()) {
-        let dir = p.manifest_path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let dir = dir.canonicalize().unwrap_or(dir);
-        if !dir.starts_with(root) {
-            deps.push((format!("{}-{}", p.name, p.version), dir));
-        }
+    Ok(meta
+        .packages
+        .into_iter()
+        .filter(|p| p.source.is_none())
+        .map(|p| {
+            let dir = p.manifest_path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let dir = dir.canonicalize().unwrap_or(dir);
+            (p.name, p.version, dir)
+        })
+        .collect())
+}
+
+/// Path dependencies that live outside the project root (e.g. an SDK checkout next to it):
+/// their absolute paths would otherwise end up in panic messages and change the program ID.
+fn path_deps_outside(
+    packages: &[(String, String, PathBuf)],
+    root: &Path,
+) -> Vec<(String, PathBuf)> {
+    packages
+        .iter()
+        .filter(|(_, _, dir)| !dir.starts_with(root))
+        .map(|(name, version, dir)| (format!("{name}-{version}"), dir.clone()))
+        .collect()
+}
+
+/// `--program NAME` must name one of the project's own packages.
+fn check_program_name(
+    name: &str,
+    packages: &[(String, String, PathBuf)],
+    project: &Project,
+) -> Result<()> {
+    let sdk = project.root.join(".ivm");
+    let own: Vec<&str> = packages
+        .iter()
+        .filter(|(_, _, dir)| dir.starts_with(&project.root) && !dir.starts_with(&sdk))
+        .map(|(n, _, _)| n.as_str())
+        .collect();
+    if own.contains(&name) {
+        return Ok(());
     }
-    Ok(deps)
+    Err(invalid_input(format!(
+        "no program named '{name}' in {}: its programs are {}",
+        project.root.display(),
+        if own.is_empty() { "none".to_string() } else { own.join(", ") }
+    )))
 }
 
 #[derive(Deserialize)]

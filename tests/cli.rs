@@ -335,3 +335,26 @@ fn execute_warns_when_a_job_would_run_out_of_cycles() {
     let out = ivm().args(["execute", elf, "--input-hex", &uint256(1_000)]).output().unwrap();
     assert!(!String::from_utf8_lossy(&out.stderr).contains("jobs default to"));
 }
+
+/// Selection errors name the input and the fix, with exit 3: an unknown `--program` lists
+/// the project's programs (cargo's own error was exit 1), a missing ELF is like a missing
+/// input file, and a host (64-bit) binary is called what it is.
+#[test]
+fn program_selection_errors_name_the_fix() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-examples");
+    let out = run(&["execute", "--program", "nosuch"], &examples);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.contains("no program named 'nosuch'"), "{err}");
+    assert!(err.contains("fibonacci") && err.contains("sha256"), "{err}");
+
+    let out = ivm().args(["execute", "/nonexistent/prog.elf"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read ELF /nonexistent/prog.elf"));
+
+    let host = std::env::current_exe().unwrap();
+    let out = ivm().args(["execute", host.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.contains("64-bit ELF") && !err.contains("not an ELF file"), "{err}");
+}

@@ -1,7 +1,7 @@
 //! `ivm program-id <elf>`: the program ID of any IVM-RV32 ELF.
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use ivm_vm::{Program, ProgramId};
 
@@ -31,7 +31,8 @@ pub fn run(args: ProgramIdArgs) -> Outcome {
 
 /// Reads and validates an ELF; a bad ELF is invalid input (exit 3).
 pub fn load_elf(path: &std::path::Path) -> Result<(Program, ProgramId)> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading ELF {}", path.display()))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| invalid_input(format!("cannot read ELF {}: {e}", path.display())))?;
     let program =
         Program::load(&bytes).map_err(|e| invalid_input(format!("{}: {e}", path.display())))?;
     let id = ProgramId::of(&program);

@@ -65,6 +65,10 @@ pub const MAX_IMAGE_BYTES: u32 = 256 << 20;
 impl Program {
     /// Parses and validates an ELF.
     pub fn load(bytes: &[u8]) -> Result<Program, LoadError> {
+        // An ELF of another class (e.g. an x86-64 binary) is an ELF, just not ours: say so.
+        if bytes.len() > 4 && bytes.starts_with(b"\x7fELF") && bytes[4] != elf::ELFCLASS32 {
+            return Err(LoadError::WrongArch("a 64-bit ELF (ELFCLASS64), e.g. a host binary"));
+        }
         let header =
             elf::FileHeader32::<LE>::parse(bytes).map_err(|e| LoadError::NotElf(e.to_string()))?;
         let ident = header.e_ident();
