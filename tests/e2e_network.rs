@@ -162,6 +162,13 @@ fn devnet_jobs_end_to_end() {
     let out = net.run(&["job", "result", &off_id, "--output-abi", "(uint256,uint64)", "--json"]);
     assert_eq!(code(&out), 0);
     assert_eq!(json(&out)["decoded"], serde_json::json!(["20", "6765"]));
+    let out =
+        net.run(&["job", "result", &off_id, "--output-abi", "(uint256 n, uint64 fib)", "--json"]);
+    assert_eq!(
+        json(&out)["decoded"],
+        serde_json::json!(["20", "6765"]),
+        "names as cast takes them"
+    );
     let out = net.run(&["job", "result", &off_id, "--output-abi", "(uint256,uint64)"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("6765"));
     let out = net.run(&["job", "list", "--consumer", &consumer, "--json"]);

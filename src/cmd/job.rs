@@ -106,7 +106,8 @@ pub struct IdArgs {
 pub struct ResultArgs {
     #[command(flatten)]
     pub id: IdArgs,
-    /// Decode the output as Solidity ABI types, e.g. `(uint256,bytes32)` (as `abi.decode`).
+    /// Decode the output as Solidity ABI types, e.g. `(uint256,bytes32)` (as `abi.decode`);
+    /// parameter names are allowed, as in `(uint256 n, uint256 root)`.
     #[arg(long, value_name = "TYPES")]
     pub output_abi: Option<String>,
 }
@@ -515,15 +516,22 @@ fn print_view(v: &JobView) {
     }
 }
 
+/// `--output-abi`: a Solidity type, or a parameter list with names as `cast` accepts
+/// (`(uint256 n, uint256 root)`; the names are only labels).
+fn parse_output_abi(t: &str) -> Result<DynSolType> {
+    use alloy_dyn_abi::Specifier;
+    DynSolType::parse(t)
+        .or_else(|e| {
+            alloy_dyn_abi::parser::Parameters::parse(t)
+                .map_err(|_| e.clone())
+                .and_then(|p| p.resolve().map_err(|_| e))
+        })
+        .map_err(|e| invalid_input(format!("--output-abi {t:?}: {e}")))
+}
+
 fn result(args: ResultArgs) -> Outcome {
     let id = parse_job_id(&args.id.job_id)?;
-    let ty = args
-        .output_abi
-        .as_deref()
-        .map(|t| {
-            DynSolType::parse(t).map_err(|e| invalid_input(format!("--output-abi {t:?}: {e}")))
-        })
-        .transpose()?;
+    let ty = args.output_abi.as_deref().map(parse_output_abi).transpose()?;
     let net = args.id.network.resolve()?;
     let node = NodeClient::new(net.node_url()?)?;
     let r = runtime()?.block_on(fetch(&node, id))?;
@@ -634,4 +642,18 @@ fn list(args: ListArgs) -> Outcome {
         }
     }
     Ok(Code::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_abi_accepts_parameter_names_like_cast() {
+        let plain = parse_output_abi("(uint256,uint256)").unwrap();
+        assert_eq!(parse_output_abi("(uint256 n,uint256 root)").unwrap(), plain);
+        assert_eq!(parse_output_abi("(uint256 n, uint256 root)").unwrap(), plain);
+        assert!(parse_output_abi("(uint256 n,,)").is_err());
+        assert!(parse_output_abi("nosuchtype").is_err());
+    }
 }
