@@ -2,8 +2,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use ivm_abi::{parse_size, Sizes};
+use ivm_abi::{parse_size, Sizes, MAX_REGION_SIZE};
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::exit::invalid_input;
 
@@ -29,11 +30,11 @@ pub struct ProjectSection {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LayoutSection {
-    pub max_input: Option<SizeValue>,
-    pub max_offchain_input: Option<SizeValue>,
-    pub max_output: Option<SizeValue>,
-    pub stack_size: Option<SizeValue>,
-    pub heap_size: Option<SizeValue>,
+    pub max_input: Option<Spanned<SizeValue>>,
+    pub max_offchain_input: Option<Spanned<SizeValue>>,
+    pub max_output: Option<Spanned<SizeValue>>,
+    pub stack_size: Option<Spanned<SizeValue>>,
+    pub heap_size: Option<Spanned<SizeValue>>,
 }
 
 /// A size written as bytes (`65536`) or with a binary suffix (`"64K"`, `"1M"`).
@@ -44,17 +45,38 @@ pub enum SizeValue {
     Text(String),
 }
 
+impl std::fmt::Display for SizeValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SizeValue::Bytes(n) => write!(f, "{n}"),
+            SizeValue::Text(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
 impl SizeValue {
-    fn bytes(&self, key: &str) -> Result<u32> {
+    /// The size in bytes, checked against the ABI's rules; `at` names the line for errors.
+    fn bytes(&self, key: &str, at: &str) -> Result<u32> {
         let v = match self {
             SizeValue::Bytes(n) => u32::try_from(*n).ok(),
             SizeValue::Text(s) => parse_size(s),
         };
-        v.ok_or_else(|| {
+        let bytes = v.ok_or_else(|| {
             invalid_input(format!(
-                "[layout] {key} = {self:?} is not a size: use bytes (65536) or \"64K\"/\"1M\""
+                "{at}: [layout] {key} = {self} is not a size: use bytes (65536) or \"64K\"/\"1M\""
             ))
-        })
+        })?;
+        if bytes > MAX_REGION_SIZE {
+            return Err(invalid_input(format!(
+                "{at}: [layout] {key} = {self} is over the limit of 256M"
+            )));
+        }
+        if bytes % 16 != 0 {
+            return Err(invalid_input(format!(
+                "{at}: [layout] {key} = {self} is not a multiple of 16 bytes"
+            )));
+        }
+        Ok(bytes)
     }
 }
 
@@ -63,6 +85,8 @@ impl SizeValue {
 pub struct Project {
     pub root: PathBuf,
     pub manifest: Manifest,
+    /// The text of `ivm.toml` (for line numbers in errors).
+    manifest_text: String,
 }
 
 impl Project {
@@ -94,7 +118,7 @@ impl Project {
             .with_context(|| format!("reading {}", file.display()))?;
         let manifest: Manifest = toml::from_str(&text)
             .map_err(|e| invalid_input(format!("{} is invalid: {e}", file.display())))?;
-        Ok(Project { root, manifest })
+        Ok(Project { root, manifest, manifest_text: text })
     }
 
     /// The program sizes from `[layout]`, with ABI defaults for missing keys.
@@ -110,15 +134,15 @@ impl Project {
         ];
         for (slot, (key, value)) in a.iter_mut().zip(keys) {
             if let Some(v) = value {
-                *slot = v.bytes(key)?;
+                let line = self.manifest_text[..v.span().start].matches('\n').count() + 1;
+                let at = format!("{} line {line}", self.root.join(MANIFEST).display());
+                *slot = v.get_ref().bytes(key, &at)?;
             }
         }
         let sizes = Sizes::from_array(a);
-        sizes.validate().map_err(|e| {
-            invalid_input(format!(
-                "[layout] in {MANIFEST}: {e:?}: sizes must be multiples of 16 and at most 256M"
-            ))
-        })?;
+        sizes
+            .validate()
+            .map_err(|e| invalid_input(format!("[layout] in {MANIFEST}: invalid sizes ({e:?})")))?;
         Ok(sizes)
     }
 }

@@ -231,10 +231,25 @@ fn layout_from_ivm_toml_changes_limits_and_program_id() {
     let out = run(&["execute", elf, "--input-hex", &format!("0x{}", "00".repeat(65))], &project);
     assert_eq!(out.status.code(), Some(3));
 
-    std::fs::write(&manifest, "[layout]\nheap_size = \"lots\"\n").unwrap();
-    let out = run(&["build"], &project);
-    assert_eq!(out.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("heap_size"));
+    // Errors name the line and the value the way it was written, never Rust Debug text.
+    for (text, needle) in [
+        ("[layout]\nheap_size = \"lots\"\n", "line 2: [layout] heap_size = \"lots\" is not a size"),
+        (
+            "[layout]\n\nmax_output = 100\n",
+            "line 3: [layout] max_output = 100 is not a multiple of 16",
+        ),
+        (
+            "[layout]\nstack_size = \"512M\"\n",
+            "line 2: [layout] stack_size = \"512M\" is over the limit",
+        ),
+    ] {
+        std::fs::write(&manifest, text).unwrap();
+        let out = run(&["build"], &project);
+        assert_eq!(out.status.code(), Some(3));
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(err.contains(needle), "{err}");
+        assert!(!err.contains("Text(") && !err.contains("Unaligned("), "{err}");
+    }
 }
 
 #[test]
