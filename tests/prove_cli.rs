@@ -107,6 +107,11 @@ fn fibonacci_proves_verifies_and_rejects_tampering() {
         "{text}"
     );
 
+    // No flags inside the project: the built program the statement names.
+    let out = run(&["verify", proof_s, "--json"], dir);
+    assert_eq!(code(&out), 0, "verify with no flags: {}", stderr(&out));
+    assert_eq!(stdout_json(&out)["elf"].as_str().unwrap(), fib_s);
+
     // By program ID, among the project's built programs (cwd inside the project).
     let out = run(&["verify", proof_s, "--program-id", &program_id], dir);
     assert_eq!(code(&out), 0, "verify --program-id: {}", stderr(&out));
@@ -238,14 +243,22 @@ fn prove_and_verify_refusals() {
     let out = run(&["prove", "junk.elf", "-o", "x.proof"], dir);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
 
-    // verify needs a program: usage error; bad hex: invalid input; missing proof file: invalid input.
-    assert_eq!(code(&run(&["verify", "x.proof"], dir)), 2);
+    // A missing proof file, bad hex, no program named outside a project: invalid input.
+    let out = run(&["verify", "x.proof"], dir);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot read proof file"), "{}", stderr(&out));
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(elsewhere.path().join("y.proof"), b"IVMPROOF").unwrap();
+    let out = run(&["verify", "y.proof"], elsewhere.path());
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--elf FILE"), "{}", stderr(&out));
     let out = run(&["verify", "x.proof", "--elf", fib_s, "--expect-output", "0xzz"], dir);
     assert_eq!(code(&out), 3);
     let out = run(&["verify", "missing.proof", "--elf", fib_s], dir);
     assert_eq!(code(&out), 3);
     assert!(stderr(&out).contains("missing.proof"), "{}", stderr(&out));
-    let out = run(&["verify", "x.proof", "--program-id", "0x1234"], dir);
+    std::fs::write(dir.join("junk.proof"), b"IVMPROOF").unwrap();
+    let out = run(&["verify", "junk.proof", "--program-id", "0x1234"], dir);
     assert_eq!(code(&out), 3);
     assert!(stderr(&out).contains("32 bytes"), "{}", stderr(&out));
 }

@@ -19,7 +19,7 @@ use crate::{
 };
 
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("program_source").required(true).multiple(true).args(["elf", "path", "program_id"])))]
+#[command(group(ArgGroup::new("program_source").multiple(true).args(["elf", "path", "program_id"])))]
 pub struct VerifyArgs {
     /// The proof file (written by `ivm prove`).
     pub proof: PathBuf,
@@ -69,7 +69,26 @@ pub fn run(args: VerifyArgs) -> Outcome {
         Some(h) => Some(parse_hex(h).map_err(|e| invalid_input(format!("--expect-output: {e}")))?),
         None => None,
     };
-    let program_id = args.program_id.as_deref().map(parse_program_id).transpose()?;
+    // The proof first: a missing file should not cost a project build.
+    let bytes = std::fs::read(&args.proof).map_err(|e| {
+        invalid_input(format!("cannot read proof file {}: {e}", args.proof.display()))
+    })?;
+    let mut program_id = args.program_id.as_deref().map(parse_program_id).transpose()?;
+    // No program named at all: inside a project, the built program whose ID the proof's
+    // statement names (so `ivm verify x.proof` works where `ivm prove` made it).
+    if program_id.is_none() && args.elf.is_none() && args.program.is_none() {
+        if args.project.path.is_none() && Project::locate(None).is_err() {
+            return Err(invalid_input(
+                "name the program the proof is for: --elf FILE, or --program-id HEX / --path DIR for a project's built program (inside the project that built it, no flag is needed)",
+            ));
+        }
+        let named = statement_program_id(&bytes);
+        if let Some(id) =
+            named.filter(|id| find_built_program(args.project.path.as_deref(), id).is_ok())
+        {
+            program_id = Some(id);
+        }
+    }
     let elf_path = match &program_id {
         Some(id) => find_built_program(args.project.path.as_deref(), id)?,
         None => crate::guest_build::select_elf(
@@ -91,9 +110,6 @@ pub fn run(args: VerifyArgs) -> Outcome {
     }
     let elf =
         std::fs::read(&elf_path).with_context(|| format!("reading ELF {}", elf_path.display()))?;
-    let bytes = std::fs::read(&args.proof).map_err(|e| {
-        invalid_input(format!("cannot read proof file {}: {e}", args.proof.display()))
-    })?;
 
     let mut report = Report {
         valid: false,
@@ -215,6 +231,11 @@ fn parse_program_id(s: &str) -> Result<[u8; 32]> {
 }
 
 /// The ELF in `<project>/target/ivm/` whose `.program-id` file names `id`.
+/// The program ID a proof file's statement names, if the file parses.
+fn statement_program_id(bytes: &[u8]) -> Option<[u8; 32]> {
+    ProofFile::from_bytes(bytes).ok().map(|f| f.statement.program_id)
+}
+
 fn find_built_program(path: Option<&Path>, id: &[u8; 32]) -> Result<PathBuf> {
     let project = Project::locate(path)?;
     let dir = project.root.join("target").join("ivm");
