@@ -19,7 +19,9 @@
 //! shared with a native twin), but the runtime functions panic when called.
 #![no_std]
 
-extern crate alloc;
+/// `alloc` (`Vec`, `String`, `Box`, `format!`), re-exported so a guest can write
+/// `ivm_guest::alloc::vec::Vec` without its own `extern crate alloc`.
+pub extern crate alloc;
 
 mod sizes {
     include!(concat!(env!("OUT_DIR"), "/sizes.rs"));
