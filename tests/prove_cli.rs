@@ -74,6 +74,9 @@ fn fibonacci_proves_verifies_and_rejects_tampering() {
     let report = stdout_json(&out);
     let err = stderr(&out);
     assert!(err.contains("Estimate") && err.contains("[7/7]"), "progress on stderr:\n{err}");
+    assert!(err.contains("on 2 cores"), "a time estimate beside the memory one:\n{err}");
+    assert!(err.contains("[1/7] execute and trace"), "phases numbered from 1:\n{err}");
+    assert_eq!(err.matches("Done").count(), 7, "each phase says when it is done:\n{err}");
     let st = &report["statement"];
     let expected_output = format!("0x{:064x}{:064x}", 10, 55);
     assert_eq!(st["output"], expected_output.as_str());

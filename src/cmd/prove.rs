@@ -316,10 +316,11 @@ fn check_memory(
     ui::status(
         "Estimate",
         format!(
-            "{} cycles → {} rows (2^{log_rows}), ~{} of memory{machine}",
+            "{} cycles → {} rows (2^{log_rows}), ~{} of memory{machine}, ~{} on 2 cores",
             ui::thousands(shape.cycles),
             ui::thousands(shape.rows as u64),
-            gib(estimate)
+            gib(estimate),
+            duration(estimated_seconds(shape.rows as u64))
         ),
     );
     if log_rows > max_log {
@@ -394,6 +395,21 @@ fn kib_field(text: &str, name: &str) -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// A rough proving time: ~9 s of fixed work plus ~6,000 rows/s, as measured for prover v1 on
+/// the 2-core benchmark machine (docs/benchmarks.md: 2^20 rows in 158–190 s).
+fn estimated_seconds(rows: u64) -> u64 {
+    9 + rows / 6000
+}
+
+/// `42 s`, `3 min 5 s`.
+fn duration(seconds: u64) -> String {
+    if seconds < 60 {
+        format!("{seconds} s")
+    } else {
+        format!("{} min {} s", seconds / 60, seconds % 60)
+    }
+}
+
 fn gib(bytes: u64) -> String {
     if bytes >= GIB {
         format!("{:.1} GiB", bytes as f64 / GIB as f64)
@@ -429,8 +445,9 @@ impl Progress {
         self.close_current();
         let index = Phase::ALL.iter().position(|&p| p == phase).unwrap_or(0) + 1;
         match &self.bar {
+            // The same "[i/n] phase" numbering on a terminal and off one.
             Some(pb) => {
-                pb.set_position(index as u64 - 1);
+                pb.set_position(index as u64);
                 pb.set_message(phase.name());
             }
             None => {
@@ -443,13 +460,14 @@ impl Progress {
     fn close_current(&mut self) {
         if let Some((phase, at)) = self.current.take() {
             let took = at.elapsed();
-            if let Some(pb) = &self.bar {
-                pb.println(format!(
-                    "{:>12} {} ({:.1}s)",
-                    console::style("Done").green().bold(),
-                    phase.name(),
-                    took.as_secs_f64()
-                ));
+            let done = format!("{} ({:.1}s)", phase.name(), took.as_secs_f64());
+            match &self.bar {
+                Some(pb) => {
+                    pb.println(format!("{:>12} {done}", console::style("Done").green().bold()));
+                    // Nothing is shown as running between phases.
+                    pb.set_message("");
+                }
+                None => ui::status("Done", done),
             }
             self.times.push(PhaseTime { name: phase.name(), seconds: took.as_secs_f64() });
         }
