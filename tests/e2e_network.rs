@@ -279,9 +279,29 @@ fn devnet_jobs_end_to_end() {
     let out = submit_panic(&["--nonce", &n2s]);
     assert_eq!(json(&out)["jobId"], fid2);
 
-    // Timeout: a job nobody submitted.
-    let out = net.run(&["watch", &format!("0x{}", "ab".repeat(32)), "--timeout", "1", "--json"]);
-    assert_eq!(code(&out), 10);
+    // A job nobody submitted: neither the node nor JobManager knows it, so watch says so
+    // after a short grace instead of waiting out its timeout.
+    let nobody = format!("0x{}", "ab".repeat(32));
+    let started = std::time::Instant::now();
+    let out = net.run(&["watch", &nobody, "--timeout", "120"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("unknown to the node"), "{}", stderr(&out));
+    assert!(started.elapsed().as_secs() < 60, "did not wait out the timeout");
+    // Without a network profile there is no chain to ask: it waits, then times out (exit 10).
+    let no_profile = tempfile::tempdir().unwrap();
+    let node_url = net.profile["node_url"].as_str().unwrap();
+    let out = run(&[
+        "watch",
+        &nobody,
+        "--timeout",
+        "1",
+        "--json",
+        "--node-url",
+        node_url,
+        "--profile-dir",
+        no_profile.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 10, "{}", stderr(&out));
     assert_eq!(json(&out)["jobs"][0]["status"], "timeout");
 
     // The devnet's provability bound: what this machine can prove; larger jobs are refused

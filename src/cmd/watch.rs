@@ -14,11 +14,14 @@ use ivm_api::{JobResult, JobStatusType};
 use ivm_contracts::{OffchainResultWithMetadata, ResultWithMetadata};
 use serde::Serialize;
 
+use alloy_signer_local::PrivateKeySigner;
+use ivm_contracts::client::Client;
+
 use crate::{
     cli::JsonFlag,
-    exit::{Code, Outcome},
+    exit::{invalid_input, Code, Outcome},
     input::to_hex,
-    network::{parse_job_id, runtime, NetworkArgs},
+    network::{parse_job_id, runtime, NetworkArgs, Resolved},
     node_client::NodeClient,
     ui,
 };
@@ -45,6 +48,8 @@ pub fn run(args: WatchArgs) -> Outcome {
     let net = args.network.resolve()?;
     let node = NodeClient::new(net.node_url()?)?;
     let rt = runtime()?;
+    let grace = Duration::from_secs(args.timeout.min(UNKNOWN_GRACE_SECS));
+    rt.block_on(refuse_unknown(&net, &node, &ids, grace))?;
     let views = rt.block_on(watch(
         &node,
         &ids,
@@ -60,6 +65,49 @@ pub fn run(args: WatchArgs) -> Outcome {
         }
     }
     Ok(exit_code(&views))
+}
+
+/// How long `ivm watch` waits for a job neither the node nor the chain knows before saying so.
+const UNKNOWN_GRACE_SECS: u64 = 5;
+
+/// A job ID that neither the node nor `JobManager` (the network profile's) knows after `grace`
+/// is most likely mistyped: say so (exit 3) instead of waiting out the whole timeout. Without a
+/// profile there is no chain to ask, and `watch` just waits.
+async fn refuse_unknown(
+    net: &Resolved,
+    node: &NodeClient,
+    ids: &[[u8; 32]],
+    grace: Duration,
+) -> Result<()> {
+    let (Some(profile), Some(rpc)) = (&net.profile, &net.rpc_url) else { return Ok(()) };
+    let jm = profile.contracts.job_manager;
+    let Ok(chain) = Client::connect_with_signer(rpc, PrivateKeySigner::random()).await else {
+        return Ok(());
+    };
+    let start = Instant::now();
+    loop {
+        let mut unknown = Vec::new();
+        for id in ids {
+            let on_node = !matches!(node.get_result(*id).await, Ok(None));
+            let on_chain =
+                !matches!(chain.job_metadata(jm, (*id).into()).await, Ok(m) if m.status == 0);
+            if !on_node && !on_chain {
+                unknown.push(to_hex(id));
+            }
+        }
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        if start.elapsed() >= grace {
+            return Err(invalid_input(format!(
+                "{} unknown to the node at {} and to JobManager {jm} after {} s: check the ID (a job is known once submitted to the node, or created on chain)",
+                unknown.join(", "),
+                node.url(),
+                grace.as_secs()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// A job as the CLI reports it.
