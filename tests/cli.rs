@@ -112,6 +112,38 @@ fn app_template_new_build_execute() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("status   ok"), "{text}");
     assert!(text.contains(&expected_sqrt_output(99, 9)), "{text}");
+
+    // The generated CI workflow installs this ivm (the `ivm` crate on crates.io is another
+    // program), pinned to this version, and its program job's commands pass here with this
+    // build of ivm on PATH (the install itself needs the network).
+    let workflow = std::fs::read_to_string(project.join(".github/workflows/ci.yml")).unwrap();
+    let pin =
+        format!("cargo install --locked ivm-toolchain --version ={}", env!("CARGO_PKG_VERSION"));
+    assert!(workflow.contains(&pin), "{workflow}");
+    assert!(!workflow.contains("cargo install --locked ivm "), "{workflow}");
+    let program_job = workflow.split("\n  contracts:").next().unwrap();
+    let commands: Vec<&str> = program_job
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- run: "))
+        .filter(|c| !c.starts_with("cargo install"))
+        .collect();
+    assert!(commands.len() >= 3, "{commands:?}");
+    let bin_dir = assert_cmd::cargo::cargo_bin("ivm").parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    for c in commands {
+        let out = std::process::Command::new("bash")
+            .args(["-c", c])
+            .current_dir(&project)
+            .env("PATH", &path)
+            .env_remove("IVM_JSON")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "workflow step `{c}` failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 #[test]
