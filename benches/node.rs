@@ -79,21 +79,21 @@ fn main() {
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let _devnet = Devnet(child);
     let profile: serde_json::Value = serde_json::from_str(&line).expect("devnet --json");
-    let node_url = profile["node_url"].as_str().unwrap().to_string();
+    let node_url = profile["nodeUrl"].as_str().unwrap().to_string();
     let consumer: Address = profile["contracts"]["consumer"].as_str().unwrap().parse().unwrap();
     let program_id = profile["programs"]
         .as_array()
         .unwrap()
         .iter()
         .find(|p| p["name"] == "fibonacci")
-        .expect("fibonacci submitted")["program_id"]
+        .expect("fibonacci submitted")["programId"]
         .as_str()
         .unwrap()
         .to_string();
     let program_id = hex::decode(program_id.trim_start_matches("0x")).unwrap();
     // Dev account 0 is the example consumer's offchain signer.
     let key =
-        signing_key_from_hex(profile["dev_accounts"][0]["private_key"].as_str().unwrap()).unwrap();
+        signing_key_from_hex(profile["devAccounts"][0]["privateKey"].as_str().unwrap()).unwrap();
 
     let mut input = vec![0u8; 32];
     input[31] = 10;

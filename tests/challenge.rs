@@ -29,7 +29,7 @@ const WATCHER: usize = 6;
 const MAX_CYCLES: u64 = 1_000_000;
 
 fn dev_key(profile: &Value, index: usize) -> String {
-    profile["dev_accounts"][index]["private_key"].as_str().unwrap().to_string()
+    profile["devAccounts"][index]["privateKey"].as_str().unwrap().to_string()
 }
 
 fn address(profile: &Value, path: &[&str]) -> Address {
@@ -64,8 +64,8 @@ async fn post_result_with_offchain(
     offchain_input: &[u8],
     output: &[u8],
 ) -> B256 {
-    let rpc = profile["rpc_url"].as_str().unwrap();
-    let jm = address(profile, &["contracts", "job_manager"]);
+    let rpc = profile["rpcUrl"].as_str().unwrap();
+    let jm = address(profile, &["contracts", "jobManager"]);
     let consumer = address(profile, &["contracts", "consumer"]);
     let relayer = Client::connect(rpc, &dev_key(profile, RELAYER)).await.unwrap();
     let nonce = relayer.consumer_next_nonce(consumer).await.unwrap();
@@ -109,8 +109,8 @@ fn wrong_results_are_proven_challenged_and_overturned() {
 
     let net = Devnet::start();
     let p = net.profile.clone();
-    let rpc = p["rpc_url"].as_str().unwrap().to_string();
-    let jm = address(&p, &["contracts", "job_manager"]);
+    let rpc = p["rpcUrl"].as_str().unwrap().to_string();
+    let jm = address(&p, &["contracts", "jobManager"]);
     let consumer = address(&p, &["contracts", "consumer"]);
     let program_id = unhex(&net.program_id("fibonacci"));
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

@@ -22,10 +22,10 @@ fn devnet_jobs_end_to_end() {
     example("panic");
     let net = Devnet::start();
     let p = &net.profile;
-    let rpc = p["rpc_url"].as_str().unwrap().to_string();
+    let rpc = p["rpcUrl"].as_str().unwrap().to_string();
     let consumer = p["contracts"]["consumer"].as_str().unwrap().to_string();
-    assert_eq!(p["chain_id"], 31337);
-    assert!(Path::new(p["profile_path"].as_str().unwrap()).is_file());
+    assert_eq!(p["chainId"], 31337);
+    assert!(Path::new(p["profilePath"].as_str().unwrap()).is_file());
     let fib = net.program_id("fibonacci");
 
     // Offchain job, signed with dev account 0 (the consumer's offchain signer), waited for.
@@ -289,7 +289,7 @@ fn devnet_jobs_end_to_end() {
     assert!(started.elapsed().as_secs() < 60, "did not wait out the timeout");
     // Without a network profile there is no chain to ask: it waits, then times out (exit 10).
     let no_profile = tempfile::tempdir().unwrap();
-    let node_url = net.profile["node_url"].as_str().unwrap();
+    let node_url = net.profile["nodeUrl"].as_str().unwrap();
     let out = run(&[
         "watch",
         &nobody,
@@ -306,7 +306,7 @@ fn devnet_jobs_end_to_end() {
 
     // The devnet's provability bound: what this machine can prove; larger jobs are refused
     // before anything is signed or sent (the node and JobManager refuse them too).
-    let bound = net.profile["max_job_cycles"].as_u64().expect("the devnet reports its bound");
+    let bound = net.profile["maxJobCycles"].as_u64().expect("the devnet reports its bound");
     assert!(bound >= 1 << 16, "{bound}");
     let over = (bound + 1).to_string();
     let out = net.run(&[
@@ -367,7 +367,7 @@ fn devnet_jobs_end_to_end() {
     assert!(stderr(&out).contains("cannot reach the coprocessor node"));
 
     // Ctrl-C / SIGTERM: clean shutdown, said on stderr, profile removed.
-    let profile_path = PathBuf::from(net.profile["profile_path"].as_str().unwrap());
+    let profile_path = PathBuf::from(net.profile["profilePath"].as_str().unwrap());
     let lines = net.stop();
     assert!(lines.iter().any(|l| l.contains("devnet stopped")), "{lines:?}");
     assert!(!profile_path.exists());

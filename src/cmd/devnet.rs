@@ -389,6 +389,8 @@ async fn serve(
         doc["programs"] = serde_json::to_value(&programs)?;
         doc["max_job_cycles"] = serde_json::to_value(max_job_cycles)?;
         doc["dishonest"] = serde_json::to_value(&args.dishonest)?;
+        // camelCase like every other `--json` (the profile file itself stays TOML snake_case).
+        let doc = camel_case_keys(doc);
         // One line: readers can take the document with a single read_line.
         println!("{}", serde_json::to_string(&doc)?);
     } else {
@@ -427,6 +429,34 @@ async fn serve(
         profile_file.display()
     );
     Ok(if why == "anvil exited" || why == "node stopped" { Code::Failure } else { Code::Ok })
+}
+
+/// `snake_case` object keys to `camelCase`, recursively.
+fn camel_case_keys(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let mut key = String::with_capacity(k.len());
+                    let mut upper = false;
+                    for c in k.chars() {
+                        match (c, upper) {
+                            ('_', _) => upper = true,
+                            (c, true) => {
+                                key.extend(c.to_uppercase());
+                                upper = false;
+                            }
+                            (c, false) => key.push(c),
+                        }
+                    }
+                    (key, camel_case_keys(v))
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(camel_case_keys).collect()),
+        other => other,
+    }
 }
 
 /// The provability bound `ivm devnet` sets by default: what this machine's memory proves.

@@ -133,7 +133,7 @@ impl Devnet {
             .unwrap()
             .iter()
             .find(|p| p["name"] == name)
-            .unwrap_or_else(|| panic!("devnet did not submit {name}"))["program_id"]
+            .unwrap_or_else(|| panic!("devnet did not submit {name}"))["programId"]
             .as_str()
             .unwrap()
             .to_string()
