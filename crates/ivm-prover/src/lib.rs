@@ -21,6 +21,7 @@ pub mod memory;
 pub mod onehot;
 pub mod opening;
 pub mod paged_ram;
+pub mod par;
 pub mod pcs;
 pub mod poly;
 pub mod proof_file;

@@ -146,13 +146,7 @@ impl<F: Fn(&[Fr]) -> Fr + Sync> SumcheckProver for CompositeSumcheck<F> {
                 },
             )
             .map(|(sums, _, _)| sums)
-            .reduce(
-                || vec![Fr::zero(); d + 1],
-                |mut a, b| {
-                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                    a
-                },
-            )
+            .reduce(|| vec![Fr::zero(); d + 1], crate::par::add_vecs)
     }
 
     fn bind(&mut self, r: Fr) {

@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use super::read_check::RaClaim;
 use super::OneHot;
 use crate::field::{Fr, One, Zero};
+use crate::par::add_arrays;
 use crate::poly::{eq_eval, eq_table, DenseMle};
 use crate::sumcheck::{self, SumcheckError, SumcheckProof, SumcheckProver};
 use crate::transcript::Transcript;
@@ -175,11 +176,6 @@ fn cycle_round(eq_c: &DenseMle, h: &DenseMle, scale: Fr) -> Vec<Fr> {
         )
         .reduce(|| [Fr::zero(); DEGREE + 1], add_arrays);
     sums.iter().map(|s| *s * scale).collect()
-}
-
-fn add_arrays(mut a: [Fr; DEGREE + 1], b: [Fr; DEGREE + 1]) -> [Fr; DEGREE + 1] {
-    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-    a
 }
 
 impl SumcheckProver for BooleanityProver<'_> {

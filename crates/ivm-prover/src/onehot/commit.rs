@@ -70,13 +70,7 @@ pub fn commit_with_width(
                 acc
             },
         )
-        .reduce(
-            || vec![G1Projective::zero(); num_rows],
-            |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                a
-            },
-        );
+        .reduce(|| vec![G1Projective::zero(); num_rows], crate::par::add_vecs);
     let rows: Vec<ArkG1> = rows.into_iter().map(ArkG1).collect();
     (tier2_commitment(setup, &rows), rows)
 }
@@ -174,13 +168,7 @@ impl MultilinearLagrange<ArkFr> for DoryOneHot<'_> {
                     acc
                 },
             )
-            .reduce(
-                || vec![Fr::zero(); cols],
-                |mut a, b| {
-                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                    a
-                },
-            );
+            .reduce(|| vec![Fr::zero(); cols], crate::par::add_vecs);
         v.into_iter().map(ArkFr).collect()
     }
 }

@@ -140,13 +140,7 @@ impl OneHot {
                     acc
                 },
             )
-            .reduce(
-                || vec![Fr::zero(); k],
-                |mut a, b| {
-                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                    a
-                },
-            )
+            .reduce(|| vec![Fr::zero(); k], crate::par::add_vecs)
     }
 
     /// `h(j) = ra(r_addr, j) = eq(r_addr, addr_j)` (0 on rows without access), as a

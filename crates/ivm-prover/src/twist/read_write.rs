@@ -276,13 +276,7 @@ impl<'a> ReadWriteProver<'a> {
                 }
                 acc
             })
-            .reduce(
-                || [Fr::zero(); DEGREE + 1],
-                |mut a, b| {
-                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                    a
-                },
-            );
+            .reduce(|| [Fr::zero(); DEGREE + 1], crate::par::add_arrays);
         sums.to_vec()
     }
 }
