@@ -170,7 +170,8 @@ impl Memory {
         let off = addr.wrapping_sub(RAM_BASE) as usize;
         if off + 4 <= self.ram.len() {
             read_le::<4>(&self.ram[off..off + 4])
-        } else if addr >= self.io_base && addr + 4 <= CONTROL_END {
+        } else if addr >= self.io_base && addr.checked_add(4).is_some_and(|end| end <= CONTROL_END)
+        {
             let off = (addr - self.io_base) as usize;
             read_le::<4>(&self.io[off..off + 4])
         } else {

@@ -193,3 +193,27 @@ fn hostcalls_record_regions_and_prints() {
     assert_eq!(e.regions.get("hi"), Some(&4));
     assert_eq!(e.logs, ["hi"]);
 }
+
+/// Loads and stores at the very top of the address space fault in the tracer as in the fast
+/// executor, and never overflow the host's address arithmetic (found by the random-word
+/// robustness test: a traced store to 0xffff_fffc panicked with "attempt to add with overflow").
+#[test]
+fn accesses_at_the_top_of_the_address_space_fault_without_overflow() {
+    for code in [
+        [addi(5, 0, -4), sw(5, 5, 0)], // sw x5, 0(x5) with x5 = 0xffff_fffc
+        [addi(5, 0, -4), 0x0002_a303], // lw x6, 0(x5)
+    ] {
+        let program = program(&code);
+        let fast = ivm_vm::execute(&program, Inputs::default(), 100).unwrap();
+        let (traced, _) = ivm_vm::trace(&program, Inputs::default(), 100).unwrap();
+        assert_eq!(fast.exit, traced.exit);
+        let f = fault_of(&traced);
+        assert!(
+            matches!(
+                f.kind,
+                FaultKind::UnmappedWrite(0xffff_fffc) | FaultKind::UnmappedRead(0xffff_fffc)
+            ),
+            "{f:?}"
+        );
+    }
+}
