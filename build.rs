@@ -24,6 +24,10 @@ fn main() {
     let mut templates = Vec::new();
     let tdir = root.join("templates");
     collect(&tdir, &tdir, &mut templates, "");
+    // The app's contracts compile with solcjs through the same front end as this repository's
+    // (scripts/solc), so that `forge test` in a generated project needs no download.
+    templates.push(("app/contracts/scripts/solc".into(), root.join("scripts").join("solc")));
+    println!("cargo:rerun-if-changed={}", root.join("scripts").join("solc").display());
     println!("cargo:rerun-if-changed={}", tdir.display());
     write_table(&out.join("template_files.rs"), &templates);
 

@@ -62,7 +62,9 @@ pub fn run(args: NewArgs) -> Outcome {
         144
     );
     if layers.contains(&"app") {
-        eprintln!("  cd contracts && npm install && forge test   # see contracts/README.md");
+        eprintln!(
+            "  cd contracts && npm install && scripts/forge test   # see contracts/README.md"
+        );
     }
     Ok(Code::Ok)
 }
@@ -78,6 +80,9 @@ pub fn scaffold(dir: &Path, name: &str, layers: &[&str]) -> Result<()> {
             }
             std::fs::write(&dest, substitute(contents, name))
                 .with_context(|| format!("writing {}", dest.display()))?;
+            if contents.starts_with("#!") {
+                make_executable(&dest)?;
+            }
         }
     }
     embedded::materialize_sdk(&dir.join(embedded::sdk_dir_in_project()))?;
@@ -85,6 +90,17 @@ pub fn scaffold(dir: &Path, name: &str, layers: &[&str]) -> Result<()> {
         embedded::materialize_contracts(&dir.join(embedded::contracts_dir_in_project()))?;
     }
     std::fs::write(dir.join("Cargo.lock"), lock_file(name)).context("writing Cargo.lock")?;
+    Ok(())
+}
+
+/// Scripts (files starting with `#!`) are written executable.
+fn make_executable(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+            .with_context(|| format!("making {} executable", path.display()))?;
+    }
     Ok(())
 }
 
