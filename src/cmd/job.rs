@@ -348,10 +348,14 @@ async fn resolve_max_cycles(
     let (Some(profile), Some(_)) = (&net.profile, &net.rpc_url) else { return Ok(wanted) };
     let jm = profile.contracts.job_manager;
     let client = connect(net, signer).await?;
-    let bound = client
-        .max_job_cycles(jm)
-        .await
-        .map_err(|e| chain_error(&format!("reading maxJobCycles() of JobManager {jm}"), e))?;
+    let bound = match client.max_job_cycles(jm).await {
+        Ok(b) => b,
+        // A JobManager deployed before the bound existed: there is none to respect.
+        Err(e) => {
+            ui::warn(format!("cannot read maxJobCycles() of JobManager {jm} ({e}); not checking --max-cycles against it"));
+            return Ok(wanted);
+        }
+    };
     match requested {
         Some(n) if n > bound => Err(invalid_input(format!(
             "--max-cycles {n} is above JobManager's maxJobCycles {bound}, the largest run a challenger can prove: pass at most {bound}"

@@ -158,10 +158,14 @@ pub async fn check_on_chain(
             )))
         }
     }
-    let bound = chain
-        .max_job_cycles(job_manager)
-        .await
-        .map_err(|e| chain_unavailable("the provability bound", e))?;
+    let bound = match chain.max_job_cycles(job_manager).await {
+        Ok(b) => b,
+        Err(ClientError::Rpc(e)) => {
+            return Err(chain_unavailable("the provability bound", ClientError::Rpc(e)))
+        }
+        // A JobManager deployed before the bound existed has none.
+        Err(_) => u64::MAX,
+    };
     if checked.request.maxCycles > bound {
         return Err(ApiError::invalid_argument(format!(
             "maxCycles {} is above JobManager's maxJobCycles {bound}, the largest run a challenger can prove: request at most {bound}",
