@@ -405,3 +405,27 @@ fn program_selection_errors_name_the_fix() {
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(err.contains("64-bit ELF") && !err.contains("not an ELF file"), "{err}");
 }
+
+/// A guest whose output overflows `max_output` panics at its own `commit` call, not inside the
+/// SDK (`#[track_caller]`).
+#[test]
+fn an_overflowing_commit_names_the_guests_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("big");
+    let out = run(&["new", project.to_str().unwrap(), "--template", "bare", "--yes"], tmp.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(
+        project.join("programs/big/src/main.rs"),
+        "#![no_std]\n#![no_main]\n\nivm_guest::entry!(main);\n\nfn main() {\n    let chunk = [7u8; 4096];\n    loop {\n        ivm_guest::commit(&chunk);\n    }\n}\n",
+    )
+    .unwrap();
+    let out = run(&["build", "--locked"], &project);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["execute", "--json"], &project);
+    assert_eq!(out.status.code(), Some(4), "a panic: {}", String::from_utf8_lossy(&out.stderr));
+    let report = stdout_json(&out);
+    let message = report["message"].as_str().unwrap();
+    assert!(message.contains("exceeds max_output"), "{message}");
+    assert!(message.contains("src/main.rs:9"), "the guest's own line: {message}");
+    assert!(!message.contains("ivm-guest"), "{message}");
+}

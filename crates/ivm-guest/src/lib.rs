@@ -59,7 +59,8 @@ pub fn offchain_input() -> &'static [u8] {
 }
 
 /// Appends `bytes` to the program's output. Several calls concatenate. Panics if the
-/// output would exceed the program's `max_output`.
+/// output would exceed the program's `max_output`; the panic names the caller's line.
+#[track_caller]
 pub fn commit(bytes: &[u8]) {
     #[cfg(target_arch = "riscv32")]
     runtime::commit(bytes);

@@ -41,6 +41,7 @@ extern "C" fn finish() {
     unsafe { write_volatile(TERMINATION_ADDR as *mut u32, 1) };
 }
 
+#[track_caller]
 pub(crate) fn commit(bytes: &[u8]) {
     let max = SIZES.max_output as usize;
     // SAFETY: the output length word and the output region are guest-writable; the bounds
