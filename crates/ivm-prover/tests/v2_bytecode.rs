@@ -5,7 +5,7 @@
 //! the ELF alone.
 use ivm_prover::field::Fr;
 use ivm_prover::onehot::{booleanity, commit, read_check, OneHot};
-use ivm_prover::pcs::{DoryProverSetup, DORY_SEED};
+use ivm_prover::pcs::{CommitmentScheme, Dory, DoryProverSetup, DORY_SEED};
 use ivm_prover::poly::{eq_table, DenseMle};
 use ivm_prover::transcript::Transcript;
 use ivm_vm::decode::Instr;
@@ -114,7 +114,7 @@ fn a_real_runs_bytecode_fetch_goes_through_shout() {
     for claim in [&rc_claim, &b_claim] {
         let (eval, proof) = commit::open(&setup, &ra, hint.clone(), &com, &claim.point, &mut pt);
         assert_eq!(eval, claim.eval);
-        commit::verify(&vsetup, &com, &claim.point, claim.eval, &proof, &mut vt).unwrap();
+        Dory::verify(&vsetup, &com, &claim.point, claim.eval, &proof, &mut vt).unwrap();
     }
     assert_eq!(pt.state(), vt.state());
 

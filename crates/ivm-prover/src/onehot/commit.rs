@@ -21,8 +21,8 @@ use rayon::prelude::*;
 
 use super::OneHot;
 use crate::field::Fr;
+use crate::pcs::DoryProverSetup;
 use crate::pcs::{dory_open_with, dory_shape, tier2_commitment, DoryCommitment, DoryProof};
-use crate::pcs::{DoryProverSetup, DoryVerifierSetup, PcsError};
 use crate::transcript::Transcript;
 
 /// Where entry `(k, j)` lands in Dory's matrix: `(row, column)`.
@@ -53,30 +53,14 @@ pub fn commit_with_width(
     );
     let g1 = setup.g1_affine();
     let num_rows = 1usize << n.saturating_sub(sigma);
-    // Each worker adds its share of rows' generators into its own row vector (2^ν points).
-    let rows = oh
-        .addrs()
-        .par_chunks(1 << 14)
-        .enumerate()
-        .fold(
-            || vec![G1Projective::zero(); num_rows],
-            |mut acc, (chunk, addrs)| {
-                for (i, &a) in addrs.iter().enumerate() {
-                    if a != super::NO_ACCESS {
-                        let (r, c) = cell(oh, a as usize, (chunk << 14) + i, sigma);
-                        acc[r] += g1[c];
-                    }
-                }
-                acc
-            },
-        )
-        .reduce(|| vec![G1Projective::zero(); num_rows], crate::par::add_vecs);
+    let rows = fold_cells(oh, sigma, num_rows, G1Projective::zero(), |acc, r, c| acc[r] += g1[c]);
     let rows: Vec<ArkG1> = rows.into_iter().map(ArkG1).collect();
     (tier2_commitment(setup, &rows), rows)
 }
 
-/// Prove `ra(point)`; returns the evaluation and the Dory proof (verify it with
-/// [`crate::pcs::Dory`]'s `verify`, exactly as for a dense polynomial).
+/// Prove `ra(point)`; returns the evaluation and the Dory proof. Verify it with
+/// [`crate::pcs::Dory`]'s `verify`, exactly as for a dense polynomial: a commitment does not
+/// say how it was computed.
 pub fn open(
     setup: &DoryProverSetup,
     oh: &OneHot,
@@ -90,18 +74,35 @@ pub fn open(
     (eval, proof)
 }
 
-/// Verify an opening of a committed one-hot matrix (the dense verifier: a commitment does not
-/// say how it was computed).
-pub fn verify(
-    setup: &DoryVerifierSetup,
-    commitment: &DoryCommitment,
-    point: &[Fr],
-    eval: Fr,
-    proof: &DoryProof,
-    transcript: &mut Transcript,
-) -> Result<(), PcsError> {
-    use crate::pcs::{CommitmentScheme, Dory};
-    Dory::verify(setup, commitment, point, eval, proof, transcript)
+/// Folds every accessed entry's Dory cell `(row, column)` into a table of `len` entries with
+/// `add`: one pass over the rows, each worker into its own table, the tables then summed.
+fn fold_cells<T>(
+    oh: &OneHot,
+    sigma: usize,
+    len: usize,
+    zero: T,
+    add: impl Fn(&mut [T], usize, usize) + Sync,
+) -> Vec<T>
+where
+    T: Clone + Send + Sync + for<'a> std::ops::AddAssign<&'a T>,
+{
+    const CHUNK: usize = 1 << 14;
+    oh.addrs()
+        .par_chunks(CHUNK)
+        .enumerate()
+        .fold(
+            || vec![zero.clone(); len],
+            |mut acc, (chunk, addrs)| {
+                for (i, &a) in addrs.iter().enumerate() {
+                    if a != super::NO_ACCESS {
+                        let (r, c) = cell(oh, a as usize, chunk * CHUNK + i, sigma);
+                        add(&mut acc, r, c);
+                    }
+                }
+                acc
+            },
+        )
+        .reduce(|| vec![zero.clone(); len], crate::par::add_vecs)
 }
 
 /// A one-hot matrix as Dory's polynomial type: the vector–matrix product is sparse.
@@ -118,13 +119,12 @@ impl Polynomial<ArkFr> for DoryOneHot<'_> {
         ArkFr(self.0.evaluate(&ours))
     }
 
-    /// Generic over the curve because the trait is; ivm's prover always passes the row
-    /// commitments from [`commit`] instead, so Dory never calls this.
+    /// Never called: ivm's prover always passes the row commitments from [`commit`].
     fn commit<E, Mo, M1>(
         &self,
-        nu: usize,
-        sigma: usize,
-        setup: &ProverSetup<E>,
+        _nu: usize,
+        _sigma: usize,
+        _setup: &ProverSetup<E>,
     ) -> Result<(E::GT, Vec<E::G1>, ArkFr), DoryError>
     where
         E: PairingCurve,
@@ -133,42 +133,15 @@ impl Polynomial<ArkFr> for DoryOneHot<'_> {
         E::G1: Group<Scalar = ArkFr>,
         E::GT: Group<Scalar = ArkFr>,
     {
-        if nu + sigma != self.0.num_vars() {
-            return Err(DoryError::InvalidSize { expected: self.0.num_vars(), actual: nu + sigma });
-        }
-        let mut rows = vec![E::G1::identity(); 1 << nu];
-        for (j, k) in self.0.accesses() {
-            let (r, c) = cell(self.0, k, j, sigma);
-            rows[r] = rows[r] + setup.g1_vec[c];
-        }
-        let tier2 = E::multi_pair_g2_setup(&rows, &setup.g2_vec[..1 << nu]);
-        let blind: ArkFr = Mo::sample();
-        Ok((Mo::mask(tier2, &setup.ht, &blind), rows, blind))
+        Err(DoryError::InvalidSize { expected: 0, actual: self.0.num_vars() })
     }
 }
 
 impl MultilinearLagrange<ArkFr> for DoryOneHot<'_> {
     /// `v[c] = Σ_row left[row]·M[row][c]`: one addition per accessed row.
     fn vector_matrix_product(&self, left_vec: &[ArkFr], _nu: usize, sigma: usize) -> Vec<ArkFr> {
-        let cols = 1usize << sigma;
-        let oh = self.0;
-        let v = oh
-            .addrs()
-            .par_chunks(1 << 14)
-            .enumerate()
-            .fold(
-                || vec![Fr::zero(); cols],
-                |mut acc, (chunk, addrs)| {
-                    for (i, &a) in addrs.iter().enumerate() {
-                        if a != super::NO_ACCESS {
-                            let (r, c) = cell(oh, a as usize, (chunk << 14) + i, sigma);
-                            acc[c] += left_vec[r].0;
-                        }
-                    }
-                    acc
-                },
-            )
-            .reduce(|| vec![Fr::zero(); cols], crate::par::add_vecs);
+        let v =
+            fold_cells(self.0, sigma, 1 << sigma, Fr::zero(), |acc, r, c| acc[c] += left_vec[r].0);
         v.into_iter().map(ArkFr).collect()
     }
 }
@@ -202,17 +175,21 @@ mod tests {
         let (eval, proof) = open(&setup, &oh, hint, &com, &point, &mut pt);
         assert_eq!(eval, oh.to_dense().evaluate(&point));
         let mut vt = Transcript::new(b"onehot-open");
-        verify(&vsetup, &com, &point, eval, &proof, &mut vt).expect("honest opening verifies");
+        Dory::verify(&vsetup, &com, &point, eval, &proof, &mut vt)
+            .expect("honest opening verifies");
         assert_eq!(pt.state(), vt.state(), "prover and verifier transcripts agree");
 
         let mut vt = Transcript::new(b"onehot-open");
         let wrong = eval + Fr::from(1u64);
-        assert!(verify(&vsetup, &com, &point, wrong, &proof, &mut vt).is_err(), "wrong value");
+        assert!(
+            Dory::verify(&vsetup, &com, &point, wrong, &proof, &mut vt).is_err(),
+            "wrong value"
+        );
         let other = random_onehot(9, 5, 6, true);
         let (other_com, _) = commit(&setup, &other);
         let mut vt = Transcript::new(b"onehot-open");
         assert!(
-            verify(&vsetup, &other_com, &point, eval, &proof, &mut vt).is_err(),
+            Dory::verify(&vsetup, &other_com, &point, eval, &proof, &mut vt).is_err(),
             "other matrix"
         );
     }
