@@ -50,6 +50,13 @@ pub fn interactive() -> bool {
 }
 
 /// Formats a number with thousands separators.
+/// `amount` wei as ETH, e.g. `1.5 ETH` (`--json` keeps wei).
+pub fn eth(amount: ivm_contracts::alloy_primitives::U256) -> String {
+    let s = ivm_contracts::alloy_primitives::utils::format_ether(amount);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s} ETH")
+}
+
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
@@ -60,4 +67,18 @@ pub fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod eth_tests {
+    use super::eth;
+    use ivm_contracts::alloy_primitives::U256;
+
+    #[test]
+    fn amounts_in_eth() {
+        assert_eq!(eth(U256::ZERO), "0 ETH");
+        assert_eq!(eth(U256::from(1_500_000_000_000_000_000u128)), "1.5 ETH");
+        assert_eq!(eth(U256::from(100u64)), "0.0000000000000001 ETH");
+        assert_eq!(eth(U256::from(2_000_000_000_000_000_000u128)), "2 ETH");
+    }
 }

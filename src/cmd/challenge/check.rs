@@ -170,7 +170,7 @@ fn print_check(r: &CheckReport, i: &Inspection, elf: &std::path::Path) {
         println!("           {why}; no proof of any outcome exists");
     }
     if let Some(w) = &r.worst_case {
-        let gib = |b: u64| format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64);
+        let gib = crate::cmd::prove::gib;
         let machine = w.machine_memory_bytes.map_or("unknown".into(), gib);
         let verdict = if w.provable_here { "provable here" } else { "NOT provable here" };
         println!(

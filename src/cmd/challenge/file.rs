@@ -160,8 +160,8 @@ pub(super) fn challenge(
         format!(
             "the proof shows {claim} for job {}; bond {}, reward if upheld {}",
             i.chain.id,
-            super::withdraw::eth(params.challengeBond),
-            super::withdraw::eth(params.challengerReward)
+            crate::ui::eth(params.challengeBond),
+            crate::ui::eth(params.challengerReward)
         ),
     );
 
@@ -278,7 +278,7 @@ fn print_file(r: &FileReport) {
         println!("claim      output {}", r.claimed_output);
     }
     println!("proof      {} ({} bytes)", r.proof.display(), ui::thousands(r.proof_size_bytes));
-    let eth = |w: &str| super::withdraw::eth(w.parse().unwrap_or_default());
+    let eth = |w: &str| crate::ui::eth(w.parse().unwrap_or_default());
     println!("bond       {} (reward if upheld: {})", eth(&r.bond_wei), eth(&r.reward_wei));
     match &r.challenge_id {
         Some(id) => {

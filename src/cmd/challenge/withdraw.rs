@@ -1,7 +1,7 @@
 //! `ivm challenge withdraw`: pays out what `JobManager` owes the caller (returned and rewarded
 //! challenge bonds, refunds) with `withdrawPayout`.
 use clap::Args;
-use ivm_contracts::alloy_primitives::{utils::format_ether, Address, U256};
+use ivm_contracts::alloy_primitives::{Address, U256};
 use serde::Serialize;
 
 use super::{chain_error, connect, job_manager_of};
@@ -9,7 +9,7 @@ use crate::cli::JsonFlag;
 use crate::exit::{Code, Outcome};
 use crate::keys::KeyArgs;
 use crate::network::{parse_address, runtime, NetworkArgs};
-use crate::ui;
+use crate::ui::{self, eth};
 
 #[derive(Debug, Args)]
 pub struct WithdrawArgs {
@@ -41,13 +41,6 @@ struct WithdrawReport {
     withdrawn_wei: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     tx_hash: Option<String>,
-}
-
-/// `amount` wei as ETH, e.g. `1.5 ETH`.
-pub(super) fn eth(amount: U256) -> String {
-    let s = format_ether(amount);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    format!("{s} ETH")
 }
 
 pub fn run(args: WithdrawArgs) -> Outcome {
@@ -95,17 +88,4 @@ pub fn run(args: WithdrawArgs) -> Outcome {
         }
     }
     Ok(Code::Ok)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_in_eth() {
-        assert_eq!(eth(U256::ZERO), "0 ETH");
-        assert_eq!(eth(U256::from(1_500_000_000_000_000_000u128)), "1.5 ETH");
-        assert_eq!(eth(U256::from(100u64)), "0.0000000000000001 ETH");
-        assert_eq!(eth(U256::from(2_000_000_000_000_000_000u128)), "2 ETH");
-    }
 }
