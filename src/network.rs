@@ -94,6 +94,15 @@ pub struct Resolved {
 }
 
 impl Resolved {
+    /// A read-only client for the profile's chain and its `JobManager`, when there is a profile
+    /// with an RPC URL (`None` otherwise, or when the endpoint cannot be set up).
+    pub async fn job_manager_reader(&self) -> Option<(ivm_contracts::client::Client, Address)> {
+        let (Some(profile), Some(rpc)) = (&self.profile, &self.rpc_url) else { return None };
+        let signer = alloy_signer_local::PrivateKeySigner::random(); // reads only: never signs
+        let client = ivm_contracts::client::Client::connect_with_signer(rpc, signer).await.ok()?;
+        Some((client, profile.contracts.job_manager))
+    }
+
     pub fn node_url(&self) -> Result<&str> {
         self.node_url.as_deref().ok_or_else(|| {
             invalid_input(

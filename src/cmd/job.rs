@@ -449,9 +449,7 @@ fn status(args: IdArgs) -> Outcome {
 async fn status_from_chain(net: &Resolved, node: &NodeClient, id: [u8; 32], json: bool) -> Outcome {
     let unknown =
         || invalid_input(format!("job {} not found on the node at {}", to_hex(&id), node.url()));
-    let (Some(profile), Some(_)) = (&net.profile, &net.rpc_url) else { return Err(unknown()) };
-    let jm = profile.contracts.job_manager;
-    let client = connect(net, PrivateKeySigner::random()).await?;
+    let Some((client, jm)) = net.job_manager_reader().await else { return Err(unknown()) };
     let meta = client.job_metadata(jm, id.into()).await.map_err(|e| {
         chain_error(&format!("reading job {} from JobManager {jm}", to_hex(&id)), e)
     })?;

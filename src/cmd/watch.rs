@@ -14,9 +14,6 @@ use ivm_api::{JobResult, JobStatusType};
 use ivm_contracts::{OffchainResultWithMetadata, ResultWithMetadata};
 use serde::Serialize;
 
-use alloy_signer_local::PrivateKeySigner;
-use ivm_contracts::client::Client;
-
 use crate::{
     cli::JsonFlag,
     exit::{invalid_input, Code, Outcome},
@@ -79,11 +76,7 @@ async fn refuse_unknown(
     ids: &[[u8; 32]],
     grace: Duration,
 ) -> Result<()> {
-    let (Some(profile), Some(rpc)) = (&net.profile, &net.rpc_url) else { return Ok(()) };
-    let jm = profile.contracts.job_manager;
-    let Ok(chain) = Client::connect_with_signer(rpc, PrivateKeySigner::random()).await else {
-        return Ok(());
-    };
+    let Some((chain, jm)) = net.job_manager_reader().await else { return Ok(()) };
     let start = Instant::now();
     loop {
         let mut unknown = Vec::new();
