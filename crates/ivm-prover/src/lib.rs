@@ -9,6 +9,7 @@
 //!
 //! The plan for the full prover built on these is in `docs/prover-design.md`.
 
+pub mod claim_reduction;
 pub mod codec;
 pub mod cpu;
 pub mod field;

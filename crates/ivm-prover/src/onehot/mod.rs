@@ -25,6 +25,7 @@
 //! cannot commit anything else and pass both.
 
 pub mod booleanity;
+pub mod chunked;
 pub mod commit;
 pub mod read_check;
 

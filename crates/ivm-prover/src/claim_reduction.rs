@@ -1,0 +1,428 @@
+//! Prover v2's last stage: every claim on every committed polynomial, reduced to one point and
+//! opened with one Dory proof.
+//!
+//! The stages leave claims `P_i(p) = v` on the committed polynomials (dense per-row columns,
+//! one-hot chunk matrices; of different sizes) at many points. One batched sumcheck, one
+//! instance per polynomial,
+//!
+//! `Σ_{m: claim m on P_i} ρ^m·v_m = Σ_x (Σ_m ρ^m·eq(p_m, x))·P_i(x)`,
+//!
+//! ends at a point `r*` whose suffix of `n_i` coordinates is each polynomial's own point
+//! (the batched sumcheck's convention, which is also [`joint_opening`]'s layout). The prover
+//! states `P_i(r*)`, the verifier checks the sumcheck's final claim with them, and one joint
+//! Dory opening proves them all.
+//!
+//! A one-hot matrix is never expanded: its instance binds the address variables first over
+//! `K`-vectors (`eq(r_addr^m, ·)` and `Σ_{j: a_j = k} ρ^m·eq(r_cycle^m, j)`), then the cycle
+//! variables over `T`-vectors (`Σ_m ρ^m·eq(r_addr^m, ρ_a)·eq(r_cycle^m, ·)` and
+//! `eq(ρ_a, a_j)`): `O(claims·(K + T))`.
+
+use dory_pcs::backends::arkworks::ArkG1;
+
+use crate::field::{Fr, Zero};
+use crate::joint_opening::{self, JointClaim, Layout, Source};
+use crate::onehot::OneHot;
+use crate::pcs::{DoryCommitment, DoryProof, DoryProverSetup, DoryVerifierSetup, PcsError};
+use crate::poly::{eq_eval, eq_table, DenseMle};
+use crate::sumcheck::SumcheckProver;
+use crate::sumcheck::{self, BatchClaim, CompositeSumcheck, SumcheckError, SumcheckProof};
+use crate::transcript::Transcript;
+
+/// A claim `P_poly(point) = eval`; `point` has the polynomial's own number of variables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    pub poly: usize,
+    pub point: Vec<Fr>,
+    pub eval: Fr,
+}
+
+/// The reduction sumcheck, every polynomial's value at (its suffix of) the common point, and
+/// the Dory proof of those values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpeningProof {
+    pub sumcheck: SumcheckProof,
+    pub evals: Vec<Fr>,
+    pub dory: DoryProof,
+}
+
+/// Why the openings were rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum OpeningError {
+    #[error("openings: {0}")]
+    Shape(String),
+    #[error("opening reduction: {0}")]
+    Sumcheck(#[from] SumcheckError),
+    #[error("joint opening: {0}")]
+    Pcs(#[from] PcsError),
+}
+
+/// Every polynomial must be claimed at least once (so the common point has the layout's
+/// size), and every claim must name a polynomial and have its number of variables.
+fn check_shape(sizes: &[usize], claims: &[Claim]) -> Result<(), OpeningError> {
+    let mut claimed = vec![false; sizes.len()];
+    for (m, c) in claims.iter().enumerate() {
+        let n = *sizes.get(c.poly).ok_or_else(|| {
+            OpeningError::Shape(format!(
+                "claim {m} names polynomial {}, of {}",
+                c.poly,
+                sizes.len()
+            ))
+        })?;
+        if c.point.len() != n {
+            return Err(OpeningError::Shape(format!(
+                "claim {m}: a point of {} coordinates for a {n}-variable polynomial",
+                c.point.len()
+            )));
+        }
+        claimed[c.poly] = true;
+    }
+    match claimed.iter().position(|c| !c) {
+        Some(i) => {
+            Err(OpeningError::Shape(format!("polynomial {i} is committed but never claimed")))
+        }
+        None => Ok(()),
+    }
+}
+
+/// Absorb every claim, draw one coefficient per claim; returns each polynomial's summed claim.
+fn absorb(sizes: &[usize], claims: &[Claim], transcript: &mut Transcript) -> (Vec<Fr>, Vec<Fr>) {
+    transcript.append_u64(b"openings/polys", sizes.len() as u64);
+    transcript.append_u64(b"openings/claims", claims.len() as u64);
+    for c in claims {
+        transcript.append_u64(b"openings/poly", c.poly as u64);
+        transcript.append_scalars(b"openings/point", &c.point);
+        transcript.append_scalar(b"openings/eval", &c.eval);
+    }
+    let rho = transcript.challenge_powers(b"openings/rho", claims.len());
+    let mut sums = vec![Fr::zero(); sizes.len()];
+    for (c, r) in claims.iter().zip(&rho) {
+        sums[c.poly] += *r * c.eval;
+    }
+    (rho, sums)
+}
+
+type Combiner = Box<dyn Fn(&[Fr]) -> Fr + Sync + Send>;
+
+fn products_of_pairs() -> Combiner {
+    Box::new(|v: &[Fr]| v.chunks(2).map(|p| p[0] * p[1]).sum())
+}
+
+/// One polynomial's instance of the reduction sumcheck.
+enum Instance<'a> {
+    /// `[Σ_m ρ^m·eq(p_m, ·), P]`.
+    Dense(CompositeSumcheck<Combiner>),
+    /// Address phase: pairs `[eq(r_addr^m, ·), ρ^m·ra(·, r_cycle^m)]`; then the cycle phase.
+    OneHot {
+        matrix: &'a OneHot,
+        claims: Vec<(Fr, &'a [Fr])>,
+        bound: Vec<Fr>,
+        phase: CompositeSumcheck<Combiner>,
+    },
+}
+
+impl<'a> Instance<'a> {
+    fn new(source: Source<'a>, claims: Vec<(Fr, &'a [Fr])>) -> Self {
+        match source {
+            Source::Dense(p) => {
+                let mut w = vec![Fr::zero(); p.len()];
+                for (coeff, point) in &claims {
+                    for (x, e) in w.iter_mut().zip(eq_table(point)) {
+                        *x += *coeff * e;
+                    }
+                }
+                Instance::Dense(CompositeSumcheck::new(
+                    vec![DenseMle::new(w), p.clone()],
+                    2,
+                    products_of_pairs(),
+                ))
+            }
+            Source::OneHot(m) => {
+                let log_k = m.log_k();
+                let phase = if log_k == 0 {
+                    cycle_phase(m, &claims, &[])
+                } else {
+                    let mut polys = Vec::with_capacity(2 * claims.len());
+                    for (coeff, point) in &claims {
+                        let (r_a, r_c) = point.split_at(log_k);
+                        polys.push(DenseMle::new(eq_table(r_a)));
+                        let g = m.cycle_weights(r_c).into_iter().map(|x| x * coeff).collect();
+                        polys.push(DenseMle::new(g));
+                    }
+                    CompositeSumcheck::new(polys, 2, products_of_pairs())
+                };
+                Instance::OneHot { matrix: m, claims, bound: Vec::new(), phase }
+            }
+        }
+    }
+
+    /// `P` at the point bound so far (all variables must be bound).
+    fn final_eval(&self) -> Fr {
+        match self {
+            Instance::Dense(s) => s.final_evals()[1],
+            Instance::OneHot { phase, .. } => phase.final_evals()[1],
+        }
+    }
+}
+
+/// The cycle phase of a one-hot instance once the address variables are bound to `rho_a`.
+fn cycle_phase(m: &OneHot, claims: &[(Fr, &[Fr])], rho_a: &[Fr]) -> CompositeSumcheck<Combiner> {
+    let log_k = m.log_k();
+    let mut w = vec![Fr::zero(); 1 << m.log_t()];
+    for (coeff, point) in claims {
+        let (r_a, r_c) = point.split_at(log_k);
+        let c = *coeff * eq_eval(r_a, rho_a);
+        for (x, e) in w.iter_mut().zip(eq_table(r_c)) {
+            *x += c * e;
+        }
+    }
+    CompositeSumcheck::new(
+        vec![DenseMle::new(w), m.address_eq_column(rho_a)],
+        2,
+        products_of_pairs(),
+    )
+}
+
+impl SumcheckProver for Instance<'_> {
+    fn num_vars(&self) -> usize {
+        match self {
+            Instance::Dense(s) => s.num_vars(),
+            Instance::OneHot { matrix, bound, .. } => matrix.num_vars() - bound.len(),
+        }
+    }
+
+    fn degree(&self) -> usize {
+        2
+    }
+
+    fn round_evals(&self) -> Vec<Fr> {
+        match self {
+            Instance::Dense(s) => s.round_evals(),
+            Instance::OneHot { phase, .. } => phase.round_evals(),
+        }
+    }
+
+    fn bind(&mut self, r: Fr) {
+        match self {
+            Instance::Dense(s) => s.bind(r),
+            Instance::OneHot { matrix, claims, bound, phase } => {
+                phase.bind(r);
+                bound.push(r);
+                if bound.len() == matrix.log_k() {
+                    *phase = cycle_phase(matrix, claims, bound);
+                }
+            }
+        }
+    }
+}
+
+/// Prove every claim on `sources` (committed in `layout` as `commitments`, with `hints`).
+/// The claims must be true.
+pub fn prove(
+    setup: &DoryProverSetup,
+    layout: Layout,
+    sources: &[Source],
+    commitments: &[DoryCommitment],
+    hints: Vec<Vec<ArkG1>>,
+    claims: &[Claim],
+    transcript: &mut Transcript,
+) -> OpeningProof {
+    let sizes: Vec<usize> = sources.iter().map(Source::num_vars).collect();
+    check_shape(&sizes, claims).unwrap_or_else(|e| panic!("{e}"));
+    debug_assert!(
+        claims.iter().all(|c| sources[c.poly].evaluate(&c.point) == c.eval),
+        "a claimed evaluation is wrong"
+    );
+    let (rho, sums) = absorb(&sizes, claims, transcript);
+    let mut instances: Vec<Instance> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mine = claims
+                .iter()
+                .zip(&rho)
+                .filter(|(c, _)| c.poly == i)
+                .map(|(c, r)| (*r, c.point.as_slice()))
+                .collect();
+            Instance::new(*s, mine)
+        })
+        .collect();
+    let mut refs: Vec<&mut dyn SumcheckProver> =
+        instances.iter_mut().map(|i| i as &mut dyn SumcheckProver).collect();
+    let (sumcheck, point) = sumcheck::prove_batched(&mut refs, &sums, transcript);
+    let evals: Vec<Fr> = instances.iter().map(Instance::final_eval).collect();
+    drop(instances);
+    transcript.append_scalars(b"openings/evals", &evals);
+    let joint = joint_claims(commitments, &sizes, &evals);
+    let dory = joint_opening::prove(setup, layout, sources, hints, &joint, &point, transcript);
+    OpeningProof { sumcheck, evals, dory }
+}
+
+fn joint_claims(commitments: &[DoryCommitment], sizes: &[usize], evals: &[Fr]) -> Vec<JointClaim> {
+    commitments
+        .iter()
+        .zip(sizes)
+        .zip(evals)
+        .map(|((c, &num_vars), &eval)| JointClaim { commitment: c.clone(), num_vars, eval })
+        .collect()
+}
+
+/// Verify every claim against the commitments (`sizes[i]` variables each; sizes, claims and
+/// layout are the verifier's own).
+pub fn verify(
+    setup: &DoryVerifierSetup,
+    layout: Layout,
+    commitments: &[DoryCommitment],
+    sizes: &[usize],
+    claims: &[Claim],
+    proof: &OpeningProof,
+    transcript: &mut Transcript,
+) -> Result<(), OpeningError> {
+    check_shape(sizes, claims)?;
+    if commitments.len() != sizes.len() || proof.evals.len() != sizes.len() {
+        return Err(OpeningError::Shape(format!(
+            "{} commitments and {} values for {} polynomials",
+            commitments.len(),
+            proof.evals.len(),
+            sizes.len()
+        )));
+    }
+    let (rho, sums) = absorb(sizes, claims, transcript);
+    let batch: Vec<BatchClaim> = sums
+        .iter()
+        .zip(sizes)
+        .map(|(&claim, &num_vars)| BatchClaim { claim, num_vars, degree: 2 })
+        .collect();
+    let out = sumcheck::verify_batched(&batch, &proof.sumcheck, transcript)?;
+    let mut weights = vec![Fr::zero(); sizes.len()];
+    for (c, r) in claims.iter().zip(&rho) {
+        weights[c.poly] += *r * eq_eval(&c.point, out.instance_point(sizes[c.poly]));
+    }
+    let finals: Vec<Fr> = weights.iter().zip(&proof.evals).map(|(w, e)| *w * e).collect();
+    out.check(&finals)?;
+    transcript.append_scalars(b"openings/evals", &proof.evals);
+    let joint = joint_claims(commitments, sizes, &proof.evals);
+    joint_opening::verify(setup, layout, &joint, &out.point, &proof.dory, transcript)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field::One;
+    use crate::onehot::tests::{random_onehot, random_point};
+    use crate::pcs::DORY_SEED;
+
+    struct Fixture {
+        dense: Vec<DenseMle>,
+        onehot: Vec<OneHot>,
+    }
+
+    fn fixture() -> Fixture {
+        let dense = [3usize, 6, 9]
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| DenseMle::new(random_point(200 + i as u64, 1 << n)))
+            .collect();
+        let onehot = vec![
+            random_onehot(11, 3, 6, true),
+            random_onehot(12, 0, 7, false),
+            random_onehot(13, 8, 1, false),
+        ];
+        Fixture { dense, onehot }
+    }
+
+    fn sources(f: &Fixture) -> Vec<Source<'_>> {
+        f.dense.iter().map(Source::Dense).chain(f.onehot.iter().map(Source::OneHot)).collect()
+    }
+
+    /// One to three claims per polynomial at random points.
+    fn claims(srcs: &[Source]) -> Vec<Claim> {
+        let mut out = Vec::new();
+        for (i, s) in srcs.iter().enumerate() {
+            for m in 0..=(i % 3) {
+                let point = random_point(300 + 10 * i as u64 + m as u64, s.num_vars());
+                out.push(Claim { poly: i, eval: s.evaluate(&point), point });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn many_claims_on_polynomials_of_every_size_and_kind_open_with_one_proof() {
+        let setup = DoryProverSetup::new(DORY_SEED, 10);
+        let vsetup = setup.verifier_setup();
+        let layout = Layout::new(9);
+        let f = fixture();
+        let srcs = sources(&f);
+        let sizes: Vec<usize> = srcs.iter().map(Source::num_vars).collect();
+        let (commitments, hints): (Vec<_>, Vec<_>) =
+            srcs.iter().map(|s| joint_opening::commit(&setup, layout, *s)).unzip();
+        let claims = claims(&srcs);
+        let mut pt = Transcript::new(b"openings");
+        let proof = prove(&setup, layout, &srcs, &commitments, hints, &claims, &mut pt);
+        let mut vt = Transcript::new(b"openings");
+        verify(&vsetup, layout, &commitments, &sizes, &claims, &proof, &mut vt)
+            .expect("honest openings");
+        assert_eq!(pt.state(), vt.state());
+
+        let check = |claims: &[Claim], proof: &OpeningProof| {
+            verify(
+                &vsetup,
+                layout,
+                &commitments,
+                &sizes,
+                claims,
+                proof,
+                &mut Transcript::new(b"openings"),
+            )
+        };
+        for m in 0..claims.len() {
+            let mut bad = claims.clone();
+            bad[m].eval += Fr::one();
+            assert!(check(&bad, &proof).is_err(), "wrong value of claim {m}");
+        }
+        for i in 0..proof.evals.len() {
+            let mut bad = proof.clone();
+            bad.evals[i] += Fr::one();
+            assert!(check(&claims, &bad).is_err(), "wrong opened value {i}");
+        }
+        let unclaimed: Vec<Claim> = claims.iter().filter(|c| c.poly != 2).cloned().collect();
+        assert!(matches!(check(&unclaimed, &proof), Err(OpeningError::Shape(_))));
+        let mut moved = claims.clone();
+        moved[0].point[0] += Fr::one();
+        assert!(check(&moved, &proof).is_err(), "claim at another point");
+    }
+
+    #[test]
+    fn a_claim_true_of_another_committed_matrix_is_rejected() {
+        let setup = DoryProverSetup::new(DORY_SEED, 10);
+        let vsetup = setup.verifier_setup();
+        let layout = Layout::new(9);
+        let committed = random_onehot(21, 3, 6, false);
+        let other = random_onehot(22, 3, 6, false);
+        let (commitment, _) = joint_opening::commit(&setup, layout, Source::OneHot(&committed));
+        // The prover reduces claims that hold for `other` and opens `other`.
+        let (_, other_hint) = joint_opening::commit(&setup, layout, Source::OneHot(&other));
+        let point = random_point(23, 9);
+        let claims = vec![Claim { poly: 0, eval: other.evaluate(&point), point }];
+        let proof = prove(
+            &setup,
+            layout,
+            &[Source::OneHot(&other)],
+            &[commitment.clone()],
+            vec![other_hint],
+            &claims,
+            &mut Transcript::new(b"openings"),
+        );
+        let res = verify(
+            &vsetup,
+            layout,
+            &[commitment],
+            &[9],
+            &claims,
+            &proof,
+            &mut Transcript::new(b"openings"),
+        );
+        assert!(matches!(res, Err(OpeningError::Pcs(_))), "{res:?}");
+    }
+}

@@ -1,0 +1,329 @@
+//! d-way address decomposition of a one-hot matrix, and **ra virtualization**.
+//!
+//! A Dory commitment costs pairings per matrix row and needs setup generators per column, so
+//! a committed polynomial must stay near `2^30` entries whatever its sparsity: a one-hot
+//! matrix over the `2^21` lookup cells (or the bytecode or RAM address space) of a `2^20`-row
+//! run has `2^41` entries and cannot be committed at all. So a large address space is split
+//! into `d` chunks of at most [`MAX_LOG_CHUNK`] bits (most significant first), and only the
+//! small chunk matrices are committed:
+//!
+//! `ra(k, j) = Π_i ra_i(k_i, j)`, with `k = (k_1, …, k_d)` and `ra_i` one-hot over `2^|k_i|`.
+//!
+//! `ra` itself is **virtual**: the sumchecks over the full address space (read checking,
+//! Twist) end with claims `ra(r_addr, r_cycle) = v` on the product. [`prove`] turns any
+//! number of such claims into claims on the chunks with one sumcheck over the cycle variables,
+//!
+//! `Σ_m α^m·v_m = Σ_j Σ_m α^m·eq(r_cycle^m, j)·Π_i ra_i(r_addr_i^m, j)`,
+//!
+//! of degree `d + 1`, ending at one cycle point `ρ` with the claims `ra_i(r_addr_i^m, ρ)`.
+//!
+//! Well-formedness is checked per chunk: booleanity of every chunk, and every chunk's Hamming
+//! weight equal to the row's access flag (1, or 0 on a row without access). Then each row of
+//! the product has exactly one 1 at the concatenated address, or none.
+
+use super::read_check::RaClaim;
+use super::{OneHot, NO_ACCESS};
+use crate::field::Fr;
+use crate::poly::{eq_eval, eq_table, DenseMle};
+use crate::sumcheck::{self, CompositeSumcheck, SumcheckError, SumcheckProof};
+use crate::transcript::Transcript;
+
+/// The widest committed chunk: `2^8` addresses (Jolt's choice for long traces too).
+pub const MAX_LOG_CHUNK: usize = 8;
+
+/// How a `2^log_k` address space is split: chunk widths, most significant first, as equal as
+/// possible, each at most [`MAX_LOG_CHUNK`] bits. A fixed function of `log_k`, so the verifier
+/// derives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chunking {
+    widths: Vec<usize>,
+}
+
+impl Chunking {
+    pub fn new(log_k: usize) -> Self {
+        let d = log_k.div_ceil(MAX_LOG_CHUNK).max(1);
+        let (base, extra) = (log_k / d, log_k % d);
+        // The wider chunks first: their bits are the most significant.
+        Self { widths: (0..d).map(|i| base + usize::from(i < extra)).collect() }
+    }
+
+    /// Number of chunks.
+    pub fn d(&self) -> usize {
+        self.widths.len()
+    }
+
+    pub fn widths(&self) -> &[usize] {
+        &self.widths
+    }
+
+    pub fn log_k(&self) -> usize {
+        self.widths.iter().sum()
+    }
+
+    /// The low bit position of each chunk inside an address.
+    fn shifts(&self) -> Vec<usize> {
+        let mut rest = self.log_k();
+        self.widths
+            .iter()
+            .map(|w| {
+                rest -= w;
+                rest
+            })
+            .collect()
+    }
+
+    /// Chunk `i` of `addr` ([`NO_ACCESS`] stays [`NO_ACCESS`]).
+    pub fn chunk(&self, addr: u32, i: usize) -> u32 {
+        if addr == NO_ACCESS {
+            return NO_ACCESS;
+        }
+        let shift = self.shifts()[i];
+        (addr >> shift) & ((1u32 << self.widths[i]) - 1)
+    }
+
+    /// The coordinates of an address point that belong to each chunk (most significant first,
+    /// like the point itself).
+    pub fn split_point<'a>(&self, r_addr: &'a [Fr]) -> Vec<&'a [Fr]> {
+        assert_eq!(r_addr.len(), self.log_k(), "address point has the wrong number of coordinates");
+        let mut out = Vec::with_capacity(self.d());
+        let mut at = 0;
+        for w in &self.widths {
+            out.push(&r_addr[at..at + w]);
+            at += w;
+        }
+        out
+    }
+
+    /// The chunk matrices of `oh` (which must have this chunking's address space).
+    pub fn split(&self, oh: &OneHot) -> Vec<OneHot> {
+        assert_eq!(oh.log_k(), self.log_k(), "matrix and chunking differ in address space");
+        (0..self.d())
+            .map(|i| {
+                let addrs = oh.addrs().iter().map(|&a| self.chunk(a, i)).collect();
+                OneHot::new(self.widths[i], addrs).expect("a chunk of a valid address is valid")
+            })
+            .collect()
+    }
+}
+
+/// The virtualization sumcheck and the chunk values at its point, per claim then per chunk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VirtualizationProof {
+    pub sumcheck: SumcheckProof,
+    pub chunk_evals: Vec<Vec<Fr>>,
+}
+
+/// A claim on chunk `chunk` of the matrix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChunkClaim {
+    pub chunk: usize,
+    pub claim: RaClaim,
+}
+
+/// Absorb the claims on the product and draw their combination coefficients.
+fn absorb(claims: &[RaClaim], log_t: usize, transcript: &mut Transcript) -> Vec<Fr> {
+    transcript.append_u64(b"ra-virt/log_t", log_t as u64);
+    transcript.append_u64(b"ra-virt/claims", claims.len() as u64);
+    for c in claims {
+        transcript.append_scalars(b"ra-virt/point", &c.point);
+        transcript.append_scalar(b"ra-virt/eval", &c.eval);
+    }
+    transcript.challenge_powers(b"ra-virt/alpha", claims.len())
+}
+
+/// The chunk claims the proof leaves, in claim-then-chunk order.
+fn chunk_claims(
+    chunking: &Chunking,
+    claims: &[RaClaim],
+    rho: &[Fr],
+    evals: &[Vec<Fr>],
+) -> Vec<ChunkClaim> {
+    let log_k = chunking.log_k();
+    claims
+        .iter()
+        .zip(evals)
+        .flat_map(|(c, e)| {
+            chunking.split_point(&c.point[..log_k]).into_iter().zip(e).enumerate().map(
+                |(chunk, (r_a, eval))| ChunkClaim {
+                    chunk,
+                    claim: RaClaim { point: [r_a, rho].concat(), eval: *eval },
+                },
+            )
+        })
+        .collect()
+}
+
+/// Reduce `claims` on the virtual product of `chunks` (made by `chunking`) to claims on the
+/// chunks. Every claim's point is `(r_addr, r_cycle)` over the full address space.
+pub fn prove(
+    chunking: &Chunking,
+    chunks: &[OneHot],
+    claims: &[RaClaim],
+    transcript: &mut Transcript,
+) -> (VirtualizationProof, Vec<ChunkClaim>) {
+    assert_eq!(chunks.len(), chunking.d(), "one matrix per chunk");
+    let log_t = chunks[0].log_t();
+    let log_k = chunking.log_k();
+    let d = chunking.d();
+    let alpha = absorb(claims, log_t, transcript);
+    // Per claim: eq(r_cycle, ·), then ra_i(r_addr_i, ·) for every chunk.
+    let mut polys = Vec::with_capacity(claims.len() * (d + 1));
+    for c in claims {
+        let (r_a, r_c) = c.point.split_at(log_k);
+        polys.push(DenseMle::new(eq_table(r_c)));
+        for (m, r_ai) in chunks.iter().zip(chunking.split_point(r_a)) {
+            polys.push(m.address_eq_column(r_ai));
+        }
+    }
+    let comb = move |v: &[Fr]| -> Fr {
+        v.chunks(d + 1).zip(&alpha).map(|(g, a)| *a * g.iter().product::<Fr>()).sum()
+    };
+    let mut instance = CompositeSumcheck::new(polys, d + 1, comb);
+    let claim = instance.claim();
+    let (sumcheck, rho) = sumcheck::prove(&mut instance, claim, transcript);
+    let finals = instance.final_evals();
+    let chunk_evals: Vec<Vec<Fr>> = finals.chunks(d + 1).map(|g| g[1..].to_vec()).collect();
+    for e in &chunk_evals {
+        transcript.append_scalars(b"ra-virt/chunk_evals", e);
+    }
+    let out = chunk_claims(chunking, claims, &rho, &chunk_evals);
+    (VirtualizationProof { sumcheck, chunk_evals }, out)
+}
+
+/// Why a virtualization proof was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum VirtualizationError {
+    #[error("ra virtualization: {got} groups of chunk values for {expected} claims")]
+    Shape { expected: usize, got: usize },
+    #[error("ra virtualization: {0}")]
+    Sumcheck(#[from] SumcheckError),
+}
+
+/// Verify the reduction of `claims` (the verifier's own, on the product over `log_t` rows) to
+/// the chunk claims it returns.
+pub fn verify(
+    chunking: &Chunking,
+    log_t: usize,
+    claims: &[RaClaim],
+    proof: &VirtualizationProof,
+    transcript: &mut Transcript,
+) -> Result<Vec<ChunkClaim>, VirtualizationError> {
+    let (log_k, d) = (chunking.log_k(), chunking.d());
+    if proof.chunk_evals.len() != claims.len() || proof.chunk_evals.iter().any(|e| e.len() != d) {
+        return Err(VirtualizationError::Shape {
+            expected: claims.len(),
+            got: proof.chunk_evals.len(),
+        });
+    }
+    let alpha = absorb(claims, log_t, transcript);
+    let claim: Fr = alpha.iter().zip(claims).map(|(a, c)| *a * c.eval).sum();
+    let (final_claim, rho) = sumcheck::verify(claim, log_t, d + 1, &proof.sumcheck, transcript)?;
+    let expected: Fr = claims
+        .iter()
+        .zip(&proof.chunk_evals)
+        .zip(&alpha)
+        .map(|((c, e), a)| *a * eq_eval(&c.point[log_k..], &rho) * e.iter().product::<Fr>())
+        .sum();
+    sumcheck::check_final(final_claim, expected)?;
+    for e in &proof.chunk_evals {
+        transcript.append_scalars(b"ra-virt/chunk_evals", e);
+    }
+    Ok(chunk_claims(chunking, claims, &rho, &proof.chunk_evals))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field::One;
+    use crate::onehot::tests::{random_onehot, random_point};
+
+    #[test]
+    fn chunkings_are_balanced_and_small() {
+        for (log_k, widths) in [
+            (0, vec![0]),
+            (6, vec![6]),
+            (8, vec![8]),
+            (9, vec![5, 4]),
+            (13, vec![7, 6]),
+            (21, vec![7, 7, 7]),
+            (22, vec![8, 7, 7]),
+        ] {
+            assert_eq!(Chunking::new(log_k).widths(), &widths[..], "log_k = {log_k}");
+        }
+    }
+
+    #[test]
+    fn the_product_of_the_chunks_is_the_matrix() {
+        let oh = random_onehot(5, 9, 6, true);
+        let chunking = Chunking::new(9);
+        let chunks = chunking.split(&oh);
+        let point = random_point(6, 9 + 6);
+        let (r_a, r_c) = point.split_at(9);
+        let product: Fr = (0..1usize << 6)
+            .map(|j| {
+                let e = crate::poly::eq_table(r_c)[j];
+                let p: Fr = chunks
+                    .iter()
+                    .zip(chunking.split_point(r_a))
+                    .map(|(m, r)| m.address_eq_column(r).get(j))
+                    .product();
+                e * p
+            })
+            .sum();
+        assert_eq!(product, oh.evaluate(&point));
+    }
+
+    fn claims_on(oh: &OneHot, seeds: &[u64]) -> Vec<RaClaim> {
+        seeds
+            .iter()
+            .map(|&s| {
+                let point = random_point(s, oh.num_vars());
+                RaClaim { eval: oh.evaluate(&point), point }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn claims_on_the_product_become_true_claims_on_the_chunks() {
+        let oh = random_onehot(7, 13, 7, true);
+        let chunking = Chunking::new(13);
+        let chunks = chunking.split(&oh);
+        let claims = claims_on(&oh, &[1, 2, 3]);
+        let mut pt = Transcript::new(b"virt");
+        let (proof, out) = prove(&chunking, &chunks, &claims, &mut pt);
+        let mut vt = Transcript::new(b"virt");
+        let checked = verify(&chunking, 7, &claims, &proof, &mut vt).expect("honest proof");
+        assert_eq!(checked, out);
+        assert_eq!(pt.state(), vt.state());
+        assert_eq!(out.len(), 3 * chunking.d());
+        for c in &out {
+            assert_eq!(chunks[c.chunk].evaluate(&c.claim.point), c.claim.eval);
+        }
+    }
+
+    #[test]
+    fn a_wrong_claim_or_chunk_value_is_rejected() {
+        let oh = random_onehot(8, 9, 6, false);
+        let chunking = Chunking::new(9);
+        let chunks = chunking.split(&oh);
+        let claims = claims_on(&oh, &[4, 5]);
+        let (proof, _) = prove(&chunking, &chunks, &claims, &mut Transcript::new(b"virt"));
+
+        let mut wrong = claims.clone();
+        wrong[1].eval += Fr::one();
+        assert!(verify(&chunking, 6, &wrong, &proof, &mut Transcript::new(b"virt")).is_err());
+
+        let mut bad = proof.clone();
+        bad.chunk_evals[0][1] += Fr::one();
+        assert!(verify(&chunking, 6, &claims, &bad, &mut Transcript::new(b"virt")).is_err());
+
+        // A prover that proves a false claim honestly (as the sum of another matrix) fails.
+        let other = chunking.split(&random_onehot(9, 9, 6, false));
+        let (forged, _) = prove(&chunking, &other, &claims, &mut Transcript::new(b"virt"));
+        assert!(verify(&chunking, 6, &claims, &forged, &mut Transcript::new(b"virt")).is_err());
+
+        let mut short = proof.clone();
+        short.chunk_evals.pop();
+        assert!(verify(&chunking, 6, &claims, &short, &mut Transcript::new(b"virt")).is_err());
+    }
+}
