@@ -51,21 +51,21 @@ pub const FLAG_NAMES: [&str; NUM_FLAGS] = [
     "padding",
     "invalid",
 ];
-const X_RS1: usize = FLAGS;
-const X_PC: usize = FLAGS + 1;
-const X_ADVICE: usize = FLAGS + 2;
-const Y_RS2: usize = FLAGS + 3;
-const Y_IMM: usize = FLAGS + 4;
-const W_LOOKUP: usize = FLAGS + 5;
-const W_PC4: usize = FLAGS + 6;
-const W_RAM: usize = FLAGS + 7;
-const LOAD: usize = FLAGS + 8;
-const STORE: usize = FLAGS + 9;
-const BRANCH: usize = FLAGS + 10;
-const JUMP: usize = FLAGS + 11;
-const ASSERT: usize = FLAGS + 12;
+pub(crate) const X_RS1: usize = FLAGS;
+pub(crate) const X_PC: usize = FLAGS + 1;
+pub(crate) const X_ADVICE: usize = FLAGS + 2;
+pub(crate) const Y_RS2: usize = FLAGS + 3;
+pub(crate) const Y_IMM: usize = FLAGS + 4;
+pub(crate) const W_LOOKUP: usize = FLAGS + 5;
+pub(crate) const W_PC4: usize = FLAGS + 6;
+pub(crate) const W_RAM: usize = FLAGS + 7;
+pub(crate) const LOAD: usize = FLAGS + 8;
+pub(crate) const STORE: usize = FLAGS + 9;
+pub(crate) const BRANCH: usize = FLAGS + 10;
+pub(crate) const JUMP: usize = FLAGS + 11;
+pub(crate) const ASSERT: usize = FLAGS + 12;
 pub const PADDING: usize = FLAGS + 13;
-const INVALID: usize = FLAGS + 14;
+pub(crate) const INVALID: usize = FLAGS + 14;
 /// First row of a real instruction (`seq_index = 0`, not padding).
 pub const FIRST: usize = FLAGS + NUM_FLAGS;
 /// Inside a virtual sequence (not its last row).

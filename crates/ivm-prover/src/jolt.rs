@@ -232,16 +232,16 @@ fn cached<T>(cache: &SetupCache<T>, max_num_vars: usize, make: impl FnOnce() -> 
 // ---- shared pieces ------------------------------------------------------------------------
 
 /// What both sides derive from the ELF.
-struct Preprocessed {
-    program: Program,
-    program_id: [u8; 32],
-    bytecode: Bytecode,
-    ram: RamLayout,
-    perms: RamPermissions,
-    log_k_bc: usize,
+pub(crate) struct Preprocessed {
+    pub(crate) program: Program,
+    pub(crate) program_id: [u8; 32],
+    pub(crate) bytecode: Bytecode,
+    pub(crate) ram: RamLayout,
+    pub(crate) perms: RamPermissions,
+    pub(crate) log_k_bc: usize,
 }
 
-fn preprocess(elf: &[u8]) -> Result<Preprocessed, VerifyError> {
+pub(crate) fn preprocess(elf: &[u8]) -> Result<Preprocessed, VerifyError> {
     let program = Program::load(elf)?;
     let program_id = ProgramId::of(&program).0;
     let bytecode = isa::bytecode(&program)?;

@@ -33,5 +33,6 @@ pub mod statement;
 pub mod sumcheck;
 pub mod transcript;
 pub mod twist;
+pub mod v2;
 
 pub use proof_file::{prove_file, verify_file, ProofFile, ProofFileError};

@@ -1,0 +1,191 @@
+//! The v2 witness of a run: the CPU columns, the one-hot addresses of every lookup and fetch,
+//! and the register and RAM memory traces.
+//!
+//! Shapes (`T = 2^log_rows` rows):
+//! * bytecode: one fetch per row, `K_bc × T`;
+//! * registers: two memory rows per row — `2i` reads `rs1`, `2i + 1` reads `rs2` and then
+//!   writes `WRD` (always; 0 when the instruction writes nothing) — `64 × 2T`;
+//! * RAM: at most one access per row, which reads and writes the same word (a load writes the
+//!   value back), over the remapped pages, `K_ram × T`;
+//! * lookups: the eight slot reads of row `i` are memory rows `8i + s` of one matrix over the
+//!   `2^21` subtable cells `(kind, a, b)`, `2^21 × 8T`.
+use std::collections::BTreeMap;
+
+use ivm_abi::{PANIC_ADDR, TERMINATION_ADDR};
+
+use super::cpu::{self, NUM_COLS};
+use super::ram::{required_pages, Remapped};
+use crate::cpu::{cell, log_rows_for, INSEQ, LOG_K_LOOKUP, PADDING};
+use crate::field::Fr;
+use crate::isa::tables::SLOTS;
+use crate::isa::Row;
+use crate::jolt::Preprocessed;
+use crate::onehot::{OneHot, NO_ACCESS};
+use crate::paged_ram::PageMap;
+use crate::ram::FinalControl;
+use crate::twist::MemoryTrace;
+
+/// The largest trace v2 proves: `2^MAX_LOG_ROWS` rows.
+pub const MAX_LOG_ROWS: usize = 24;
+/// Register file: 32 architectural and 32 virtual registers.
+pub const LOG_REGISTERS: usize = 6;
+/// Memory rows per CPU row in the register trace and the lookup matrix (as powers of two).
+pub const LOG_REGISTER_ROWS: usize = 1;
+pub const LOG_SLOT_ROWS: usize = 3;
+
+/// Everything the v2 prover commits to or proves about.
+pub struct Witness {
+    pub log_rows: usize,
+    /// `NUM_COLS` columns of `T` rows.
+    pub cols: Vec<Vec<Fr>>,
+    pub bytecode: OneHot,
+    pub registers: MemoryTrace,
+    pub ram: MemoryTrace,
+    pub ram_final: Vec<u64>,
+    pub map: PageMap,
+    pub lookups: OneHot,
+    pub control: FinalControl,
+}
+
+/// Why a witness cannot be built (the run does not fit what v2 can prove).
+#[derive(Debug, thiserror::Error)]
+pub enum WitnessError {
+    #[error("RAM address {0:#x} is outside the program's memory")]
+    RamAddress(u32),
+    #[error("{0} rows exceed the maximum of 2^{1}")]
+    TooManyRows(usize, usize),
+}
+
+/// Build the witness of `rows` (the expanded trace) for a run that started from `initial`
+/// (non-zero words by byte address) and committed `output_len` output bytes.
+pub(crate) fn build(
+    pre: &Preprocessed,
+    rows: &[Row],
+    initial: &BTreeMap<u32, u32>,
+    output_len: usize,
+) -> Result<Witness, WitnessError> {
+    let log_rows = log_rows_for(rows.len());
+    if log_rows > MAX_LOG_ROWS {
+        return Err(WitnessError::TooManyRows(rows.len(), MAX_LOG_ROWS));
+    }
+    let t = 1usize << log_rows;
+    let padding = Row::padding();
+    let row = |i: usize| rows.get(i).unwrap_or(&padding);
+
+    let mut touched: Vec<u32> = rows.iter().filter_map(|r| r.ram.map(|a| a.addr)).collect();
+    touched.extend(required_pages(&pre.ram, output_len).into_iter().map(|p| p * ivm_abi::PAGE));
+    let map = PageMap::from_addresses(touched);
+
+    let cols = columns(pre, t, &row)?;
+    let bytecode = OneHot::new(pre.log_k_bc, (0..t).map(|i| row(i).bc as u32).collect())
+        .expect("bytecode indices are inside the table");
+    let registers = register_trace(pre, t, &row, &cols);
+    let (ram, ram_final) = ram_trace(pre, &map, initial, t, &row);
+    let lookups = lookup_matrix(t, &row);
+    let control = final_control(pre, &map, &ram_final, output_len);
+    Ok(Witness { log_rows, cols, bytecode, registers, ram, ram_final, map, lookups, control })
+}
+
+fn columns<'a>(
+    pre: &Preprocessed,
+    t: usize,
+    row: &impl Fn(usize) -> &'a Row,
+) -> Result<Vec<Vec<Fr>>, WitnessError> {
+    let mut cols = vec![vec![Fr::from(0u64); t]; NUM_COLS];
+    for i in 0..t {
+        let r = row(i);
+        let perms = match r.ram {
+            Some(a) => {
+                let idx = pre.ram.index(a.addr).ok_or(WitnessError::RamAddress(a.addr))?;
+                pre.perms.at(idx)
+            }
+            None => [false; 3],
+        };
+        let v = cpu::row_columns(&pre.bytecode.rows[r.bc], r, perms);
+        for (c, x) in cols.iter_mut().zip(v) {
+            c[i] = x;
+        }
+    }
+    // LNP needs the next row: a real row (not inside a sequence) followed by a real row.
+    let one = Fr::from(1u64);
+    for i in 0..t {
+        let next_padding = if i + 1 < t { cols[PADDING][i + 1] } else { Fr::from(0u64) };
+        cols[cpu::LNP][i] = (one - cols[INSEQ][i] - cols[PADDING][i]) * (one - next_padding);
+    }
+    Ok(cols)
+}
+
+fn register_trace<'a>(
+    pre: &Preprocessed,
+    t: usize,
+    row: &impl Fn(usize) -> &'a Row,
+    cols: &[Vec<Fr>],
+) -> MemoryTrace {
+    let mut reads = Vec::with_capacity(2 * t);
+    let mut writes = Vec::with_capacity(2 * t);
+    let mut values = Vec::with_capacity(2 * t);
+    for i in 0..t {
+        let entry = &pre.bytecode.rows[row(i).bc];
+        let wrd = if cpu::writes_register(entry) { entry.rd } else { 0 };
+        let rdnew = crate::field::fr_to_u64(&cols[cpu::RDNEW][i]).expect("a 32-bit value");
+        reads.extend([u32::from(entry.rs1), u32::from(entry.rs2)]);
+        writes.extend([NO_ACCESS, u32::from(wrd)]);
+        values.extend([0, rdnew]);
+    }
+    let reads = OneHot::new(LOG_REGISTERS, reads).expect("register numbers are below 64");
+    let writes = OneHot::new(LOG_REGISTERS, writes).expect("register numbers are below 64");
+    MemoryTrace::new(vec![0; 1 << LOG_REGISTERS], reads, writes, values).expect("shapes agree")
+}
+
+fn ram_trace<'a>(
+    pre: &Preprocessed,
+    map: &PageMap,
+    initial: &BTreeMap<u32, u32>,
+    t: usize,
+    row: &impl Fn(usize) -> &'a Row,
+) -> (MemoryTrace, Vec<u64>) {
+    let init = Remapped { layout: &pre.ram, map }.initial_table(initial);
+    let mut mem = init.clone();
+    let mut addrs = vec![NO_ACCESS; t];
+    let mut values = vec![0u64; t];
+    for i in 0..t {
+        if let Some(a) = row(i).ram {
+            let k = map.remap(a.addr).expect("every accessed page is listed");
+            addrs[i] = k;
+            values[i] = u64::from(a.after);
+            mem[k as usize] = u64::from(a.after);
+        }
+    }
+    let oh = OneHot::new(map.log_k(), addrs).expect("remapped addresses fit the page map");
+    let trace = MemoryTrace::new(init, oh.clone(), oh, values).expect("shapes agree");
+    (trace, mem)
+}
+
+fn lookup_matrix<'a>(t: usize, row: &impl Fn(usize) -> &'a Row) -> OneHot {
+    let mut addrs = Vec::with_capacity(t * SLOTS);
+    for i in 0..t {
+        for (kind, a, b) in row(i).lookup.slots() {
+            addrs.push(cell(kind, a, b) as u32);
+        }
+    }
+    OneHot::new(LOG_K_LOOKUP, addrs).expect("subtable cells fit the lookup address space")
+}
+
+fn final_control(
+    pre: &Preprocessed,
+    map: &PageMap,
+    fin: &[u64],
+    output_len: usize,
+) -> FinalControl {
+    let word = |addr: u32| fin[map.remap(addr).expect("required pages are listed") as usize] as u32;
+    let output_tail = if output_len % 4 == 0 {
+        0
+    } else {
+        word(pre.ram.output_base + 4 * (output_len / 4) as u32) >> (8 * (output_len % 4))
+    };
+    FinalControl {
+        panic_word: word(PANIC_ADDR),
+        termination_word: word(TERMINATION_ADDR),
+        output_tail,
+    }
+}
