@@ -211,13 +211,13 @@ fn table_claims(
 }
 
 /// Dory prover setups, cached per process (deterministic, so caching is only about time).
-fn prover_setup(max_num_vars: usize) -> Arc<DoryProverSetup> {
+pub(crate) fn prover_setup(max_num_vars: usize) -> Arc<DoryProverSetup> {
     static CACHE: SetupCache<DoryProverSetup> = OnceLock::new();
     cached(&CACHE, max_num_vars, || DoryProverSetup::new(DORY_SEED, max_num_vars))
 }
 
 /// Dory verifier setups: cut from the one compiled into the binary (no generation).
-fn verifier_setup(max_num_vars: usize) -> Arc<DoryVerifierSetup> {
+pub(crate) fn verifier_setup(max_num_vars: usize) -> Arc<DoryVerifierSetup> {
     static CACHE: SetupCache<DoryVerifierSetup> = OnceLock::new();
     cached(&CACHE, max_num_vars, || DoryVerifierSetup::standard(max_num_vars))
 }

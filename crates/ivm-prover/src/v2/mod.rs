@@ -4,9 +4,22 @@
 //! Modules: [`cpu`] (columns and constraints), [`ram`] (RAM over the touched pages),
 //! [`witness`] (a run's witness).
 
+pub mod bytecode;
+pub mod chunks;
 pub mod cpu;
+pub mod lookups;
+pub mod polys;
+pub mod proof;
+pub mod prover;
 pub mod ram;
+pub mod ram_proof;
+pub mod registers;
+pub mod verifier;
 pub mod witness;
+
+pub use proof::Proof;
+pub use prover::{prove, prove_tampered};
+pub use verifier::{verify, VerifyError};
 
 use std::collections::BTreeMap;
 

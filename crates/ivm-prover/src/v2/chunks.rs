@@ -1,0 +1,100 @@
+//! The chunked matrices (bytecode fetches, RAM accesses, lookup slots): the claims the stages
+//! left on each matrix as a whole become claims on its committed chunks (ra virtualization),
+//! and each chunk is shown well formed — boolean, with a Hamming weight equal to the row's
+//! access flag (`onehot::chunked` docs) — which makes the product of the chunks one-hot.
+use super::polys::{Chunked, Claims, Polys};
+use crate::field::Fr;
+use crate::onehot::booleanity::{self, BooleanityProof};
+use crate::onehot::chunked::{self, VirtualizationError, VirtualizationProof};
+use crate::onehot::read_check::{self, ones_table, ReadCheckProof};
+use crate::onehot::OneHot;
+use crate::sumcheck::SumcheckError;
+use crate::transcript::Transcript;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChunkedProof {
+    pub virtualization: VirtualizationProof,
+    /// Per chunk: `Σ_k ra_i(k, r_h) = flag(r_h)`.
+    pub hamming: Vec<ReadCheckProof>,
+    pub booleanity: Vec<BooleanityProof>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChunkError {
+    #[error("{0:?} matrix: {1}")]
+    Virtualization(Chunked, VirtualizationError),
+    #[error("{0:?} matrix: {1}")]
+    Sumcheck(Chunked, SumcheckError),
+    #[error("{0:?} matrix: {1} chunk proofs for {2} chunks")]
+    Shape(Chunked, usize, usize),
+}
+
+/// Where each chunk's Hamming weight is checked and what it must be there: the cycle point and
+/// the access flag's value at it (both from the verifier's own claims).
+pub struct Hamming {
+    pub point: Vec<Fr>,
+    pub flag: Fr,
+}
+
+pub fn prove(
+    polys: &Polys,
+    m: Chunked,
+    chunks: &[OneHot],
+    hamming: &Hamming,
+    claims: &mut Claims,
+    t: &mut Transcript,
+) -> ChunkedProof {
+    let chunking = polys.chunking(m);
+    let on_matrix = std::mem::take(claims.matrix(m));
+    let (virtualization, out) = chunked::prove(chunking, chunks, &on_matrix, t);
+    for c in out {
+        claims.commit(polys.chunk(m, c.chunk), c.claim.point, c.claim.eval);
+    }
+    let mut proofs = Vec::new();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let ones = ones_table(chunk.log_k());
+        let (proof, _, ra) = read_check::prove(chunk, &hamming.point, &ones, t);
+        claims.commit(polys.chunk(m, i), ra.point, ra.eval);
+        proofs.push(proof);
+    }
+    let mut booleans = Vec::new();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let (proof, b) = booleanity::prove(chunk, t);
+        claims.commit(polys.chunk(m, i), b.point, b.eval);
+        booleans.push(proof);
+    }
+    ChunkedProof { virtualization, hamming: proofs, booleanity: booleans }
+}
+
+pub fn verify(
+    polys: &Polys,
+    m: Chunked,
+    hamming: &Hamming,
+    proof: &ChunkedProof,
+    claims: &mut Claims,
+    t: &mut Transcript,
+) -> Result<(), ChunkError> {
+    let chunking = polys.chunking(m);
+    let d = chunking.d();
+    if proof.hamming.len() != d || proof.booleanity.len() != d {
+        return Err(ChunkError::Shape(m, proof.hamming.len().min(proof.booleanity.len()), d));
+    }
+    let log_t = polys.log_t(m);
+    let on_matrix = std::mem::take(claims.matrix(m));
+    let out = chunked::verify(chunking, log_t, &on_matrix, &proof.virtualization, t)
+        .map_err(|e| ChunkError::Virtualization(m, e))?;
+    for c in out {
+        claims.commit(polys.chunk(m, c.chunk), c.claim.point, c.claim.eval);
+    }
+    let sc = |e| ChunkError::Sumcheck(m, e);
+    for (i, (p, &w)) in proof.hamming.iter().zip(chunking.widths()).enumerate() {
+        let ra = read_check::verify(hamming.flag, w, &hamming.point, p, |_| Fr::from(1u64), t)
+            .map_err(sc)?;
+        claims.commit(polys.chunk(m, i), ra.point, ra.eval);
+    }
+    for (i, (p, &w)) in proof.booleanity.iter().zip(chunking.widths()).enumerate() {
+        let b = booleanity::verify(w, log_t, p, t).map_err(sc)?;
+        claims.commit(polys.chunk(m, i), b.point, b.eval);
+    }
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! The committed polynomials of a v2 proof, in commitment order, and their sizes — a function
+//! of the proof's shape (`log_rows`, the bytecode and RAM address spaces), which the verifier
+//! derives itself.
+//!
+//! Order: the committed CPU columns (`cpu::FIRST_COMMITTED..NUM_COLS`), the register and RAM
+//! increments, the register read and write matrices (64 addresses, committed whole), then the
+//! chunks of the bytecode, RAM and lookup matrices (`onehot::chunked`).
+use super::cpu::{FIRST_COMMITTED, NUM_COLS, NUM_COMMITTED};
+use super::witness::{LOG_REGISTERS, LOG_REGISTER_ROWS, LOG_SLOT_ROWS};
+use crate::cpu::LOG_K_LOOKUP;
+use crate::onehot::chunked::Chunking;
+
+/// The three matrices committed as chunks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chunked {
+    Bytecode,
+    Ram,
+    Lookups,
+}
+
+/// Indices and sizes of the committed polynomials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Polys {
+    pub log_rows: usize,
+    pub bytecode: Chunking,
+    pub ram: Chunking,
+    pub lookups: Chunking,
+}
+
+impl Polys {
+    pub fn new(log_rows: usize, log_k_bc: usize, log_k_ram: usize) -> Self {
+        Polys {
+            log_rows,
+            bytecode: Chunking::new(log_k_bc),
+            ram: Chunking::new(log_k_ram),
+            lookups: Chunking::new(LOG_K_LOOKUP),
+        }
+    }
+
+    /// Committed CPU column `col` (`FIRST_COMMITTED ≤ col < NUM_COLS`).
+    pub fn column(&self, col: usize) -> usize {
+        assert!((FIRST_COMMITTED..NUM_COLS).contains(&col), "column {col} is not committed");
+        col - FIRST_COMMITTED
+    }
+
+    pub fn inc_registers(&self) -> usize {
+        NUM_COMMITTED
+    }
+
+    pub fn inc_ram(&self) -> usize {
+        NUM_COMMITTED + 1
+    }
+
+    pub fn register_reads(&self) -> usize {
+        NUM_COMMITTED + 2
+    }
+
+    pub fn register_writes(&self) -> usize {
+        NUM_COMMITTED + 3
+    }
+
+    pub fn chunking(&self, m: Chunked) -> &Chunking {
+        match m {
+            Chunked::Bytecode => &self.bytecode,
+            Chunked::Ram => &self.ram,
+            Chunked::Lookups => &self.lookups,
+        }
+    }
+
+    /// Index of chunk `i` of matrix `m`.
+    pub fn chunk(&self, m: Chunked, i: usize) -> usize {
+        let base = NUM_COMMITTED + 4;
+        match m {
+            Chunked::Bytecode => base + i,
+            Chunked::Ram => base + self.bytecode.d() + i,
+            Chunked::Lookups => base + self.bytecode.d() + self.ram.d() + i,
+        }
+    }
+
+    /// Rows of matrix `m` (as a power of two).
+    pub fn log_t(&self, m: Chunked) -> usize {
+        match m {
+            Chunked::Bytecode | Chunked::Ram => self.log_rows,
+            Chunked::Lookups => self.log_rows + LOG_SLOT_ROWS,
+        }
+    }
+
+    pub fn count(&self) -> usize {
+        self.chunk(Chunked::Lookups, self.lookups.d())
+    }
+
+    /// Number of variables of every committed polynomial, in order.
+    pub fn sizes(&self) -> Vec<usize> {
+        let t = self.log_rows;
+        let reg = LOG_REGISTERS + t + LOG_REGISTER_ROWS;
+        let mut v = vec![t; NUM_COMMITTED];
+        v.extend([t + LOG_REGISTER_ROWS, t, reg, reg]);
+        for m in [Chunked::Bytecode, Chunked::Ram, Chunked::Lookups] {
+            v.extend(self.chunking(m).widths().iter().map(|w| w + self.log_t(m)));
+        }
+        debug_assert_eq!(v.len(), self.count());
+        v
+    }
+
+    /// Variables of the shared commitment layout (the largest polynomial).
+    pub fn layout_vars(&self) -> usize {
+        self.sizes().into_iter().max().expect("there are committed polynomials")
+    }
+}
+
+/// The claims a v2 proof's stages leave: on committed polynomials (for the final opening) and
+/// on the three chunked matrices as wholes (for ra virtualization).
+#[derive(Default, Debug)]
+pub struct Claims {
+    pub committed: Vec<crate::claim_reduction::Claim>,
+    pub bytecode: Vec<crate::onehot::read_check::RaClaim>,
+    pub ram: Vec<crate::onehot::read_check::RaClaim>,
+    pub lookups: Vec<crate::onehot::read_check::RaClaim>,
+}
+
+impl Claims {
+    pub fn commit(&mut self, poly: usize, point: Vec<crate::field::Fr>, eval: crate::field::Fr) {
+        self.committed.push(crate::claim_reduction::Claim { poly, point, eval });
+    }
+
+    pub fn matrix(&mut self, m: Chunked) -> &mut Vec<crate::onehot::read_check::RaClaim> {
+        match m {
+            Chunked::Bytecode => &mut self.bytecode,
+            Chunked::Ram => &mut self.ram,
+            Chunked::Lookups => &mut self.lookups,
+        }
+    }
+}

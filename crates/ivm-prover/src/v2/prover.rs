@@ -1,0 +1,176 @@
+//! The v2 prover: commit, then the stages in order (docs/prover-v2.md §3), then one opening.
+use rayon::prelude::*;
+
+use super::bytecode::{self, BytecodeStage};
+use super::chunks::{self, Hamming};
+use super::cpu::{self, FIRST_COMMITTED, NUM_COLS};
+use super::polys::{Chunked, Claims, Polys};
+use super::proof::{transcript, Proof};
+use super::ram::{FinalCheck, Remapped};
+use super::ram_proof::{self, RamStage, RamWitness};
+use super::registers::{self, RegisterWitness};
+use super::witness::Witness;
+use super::{initial_memory, preprocess_for_prover, run, ProveError};
+use crate::claim_reduction;
+use crate::cpu::{LOAD, STORE};
+use crate::field::Fr;
+use crate::isa::Row;
+use crate::jolt::{prover_setup, Preprocessed};
+use crate::joint_opening::{self, Layout, Source};
+use crate::onehot::OneHot;
+use crate::poly::DenseMle;
+use crate::spartan;
+use crate::statement::Statement;
+
+/// Prove a run of `elf` on the inputs (at most `max_cycles` instructions).
+pub fn prove(
+    elf: &[u8],
+    onchain: &[u8],
+    offchain: &[u8],
+    max_cycles: u64,
+) -> Result<(Statement, Proof), ProveError> {
+    prove_tampered(elf, onchain, offchain, max_cycles, &|_| ())
+}
+
+/// [`prove`] with the expanded rows changed by `tamper` first: a cheating prover, for tests.
+pub fn prove_tampered(
+    elf: &[u8],
+    onchain: &[u8],
+    offchain: &[u8],
+    max_cycles: u64,
+    tamper: &dyn Fn(&mut Vec<Row>),
+) -> Result<(Statement, Proof), ProveError> {
+    let (st, w) = run(elf, onchain, offchain, max_cycles, tamper)?;
+    let pre = preprocess_for_prover(elf)?;
+    let initial = initial_memory(&pre, onchain, offchain);
+    Ok((st.clone(), prove_witness(&pre, &st, &initial, w)))
+}
+
+/// The committed polynomials, in `Polys` order.
+struct Committed {
+    dense: Vec<DenseMle>,
+    chunks: Vec<OneHot>,
+}
+
+impl Committed {
+    fn new(polys: &Polys, w: &Witness) -> Self {
+        let mut dense: Vec<DenseMle> =
+            w.cols[FIRST_COMMITTED..NUM_COLS].iter().map(|c| DenseMle::new(c.clone())).collect();
+        dense.push(DenseMle::new(w.registers.increments()));
+        dense.push(DenseMle::new(w.ram.increments()));
+        let mut chunks = vec![w.registers.reads().clone(), w.registers.writes().clone()];
+        chunks.extend(polys.bytecode.split(&w.bytecode));
+        chunks.extend(polys.ram.split(w.ram.reads()));
+        chunks.extend(polys.lookups.split(&w.lookups));
+        Committed { dense, chunks }
+    }
+
+    fn sources(&self) -> Vec<Source<'_>> {
+        self.dense.iter().map(Source::Dense).chain(self.chunks.iter().map(Source::OneHot)).collect()
+    }
+
+    /// The chunks of matrix `m` (the register matrices come first).
+    fn of(&self, polys: &Polys, m: Chunked) -> &[OneHot] {
+        let start = polys.chunk(m, 0) - self.dense.len();
+        &self.chunks[start..start + polys.chunking(m).d()]
+    }
+}
+
+fn prove_witness(
+    pre: &Preprocessed,
+    st: &Statement,
+    initial: &std::collections::BTreeMap<u32, u32>,
+    w: Witness,
+) -> Proof {
+    let log_rows = w.log_rows;
+    let polys = Polys::new(log_rows, pre.log_k_bc, w.map.log_k());
+    let layout = Layout::new(polys.layout_vars());
+    let setup = prover_setup(layout.num_vars());
+    let committed = Committed::new(&polys, &w);
+    let sources = committed.sources();
+    let (commitments, hints): (Vec<_>, Vec<_>) =
+        sources.par_iter().map(|s| joint_opening::commit(&setup, layout, *s)).unzip();
+    let mut t = transcript(pre, st, log_rows, w.map.pages(), &w.control, &commitments);
+
+    let r1cs = cpu::constraints();
+    let (spartan, sp) = spartan::prove(&r1cs, &w.cols, &mut t);
+    let mut claims = Claims::default();
+    for c in FIRST_COMMITTED..NUM_COLS {
+        claims.commit(polys.column(c), sp.point.clone(), sp.evals[c]);
+    }
+    let fields = bytecode::fields_table(&pre.bytecode, pre.log_k_bc);
+    let shifted = r1cs.shifted_columns();
+    let stage = BytecodeStage {
+        fields: &fields,
+        spartan: &sp,
+        shifted: &shifted,
+        entry: pre.bytecode.entry,
+        cycles: st.cycles,
+    };
+    let bytecode = bytecode::prove(&stage, &w.bytecode, &mut claims, &mut t);
+
+    let (r, evals) = (&sp.point, &sp.evals);
+    let d = &committed.dense;
+    let rdnew = &d[polys.column(cpu::RDNEW)];
+    let regs = RegisterWitness { trace: &w.registers, inc: &d[polys.inc_registers()], rdnew };
+    let registers = registers::prove(&polys, r, &regs, &mut claims, &mut t);
+
+    let final_check = FinalCheck::new(&pre.ram, st, &w.control);
+    let ram_stage = RamStage {
+        ram: Remapped { layout: &pre.ram, map: &w.map },
+        perms: &pre.perms,
+        initial,
+        final_check: &final_check,
+    };
+    let ram_w = RamWitness {
+        trace: &w.ram,
+        inc: &d[polys.inc_ram()],
+        ramnew: &d[polys.column(cpu::RAMNEW)],
+        final_memory: &w.ram_final,
+    };
+    let ram = ram_proof::prove(&ram_stage, &polys, r, &ram_w, &mut claims, &mut t);
+    let lookups = super::lookups::prove(r, &w.lookups, &mut claims, &mut t);
+
+    let chunks = hamming_points(r, evals, &mut t).map(|(m, h)| {
+        chunks::prove(&polys, m, committed.of(&polys, m), &h, &mut claims, &mut t)
+    });
+    let openings = claim_reduction::prove(
+        &setup,
+        layout,
+        &sources,
+        &commitments,
+        hints,
+        &claims.committed,
+        &mut t,
+    );
+    Proof {
+        log_rows: log_rows as u8,
+        pages: w.map.pages().to_vec(),
+        control: w.control,
+        commitments,
+        spartan,
+        bytecode,
+        registers,
+        ram,
+        lookups,
+        chunks,
+        openings,
+    }
+}
+
+/// Where each chunked matrix's Hamming weights are checked: bytecode (every row fetches) and
+/// RAM (rows with a load or store) at Spartan's point, lookup slots (every slot reads) at a
+/// fresh point over their eight memory rows per CPU row.
+pub(super) fn hamming_points(
+    r: &[Fr],
+    evals: &[Fr],
+    t: &mut crate::transcript::Transcript,
+) -> [(Chunked, Hamming); 3] {
+    let one = Fr::from(1u64);
+    let slot = t.challenge_scalars(b"v2/chunks/slot", super::witness::LOG_SLOT_ROWS);
+    [
+        (Chunked::Bytecode, Hamming { point: r.to_vec(), flag: one }),
+        (Chunked::Ram, Hamming { point: r.to_vec(), flag: evals[LOAD] + evals[STORE] }),
+        (Chunked::Lookups, Hamming { point: [r, &slot].concat(), flag: one }),
+    ]
+}

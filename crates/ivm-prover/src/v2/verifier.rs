@@ -1,0 +1,154 @@
+//! The v2 verifier. Everything it checks against is derived from the ELF and the statement:
+//! the constraints, the bytecode table, the initial memory and permissions over the proof's
+//! page list (itself checked against the layout), the final words, every polynomial's size.
+use super::bytecode::{self, BytecodeStage};
+use super::chunks::{self, ChunkError};
+use super::cpu::{self, FIRST_COMMITTED, NUM_COLS};
+use super::polys::{Chunked, Claims, Polys};
+use super::proof::{transcript, Proof};
+use super::ram::{check_pages, FinalCheck, Remapped};
+use super::ram_proof::{self, RamError, RamStage};
+use super::registers::{self, RegistersError};
+use super::witness::MAX_LOG_ROWS;
+use super::{initial_memory, prover::hamming_points};
+use crate::claim_reduction::{self, OpeningError};
+use crate::jolt::{preprocess, verifier_setup, Preprocessed, VerifyError as V1Error};
+use crate::joint_opening::Layout;
+use crate::spartan::{self, SpartanError};
+use crate::statement::Statement;
+use crate::sumcheck::SumcheckError;
+
+/// Why a v2 proof was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("invalid ELF: {0}")]
+    Elf(#[from] ivm_vm::LoadError),
+    #[error("the statement's program ID {statement} is not the ELF's ({elf})")]
+    ProgramId { statement: String, elf: String },
+    #[error("{0}")]
+    Isa(#[from] crate::isa::IsaError),
+    #[error("proof shape rejected: {0}")]
+    Shape(String),
+    #[error("constraint proof (Spartan): {0}")]
+    Spartan(#[from] SpartanError),
+    #[error("bytecode: {0}")]
+    Bytecode(SumcheckError),
+    #[error("{0}")]
+    Registers(#[from] RegistersError),
+    #[error("{0}")]
+    Ram(#[from] RamError),
+    #[error("lookups: {0}")]
+    Lookups(SumcheckError),
+    #[error("one-hot chunks: {0}")]
+    Chunks(#[from] ChunkError),
+    #[error("{0}")]
+    Openings(#[from] OpeningError),
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn preprocess_for_verifier(elf: &[u8]) -> Result<Preprocessed, VerifyError> {
+    preprocess(elf).map_err(|e| match e {
+        V1Error::Elf(e) => VerifyError::Elf(e),
+        V1Error::Isa(e) => VerifyError::Isa(e),
+        other => unreachable!("preprocessing only fails on the ELF: {other}"),
+    })
+}
+
+/// The statement fits the program's layout and the proof's shape.
+fn check_statement(pre: &Preprocessed, st: &Statement, proof: &Proof) -> Result<(), VerifyError> {
+    if pre.program_id != st.program_id {
+        return Err(VerifyError::ProgramId {
+            statement: hex(&st.program_id),
+            elf: hex(&pre.program_id),
+        });
+    }
+    let sizes = pre.program.layout.sizes;
+    if st.onchain_input.len() > sizes.max_input as usize
+        || st.offchain_input.len() > sizes.max_offchain_input as usize
+        || st.output.len() > sizes.max_output as usize
+    {
+        return Err(VerifyError::Shape("statement inputs or output exceed the layout".into()));
+    }
+    let log_rows = proof.log_rows as usize;
+    if !(1..=MAX_LOG_ROWS).contains(&log_rows) || st.cycles >= 1u64 << log_rows {
+        return Err(VerifyError::Shape(format!(
+            "{} cycles in 2^{log_rows} rows (at most 2^{MAX_LOG_ROWS} rows)",
+            st.cycles
+        )));
+    }
+    if !proof.control.consistent(st.panicked, st.output.len()) {
+        return Err(VerifyError::Shape(
+            "the final control words contradict the statement's panic bit or output".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyError> {
+    let pre = preprocess_for_verifier(elf)?;
+    check_statement(&pre, st, proof)?;
+    let log_rows = proof.log_rows as usize;
+    let map = check_pages(&pre.ram, proof.pages.clone(), st.output.len())
+        .map_err(VerifyError::Shape)?;
+    let polys = Polys::new(log_rows, pre.log_k_bc, map.log_k());
+    if proof.commitments.len() != polys.count() {
+        return Err(VerifyError::Shape(format!(
+            "{} commitments, the proof's shape has {}",
+            proof.commitments.len(),
+            polys.count()
+        )));
+    }
+    let mut t = transcript(&pre, st, log_rows, map.pages(), &proof.control, &proof.commitments);
+
+    let r1cs = cpu::constraints();
+    let sp = spartan::verify(&r1cs, log_rows, &proof.spartan, &mut t)?;
+    let mut claims = Claims::default();
+    for c in FIRST_COMMITTED..NUM_COLS {
+        claims.commit(polys.column(c), sp.point.clone(), sp.evals[c]);
+    }
+    let fields = bytecode::fields_table(&pre.bytecode, pre.log_k_bc);
+    let shifted = r1cs.shifted_columns();
+    let stage = BytecodeStage {
+        fields: &fields,
+        spartan: &sp,
+        shifted: &shifted,
+        entry: pre.bytecode.entry,
+        cycles: st.cycles,
+    };
+    bytecode::verify(&stage, &proof.bytecode, &mut claims, &mut t)
+        .map_err(VerifyError::Bytecode)?;
+    let (r, evals) = (&sp.point, &sp.evals);
+    registers::verify(&polys, evals, r, &proof.registers, &mut claims, &mut t)?;
+
+    let initial = initial_memory(&pre, &st.onchain_input, &st.offchain_input);
+    let final_check = FinalCheck::new(&pre.ram, st, &proof.control);
+    let ram_stage = RamStage {
+        ram: Remapped { layout: &pre.ram, map: &map },
+        perms: &pre.perms,
+        initial: &initial,
+        final_check: &final_check,
+    };
+    ram_proof::verify(&ram_stage, &polys, evals, r, &proof.ram, &mut claims, &mut t)?;
+    super::lookups::verify(evals, r, &proof.lookups, &mut claims, &mut t)
+        .map_err(VerifyError::Lookups)?;
+    for ((m, h), p) in hamming_points(r, evals, &mut t).into_iter().zip(&proof.chunks) {
+        debug_assert!(matches!(m, Chunked::Bytecode | Chunked::Ram | Chunked::Lookups));
+        chunks::verify(&polys, m, &h, p, &mut claims, &mut t)?;
+    }
+
+    let layout = Layout::new(polys.layout_vars());
+    let setup = verifier_setup(layout.num_vars());
+    claim_reduction::verify(
+        &setup,
+        layout,
+        &proof.commitments,
+        &polys.sizes(),
+        &claims.committed,
+        &proof.openings,
+        &mut t,
+    )?;
+    Ok(())
+}
