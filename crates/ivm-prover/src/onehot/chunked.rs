@@ -28,8 +28,11 @@ use crate::poly::{eq_eval, eq_table, DenseMle};
 use crate::sumcheck::{self, CompositeSumcheck, SumcheckError, SumcheckProof};
 use crate::transcript::Transcript;
 
-/// The widest committed chunk: `2^8` addresses (Jolt's choice for long traces too).
-pub const MAX_LOG_CHUNK: usize = 8;
+/// The widest committed chunk: `2^4` addresses. A chunk matrix has `2^width·T` entries and
+/// Dory's commitment and opening costs grow with the total size of what is committed, so
+/// narrow chunks are cheaper there; the price is more chunks (a higher-degree virtualization
+/// sumcheck over the rows, which is cheap). Jolt makes the same choice below `2^25` rows.
+pub const MAX_LOG_CHUNK: usize = 4;
 
 /// How a `2^log_k` address space is split: chunk widths, most significant first, as equal as
 /// possible, each at most [`MAX_LOG_CHUNK`] bits. A fixed function of `log_k`, so the verifier
@@ -241,12 +244,12 @@ mod tests {
     fn chunkings_are_balanced_and_small() {
         for (log_k, widths) in [
             (0, vec![0]),
-            (6, vec![6]),
-            (8, vec![8]),
-            (9, vec![5, 4]),
-            (13, vec![7, 6]),
-            (21, vec![7, 7, 7]),
-            (22, vec![8, 7, 7]),
+            (4, vec![4]),
+            (6, vec![3, 3]),
+            (9, vec![3, 3, 3]),
+            (13, vec![4, 3, 3, 3]),
+            (21, vec![4, 4, 4, 3, 3, 3]),
+            (22, vec![4, 4, 4, 4, 3, 3]),
         ] {
             assert_eq!(Chunking::new(log_k).widths(), &widths[..], "log_k = {log_k}");
         }

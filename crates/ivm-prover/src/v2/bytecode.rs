@@ -62,8 +62,7 @@ fn instances(
     let log_rows = sp.point.len();
     let gamma = transcript.challenge_powers(b"v2/bytecode/gamma", NUM_BC + 1);
     let all: Vec<(usize, Fr)> = (0..NUM_BC).map(|f| (f, gamma[f])).collect();
-    let claim_all: Fr =
-        (0..NUM_BC).map(|f| gamma[f] * sp.evals[f]).sum::<Fr>() + gamma[NUM_BC];
+    let claim_all: Fr = (0..NUM_BC).map(|f| gamma[f] * sp.evals[f]).sum::<Fr>() + gamma[NUM_BC];
     let next: Vec<(usize, Fr)> = shifted.iter().zip(&gamma).map(|(&f, &g)| (f, g)).collect();
     let claim_next: Fr = gamma.iter().zip(&sp.shift_evals).map(|(g, e)| *g * e).sum();
     let log_k = fields.len().trailing_zeros() as usize;
@@ -73,7 +72,11 @@ fn instances(
         (sp.point.clone(), combined(fields, &all, gamma[NUM_BC]), claim_all),
         (sp.shift_point.clone(), combined(fields, &next, Fr::zero()), claim_next),
         (vec![Fr::zero(); log_rows], identity_table(log_k), Fr::from(entry as u64)),
-        (vec![half; log_rows], combined(fields, &[(FIRST, Fr::one())], Fr::zero()), Fr::from(cycles) * rows_inv),
+        (
+            vec![half; log_rows],
+            combined(fields, &[(FIRST, Fr::one())], Fr::zero()),
+            Fr::from(cycles) * rows_inv,
+        ),
     ]
 }
 

@@ -40,7 +40,10 @@ fn claim(evals: &[Fr], s: &[Fr], g: &[Fr]) -> Fr {
             .map(|t| evals[TABLE_FLAGS + t.index()] * Fr::from(slot_kinds(*t)[slot].index() as u64))
             .sum();
         sum += *e
-            * (evals[slot_e(slot)] + g[1] * evals[slot_a(slot)] + g[2] * evals[slot_b(slot)] + g[3] * kind);
+            * (evals[slot_e(slot)]
+                + g[1] * evals[slot_a(slot)]
+                + g[2] * evals[slot_b(slot)]
+                + g[3] * kind);
     }
     sum
 }
@@ -72,15 +75,14 @@ fn table_eval(p: &[Fr], g: &[Fr]) -> Fr {
     let (p_a, p_b) = rest.split_at(8);
     let eq_kind = eq_table(p_kind);
     let value: Fr = Kind::ALL.iter().zip(&eq_kind).map(|(k, e)| *e * k.mle(p_a, p_b)).sum();
-    value + g[1] * identity_eval(p_a) + g[2] * identity_eval(p_b) + g[3] * identity_eval(p_kind) + g[4]
+    value
+        + g[1] * identity_eval(p_a)
+        + g[2] * identity_eval(p_b)
+        + g[3] * identity_eval(p_kind)
+        + g[4]
 }
 
-pub fn prove(
-    r: &[Fr],
-    slots: &OneHot,
-    claims: &mut Claims,
-    t: &mut Transcript,
-) -> ReadCheckProof {
+pub fn prove(r: &[Fr], slots: &OneHot, claims: &mut Claims, t: &mut Transcript) -> ReadCheckProof {
     let (point, g) = draw(r, t);
     let (proof, _, ra) = read_check::prove(slots, &point, &table(&g), t);
     claims.matrix(Chunked::Lookups).push(ra);

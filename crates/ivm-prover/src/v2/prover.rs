@@ -15,8 +15,8 @@ use crate::claim_reduction;
 use crate::cpu::{LOAD, STORE};
 use crate::field::Fr;
 use crate::isa::Row;
-use crate::jolt::{prover_setup, Preprocessed};
 use crate::joint_opening::{self, Layout, Source};
+use crate::jolt::{prover_setup, Preprocessed};
 use crate::onehot::OneHot;
 use crate::poly::DenseMle;
 use crate::spartan;
@@ -131,9 +131,8 @@ fn prove_witness(
     let ram = ram_proof::prove(&ram_stage, &polys, r, &ram_w, &mut claims, &mut t);
     let lookups = super::lookups::prove(r, &w.lookups, &mut claims, &mut t);
 
-    let chunks = hamming_points(r, evals, &mut t).map(|(m, h)| {
-        chunks::prove(&polys, m, committed.of(&polys, m), &h, &mut claims, &mut t)
-    });
+    let chunks = hamming_points(r, evals, &mut t)
+        .map(|(m, h)| chunks::prove(&polys, m, committed.of(&polys, m), &h, &mut claims, &mut t));
     let openings = claim_reduction::prove(
         &setup,
         layout,

@@ -122,7 +122,9 @@ pub fn prove(
     });
     let (val, _, ve) = val_eval::prove(w.trace, &rw.r_addr, &rw.r_cycle, t);
     claims.commit(polys.inc_ram(), ve.r_cycle.clone(), ve.inc);
-    claims.matrix(Chunked::Ram).push(RaClaim { point: [ve.r_addr, ve.r_cycle].concat(), eval: ve.wa });
+    claims
+        .matrix(Chunked::Ram)
+        .push(RaClaim { point: [ve.r_addr, ve.r_cycle].concat(), eval: ve.wa });
 
     let g = address_gammas(t);
     let (addresses, _, ra) = read_check::prove(w.trace.reads(), r, &address_table(stage, &g), t);
@@ -198,7 +200,9 @@ pub fn verify(
     let init = map.init_eval(stage.initial, &rw.r_addr);
     let ve = val_eval::verify(rw.evals.val, init, &rw.r_addr, &rw.r_cycle, &proof.val, t)?;
     claims.commit(polys.inc_ram(), ve.r_cycle.clone(), ve.inc);
-    claims.matrix(Chunked::Ram).push(RaClaim { point: [ve.r_addr, ve.r_cycle].concat(), eval: ve.wa });
+    claims
+        .matrix(Chunked::Ram)
+        .push(RaClaim { point: [ve.r_addr, ve.r_cycle].concat(), eval: ve.wa });
 
     let g = address_gammas(t);
     let table = |p: &[Fr]| {

@@ -12,8 +12,8 @@ use super::registers::{self, RegistersError};
 use super::witness::MAX_LOG_ROWS;
 use super::{initial_memory, prover::hamming_points};
 use crate::claim_reduction::{self, OpeningError};
-use crate::jolt::{preprocess, verifier_setup, Preprocessed, VerifyError as V1Error};
 use crate::joint_opening::Layout;
+use crate::jolt::{preprocess, verifier_setup, Preprocessed, VerifyError as V1Error};
 use crate::spartan::{self, SpartanError};
 use crate::statement::Statement;
 use crate::sumcheck::SumcheckError;
@@ -91,8 +91,8 @@ pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyErr
     let pre = preprocess_for_verifier(elf)?;
     check_statement(&pre, st, proof)?;
     let log_rows = proof.log_rows as usize;
-    let map = check_pages(&pre.ram, proof.pages.clone(), st.output.len())
-        .map_err(VerifyError::Shape)?;
+    let map =
+        check_pages(&pre.ram, proof.pages.clone(), st.output.len()).map_err(VerifyError::Shape)?;
     let polys = Polys::new(log_rows, pre.log_k_bc, map.log_k());
     if proof.commitments.len() != polys.count() {
         return Err(VerifyError::Shape(format!(
