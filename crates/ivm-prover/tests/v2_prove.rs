@@ -8,12 +8,26 @@ fn elf(name: &str) -> Vec<u8> {
         .unwrap_or_else(|e| panic!("{path}: {e} (run scripts/setup to build the guest examples)"))
 }
 
-#[test]
-fn fibonacci_proves_and_verifies() {
-    let elf = elf("fibonacci");
-    let input = 10u32.to_le_bytes();
+fn prove_and_verify(name: &str, input: &[u8]) -> ivm_prover::statement::Statement {
+    let elf = elf(name);
     let started = std::time::Instant::now();
-    let (st, proof) = v2::prove(&elf, &input, &[], 1 << 20).unwrap();
-    eprintln!("proved {} cycles in {:?}", st.cycles, started.elapsed());
+    let (st, proof) = v2::prove(&elf, input, &[], 1 << 20).unwrap();
+    eprintln!("{name}: proved {} cycles in {:?}", st.cycles, started.elapsed());
+    let started = std::time::Instant::now();
     v2::verify(&elf, &st, &proof).unwrap();
+    eprintln!("{name}: verified in {:?}", started.elapsed());
+    st
+}
+
+#[test]
+fn sha256_proves_and_verifies() {
+    let st = prove_and_verify("sha256", b"abc");
+    assert!(!st.panicked);
+    assert_eq!(st.output.len(), 32);
+}
+
+#[test]
+fn a_panicking_run_proves_and_verifies() {
+    let st = prove_and_verify("panic", b"\x01boom");
+    assert!(st.panicked);
 }

@@ -1,0 +1,143 @@
+//! Prover v2 soundness: a proof is bound to its statement and ELF, every part of it is
+//! checked, and provers that cheat on the trace are rejected.
+use std::sync::OnceLock;
+
+use ivm_prover::field::{Fr, One};
+use ivm_prover::isa::Row;
+use ivm_prover::statement::Statement;
+use ivm_prover::v2::{self, Proof};
+
+fn elf(name: &str) -> Vec<u8> {
+    let path = format!("{}/../../guest-examples/target/ivm/{name}.elf", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e} (run scripts/setup to build the guest examples)"))
+}
+
+/// ABI `uint256 12`.
+fn input() -> Vec<u8> {
+    let mut v = vec![0u8; 32];
+    v[31] = 12;
+    v
+}
+
+/// One honest fibonacci proof shared by the tests.
+fn honest() -> &'static (Vec<u8>, Statement, Proof) {
+    static P: OnceLock<(Vec<u8>, Statement, Proof)> = OnceLock::new();
+    P.get_or_init(|| {
+        let elf = elf("fibonacci");
+        let (st, proof) = v2::prove(&elf, &input(), &[], 1 << 20).unwrap();
+        (elf, st, proof)
+    })
+}
+
+#[test]
+fn the_honest_proof_verifies() {
+    let (elf, st, proof) = honest();
+    v2::verify(elf, st, proof).unwrap();
+    assert!(!st.panicked && st.output.len() == 64, "{st:?}");
+}
+
+#[test]
+fn another_statement_is_rejected() {
+    let (elf, st, proof) = honest();
+    let changes: [(&str, &dyn Fn(&mut Statement)); 7] = [
+        ("output byte", &|s| s.output[0] ^= 1),
+        ("longer output", &|s| s.output.push(0)),
+        ("input", &|s| s.onchain_input[0] ^= 1),
+        ("offchain input", &|s| s.offchain_input.push(7)),
+        ("one cycle more", &|s| s.cycles += 1),
+        ("one cycle less", &|s| s.cycles -= 1),
+        ("panicked", &|s| s.panicked = true),
+    ];
+    for (what, change) in changes {
+        let mut bad = st.clone();
+        change(&mut bad);
+        assert!(v2::verify(elf, &bad, proof).is_err(), "{what}");
+    }
+}
+
+#[test]
+fn another_program_is_rejected() {
+    let (_, st, proof) = honest();
+    let other = elf("sha256");
+    assert!(matches!(v2::verify(&other, st, proof), Err(v2::VerifyError::ProgramId { .. })));
+    // Claiming the other program's ID does not help: its bytecode and image are different.
+    let mut claimed = st.clone();
+    claimed.program_id = ivm_vm::ProgramId::of(&ivm_vm::Program::load(&other).unwrap()).0;
+    assert!(v2::verify(&other, &claimed, proof).is_err());
+}
+
+#[test]
+fn every_part_of_the_proof_is_checked() {
+    let (elf, st, proof) = honest();
+    let one = Fr::one();
+    let tampers: Vec<(&str, Box<dyn Fn(&mut Proof)>)> = vec![
+        ("log_rows", Box::new(|p| p.log_rows += 1)),
+        ("a page more", Box::new(|p| p.pages.push(p.pages.last().unwrap() + 1))),
+        ("a page less", Box::new(|p| _ = p.pages.remove(0))),
+        ("termination word", Box::new(|p| p.control.termination_word += 1)),
+        ("commitment order", Box::new(|p| p.commitments.swap(0, 1))),
+        ("a column value", Box::new(move |p| p.spartan.evals[3] += one)),
+        ("a bytecode read", Box::new(move |p| p.bytecode.checks[2].ra_eval += one)),
+        ("register increment", Box::new(move |p| p.registers.inc += one)),
+        ("register write value", Box::new(move |p| p.registers.rdnew += one)),
+        ("register Val", Box::new(move |p| p.registers.read_write.evals.val += one)),
+        ("RAM increment", Box::new(move |p| p.ram.inc += one)),
+        ("final memory", Box::new(move |p| p.ram.final_value += one)),
+        ("RAM address check", Box::new(move |p| p.ram.addresses.ra_eval += one)),
+        ("lookup read", Box::new(move |p| p.lookups.ra_eval += one)),
+        ("a chunk value", Box::new(move |p| p.chunks[2].virtualization.chunk_evals[0][1] += one)),
+        ("a chunk's booleanity", Box::new(move |p| p.chunks[1].booleanity[0].ra_eval += one)),
+        ("an opened value", Box::new(move |p| p.openings.evals[5] += one)),
+        (
+            "a sumcheck round",
+            Box::new(move |p| p.registers.val.sumcheck.round_polys[1].coeffs[0] += one),
+        ),
+    ];
+    for (what, tamper) in tampers {
+        let mut bad = proof.clone();
+        tamper(&mut bad);
+        assert!(v2::verify(elf, st, &bad).is_err(), "a changed {what} was accepted");
+    }
+}
+
+/// Prove fibonacci with the expanded rows changed; the proof must not verify.
+fn cheat(what: &str, tamper: &dyn Fn(&mut Vec<Row>)) {
+    let elf = elf("fibonacci");
+    let (st, proof) = v2::prove_tampered(&elf, &input(), &[], 1 << 20, tamper).unwrap();
+    assert!(v2::verify(&elf, &st, &proof).is_err(), "a cheating prover ({what}) was accepted");
+}
+
+#[test]
+fn a_corrupted_register_write_is_rejected() {
+    cheat("register write", &|rows| {
+        let i = rows.iter().rposition(|r| r.rd_new != 0).unwrap();
+        rows[i].rd_new = rows[i].rd_new.wrapping_add(1);
+    });
+}
+
+#[test]
+fn a_corrupted_ram_value_is_rejected() {
+    cheat("RAM read", &|rows| {
+        let i = rows.iter().position(|r| r.ram.is_some_and(|a| a.before == a.after)).unwrap();
+        let a = rows[i].ram.as_mut().unwrap();
+        a.before ^= 2;
+        a.after ^= 2;
+    });
+}
+
+#[test]
+fn a_corrupted_lookup_result_is_rejected() {
+    cheat("lookup output", &|rows| {
+        let i = rows.iter().position(|r| r.lookup.table.is_some() && r.lookup.out > 1).unwrap();
+        rows[i].lookup.out ^= 8;
+    });
+}
+
+#[test]
+fn a_skipped_instruction_is_rejected() {
+    cheat("next pc", &|rows| {
+        let i = rows.len() / 2;
+        rows.remove(i);
+    });
+}
