@@ -22,8 +22,9 @@
 //! prover never materialises `Q`: Dory only needs `L^T·Q`, which is the same combination of
 //! each polynomial's own (dense or sparse) vector–matrix product.
 
-use ark_bn254::G1Projective;
+use ark_bn254::{G1Affine, G1Projective};
 use ark_ec::pairing::PairingOutput;
+use ark_ec::{CurveGroup, VariableBaseMSM};
 use ark_ff::Zero;
 use dory_pcs::backends::arkworks::{ArkFr, ArkG1};
 use dory_pcs::error::DoryError;
@@ -193,16 +194,29 @@ pub fn prove(
         "one source, hint and claim each"
     );
     let (coeffs, commitment, eval) = combine(layout, claims, point, transcript);
-    // The joint hint: row r of Q is Σ_i c_i·(row r of P'_i); polynomials have fewer rows than Q.
-    let rows_q = 1usize << (layout.num_vars - layout.sigma);
-    let mut rows = vec![G1Projective::zero(); rows_q];
-    for (c, hint) in coeffs.iter().zip(hints) {
-        rows.par_iter_mut().zip(hint).for_each(|(r, h)| *r += h.0 * c);
-    }
-    let rows = rows.into_iter().map(ArkG1).collect();
+    let rows = combine_hints(layout, &coeffs, hints);
     let joint =
         JointPoly { layout, terms: coeffs.into_iter().zip(sources.iter().copied()).collect() };
     dory_open_with(setup, &joint, eval, rows, &commitment, point, transcript)
+}
+
+/// The joint hint: row `r` of `Q` is `Σ_i c_i·(row r of P'_i)` (smaller polynomials have
+/// fewer rows). One multi-scalar multiplication per row over the polynomials that have it —
+/// a scalar multiplication per (polynomial, row) would cost several times more.
+fn combine_hints(layout: Layout, coeffs: &[Fr], hints: Vec<Vec<ArkG1>>) -> Vec<ArkG1> {
+    let rows_q = 1usize << (layout.num_vars - layout.sigma);
+    let affine: Vec<Vec<G1Affine>> = hints
+        .into_par_iter()
+        .map(|h| G1Projective::normalize_batch(&h.into_iter().map(|g| g.0).collect::<Vec<_>>()))
+        .collect();
+    (0..rows_q)
+        .into_par_iter()
+        .map(|r| {
+            let (bases, scalars): (Vec<G1Affine>, Vec<Fr>) =
+                affine.iter().zip(coeffs).filter_map(|(h, c)| h.get(r).map(|g| (*g, *c))).unzip();
+            ArkG1(G1Projective::msm(&bases, &scalars).expect("equal lengths"))
+        })
+        .collect()
 }
 
 /// Check every claim with one Dory proof. The claims (sizes and values) are the verifier's

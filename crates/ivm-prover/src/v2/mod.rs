@@ -18,7 +18,7 @@ pub mod verifier;
 pub mod witness;
 
 pub use proof::Proof;
-pub use prover::{prove, prove_tampered};
+pub use prover::{prove, prove_tampered, prove_with, Phase};
 pub use verifier::{verify, VerifyError};
 
 use std::collections::BTreeMap;

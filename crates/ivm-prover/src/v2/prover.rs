@@ -22,6 +22,32 @@ use crate::poly::DenseMle;
 use crate::spartan;
 use crate::statement::Statement;
 
+/// The phases of [`prove`], in order (for progress reports and benchmarks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Execute,
+    Commit,
+    Constraints,
+    Memory,
+    Lookups,
+    OneHot,
+    Openings,
+}
+
+impl Phase {
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Execute => "execute, trace and build the witness",
+            Phase::Commit => "commit",
+            Phase::Constraints => "prove constraints (Spartan)",
+            Phase::Memory => "bytecode, registers and RAM (Shout, Twist)",
+            Phase::Lookups => "instruction lookups (Shout)",
+            Phase::OneHot => "one-hot chunks (virtualization, Hamming, booleanity)",
+            Phase::Openings => "open commitments (one Dory proof)",
+        }
+    }
+}
+
 /// Prove a run of `elf` on the inputs (at most `max_cycles` instructions).
 pub fn prove(
     elf: &[u8],
@@ -29,7 +55,7 @@ pub fn prove(
     offchain: &[u8],
     max_cycles: u64,
 ) -> Result<(Statement, Proof), ProveError> {
-    prove_tampered(elf, onchain, offchain, max_cycles, &|_| ())
+    prove_with(elf, onchain, offchain, max_cycles, &mut |_| (), &|_| ())
 }
 
 /// [`prove`] with the expanded rows changed by `tamper` first: a cheating prover, for tests.
@@ -40,10 +66,23 @@ pub fn prove_tampered(
     max_cycles: u64,
     tamper: &dyn Fn(&mut Vec<Row>),
 ) -> Result<(Statement, Proof), ProveError> {
+    prove_with(elf, onchain, offchain, max_cycles, &mut |_| (), tamper)
+}
+
+/// [`prove`], reporting each phase as it starts.
+pub fn prove_with(
+    elf: &[u8],
+    onchain: &[u8],
+    offchain: &[u8],
+    max_cycles: u64,
+    progress: &mut dyn FnMut(Phase),
+    tamper: &dyn Fn(&mut Vec<Row>),
+) -> Result<(Statement, Proof), ProveError> {
+    progress(Phase::Execute);
     let (st, w) = run(elf, onchain, offchain, max_cycles, tamper)?;
     let pre = preprocess_for_prover(elf)?;
     let initial = initial_memory(&pre, onchain, offchain);
-    Ok((st.clone(), prove_witness(&pre, &st, &initial, w)))
+    Ok((st.clone(), prove_witness(&pre, &st, &initial, w, progress)))
 }
 
 /// The committed polynomials, in `Polys` order.
@@ -81,7 +120,9 @@ fn prove_witness(
     st: &Statement,
     initial: &std::collections::BTreeMap<u32, u32>,
     w: Witness,
+    progress: &mut dyn FnMut(Phase),
 ) -> Proof {
+    progress(Phase::Commit);
     let log_rows = w.log_rows;
     let polys = Polys::new(log_rows, pre.log_k_bc, w.map.log_k());
     let layout = Layout::new(polys.layout_vars());
@@ -92,12 +133,14 @@ fn prove_witness(
         sources.par_iter().map(|s| joint_opening::commit(&setup, layout, *s)).unzip();
     let mut t = transcript(pre, st, log_rows, w.map.pages(), &w.control, &commitments);
 
+    progress(Phase::Constraints);
     let r1cs = cpu::constraints();
     let (spartan, sp) = spartan::prove(&r1cs, &w.cols, &mut t);
     let mut claims = Claims::default();
     for c in FIRST_COMMITTED..NUM_COLS {
         claims.commit(polys.column(c), sp.point.clone(), sp.evals[c]);
     }
+    progress(Phase::Memory);
     let fields = bytecode::fields_table(&pre.bytecode, pre.log_k_bc);
     let shifted = r1cs.shifted_columns();
     let stage = BytecodeStage {
@@ -129,10 +172,13 @@ fn prove_witness(
         final_memory: &w.ram_final,
     };
     let ram = ram_proof::prove(&ram_stage, &polys, r, &ram_w, &mut claims, &mut t);
+    progress(Phase::Lookups);
     let lookups = super::lookups::prove(r, &w.lookups, &mut claims, &mut t);
 
+    progress(Phase::OneHot);
     let chunks = hamming_points(r, evals, &mut t)
         .map(|(m, h)| chunks::prove(&polys, m, committed.of(&polys, m), &h, &mut claims, &mut t));
+    progress(Phase::Openings);
     let openings = claim_reduction::prove(
         &setup,
         layout,
