@@ -82,6 +82,7 @@ fn every_part_of_the_proof_is_checked() {
         ("register increment", Box::new(move |p| p.registers.inc += one)),
         ("register write value", Box::new(move |p| p.registers.rdnew += one)),
         ("register Val", Box::new(move |p| p.registers.read_write.evals.val += one)),
+        ("register addresses", Box::new(move |p| p.registers.addresses.ra_eval += one)),
         ("RAM increment", Box::new(move |p| p.ram.inc += one)),
         ("final memory", Box::new(move |p| p.ram.final_value += one)),
         ("RAM address check", Box::new(move |p| p.ram.addresses.ra_eval += one)),
@@ -113,6 +114,14 @@ fn a_corrupted_register_write_is_rejected() {
     cheat("register write", &|rows| {
         let i = rows.iter().rposition(|r| r.rd_new != 0).unwrap();
         rows[i].rd_new = rows[i].rd_new.wrapping_add(1);
+    });
+}
+
+#[test]
+fn a_corrupted_register_read_is_rejected() {
+    cheat("register read", &|rows| {
+        let i = rows.iter().position(|r| r.rs1_val != 0).unwrap();
+        rows[i].rs1_val ^= 1;
     });
 }
 

@@ -3,10 +3,10 @@
 //! derives itself.
 //!
 //! Order: the committed CPU columns (`cpu::FIRST_COMMITTED..NUM_COLS`), the register and RAM
-//! increments, the register read and write matrices (64 addresses, committed whole), then the
-//! chunks of the bytecode, RAM and lookup matrices (`onehot::chunked`).
+//! increments, then the chunks of the bytecode, RAM and lookup matrices (`onehot::chunked`).
+//! The register address matrices are not committed (`registers` docs).
 use super::cpu::{FIRST_COMMITTED, NUM_COLS, NUM_COMMITTED};
-use super::witness::{LOG_REGISTERS, LOG_REGISTER_ROWS, LOG_SLOT_ROWS};
+use super::witness::{LOG_REGISTER_ROWS, LOG_SLOT_ROWS};
 use crate::cpu::LOG_K_LOOKUP;
 use crate::onehot::chunked::Chunking;
 
@@ -51,14 +51,6 @@ impl Polys {
         NUM_COMMITTED + 1
     }
 
-    pub fn register_reads(&self) -> usize {
-        NUM_COMMITTED + 2
-    }
-
-    pub fn register_writes(&self) -> usize {
-        NUM_COMMITTED + 3
-    }
-
     pub fn chunking(&self, m: Chunked) -> &Chunking {
         match m {
             Chunked::Bytecode => &self.bytecode,
@@ -69,7 +61,7 @@ impl Polys {
 
     /// Index of chunk `i` of matrix `m`.
     pub fn chunk(&self, m: Chunked, i: usize) -> usize {
-        let base = NUM_COMMITTED + 4;
+        let base = NUM_COMMITTED + 2;
         match m {
             Chunked::Bytecode => base + i,
             Chunked::Ram => base + self.bytecode.d() + i,
@@ -92,9 +84,8 @@ impl Polys {
     /// Number of variables of every committed polynomial, in order.
     pub fn sizes(&self) -> Vec<usize> {
         let t = self.log_rows;
-        let reg = LOG_REGISTERS + t + LOG_REGISTER_ROWS;
         let mut v = vec![t; NUM_COMMITTED];
-        v.extend([t + LOG_REGISTER_ROWS, t, reg, reg]);
+        v.extend([t + LOG_REGISTER_ROWS, t]);
         for m in [Chunked::Bytecode, Chunked::Ram, Chunked::Lookups] {
             v.extend(self.chunking(m).widths().iter().map(|w| w + self.log_t(m)));
         }

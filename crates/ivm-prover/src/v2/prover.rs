@@ -97,8 +97,7 @@ impl Committed {
             w.cols[FIRST_COMMITTED..NUM_COLS].iter().map(|c| DenseMle::new(c.clone())).collect();
         dense.push(DenseMle::new(w.registers.increments()));
         dense.push(DenseMle::new(w.ram.increments()));
-        let mut chunks = vec![w.registers.reads().clone(), w.registers.writes().clone()];
-        chunks.extend(polys.bytecode.split(&w.bytecode));
+        let mut chunks = polys.bytecode.split(&w.bytecode);
         chunks.extend(polys.ram.split(w.ram.reads()));
         chunks.extend(polys.lookups.split(&w.lookups));
         Committed { dense, chunks }
@@ -108,7 +107,7 @@ impl Committed {
         self.dense.iter().map(Source::Dense).chain(self.chunks.iter().map(Source::OneHot)).collect()
     }
 
-    /// The chunks of matrix `m` (the register matrices come first).
+    /// The chunks of matrix `m`.
     fn of(&self, polys: &Polys, m: Chunked) -> &[OneHot] {
         let start = polys.chunk(m, 0) - self.dense.len();
         &self.chunks[start..start + polys.chunking(m).d()]
@@ -155,8 +154,13 @@ fn prove_witness(
     let (r, evals) = (&sp.point, &sp.evals);
     let d = &committed.dense;
     let rdnew = &d[polys.column(cpu::RDNEW)];
-    let regs = RegisterWitness { trace: &w.registers, inc: &d[polys.inc_registers()], rdnew };
-    let registers = registers::prove(&polys, r, &regs, &mut claims, &mut t);
+    let regs = RegisterWitness {
+        trace: &w.registers,
+        inc: &d[polys.inc_registers()],
+        rdnew,
+        fetches: &w.bytecode,
+    };
+    let registers = registers::prove(&polys, &fields, r, &regs, &mut claims, &mut t);
 
     let final_check = FinalCheck::new(&pre.ram, st, &w.control);
     let ram_stage = RamStage {

@@ -5,20 +5,25 @@
 //!   `rv(r, s) + γ·Inc(r, s)` with `rv(r, s) = (1 − s)·RS1V(r) + s·RS2V(r)` — both values are
 //!   Spartan's claims; the written value is `wv(j, s) = s·RDNEW(j)`.
 //! * `Val` evaluation from the all-zero initial registers.
-//! * Read addresses and Hamming weights: `Σ_k ra(k, (r, s))·(k + γ) = (1 − s)·RS1(r) +
-//!   s·RS2(r) + γ` (every memory row reads one register) and
-//!   `Σ_k wa(k, (r, s))·(k + γ) = s·(WRD(r) + γ)` (only odd rows write), with `RS1`, `RS2`,
-//!   `WRD` Spartan's bytecode-field claims.
-//! * Booleanity of both committed matrices.
+//!
+//! The register address matrices are **not committed**: which registers a row reads and
+//! writes is a function of the instruction it fetched,
+//!
+//! `ra(k, (j, b)) = Σ_e bc(e, j)·[(1 − b)·[rs1(e) = k] + b·[rs2(e) = k]]`,
+//! `wa(k, (j, b)) = b·Σ_e bc(e, j)·[wrd(e) = k]`,
+//!
+//! so every claim the two sumchecks leave on them is a Shout read check of the bytecode fetch
+//! matrix against a table the verifier builds from the ELF (as in Jolt). They need no
+//! booleanity, Hamming weight or address checks of their own: the fetch matrix has them.
 use ark_ff::{One, Zero};
 
-use super::cpu::{RDNEW, RS1V, RS2V, WRD};
-use super::polys::{Claims, Polys};
+use super::cpu::{NUM_BC, RDNEW, RS1V, RS2V, WRD};
+use super::polys::{Chunked, Claims, Polys};
 use crate::cpu::{RS1, RS2};
-use crate::field::Fr;
-use crate::onehot::booleanity::{self, BooleanityProof};
-use crate::onehot::read_check::{self, identity_eval, ReadCheckProof};
-use crate::poly::DenseMle;
+use crate::field::{fr_to_u64, Fr};
+use crate::onehot::read_check::{self, ReadCheckProof};
+use crate::onehot::OneHot;
+use crate::poly::{eq_table, DenseMle};
 use crate::sumcheck::SumcheckError;
 use crate::transcript::Transcript;
 use crate::twist::read_write::{self, BindingOrder, ReadWriteInstance, ReadWriteProof};
@@ -35,10 +40,10 @@ pub struct RegistersProof {
     /// `RDNEW` at the read/write point's row coordinates.
     pub rdnew: Fr,
     pub val: ValEvalProof,
-    pub read_addresses: ReadCheckProof,
-    pub write_addresses: ReadCheckProof,
-    pub read_booleanity: BooleanityProof,
-    pub write_booleanity: BooleanityProof,
+    /// The `ra` and `wa` claims of read/write checking, and the `wa` claim of `Val`
+    /// evaluation, as bytecode read checks.
+    pub addresses: ReadCheckProof,
+    pub val_addresses: ReadCheckProof,
 }
 
 /// Why the register proof was rejected.
@@ -50,19 +55,58 @@ pub enum RegistersError {
     WriteValue,
 }
 
-fn address_table(gamma: Fr) -> DenseMle {
-    DenseMle::new((0..1u64 << LOG_REGISTERS).map(|k| Fr::from(k) + gamma).collect())
+/// The bytecode table whose read check proves `ra_weight·ra(r_k, (j, b)) + wa_weight·wa(...)`
+/// at a row point `j`: entry `e` holds
+/// `ra_weight·((1 − b)·eq(r_k, rs1(e)) + b·eq(r_k, rs2(e))) + wa_weight·b·eq(r_k, wrd(e))`.
+fn address_table(
+    fields: &[[Fr; NUM_BC]],
+    r_k: &[Fr],
+    b: Fr,
+    ra_weight: Fr,
+    wa_weight: Fr,
+) -> DenseMle {
+    let eq_k = eq_table(r_k);
+    let reg = |x: &Fr| eq_k[fr_to_u64(x).expect("register numbers are small") as usize];
+    DenseMle::new(
+        fields
+            .iter()
+            .map(|f| {
+                ra_weight * ((Fr::one() - b) * reg(&f[RS1]) + b * reg(&f[RS2]))
+                    + wa_weight * b * reg(&f[WRD])
+            })
+            .collect(),
+    )
 }
 
-/// The prover's side: the register trace and its increments, the CPU columns.
+/// The prover's side: the register trace and its increments, the CPU columns, the fetches.
 pub struct RegisterWitness<'a> {
     pub trace: &'a MemoryTrace,
     pub inc: &'a DenseMle,
     pub rdnew: &'a DenseMle,
+    pub fetches: &'a OneHot,
+}
+
+/// The two bytecode read checks' `(row point, table, claim)`; the address claims come from
+/// read/write checking (`ra`, `wa` at one point) and `Val` evaluation (`wa`).
+fn address_checks(
+    fields: &[[Fr; NUM_BC]],
+    rw: (&[Fr], &[Fr], Fr, Fr),
+    val: (&[Fr], &[Fr], Fr),
+    t: &mut Transcript,
+) -> [(Vec<Fr>, DenseMle, Fr); 2] {
+    let gamma = t.challenge_scalar(b"v2/registers/address_gamma");
+    let split = |c: &[Fr]| (c[..c.len() - 1].to_vec(), c[c.len() - 1]);
+    let (rw_rows, rw_b) = split(rw.1);
+    let (val_rows, val_b) = split(val.1);
+    [
+        (rw_rows, address_table(fields, rw.0, rw_b, Fr::one(), gamma), rw.2 + gamma * rw.3),
+        (val_rows, address_table(fields, val.0, val_b, Fr::zero(), Fr::one()), val.2),
+    ]
 }
 
 pub fn prove(
     polys: &Polys,
+    fields: &[[Fr; NUM_BC]],
     r: &[Fr],
     w: &RegisterWitness,
     claims: &mut Claims,
@@ -80,38 +124,26 @@ pub fn prove(
     let rdnew = w.rdnew.evaluate(rows);
     t.append_scalar(b"v2/registers/rdnew", &rdnew);
     claims.commit(polys.column(RDNEW), rows.to_vec(), rdnew);
-    let point = [rw.r_addr.clone(), rw.r_cycle.clone()].concat();
-    claims.commit(polys.register_reads(), point.clone(), rw.evals.ra);
-    claims.commit(polys.register_writes(), point, rw.evals.wa);
     let (val, _, ve) = val_eval::prove(w.trace, &rw.r_addr, &rw.r_cycle, t);
     claims.commit(polys.inc_registers(), ve.r_cycle.clone(), ve.inc);
-    claims.commit(polys.register_writes(), [ve.r_addr, ve.r_cycle].concat(), ve.wa);
-
-    let gamma = t.challenge_scalar(b"v2/registers/raf_gamma");
-    let table = address_table(gamma);
-    let (read_addresses, _, ra) = read_check::prove(w.trace.reads(), &r_c, &table, t);
-    claims.commit(polys.register_reads(), ra.point, ra.eval);
-    let (write_addresses, _, wa) = read_check::prove(w.trace.writes(), &r_c, &table, t);
-    claims.commit(polys.register_writes(), wa.point, wa.eval);
-    let (read_booleanity, b) = booleanity::prove(w.trace.reads(), t);
-    claims.commit(polys.register_reads(), b.point, b.eval);
-    let (write_booleanity, b) = booleanity::prove(w.trace.writes(), t);
-    claims.commit(polys.register_writes(), b.point, b.eval);
-    RegistersProof {
-        inc,
-        read_write,
-        rdnew,
-        val,
-        read_addresses,
-        write_addresses,
-        read_booleanity,
-        write_booleanity,
-    }
+    let checks = address_checks(
+        fields,
+        (&rw.r_addr, &rw.r_cycle, rw.evals.ra, rw.evals.wa),
+        (&ve.r_addr, &ve.r_cycle, ve.wa),
+        t,
+    );
+    let [addresses, val_addresses] = checks.map(|(point, table, _)| {
+        let (proof, _, ra) = read_check::prove(w.fetches, &point, &table, t);
+        claims.matrix(Chunked::Bytecode).push(ra);
+        proof
+    });
+    RegistersProof { inc, read_write, rdnew, val, addresses, val_addresses }
 }
 
-/// `evals` are Spartan's column claims at `r`.
+/// `evals` are Spartan's column claims at `r`; `fields` the bytecode table.
 pub fn verify(
     polys: &Polys,
+    fields: &[[Fr; NUM_BC]],
     evals: &[Fr],
     r: &[Fr],
     proof: &RegistersProof,
@@ -124,10 +156,9 @@ pub fn verify(
     claims.commit(polys.inc_registers(), r_c.clone(), proof.inc);
     let gamma = t.challenge_scalar(b"v2/registers/gamma");
     let rv = (Fr::one() - s) * evals[RS1V] + s * evals[RS2V];
-    let log_t = r_c.len();
     let inst = ReadWriteInstance {
         log_k: LOG_REGISTERS,
-        log_t,
+        log_t: r_c.len(),
         r_cycle: &r_c,
         gamma,
         order: BindingOrder::AddressFirst,
@@ -139,25 +170,20 @@ pub fn verify(
         return Err(RegistersError::WriteValue);
     }
     claims.commit(polys.column(RDNEW), rows.to_vec(), proof.rdnew);
-    let point = [rw.r_addr.clone(), rw.r_cycle.clone()].concat();
-    claims.commit(polys.register_reads(), point.clone(), rw.evals.ra);
-    claims.commit(polys.register_writes(), point, rw.evals.wa);
     let ve = val_eval::verify(rw.evals.val, Fr::zero(), &rw.r_addr, &rw.r_cycle, &proof.val, t)?;
     claims.commit(polys.inc_registers(), ve.r_cycle.clone(), ve.inc);
-    claims.commit(polys.register_writes(), [ve.r_addr, ve.r_cycle].concat(), ve.wa);
-
-    let gamma = t.challenge_scalar(b"v2/registers/raf_gamma");
-    let table = |r_a: &[Fr]| identity_eval(r_a) + gamma;
-    let read_claim = (Fr::one() - s) * evals[RS1] + s * evals[RS2] + gamma;
-    let ra = read_check::verify(read_claim, LOG_REGISTERS, &r_c, &proof.read_addresses, table, t)?;
-    claims.commit(polys.register_reads(), ra.point, ra.eval);
-    let write_claim = s * (evals[WRD] + gamma);
-    let wa =
-        read_check::verify(write_claim, LOG_REGISTERS, &r_c, &proof.write_addresses, table, t)?;
-    claims.commit(polys.register_writes(), wa.point, wa.eval);
-    let b = booleanity::verify(LOG_REGISTERS, log_t, &proof.read_booleanity, t)?;
-    claims.commit(polys.register_reads(), b.point, b.eval);
-    let b = booleanity::verify(LOG_REGISTERS, log_t, &proof.write_booleanity, t)?;
-    claims.commit(polys.register_writes(), b.point, b.eval);
+    let checks = address_checks(
+        fields,
+        (&rw.r_addr, &rw.r_cycle, rw.evals.ra, rw.evals.wa),
+        (&ve.r_addr, &ve.r_cycle, ve.wa),
+        t,
+    );
+    let log_k = fields.len().trailing_zeros() as usize;
+    for ((point, table, claim), p) in
+        checks.into_iter().zip([&proof.addresses, &proof.val_addresses])
+    {
+        let ra = read_check::verify(claim, log_k, &point, p, |x| table.evaluate(x), t)?;
+        claims.matrix(Chunked::Bytecode).push(ra);
+    }
     Ok(())
 }

@@ -121,7 +121,7 @@ pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyErr
     bytecode::verify(&stage, &proof.bytecode, &mut claims, &mut t)
         .map_err(VerifyError::Bytecode)?;
     let (r, evals) = (&sp.point, &sp.evals);
-    registers::verify(&polys, evals, r, &proof.registers, &mut claims, &mut t)?;
+    registers::verify(&polys, &fields, evals, r, &proof.registers, &mut claims, &mut t)?;
 
     let initial = initial_memory(&pre, &st.onchain_input, &st.offchain_input);
     let final_check = FinalCheck::new(&pre.ram, st, &proof.control);
