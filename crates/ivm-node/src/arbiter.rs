@@ -23,6 +23,7 @@ use ivm_contracts::bindings::JobManager::ChallengeFiled;
 use ivm_contracts::client::alloy_provider::Provider;
 use ivm_contracts::client::alloy_rpc_types_eth::Filter;
 use ivm_contracts::client::{decode_log, Client, CHALLENGE_OPEN};
+use ivm_prover::proof_file::ProofSystem;
 use ivm_prover::statement::Statement;
 use ivm_prover::{ProofFile, ProofFileError};
 
@@ -73,6 +74,9 @@ pub enum NotProven {
     OverCycleLimit { cycles: u64, max_cycles: u64 },
     #[error("the proof does not verify: {0}")]
     Invalid(ProofFileError),
+    /// A proof system this build reads but does not (yet) judge challenges with.
+    #[error("challenges are judged with {accepted} proofs; this one is {got}")]
+    OtherSystem { got: &'static str, accepted: &'static str },
 }
 
 /// The outcome a statement proves.
@@ -93,6 +97,13 @@ pub fn judge(
     proof_file: &[u8],
 ) -> Result<Statement, NotProven> {
     let file = ProofFile::from_bytes(proof_file).map_err(NotProven::Unreadable)?;
+    // Prover v2 verifies, but only the default system decides disputes until v2 replaces it.
+    if file.system != ProofSystem::DEFAULT {
+        return Err(NotProven::OtherSystem {
+            got: file.system.name(),
+            accepted: ProofSystem::DEFAULT.name(),
+        });
+    }
     let st = &file.statement;
     if st.program_id.as_slice() != job.program_id.as_slice() {
         return Err(NotProven::OtherProgram {

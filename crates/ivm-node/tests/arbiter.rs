@@ -72,3 +72,24 @@ fn judge_upholds_only_the_proven_claim_for_the_job() {
     // The job names fibonacci's ID, but the arbiter's ELF is another program.
     assert!(matches!(reject(&job, &claim, &proof, &elf("sha256")), NotProven::Invalid(_)));
 }
+
+/// A valid prover-v2 proof of the right claim is not (yet) accepted as a verdict: until v2
+/// replaces v1, disputes are decided by the default proof system only.
+#[test]
+fn judge_refuses_a_proof_of_another_system() {
+    let fib = elf("fibonacci");
+    let input = uint256(12);
+    let (statement, proof) =
+        ivm_prover::proof_file::prove_file_v2(&fib, &input, &[], 1_000_000, &mut |_| {}).unwrap();
+    assert!(ivm_prover::verify_file(&fib, &proof).is_ok(), "the v2 proof itself verifies");
+    let job = ChallengedJob {
+        program_id: statement.program_id.to_vec(),
+        max_cycles: 1_000_000,
+        onchain_input: input,
+        offchain_input_hash: keccak256([]).0,
+    };
+    let claim = ClaimedOutcome::Output(statement.output.clone());
+    let e = judge(&fib, &job, &claim, &proof).expect_err("another system is refused");
+    assert!(matches!(e, NotProven::OtherSystem { .. }), "{e}");
+    assert!(e.to_string().contains("jolt-rv32im-dory/1"), "{e}");
+}

@@ -262,7 +262,7 @@ fn joint_claims(commitments: &[DoryCommitment], sizes: &[usize], evals: &[Fr]) -
         .iter()
         .zip(sizes)
         .zip(evals)
-        .map(|((c, &num_vars), &eval)| JointClaim { commitment: c.clone(), num_vars, eval })
+        .map(|((c, &num_vars), &eval)| JointClaim { commitment: *c, num_vars, eval })
         .collect()
 }
 
@@ -409,7 +409,7 @@ mod tests {
             &setup,
             layout,
             &[Source::OneHot(&other)],
-            &[commitment.clone()],
+            &[commitment],
             vec![other_hint],
             &claims,
             &mut Transcript::new(b"openings"),

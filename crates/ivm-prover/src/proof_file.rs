@@ -6,7 +6,7 @@
 //! |---|---|
 //! | magic | the 8 bytes `IVMPROOF` |
 //! | format version | `u16`, currently [`FORMAT_VERSION`] |
-//! | proof system | `u32` length + UTF-8, must be [`PROOF_SYSTEM`] (at most 64 bytes) |
+//! | proof system | `u32` length + UTF-8, [`PROOF_SYSTEM`] or [`PROOF_SYSTEM_V2`] (at most 64 bytes) |
 //! | statement | [`Statement::write`], decoded with [`StatementLimits::ABI_MAX`] |
 //! | proof body | `u32` length (must equal the bytes left) + [`Proof::write`] |
 //!
@@ -23,8 +23,33 @@ use crate::statement::{Statement, StatementLimits};
 pub const MAGIC: &[u8; 8] = b"IVMPROOF";
 /// The container format this version writes and reads.
 pub const FORMAT_VERSION: u16 = 1;
-/// The proof system (and its parameter set) the body belongs to.
+/// The proof system (and its parameter set) `prove_file` writes.
 pub const PROOF_SYSTEM: &str = "jolt-rv32im-dory/1";
+/// Prover v2 (Twist and Shout; docs/prover-v2.md), not yet the default.
+pub const PROOF_SYSTEM_V2: &str = "jolt-rv32im-dory/2";
+
+/// The proof systems this build reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProofSystem {
+    JoltV1,
+    JoltV2,
+}
+
+impl ProofSystem {
+    /// What `prove_file` writes and what the arbiter accepts.
+    pub const DEFAULT: ProofSystem = ProofSystem::JoltV1;
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ProofSystem::JoltV1 => PROOF_SYSTEM,
+            ProofSystem::JoltV2 => PROOF_SYSTEM_V2,
+        }
+    }
+
+    fn from_name(name: &[u8]) -> Option<Self> {
+        [ProofSystem::JoltV1, ProofSystem::JoltV2].into_iter().find(|s| s.name().as_bytes() == name)
+    }
+}
 /// Upper bound on the proof-system string in a file.
 const MAX_SYSTEM_LEN: usize = 64;
 
@@ -40,7 +65,9 @@ pub enum ProofFileError {
     )]
     Version(u16),
     /// A proof of another proof system.
-    #[error("proof system {0:?} is not supported (this ivm verifies {PROOF_SYSTEM:?})")]
+    #[error(
+        "proof system {0:?} is not supported (this ivm verifies {PROOF_SYSTEM:?} and {PROOF_SYSTEM_V2:?})"
+    )]
     System(String),
     /// The container is damaged: truncated, a length out of bounds, trailing bytes.
     #[error("{0}")]
@@ -48,6 +75,9 @@ pub enum ProofFileError {
     /// The container is well-formed but the proof does not verify for this ELF.
     #[error("proof rejected: {0}")]
     Rejected(#[from] VerifyError),
+    /// A v2 proof that does not verify for this ELF.
+    #[error("proof rejected: {0}")]
+    RejectedV2(#[from] crate::v2::VerifyError),
 }
 
 impl ProofFileError {
@@ -64,6 +94,7 @@ impl ProofFileError {
 /// A parsed proof file: the statement and the (still encoded) proof body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProofFile {
+    pub system: ProofSystem,
     pub statement: Statement,
     /// [`Proof::write`]'s encoding; decoded by [`ProofFile::verify`] against an ELF.
     pub proof_bytes: Vec<u8>,
@@ -74,7 +105,14 @@ impl ProofFile {
     pub fn new(statement: Statement, proof: &Proof) -> Self {
         let mut w = Writer::new();
         proof.write(&mut w);
-        ProofFile { statement, proof_bytes: w.finish() }
+        ProofFile { system: ProofSystem::JoltV1, statement, proof_bytes: w.finish() }
+    }
+
+    /// Wraps a v2 proof.
+    pub fn new_v2(statement: Statement, proof: &crate::v2::Proof) -> Self {
+        let mut w = Writer::new();
+        proof.write(&mut w);
+        ProofFile { system: ProofSystem::JoltV2, statement, proof_bytes: w.finish() }
     }
 
     /// The file's bytes.
@@ -82,7 +120,7 @@ impl ProofFile {
         let mut w = Writer::new();
         w.buf.extend_from_slice(MAGIC);
         w.u16(FORMAT_VERSION);
-        w.bytes(PROOF_SYSTEM.as_bytes());
+        w.bytes(self.system.name().as_bytes());
         self.statement.write(&mut w);
         w.bytes(&self.proof_bytes);
         w.finish()
@@ -101,10 +139,9 @@ impl ProofFile {
         if version != FORMAT_VERSION {
             return Err(ProofFileError::Version(version));
         }
-        let system = r.bytes(MAX_SYSTEM_LEN, "proof system")?;
-        if system != PROOF_SYSTEM.as_bytes() {
-            return Err(ProofFileError::System(String::from_utf8_lossy(&system).into_owned()));
-        }
+        let name = r.bytes(MAX_SYSTEM_LEN, "proof system")?;
+        let system = ProofSystem::from_name(&name)
+            .ok_or_else(|| ProofFileError::System(String::from_utf8_lossy(&name).into_owned()))?;
         let statement = Statement::read(&mut r, StatementLimits::ABI_MAX)?;
         let body_len = r.len(u32::MAX as usize, "proof body")?;
         if body_len != r.remaining() {
@@ -123,31 +160,50 @@ impl ProofFile {
         }
         let proof_bytes = r.take(body_len, "proof body")?.to_vec();
         r.finish()?;
-        Ok(ProofFile { statement, proof_bytes })
+        Ok(ProofFile { system, statement, proof_bytes })
     }
 
-    /// Decodes the body against `elf` (every length derived from the program).
-    pub fn proof(&self, elf: &[u8]) -> Result<Proof, ProofFileError> {
-        // Say "wrong program" before the body's shapes (which depend on the program) complain.
+    /// Say "wrong program" before the body's shapes (which depend on the program) complain.
+    fn check_program(&self, elf: &[u8]) -> Result<(), VerifyError> {
         let program = ivm_vm::Program::load(elf).map_err(VerifyError::Elf)?;
         let elf_id = ivm_vm::ProgramId::of(&program).0;
         if elf_id != self.statement.program_id {
             return Err(VerifyError::ProgramId {
                 statement: hex(&self.statement.program_id),
                 elf: hex(&elf_id),
-            }
-            .into());
+            });
         }
+        Ok(())
+    }
+
+    /// Decodes a v1 body against `elf` (every length derived from the program).
+    fn proof_v1(&self, elf: &[u8]) -> Result<Proof, ProofFileError> {
+        self.check_program(elf)?;
         let mut r = Reader::new(&self.proof_bytes);
         let proof = Proof::read(&mut r, elf)?;
         r.finish().map_err(|e| VerifyError::Shape(format!("proof body: {}", e.0)))?;
         Ok(proof)
     }
 
+    /// Decodes a v2 body against `elf` (every length derived from the program and the
+    /// statement).
+    fn proof_v2(&self, elf: &[u8]) -> Result<crate::v2::Proof, ProofFileError> {
+        self.check_program(elf)?;
+        let pre = jolt::preprocess(elf)?;
+        let mut r = Reader::new(&self.proof_bytes);
+        let shape = |e: DecodeError| VerifyError::Shape(format!("proof body: {}", e.0));
+        let proof =
+            crate::v2::Proof::read(&mut r, &pre, self.statement.output.len()).map_err(shape)?;
+        r.finish().map_err(shape)?;
+        Ok(proof)
+    }
+
     /// Verifies the proof of the statement against `elf`.
     pub fn verify(&self, elf: &[u8]) -> Result<(), ProofFileError> {
-        let proof = self.proof(elf)?;
-        jolt::verify(elf, &self.statement, &proof)?;
+        match self.system {
+            ProofSystem::JoltV1 => jolt::verify(elf, &self.statement, &self.proof_v1(elf)?)?,
+            ProofSystem::JoltV2 => crate::v2::verify(elf, &self.statement, &self.proof_v2(elf)?)?,
+        }
         Ok(())
     }
 }
@@ -162,6 +218,22 @@ pub fn prove_file(
 ) -> Result<(Statement, Vec<u8>), ProveError> {
     let (statement, proof) = jolt::prove(elf, onchain, offchain, max_cycles, progress)?;
     let file = ProofFile::new(statement, &proof);
+    drop(proof);
+    let bytes = file.to_bytes();
+    Ok((file.statement, bytes))
+}
+
+/// Proves a run of `elf` with prover v2 and returns the statement and the proof file's bytes.
+pub fn prove_file_v2(
+    elf: &[u8],
+    onchain: &[u8],
+    offchain: &[u8],
+    max_cycles: u64,
+    progress: &mut dyn FnMut(crate::v2::Phase),
+) -> Result<(Statement, Vec<u8>), crate::v2::ProveError> {
+    let (statement, proof) =
+        crate::v2::prove_with(elf, onchain, offchain, max_cycles, progress, &|_| ())?;
+    let file = ProofFile::new_v2(statement, &proof);
     drop(proof);
     let bytes = file.to_bytes();
     Ok((file.statement, bytes))
@@ -200,7 +272,11 @@ mod tests {
     }
 
     fn file() -> ProofFile {
-        ProofFile { statement: statement(), proof_bytes: (0..=255u8).cycle().take(3000).collect() }
+        ProofFile {
+            system: ProofSystem::JoltV1,
+            statement: statement(),
+            proof_bytes: (0..=255u8).cycle().take(3000).collect(),
+        }
     }
 
     /// Offset of the statement: magic, version, system string.

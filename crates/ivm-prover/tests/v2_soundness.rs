@@ -150,3 +150,44 @@ fn a_skipped_instruction_is_rejected() {
         rows.remove(i);
     });
 }
+
+/// The proof file of the honest proof: round trip, then corruption.
+#[test]
+fn the_proof_file_round_trips_and_rejects_corruption() {
+    use ivm_prover::proof_file::{ProofFile, ProofSystem, PROOF_SYSTEM_V2};
+    use ivm_prover::verify_file;
+    use std::time::{Duration, Instant};
+
+    let (elf, st, proof) = honest();
+    let bytes = ProofFile::new_v2(st.clone(), proof).to_bytes();
+    let parsed = ProofFile::from_bytes(&bytes).unwrap();
+    assert_eq!(parsed.system, ProofSystem::JoltV2);
+    assert_eq!(parsed.system.name(), PROOF_SYSTEM_V2);
+    assert_eq!(verify_file(elf, &bytes).unwrap(), *st);
+    eprintln!("v2 proof file: {} bytes for {} cycles", bytes.len(), st.cycles);
+
+    // Flipped bytes across the file (header, statement, every stage of the body).
+    let step = (bytes.len() / 64).max(1);
+    for at in (0..bytes.len()).step_by(step).chain([bytes.len() - 1]) {
+        let mut b = bytes.clone();
+        b[at] ^= 0x10;
+        assert!(verify_file(elf, &b).is_err(), "flipped byte {at} of {} accepted", bytes.len());
+    }
+    // Truncated bodies (the container's length adjusted) fail fast in the ELF-driven decode.
+    let mut f = ProofFile::from_bytes(&bytes).unwrap();
+    for keep in [0, 1, 100, f.proof_bytes.len() / 2, f.proof_bytes.len() - 1] {
+        let mut t = f.clone();
+        t.proof_bytes.truncate(keep);
+        let start = Instant::now();
+        assert!(verify_file(elf, &t.to_bytes()).is_err(), "body cut to {keep} bytes accepted");
+        assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+    }
+    // A huge page count is refused before anything is allocated.
+    let mut huge = f.clone();
+    huge.proof_bytes[1..5].copy_from_slice(&u32::MAX.to_le_bytes());
+    let e = verify_file(elf, &huge.to_bytes()).unwrap_err();
+    assert!(e.to_string().contains("page list"), "{e}");
+    // The same body under the v1 name is not a v1 proof.
+    f.system = ProofSystem::JoltV1;
+    assert!(verify_file(elf, &f.to_bytes()).is_err());
+}

@@ -6,6 +6,7 @@
 
 pub mod bytecode;
 pub mod chunks;
+pub mod codec;
 pub mod cpu;
 pub mod lookups;
 pub mod polys;

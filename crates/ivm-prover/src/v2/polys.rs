@@ -18,6 +18,19 @@ pub enum Chunked {
     Lookups,
 }
 
+impl Chunked {
+    /// How many claims the stages leave on the matrix as a whole (the virtualization's size):
+    /// bytecode — four read checks and two for the register addresses; RAM — read/write
+    /// checking, `Val`, the address check and the final state; lookups — one read check.
+    pub fn virtual_claims(self) -> usize {
+        match self {
+            Chunked::Bytecode => 6,
+            Chunked::Ram => 4,
+            Chunked::Lookups => 1,
+        }
+    }
+}
+
 /// Indices and sizes of the committed polynomials.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Polys {

@@ -124,10 +124,10 @@ fn register_trace<'a>(
     let mut reads = Vec::with_capacity(2 * t);
     let mut writes = Vec::with_capacity(2 * t);
     let mut values = Vec::with_capacity(2 * t);
-    for i in 0..t {
+    for (i, rdnew) in cols[cpu::RDNEW].iter().enumerate().take(t) {
         let entry = &pre.bytecode.rows[row(i).bc];
         let wrd = if cpu::writes_register(entry) { entry.rd } else { 0 };
-        let rdnew = crate::field::fr_to_u64(&cols[cpu::RDNEW][i]).expect("a 32-bit value");
+        let rdnew = crate::field::fr_to_u64(rdnew).expect("a 32-bit value");
         reads.extend([u32::from(entry.rs1), u32::from(entry.rs2)]);
         writes.extend([NO_ACCESS, u32::from(wrd)]);
         values.extend([0, rdnew]);

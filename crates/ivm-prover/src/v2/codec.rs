@@ -1,0 +1,232 @@
+//! The encoding of a v2 proof. Every length is derived by the reader from the ELF and the
+//! proof's shape fields (rows, pages), which are read and checked first; nothing is allocated
+//! from a length the file states.
+use super::bytecode::BytecodeProof;
+use super::chunks::ChunkedProof;
+use super::polys::{Chunked, Polys};
+use super::proof::Proof;
+use super::ram::check_pages;
+use super::ram_proof::RamProof;
+use super::registers::RegistersProof;
+use super::witness::{LOG_REGISTERS, LOG_REGISTER_ROWS, MAX_LOG_ROWS};
+use crate::claim_reduction::OpeningProof;
+use crate::codec::{DecodeError, Reader, Writer};
+use crate::cpu::LOG_K_LOOKUP;
+use crate::jolt::Preprocessed;
+use crate::onehot::booleanity::BooleanityProof;
+use crate::onehot::chunked::VirtualizationProof;
+use crate::onehot::read_check::ReadCheckProof;
+use crate::opening::max_dory_proof_bytes;
+use crate::pcs::{DoryCommitment, DoryProof};
+use crate::ram::FinalControl;
+use crate::spartan::SpartanProof;
+use crate::twist::read_write::{ReadWriteEvals, ReadWriteProof};
+use crate::twist::val_eval::ValEvalProof;
+
+/// Upper bound on one encoded commitment (a compressed `G_T` element is 384 bytes).
+const MAX_COMMITMENT_BYTES: usize = 1024;
+
+fn write_read_check(w: &mut Writer, p: &ReadCheckProof) {
+    w.sumcheck(&p.sumcheck);
+    w.fr(&p.ra_eval);
+}
+
+fn read_read_check(
+    r: &mut Reader,
+    log_k: usize,
+    what: &str,
+) -> Result<ReadCheckProof, DecodeError> {
+    Ok(ReadCheckProof { sumcheck: r.sumcheck(log_k, 2, what)?, ra_eval: r.fr(what)? })
+}
+
+fn write_read_write(w: &mut Writer, p: &ReadWriteProof) {
+    w.sumcheck(&p.sumcheck);
+    w.frs(&[p.evals.ra, p.evals.wa, p.evals.wv, p.evals.val]);
+}
+
+fn read_read_write(r: &mut Reader, vars: usize, what: &str) -> Result<ReadWriteProof, DecodeError> {
+    let sumcheck = r.sumcheck(vars, 3, what)?;
+    let e = r.frs_exact(4, what)?;
+    Ok(ReadWriteProof {
+        sumcheck,
+        evals: ReadWriteEvals { ra: e[0], wa: e[1], wv: e[2], val: e[3] },
+    })
+}
+
+fn write_val(w: &mut Writer, p: &ValEvalProof) {
+    w.sumcheck(&p.sumcheck);
+    w.frs(&[p.inc, p.wa]);
+}
+
+fn read_val(r: &mut Reader, log_t: usize, what: &str) -> Result<ValEvalProof, DecodeError> {
+    let sumcheck = r.sumcheck(log_t, 3, what)?;
+    let e = r.frs_exact(2, what)?;
+    Ok(ValEvalProof { sumcheck, inc: e[0], wa: e[1] })
+}
+
+fn write_chunks(w: &mut Writer, p: &ChunkedProof) {
+    w.sumcheck(&p.virtualization.sumcheck);
+    for e in &p.virtualization.chunk_evals {
+        w.frs(e);
+    }
+    for h in &p.hamming {
+        write_read_check(w, h);
+    }
+    for b in &p.booleanity {
+        w.sumcheck(&b.sumcheck);
+        w.fr(&b.ra_eval);
+    }
+}
+
+fn read_chunks(r: &mut Reader, polys: &Polys, m: Chunked) -> Result<ChunkedProof, DecodeError> {
+    let chunking = polys.chunking(m);
+    let (d, log_t) = (chunking.d(), polys.log_t(m));
+    let what = "one-hot chunks";
+    let sumcheck = r.sumcheck(log_t, d + 1, what)?;
+    let chunk_evals =
+        (0..m.virtual_claims()).map(|_| r.frs_exact(d, what)).collect::<Result<_, _>>()?;
+    let widths = chunking.widths();
+    let hamming = widths.iter().map(|&w| read_read_check(r, w, what)).collect::<Result<_, _>>()?;
+    let booleanity = widths
+        .iter()
+        .map(|&w| {
+            Ok(BooleanityProof { sumcheck: r.sumcheck(w + log_t, 3, what)?, ra_eval: r.fr(what)? })
+        })
+        .collect::<Result<_, DecodeError>>()?;
+    Ok(ChunkedProof {
+        virtualization: VirtualizationProof { sumcheck, chunk_evals },
+        hamming,
+        booleanity,
+    })
+}
+
+impl Proof {
+    pub fn write(&self, w: &mut Writer) {
+        w.u8(self.log_rows);
+        w.u32(self.pages.len() as u32);
+        for p in &self.pages {
+            w.u32(*p);
+        }
+        w.u32(self.control.panic_word);
+        w.u32(self.control.termination_word);
+        w.u32(self.control.output_tail);
+        for c in &self.commitments {
+            w.bytes(&c.to_bytes());
+        }
+        self.spartan.write(w);
+        for c in &self.bytecode.checks {
+            write_read_check(w, c);
+        }
+        let g = &self.registers;
+        w.fr(&g.inc);
+        write_read_write(w, &g.read_write);
+        w.fr(&g.rdnew);
+        write_val(w, &g.val);
+        write_read_check(w, &g.addresses);
+        write_read_check(w, &g.val_addresses);
+        let m = &self.ram;
+        w.fr(&m.inc);
+        write_read_write(w, &m.read_write);
+        write_val(w, &m.val);
+        write_read_check(w, &m.addresses);
+        w.sumcheck(&m.final_check);
+        w.fr(&m.final_value);
+        w.sumcheck(&m.final_sum);
+        w.frs(&[m.final_inc, m.final_wa]);
+        write_read_check(w, &self.lookups);
+        for c in &self.chunks {
+            write_chunks(w, c);
+        }
+        w.sumcheck(&self.openings.sumcheck);
+        w.frs(&self.openings.evals);
+        w.bytes(&self.openings.dory.to_bytes());
+    }
+
+    /// Decode a proof of a run of `pre`'s program whose statement commits `output_len` bytes.
+    pub(crate) fn read(
+        r: &mut Reader,
+        pre: &Preprocessed,
+        output_len: usize,
+    ) -> Result<Self, DecodeError> {
+        let log_rows = r.u8("log_rows")?;
+        let lr = log_rows as usize;
+        if !(1..=MAX_LOG_ROWS).contains(&lr) {
+            return Err(DecodeError(format!("log_rows {log_rows} outside [1, {MAX_LOG_ROWS}]")));
+        }
+        let max_pages = ((pre.ram.end - pre.ram.io_base) / ivm_abi::PAGE) as usize + 1;
+        let n_pages = r.len(max_pages, "page list")?;
+        let pages = (0..n_pages).map(|_| r.u32("page")).collect::<Result<Vec<_>, _>>()?;
+        let map = check_pages(&pre.ram, pages.clone(), output_len).map_err(DecodeError)?;
+        let control = FinalControl {
+            panic_word: r.u32("panic word")?,
+            termination_word: r.u32("termination word")?,
+            output_tail: r.u32("output tail")?,
+        };
+        let polys = Polys::new(lr, pre.log_k_bc, map.log_k());
+        let commitments = (0..polys.count())
+            .map(|_| {
+                let b = r.bytes(MAX_COMMITMENT_BYTES, "commitment")?;
+                DoryCommitment::from_bytes(&b).map_err(|e| DecodeError(format!("commitment: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        let spartan = SpartanProof::read(r, &super::cpu::constraints(), lr)?;
+        let bc = pre.log_k_bc;
+        let checks = [(); 4].map(|_| read_read_check(r, bc, "bytecode"));
+        let [a, b, c, d] = checks;
+        let bytecode = BytecodeProof { checks: [a?, b?, c?, d?] };
+        let reg_rows = lr + LOG_REGISTER_ROWS;
+        let registers = RegistersProof {
+            inc: r.fr("registers")?,
+            read_write: read_read_write(r, LOG_REGISTERS + reg_rows, "registers")?,
+            rdnew: r.fr("registers")?,
+            val: read_val(r, reg_rows, "registers")?,
+            addresses: read_read_check(r, bc, "registers")?,
+            val_addresses: read_read_check(r, bc, "registers")?,
+        };
+        let k = map.log_k();
+        let inc = r.fr("RAM")?;
+        let read_write = read_read_write(r, k + lr, "RAM")?;
+        let val = read_val(r, lr, "RAM")?;
+        let addresses = read_read_check(r, k, "RAM")?;
+        let final_check = r.sumcheck(k, 3, "RAM final check")?;
+        let final_value = r.fr("RAM")?;
+        let final_sum = r.sumcheck(lr, 2, "RAM final sum")?;
+        let last = r.frs_exact(2, "RAM")?;
+        let ram = RamProof {
+            inc,
+            read_write,
+            val,
+            addresses,
+            final_check,
+            final_value,
+            final_sum,
+            final_inc: last[0],
+            final_wa: last[1],
+        };
+        let lookups = read_read_check(r, LOG_K_LOOKUP, "lookups")?;
+        let chunks = [
+            read_chunks(r, &polys, Chunked::Bytecode)?,
+            read_chunks(r, &polys, Chunked::Ram)?,
+            read_chunks(r, &polys, Chunked::Lookups)?,
+        ];
+        let n = polys.layout_vars();
+        let sumcheck = r.sumcheck(n, 2, "openings")?;
+        let evals = r.frs_exact(polys.count(), "opened values")?;
+        let dory = r.bytes(max_dory_proof_bytes(n), "Dory proof")?;
+        let dory =
+            DoryProof::from_bytes(&dory).map_err(|e| DecodeError(format!("Dory proof: {e}")))?;
+        Ok(Proof {
+            log_rows,
+            pages,
+            control,
+            commitments,
+            spartan,
+            bytecode,
+            registers,
+            ram,
+            lookups,
+            chunks,
+            openings: OpeningProof { sumcheck, evals, dory },
+        })
+    }
+}
