@@ -1,11 +1,12 @@
 //! One prover benchmark run in a fresh process (so peak memory is this run's):
-//! `bench_prove <fibonacci|sha256> <log2 trace rows>` proves the longest run that fits the
-//! trace and prints one JSON line with cycles, rows, prove time, cycles/second, peak RSS, proof size and verify time.
+//! `bench_prove <fibonacci|sha256> <log2 trace rows> [v1|v2]` proves the longest run that fits
+//! the trace with prover v1 (default) or v2 (docs/prover-v2.md) and prints one JSON line with cycles, rows, prove time, cycles/second, peak RSS, proof size and verify time.
 //! `scripts/bench-prover` runs the matrix and formats the table in docs/benchmarks.md.
 use std::time::Instant;
 
 use ivm_prover::codec::{Reader, Writer};
 use ivm_prover::jolt::{self, Proof};
+use ivm_prover::statement::Statement;
 
 fn elf(name: &str) -> Vec<u8> {
     let path = format!("{}/../../guest-examples/target/ivm/{name}.elf", env!("CARGO_MANIFEST_DIR"));
@@ -62,44 +63,64 @@ fn input_for(program: &str, elf: &[u8], log_rows: u32) -> Vec<u8> {
     make(lo)
 }
 
+/// Per phase on stderr: when it starts, and the peak and current RSS so far (the peak
+/// reached during a phase shows at the start of the next).
+fn report_phase(start: Instant, name: &str) {
+    let mib = |b: u64| b >> 20;
+    eprintln!(
+        "{:>7.2}s  peak {:>5} MiB  rss {:>5} MiB  → {name}",
+        start.elapsed().as_secs_f64(),
+        mib(peak_rss_bytes()),
+        mib(status_bytes("VmRSS:")),
+    );
+}
+
+/// Prove and verify with v1: the statement, the proof's bytes, the padded rows, verify time.
+fn run_v1(elf: &[u8], input: &[u8], start: Instant) -> (Statement, Vec<u8>, u64, f64) {
+    let mut on_phase = |p: jolt::Phase| report_phase(start, p.name());
+    let (st, proof) = jolt::prove(elf, input, &[], u64::MAX, &mut on_phase).expect("prove");
+    report_phase(start, "(done)");
+    let mut w = Writer::new();
+    proof.write(&mut w);
+    let bytes = w.finish();
+    let verify = Instant::now();
+    let mut r = Reader::new(&bytes);
+    let decoded = Proof::read(&mut r, elf).expect("decode");
+    jolt::verify(elf, &st, &decoded).expect("verify");
+    (st, bytes, 1u64 << proof.log_rows, verify.elapsed().as_secs_f64())
+}
+
+/// The same with v2, through its proof file (what a verifier receives).
+fn run_v2(elf: &[u8], input: &[u8], start: Instant) -> (Statement, Vec<u8>, u64, f64) {
+    let mut on_phase = |p: ivm_prover::v2::Phase| report_phase(start, p.name());
+    let (st, bytes) =
+        ivm_prover::proof_file::prove_file_v2(elf, input, &[], u64::MAX, &mut on_phase)
+            .expect("prove");
+    report_phase(start, "(done)");
+    let verify = Instant::now();
+    ivm_prover::verify_file(elf, &bytes).expect("verify");
+    let file = ivm_prover::ProofFile::from_bytes(&bytes).expect("a proof file");
+    let rows = 1u64 << file.proof_bytes[0]; // the body starts with log2 of the rows
+    (st, bytes, rows, verify.elapsed().as_secs_f64())
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let program = args.get(1).map(String::as_str).unwrap_or("fibonacci");
     let log_rows: u32 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(14);
+    let prover = args.get(3).map(String::as_str).unwrap_or("v1");
     let elf = elf(program);
     let input = input_for(program, &elf, log_rows);
     let start = Instant::now();
-    // Per phase on stderr: when it starts, and the peak and current RSS so far (the peak
-    // reached during a phase shows at the start of the next).
-    let mut on_phase = |p: jolt::Phase| {
-        let mib = |b: u64| b >> 20;
-        eprintln!(
-            "{:>7.2}s  peak {:>5} MiB  rss {:>5} MiB  → {}",
-            start.elapsed().as_secs_f64(),
-            mib(peak_rss_bytes()),
-            mib(status_bytes("VmRSS:")),
-            p.name()
-        );
+    let (st, bytes, rows, verify_s) = match prover {
+        "v1" => run_v1(&elf, &input, start),
+        "v2" => run_v2(&elf, &input, start),
+        other => panic!("unknown prover {other} (v1 or v2)"),
     };
-    let (st, proof) = jolt::prove(&elf, &input, &[], u64::MAX, &mut on_phase).expect("prove");
-    eprintln!(
-        "{:>7.2}s  peak {:>5} MiB  (done)",
-        start.elapsed().as_secs_f64(),
-        peak_rss_bytes() >> 20
-    );
-    let prove_s = start.elapsed().as_secs_f64();
-    let mut w = Writer::new();
-    proof.write(&mut w);
-    let bytes = w.finish();
-    let start = Instant::now();
-    let mut r = Reader::new(&bytes);
-    let decoded = Proof::read(&mut r, &elf).expect("decode");
-    jolt::verify(&elf, &st, &decoded).expect("verify");
-    let verify_s = start.elapsed().as_secs_f64();
+    let prove_s = start.elapsed().as_secs_f64() - verify_s;
     println!(
-        "{{\"program\":\"{program}\",\"cycles\":{},\"rows\":{},\"prove_s\":{prove_s:.2},\"cycles_per_s\":{:.0},\"peak_rss_mib\":{},\"proof_bytes\":{},\"verify_s\":{verify_s:.3}}}",
+        "{{\"prover\":\"{prover}\",\"program\":\"{program}\",\"cycles\":{},\"rows\":{rows},\"prove_s\":{prove_s:.2},\"cycles_per_s\":{:.0},\"peak_rss_mib\":{},\"proof_bytes\":{},\"verify_s\":{verify_s:.3}}}",
         st.cycles,
-        1u64 << proof.log_rows,
         st.cycles as f64 / prove_s,
         peak_rss_bytes() >> 20,
         bytes.len()

@@ -254,13 +254,14 @@ impl DoryProverSetup {
 }
 
 /// The largest polynomial (in variables) the verifier setup compiled into the binary covers.
-pub const EMBEDDED_VERIFIER_MAX_VARS: usize = 24;
+pub const EMBEDDED_VERIFIER_MAX_VARS: usize = 32;
 
-/// `DoryProverSetup::new(DORY_SEED, EMBEDDED_VERIFIER_MAX_VARS).verifier_setup()`, serialized
-/// by [`DoryVerifierSetup::to_bytes`]. Generating it takes seconds (thousands of G2 samples
-/// and pairings); reading it takes microseconds. The `embedded_verifier_setup_is_the_seeded_one`
-/// test regenerates it from the seed and compares every byte, and rewrites it when run with
-/// `IVM_REGENERATE_DORY_SETUP=1`.
+/// `DoryProverSetup::new(DORY_SEED, EMBEDDED_VERIFIER_MAX_VARS).verifier_setup()` (32 variables:
+/// prover v2's layouts are `log T + 7`), serialized by [`DoryVerifierSetup::to_bytes`].
+/// Generating it takes over a minute (2^16 G2 samples and pairings); reading it takes
+/// microseconds. The `embedded_verifier_setup_is_the_seeded_one` test checks a 24-variable
+/// prefix against the seed in CI; `embedded_verifier_setup_in_full` (ignored) checks every byte
+/// and rewrites the file when run with `IVM_REGENERATE_DORY_SETUP=1`.
 const EMBEDDED_VERIFIER_SETUP: &[u8] = include_bytes!("dory_verifier_setup_v1.bin");
 
 impl DoryVerifierSetup {
