@@ -18,6 +18,7 @@
 //! `eq(ρ_a, a_j)`): `O(claims·(K + T))`.
 
 use dory_pcs::backends::arkworks::ArkG1;
+use rayon::prelude::*;
 
 use crate::field::{Fr, Zero};
 use crate::joint_opening::{self, JointClaim, Layout, Source};
@@ -216,7 +217,9 @@ impl SumcheckProver for Instance<'_> {
 }
 
 /// Prove every claim on `sources` (committed in `layout` as `commitments`, with `hints`).
-/// The claims must be true.
+/// The claims must be true. `before_dory` is called between the reduction and the Dory proof
+/// (progress reports).
+#[allow(clippy::too_many_arguments)] // the commitment state, the claims, a progress hook
 pub fn prove(
     setup: &DoryProverSetup,
     layout: Layout,
@@ -225,6 +228,7 @@ pub fn prove(
     hints: Vec<Vec<ArkG1>>,
     claims: &[Claim],
     transcript: &mut Transcript,
+    before_dory: &mut dyn FnMut(),
 ) -> OpeningProof {
     let sizes: Vec<usize> = sources.iter().map(Source::num_vars).collect();
     check_shape(&sizes, claims).unwrap_or_else(|e| panic!("{e}"));
@@ -234,7 +238,7 @@ pub fn prove(
     );
     let (rho, sums) = absorb(&sizes, claims, transcript);
     let mut instances: Vec<Instance> = sources
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, s)| {
             let mine = claims
@@ -252,6 +256,7 @@ pub fn prove(
     let evals: Vec<Fr> = instances.iter().map(Instance::final_eval).collect();
     drop(instances);
     transcript.append_scalars(b"openings/evals", &evals);
+    before_dory();
     let joint = joint_claims(commitments, &sizes, &evals);
     let dory = joint_opening::prove(setup, layout, sources, hints, &joint, &point, transcript);
     OpeningProof { sumcheck, evals, dory }
@@ -359,7 +364,7 @@ mod tests {
             srcs.iter().map(|s| joint_opening::commit(&setup, layout, *s)).unzip();
         let claims = claims(&srcs);
         let mut pt = Transcript::new(b"openings");
-        let proof = prove(&setup, layout, &srcs, &commitments, hints, &claims, &mut pt);
+        let proof = prove(&setup, layout, &srcs, &commitments, hints, &claims, &mut pt, &mut || ());
         let mut vt = Transcript::new(b"openings");
         verify(&vsetup, layout, &commitments, &sizes, &claims, &proof, &mut vt)
             .expect("honest openings");
@@ -413,6 +418,7 @@ mod tests {
             vec![other_hint],
             &claims,
             &mut Transcript::new(b"openings"),
+            &mut || (),
         );
         let res = verify(
             &vsetup,

@@ -221,7 +221,11 @@ pub struct DoryVerifierSetup {
 
 impl DoryProverSetup {
     pub fn new(seed: &[u8], max_num_vars: usize) -> Self {
-        Self::from_inner(dory_prover_setup(seed, max_num_vars), max_num_vars)
+        let inner = dory_prover_setup(seed, max_num_vars);
+        // Dory's opening pairs the setup generators in every round: prepare them once
+        // (dory-pcs's process-wide cache; a larger setup replaces a smaller one).
+        dory_pcs::backends::arkworks::init_cache(&inner.g1_vec, &inner.g2_vec);
+        Self::from_inner(inner, max_num_vars)
     }
 
     /// Wrap an existing Dory setup (its vectors must hold at least `2^⌈max_num_vars/2⌉`

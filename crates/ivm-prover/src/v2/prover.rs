@@ -32,6 +32,7 @@ pub enum Phase {
     Lookups,
     OneHot,
     Openings,
+    Dory,
 }
 
 impl Phase {
@@ -43,7 +44,8 @@ impl Phase {
             Phase::Memory => "bytecode, registers and RAM (Shout, Twist)",
             Phase::Lookups => "instruction lookups (Shout)",
             Phase::OneHot => "one-hot chunks (virtualization, Hamming, booleanity)",
-            Phase::Openings => "open commitments (one Dory proof)",
+            Phase::Openings => "reduce every claim to one point",
+            Phase::Dory => "open the commitments (one Dory proof)",
         }
     }
 }
@@ -191,6 +193,7 @@ fn prove_witness(
         hints,
         &claims.committed,
         &mut t,
+        &mut || progress(Phase::Dory),
     );
     Proof {
         log_rows: log_rows as u8,
