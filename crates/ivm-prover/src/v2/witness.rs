@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 
 use ivm_abi::{PANIC_ADDR, TERMINATION_ADDR};
+use rayon::prelude::*;
 
 use super::cpu::{self, NUM_COLS};
 use super::ram::{required_pages, Remapped};
@@ -86,32 +87,46 @@ pub(crate) fn build(
     Ok(Witness { log_rows, cols, bytecode, registers, ram, ram_final, map, lookups, control })
 }
 
+/// Rows are computed on both cores a block at a time (row-major), then scattered into the
+/// columns on both cores: the transient block is small, the columns are written once.
 fn columns<'a>(
     pre: &Preprocessed,
     t: usize,
-    row: &impl Fn(usize) -> &'a Row,
+    row: &(impl Fn(usize) -> &'a Row + Sync),
 ) -> Result<Vec<Vec<Fr>>, WitnessError> {
+    const BLOCK: usize = 1 << 12;
     let mut cols = vec![vec![Fr::from(0u64); t]; NUM_COLS];
-    for i in 0..t {
-        let r = row(i);
-        let perms = match r.ram {
-            Some(a) => {
-                let idx = pre.ram.index(a.addr).ok_or(WitnessError::RamAddress(a.addr))?;
-                pre.perms.at(idx)
+    for start in (0..t).step_by(BLOCK) {
+        let end = (start + BLOCK).min(t);
+        let block = (start..end)
+            .into_par_iter()
+            .map(|i| {
+                let r = row(i);
+                let perms = match r.ram {
+                    Some(a) => {
+                        let idx = pre.ram.index(a.addr).ok_or(WitnessError::RamAddress(a.addr))?;
+                        pre.perms.at(idx)
+                    }
+                    None => [false; 3],
+                };
+                Ok(cpu::row_columns(&pre.bytecode.rows[r.bc], r, perms))
+            })
+            .collect::<Result<Vec<_>, WitnessError>>()?;
+        cols.par_iter_mut().enumerate().for_each(|(c, col)| {
+            for (x, v) in col[start..end].iter_mut().zip(&block) {
+                *x = v[c];
             }
-            None => [false; 3],
-        };
-        let v = cpu::row_columns(&pre.bytecode.rows[r.bc], r, perms);
-        for (c, x) in cols.iter_mut().zip(v) {
-            c[i] = x;
-        }
+        });
     }
     // LNP needs the next row: a real row (not inside a sequence) followed by a real row.
     let one = Fr::from(1u64);
-    for i in 0..t {
-        let next_padding = if i + 1 < t { cols[PADDING][i + 1] } else { Fr::from(0u64) };
-        cols[cpu::LNP][i] = (one - cols[INSEQ][i] - cols[PADDING][i]) * (one - next_padding);
-    }
+    let next_padding: Vec<Fr> =
+        (0..t).map(|i| if i + 1 < t { cols[PADDING][i + 1] } else { Fr::from(0u64) }).collect();
+    let lnp: Vec<Fr> = (0..t)
+        .into_par_iter()
+        .map(|i| (one - cols[INSEQ][i] - cols[PADDING][i]) * (one - next_padding[i]))
+        .collect();
+    cols[cpu::LNP] = lnp;
     Ok(cols)
 }
 
