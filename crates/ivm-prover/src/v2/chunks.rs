@@ -1,11 +1,13 @@
 //! The chunked matrices (bytecode fetches, RAM accesses, lookup slots): the claims the stages
-//! left on each matrix as a whole become claims on its committed chunks (ra virtualization),
-//! and each chunk is shown well formed — boolean, with a Hamming weight equal to the row's
-//! access flag (`onehot::chunked` docs) — which makes the product of the chunks one-hot.
+//! left on each matrix as a whole become claims on its chunks (ra virtualization), and each
+//! chunk is shown well formed — boolean, with a Hamming weight equal to the row's access flag
+//! (`onehot::chunked` docs) — which makes the product of the chunks one-hot. The claims left
+//! on the chunks are returned: bytecode and RAM chunks are committed as they are
+//! ([`commit_claims`]), lookup chunks per slot group (`slot_split`).
 use super::polys::{Chunked, Claims, Polys};
 use crate::field::Fr;
 use crate::onehot::booleanity::{self, BooleanityProof};
-use crate::onehot::chunked::{self, VirtualizationError, VirtualizationProof};
+use crate::onehot::chunked::{self, ChunkClaim, VirtualizationError, VirtualizationProof};
 use crate::onehot::read_check::{self, ones_table, ReadCheckProof};
 use crate::onehot::OneHot;
 use crate::sumcheck::SumcheckError;
@@ -36,6 +38,13 @@ pub struct Hamming {
     pub flag: Fr,
 }
 
+/// Commit the claims on the chunks of the bytecode or RAM matrix.
+pub fn commit_claims(polys: &Polys, m: Chunked, out: Vec<ChunkClaim>, claims: &mut Claims) {
+    for c in out {
+        claims.commit(polys.chunk(m, c.chunk), c.claim.point, c.claim.eval);
+    }
+}
+
 pub fn prove(
     polys: &Polys,
     m: Chunked,
@@ -43,27 +52,24 @@ pub fn prove(
     hamming: &Hamming,
     claims: &mut Claims,
     t: &mut Transcript,
-) -> ChunkedProof {
+) -> (ChunkedProof, Vec<ChunkClaim>) {
     let chunking = polys.chunking(m);
     let on_matrix = std::mem::take(claims.matrix(m));
-    let (virtualization, out) = chunked::prove(chunking, chunks, &on_matrix, t);
-    for c in out {
-        claims.commit(polys.chunk(m, c.chunk), c.claim.point, c.claim.eval);
-    }
+    let (virtualization, mut out) = chunked::prove(chunking, chunks, &on_matrix, t);
     let mut proofs = Vec::new();
     for (i, chunk) in chunks.iter().enumerate() {
         let ones = ones_table(chunk.log_k());
         let (proof, _, ra) = read_check::prove(chunk, &hamming.point, &ones, t);
-        claims.commit(polys.chunk(m, i), ra.point, ra.eval);
+        out.push(ChunkClaim { chunk: i, claim: ra });
         proofs.push(proof);
     }
     let mut booleans = Vec::new();
     for (i, chunk) in chunks.iter().enumerate() {
         let (proof, b) = booleanity::prove(chunk, t);
-        claims.commit(polys.chunk(m, i), b.point, b.eval);
+        out.push(ChunkClaim { chunk: i, claim: b });
         booleans.push(proof);
     }
-    ChunkedProof { virtualization, hamming: proofs, booleanity: booleans }
+    (ChunkedProof { virtualization, hamming: proofs, booleanity: booleans }, out)
 }
 
 pub fn verify(
@@ -73,7 +79,7 @@ pub fn verify(
     proof: &ChunkedProof,
     claims: &mut Claims,
     t: &mut Transcript,
-) -> Result<(), ChunkError> {
+) -> Result<Vec<ChunkClaim>, ChunkError> {
     let chunking = polys.chunking(m);
     let d = chunking.d();
     if proof.hamming.len() != d || proof.booleanity.len() != d {
@@ -81,20 +87,17 @@ pub fn verify(
     }
     let log_t = polys.log_t(m);
     let on_matrix = std::mem::take(claims.matrix(m));
-    let out = chunked::verify(chunking, log_t, &on_matrix, &proof.virtualization, t)
+    let mut out = chunked::verify(chunking, log_t, &on_matrix, &proof.virtualization, t)
         .map_err(|e| ChunkError::Virtualization(m, e))?;
-    for c in out {
-        claims.commit(polys.chunk(m, c.chunk), c.claim.point, c.claim.eval);
-    }
     let sc = |e| ChunkError::Sumcheck(m, e);
     for (i, (p, &w)) in proof.hamming.iter().zip(chunking.widths()).enumerate() {
         let ra = read_check::verify(hamming.flag, w, &hamming.point, p, |_| Fr::from(1u64), t)
             .map_err(sc)?;
-        claims.commit(polys.chunk(m, i), ra.point, ra.eval);
+        out.push(ChunkClaim { chunk: i, claim: ra });
     }
     for (i, (p, &w)) in proof.booleanity.iter().zip(chunking.widths()).enumerate() {
         let b = booleanity::verify(w, log_t, p, t).map_err(sc)?;
-        claims.commit(polys.chunk(m, i), b.point, b.eval);
+        out.push(ChunkClaim { chunk: i, claim: b });
     }
-    Ok(())
+    Ok(out)
 }

@@ -3,11 +3,12 @@
 //! from a length the file states.
 use super::bytecode::BytecodeProof;
 use super::chunks::ChunkedProof;
-use super::polys::{Chunked, Polys};
+use super::polys::{Chunked, Polys, LOOKUP_GROUPS};
 use super::proof::Proof;
 use super::ram::check_pages;
 use super::ram_proof::RamProof;
 use super::registers::RegistersProof;
+use super::slot_split::SlotSplitProof;
 use super::witness::{LOG_REGISTERS, LOG_REGISTER_ROWS, MAX_LOG_ROWS};
 use crate::claim_reduction::OpeningProof;
 use crate::codec::{DecodeError, Reader, Writer};
@@ -137,6 +138,9 @@ impl Proof {
         for c in &self.chunks {
             write_chunks(w, c);
         }
+        for v in &self.lookup_groups.values {
+            w.frs(v);
+        }
         w.sumcheck(&self.openings.sumcheck);
         w.frs(&self.openings.evals);
         w.bytes(&self.openings.dory.to_bytes());
@@ -209,6 +213,12 @@ impl Proof {
             read_chunks(r, &polys, Chunked::Ram)?,
             read_chunks(r, &polys, Chunked::Lookups)?,
         ];
+        // Claims left on the lookup chunks: one per chunk from each of virtualization (per
+        // claim on the matrix), Hamming weight and booleanity.
+        let split_claims = polys.lookups.d() * (Chunked::Lookups.virtual_claims() + 2);
+        let values = (0..split_claims)
+            .map(|_| r.frs_exact(LOOKUP_GROUPS, "lookup slot groups"))
+            .collect::<Result<_, _>>()?;
         let n = polys.layout_vars();
         let sumcheck = r.sumcheck(n, 2, "openings")?;
         let evals = r.frs_exact(polys.count(), "opened values")?;
@@ -226,6 +236,7 @@ impl Proof {
             ram,
             lookups,
             chunks,
+            lookup_groups: SlotSplitProof { values },
             openings: OpeningProof { sumcheck, evals, dory },
         })
     }

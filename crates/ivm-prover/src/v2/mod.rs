@@ -15,6 +15,7 @@ pub mod prover;
 pub mod ram;
 pub mod ram_proof;
 pub mod registers;
+pub mod slot_split;
 pub mod verifier;
 pub mod witness;
 

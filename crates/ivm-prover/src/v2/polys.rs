@@ -3,12 +3,20 @@
 //! derives itself.
 //!
 //! Order: the committed CPU columns (`cpu::FIRST_COMMITTED..NUM_COLS`), the register and RAM
-//! increments, then the chunks of the bytecode, RAM and lookup matrices (`onehot::chunked`).
-//! The register address matrices are not committed (`registers` docs).
+//! increments, the chunks of the bytecode and RAM matrices (`onehot::chunked`), then the
+//! lookup matrix's chunks, each cut into [`LOOKUP_GROUPS`] slot groups (`slot_split`). The
+//! register address matrices are not committed (`registers` docs).
 use super::cpu::{FIRST_COMMITTED, NUM_COLS, NUM_COMMITTED};
 use super::witness::{LOG_REGISTER_ROWS, LOG_SLOT_ROWS};
 use crate::cpu::LOG_K_LOOKUP;
 use crate::onehot::chunked::Chunking;
+
+/// The lookup matrix's chunks are committed per group of slots: slot `s = (g, b)` (high bits
+/// `g`, low bits `b`) of row `j` is row `(j, b)` of group `g`'s polynomial. Two slots per group
+/// keep the lookup polynomials no larger than the bytecode and RAM chunks (`log T + 3`
+/// variables, rounded the way Dory's `⌈N/2⌉` rounds), so they do not set the layout's width.
+pub const LOOKUP_GROUP_BITS: usize = 2;
+pub const LOOKUP_GROUPS: usize = 1 << LOOKUP_GROUP_BITS;
 
 /// The three matrices committed as chunks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,14 +80,19 @@ impl Polys {
         }
     }
 
-    /// Index of chunk `i` of matrix `m`.
+    /// Index of chunk `i` of the bytecode or RAM matrix.
     pub fn chunk(&self, m: Chunked, i: usize) -> usize {
         let base = NUM_COMMITTED + 2;
         match m {
             Chunked::Bytecode => base + i,
             Chunked::Ram => base + self.bytecode.d() + i,
-            Chunked::Lookups => base + self.bytecode.d() + self.ram.d() + i,
+            Chunked::Lookups => panic!("lookup chunks are committed per slot group"),
         }
+    }
+
+    /// Index of slot group `g` of lookup chunk `i`.
+    pub fn lookup_group(&self, i: usize, g: usize) -> usize {
+        NUM_COMMITTED + 2 + self.bytecode.d() + self.ram.d() + LOOKUP_GROUPS * i + g
     }
 
     /// Rows of matrix `m` (as a power of two).
@@ -91,7 +104,7 @@ impl Polys {
     }
 
     pub fn count(&self) -> usize {
-        self.chunk(Chunked::Lookups, self.lookups.d())
+        self.lookup_group(self.lookups.d(), 0)
     }
 
     /// Number of variables of every committed polynomial, in order.
@@ -99,8 +112,12 @@ impl Polys {
         let t = self.log_rows;
         let mut v = vec![t; NUM_COMMITTED];
         v.extend([t + LOG_REGISTER_ROWS, t]);
-        for m in [Chunked::Bytecode, Chunked::Ram, Chunked::Lookups] {
+        for m in [Chunked::Bytecode, Chunked::Ram] {
             v.extend(self.chunking(m).widths().iter().map(|w| w + self.log_t(m)));
+        }
+        let group_rows = self.log_t(Chunked::Lookups) - LOOKUP_GROUP_BITS;
+        for w in self.lookups.widths() {
+            v.extend([w + group_rows; LOOKUP_GROUPS]);
         }
         debug_assert_eq!(v.len(), self.count());
         v

@@ -3,6 +3,7 @@ use super::bytecode::BytecodeProof;
 use super::chunks::ChunkedProof;
 use super::ram_proof::RamProof;
 use super::registers::RegistersProof;
+use super::slot_split::SlotSplitProof;
 use super::DOMAIN;
 use crate::claim_reduction::OpeningProof;
 use crate::jolt::Preprocessed;
@@ -31,6 +32,8 @@ pub struct Proof {
     pub lookups: ReadCheckProof,
     /// Bytecode, RAM, lookups (`polys::Chunked` order).
     pub chunks: [ChunkedProof; 3],
+    /// The lookup chunks' claims, per slot group.
+    pub lookup_groups: SlotSplitProof,
     pub openings: OpeningProof,
 }
 

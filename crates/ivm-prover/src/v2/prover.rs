@@ -9,6 +9,7 @@ use super::proof::{transcript, Proof};
 use super::ram::{FinalCheck, Remapped};
 use super::ram_proof::{self, RamStage, RamWitness};
 use super::registers::{self, RegisterWitness};
+use super::slot_split;
 use super::witness::Witness;
 use super::{initial_memory, preprocess_for_prover, run, ProveError};
 use crate::claim_reduction;
@@ -87,10 +88,13 @@ pub fn prove_with(
     Ok((st.clone(), prove_witness(&pre, &st, &initial, w, progress)))
 }
 
-/// The committed polynomials, in `Polys` order.
+/// The committed polynomials, in `Polys` order, and the lookup matrix's chunks (whose slot
+/// groups are what is committed).
 struct Committed {
     dense: Vec<DenseMle>,
     chunks: Vec<OneHot>,
+    lookup_chunks: Vec<OneHot>,
+    lookup_groups: Vec<Vec<OneHot>>,
 }
 
 impl Committed {
@@ -101,16 +105,23 @@ impl Committed {
         dense.push(DenseMle::new(w.ram.increments()));
         let mut chunks = polys.bytecode.split(&w.bytecode);
         chunks.extend(polys.ram.split(w.ram.reads()));
-        chunks.extend(polys.lookups.split(&w.lookups));
-        Committed { dense, chunks }
+        let lookup_chunks = polys.lookups.split(&w.lookups);
+        let lookup_groups: Vec<Vec<OneHot>> =
+            lookup_chunks.iter().map(slot_split::groups_of).collect();
+        Committed { dense, chunks, lookup_chunks, lookup_groups }
     }
 
     fn sources(&self) -> Vec<Source<'_>> {
-        self.dense.iter().map(Source::Dense).chain(self.chunks.iter().map(Source::OneHot)).collect()
+        let dense = self.dense.iter().map(Source::Dense);
+        let chunks = self.chunks.iter().chain(self.lookup_groups.iter().flatten());
+        dense.chain(chunks.map(Source::OneHot)).collect()
     }
 
     /// The chunks of matrix `m`.
     fn of(&self, polys: &Polys, m: Chunked) -> &[OneHot] {
+        if m == Chunked::Lookups {
+            return &self.lookup_chunks;
+        }
         let start = polys.chunk(m, 0) - self.dense.len();
         &self.chunks[start..start + polys.chunking(m).d()]
     }
@@ -182,8 +193,18 @@ fn prove_witness(
     let lookups = super::lookups::prove(r, &w.lookups, &mut claims, &mut t);
 
     progress(Phase::OneHot);
-    let chunks = hamming_points(r, evals, &mut t)
-        .map(|(m, h)| chunks::prove(&polys, m, committed.of(&polys, m), &h, &mut claims, &mut t));
+    let mut lookup_claims = Vec::new();
+    let chunks = hamming_points(r, evals, &mut t).map(|(m, h)| {
+        let (proof, out) =
+            chunks::prove(&polys, m, committed.of(&polys, m), &h, &mut claims, &mut t);
+        match m {
+            Chunked::Lookups => lookup_claims = out,
+            _ => chunks::commit_claims(&polys, m, out, &mut claims),
+        }
+        proof
+    });
+    let lookup_groups =
+        slot_split::prove(&polys, &committed.lookup_groups, lookup_claims, &mut claims, &mut t);
     progress(Phase::Openings);
     let openings = claim_reduction::prove(
         &setup,
@@ -206,6 +227,7 @@ fn prove_witness(
         ram,
         lookups,
         chunks,
+        lookup_groups,
         openings,
     }
 }

@@ -9,6 +9,7 @@ use super::proof::{transcript, Proof};
 use super::ram::{check_pages, FinalCheck, Remapped};
 use super::ram_proof::{self, RamError, RamStage};
 use super::registers::{self, RegistersError};
+use super::slot_split;
 use super::witness::MAX_LOG_ROWS;
 use super::{initial_memory, prover::hamming_points};
 use crate::claim_reduction::{self, OpeningError};
@@ -41,6 +42,8 @@ pub enum VerifyError {
     Lookups(SumcheckError),
     #[error("one-hot chunks: {0}")]
     Chunks(#[from] ChunkError),
+    #[error("{0}")]
+    SlotGroups(#[from] slot_split::SlotSplitError),
     #[error("{0}")]
     Openings(#[from] OpeningError),
 }
@@ -134,10 +137,15 @@ pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyErr
     ram_proof::verify(&ram_stage, &polys, evals, r, &proof.ram, &mut claims, &mut t)?;
     super::lookups::verify(evals, r, &proof.lookups, &mut claims, &mut t)
         .map_err(VerifyError::Lookups)?;
+    let mut lookup_claims = Vec::new();
     for ((m, h), p) in hamming_points(r, evals, &mut t).into_iter().zip(&proof.chunks) {
-        debug_assert!(matches!(m, Chunked::Bytecode | Chunked::Ram | Chunked::Lookups));
-        chunks::verify(&polys, m, &h, p, &mut claims, &mut t)?;
+        let out = chunks::verify(&polys, m, &h, p, &mut claims, &mut t)?;
+        match m {
+            Chunked::Lookups => lookup_claims = out,
+            _ => chunks::commit_claims(&polys, m, out, &mut claims),
+        }
     }
+    slot_split::verify(&polys, lookup_claims, &proof.lookup_groups, &mut claims, &mut t)?;
 
     let layout = Layout::new(polys.layout_vars());
     let setup = verifier_setup(layout.num_vars());
