@@ -4,7 +4,9 @@ use std::sync::OnceLock;
 
 use ivm_prover::field::{Fr, One};
 use ivm_prover::isa::Row;
+use ivm_prover::onehot::{OneHot, NO_ACCESS};
 use ivm_prover::statement::Statement;
+use ivm_prover::twist::MemoryTrace;
 use ivm_prover::v2::{self, Proof};
 
 fn elf(name: &str) -> Vec<u8> {
@@ -190,4 +192,55 @@ fn the_proof_file_round_trips_and_rejects_corruption() {
     // The same body under the v1 name is not a v1 proof.
     f.system = ProofSystem::JoltV1;
     assert!(verify_file(elf, &f.to_bytes()).is_err());
+}
+
+/// Prove fibonacci from a witness changed after it was built (memory traces and one-hot
+/// matrices that are not the run's); the proof must not verify.
+fn cheat_witness(what: &str, tamper: &dyn Fn(&mut v2::witness::Witness)) {
+    let elf = elf("fibonacci");
+    let (st, proof) = v2::prove_witness_tampered(&elf, &input(), &[], 1 << 20, tamper).unwrap();
+    assert!(v2::verify(&elf, &st, &proof).is_err(), "a cheating prover ({what}) was accepted");
+}
+
+fn with_addrs(m: &OneHot, change: impl FnOnce(&mut Vec<u32>)) -> OneHot {
+    let mut addrs = m.addrs().to_vec();
+    change(&mut addrs);
+    OneHot::new(m.log_k(), addrs).unwrap()
+}
+
+#[test]
+fn a_load_missing_from_the_ram_matrix_is_rejected() {
+    cheat_witness("a RAM row without its one", &|w| {
+        let j = w.ram.reads().addrs().iter().position(|&a| a != NO_ACCESS).unwrap();
+        let m = with_addrs(w.ram.reads(), |a| a[j] = NO_ACCESS);
+        let values = w.ram.write_values().to_vec();
+        w.ram = MemoryTrace::new(w.ram.init().to_vec(), m.clone(), m, values).unwrap();
+    });
+}
+
+#[test]
+fn a_wrong_register_increment_is_rejected() {
+    cheat_witness("a register write that is not RDNEW", &|w| {
+        let writes = w.registers.writes();
+        let j = writes.addrs().iter().position(|&a| a != NO_ACCESS && a != 0).unwrap();
+        let mut values = w.registers.write_values().to_vec();
+        values[j] += 1;
+        let (init, reads) = (w.registers.init().to_vec(), w.registers.reads().clone());
+        w.registers = MemoryTrace::new(init, reads, writes.clone(), values).unwrap();
+    });
+}
+
+#[test]
+fn a_lookup_of_another_cell_is_rejected() {
+    cheat_witness("a slot reading another subtable cell", &|w| {
+        let j = w.lookups.addrs().iter().position(|&a| a & 0xff != 0).unwrap();
+        w.lookups = with_addrs(&w.lookups, |a| a[j] ^= 1);
+    });
+}
+
+#[test]
+fn a_fetch_of_another_instruction_is_rejected() {
+    cheat_witness("a row fetching another bytecode entry", &|w| {
+        w.bytecode = with_addrs(&w.bytecode, |a| a[7] += 1);
+    });
 }

@@ -99,6 +99,11 @@ impl MemoryTrace {
         &self.writes
     }
 
+    /// The values as given to [`MemoryTrace::new`] (meaningless where nothing is written).
+    pub fn write_values(&self) -> &[u64] {
+        &self.write_values
+    }
+
     /// The value written on row `j` as a field element (0 where nothing is written).
     pub fn write_value(&self, j: usize) -> Fr {
         if self.writes.addrs()[j] == NO_ACCESS {

@@ -20,7 +20,7 @@ pub mod verifier;
 pub mod witness;
 
 pub use proof::Proof;
-pub use prover::{prove, prove_tampered, prove_with, Phase};
+pub use prover::{prove, prove_tampered, prove_with, prove_witness_tampered, Phase};
 pub use verifier::{verify, VerifyError};
 
 use std::collections::BTreeMap;

@@ -88,6 +88,22 @@ pub fn prove_with(
     Ok((st.clone(), prove_witness(&pre, &st, &initial, w, progress)))
 }
 
+/// [`prove`] from a witness changed by `tamper` after it was built: a cheating prover that
+/// commits memory traces or one-hot matrices other than the run's, for tests.
+pub fn prove_witness_tampered(
+    elf: &[u8],
+    onchain: &[u8],
+    offchain: &[u8],
+    max_cycles: u64,
+    tamper: &dyn Fn(&mut Witness),
+) -> Result<(Statement, Proof), ProveError> {
+    let (st, mut w) = run(elf, onchain, offchain, max_cycles, &|_| ())?;
+    tamper(&mut w);
+    let pre = preprocess_for_prover(elf)?;
+    let initial = initial_memory(&pre, onchain, offchain);
+    Ok((st.clone(), prove_witness(&pre, &st, &initial, w, &mut |_| ())))
+}
+
 /// The committed polynomials, in `Polys` order, and the lookup matrix's chunks (whose slot
 /// groups are what is committed).
 struct Committed {
