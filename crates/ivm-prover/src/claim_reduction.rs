@@ -17,6 +17,8 @@
 //! variables over `T`-vectors (`Σ_m ρ^m·eq(r_addr^m, ρ_a)·eq(r_cycle^m, ·)` and
 //! `eq(ρ_a, a_j)`): `O(claims·(K + T))`.
 
+use std::collections::HashMap;
+
 use dory_pcs::backends::arkworks::ArkG1;
 use rayon::prelude::*;
 
@@ -108,6 +110,43 @@ fn products_of_pairs() -> Combiner {
     Box::new(|v: &[Fr]| v.chunks(2).map(|p| p[0] * p[1]).sum())
 }
 
+/// `eq(p, ·)` for every distinct cycle point of the claims (the whole point of a dense claim,
+/// the cycle part of a one-hot one), computed once on both cores and shared by the instances:
+/// the stages leave many claims at a few points (Spartan's, a virtualization's).
+struct EqCache(HashMap<Vec<Fr>, Vec<Fr>>);
+
+impl EqCache {
+    fn new(sources: &[Source], claims: &[Claim]) -> Self {
+        let mut points: Vec<Vec<Fr>> = claims
+            .iter()
+            .map(|c| match sources[c.poly] {
+                Source::Dense(_) => c.point.clone(),
+                Source::OneHot(m) => c.point[m.log_k()..].to_vec(),
+            })
+            .collect();
+        points.sort_unstable();
+        points.dedup();
+        EqCache(
+            points
+                .into_par_iter()
+                .map(|p| {
+                    let eq = eq_table(&p);
+                    (p, eq)
+                })
+                .collect(),
+        )
+    }
+
+    fn get(&self, point: &[Fr]) -> &[Fr] {
+        &self.0[point]
+    }
+}
+
+/// `w += c·eq`, on both cores.
+fn add_scaled(w: &mut [Fr], eq: &[Fr], c: Fr) {
+    w.par_iter_mut().zip(eq.par_iter()).for_each(|(x, e)| *x += c * e);
+}
+
 /// One polynomial's instance of the reduction sumcheck.
 enum Instance<'a> {
     /// `[Σ_m ρ^m·eq(p_m, ·), P]`.
@@ -116,20 +155,19 @@ enum Instance<'a> {
     OneHot {
         matrix: &'a OneHot,
         claims: Vec<(Fr, &'a [Fr])>,
+        eq: &'a EqCache,
         bound: Vec<Fr>,
         phase: CompositeSumcheck<Combiner>,
     },
 }
 
 impl<'a> Instance<'a> {
-    fn new(source: Source<'a>, claims: Vec<(Fr, &'a [Fr])>) -> Self {
+    fn new(source: Source<'a>, claims: Vec<(Fr, &'a [Fr])>, eq: &'a EqCache) -> Self {
         match source {
             Source::Dense(p) => {
                 let mut w = vec![Fr::zero(); p.len()];
                 for (coeff, point) in &claims {
-                    for (x, e) in w.iter_mut().zip(eq_table(point)) {
-                        *x += *coeff * e;
-                    }
+                    add_scaled(&mut w, eq.get(point), *coeff);
                 }
                 Instance::Dense(CompositeSumcheck::new(
                     vec![DenseMle::new(w), p.clone()],
@@ -140,18 +178,18 @@ impl<'a> Instance<'a> {
             Source::OneHot(m) => {
                 let log_k = m.log_k();
                 let phase = if log_k == 0 {
-                    cycle_phase(m, &claims, &[])
+                    cycle_phase(m, &claims, eq, &[])
                 } else {
                     let mut polys = Vec::with_capacity(2 * claims.len());
                     for (coeff, point) in &claims {
                         let (r_a, r_c) = point.split_at(log_k);
                         polys.push(DenseMle::new(eq_table(r_a)));
-                        let g = m.cycle_weights(r_c).into_iter().map(|x| x * coeff).collect();
-                        polys.push(DenseMle::new(g));
+                        let g = m.cycle_weights_from(eq.get(r_c));
+                        polys.push(DenseMle::new(g.into_iter().map(|x| x * coeff).collect()));
                     }
                     CompositeSumcheck::new(polys, 2, products_of_pairs())
                 };
-                Instance::OneHot { matrix: m, claims, bound: Vec::new(), phase }
+                Instance::OneHot { matrix: m, claims, eq, bound: Vec::new(), phase }
             }
         }
     }
@@ -174,15 +212,17 @@ impl<'a> Instance<'a> {
 }
 
 /// The cycle phase of a one-hot instance once the address variables are bound to `rho_a`.
-fn cycle_phase(m: &OneHot, claims: &[(Fr, &[Fr])], rho_a: &[Fr]) -> CompositeSumcheck<Combiner> {
+fn cycle_phase(
+    m: &OneHot,
+    claims: &[(Fr, &[Fr])],
+    eq: &EqCache,
+    rho_a: &[Fr],
+) -> CompositeSumcheck<Combiner> {
     let log_k = m.log_k();
     let mut w = vec![Fr::zero(); 1 << m.log_t()];
     for (coeff, point) in claims {
         let (r_a, r_c) = point.split_at(log_k);
-        let c = *coeff * eq_eval(r_a, rho_a);
-        for (x, e) in w.iter_mut().zip(eq_table(r_c)) {
-            *x += c * e;
-        }
+        add_scaled(&mut w, eq.get(r_c), *coeff * eq_eval(r_a, rho_a));
     }
     CompositeSumcheck::new(
         vec![DenseMle::new(w), m.address_eq_column(rho_a)],
@@ -213,11 +253,11 @@ impl SumcheckProver for Instance<'_> {
     fn bind(&mut self, r: Fr) {
         match self {
             Instance::Dense(s) => s.bind(r),
-            Instance::OneHot { matrix, claims, bound, phase } => {
+            Instance::OneHot { matrix, claims, eq, bound, phase } => {
                 phase.bind(r);
                 bound.push(r);
                 if bound.len() == matrix.log_k() {
-                    *phase = cycle_phase(matrix, claims, bound);
+                    *phase = cycle_phase(matrix, claims, eq, bound);
                 }
             }
         }
@@ -242,6 +282,7 @@ pub fn prove(
     let sizes: Vec<usize> = sources.iter().map(Source::num_vars).collect();
     check_shape(&sizes, claims).unwrap_or_else(|e| panic!("{e}"));
     let (rho, _) = absorb(&sizes, claims, transcript);
+    let eq = EqCache::new(sources, claims);
     let mut instances: Vec<Instance> = sources
         .par_iter()
         .enumerate()
@@ -252,7 +293,7 @@ pub fn prove(
                 .filter(|(c, _)| c.poly == i)
                 .map(|(c, r)| (*r, c.point.as_slice()))
                 .collect();
-            Instance::new(*s, mine)
+            Instance::new(*s, mine, &eq)
         })
         .collect();
     // The instances' own sums: a cheating prover's false claims then surface as a first round
@@ -263,6 +304,7 @@ pub fn prove(
     let (sumcheck, point) = sumcheck::prove_batched(&mut refs, &sums, transcript);
     let evals: Vec<Fr> = instances.iter().map(Instance::final_eval).collect();
     drop(instances);
+    drop(eq);
     transcript.append_scalars(b"openings/evals", &evals);
     before_dory();
     let joint = joint_claims(commitments, &sizes, &evals);

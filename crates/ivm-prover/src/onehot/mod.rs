@@ -125,7 +125,12 @@ impl OneHot {
     /// `O(T + K·threads)`: each worker folds its share of rows into its own `K`-vector.
     pub fn cycle_weights(&self, r_cycle: &[Fr]) -> Vec<Fr> {
         assert_eq!(r_cycle.len(), self.log_t, "cycle point has the wrong number of coordinates");
-        let eq_c = eq_table(r_cycle);
+        self.cycle_weights_from(&eq_table(r_cycle))
+    }
+
+    /// [`OneHot::cycle_weights`] from the table `eq(r_cycle, ·)` (when the caller has it).
+    pub fn cycle_weights_from(&self, eq_c: &[Fr]) -> Vec<Fr> {
+        assert_eq!(eq_c.len(), self.addrs.len(), "eq table and rows differ in size");
         let k = 1usize << self.log_k;
         self.addrs
             .par_chunks(rows_per_task(self.addrs.len()))
