@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use ark_ff::{One, Zero};
-use ivm_vm::{Exit, Inputs, Program, ProgramId};
+use ivm_vm::{Inputs, Program, ProgramId};
 
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::cpu::{self, Witness, NUM_BC_FIELDS, NUM_COLS, NUM_COMMITTED, ROWIDX};
@@ -115,6 +115,19 @@ pub enum VerifyError {
     Memory(String),
     #[error("openings ({0}): {1}")]
     Opening(&'static str, opening::OpeningError),
+}
+
+impl From<crate::statement::Mismatch> for VerifyError {
+    fn from(m: crate::statement::Mismatch) -> Self {
+        match m {
+            crate::statement::Mismatch::ProgramId(statement, elf) => {
+                VerifyError::ProgramId { statement, elf }
+            }
+            crate::statement::Mismatch::Layout => {
+                VerifyError::Shape("statement inputs or output exceed the program's layout".into())
+            }
+        }
+    }
 }
 
 /// Grand products with the evaluations that justify their leaf claims.
@@ -574,19 +587,8 @@ fn prove_with(
     progress(Phase::Execute);
     let pre = preprocess_for_prover(elf)?;
     let (exec, steps) = trace(&pre.program, Inputs { onchain, offchain }, max_cycles)?;
-    let panicked = match exec.exit {
-        Exit::Halted => false,
-        Exit::Panicked { .. } => true,
-        Exit::Fault(f) => return Err(ProveError::Fault(f)),
-    };
-    let statement = Statement {
-        program_id: pre.program_id,
-        onchain_input: onchain.to_vec(),
-        offchain_input: offchain.to_vec(),
-        output: exec.output.clone(),
-        panicked,
-        cycles: exec.cycles,
-    };
+    let statement =
+        Statement::of_run(pre.program_id, onchain, offchain, &exec).map_err(ProveError::Fault)?;
 
     progress(Phase::Witness);
     let mut rows = isa::expand(&pre.bytecode, &steps)?;
@@ -920,21 +922,7 @@ impl InverseOrZero for Fr {
 /// Verifies `proof` for `statement` against the ELF.
 pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyError> {
     let pre = preprocess(elf)?;
-    if pre.program_id != st.program_id {
-        return Err(VerifyError::ProgramId {
-            statement: hex(&st.program_id),
-            elf: hex(&pre.program_id),
-        });
-    }
-    let sizes = pre.program.layout.sizes;
-    if st.onchain_input.len() > sizes.max_input as usize
-        || st.offchain_input.len() > sizes.max_offchain_input as usize
-        || st.output.len() > sizes.max_output as usize
-    {
-        return Err(VerifyError::Shape(
-            "statement inputs or output exceed the program's layout".into(),
-        ));
-    }
+    st.check_program(&pre.program_id, &pre.program).map_err(VerifyError::from)?;
     let log_rows = proof.log_rows as usize;
     let log_k_ram = proof.log_k_ram as usize;
     check_shape(&pre, st, log_rows, log_k_ram)?;
@@ -1178,14 +1166,10 @@ fn check_shape(
     Ok(())
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 // ---- encoding -----------------------------------------------------------------------------
 
-/// Upper bound on an encoded commitment.
-const MAX_COMMITMENT_BYTES: usize = 1024;
+/// Upper bound on an encoded commitment (a compressed `G_T` element is 384 bytes).
+pub(crate) const MAX_COMMITMENT_BYTES: usize = 1024;
 
 impl MemoryProof {
     fn write(&self, w: &mut Writer) {

@@ -69,3 +69,56 @@ impl Statement {
         Ok(Statement { program_id, onchain_input, offchain_input, output, panicked, cycles })
     }
 }
+
+/// Why a statement does not belong to a program (shared by the v1 and v2 verifiers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mismatch {
+    /// The statement names another program: `(statement's ID, ELF's ID)` in hex.
+    ProgramId(String, String),
+    /// Inputs or output larger than the program's layout allows.
+    Layout,
+}
+
+impl Statement {
+    /// The statement of a run that ended (terminated or panicked), or the fault that ended it.
+    pub fn of_run(
+        program_id: [u8; 32],
+        onchain: &[u8],
+        offchain: &[u8],
+        exec: &ivm_vm::Execution,
+    ) -> Result<Self, ivm_vm::Fault> {
+        let panicked = match &exec.exit {
+            ivm_vm::Exit::Halted => false,
+            ivm_vm::Exit::Panicked { .. } => true,
+            ivm_vm::Exit::Fault(f) => return Err(f.clone()),
+        };
+        Ok(Statement {
+            program_id,
+            onchain_input: onchain.to_vec(),
+            offchain_input: offchain.to_vec(),
+            output: exec.output.clone(),
+            panicked,
+            cycles: exec.cycles,
+        })
+    }
+
+    /// Whether the statement is about `program` (its ID and layout).
+    pub fn check_program(
+        &self,
+        program_id: &[u8; 32],
+        program: &ivm_vm::Program,
+    ) -> Result<(), Mismatch> {
+        if *program_id != self.program_id {
+            let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+            return Err(Mismatch::ProgramId(hex(&self.program_id), hex(program_id)));
+        }
+        let sizes = program.layout.sizes;
+        if self.onchain_input.len() > sizes.max_input as usize
+            || self.offchain_input.len() > sizes.max_offchain_input as usize
+            || self.output.len() > sizes.max_output as usize
+        {
+            return Err(Mismatch::Layout);
+        }
+        Ok(())
+    }
+}

@@ -13,7 +13,7 @@ use super::witness::{LOG_REGISTERS, LOG_REGISTER_ROWS, MAX_LOG_ROWS};
 use crate::claim_reduction::OpeningProof;
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::cpu::LOG_K_LOOKUP;
-use crate::jolt::Preprocessed;
+use crate::jolt::{Preprocessed, MAX_COMMITMENT_BYTES};
 use crate::onehot::booleanity::BooleanityProof;
 use crate::onehot::chunked::VirtualizationProof;
 use crate::onehot::read_check::ReadCheckProof;
@@ -23,9 +23,6 @@ use crate::ram::FinalControl;
 use crate::spartan::SpartanProof;
 use crate::twist::read_write::{ReadWriteEvals, ReadWriteProof};
 use crate::twist::val_eval::ValEvalProof;
-
-/// Upper bound on one encoded commitment (a compressed `G_T` element is 384 bytes).
-const MAX_COMMITMENT_BYTES: usize = 1024;
 
 fn write_read_check(w: &mut Writer, p: &ReadCheckProof) {
     w.sumcheck(&p.sumcheck);

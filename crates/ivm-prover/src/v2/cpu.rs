@@ -13,6 +13,9 @@
 //! * **RAM addresses are physical byte addresses** (`RAMADDR`), tied to the remapped one-hot
 //!   address by Shout's read-address check with the page table.
 //!
+//! The operand, binding and control-flow constraints repeat v1's over v2's columns; v1's copy
+//! goes when v2 replaces it.
+//!
 //! Columns come in two kinds. **Virtual** columns are never committed: every claim Spartan
 //! leaves on them at its point `r` is proven by another argument at the same `r` — bytecode
 //! fields by the bytecode read check, `RS1V`/`RS2V` and `RAMOLD` by Twist, `RAMADDR` and the

@@ -25,7 +25,7 @@ pub use verifier::{verify, VerifyError};
 
 use std::collections::BTreeMap;
 
-use ivm_vm::{Exit, Inputs};
+use ivm_vm::Inputs;
 
 use crate::isa;
 use crate::jolt::{preprocess, Preprocessed, VerifyError as V1VerifyError};
@@ -83,19 +83,8 @@ pub fn run(
 ) -> Result<(Statement, Witness), ProveError> {
     let pre = preprocess_for_prover(elf)?;
     let (exec, steps) = ivm_vm::trace(&pre.program, Inputs { onchain, offchain }, max_cycles)?;
-    let panicked = match exec.exit {
-        Exit::Halted => false,
-        Exit::Panicked { .. } => true,
-        Exit::Fault(f) => return Err(ProveError::Fault(f)),
-    };
-    let statement = Statement {
-        program_id: pre.program_id,
-        onchain_input: onchain.to_vec(),
-        offchain_input: offchain.to_vec(),
-        output: exec.output.clone(),
-        panicked,
-        cycles: exec.cycles,
-    };
+    let statement =
+        Statement::of_run(pre.program_id, onchain, offchain, &exec).map_err(ProveError::Fault)?;
     let mut rows = isa::expand(&pre.bytecode, &steps)?;
     drop(steps);
     tamper(&mut rows);

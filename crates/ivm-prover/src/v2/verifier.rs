@@ -16,7 +16,7 @@ use crate::claim_reduction::{self, OpeningError};
 use crate::joint_opening::Layout;
 use crate::jolt::{preprocess, verifier_setup, Preprocessed, VerifyError as V1Error};
 use crate::spartan::{self, SpartanError};
-use crate::statement::Statement;
+use crate::statement::{Mismatch, Statement};
 use crate::sumcheck::SumcheckError;
 
 /// Why a v2 proof was rejected.
@@ -48,10 +48,6 @@ pub enum VerifyError {
     Openings(#[from] OpeningError),
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 fn preprocess_for_verifier(elf: &[u8]) -> Result<Preprocessed, VerifyError> {
     preprocess(elf).map_err(|e| match e {
         V1Error::Elf(e) => VerifyError::Elf(e),
@@ -62,19 +58,12 @@ fn preprocess_for_verifier(elf: &[u8]) -> Result<Preprocessed, VerifyError> {
 
 /// The statement fits the program's layout and the proof's shape.
 fn check_statement(pre: &Preprocessed, st: &Statement, proof: &Proof) -> Result<(), VerifyError> {
-    if pre.program_id != st.program_id {
-        return Err(VerifyError::ProgramId {
-            statement: hex(&st.program_id),
-            elf: hex(&pre.program_id),
-        });
-    }
-    let sizes = pre.program.layout.sizes;
-    if st.onchain_input.len() > sizes.max_input as usize
-        || st.offchain_input.len() > sizes.max_offchain_input as usize
-        || st.output.len() > sizes.max_output as usize
-    {
-        return Err(VerifyError::Shape("statement inputs or output exceed the layout".into()));
-    }
+    st.check_program(&pre.program_id, &pre.program).map_err(|m| match m {
+        Mismatch::ProgramId(statement, elf) => VerifyError::ProgramId { statement, elf },
+        Mismatch::Layout => {
+            VerifyError::Shape("statement inputs or output exceed the layout".into())
+        }
+    })?;
     let log_rows = proof.log_rows as usize;
     if !(1..=MAX_LOG_ROWS).contains(&log_rows) || st.cycles >= 1u64 << log_rows {
         return Err(VerifyError::Shape(format!(
