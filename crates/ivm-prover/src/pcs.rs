@@ -275,7 +275,7 @@ impl DoryVerifierSetup {
     /// (rounds `0..=σ`) of any larger one built from the same generators.
     pub fn standard(max_num_vars: usize) -> Self {
         if max_num_vars <= EMBEDDED_VERIFIER_MAX_VARS {
-            Self::from_bytes(EMBEDDED_VERIFIER_SETUP, EMBEDDED_VERIFIER_MAX_VARS)
+            Self::decode(EMBEDDED_VERIFIER_SETUP, EMBEDDED_VERIFIER_MAX_VARS, false)
                 .expect("the embedded setup is checked by a test")
                 .truncated(max_num_vars)
         } else {
@@ -314,10 +314,21 @@ impl DoryVerifierSetup {
 
     /// Decodes [`Self::to_bytes`] output, checking every group element.
     pub fn from_bytes(bytes: &[u8], max_num_vars: usize) -> Result<Self, PcsError> {
+        Self::decode(bytes, max_num_vars, true)
+    }
+
+    /// Decode, checking every group element (`validate`) or not: only the setup compiled into
+    /// the binary skips the checks (they cost ~200 ms, and the bytes are ours, compared with the
+    /// seeded setup by a test, never read from outside).
+    fn decode(bytes: &[u8], max_num_vars: usize, validate: bool) -> Result<Self, PcsError> {
         use dory_pcs::primitives::serialization::DoryDeserialize;
         let mut r = bytes;
-        let inner = VerifierSetup::<BN254>::deserialize_compressed(&mut r)
-            .map_err(|e| PcsError::Malformed(e.to_string()))?;
+        let inner = if validate {
+            VerifierSetup::<BN254>::deserialize_compressed(&mut r)
+        } else {
+            VerifierSetup::<BN254>::deserialize_compressed_unchecked(&mut r)
+        }
+        .map_err(|e| PcsError::Malformed(e.to_string()))?;
         let rounds = max_num_vars.div_ceil(2);
         let lens = [&inner.delta_1l, &inner.delta_1r, &inner.delta_2l, &inner.delta_2r, &inner.chi]
             .map(Vec::len);
