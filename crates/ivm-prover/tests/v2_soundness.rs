@@ -90,7 +90,7 @@ fn every_part_of_the_proof_is_checked() {
         ("RAM address check", Box::new(move |p| p.ram.addresses.ra_eval += one)),
         ("lookup read", Box::new(move |p| p.lookups.ra_eval += one)),
         ("a chunk value", Box::new(move |p| p.chunks[2].virtualization.chunk_evals[0][1] += one)),
-        ("a chunk's booleanity", Box::new(move |p| p.chunks[1].booleanity[0].ra_eval += one)),
+        ("a chunk's booleanity", Box::new(move |p| p.chunks[1].booleanity.ra_evals[0] += one)),
         ("an opened value", Box::new(move |p| p.openings.evals[5] += one)),
         (
             "a sumcheck round",

@@ -25,7 +25,7 @@ use super::OneHot;
 use crate::field::{Fr, One, Zero};
 use crate::par::add_arrays;
 use crate::poly::{eq_eval, eq_table, DenseMle};
-use crate::sumcheck::{self, SumcheckError, SumcheckProof, SumcheckProver};
+use crate::sumcheck::{self, BatchClaim, SumcheckError, SumcheckProof, SumcheckProver};
 use crate::transcript::Transcript;
 
 /// The booleanity sumcheck and the prover's claimed `ra` at its final point.
@@ -73,6 +73,70 @@ pub fn verify(
     sumcheck::check_final(final_claim, eq_eval(&r_a, p_a) * eq_eval(&r_c, p_c) * (v * v - v))?;
     transcript.append_scalar(b"booleanity/ra_eval", &v);
     Ok(RaClaim { point, eval: v })
+}
+
+/// Booleanity of several committed matrices with the same rows in one batched sumcheck (each
+/// matrix keeps its own random point; the batched sumcheck's point ends with each one's own
+/// coordinates), and every matrix's value at its point.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchedBooleanityProof {
+    pub sumcheck: SumcheckProof,
+    pub ra_evals: Vec<Fr>,
+}
+
+/// Prove that every matrix in `ohs` is boolean (their commitments already absorbed).
+pub fn prove_batched(
+    ohs: &[&OneHot],
+    transcript: &mut Transcript,
+) -> (BatchedBooleanityProof, Vec<RaClaim>) {
+    let points: Vec<(Vec<Fr>, Vec<Fr>)> =
+        ohs.iter().map(|oh| draw_point(oh.log_k(), oh.log_t(), transcript)).collect();
+    let mut provers: Vec<BooleanityProver> = ohs
+        .iter()
+        .zip(points)
+        .map(|(oh, (r_a, r_c))| BooleanityProver::new(oh, r_a, &r_c))
+        .collect();
+    let mut refs: Vec<&mut dyn SumcheckProver> =
+        provers.iter_mut().map(|p| p as &mut dyn SumcheckProver).collect();
+    let zeros = vec![Fr::zero(); ohs.len()];
+    let (sumcheck, point) = sumcheck::prove_batched(&mut refs, &zeros, transcript);
+    let ra_evals: Vec<Fr> = provers.iter().map(BooleanityProver::final_ra).collect();
+    transcript.append_scalars(b"booleanity/ra_evals", &ra_evals);
+    let claims = ohs
+        .iter()
+        .zip(&ra_evals)
+        .map(|(oh, &eval)| RaClaim { point: point[point.len() - oh.num_vars()..].to_vec(), eval })
+        .collect();
+    (BatchedBooleanityProof { sumcheck, ra_evals }, claims)
+}
+
+/// Verify booleanity of matrices of shapes `(log_k, log_t)`.
+pub fn verify_batched(
+    shapes: &[(usize, usize)],
+    proof: &BatchedBooleanityProof,
+    transcript: &mut Transcript,
+) -> Result<Vec<RaClaim>, SumcheckError> {
+    if proof.ra_evals.len() != shapes.len() || shapes.is_empty() {
+        return Err(SumcheckError::EmptyBatch);
+    }
+    let points: Vec<(Vec<Fr>, Vec<Fr>)> =
+        shapes.iter().map(|&(k, t)| draw_point(k, t, transcript)).collect();
+    let batch: Vec<BatchClaim> = shapes
+        .iter()
+        .map(|&(k, t)| BatchClaim { claim: Fr::zero(), num_vars: k + t, degree: DEGREE })
+        .collect();
+    let out = sumcheck::verify_batched(&batch, &proof.sumcheck, transcript)?;
+    let mut finals = Vec::with_capacity(shapes.len());
+    let mut claims = Vec::with_capacity(shapes.len());
+    for ((&(k, t), (r_a, r_c)), &v) in shapes.iter().zip(&points).zip(&proof.ra_evals) {
+        let p = out.instance_point(k + t);
+        let (p_a, p_c) = p.split_at(k);
+        finals.push(eq_eval(r_a, p_a) * eq_eval(r_c, p_c) * (v * v - v));
+        claims.push(RaClaim { point: p.to_vec(), eval: v });
+    }
+    out.check(&finals)?;
+    transcript.append_scalars(b"booleanity/ra_evals", &proof.ra_evals);
+    Ok(claims)
 }
 
 /// `eq(r, t)` for one variable.
@@ -290,5 +354,31 @@ mod tests {
         let (proof, _) = prove(&oh, &mut Transcript::new(b"bool"));
         assert!(verify(5, 4, &proof, &mut Transcript::new(b"bool")).is_err());
         let _ = random_point(0, 0);
+    }
+
+    #[test]
+    fn batched_booleanity_of_chunks_of_different_widths() {
+        use crate::onehot::tests::random_onehot;
+        let ohs = [
+            random_onehot(41, 3, 6, true),
+            random_onehot(42, 2, 6, false),
+            random_onehot(43, 3, 6, false),
+        ];
+        let refs: Vec<&OneHot> = ohs.iter().collect();
+        let mut pt = Transcript::new(b"bool-batch");
+        let (proof, claims) = prove_batched(&refs, &mut pt);
+        let shapes: Vec<(usize, usize)> = ohs.iter().map(|m| (m.log_k(), m.log_t())).collect();
+        let mut vt = Transcript::new(b"bool-batch");
+        let checked = verify_batched(&shapes, &proof, &mut vt).expect("honest batch");
+        assert_eq!(checked, claims);
+        assert_eq!(pt.state(), vt.state());
+        for (m, c) in ohs.iter().zip(&claims) {
+            assert_eq!(m.evaluate(&c.point), c.eval);
+        }
+        let mut bad = proof.clone();
+        bad.ra_evals[1] += Fr::one();
+        assert!(verify_batched(&shapes, &bad, &mut Transcript::new(b"bool-batch")).is_err());
+        let other = [(3, 6), (3, 6), (3, 6)];
+        assert!(verify_batched(&other, &proof, &mut Transcript::new(b"bool-batch")).is_err());
     }
 }

@@ -6,7 +6,7 @@
 //! ([`commit_claims`]), lookup chunks per slot group (`slot_split`).
 use super::polys::{Chunked, Claims, Polys};
 use crate::field::Fr;
-use crate::onehot::booleanity::{self, BooleanityProof};
+use crate::onehot::booleanity::{self, BatchedBooleanityProof};
 use crate::onehot::chunked::{self, ChunkClaim, VirtualizationError, VirtualizationProof};
 use crate::onehot::read_check::{self, ones_table, ReadCheckProof};
 use crate::onehot::OneHot;
@@ -18,7 +18,8 @@ pub struct ChunkedProof {
     pub virtualization: VirtualizationProof,
     /// Per chunk: `Σ_k ra_i(k, r_h) = flag(r_h)`.
     pub hamming: Vec<ReadCheckProof>,
-    pub booleanity: Vec<BooleanityProof>,
+    /// Every chunk's booleanity, in one batched sumcheck.
+    pub booleanity: BatchedBooleanityProof,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,13 +64,10 @@ pub fn prove(
         out.push(ChunkClaim { chunk: i, claim: ra });
         proofs.push(proof);
     }
-    let mut booleans = Vec::new();
-    for (i, chunk) in chunks.iter().enumerate() {
-        let (proof, b) = booleanity::prove(chunk, t);
-        out.push(ChunkClaim { chunk: i, claim: b });
-        booleans.push(proof);
-    }
-    (ChunkedProof { virtualization, hamming: proofs, booleanity: booleans }, out)
+    let refs: Vec<&OneHot> = chunks.iter().collect();
+    let (booleanity, bs) = booleanity::prove_batched(&refs, t);
+    out.extend(bs.into_iter().enumerate().map(|(chunk, claim)| ChunkClaim { chunk, claim }));
+    (ChunkedProof { virtualization, hamming: proofs, booleanity }, out)
 }
 
 pub fn verify(
@@ -82,8 +80,8 @@ pub fn verify(
 ) -> Result<Vec<ChunkClaim>, ChunkError> {
     let chunking = polys.chunking(m);
     let d = chunking.d();
-    if proof.hamming.len() != d || proof.booleanity.len() != d {
-        return Err(ChunkError::Shape(m, proof.hamming.len().min(proof.booleanity.len()), d));
+    if proof.hamming.len() != d || proof.booleanity.ra_evals.len() != d {
+        return Err(ChunkError::Shape(m, proof.hamming.len(), d));
     }
     let log_t = polys.log_t(m);
     let on_matrix = std::mem::take(claims.matrix(m));
@@ -95,9 +93,8 @@ pub fn verify(
             .map_err(sc)?;
         out.push(ChunkClaim { chunk: i, claim: ra });
     }
-    for (i, (p, &w)) in proof.booleanity.iter().zip(chunking.widths()).enumerate() {
-        let b = booleanity::verify(w, log_t, p, t).map_err(sc)?;
-        out.push(ChunkClaim { chunk: i, claim: b });
-    }
+    let shapes: Vec<(usize, usize)> = chunking.widths().iter().map(|&w| (w, log_t)).collect();
+    let bs = booleanity::verify_batched(&shapes, &proof.booleanity, t).map_err(sc)?;
+    out.extend(bs.into_iter().enumerate().map(|(chunk, claim)| ChunkClaim { chunk, claim }));
     Ok(out)
 }

@@ -14,7 +14,7 @@ use crate::claim_reduction::OpeningProof;
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::cpu::LOG_K_LOOKUP;
 use crate::jolt::{Preprocessed, MAX_COMMITMENT_BYTES};
-use crate::onehot::booleanity::BooleanityProof;
+use crate::onehot::booleanity::BatchedBooleanityProof;
 use crate::onehot::chunked::VirtualizationProof;
 use crate::onehot::read_check::ReadCheckProof;
 use crate::opening::max_dory_proof_bytes;
@@ -70,10 +70,8 @@ fn write_chunks(w: &mut Writer, p: &ChunkedProof) {
     for h in &p.hamming {
         write_read_check(w, h);
     }
-    for b in &p.booleanity {
-        w.sumcheck(&b.sumcheck);
-        w.fr(&b.ra_eval);
-    }
+    w.sumcheck(&p.booleanity.sumcheck);
+    w.frs(&p.booleanity.ra_evals);
 }
 
 fn read_chunks(r: &mut Reader, polys: &Polys, m: Chunked) -> Result<ChunkedProof, DecodeError> {
@@ -85,12 +83,11 @@ fn read_chunks(r: &mut Reader, polys: &Polys, m: Chunked) -> Result<ChunkedProof
         (0..m.virtual_claims()).map(|_| r.frs_exact(d, what)).collect::<Result<_, _>>()?;
     let widths = chunking.widths();
     let hamming = widths.iter().map(|&w| read_read_check(r, w, what)).collect::<Result<_, _>>()?;
-    let booleanity = widths
-        .iter()
-        .map(|&w| {
-            Ok(BooleanityProof { sumcheck: r.sumcheck(w + log_t, 3, what)?, ra_eval: r.fr(what)? })
-        })
-        .collect::<Result<_, DecodeError>>()?;
+    let widest = widths.iter().max().copied().unwrap_or(0);
+    let booleanity = BatchedBooleanityProof {
+        sumcheck: r.sumcheck(widest + log_t, 3, what)?,
+        ra_evals: r.frs_exact(d, what)?,
+    };
     Ok(ChunkedProof {
         virtualization: VirtualizationProof { sumcheck, chunk_evals },
         hamming,
