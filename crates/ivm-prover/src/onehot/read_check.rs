@@ -16,7 +16,9 @@
 use super::OneHot;
 use crate::field::{Fr, Zero};
 use crate::poly::DenseMle;
-use crate::sumcheck::{self, CompositeSumcheck, SumcheckError, SumcheckProof};
+use crate::sumcheck::{
+    self, BatchClaim, CompositeSumcheck, SumcheckError, SumcheckProof, SumcheckProver,
+};
 use crate::transcript::Transcript;
 
 /// A claimed evaluation of the committed matrix `ra` that the caller must still prove with
@@ -69,6 +71,85 @@ pub fn verify(
     transcript.append_scalar(b"read-check/ra_eval", &proof.ra_eval);
     let point = [r_addr, r_cycle.to_vec()].concat();
     Ok(RaClaim { point, eval: proof.ra_eval })
+}
+
+/// Read checks of several matrices with the same rows at one cycle point, in one batched
+/// sumcheck (chunks of one matrix: Hamming weights), and every matrix's `ra` value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchedReadCheckProof {
+    pub sumcheck: SumcheckProof,
+    pub ra_evals: Vec<Fr>,
+}
+
+/// Prove `Σ_k ra_i(k, r_cycle)·table_i(k)` for every `i`; returns the proof, the sums proven
+/// (which the verifier must know independently) and the `ra` claims.
+pub fn prove_batched(
+    ohs: &[&OneHot],
+    r_cycle: &[Fr],
+    tables: &[DenseMle],
+    transcript: &mut Transcript,
+) -> (BatchedReadCheckProof, Vec<Fr>, Vec<RaClaim>) {
+    let mut instances: Vec<CompositeSumcheck<Product>> = ohs
+        .iter()
+        .zip(tables)
+        .map(|(oh, table)| {
+            assert_eq!(table.num_vars(), oh.log_k(), "table and address space differ in size");
+            let g = DenseMle::new(oh.cycle_weights(r_cycle));
+            CompositeSumcheck::new(vec![g, table.clone()], 2, product as Product)
+        })
+        .collect();
+    let sums: Vec<Fr> = instances.iter().map(CompositeSumcheck::claim).collect();
+    let mut refs: Vec<&mut dyn SumcheckProver> =
+        instances.iter_mut().map(|i| i as &mut dyn SumcheckProver).collect();
+    let (sumcheck, point) = sumcheck::prove_batched(&mut refs, &sums, transcript);
+    let ra_evals: Vec<Fr> = instances.iter().map(|i| i.final_evals()[0]).collect();
+    transcript.append_scalars(b"read-check/ra_evals", &ra_evals);
+    let claims = ohs
+        .iter()
+        .zip(&ra_evals)
+        .map(|(oh, &eval)| {
+            let r_addr = &point[point.len() - oh.log_k()..];
+            RaClaim { point: [r_addr, r_cycle].concat(), eval }
+        })
+        .collect();
+    (BatchedReadCheckProof { sumcheck, ra_evals }, sums, claims)
+}
+
+type Product = fn(&[Fr]) -> Fr;
+
+fn product(v: &[Fr]) -> Fr {
+    v[0] * v[1]
+}
+
+/// Verify a batch of read checks: `claims[i]` over `2^log_ks[i]` addresses at `r_cycle`, with
+/// `table_evals(i, r_addr)` the verifier's own table evaluations.
+pub fn verify_batched(
+    claims: &[Fr],
+    log_ks: &[usize],
+    r_cycle: &[Fr],
+    proof: &BatchedReadCheckProof,
+    table_evals: impl Fn(usize, &[Fr]) -> Fr,
+    transcript: &mut Transcript,
+) -> Result<Vec<RaClaim>, SumcheckError> {
+    if claims.len() != log_ks.len() || proof.ra_evals.len() != log_ks.len() || claims.is_empty() {
+        return Err(SumcheckError::EmptyBatch);
+    }
+    let batch: Vec<BatchClaim> = claims
+        .iter()
+        .zip(log_ks)
+        .map(|(&claim, &num_vars)| BatchClaim { claim, num_vars, degree: 2 })
+        .collect();
+    let out = sumcheck::verify_batched(&batch, &proof.sumcheck, transcript)?;
+    let mut finals = Vec::with_capacity(claims.len());
+    let mut ras = Vec::with_capacity(claims.len());
+    for (i, (&log_k, &eval)) in log_ks.iter().zip(&proof.ra_evals).enumerate() {
+        let r_addr = out.instance_point(log_k);
+        finals.push(eval * table_evals(i, r_addr));
+        ras.push(RaClaim { point: [r_addr, r_cycle].concat(), eval });
+    }
+    out.check(&finals)?;
+    transcript.append_scalars(b"read-check/ra_evals", &proof.ra_evals);
+    Ok(ras)
 }
 
 /// The table `V(k) = k` over `2^log_k` addresses (read-address checking).
@@ -213,5 +294,27 @@ mod tests {
         let (_, claim, _) = prove(&oh, &r_cycle, &ones_table(2), &mut Transcript::new(b"hw"));
         let eq = eq_table(&r_cycle);
         assert_eq!(claim, eq[0] + eq[2], "Hamming weight = the access flag's extension");
+    }
+
+    #[test]
+    fn batched_read_checks_at_one_cycle_point() {
+        let ohs = [random_onehot(51, 3, 6, true), random_onehot(52, 2, 6, false)];
+        let refs: Vec<&OneHot> = ohs.iter().collect();
+        let r_cycle = random_point(53, 6);
+        let tables = [table(3), ones_table(2)];
+        let mut pt = Transcript::new(b"rc-batch");
+        let (proof, sums, claims) = prove_batched(&refs, &r_cycle, &tables, &mut pt);
+        let evals = |i: usize, r: &[Fr]| tables[i].evaluate(r);
+        let mut vt = Transcript::new(b"rc-batch");
+        let checked = verify_batched(&sums, &[3, 2], &r_cycle, &proof, evals, &mut vt).unwrap();
+        assert_eq!(checked, claims);
+        assert_eq!(pt.state(), vt.state());
+        for (m, c) in ohs.iter().zip(&claims) {
+            assert_eq!(m.evaluate(&c.point), c.eval);
+        }
+        let mut wrong = sums.clone();
+        wrong[1] += Fr::from(1u64);
+        let mut vt = Transcript::new(b"rc-batch");
+        assert!(verify_batched(&wrong, &[3, 2], &r_cycle, &proof, evals, &mut vt).is_err());
     }
 }

@@ -8,7 +8,7 @@ use super::polys::{Chunked, Claims, Polys};
 use crate::field::Fr;
 use crate::onehot::booleanity::{self, BatchedBooleanityProof};
 use crate::onehot::chunked::{self, ChunkClaim, VirtualizationError, VirtualizationProof};
-use crate::onehot::read_check::{self, ones_table, ReadCheckProof};
+use crate::onehot::read_check::{self, ones_table, BatchedReadCheckProof};
 use crate::onehot::OneHot;
 use crate::sumcheck::SumcheckError;
 use crate::transcript::Transcript;
@@ -16,8 +16,8 @@ use crate::transcript::Transcript;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChunkedProof {
     pub virtualization: VirtualizationProof,
-    /// Per chunk: `Σ_k ra_i(k, r_h) = flag(r_h)`.
-    pub hamming: Vec<ReadCheckProof>,
+    /// Per chunk, in one batched sumcheck: `Σ_k ra_i(k, r_h) = flag(r_h)`.
+    pub hamming: BatchedReadCheckProof,
     /// Every chunk's booleanity, in one batched sumcheck.
     pub booleanity: BatchedBooleanityProof,
 }
@@ -57,14 +57,10 @@ pub fn prove(
     let chunking = polys.chunking(m);
     let on_matrix = std::mem::take(claims.matrix(m));
     let (virtualization, mut out) = chunked::prove(chunking, chunks, &on_matrix, t);
-    let mut proofs = Vec::new();
-    for (i, chunk) in chunks.iter().enumerate() {
-        let ones = ones_table(chunk.log_k());
-        let (proof, _, ra) = read_check::prove(chunk, &hamming.point, &ones, t);
-        out.push(ChunkClaim { chunk: i, claim: ra });
-        proofs.push(proof);
-    }
     let refs: Vec<&OneHot> = chunks.iter().collect();
+    let ones: Vec<_> = chunks.iter().map(|c| ones_table(c.log_k())).collect();
+    let (proofs, _, ras) = read_check::prove_batched(&refs, &hamming.point, &ones, t);
+    out.extend(ras.into_iter().enumerate().map(|(chunk, claim)| ChunkClaim { chunk, claim }));
     let (booleanity, bs) = booleanity::prove_batched(&refs, t);
     out.extend(bs.into_iter().enumerate().map(|(chunk, claim)| ChunkClaim { chunk, claim }));
     (ChunkedProof { virtualization, hamming: proofs, booleanity }, out)
@@ -80,19 +76,26 @@ pub fn verify(
 ) -> Result<Vec<ChunkClaim>, ChunkError> {
     let chunking = polys.chunking(m);
     let d = chunking.d();
-    if proof.hamming.len() != d || proof.booleanity.ra_evals.len() != d {
-        return Err(ChunkError::Shape(m, proof.hamming.len(), d));
+    if proof.hamming.ra_evals.len() != d || proof.booleanity.ra_evals.len() != d {
+        return Err(ChunkError::Shape(m, proof.hamming.ra_evals.len(), d));
     }
     let log_t = polys.log_t(m);
     let on_matrix = std::mem::take(claims.matrix(m));
     let mut out = chunked::verify(chunking, log_t, &on_matrix, &proof.virtualization, t)
         .map_err(|e| ChunkError::Virtualization(m, e))?;
     let sc = |e| ChunkError::Sumcheck(m, e);
-    for (i, (p, &w)) in proof.hamming.iter().zip(chunking.widths()).enumerate() {
-        let ra = read_check::verify(hamming.flag, w, &hamming.point, p, |_| Fr::from(1u64), t)
-            .map_err(sc)?;
-        out.push(ChunkClaim { chunk: i, claim: ra });
-    }
+    let flags = vec![hamming.flag; d];
+    let ones = |_: usize, _: &[Fr]| Fr::from(1u64);
+    let ras = read_check::verify_batched(
+        &flags,
+        chunking.widths(),
+        &hamming.point,
+        &proof.hamming,
+        ones,
+        t,
+    )
+    .map_err(sc)?;
+    out.extend(ras.into_iter().enumerate().map(|(chunk, claim)| ChunkClaim { chunk, claim }));
     let shapes: Vec<(usize, usize)> = chunking.widths().iter().map(|&w| (w, log_t)).collect();
     let bs = booleanity::verify_batched(&shapes, &proof.booleanity, t).map_err(sc)?;
     out.extend(bs.into_iter().enumerate().map(|(chunk, claim)| ChunkClaim { chunk, claim }));

@@ -16,7 +16,7 @@ use crate::cpu::LOG_K_LOOKUP;
 use crate::jolt::{Preprocessed, MAX_COMMITMENT_BYTES};
 use crate::onehot::booleanity::BatchedBooleanityProof;
 use crate::onehot::chunked::VirtualizationProof;
-use crate::onehot::read_check::ReadCheckProof;
+use crate::onehot::read_check::{BatchedReadCheckProof, ReadCheckProof};
 use crate::opening::max_dory_proof_bytes;
 use crate::pcs::{DoryCommitment, DoryProof};
 use crate::ram::FinalControl;
@@ -67,9 +67,8 @@ fn write_chunks(w: &mut Writer, p: &ChunkedProof) {
     for e in &p.virtualization.chunk_evals {
         w.frs(e);
     }
-    for h in &p.hamming {
-        write_read_check(w, h);
-    }
+    w.sumcheck(&p.hamming.sumcheck);
+    w.frs(&p.hamming.ra_evals);
     w.sumcheck(&p.booleanity.sumcheck);
     w.frs(&p.booleanity.ra_evals);
 }
@@ -82,8 +81,11 @@ fn read_chunks(r: &mut Reader, polys: &Polys, m: Chunked) -> Result<ChunkedProof
     let chunk_evals =
         (0..m.virtual_claims()).map(|_| r.frs_exact(d, what)).collect::<Result<_, _>>()?;
     let widths = chunking.widths();
-    let hamming = widths.iter().map(|&w| read_read_check(r, w, what)).collect::<Result<_, _>>()?;
     let widest = widths.iter().max().copied().unwrap_or(0);
+    let hamming = BatchedReadCheckProof {
+        sumcheck: r.sumcheck(widest, 2, what)?,
+        ra_evals: r.frs_exact(d, what)?,
+    };
     let booleanity = BatchedBooleanityProof {
         sumcheck: r.sumcheck(widest + log_t, 3, what)?,
         ra_evals: r.frs_exact(d, what)?,
