@@ -7,7 +7,9 @@
 //! * [`sumcheck`]: a generic (and batched) sumcheck prover and verifier;
 //! * [`pcs`]: the polynomial-commitment adapter and its Dory implementation.
 //!
-//! The plan for the full prover built on these is in `docs/prover-design.md`.
+//! On these: prover v1 ([`jolt`], `docs/prover-architecture.md`), the one-hot toolkit
+//! ([`onehot`], [`twist`], [`paged_ram`], [`joint_opening`], [`claim_reduction`]) and prover
+//! v2 built from it ([`v2`], `docs/prover-v2.md`).
 
 pub mod claim_reduction;
 pub mod codec;

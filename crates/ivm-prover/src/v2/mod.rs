@@ -1,8 +1,13 @@
 //! Prover v2: Jolt's Twist and Shout design on ivm's toolkit (docs/prover-v2.md).
 //!
-//! Built beside v1 (`crate::jolt`), which `ivm prove` uses until v2 is complete and sound.
-//! Modules: [`cpu`] (columns and constraints), [`ram`] (RAM over the touched pages),
-//! [`witness`] (a run's witness).
+//! Built beside v1 (`crate::jolt`), which `ivm prove` uses until v2 is complete and faster.
+//! A newcomer's map: [`witness`] (a run's columns, one-hot addresses and memory traces) →
+//! [`prover`] (commit, then the stages in transcript order) ↔ [`verifier`] (the same order,
+//! everything derived from the ELF and the statement). The stages, each a `prove`/`verify`
+//! pair: [`cpu`] (constraints, proven by Spartan), [`bytecode`], [`registers`], [`ram_proof`]
+//! (over [`ram`]'s remapped pages), [`lookups`], [`chunks`] (ra virtualization, Hamming
+//! weights, booleanity) and [`slot_split`]; [`polys`] names every committed polynomial and its
+//! size; [`proof`] and [`codec`] are the proof and its encoding.
 
 pub mod bytecode;
 pub mod chunks;
