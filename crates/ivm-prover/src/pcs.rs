@@ -260,24 +260,100 @@ impl DoryProverSetup {
 /// The largest polynomial (in variables) the verifier setup compiled into the binary covers.
 pub const EMBEDDED_VERIFIER_MAX_VARS: usize = 32;
 
-/// `DoryProverSetup::new(DORY_SEED, EMBEDDED_VERIFIER_MAX_VARS).verifier_setup()` (32 variables:
-/// prover v2's layouts are `log T + 7`), serialized by [`DoryVerifierSetup::to_bytes`].
+/// `DoryProverSetup::new(DORY_SEED, EMBEDDED_VERIFIER_MAX_VARS).verifier_setup()` (32 variables),
+/// in the uncompressed encoding of [`DoryVerifierSetup::to_embedded_bytes`].
 /// Generating it takes over a minute (2^16 G2 samples and pairings); reading it takes
 /// microseconds. The `embedded_verifier_setup_is_the_seeded_one` test checks a 24-variable
 /// prefix against the seed in CI; `embedded_verifier_setup_in_full` (ignored) checks every byte
 /// and rewrites the file when run with `IVM_REGENERATE_DORY_SETUP=1`.
 const EMBEDDED_VERIFIER_SETUP: &[u8] = include_bytes!("dory_verifier_setup_v1.bin");
 
+/// The embedded setup's own encoding: every group element uncompressed, so decoding is a copy
+/// (no square roots, no subgroup checks — ~110 ms for the 32-variable setup otherwise). Only
+/// for the bytes compiled into the binary, which a test compares with the seeded setup.
+mod trusted {
+    use super::*;
+
+    const MAGIC: &[u8; 8] = b"IVMDORYV";
+
+    pub(super) fn encode(v: &VerifierSetup<BN254>) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        out.extend((v.max_log_n as u32).to_le_bytes());
+        for vec in [&v.delta_1l, &v.delta_1r, &v.delta_2l, &v.delta_2r, &v.chi] {
+            out.extend((vec.len() as u32).to_le_bytes());
+            for x in vec {
+                x.0.serialize_uncompressed(&mut out).expect("vec write");
+            }
+        }
+        v.g1_0.0.serialize_uncompressed(&mut out).expect("vec write");
+        v.g2_0.0.serialize_uncompressed(&mut out).expect("vec write");
+        v.h1.0.serialize_uncompressed(&mut out).expect("vec write");
+        v.h2.0.serialize_uncompressed(&mut out).expect("vec write");
+        v.ht.0.serialize_uncompressed(&mut out).expect("vec write");
+        out
+    }
+
+    pub(super) fn decode(bytes: &[u8]) -> Option<VerifierSetup<BN254>> {
+        let mut r = bytes.strip_prefix(MAGIC)?;
+        let u32_at = |r: &mut &[u8]| -> Option<usize> {
+            let (head, rest) = r.split_at_checked(4)?;
+            *r = rest;
+            Some(u32::from_le_bytes(head.try_into().ok()?) as usize)
+        };
+        let max_log_n = u32_at(&mut r)?;
+        let gt = |r: &mut &[u8]| {
+            PairingOutput::<ark_bn254::Bn254>::deserialize_uncompressed_unchecked(r).ok().map(ArkGT)
+        };
+        let mut vecs = Vec::with_capacity(5);
+        for _ in 0..5 {
+            let n = u32_at(&mut r)?;
+            vecs.push((0..n).map(|_| gt(&mut r)).collect::<Option<Vec<_>>>()?);
+        }
+        let g1 =
+            |r: &mut &[u8]| G1Projective::deserialize_uncompressed_unchecked(r).ok().map(ArkG1);
+        let g2 =
+            |r: &mut &[u8]| G2Projective::deserialize_uncompressed_unchecked(r).ok().map(ArkG2);
+        let (g1_0, g2_0, h1, h2, ht) =
+            (g1(&mut r)?, g2(&mut r)?, g1(&mut r)?, g2(&mut r)?, gt(&mut r)?);
+        if !r.is_empty() {
+            return None;
+        }
+        let [delta_1l, delta_1r, delta_2l, delta_2r, chi]: [Vec<ArkGT>; 5] =
+            vecs.try_into().ok()?;
+        Some(VerifierSetup {
+            delta_1l,
+            delta_1r,
+            delta_2l,
+            delta_2r,
+            chi,
+            g1_0,
+            g2_0,
+            h1,
+            h2,
+            ht,
+            max_log_n,
+        })
+    }
+}
+
 impl DoryVerifierSetup {
+    /// The embedded setup's bytes in their own encoding (for regenerating the file).
+    pub fn to_embedded_bytes(&self) -> Vec<u8> {
+        trusted::encode(&self.inner)
+    }
+
     /// The verifier setup for polynomials of up to `max_num_vars` variables: the embedded
     /// one cut to size when it is large enough, otherwise generated from the seed. Both are
     /// the same values — Dory's verifier setup for `2^σ` generators is the prefix
     /// (rounds `0..=σ`) of any larger one built from the same generators.
     pub fn standard(max_num_vars: usize) -> Self {
         if max_num_vars <= EMBEDDED_VERIFIER_MAX_VARS {
-            Self::decode(EMBEDDED_VERIFIER_SETUP, EMBEDDED_VERIFIER_MAX_VARS, false)
-                .expect("the embedded setup is checked by a test")
-                .truncated(max_num_vars)
+            Self {
+                inner: trusted::decode(EMBEDDED_VERIFIER_SETUP)
+                    .expect("the embedded setup is checked by a test"),
+                max_num_vars: EMBEDDED_VERIFIER_MAX_VARS,
+            }
+            .truncated(max_num_vars)
         } else {
             DoryProverSetup::new(DORY_SEED, max_num_vars).verifier_setup()
         }
@@ -314,21 +390,10 @@ impl DoryVerifierSetup {
 
     /// Decodes [`Self::to_bytes`] output, checking every group element.
     pub fn from_bytes(bytes: &[u8], max_num_vars: usize) -> Result<Self, PcsError> {
-        Self::decode(bytes, max_num_vars, true)
-    }
-
-    /// Decode, checking every group element (`validate`) or not: only the setup compiled into
-    /// the binary skips the checks (they cost ~200 ms, and the bytes are ours, compared with the
-    /// seeded setup by a test, never read from outside).
-    fn decode(bytes: &[u8], max_num_vars: usize, validate: bool) -> Result<Self, PcsError> {
         use dory_pcs::primitives::serialization::DoryDeserialize;
         let mut r = bytes;
-        let inner = if validate {
-            VerifierSetup::<BN254>::deserialize_compressed(&mut r)
-        } else {
-            VerifierSetup::<BN254>::deserialize_compressed_unchecked(&mut r)
-        }
-        .map_err(|e| PcsError::Malformed(e.to_string()))?;
+        let inner = VerifierSetup::<BN254>::deserialize_compressed(&mut r)
+            .map_err(|e| PcsError::Malformed(e.to_string()))?;
         let rounds = max_num_vars.div_ceil(2);
         let lens = [&inner.delta_1l, &inner.delta_1r, &inner.delta_2l, &inner.delta_2r, &inner.chi]
             .map(Vec::len);

@@ -244,7 +244,7 @@ fn embedded_verifier_setup_in_full() {
     let generated = DoryProverSetup::new(DORY_SEED, EMBEDDED_VERIFIER_MAX_VARS).verifier_setup();
     if std::env::var_os("IVM_REGENERATE_DORY_SETUP").is_some() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/dory_verifier_setup_v1.bin");
-        std::fs::write(path, generated.to_bytes()).unwrap();
+        std::fs::write(path, generated.to_embedded_bytes()).unwrap();
         return;
     }
     let embedded = DoryVerifierSetup::standard(EMBEDDED_VERIFIER_MAX_VARS);
