@@ -186,8 +186,8 @@ impl ProofFile {
     }
 
     /// Decodes a v2 body against `elf` (every length derived from the program and the
-    /// statement).
-    fn proof_v2(&self, elf: &[u8]) -> Result<crate::v2::Proof, ProofFileError> {
+    /// statement) and verifies it.
+    fn verify_v2(&self, elf: &[u8]) -> Result<(), ProofFileError> {
         self.check_program(elf)?;
         let pre = jolt::preprocess(elf)?;
         let mut r = Reader::new(&self.proof_bytes);
@@ -195,14 +195,15 @@ impl ProofFile {
         let proof =
             crate::v2::Proof::read(&mut r, &pre, self.statement.output.len()).map_err(shape)?;
         r.finish().map_err(shape)?;
-        Ok(proof)
+        crate::v2::verifier::verify_with(&pre, &self.statement, &proof)?;
+        Ok(())
     }
 
     /// Verifies the proof of the statement against `elf`.
     pub fn verify(&self, elf: &[u8]) -> Result<(), ProofFileError> {
         match self.system {
             ProofSystem::JoltV1 => jolt::verify(elf, &self.statement, &self.proof_v1(elf)?)?,
-            ProofSystem::JoltV2 => crate::v2::verify(elf, &self.statement, &self.proof_v2(elf)?)?,
+            ProofSystem::JoltV2 => self.verify_v2(elf)?,
         }
         Ok(())
     }

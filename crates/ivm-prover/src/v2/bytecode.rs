@@ -51,14 +51,8 @@ fn combined(fields: &[[Fr; NUM_BC]], terms: &[(usize, Fr)], constant: Fr) -> Den
 }
 
 /// What the four checks are: `(cycle point, table, claimed sum)`, from the verifier's data.
-fn instances(
-    fields: &[[Fr; NUM_BC]],
-    sp: &SpartanClaims,
-    shifted: &[usize],
-    entry: usize,
-    cycles: u64,
-    transcript: &mut Transcript,
-) -> Vec<(Vec<Fr>, DenseMle, Fr)> {
+fn instances(stage: &BytecodeStage, transcript: &mut Transcript) -> Vec<(Vec<Fr>, DenseMle, Fr)> {
+    let BytecodeStage { fields, spartan: sp, shifted, entry, cycles } = *stage;
     let log_rows = sp.point.len();
     let gamma = transcript.challenge_powers(b"v2/bytecode/gamma", NUM_BC + 1);
     let all: Vec<(usize, Fr)> = (0..NUM_BC).map(|f| (f, gamma[f])).collect();
@@ -95,14 +89,7 @@ pub fn prove(
     claims: &mut Claims,
     transcript: &mut Transcript,
 ) -> BytecodeProof {
-    let inst = instances(
-        stage.fields,
-        stage.spartan,
-        stage.shifted,
-        stage.entry,
-        stage.cycles,
-        transcript,
-    );
+    let inst = instances(stage, transcript);
     let checks = inst.into_iter().map(|(point, table, _claim)| {
         let (proof, _, ra) = read_check::prove(fetches, &point, &table, transcript);
         claims.matrix(Chunked::Bytecode).push(ra);
@@ -117,14 +104,7 @@ pub fn verify(
     claims: &mut Claims,
     transcript: &mut Transcript,
 ) -> Result<(), SumcheckError> {
-    let inst = instances(
-        stage.fields,
-        stage.spartan,
-        stage.shifted,
-        stage.entry,
-        stage.cycles,
-        transcript,
-    );
+    let inst = instances(stage, transcript);
     let log_k = stage.fields.len().trailing_zeros() as usize;
     for (i, ((point, table, claim), p)) in inst.into_iter().zip(&proof.checks).enumerate() {
         let eval = |r: &[Fr]| if i == 2 { identity_eval(r) } else { table.evaluate(r) };

@@ -86,14 +86,24 @@ pub fn run(
     max_cycles: u64,
     tamper: &dyn Fn(&mut Vec<isa::Row>),
 ) -> Result<(Statement, Witness), ProveError> {
-    let pre = preprocess_for_prover(elf)?;
+    run_with(&preprocess_for_prover(elf)?, onchain, offchain, max_cycles, tamper)
+}
+
+/// [`run`] for an ELF already preprocessed.
+pub(crate) fn run_with(
+    pre: &Preprocessed,
+    onchain: &[u8],
+    offchain: &[u8],
+    max_cycles: u64,
+    tamper: &dyn Fn(&mut Vec<isa::Row>),
+) -> Result<(Statement, Witness), ProveError> {
     let (exec, steps) = ivm_vm::trace(&pre.program, Inputs { onchain, offchain }, max_cycles)?;
     let statement =
         Statement::of_run(pre.program_id, onchain, offchain, &exec).map_err(ProveError::Fault)?;
     let mut rows = isa::expand(&pre.bytecode, &steps)?;
     drop(steps);
     tamper(&mut rows);
-    let initial = initial_memory(&pre, onchain, offchain);
-    let w = witness::build(&pre, &rows, &initial, exec.output.len())?;
+    let initial = initial_memory(pre, onchain, offchain);
+    let w = witness::build(pre, &rows, &initial, exec.output.len())?;
     Ok((statement, w))
 }

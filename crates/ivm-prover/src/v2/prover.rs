@@ -11,7 +11,7 @@ use super::ram_proof::{self, RamStage, RamWitness};
 use super::registers::{self, RegisterWitness};
 use super::slot_split;
 use super::witness::Witness;
-use super::{initial_memory, preprocess_for_prover, run, ProveError};
+use super::{initial_memory, preprocess_for_prover, run_with, ProveError};
 use crate::claim_reduction;
 use crate::cpu::{LOAD, STORE};
 use crate::field::Fr;
@@ -82,8 +82,8 @@ pub fn prove_with(
     tamper: &dyn Fn(&mut Vec<Row>),
 ) -> Result<(Statement, Proof), ProveError> {
     progress(Phase::Execute);
-    let (st, w) = run(elf, onchain, offchain, max_cycles, tamper)?;
     let pre = preprocess_for_prover(elf)?;
+    let (st, w) = run_with(&pre, onchain, offchain, max_cycles, tamper)?;
     let initial = initial_memory(&pre, onchain, offchain);
     Ok((st.clone(), prove_witness(&pre, &st, &initial, w, progress)))
 }
@@ -97,9 +97,9 @@ pub fn prove_witness_tampered(
     max_cycles: u64,
     tamper: &dyn Fn(&mut Witness),
 ) -> Result<(Statement, Proof), ProveError> {
-    let (st, mut w) = run(elf, onchain, offchain, max_cycles, &|_| ())?;
-    tamper(&mut w);
     let pre = preprocess_for_prover(elf)?;
+    let (st, mut w) = run_with(&pre, onchain, offchain, max_cycles, &|_| ())?;
+    tamper(&mut w);
     let initial = initial_memory(&pre, onchain, offchain);
     Ok((st.clone(), prove_witness(&pre, &st, &initial, w, &mut |_| ())))
 }

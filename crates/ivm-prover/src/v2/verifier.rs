@@ -80,8 +80,16 @@ fn check_statement(pre: &Preprocessed, st: &Statement, proof: &Proof) -> Result<
 }
 
 pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyError> {
-    let pre = preprocess_for_verifier(elf)?;
-    check_statement(&pre, st, proof)?;
+    verify_with(&preprocess_for_verifier(elf)?, st, proof)
+}
+
+/// [`verify`] for an ELF already preprocessed.
+pub(crate) fn verify_with(
+    pre: &Preprocessed,
+    st: &Statement,
+    proof: &Proof,
+) -> Result<(), VerifyError> {
+    check_statement(pre, st, proof)?;
     let log_rows = proof.log_rows as usize;
     let map =
         check_pages(&pre.ram, proof.pages.clone(), st.output.len()).map_err(VerifyError::Shape)?;
@@ -93,7 +101,7 @@ pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyErr
             polys.count()
         )));
     }
-    let mut t = transcript(&pre, st, log_rows, map.pages(), &proof.control, &proof.commitments);
+    let mut t = transcript(pre, st, log_rows, map.pages(), &proof.control, &proof.commitments);
 
     let r1cs = cpu::constraints();
     let sp = spartan::verify(&r1cs, log_rows, &proof.spartan, &mut t)?;
@@ -115,7 +123,7 @@ pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyErr
     let (r, evals) = (&sp.point, &sp.evals);
     registers::verify(&polys, &fields, evals, r, &proof.registers, &mut claims, &mut t)?;
 
-    let initial = initial_memory(&pre, &st.onchain_input, &st.offchain_input);
+    let initial = initial_memory(pre, &st.onchain_input, &st.offchain_input);
     let final_check = FinalCheck::new(&pre.ram, st, &proof.control);
     let ram_stage = RamStage {
         ram: Remapped { layout: &pre.ram, map: &map },
