@@ -10,7 +10,8 @@ use serde_json::Value;
 
 fn ivm() -> Command {
     let mut cmd = Command::cargo_bin("ivm").unwrap();
-    for var in ["IVM_JSON", "IVM_MAX_CYCLES", "IVM_PROJECT", "IVM_MEMORY_LIMIT"] {
+    for var in ["IVM_JSON", "IVM_MAX_CYCLES", "IVM_PROJECT", "IVM_MEMORY_LIMIT", "IVM_PROOF_SYSTEM"]
+    {
         cmd.env_remove(var);
     }
     cmd
@@ -209,6 +210,62 @@ fn panicking_guest_proves_and_verifies_as_panicked() {
     let v = stdout_json(&out);
     assert_eq!(v["statement"]["panicked"], true);
     assert_eq!(v["statement"]["onchainInput"], input.as_str());
+}
+
+/// A fault and a run out of cycles: refused by v1 with the way out, proven by
+/// `--proof-system v2` and verified with their outcome.
+#[test]
+fn faults_and_runs_out_of_cycles_prove_with_v2() {
+    let (tmp, elves) = project_with(&["faults"]);
+    let dir = tmp.path();
+    let elf = elves.join("faults.elf");
+    let elf_s = elf.to_str().unwrap();
+
+    // Mode 1 reads address 0.
+    let out = run(&["prove", elf_s, "--input-hex", "0x01", "-o", "f.proof"], dir);
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--proof-system v2"), "{}", stderr(&out));
+    assert!(!dir.join("f.proof").exists());
+
+    let args = ["prove", elf_s, "--input-hex", "0x01", "-o", "f.proof", "--proof-system", "v2"];
+    let out = run(&[&args[..], &["--json"]].concat(), dir);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = stdout_json(&out);
+    assert_eq!(report["proofSystem"], "jolt-rv32im-dory/2");
+    let st = &report["statement"];
+    assert_eq!(st["outcome"], "faulted");
+    assert_eq!(st["fault"]["class"], "memory_access");
+    assert!(st["fault"]["pc"].as_str().unwrap().starts_with("0x8"), "{st}");
+    assert!(stderr(&out).contains("read of unmapped address 0x00000000"), "{}", stderr(&out));
+    let out = run(&["verify", "f.proof", "--elf", elf_s, "--json"], dir);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout_json(&out)["statement"], *st);
+    let out = run(&["verify", "f.proof", "--elf", elf_s], dir);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("faulted (memory_access at pc 0x8"), "{text}");
+
+    // Mode 7 loops forever.
+    let args = ["prove", elf_s, "--input-hex", "0x07", "--max-cycles", "2000", "-o", "o.proof"];
+    let out = run(&args, dir);
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--proof-system v2"), "{}", stderr(&out));
+    let out = run(&[&args[..], &["--proof-system", "v2", "--json"]].concat(), dir);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let st = stdout_json(&out)["statement"].clone();
+    assert_eq!(
+        (st["outcome"].as_str(), st["cycles"].as_u64()),
+        (Some("out_of_cycles"), Some(2000))
+    );
+    let out = run(&["verify", "o.proof", "--elf", elf_s, "--json"], dir);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout_json(&out)["statement"]["outcome"], "out_of_cycles");
+
+    // A fault v2 cannot prove yet (mode 10 jumps through a register to address 2) is
+    // refused by name.
+    let out = run(&["prove", elf_s, "--input-hex", "0x0a", "--proof-system", "v2"], dir);
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    assert!(stderr(&out).contains("misaligned_jump fault at pc"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot be proven by this version"), "{}", stderr(&out));
 }
 
 fn hex_of(b: &[u8]) -> String {

@@ -10,7 +10,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use ivm_prover::{
     jolt::{Phase, ProveError, TraceShape},
-    statement::Statement,
+    statement::{Outcome as StatementOutcome, Statement},
 };
 use ivm_vm::{Exit, FaultKind, Inputs, DEFAULT_MAX_CYCLES};
 use serde::Serialize;
@@ -34,10 +34,74 @@ pub struct ProveArgs {
     /// Where to write the proof file (default: `<program>.proof` in the current directory).
     #[arg(short = 'o', long = "out", value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// The proof system: `v1` (what arbiters accept) or `v2` (Twist and Shout; also proves
+    /// runs that fault or run out of cycles; not yet accepted by arbiters).
+    #[arg(long, value_enum, default_value = "v1", env = "IVM_PROOF_SYSTEM")]
+    pub proof_system: ProofSystemArg,
     #[command(flatten)]
     pub memory: MemoryArgs,
     #[command(flatten)]
     pub json: JsonFlag,
+}
+
+/// `--proof-system`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProofSystemArg {
+    /// jolt-rv32im-dory/1 (runs that halt or panic).
+    #[value(name = "v1", alias = "jolt-rv32im-dory/1")]
+    V1,
+    /// jolt-rv32im-dory/2 (every outcome but some fault classes, see docs/prover-v2.md).
+    #[value(name = "v2", alias = "jolt-rv32im-dory/2")]
+    V2,
+}
+
+impl ProofSystemArg {
+    pub fn name(self) -> &'static str {
+        match self {
+            ProofSystemArg::V1 => ivm_prover::proof_file::PROOF_SYSTEM,
+            ProofSystemArg::V2 => ivm_prover::proof_file::PROOF_SYSTEM_V2,
+        }
+    }
+
+    /// Estimated peak memory and seconds on 2 cores for a run of this shape.
+    fn estimate(self, shape: &TraceShape) -> (u64, u64) {
+        match self {
+            ProofSystemArg::V1 => (shape.estimated_memory_bytes(), 9 + shape.rows as u64 / 6000),
+            ProofSystemArg::V2 => (
+                ivm_prover::v2::estimated_memory_bytes(shape.log_rows),
+                ivm_prover::v2::estimated_seconds(shape.rows as u64),
+            ),
+        }
+    }
+
+    /// Proves the run, reporting phases as `(index, count, name)`.
+    fn prove(
+        self,
+        elf: &[u8],
+        inputs: &InputBytes,
+        max_cycles: u64,
+        progress: &mut Progress,
+    ) -> Result<(Statement, Vec<u8>)> {
+        let (on, off) = (&inputs.onchain, &inputs.offchain);
+        match self {
+            ProofSystemArg::V1 => {
+                let all = &Phase::ALL;
+                let index = |p: Phase| all.iter().position(|&q| q == p).unwrap_or(0);
+                ivm_prover::prove_file(elf, on, off, max_cycles, &mut |p| {
+                    progress.phase(index(p), all.len(), p.name())
+                })
+                .map_err(prove_error)
+            }
+            ProofSystemArg::V2 => {
+                use ivm_prover::v2::Phase as P2;
+                let index = |p: P2| P2::ALL.iter().position(|&q| q == p).unwrap_or(0);
+                ivm_prover::proof_file::prove_file_v2(elf, on, off, max_cycles, &mut |p| {
+                    progress.phase(index(p), P2::ALL.len(), p.name())
+                })
+                .map_err(prove_error_v2)
+            }
+        }
+    }
 }
 
 /// How much memory the prover may use (shared with `ivm challenge file`).
@@ -60,20 +124,52 @@ pub struct StatementJson {
     pub onchain_input: String,
     pub offchain_input: String,
     pub output: String,
+    /// `halted`, `panicked`, `out_of_cycles` or `faulted`.
+    pub outcome: &'static str,
+    /// Kept for readers of the first format: `outcome == "panicked"`.
     pub panicked: bool,
+    /// The faulting instruction, for `outcome == "faulted"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<FaultJson>,
     pub cycles: u64,
+}
+
+#[derive(Serialize)]
+pub struct FaultJson {
+    /// `invalid_instruction`, `memory_access`, `misaligned_access`, …
+    pub class: &'static str,
+    pub pc: String,
 }
 
 impl From<&Statement> for StatementJson {
     fn from(s: &Statement) -> Self {
+        let fault = match s.outcome {
+            StatementOutcome::Faulted { class, pc } => {
+                Some(FaultJson { class: class.name(), pc: format!("{pc:#010x}") })
+            }
+            _ => None,
+        };
         StatementJson {
             program_id: to_hex(&s.program_id),
             onchain_input: to_hex(&s.onchain_input),
             offchain_input: to_hex(&s.offchain_input),
             output: to_hex(&s.output),
-            panicked: s.panicked,
+            outcome: s.outcome.name(),
+            panicked: s.outcome == StatementOutcome::Panicked,
+            fault,
             cycles: s.cycles,
         }
+    }
+}
+
+/// The statement's outcome as the status line of the human output.
+pub fn status_line(s: &StatementJson) -> String {
+    match (s.outcome, &s.fault) {
+        ("halted", _) => console::style("ok").green().bold().to_string(),
+        (_, Some(f)) => {
+            format!("{} ({} at pc {})", console::style("faulted").red().bold(), f.class, f.pc)
+        }
+        (other, None) => console::style(other).red().bold().to_string(),
     }
 }
 
@@ -123,17 +219,22 @@ pub fn run(args: ProveArgs) -> Outcome {
     )
     .map_err(|e| invalid_input(e.to_string()))?;
     spinner.finish_and_clear();
+    let proves_every_outcome = args.proof_system == ProofSystemArg::V2;
     match &exec.exit {
         Exit::Halted => {}
         Exit::Panicked { message } => ui::status(
             "Panicked",
             format!("the guest panicked ({}); proving the panicking run", message.as_deref().unwrap_or("no message")),
         ),
+        Exit::Fault(f) if proves_every_outcome => {
+            let what = if matches!(f.kind, FaultKind::CycleLimit(_)) { "Out of cycles" } else { "Faulted" };
+            ui::status(what, format!("{f}; proving the run up to there"));
+        }
         Exit::Fault(f) if matches!(f.kind, FaultKind::CycleLimit(_)) => {
             return Err(coded(
                 Code::CycleLimit,
                 format!(
-                    "the run reached the cycle limit ({} cycles, pc {:#010x}): only runs that halt or panic can be proven; raise --max-cycles",
+                    "the run reached the cycle limit ({} cycles, pc {:#010x}): proof system v1 proves only runs that halt or panic; raise --max-cycles, or prove that it runs out of cycles with --proof-system v2",
                     ui::thousands(f.cycles),
                     f.pc
                 ),
@@ -143,7 +244,7 @@ pub fn run(args: ProveArgs) -> Outcome {
             return Err(coded(
                 Code::GuestFault,
                 format!(
-                    "the guest faulted after {} cycles at pc {:#010x}: {}; only runs that halt or panic can be proven (`ivm execute` shows the run)",
+                    "the guest faulted after {} cycles at pc {:#010x}: {}; proof system v1 proves only runs that halt or panic: prove the fault with --proof-system v2 (`ivm execute` shows the run)",
                     ui::thousands(f.cycles),
                     f.pc,
                     f.kind
@@ -159,7 +260,9 @@ pub fn run(args: ProveArgs) -> Outcome {
             ui::thousands(exec.cycles)
         )));
     }
-    let proved = prove_run(&elf, &inputs, args.max_cycles, &args.memory, Proving::OwnRun)?;
+    let proving = Proving::OwnRun;
+    let proved =
+        prove_run(&elf, &inputs, args.max_cycles, &args.memory, proving, args.proof_system)?;
     proved.save(&out)?;
     let (statement, bytes) = (proved.statement, proved.bytes);
     debug_assert_eq!(statement.program_id, program_id.0);
@@ -169,11 +272,11 @@ pub fn run(args: ProveArgs) -> Outcome {
         statement: StatementJson::from(&statement),
         proof: out,
         proof_size_bytes: bytes.len() as u64,
-        proof_system: ivm_prover::proof_file::PROOF_SYSTEM,
+        proof_system: args.proof_system.name(),
         prove_seconds: proved.seconds,
         phases: proved.phases,
         peak_memory_bytes: peak,
-        estimated_memory_bytes: proved.shape.estimated_memory_bytes(),
+        estimated_memory_bytes: args.proof_system.estimate(&proved.shape).0,
         trace_rows: 1 << proved.shape.log_rows,
     };
     if args.json.json {
@@ -230,29 +333,37 @@ impl Proving {
 }
 
 /// Sizes the proof of a run, checks that it fits in memory (printing the estimate), and proves
-/// it with the phase display. The caller has executed the run and knows it halts or panics.
+/// it with `system` and the phase display. The caller has executed the run and knows that
+/// `system` can prove how it ends.
 pub fn prove_run(
     elf: &[u8],
     inputs: &InputBytes,
     max_cycles: u64,
     memory: &MemoryArgs,
     proving: Proving,
+    system: ProofSystemArg,
 ) -> Result<ProvedRun> {
     let spinner = ui::spinner("sizing the proof");
     let shape = ivm_prover::jolt::trace_shape(elf, &inputs.onchain, &inputs.offchain, max_cycles)
         .map_err(prove_error)?;
     spinner.finish_and_clear();
-    check_memory(&shape, memory.memory_limit, memory.force, proving)?;
+    check_memory(&shape, system.estimate(&shape), memory, proving)?;
 
     let start = Instant::now();
     let mut progress = Progress::new();
-    let proved =
-        ivm_prover::prove_file(elf, &inputs.onchain, &inputs.offchain, max_cycles, &mut |p| {
-            progress.phase(p)
-        });
+    let proved = system.prove(elf, inputs, max_cycles, &mut progress);
     let phases = progress.finish();
-    let (statement, bytes) = proved.map_err(prove_error)?;
+    let (statement, bytes) = proved?;
     Ok(ProvedRun { statement, bytes, phases, seconds: start.elapsed().as_secs_f64(), shape })
+}
+
+fn prove_error_v2(e: ivm_prover::v2::ProveError) -> anyhow::Error {
+    use ivm_prover::v2::ProveError as E;
+    match e {
+        E::Elf(_) | E::Input(_) => invalid_input(e.to_string()),
+        E::Fault(..) => coded(Code::GuestFault, e.to_string()),
+        other => anyhow::Error::new(other).context("proving failed"),
+    }
 }
 
 fn prove_error(e: ProveError) -> anyhow::Error {
@@ -268,12 +379,7 @@ fn prove_error(e: ProveError) -> anyhow::Error {
 
 fn print_human(r: &Report) {
     let s = &r.statement;
-    let status = if s.panicked {
-        console::style("panicked").red().bold()
-    } else {
-        console::style("ok").green().bold()
-    };
-    println!("status    {status}");
+    println!("status    {}", status_line(s));
     println!("cycles    {}", ui::thousands(s.cycles));
     println!("output    {}", s.output);
     println!("program   {}", s.program_id);
@@ -293,13 +399,15 @@ fn print_human(r: &Report) {
 
 const GIB: u64 = 1 << 30;
 
+/// Prints the estimate (`(bytes, seconds)`) and refuses a run that does not fit in memory.
 fn check_memory(
     shape: &TraceShape,
-    limit: Option<u64>,
-    force: bool,
+    (estimate, seconds): (u64, u64),
+    memory: &MemoryArgs,
     proving: Proving,
 ) -> Result<()> {
-    let (log_rows, estimate) = (shape.log_rows, shape.estimated_memory_bytes());
+    let (limit, force) = (memory.memory_limit, memory.force);
+    let log_rows = shape.log_rows;
     let max_log = ivm_prover::cpu::MAX_LOG_ROWS;
     let (total, available) = meminfo();
     let (limit, what) = match (limit, total, cgroup_limit()) {
@@ -320,7 +428,7 @@ fn check_memory(
             ui::thousands(shape.cycles),
             ui::thousands(shape.rows as u64),
             gib(estimate),
-            duration(estimated_seconds(shape.rows as u64))
+            duration(seconds)
         ),
     );
     if log_rows > max_log {
@@ -397,10 +505,6 @@ fn kib_field(text: &str, name: &str) -> Option<u64> {
 
 /// A rough proving time: ~9 s of fixed work plus ~6,000 rows/s, as measured for prover v1 on
 /// the 2-core benchmark machine (docs/benchmarks.md: 2^20 rows in 158–190 s).
-fn estimated_seconds(rows: u64) -> u64 {
-    9 + rows / 6000
-}
-
 /// `42 s`, `3 min 5 s`.
 fn duration(seconds: u64) -> String {
     if seconds < 60 {
@@ -423,14 +527,14 @@ pub(crate) fn gib(bytes: u64) -> String {
 /// The phase display: an indicatif bar on a terminal, one status line per phase otherwise.
 struct Progress {
     bar: Option<ProgressBar>,
-    current: Option<(Phase, Instant)>,
+    current: Option<(&'static str, Instant)>,
     times: Vec<PhaseTime>,
 }
 
 impl Progress {
     fn new() -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
-            let pb = ProgressBar::new(Phase::ALL.len() as u64);
+            let pb = ProgressBar::new(0);
             pb.set_style(
                 ProgressStyle::with_template("{spinner:.green} [{pos}/{len}] {msg} [{elapsed}]")
                     .expect("valid template"),
@@ -441,26 +545,26 @@ impl Progress {
         Progress { bar, current: None, times: Vec::new() }
     }
 
-    fn phase(&mut self, phase: Phase) {
+    /// Phase `index` (from 0) of `count` starts.
+    fn phase(&mut self, index: usize, count: usize, name: &'static str) {
         self.close_current();
-        let index = Phase::ALL.iter().position(|&p| p == phase).unwrap_or(0) + 1;
+        let index = index + 1;
         match &self.bar {
             // The same "[i/n] phase" numbering on a terminal and off one.
             Some(pb) => {
+                pb.set_length(count as u64);
                 pb.set_position(index as u64);
-                pb.set_message(phase.name());
+                pb.set_message(name);
             }
-            None => {
-                ui::status("Proving", format!("[{index}/{}] {}", Phase::ALL.len(), phase.name()))
-            }
+            None => ui::status("Proving", format!("[{index}/{count}] {name}")),
         }
-        self.current = Some((phase, Instant::now()));
+        self.current = Some((name, Instant::now()));
     }
 
     fn close_current(&mut self) {
-        if let Some((phase, at)) = self.current.take() {
+        if let Some((name, at)) = self.current.take() {
             let took = at.elapsed();
-            let done = format!("{} ({:.1}s)", phase.name(), took.as_secs_f64());
+            let done = format!("{name} ({:.1}s)", took.as_secs_f64());
             match &self.bar {
                 Some(pb) => {
                     pb.println(format!("{:>12} {done}", console::style("Done").green().bold()));
@@ -469,7 +573,7 @@ impl Progress {
                 }
                 None => ui::status("Done", done),
             }
-            self.times.push(PhaseTime { name: phase.name(), seconds: took.as_secs_f64() });
+            self.times.push(PhaseTime { name, seconds: took.as_secs_f64() });
         }
     }
 

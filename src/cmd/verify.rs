@@ -190,12 +190,7 @@ fn print_human(r: &Report, onchain_len: usize, offchain_len: usize, output_len: 
     );
     println!("program   {}", s.program_id);
     println!("elf       {}", r.elf.display());
-    let status = if s.panicked {
-        console::style("panicked").red().bold()
-    } else {
-        console::style("ok").green().bold()
-    };
-    println!("status    {status}");
+    println!("status    {}", super::prove::status_line(s));
     println!("cycles    {}", ui::thousands(s.cycles));
     println!("input     {}", with_len(&s.onchain_input, onchain_len));
     println!("offchain  {}", with_len(&s.offchain_input, offchain_len));

@@ -24,7 +24,7 @@ use ivm_contracts::client::alloy_provider::Provider;
 use ivm_contracts::client::alloy_rpc_types_eth::Filter;
 use ivm_contracts::client::{decode_log, Client, CHALLENGE_OPEN};
 use ivm_prover::proof_file::ProofSystem;
-use ivm_prover::statement::Statement;
+use ivm_prover::statement::{Outcome, Statement};
 use ivm_prover::{ProofFile, ProofFileError};
 
 use crate::metrics::Metrics;
@@ -74,17 +74,20 @@ pub enum NotProven {
     OverCycleLimit { cycles: u64, max_cycles: u64 },
     #[error("the proof does not verify: {0}")]
     Invalid(ProofFileError),
+    #[error("the proof shows a run that {0}, which a challenge cannot claim yet")]
+    Unclaimable(String),
     /// A proof system this build reads but does not (yet) judge challenges with.
     #[error("challenges are judged with {accepted} proofs; this one is {got}")]
     OtherSystem { got: &'static str, accepted: &'static str },
 }
 
-/// The outcome a statement proves.
-pub fn proven_outcome(st: &Statement) -> ClaimedOutcome {
-    if st.panicked {
-        ClaimedOutcome::Panicked
-    } else {
-        ClaimedOutcome::Output(st.output.clone())
+/// The outcome a statement proves, if a challenge can claim it (a fault or a run out of
+/// cycles cannot be claimed yet: the challenge-security issue adds it to the contracts).
+pub fn proven_outcome(st: &Statement) -> Result<ClaimedOutcome, NotProven> {
+    match st.outcome {
+        Outcome::Halted => Ok(ClaimedOutcome::Output(st.output.clone())),
+        Outcome::Panicked => Ok(ClaimedOutcome::Panicked),
+        other => Err(NotProven::Unclaimable(other.to_string())),
     }
 }
 
@@ -117,7 +120,7 @@ pub fn judge(
     if keccak256(&st.offchain_input).0 != job.offchain_input_hash {
         return Err(NotProven::OffchainInput);
     }
-    let proven = proven_outcome(st);
+    let proven = proven_outcome(st)?;
     if &proven != claim {
         return Err(NotProven::OtherOutcome { proven, claimed: claim.clone() });
     }

@@ -84,7 +84,7 @@ pub enum ProveError {
     Elf(#[from] ivm_vm::LoadError),
     #[error("invalid input: {0}")]
     Input(#[from] ivm_vm::InputError),
-    #[error("the guest faulted ({0}); only runs that terminate or panic can be proven")]
+    #[error("the guest faulted ({0}); proof system v1 proves only runs that terminate or panic")]
     Fault(ivm_vm::Fault),
     #[error("{0}")]
     Isa(#[from] isa::IsaError),
@@ -587,8 +587,10 @@ fn prove_with(
     progress(Phase::Execute);
     let pre = preprocess_for_prover(elf)?;
     let (exec, steps) = trace(&pre.program, Inputs { onchain, offchain }, max_cycles)?;
-    let statement =
-        Statement::of_run(pre.program_id, onchain, offchain, &exec).map_err(ProveError::Fault)?;
+    if let ivm_vm::Exit::Fault(f) = &exec.exit {
+        return Err(ProveError::Fault(f.clone()));
+    }
+    let statement = Statement::of_run(pre.program_id, onchain, offchain, &exec);
 
     progress(Phase::Witness);
     let mut rows = isa::expand(&pre.bytecode, &steps)?;
@@ -926,9 +928,16 @@ pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyErr
     let log_rows = proof.log_rows as usize;
     let log_k_ram = proof.log_k_ram as usize;
     check_shape(&pre, st, log_rows, log_k_ram)?;
-    if !proof.control.consistent(st.panicked, st.output.len()) {
+    if !st.outcome.ended() {
+        return Err(VerifyError::Shape(format!(
+            "a {} proof states how a run ended; this one claims {}",
+            crate::proof_file::PROOF_SYSTEM,
+            st.outcome
+        )));
+    }
+    if !proof.control.consistent(st.outcome, st.output.len()) {
         return Err(VerifyError::Io(
-            "the final control words contradict the statement's panic bit or output".into(),
+            "the final control words contradict the statement's outcome or output".into(),
         ));
     }
     if proof.reg_final_val.len() != 64

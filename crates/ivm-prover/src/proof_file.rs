@@ -192,8 +192,7 @@ impl ProofFile {
         let pre = jolt::preprocess(elf)?;
         let mut r = Reader::new(&self.proof_bytes);
         let shape = |e: DecodeError| VerifyError::Shape(format!("proof body: {}", e.0));
-        let proof =
-            crate::v2::Proof::read(&mut r, &pre, self.statement.output.len()).map_err(shape)?;
+        let proof = crate::v2::Proof::read(&mut r, &pre, &self.statement).map_err(shape)?;
         r.finish().map_err(shape)?;
         crate::v2::verifier::verify_with(&pre, &self.statement, &proof)?;
         Ok(())
@@ -267,7 +266,7 @@ mod tests {
             onchain_input: vec![1, 2, 3],
             offchain_input: b"offchain".to_vec(),
             output: vec![0xab; 40],
-            panicked: false,
+            outcome: crate::statement::Outcome::Halted,
             cycles: 12345,
         }
     }
@@ -290,7 +289,7 @@ mod tests {
         assert_eq!(&bytes[..8], MAGIC);
         assert_eq!(ProofFile::from_bytes(&bytes).unwrap(), f);
         let mut p = f.clone();
-        p.statement.panicked = true;
+        p.statement.outcome = crate::statement::Outcome::Panicked;
         p.statement.output.clear();
         p.proof_bytes.clear();
         assert_eq!(ProofFile::from_bytes(&p.to_bytes()).unwrap(), p);
@@ -379,10 +378,37 @@ mod tests {
                 );
             }
         }
-        // Bad panic bit.
+        // An unknown outcome tag.
         let mut b = good.clone();
-        b[body_at - 9] = 2;
-        assert!(ProofFile::from_bytes(&b).unwrap_err().to_string().contains("panic bit"));
+        b[body_at - 9] = 4;
+        assert!(ProofFile::from_bytes(&b).unwrap_err().to_string().contains("outcome"));
+    }
+
+    #[test]
+    fn every_outcome_round_trips_and_an_unknown_fault_class_is_refused() {
+        use crate::statement::{FaultClass, Outcome};
+        let mut outcomes = vec![Outcome::Halted, Outcome::Panicked, Outcome::OutOfCycles];
+        outcomes.extend(FaultClass::ALL.map(|class| Outcome::Faulted { class, pc: 0x8000_0040 }));
+        for outcome in outcomes {
+            let mut f = file();
+            f.statement.outcome = outcome;
+            let back = ProofFile::from_bytes(&f.to_bytes()).unwrap();
+            assert_eq!(back.statement, f.statement);
+        }
+        let mut f = file();
+        f.statement.outcome = Outcome::Faulted { class: FaultClass::MemoryAccess, pc: 0x8000_0040 };
+        let mut b = f.to_bytes();
+        let class_at = STATEMENT_AT
+            + 32
+            + 3 * 4
+            + f.statement.onchain_input.len()
+            + f.statement.offchain_input.len()
+            + f.statement.output.len()
+            + 1;
+        assert_eq!(b[class_at], FaultClass::MemoryAccess as u8);
+        b[class_at] = 0;
+        let e = ProofFile::from_bytes(&b).unwrap_err();
+        assert!(e.to_string().contains("unknown fault class 0"), "{e}");
     }
 
     #[test]
@@ -426,7 +452,7 @@ mod tests {
         let (st, bytes) = prove_file(&elf, &input, &[], 1 << 20, &mut |p| phases.push(p)).unwrap();
         assert_eq!(phases, Phase::ALL);
         assert_eq!(verify_file(&elf, &bytes).unwrap(), st);
-        assert!(!st.panicked);
+        assert_eq!(st.outcome, crate::statement::Outcome::Halted);
 
         assert!(matches!(
             verify_file(&other, &bytes),

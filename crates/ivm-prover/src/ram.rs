@@ -248,19 +248,23 @@ pub struct FinalControl {
 }
 
 impl FinalControl {
-    /// Whether these values agree with the statement's panic bit (panic wins if both are set;
-    /// a run that did not panic must have terminated) and the output length.
-    pub fn consistent(&self, panicked: bool, output_len: usize) -> bool {
+    /// Whether these values agree with the statement's outcome (panic wins if both words are
+    /// set; a halted run terminated; a run that ran out of cycles or faulted wrote neither)
+    /// and the output length.
+    pub fn consistent(&self, outcome: crate::statement::Outcome, output_len: usize) -> bool {
+        use crate::statement::Outcome;
         let tail_bits = 8 * ((4 - output_len % 4) % 4);
         let tail_ok = if output_len % 4 == 0 {
             self.output_tail == 0
         } else {
             (self.output_tail as u64) < (1u64 << tail_bits)
         };
-        let state_ok = if panicked {
-            self.panic_word != 0
-        } else {
-            self.panic_word == 0 && self.termination_word != 0
+        let state_ok = match outcome {
+            Outcome::Panicked => self.panic_word != 0,
+            Outcome::Halted => self.panic_word == 0 && self.termination_word != 0,
+            Outcome::OutOfCycles | Outcome::Faulted { .. } => {
+                self.panic_word == 0 && self.termination_word == 0
+            }
         };
         tail_ok && state_ok
     }
@@ -400,15 +404,23 @@ mod tests {
 
     #[test]
     fn final_control_rules() {
+        use crate::statement::{FaultClass, Outcome};
+        let (halted, panicked) = (Outcome::Halted, Outcome::Panicked);
         let c = FinalControl { panic_word: 0, termination_word: 1, output_tail: 0 };
-        assert!(c.consistent(false, 8));
-        assert!(!c.consistent(true, 8));
+        assert!(c.consistent(halted, 8));
+        assert!(!c.consistent(panicked, 8));
         let p = FinalControl { panic_word: 1, termination_word: 0, output_tail: 0xAB };
-        assert!(p.consistent(true, 3)); // one tail byte allowed
-        assert!(!p.consistent(true, 2) || (0xABu64) < (1 << 16));
-        assert!(!FinalControl { output_tail: 0x100, ..p }.consistent(true, 3));
-        assert!(!FinalControl { output_tail: 1, ..c }.consistent(false, 4));
-        assert!(!FinalControl { panic_word: 0, termination_word: 0, output_tail: 0 }
-            .consistent(false, 0));
+        assert!(p.consistent(panicked, 3)); // one tail byte allowed
+        assert!(!p.consistent(panicked, 2) || (0xABu64) < (1 << 16));
+        assert!(!FinalControl { output_tail: 0x100, ..p }.consistent(panicked, 3));
+        assert!(!FinalControl { output_tail: 1, ..c }.consistent(halted, 4));
+        let neither = FinalControl { panic_word: 0, termination_word: 0, output_tail: 0 };
+        assert!(!neither.consistent(halted, 0));
+        // A run that ran out of cycles or faulted wrote neither control word.
+        let faulted = Outcome::Faulted { class: FaultClass::MemoryAccess, pc: 0 };
+        for outcome in [Outcome::OutOfCycles, faulted] {
+            assert!(neither.consistent(outcome, 0));
+            assert!(!c.consistent(outcome, 0) && !p.consistent(outcome, 3));
+        }
     }
 }

@@ -2,8 +2,8 @@
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::transcript::Transcript;
 
-/// "Program `program_id` run on these inputs retires `cycles` instructions and ends with this
-/// output, panicking or not."
+/// "Program `program_id` run on these inputs retires `cycles` instructions, has committed this
+/// output and ends this way."
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Statement {
     /// The IVM program ID (docs/guest-abi.md); the verifier recomputes it from the ELF.
@@ -12,10 +12,124 @@ pub struct Statement {
     pub offchain_input: Vec<u8>,
     /// The committed output bytes.
     pub output: Vec<u8>,
-    /// The guest wrote the panic word (the output is then whatever it committed before).
-    pub panicked: bool,
-    /// Retired RV32IM instructions, counting the final store (DESIGN.md §3).
+    /// How the run ended (the output is whatever the guest committed until then).
+    pub outcome: Outcome,
+    /// Retired RV32IM instructions, counting the final store (DESIGN.md §3). For
+    /// [`Outcome::OutOfCycles`] the cycle limit; for [`Outcome::Faulted`] the instructions
+    /// retired before the faulting one.
     pub cycles: u64,
+}
+
+/// How a run ends. Encoded as one tag byte (0 and 1 are v1's panic bit), then, for a fault,
+/// its class and pc.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The guest wrote the termination word.
+    Halted,
+    /// The guest wrote the panic word.
+    Panicked,
+    /// The run retired `cycles` instructions without ending.
+    OutOfCycles,
+    /// The instruction at `pc` faulted.
+    Faulted { class: FaultClass, pc: u32 },
+}
+
+/// What a proof of a fault shows about the faulting instruction (coarser than
+/// [`ivm_vm::FaultKind`], whose details follow from the ELF and the registers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultClass {
+    /// An undecodable word or EBREAK.
+    InvalidInstruction = 1,
+    /// A load or store of a word it may not read or write (unmapped, stack guard, past the
+    /// heap, read-only).
+    MemoryAccess = 2,
+    /// A halfword or word access at an address not a multiple of its size.
+    MisalignedAccess = 3,
+    /// A jump or taken branch to an address not a multiple of 4.
+    MisalignedJump = 4,
+    /// The next instruction's address is outside the text.
+    PcOutOfText = 5,
+    /// The output length word exceeds the output region when the run ends.
+    OutputOverflow = 6,
+}
+
+impl FaultClass {
+    pub const ALL: [FaultClass; 6] = [
+        FaultClass::InvalidInstruction,
+        FaultClass::MemoryAccess,
+        FaultClass::MisalignedAccess,
+        FaultClass::MisalignedJump,
+        FaultClass::PcOutOfText,
+        FaultClass::OutputOverflow,
+    ];
+
+    /// The class of a VM fault; `None` for the cycle limit (an outcome of its own).
+    pub fn of(kind: &ivm_vm::FaultKind) -> Option<FaultClass> {
+        use ivm_vm::FaultKind as K;
+        Some(match kind {
+            K::CycleLimit(_) => return None,
+            K::IllegalInstruction(_) | K::Breakpoint => FaultClass::InvalidInstruction,
+            K::UnmappedRead(_)
+            | K::UnmappedWrite(_)
+            | K::WriteToReadOnly(_)
+            | K::StackOverflow(_)
+            | K::HeapOverflow(_) => FaultClass::MemoryAccess,
+            K::MisalignedAccess { .. } => FaultClass::MisalignedAccess,
+            K::MisalignedJump(_) => FaultClass::MisalignedJump,
+            K::PcOutOfText => FaultClass::PcOutOfText,
+            K::OutputOverflow { .. } => FaultClass::OutputOverflow,
+        })
+    }
+
+    /// The name used in JSON output and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultClass::InvalidInstruction => "invalid_instruction",
+            FaultClass::MemoryAccess => "memory_access",
+            FaultClass::MisalignedAccess => "misaligned_access",
+            FaultClass::MisalignedJump => "misaligned_jump",
+            FaultClass::PcOutOfText => "pc_out_of_text",
+            FaultClass::OutputOverflow => "output_overflow",
+        }
+    }
+}
+
+impl Outcome {
+    /// The name used in JSON output and messages (`halted`, `panicked`, `out_of_cycles`,
+    /// `faulted`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Halted => "halted",
+            Outcome::Panicked => "panicked",
+            Outcome::OutOfCycles => "out_of_cycles",
+            Outcome::Faulted { .. } => "faulted",
+        }
+    }
+
+    fn tag(self) -> u8 {
+        match self {
+            Outcome::Halted => 0,
+            Outcome::Panicked => 1,
+            Outcome::OutOfCycles => 2,
+            Outcome::Faulted { .. } => 3,
+        }
+    }
+
+    /// Whether the run ended by writing a control word (the outcomes v1 can prove).
+    pub fn ended(self) -> bool {
+        matches!(self, Outcome::Halted | Outcome::Panicked)
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Faulted { class, pc } => {
+                write!(f, "faulted ({}) at pc {pc:#010x}", class.name())
+            }
+            other => f.write_str(other.name()),
+        }
+    }
 }
 
 /// Bounds for decoding a statement: the layout's maximum sizes.
@@ -42,7 +156,12 @@ impl Statement {
         t.append_bytes(b"onchain_input", &self.onchain_input);
         t.append_bytes(b"offchain_input", &self.offchain_input);
         t.append_bytes(b"output", &self.output);
-        t.append_u64(b"panicked", self.panicked as u64);
+        // Tags 0 and 1 are absorbed exactly as v1's panic bit was.
+        t.append_u64(b"panicked", self.outcome.tag() as u64);
+        if let Outcome::Faulted { class, pc } = self.outcome {
+            t.append_u64(b"fault_class", class as u64);
+            t.append_u64(b"fault_pc", u64::from(pc));
+        }
         t.append_u64(b"cycles", self.cycles);
     }
 
@@ -51,7 +170,11 @@ impl Statement {
         w.bytes(&self.onchain_input);
         w.bytes(&self.offchain_input);
         w.bytes(&self.output);
-        w.u8(self.panicked as u8);
+        w.u8(self.outcome.tag());
+        if let Outcome::Faulted { class, pc } = self.outcome {
+            w.u8(class as u8);
+            w.buf.extend_from_slice(&pc.to_le_bytes());
+        }
         w.u64(self.cycles);
     }
 
@@ -60,13 +183,23 @@ impl Statement {
         let onchain_input = r.bytes(limits.max_input, "onchain input")?;
         let offchain_input = r.bytes(limits.max_offchain_input, "offchain input")?;
         let output = r.bytes(limits.max_output, "output")?;
-        let panicked = match r.u8("panic bit")? {
-            0 => false,
-            1 => true,
-            b => return Err(DecodeError(format!("panic bit must be 0 or 1, got {b}"))),
+        let outcome = match r.u8("outcome")? {
+            0 => Outcome::Halted,
+            1 => Outcome::Panicked,
+            2 => Outcome::OutOfCycles,
+            3 => {
+                let c = r.u8("fault class")?;
+                let class = FaultClass::ALL
+                    .into_iter()
+                    .find(|k| *k as u8 == c)
+                    .ok_or_else(|| DecodeError(format!("unknown fault class {c}")))?;
+                let pc = u32::from_le_bytes(r.take(4, "fault pc")?.try_into().unwrap());
+                Outcome::Faulted { class, pc }
+            }
+            b => return Err(DecodeError(format!("outcome must be 0 to 3, got {b}"))),
         };
         let cycles = r.u64("cycles")?;
-        Ok(Statement { program_id, onchain_input, offchain_input, output, panicked, cycles })
+        Ok(Statement { program_id, onchain_input, offchain_input, output, outcome, cycles })
     }
 }
 
@@ -80,26 +213,29 @@ pub enum Mismatch {
 }
 
 impl Statement {
-    /// The statement of a run that ended (terminated or panicked), or the fault that ended it.
+    /// The statement of a run, however it ended.
     pub fn of_run(
         program_id: [u8; 32],
         onchain: &[u8],
         offchain: &[u8],
         exec: &ivm_vm::Execution,
-    ) -> Result<Self, ivm_vm::Fault> {
-        let panicked = match &exec.exit {
-            ivm_vm::Exit::Halted => false,
-            ivm_vm::Exit::Panicked { .. } => true,
-            ivm_vm::Exit::Fault(f) => return Err(f.clone()),
+    ) -> Self {
+        let outcome = match &exec.exit {
+            ivm_vm::Exit::Halted => Outcome::Halted,
+            ivm_vm::Exit::Panicked { .. } => Outcome::Panicked,
+            ivm_vm::Exit::Fault(f) => match FaultClass::of(&f.kind) {
+                None => Outcome::OutOfCycles,
+                Some(class) => Outcome::Faulted { class, pc: f.pc },
+            },
         };
-        Ok(Statement {
+        Statement {
             program_id,
             onchain_input: onchain.to_vec(),
             offchain_input: offchain.to_vec(),
             output: exec.output.clone(),
-            panicked,
+            outcome,
             cycles: exec.cycles,
-        })
+        }
     }
 
     /// Whether the statement is about `program` (its ID and layout).

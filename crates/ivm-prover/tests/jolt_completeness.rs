@@ -4,6 +4,7 @@ mod support;
 
 use ivm_prover::codec::{Reader, Writer};
 use ivm_prover::jolt::{self, Proof};
+use ivm_prover::statement::Outcome;
 use ivm_vm::{Exit, Inputs, Program};
 use support::*;
 
@@ -14,7 +15,11 @@ fn prove_and_verify(name: &str, onchain: &[u8], offchain: &[u8]) {
     let (st, proof) = jolt::prove(&elf, onchain, offchain, MAX_CYCLES, &mut |_| ()).unwrap();
     assert_eq!(st.output, exec.output, "{name}: output");
     assert_eq!(st.cycles, exec.cycles, "{name}: cycles");
-    assert_eq!(st.panicked, matches!(exec.exit, Exit::Panicked { .. }), "{name}: panic bit");
+    assert_eq!(
+        st.outcome == Outcome::Panicked,
+        matches!(exec.exit, Exit::Panicked { .. }),
+        "{name}: panic bit"
+    );
     let mut w = Writer::new();
     proof.write(&mut w);
     let bytes = w.finish();

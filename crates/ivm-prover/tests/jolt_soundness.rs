@@ -5,6 +5,7 @@ mod support;
 use ivm_prover::codec::{Reader, Writer};
 use ivm_prover::isa::Row;
 use ivm_prover::jolt::{self, Proof};
+use ivm_prover::statement::Outcome;
 use ivm_prover::statement::Statement;
 use support::*;
 
@@ -52,7 +53,10 @@ fn tampered_proofs_and_statements_are_rejected() {
     wrong.offchain_input = vec![1];
     assert!(!accepts(&fib, &wrong, &bytes), "different offchain input");
     let mut wrong = st.clone();
-    wrong.panicked = !wrong.panicked;
+    wrong.outcome = match wrong.outcome {
+        Outcome::Panicked => Outcome::Halted,
+        _ => Outcome::Panicked,
+    };
     assert!(!accepts(&fib, &wrong, &bytes), "flipped panic bit");
     let mut wrong = st.clone();
     wrong.cycles += 1;

@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 use ivm_prover::field::{Fr, One};
 use ivm_prover::isa::Row;
 use ivm_prover::onehot::{OneHot, NO_ACCESS};
+use ivm_prover::statement::Outcome;
 use ivm_prover::statement::Statement;
 use ivm_prover::twist::MemoryTrace;
 use ivm_prover::v2::{self, Proof};
@@ -36,7 +37,7 @@ fn honest() -> &'static (Vec<u8>, Statement, Proof) {
 fn the_honest_proof_verifies() {
     let (elf, st, proof) = honest();
     v2::verify(elf, st, proof).unwrap();
-    assert!(!st.panicked && st.output.len() == 64, "{st:?}");
+    assert!(st.outcome == Outcome::Halted && st.output.len() == 64, "{st:?}");
 }
 
 #[test]
@@ -49,7 +50,7 @@ fn another_statement_is_rejected() {
         ("offchain input", &|s| s.offchain_input.push(7)),
         ("one cycle more", &|s| s.cycles += 1),
         ("one cycle less", &|s| s.cycles -= 1),
-        ("panicked", &|s| s.panicked = true),
+        ("panicked", &|s| s.outcome = Outcome::Panicked),
     ];
     for (what, change) in changes {
         let mut bad = st.clone();

@@ -2,6 +2,7 @@
 //! return exactly the values the CPU columns claim (what Twist will prove). A corrupted row is
 //! caught by the constraints or the memory traces.
 use ivm_prover::field::Fr;
+use ivm_prover::statement::Outcome;
 use ivm_prover::v2::cpu::{self, NUM_COLS, RAMOLD, RS1V, RS2V};
 use ivm_prover::v2::{run, witness::Witness};
 
@@ -24,7 +25,6 @@ fn memory_agrees(w: &Witness) -> bool {
 
 #[test]
 fn real_runs_satisfy_the_v2_constraints_and_memory() {
-    let r1cs = cpu::constraints();
     for (name, input) in [
         ("fibonacci", 20u32.to_le_bytes().to_vec()),
         ("sha256", b"abc".to_vec()),
@@ -32,11 +32,12 @@ fn real_runs_satisfy_the_v2_constraints_and_memory() {
         ("arith", vec![]),
     ] {
         let (st, w) = run(&elf(name), &input, &[], 1 << 20, &|_| ()).unwrap();
+        let r1cs = cpu::constraints(st.outcome);
         assert_eq!(w.cols.len(), NUM_COLS);
         r1cs.is_satisfied(&w.cols)
             .unwrap_or_else(|(c, row)| panic!("{name}: constraint {c} fails on row {row}"));
         assert!(memory_agrees(&w), "{name}: memory traces disagree with the columns");
-        assert_eq!(w.control.panic_word != 0, st.panicked, "{name}");
+        assert_eq!(w.control.panic_word != 0, st.outcome == Outcome::Panicked, "{name}");
         eprintln!(
             "{name}: {} cycles, 2^{} rows, {} RAM pages (K = 2^{})",
             st.cycles,
@@ -49,7 +50,7 @@ fn real_runs_satisfy_the_v2_constraints_and_memory() {
 
 #[test]
 fn a_corrupted_row_breaks_the_constraints_or_the_memory() {
-    let r1cs = cpu::constraints();
+    let r1cs = cpu::constraints(Outcome::Halted);
     let input = 20u32.to_le_bytes().to_vec();
     let tampers: [(&str, &dyn Fn(&mut Vec<ivm_prover::isa::Row>)); 3] = [
         ("register write", &|rows| {
@@ -66,7 +67,8 @@ fn a_corrupted_row_breaks_the_constraints_or_the_memory() {
         }),
     ];
     for (what, tamper) in tampers {
-        let (_, w) = run(&elf("fibonacci"), &input, &[], 1 << 20, tamper).unwrap();
+        let (_, w) =
+            run(&elf("fibonacci"), &input, &[], 1 << 20, &|c| tamper(&mut c.rows)).unwrap();
         assert!(
             r1cs.is_satisfied(&w.cols).is_err() || !memory_agrees(&w),
             "a corrupted {what} went unnoticed"

@@ -222,6 +222,8 @@ fn obtain_proof(source: ProofSource<'_>, i: &Inspection, elf: &Elf) -> Result<(V
                 i.chain.job.max_cycles,
                 memory,
                 super::super::prove::Proving::Challenge,
+                // Arbiters judge with the default system until v2 replaces it.
+                super::super::prove::ProofSystemArg::V1,
             )?;
             proved.save(&out)?;
             Ok((proved.bytes, out))

@@ -623,7 +623,16 @@ pub fn execute_row(
 /// Expands a VM trace (from the program start) into rows of `bytecode`. Checks on the way that
 /// the virtual execution reproduces every step exactly (registers, next pc, memory word).
 pub fn expand(bytecode: &Bytecode, steps: &[Step]) -> Result<Vec<Row>, IsaError> {
-    let mut regs = [0u32; 64];
+    expand_from(bytecode, steps, &mut [0u32; 64])
+}
+
+/// [`expand`] from the registers `regs` (64: architectural, then virtual), which it leaves as
+/// the last row left them.
+pub fn expand_from(
+    bytecode: &Bytecode,
+    steps: &[Step],
+    regs: &mut [u32; 64],
+) -> Result<Vec<Row>, IsaError> {
     let mut rows = Vec::with_capacity(steps.len() + steps.len() / 4);
     for (si, step) in steps.iter().enumerate() {
         let mismatch = |what: String| IsaError::TraceMismatch { step: si, what };
@@ -664,7 +673,7 @@ pub fn expand(bytecode: &Bytecode, steps: &[Step]) -> Result<Vec<Row>, IsaError>
         let mut last = None;
         for bc in &bytecode.rows[start..start + len] {
             let a = if bc.op == VOp::Advice { advice.next().unwrap_or(0) } else { 0 };
-            let row = execute_row(bc, &mut regs, &mut ram, a).map_err(&mismatch)?;
+            let row = execute_row(bc, regs, &mut ram, a).map_err(&mismatch)?;
             rows.push(row);
             last = Some((bc, row));
         }

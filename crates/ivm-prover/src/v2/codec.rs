@@ -5,7 +5,7 @@ use super::bytecode::BytecodeProof;
 use super::chunks::ChunkedProof;
 use super::polys::{Chunked, Polys, LOOKUP_GROUPS};
 use super::proof::Proof;
-use super::ram::check_pages;
+use super::ram::{check_pages, max_pages};
 use super::ram_proof::RamProof;
 use super::registers::RegistersProof;
 use super::slot_split::SlotSplitProof;
@@ -21,6 +21,7 @@ use crate::opening::max_dory_proof_bytes;
 use crate::pcs::{DoryCommitment, DoryProof};
 use crate::ram::FinalControl;
 use crate::spartan::SpartanProof;
+use crate::statement::Statement;
 use crate::twist::read_write::{ReadWriteEvals, ReadWriteProof};
 use crate::twist::val_eval::ValEvalProof;
 
@@ -142,21 +143,20 @@ impl Proof {
         w.bytes(&self.openings.dory.to_bytes());
     }
 
-    /// Decode a proof of a run of `pre`'s program whose statement commits `output_len` bytes.
+    /// Decode a proof of `st` about a run of `pre`'s program.
     pub(crate) fn read(
         r: &mut Reader,
         pre: &Preprocessed,
-        output_len: usize,
+        st: &Statement,
     ) -> Result<Self, DecodeError> {
         let log_rows = r.u8("log_rows")?;
         let lr = log_rows as usize;
         if !(1..=MAX_LOG_ROWS).contains(&lr) {
             return Err(DecodeError(format!("log_rows {log_rows} outside [1, {MAX_LOG_ROWS}]")));
         }
-        let max_pages = ((pre.ram.end - pre.ram.io_base) / ivm_abi::PAGE) as usize + 1;
-        let n_pages = r.len(max_pages, "page list")?;
+        let n_pages = r.len(max_pages(&pre.ram, st), "page list")?;
         let pages = (0..n_pages).map(|_| r.u32("page")).collect::<Result<Vec<_>, _>>()?;
-        let map = check_pages(&pre.ram, pages.clone(), output_len).map_err(DecodeError)?;
+        let map = check_pages(&pre.ram, pages.clone(), st).map_err(DecodeError)?;
         let control = FinalControl {
             panic_word: r.u32("panic word")?,
             termination_word: r.u32("termination word")?,
@@ -169,7 +169,7 @@ impl Proof {
                 DoryCommitment::from_bytes(&b).map_err(|e| DecodeError(format!("commitment: {e}")))
             })
             .collect::<Result<_, _>>()?;
-        let spartan = SpartanProof::read(r, &super::cpu::constraints(), lr)?;
+        let spartan = SpartanProof::read(r, &super::cpu::constraints(st.outcome), lr)?;
         let bc = pre.log_k_bc;
         let checks = [(); 4].map(|_| read_read_check(r, bc, "bytecode"));
         let [a, b, c, d] = checks;

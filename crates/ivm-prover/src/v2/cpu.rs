@@ -32,6 +32,7 @@ use crate::field::{fr_i64, Fr};
 use crate::isa::tables::{binding, BindEq, Operand, Side, Table, SLOTS};
 use crate::isa::{BytecodeRow, Row};
 use crate::r1cs::{Constraint, Lc, UniformR1cs};
+use crate::statement::{FaultClass, Outcome};
 
 // ---- layout --------------------------------------------------------------------------------
 
@@ -91,7 +92,12 @@ pub const L2: usize = FIRST_COMMITTED + 19;
 pub const L3: usize = FIRST_COMMITTED + 20;
 pub const SX: usize = FIRST_COMMITTED + 21;
 pub const SP: usize = FIRST_COMMITTED + 22;
-pub const NUM_COLS: usize = FIRST_COMMITTED + 23;
+/// The faulting row of a run that faulted (its last real row; 0 on every row otherwise), and
+/// its products with `STORE` and `INSEQ`.
+pub const FAULT: usize = FIRST_COMMITTED + 23;
+pub const STORE_FAULT: usize = FIRST_COMMITTED + 24;
+pub const INSEQ_FAULT: usize = FIRST_COMMITTED + 25;
+pub const NUM_COLS: usize = FIRST_COMMITTED + 26;
 pub const NUM_COMMITTED: usize = NUM_COLS - FIRST_COMMITTED;
 
 /// The v2 bytecode fields of one table entry (v1's, then [`WRD`]).
@@ -237,25 +243,28 @@ fn push_lookup_outputs(r: &mut UniformR1cs) {
 fn push_registers_and_ram(r: &mut UniformR1cs) {
     let f = col;
     let one = Lc::one;
-    r.push(Constraint::eq_if(f(ASSERT), f(LKOUT), Lc::constant(1)));
+    // A failed assertion only on the faulting row (which `push_outcome` ties to a class).
+    r.push(Constraint::eq_if(f(ASSERT), f(LKOUT) + f(FAULT), Lc::constant(1)));
     r.push(Constraint::eq_if(f(W_LOOKUP), f(RDNEW), f(LKOUT)));
     r.push(Constraint::eq_if(f(W_PC4), f(RDNEW), f(PC) + 4));
     r.push(Constraint::eq_if(f(W_RAM), f(RDNEW), f(RAMOLD)));
     r.push(Constraint::eq_if(one() - f(W_LOOKUP) - f(W_PC4) - f(W_RAM), f(RDNEW), Lc::zero()));
     r.push(Constraint::eq_if(f(LOAD) + f(STORE), f(RAMADDR), f(LKOUT)));
-    r.push(Constraint::eq_if(one() - f(STORE), f(RAMNEW), f(RAMOLD)));
-    r.push(Constraint::eq_if(f(STORE), f(RAMNEW), f(RS2V)));
-    // What the VM would fault on cannot be proven as an ordinary step.
-    r.push(Constraint::eq_if(f(LOAD), f(PERM_R), one()));
-    r.push(Constraint::eq_if(f(STORE), f(PERM_W), one()));
+    // A faulting store writes nothing.
+    r.push(Constraint::eq_if(one() - f(STORE) + f(STORE_FAULT), f(RAMNEW), f(RAMOLD)));
+    r.push(Constraint::eq_if(f(STORE) - f(STORE_FAULT), f(RAMNEW), f(RS2V)));
+    // What the VM would fault on cannot be proven as an ordinary step: an access without the
+    // permission is the faulting row, and the faulting row's access lacks it.
+    r.push(Constraint::eq_if(f(LOAD), f(PERM_R) + f(FAULT), one()));
+    r.push(Constraint::eq_if(f(STORE), f(PERM_W) + f(FAULT), one()));
 }
 
 fn push_control_flow(r: &mut UniformR1cs) {
     let f = col;
     let one = Lc::one;
-    r.push(Constraint::eq(f(INVALID), Lc::zero()));
+    r.push(Constraint::new(f(INVALID), one() - f(FAULT), Lc::zero()));
     r.push(Constraint::eq_if(f(PADDING), Lc::next(BC), Lc::zero()));
-    r.push(Constraint::eq_if(f(INSEQ), Lc::next(BC), f(BC) + 1));
+    r.push(Constraint::eq_if(f(INSEQ) - f(INSEQ_FAULT), Lc::next(BC), f(BC) + 1));
     r.push(Constraint::new(f(BRANCH), f(LKOUT), f(BRT)));
     r.push(Constraint::new(f(JUMP), f(LKOUT) - f(PC) - 4, f(JMP)));
     r.push(Constraint::new(f(BRT), f(SIMM) - 4, f(BRK)));
@@ -269,24 +278,108 @@ fn push_control_flow(r: &mut UniformR1cs) {
     r.push(Constraint::new(f(CTRL_VAL), f(INV_VAL), f(TERM)));
     r.push(Constraint::new(f(CTRL_VAL), one() - f(TERM), Lc::zero()));
     r.push(Constraint::new(f(TERM), one() - Lc::next(PADDING), Lc::zero()));
-    r.push(Constraint::new(one() - f(PADDING) - f(TERM), Lc::next(PADDING), Lc::zero()));
 }
 
-/// The v2 CPU constraints (the same for every program: addresses are physical).
-pub fn constraints() -> UniformR1cs {
+/// The faulting row: boolean, real, followed by padding (so there is at most one, the last
+/// real row), with its products.
+fn push_fault_row(r: &mut UniformR1cs) {
+    let f = col;
+    let one = Lc::one;
+    r.push(Constraint::new(f(FAULT), one() - f(FAULT), Lc::zero()));
+    r.push(Constraint::eq_if(f(PADDING), f(FAULT), Lc::zero()));
+    r.push(Constraint::new(f(FAULT), one() - Lc::next(PADDING), Lc::zero()));
+    r.push(Constraint::new(f(STORE), f(FAULT), f(STORE_FAULT)));
+    r.push(Constraint::new(f(INSEQ), f(FAULT), f(INSEQ_FAULT)));
+}
+
+/// How the trace may end, from the statement's outcome. A halted or panicked run ends with
+/// the row that writes the control word; a faulted one with its faulting row, at the
+/// statement's pc and of its class; a run out of cycles may stop after any instruction (the
+/// bytecode check fixes how many, and the final control words show it never ended). Only
+/// the faulting row may break the rules of an ordinary step.
+fn push_outcome(r: &mut UniformR1cs, outcome: Outcome) {
+    let f = col;
+    let one = Lc::one;
+    let end = one() - f(PADDING) - f(TERM) - f(FAULT);
+    match outcome {
+        Outcome::OutOfCycles => {}
+        _ => {
+            r.push(Constraint::new(end, Lc::next(PADDING), Lc::zero()));
+        }
+    }
+    match outcome {
+        Outcome::Faulted { class, pc } => push_fault_class(r, class, pc),
+        _ => {
+            r.push(Constraint::eq(f(FAULT), Lc::zero()));
+        }
+    }
+}
+
+/// What the faulting row of a fault of `class` at `pc` must be. The jump classes need facts
+/// about the instruction that the verifier checks on the ELF (`fault::check_statement`).
+fn push_fault_class(r: &mut UniformR1cs, class: FaultClass, pc: u32) {
+    let f = col;
+    let one = Lc::one;
+    let pc = Lc::constant_fr(Fr::from(u64::from(pc)));
+    // The last row of an instruction none of whose rules the faulting row may relax.
+    let ordinary = f(LOAD) + f(STORE) + f(ASSERT) + f(INVALID) + f(INSEQ);
+    let mut at_fault = |lhs: Lc, rhs: Lc| {
+        r.push(Constraint::eq_if(f(FAULT), lhs, rhs));
+    };
+    match class {
+        FaultClass::InvalidInstruction => {
+            at_fault(f(PC), pc);
+            at_fault(f(INVALID), one());
+        }
+        FaultClass::MemoryAccess => {
+            at_fault(f(PC), pc);
+            at_fault(f(LOAD) + f(STORE), one());
+        }
+        FaultClass::MisalignedAccess => {
+            at_fault(f(PC), pc);
+            at_fault(table_flag(Table::Align2), one());
+            at_fault(f(ASSERT), one());
+        }
+        // A jump, or a taken branch, whose (ELF-fixed) target is misaligned.
+        FaultClass::MisalignedJump => {
+            at_fault(f(PC), pc);
+            at_fault(ordinary, Lc::zero());
+            at_fault(f(JUMP) + f(BRANCH), one());
+            at_fault(f(BRT), f(BRANCH));
+        }
+        // The retired instruction whose successor's address is `pc`, outside the text.
+        FaultClass::PcOutOfText => {
+            at_fault(f(PC) + 4 + f(JMP) + f(BRK), pc);
+            at_fault(ordinary, Lc::zero());
+        }
+        // Not provable yet: no row can be the faulting one.
+        FaultClass::OutputOverflow => at_fault(Lc::zero(), one()),
+    }
+}
+
+/// The v2 CPU constraints of a run with `outcome` (otherwise the same for every program:
+/// addresses are physical).
+pub fn constraints(outcome: Outcome) -> UniformR1cs {
     let mut r = UniformR1cs::new(NUM_COLS);
     push_operands_and_bindings(&mut r);
     push_lookup_outputs(&mut r);
     push_registers_and_ram(&mut r);
     push_control_flow(&mut r);
+    push_fault_row(&mut r);
+    push_outcome(&mut r, outcome);
     r
 }
 
 // ---- witness -------------------------------------------------------------------------------
 
 /// The columns of one row. `perms` are the accessed word's `[readable, writable, control]`
-/// bits (all false without a RAM access).
-pub fn row_columns(entry: &BytecodeRow, row: &Row, perms: [bool; 3]) -> [Fr; NUM_COLS] {
+/// bits (all false without a RAM access); `fault` marks the faulting row.
+pub fn row_columns(
+    entry: &BytecodeRow,
+    row: &Row,
+    perms: [bool; 3],
+    fault: bool,
+) -> [Fr; NUM_COLS] {
     let mut v = [Fr::zero(); NUM_COLS];
     v[..NUM_BC].copy_from_slice(&bytecode_fields_v2(entry));
     let set = |v: &mut [Fr; NUM_COLS], c: usize, x: u64| v[c] = Fr::from(x);
@@ -333,6 +426,11 @@ pub fn row_columns(entry: &BytecodeRow, row: &Row, perms: [bool; 3]) -> [Fr; NUM
         v[INV_VAL] = inv;
         v[TERM] = Fr::from(1u64);
     }
+    if fault {
+        v[FAULT] = Fr::from(1u64);
+        v[STORE_FAULT] = v[STORE];
+        v[INSEQ_FAULT] = v[INSEQ];
+    }
     v
 }
 
@@ -344,9 +442,9 @@ mod tests {
 
     #[test]
     fn layout_and_constraints_are_well_formed() {
-        assert_eq!(SP + 1, NUM_COLS);
-        assert_eq!(NUM_COMMITTED, 23);
-        let r = constraints();
+        assert_eq!(INSEQ_FAULT + 1, NUM_COLS);
+        assert_eq!(NUM_COMMITTED, 26);
+        let r = constraints(Outcome::Faulted { class: FaultClass::MemoryAccess, pc: 4 });
         r.validate().unwrap();
         let mut shifted = r.shifted_columns();
         shifted.sort_unstable();

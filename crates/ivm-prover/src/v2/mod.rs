@@ -13,6 +13,7 @@ pub mod bytecode;
 pub mod chunks;
 pub mod codec;
 pub mod cpu;
+pub mod fault;
 pub mod lookups;
 pub mod polys;
 pub mod proof;
@@ -25,7 +26,10 @@ pub mod verifier;
 pub mod witness;
 
 pub use proof::Proof;
-pub use prover::{prove, prove_tampered, prove_with, prove_witness_tampered, Phase};
+pub use prover::{
+    estimated_memory_bytes, estimated_seconds, prove, prove_claiming, prove_tampered, prove_with,
+    prove_witness_tampered, Phase,
+};
 pub use verifier::{verify, VerifyError};
 
 use std::collections::BTreeMap;
@@ -34,7 +38,7 @@ use ivm_vm::Inputs;
 
 use crate::isa;
 use crate::jolt::{preprocess, Preprocessed, VerifyError as V1VerifyError};
-use crate::statement::Statement;
+use crate::statement::{Outcome, Statement};
 use witness::{Witness, WitnessError};
 
 /// Transcript domain separator of v2 proofs.
@@ -47,8 +51,8 @@ pub enum ProveError {
     Elf(#[from] ivm_vm::LoadError),
     #[error("invalid input: {0}")]
     Input(#[from] ivm_vm::InputError),
-    #[error("the guest faulted ({0}); only runs that terminate or panic can be proven")]
-    Fault(ivm_vm::Fault),
+    #[error("the guest faulted ({0}): {1}")]
+    Fault(ivm_vm::Fault, fault::FaultRowError),
     #[error("{0}")]
     Isa(#[from] isa::IsaError),
     #[error("{0}")]
@@ -77,16 +81,24 @@ pub(crate) fn initial_memory(
         .collect()
 }
 
+/// What the prover claims before it builds the witness: the statement, the expanded rows and
+/// which of them faults. Tests of cheating provers change it (see [`run`]).
+pub struct Claim {
+    pub statement: Statement,
+    pub rows: Vec<isa::Row>,
+    pub fault_row: Option<usize>,
+}
+
 /// Run `elf` on the inputs (at most `max_cycles` instructions) and build the v2 witness.
-/// `tamper` may change the expanded rows first (tests of cheating provers).
+/// `cheat` may change the claim first (tests of cheating provers).
 pub fn run(
     elf: &[u8],
     onchain: &[u8],
     offchain: &[u8],
     max_cycles: u64,
-    tamper: &dyn Fn(&mut Vec<isa::Row>),
+    cheat: &dyn Fn(&mut Claim),
 ) -> Result<(Statement, Witness), ProveError> {
-    run_with(&preprocess_for_prover(elf)?, onchain, offchain, max_cycles, tamper)
+    run_with(&preprocess_for_prover(elf)?, onchain, offchain, max_cycles, cheat)
 }
 
 /// [`run`] for an ELF already preprocessed.
@@ -95,15 +107,42 @@ pub(crate) fn run_with(
     onchain: &[u8],
     offchain: &[u8],
     max_cycles: u64,
-    tamper: &dyn Fn(&mut Vec<isa::Row>),
+    cheat: &dyn Fn(&mut Claim),
 ) -> Result<(Statement, Witness), ProveError> {
     let (exec, steps) = ivm_vm::trace(&pre.program, Inputs { onchain, offchain }, max_cycles)?;
-    let statement =
-        Statement::of_run(pre.program_id, onchain, offchain, &exec).map_err(ProveError::Fault)?;
-    let mut rows = isa::expand(&pre.bytecode, &steps)?;
-    drop(steps);
-    tamper(&mut rows);
+    let statement = Statement::of_run(pre.program_id, onchain, offchain, &exec);
     let initial = initial_memory(pre, onchain, offchain);
-    let w = witness::build(pre, &rows, &initial, exec.output.len())?;
+    let mut regs = [0u32; 64];
+    let mut rows = isa::expand_from(&pre.bytecode, &steps, &mut regs)?;
+    let mut fault_row = None;
+    if let (Outcome::Faulted { class, pc }, ivm_vm::Exit::Fault(f)) =
+        (statement.outcome, &exec.exit)
+    {
+        let ctx = fault::FaultContext {
+            bytecode: &pre.bytecode,
+            layout: &pre.ram,
+            perms: &pre.perms,
+            memory: memory_after(&initial, &steps),
+        };
+        let faulting = ctx
+            .rows(class, pc, &mut regs, rows.last())
+            .map_err(|e| ProveError::Fault(f.clone(), e))?;
+        rows.extend(faulting);
+        fault_row = Some(rows.len() - 1);
+    }
+    drop(steps);
+    let mut claim = Claim { statement, rows, fault_row };
+    cheat(&mut claim);
+    let Claim { statement, rows, fault_row } = claim;
+    let w = witness::build(pre, &rows, fault_row, &initial, statement.output.len())?;
     Ok((statement, w))
+}
+
+/// The memory words (by aligned byte address) after the retired steps.
+fn memory_after(initial: &BTreeMap<u32, u32>, steps: &[ivm_vm::trace::Step]) -> BTreeMap<u32, u32> {
+    let mut memory = initial.clone();
+    for m in steps.iter().filter_map(|s| s.mem) {
+        memory.insert(m.addr, m.after);
+    }
+    memory
 }

@@ -11,7 +11,7 @@ use super::ram_proof::{self, RamStage, RamWitness};
 use super::registers::{self, RegisterWitness};
 use super::slot_split;
 use super::witness::Witness;
-use super::{initial_memory, preprocess_for_prover, run_with, ProveError};
+use super::{initial_memory, preprocess_for_prover, run_with, Claim, ProveError};
 use crate::claim_reduction;
 use crate::cpu::{LOAD, STORE};
 use crate::field::Fr;
@@ -37,6 +37,17 @@ pub enum Phase {
 }
 
 impl Phase {
+    pub const ALL: [Phase; 8] = [
+        Phase::Execute,
+        Phase::Commit,
+        Phase::Constraints,
+        Phase::Memory,
+        Phase::Lookups,
+        Phase::OneHot,
+        Phase::Openings,
+        Phase::Dory,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Phase::Execute => "execute, trace and build the witness",
@@ -49,6 +60,17 @@ impl Phase {
             Phase::Dory => "open the commitments (one Dory proof)",
         }
     }
+}
+
+/// A rough peak-memory estimate for a trace of `2^log_rows` rows (measured on fibonacci:
+/// 0.32 GiB at 2^10 rows, 2.8 GiB at 2^18; docs/benchmarks.md).
+pub fn estimated_memory_bytes(log_rows: usize) -> u64 {
+    (320u64 << 20) + (11_264u64 << log_rows)
+}
+
+/// A rough proving time on a 2-core machine (1.8 s at 2^10 rows, 48 s at 2^18).
+pub fn estimated_seconds(rows: u64) -> u64 {
+    2 + rows / 5_500
 }
 
 /// Prove a run of `elf` on the inputs (at most `max_cycles` instructions).
@@ -69,21 +91,33 @@ pub fn prove_tampered(
     max_cycles: u64,
     tamper: &dyn Fn(&mut Vec<Row>),
 ) -> Result<(Statement, Proof), ProveError> {
-    prove_with(elf, onchain, offchain, max_cycles, &mut |_| (), tamper)
+    prove_with(elf, onchain, offchain, max_cycles, &mut |_| (), &|c| tamper(&mut c.rows))
 }
 
-/// [`prove`], reporting each phase as it starts.
+/// [`prove`] of a claim changed by `cheat` (statement, rows, faulting row): a cheating
+/// prover, for tests.
+pub fn prove_claiming(
+    elf: &[u8],
+    onchain: &[u8],
+    offchain: &[u8],
+    max_cycles: u64,
+    cheat: &dyn Fn(&mut Claim),
+) -> Result<(Statement, Proof), ProveError> {
+    prove_with(elf, onchain, offchain, max_cycles, &mut |_| (), cheat)
+}
+
+/// [`prove`], reporting each phase as it starts (`cheat`: see [`prove_claiming`]).
 pub fn prove_with(
     elf: &[u8],
     onchain: &[u8],
     offchain: &[u8],
     max_cycles: u64,
     progress: &mut dyn FnMut(Phase),
-    tamper: &dyn Fn(&mut Vec<Row>),
+    cheat: &dyn Fn(&mut Claim),
 ) -> Result<(Statement, Proof), ProveError> {
     progress(Phase::Execute);
     let pre = preprocess_for_prover(elf)?;
-    let (st, w) = run_with(&pre, onchain, offchain, max_cycles, tamper)?;
+    let (st, w) = run_with(&pre, onchain, offchain, max_cycles, cheat)?;
     let initial = initial_memory(&pre, onchain, offchain);
     Ok((st.clone(), prove_witness(&pre, &st, &initial, w, progress)))
 }
@@ -162,7 +196,7 @@ fn prove_witness(
     let mut t = transcript(pre, st, log_rows, w.map.pages(), &w.control, &commitments);
 
     progress(Phase::Constraints);
-    let r1cs = cpu::constraints();
+    let r1cs = cpu::constraints(st.outcome);
     let (spartan, sp) = spartan::prove(&r1cs, &w.cols, &mut t);
     let mut claims = Claims::default();
     for c in FIRST_COMMITTED..NUM_COLS {
@@ -176,7 +210,7 @@ fn prove_witness(
         spartan: &sp,
         shifted: &shifted,
         entry: pre.bytecode.entry,
-        cycles: st.cycles,
+        cycles: super::verifier::instructions_started(st),
     };
     let bytecode = bytecode::prove(&stage, &w.bytecode, &mut claims, &mut t);
 

@@ -16,12 +16,25 @@ use ivm_abi::{
 use crate::field::Fr;
 use crate::paged_ram::{PageMap, PageMapError, LOG_PAGE_WORDS};
 use crate::ram::{range_mle, sparse_mle, FinalControl, RamLayout, RamPermissions};
-use crate::statement::Statement;
+use crate::statement::{FaultClass, Outcome, Statement};
 
 /// The byte regions a listed page may lie in: the window from the I/O base to the heap end
 /// (pages in its unmapped gaps have no permissions, so no access to them can be proven).
 pub fn regions(layout: &RamLayout) -> [(u32, u32); 1] {
     [(layout.io_base, layout.end)]
+}
+
+/// Whether `page` lies in the window of [`regions`].
+fn in_window(layout: &RamLayout, page: u32) -> bool {
+    let (lo, hi) = (u64::from(page) * u64::from(PAGE), u64::from(page + 1) * u64::from(PAGE));
+    lo < u64::from(layout.end) && hi > u64::from(layout.io_base)
+}
+
+/// How many listed pages may lie outside the window: one for a run that faulted on a memory
+/// access (the page of the address it could not access, e.g. page 0 for a null pointer; such a
+/// page has no permissions and reads as zero), none otherwise.
+pub fn pages_outside_window(outcome: Outcome) -> usize {
+    matches!(outcome, Outcome::Faulted { class: FaultClass::MemoryAccess, .. }) as usize
 }
 
 /// The pages the final-state check needs: the output words up to the output length and the
@@ -36,15 +49,27 @@ pub fn required_pages(layout: &RamLayout, output_len: usize) -> Vec<u32> {
     pages
 }
 
-/// The verifier's page list: checked against the layout and required to hold every page of
-/// the final-state check.
-pub fn check_pages(
-    layout: &RamLayout,
-    pages: Vec<u32>,
-    output_len: usize,
-) -> Result<PageMap, String> {
-    let map = PageMap::check(pages, &regions(layout)).map_err(|e: PageMapError| e.to_string())?;
-    match required_pages(layout, output_len)
+/// The most pages a proof of a run with this statement may list.
+pub fn max_pages(layout: &RamLayout, st: &Statement) -> usize {
+    ((layout.end - layout.io_base) / PAGE) as usize + 1 + pages_outside_window(st.outcome)
+}
+
+/// The verifier's page list: checked against the layout and the statement's outcome, and
+/// required to hold every page of the final-state check.
+pub fn check_pages(layout: &RamLayout, pages: Vec<u32>, st: &Statement) -> Result<PageMap, String> {
+    let outside = pages.iter().filter(|&&p| !in_window(layout, p)).count();
+    if outside > pages_outside_window(st.outcome) {
+        let what = if outside == 1 { "one page" } else { "pages" };
+        return Err(format!(
+            "the page list has {what} outside the program's memory, which only a run that \
+             faulted on a memory access may list (one)"
+        ));
+    }
+    if pages.len() > max_pages(layout, st) {
+        return Err(format!("{} pages listed, at most {}", pages.len(), max_pages(layout, st)));
+    }
+    let map = PageMap::check(pages, &[(0, u32::MAX)]).map_err(|e: PageMapError| e.to_string())?;
+    match required_pages(layout, st.output.len())
         .into_iter()
         .find(|p| map.pages().binary_search(p).is_err())
     {
@@ -62,9 +87,11 @@ pub struct Remapped<'a> {
 }
 
 impl Remapped<'_> {
-    /// v1's word index of the first word of `page`.
-    fn page_base(&self, page: u32) -> usize {
-        ((page * PAGE - self.layout.io_base) / 4) as usize
+    /// v1's word index of the first word of `page` (`None` for a page below the window,
+    /// which no v1 index reaches).
+    fn page_base(&self, page: u32) -> Option<usize> {
+        let offset = (page as u64 * PAGE as u64).checked_sub(u64::from(self.layout.io_base))?;
+        Some((offset / 4) as usize)
     }
 
     /// The remapped ranges of v1 word-index ranges `[a, b)`.
@@ -72,7 +99,7 @@ impl Remapped<'_> {
         let words = 1usize << LOG_PAGE_WORDS;
         let mut out = Vec::new();
         for (slot, &page) in self.map.pages().iter().enumerate() {
-            let base = self.page_base(page);
+            let Some(base) = self.page_base(page) else { continue };
             for &(a, b) in ranges {
                 let (lo, hi) = (a.max(base), b.min(base + words));
                 if lo < hi {
@@ -198,7 +225,7 @@ mod tests {
             onchain_input: vec![1, 2, 3],
             offchain_input: vec![],
             output: vec![9; 4099],
-            panicked: false,
+            outcome: Outcome::Halted,
             cycles: 10,
         };
         let control = FinalControl { panic_word: 0, termination_word: 1, output_tail: 0x77 };
@@ -230,9 +257,17 @@ mod tests {
             })
             .collect();
         assert_eq!(ram.perms_eval(&perms, &point)[1], DenseMle::new(tables).evaluate(&point));
-        assert!(check_pages(&layout, map.pages().to_vec(), st.output.len()).is_ok());
+        assert!(check_pages(&layout, map.pages().to_vec(), &st).is_ok());
         let without_control: Vec<u32> =
             map.pages().iter().copied().filter(|&p| p != CONTROL_BASE / PAGE).collect();
-        assert!(check_pages(&layout, without_control, st.output.len()).is_err());
+        assert!(check_pages(&layout, without_control, &st).is_err());
+        // Page 0 (a null pointer's) only for a run that faulted on a memory access.
+        let with_zero: Vec<u32> = [0].into_iter().chain(map.pages().iter().copied()).collect();
+        assert!(check_pages(&layout, with_zero.clone(), &st).is_err());
+        let mut faulted = st.clone();
+        faulted.outcome = Outcome::Faulted { class: FaultClass::MemoryAccess, pc: 0 };
+        assert!(check_pages(&layout, with_zero.clone(), &faulted).is_ok());
+        let two_outside: Vec<u32> = [0, 1].into_iter().chain(map.pages().iter().copied()).collect();
+        assert!(check_pages(&layout, two_outside, &faulted).is_err());
     }
 }

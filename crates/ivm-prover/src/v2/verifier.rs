@@ -16,7 +16,7 @@ use crate::claim_reduction::{self, OpeningError};
 use crate::joint_opening::Layout;
 use crate::jolt::{preprocess, verifier_setup, Preprocessed, VerifyError as V1Error};
 use crate::spartan::{self, SpartanError};
-use crate::statement::{Mismatch, Statement};
+use crate::statement::{Mismatch, Outcome, Statement};
 use crate::sumcheck::SumcheckError;
 
 /// Why a v2 proof was rejected.
@@ -64,19 +64,34 @@ fn check_statement(pre: &Preprocessed, st: &Statement, proof: &Proof) -> Result<
             VerifyError::Shape("statement inputs or output exceed the layout".into())
         }
     })?;
+    if let Outcome::Faulted { class, pc } = st.outcome {
+        super::fault::check_statement(&pre.bytecode, class, pc).map_err(|e| {
+            VerifyError::Shape(format!("the statement's fault ({}): {e}", st.outcome))
+        })?;
+    }
     let log_rows = proof.log_rows as usize;
-    if !(1..=MAX_LOG_ROWS).contains(&log_rows) || st.cycles >= 1u64 << log_rows {
+    let started = instructions_started(st);
+    if !(1..=MAX_LOG_ROWS).contains(&log_rows) || started >= 1u64 << log_rows {
         return Err(VerifyError::Shape(format!(
-            "{} cycles in 2^{log_rows} rows (at most 2^{MAX_LOG_ROWS} rows)",
-            st.cycles
+            "{started} instructions in 2^{log_rows} rows (at most 2^{MAX_LOG_ROWS} rows)",
         )));
     }
-    if !proof.control.consistent(st.panicked, st.output.len()) {
+    if !proof.control.consistent(st.outcome, st.output.len()) {
         return Err(VerifyError::Shape(
-            "the final control words contradict the statement's panic bit or output".into(),
+            "the final control words contradict the statement's outcome or output".into(),
         ));
     }
     Ok(())
+}
+
+/// The instructions whose first row is in the trace: the retired ones, and the faulting one
+/// (none for a pc outside the text, whose faulting row is the last retired instruction's).
+pub(crate) fn instructions_started(st: &Statement) -> u64 {
+    use crate::statement::FaultClass;
+    match st.outcome {
+        Outcome::Faulted { class, .. } if class != FaultClass::PcOutOfText => st.cycles + 1,
+        _ => st.cycles,
+    }
 }
 
 pub fn verify(elf: &[u8], st: &Statement, proof: &Proof) -> Result<(), VerifyError> {
@@ -91,8 +106,7 @@ pub(crate) fn verify_with(
 ) -> Result<(), VerifyError> {
     check_statement(pre, st, proof)?;
     let log_rows = proof.log_rows as usize;
-    let map =
-        check_pages(&pre.ram, proof.pages.clone(), st.output.len()).map_err(VerifyError::Shape)?;
+    let map = check_pages(&pre.ram, proof.pages.clone(), st).map_err(VerifyError::Shape)?;
     let polys = Polys::new(log_rows, pre.log_k_bc, map.log_k());
     if proof.commitments.len() != polys.count() {
         return Err(VerifyError::Shape(format!(
@@ -103,7 +117,7 @@ pub(crate) fn verify_with(
     }
     let mut t = transcript(pre, st, log_rows, map.pages(), &proof.control, &proof.commitments);
 
-    let r1cs = cpu::constraints();
+    let r1cs = cpu::constraints(st.outcome);
     let sp = spartan::verify(&r1cs, log_rows, &proof.spartan, &mut t)?;
     let mut claims = Claims::default();
     for c in FIRST_COMMITTED..NUM_COLS {
@@ -116,7 +130,7 @@ pub(crate) fn verify_with(
         spartan: &sp,
         shifted: &shifted,
         entry: pre.bytecode.entry,
-        cycles: st.cycles,
+        cycles: instructions_started(st),
     };
     bytecode::verify(&stage, &proof.bytecode, &mut claims, &mut t)
         .map_err(VerifyError::Bytecode)?;

@@ -51,17 +51,17 @@ pub struct Witness {
 /// Why a witness cannot be built (the run does not fit what v2 can prove).
 #[derive(Debug, thiserror::Error)]
 pub enum WitnessError {
-    #[error("RAM address {0:#x} is outside the program's memory")]
-    RamAddress(u32),
     #[error("{0} rows exceed the maximum of 2^{1}")]
     TooManyRows(usize, usize),
 }
 
-/// Build the witness of `rows` (the expanded trace) for a run that started from `initial`
-/// (non-zero words by byte address) and committed `output_len` output bytes.
+/// Build the witness of `rows` (the expanded trace, ending with the faulting row
+/// `fault_row` if the run faulted) for a run that started from `initial` (non-zero words by
+/// byte address) and committed `output_len` output bytes.
 pub(crate) fn build(
     pre: &Preprocessed,
     rows: &[Row],
+    fault_row: Option<usize>,
     initial: &BTreeMap<u32, u32>,
     output_len: usize,
 ) -> Result<Witness, WitnessError> {
@@ -77,7 +77,7 @@ pub(crate) fn build(
     touched.extend(required_pages(&pre.ram, output_len).into_iter().map(|p| p * ivm_abi::PAGE));
     let map = PageMap::from_addresses(touched);
 
-    let cols = columns(pre, t, &row)?;
+    let cols = columns(pre, t, &row, fault_row);
     let bytecode = OneHot::new(pre.log_k_bc, (0..t).map(|i| row(i).bc as u32).collect())
         .expect("bytecode indices are inside the table");
     let registers = register_trace(pre, t, &row, &cols);
@@ -93,7 +93,8 @@ fn columns<'a>(
     pre: &Preprocessed,
     t: usize,
     row: &(impl Fn(usize) -> &'a Row + Sync),
-) -> Result<Vec<Vec<Fr>>, WitnessError> {
+    fault_row: Option<usize>,
+) -> Vec<Vec<Fr>> {
     const BLOCK: usize = 1 << 12;
     let mut cols = vec![vec![Fr::from(0u64); t]; NUM_COLS];
     for start in (0..t).step_by(BLOCK) {
@@ -102,16 +103,12 @@ fn columns<'a>(
             .into_par_iter()
             .map(|i| {
                 let r = row(i);
-                let perms = match r.ram {
-                    Some(a) => {
-                        let idx = pre.ram.index(a.addr).ok_or(WitnessError::RamAddress(a.addr))?;
-                        pre.perms.at(idx)
-                    }
-                    None => [false; 3],
-                };
-                Ok(cpu::row_columns(&pre.bytecode.rows[r.bc], r, perms))
+                // Outside the program's memory (a faulting access) nothing is permitted.
+                let perms = r.ram.and_then(|a| pre.ram.index(a.addr)).map(|i| pre.perms.at(i));
+                let fault = fault_row == Some(i);
+                cpu::row_columns(&pre.bytecode.rows[r.bc], r, perms.unwrap_or_default(), fault)
             })
-            .collect::<Result<Vec<_>, WitnessError>>()?;
+            .collect::<Vec<_>>();
         cols.par_iter_mut().enumerate().for_each(|(c, col)| {
             for (x, v) in col[start..end].iter_mut().zip(&block) {
                 *x = v[c];
@@ -127,7 +124,7 @@ fn columns<'a>(
         .map(|i| (one - cols[INSEQ][i] - cols[PADDING][i]) * (one - next_padding[i]))
         .collect();
     cols[cpu::LNP] = lnp;
-    Ok(cols)
+    cols
 }
 
 fn register_trace<'a>(

@@ -1,0 +1,66 @@
+//! A guest that misbehaves on request, for tests of how runs end (and of proving it).
+//!
+//! Onchain input: the first byte picks what the program does; without one it commits
+//! `b"ok"` and halts.
+//!
+//! | byte | run |
+//! |---|---|
+//! | 1 | reads address 0 (memory access fault) |
+//! | 2 | writes a read-only static (memory access fault) |
+//! | 3 | executes `unimp` (invalid instruction) |
+//! | 4 | executes `ebreak` (invalid instruction) |
+//! | 5 | loads a halfword from an odd address (misaligned access) |
+//! | 6 | loads a word from an address 2 past a word (misaligned access) |
+//! | 7 | loops forever (runs out of cycles) |
+//! | 8 | calls address 0 (pc outside the text) |
+//! | 9 | `jal` to 2 bytes past itself (misaligned jump) |
+//! | 10 | `jalr` to address 2 (misaligned jump) |
+#![no_std]
+#![no_main]
+
+use core::ptr::{read_volatile, write_volatile};
+
+ivm_guest::entry!(main);
+
+static READ_ONLY: u32 = 7;
+
+fn main() {
+    let input = ivm_guest::onchain_input();
+    let words = [0x1122_3344u32, 0x5566_7788];
+    let base = words.as_ptr() as usize;
+    // SAFETY: none of this is sound, on purpose: each arm makes the VM fault.
+    unsafe {
+        match input.first().copied() {
+            Some(1) => {
+                read_volatile(core::hint::black_box(0usize) as *const u32);
+            }
+            Some(2) => write_volatile(
+                core::hint::black_box(core::ptr::addr_of!(READ_ONLY) as usize) as *mut u32,
+                1,
+            ),
+            Some(3) => core::arch::asm!("unimp"),
+            Some(4) => core::arch::asm!("ebreak"),
+            Some(5) => {
+                read_volatile(core::hint::black_box(base + 1) as *const u16);
+            }
+            Some(6) => {
+                read_volatile(core::hint::black_box(base + 2) as *const u32);
+            }
+            Some(7) => {
+                let mut n = 0u32;
+                loop {
+                    n = core::hint::black_box(n.wrapping_add(1));
+                }
+            }
+            Some(8) => {
+                let f: fn() = core::mem::transmute(core::hint::black_box(0usize));
+                f();
+            }
+            // jal x0, +2 (hand-encoded: an assembler would refuse the odd offset)
+            Some(9) => core::arch::asm!(".word 0x0020006f"),
+            Some(10) => core::arch::asm!("jalr x0, 2(x0)"),
+            _ => {}
+        }
+    }
+    ivm_guest::commit(b"ok");
+}
