@@ -16,8 +16,8 @@ use ivm_contracts::{
     alloy_primitives::{Address, Bytes, B256, U256},
     bindings::JobManager,
     client::{Client, CHALLENGE_OPEN, CHALLENGE_REJECTED, CHALLENGE_UPHELD},
-    sign_eip191, signing_key_from_hex, OffchainJobRequest, OffchainResultWithMetadata,
-    JOB_STATE_OVERTURNED,
+    sign_eip191, signing_key_from_hex, ClaimedOutcome, OffchainJobRequest,
+    OffchainResultWithMetadata, JOB_STATE_OVERTURNED,
 };
 use serde_json::Value;
 
@@ -191,7 +191,13 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     let mut claimed = unhex(&honest);
     claimed[0] ^= 0x80; // neither the posted nor the proven output
     let (challenge_b, _) = rt
-        .block_on(reader.challenge(jm, job_b, false, claimed, proof, params.challengeBond))
+        .block_on(reader.challenge(
+            jm,
+            job_b,
+            &ClaimedOutcome::Output(claimed),
+            proof,
+            params.challengeBond,
+        ))
         .unwrap();
     let status = wait_until_resolved(&rt, &reader, jm, challenge_b);
     assert_eq!(status, CHALLENGE_REJECTED, "a proof of another outcome does not uphold a claim");
@@ -349,6 +355,42 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert_eq!(filed["verdict"], "upheld");
     assert_eq!(rt.block_on(reader.job_metadata(jm, job_d)).unwrap().status, JOB_STATE_OVERTURNED);
 
+    // ----- a result posted for a run that really faults: "the job should have failed" -----
+    // (the faults guest reads address 0 on input 0x01; proven with prover v2)
+    let faults_elf = example("faults");
+    let faults_id = unhex(&net.program_id("faults"));
+    let job_f = rt.block_on(post_result(&p, &faults_id, b"\x01", b"ok"));
+    let job_f_hex = job_f.to_string();
+    let faults_arg = faults_elf.to_str().unwrap();
+    let out = net.run(&["challenge", "check", "--job", &job_f_hex, faults_arg, "--json"]);
+    assert_eq!(code(&out), 13, "{}", stderr(&out));
+    let check = json(&out);
+    assert_eq!(check["verdict"], "wrong");
+    assert_eq!(check["correct"]["outcome"], "failed");
+    assert_eq!(check["challengeable"], true);
+    let out = net.run(&[
+        "challenge",
+        "file",
+        "--job",
+        &job_f_hex,
+        faults_arg,
+        "--dev-account",
+        &CHALLENGER.to_string(),
+        "-o",
+        dir.path().join("f.proof").to_str().unwrap(),
+        "--wait",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let filed = json(&out);
+    assert_eq!(filed["claimedOutcome"], "failed");
+    assert_eq!(filed["claimedOutput"], "0x");
+    assert_eq!(filed["verdict"], "upheld");
+    assert_eq!(rt.block_on(reader.job_metadata(jm, job_f)).unwrap().status, JOB_STATE_OVERTURNED);
+    let proof = std::fs::read(dir.path().join("f.proof")).unwrap();
+    let file = ivm_prover::ProofFile::from_bytes(&proof).unwrap();
+    assert_eq!(file.system.name(), "jolt-rv32im-dory/2");
+
     // ----- the operator challenges its own wrong result to keep honest challengers out -----
     // Its junk challenge is open when the honest one is filed; the honest one is still accepted
     // and upheld, and the junk bond is burned (JobManager used to pay it to the operator).
@@ -364,8 +406,7 @@ fn wrong_results_are_proven_challenged_and_overturned() {
         .block_on(operator.challenge(
             jm,
             job_e,
-            true,
-            Bytes::new(),
+            &ClaimedOutcome::Panicked,
             junk_proof,
             params.challengeBond,
         ))

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IJobManager} from "./IJobManager.sol";
-import {IConsumer} from "./IConsumer.sol";
+import {ClaimedOutcome, IConsumer} from "./IConsumer.sol";
 
 /// Everything JobManager needs from an app contract: per-job inputs, nonces and the result
 /// callback. Apps normally inherit `Consumer` (which adds InfinityVM's internal `requestJob` /
@@ -71,12 +71,12 @@ abstract contract ConsumerBase is IConsumer {
     }
 
     /// Called by JobManager (bounded gas, failure ignored) when a result is overturned.
-    function resultOverturned(bytes32 jobID, bool claimedPanicked, bytes32 claimedOutputHash)
+    function resultOverturned(bytes32 jobID, ClaimedOutcome outcome, bytes32 claimedOutputHash)
         external
         virtual
         onlyJobManager
     {
-        _onResultOverturned(jobID, claimedPanicked, claimedOutputHash);
+        _onResultOverturned(jobID, outcome, claimedOutputHash);
     }
 
     /// Creates an onchain job with the next nonce and records its input.
@@ -97,7 +97,7 @@ abstract contract ConsumerBase is IConsumer {
     function _receiveResult(bytes32 jobID, bytes memory result) internal virtual;
 
     /// The app's handler for an overturned result. Default: do nothing.
-    function _onResultOverturned(bytes32 jobID, bool claimedPanicked, bytes32 claimedOutputHash)
+    function _onResultOverturned(bytes32 jobID, ClaimedOutcome outcome, bytes32 claimedOutputHash)
         internal
         virtual {}
 }

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {ConsumerBase} from "./ConsumerBase.sol";
+import {ClaimedOutcome} from "./IConsumer.sol";
 import {SingleOffchainSigner} from "./SingleOffchainSigner.sol";
 
 /// A general-purpose consumer, deployed by `ivm devnet`: anyone may request a job for any
@@ -22,7 +23,7 @@ contract ExampleConsumer is ConsumerBase, SingleOffchainSigner, Ownable {
         uint64 maxCycles
     );
     event ResultReceived(bytes32 indexed jobID, bytes result);
-    event ResultOverturned(bytes32 indexed jobID, bool claimedPanicked, bytes32 claimedOutputHash);
+    event ResultOverturned(bytes32 indexed jobID, ClaimedOutcome outcome, bytes32 claimedOutputHash);
 
     constructor(address owner, address jobManager, address offchainSigner, uint64 initialMaxNonce)
         ConsumerBase(jobManager, initialMaxNonce)
@@ -75,11 +76,11 @@ contract ExampleConsumer is ConsumerBase, SingleOffchainSigner, Ownable {
         emit ResultReceived(jobID, result);
     }
 
-    function _onResultOverturned(bytes32 jobID, bool claimedPanicked, bytes32 claimedOutputHash)
+    function _onResultOverturned(bytes32 jobID, ClaimedOutcome outcome, bytes32 claimedOutputHash)
         internal
         override
     {
         _overturned[jobID] = true;
-        emit ResultOverturned(jobID, claimedPanicked, claimedOutputHash);
+        emit ResultOverturned(jobID, outcome, claimedOutputHash);
     }
 }

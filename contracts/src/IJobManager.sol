@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ClaimedOutcome} from "./IConsumer.sol";
+
 // Job states stored in `JobMetadata.status`. 0 means "no such job".
 uint8 constant JOB_STATE_PENDING = 1;
 uint8 constant JOB_STATE_CANCELLED = 2;
@@ -89,7 +91,7 @@ struct Challenge {
     uint64 filedAt;
     uint64 resolveDeadline;
     ChallengeStatus status;
-    bool claimedPanicked;
+    ClaimedOutcome claimedOutcome;
     uint256 bond;
     uint256 reward;
     bytes32 claimedOutputHash;
@@ -139,7 +141,7 @@ interface IJobManager {
         bytes32 indexed jobID,
         address indexed challenger,
         uint256 bond,
-        bool claimedPanicked,
+        ClaimedOutcome claimedOutcome,
         bytes claimedOutput,
         bytes proof
     );
@@ -148,7 +150,10 @@ interface IJobManager {
     event ChallengeRefunded(uint256 indexed challengeID, bytes32 indexed jobID);
     event ChallengeBondBurned(uint256 indexed challengeID, uint256 amount);
     event JobOverturned(
-        bytes32 indexed jobID, uint256 indexed challengeID, bool claimedPanicked, bytes32 claimedOutputHash
+        bytes32 indexed jobID,
+        uint256 indexed challengeID,
+        ClaimedOutcome claimedOutcome,
+        bytes32 claimedOutputHash
     );
     event OperatorSlashed(address indexed operator, bytes32 indexed jobID, uint256 amount);
     event ConsumerNotified(bytes32 indexed jobID, address indexed consumer, bool success);
@@ -177,7 +182,7 @@ interface IJobManager {
     function isFinal(bytes32 jobID) external view returns (bool);
     function challenge(
         bytes32 jobID,
-        bool claimedPanicked,
+        ClaimedOutcome claimedOutcome,
         bytes calldata claimedOutput,
         bytes calldata proof
     ) external payable returns (uint256 challengeID);

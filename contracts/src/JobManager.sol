@@ -21,7 +21,7 @@ import {
     Challenge,
     OperatorBond
 } from "./IJobManager.sol";
-import {IConsumer} from "./IConsumer.sol";
+import {ClaimedOutcome, IConsumer} from "./IConsumer.sol";
 import {OffchainRequester} from "./OffchainRequester.sol";
 
 /// The registry between consumer contracts and the coprocessor: InfinityVM's JobManager
@@ -310,14 +310,15 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     // Challenges
     // =====================================================================================
 
-    /// Disputes the result of a completed job within its challenge window. `claimedPanicked`
-    /// with empty `claimedOutput` claims the guest panics; otherwise `claimedOutput` is the
-    /// claimed correct output. `proof` is published in `ChallengeFiled` for anyone to re-check.
+    /// Disputes the result of a completed job within its challenge window. `claimedOutcome` is
+    /// `Output` with the claimed correct `claimedOutput` (not the posted one), or `Panicked` (the
+    /// guest panics) or `Failed` (the guest faults or runs out of cycles: no result should
+    /// exist), both with an empty `claimedOutput`. `proof` is published in `ChallengeFiled` for anyone to re-check.
     /// Any number of challenges may be open against one result: nobody, the operator included,
     /// can keep an honest challenger out by keeping a challenge open.
     function challenge(
         bytes32 jobID,
-        bool claimedPanicked,
+        ClaimedOutcome claimedOutcome,
         bytes calldata claimedOutput,
         bytes calldata proof
     ) external payable override nonReentrant returns (uint256 challengeID) {
@@ -329,8 +330,11 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
         require(block.timestamp <= rec.challengeDeadline, "JobManager.challenge: challenge window has closed");
         require(msg.value == _params.challengeBond, "JobManager.challenge: wrong challenge bond");
         bytes32 outputHash = keccak256(claimedOutput);
-        if (claimedPanicked) {
-            require(claimedOutput.length == 0, "JobManager.challenge: a panicked outcome has no output");
+        bool withOutput = claimedOutcome == ClaimedOutcome.Output;
+        if (!withOutput) {
+            require(
+                claimedOutput.length == 0, "JobManager.challenge: a panicked or failed outcome has no output"
+            );
         } else {
             require(
                 outputHash != rec.resultHash, "JobManager.challenge: claimed outcome equals the posted result"
@@ -347,15 +351,15 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
             filedAt: uint64(block.timestamp),
             resolveDeadline: deadline,
             status: ChallengeStatus.Open,
-            claimedPanicked: claimedPanicked,
+            claimedOutcome: claimedOutcome,
             bond: msg.value,
             reward: _params.challengerReward,
-            claimedOutputHash: claimedPanicked ? bytes32(0) : outputHash,
+            claimedOutputHash: withOutput ? outputHash : bytes32(0),
             proofHash: keccak256(proof)
         });
         rec.openChallenges += 1;
         _bonds[rec.operator].openChallenges += 1;
-        emit ChallengeFiled(challengeID, jobID, msg.sender, msg.value, claimedPanicked, claimedOutput, proof);
+        emit ChallengeFiled(challengeID, jobID, msg.sender, msg.value, claimedOutcome, claimedOutput, proof);
     }
 
     /// The arbiter's verdict, before the challenge's resolve deadline. Fraud proven: the job is
@@ -387,9 +391,9 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
             }
             emit ChallengeResolved(challengeID, jobID, true);
             emit OperatorSlashed(c.operator, jobID, slash);
-            emit JobOverturned(jobID, challengeID, c.claimedPanicked, c.claimedOutputHash);
+            emit JobOverturned(jobID, challengeID, c.claimedOutcome, c.claimedOutputHash);
             _credit(c.challenger, c.bond + slash);
-            _notifyConsumer(job.consumer, jobID, c.claimedPanicked, c.claimedOutputHash);
+            _notifyConsumer(job.consumer, jobID, c.claimedOutcome, c.claimedOutputHash);
         } else {
             c.status = ChallengeStatus.Rejected;
             emit ChallengeResolved(challengeID, jobID, false);
@@ -509,16 +513,19 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
 
     /// Calls the consumer's `resultOverturned` hook with a fixed gas budget, ignoring any
     /// failure and copying no return data (so a hostile consumer cannot block resolution).
-    function _notifyConsumer(address consumer, bytes32 jobID, bool claimedPanicked, bytes32 claimedOutputHash)
-        internal
-    {
+    function _notifyConsumer(
+        address consumer,
+        bytes32 jobID,
+        ClaimedOutcome claimedOutcome,
+        bytes32 claimedOutputHash
+    ) internal {
         // Make sure the hook really gets its budget, so an arbiter cannot starve it on purpose.
         require(
             gasleft() > CONSUMER_HOOK_GAS + CONSUMER_HOOK_GAS / 63 + 20_000,
             "JobManager.resolveChallenge: not enough gas for the consumer hook"
         );
         bytes memory data =
-            abi.encodeCall(IConsumer.resultOverturned, (jobID, claimedPanicked, claimedOutputHash));
+            abi.encodeCall(IConsumer.resultOverturned, (jobID, claimedOutcome, claimedOutputHash));
         bool success;
         uint256 hookGas = CONSUMER_HOOK_GAS;
         assembly ("memory-safe") {

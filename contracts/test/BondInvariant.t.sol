@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ClaimedOutcome} from "../src/IConsumer.sol";
 import {Test} from "./utils/Test.sol";
 import {TestConsumer} from "./utils/Mocks.sol";
 import {JobManager} from "../src/JobManager.sol";
@@ -92,7 +93,7 @@ contract BondHandler is Test {
         }
     }
 
-    function challenge(uint256 jobSeed, uint256 who, bool panicked) external {
+    function challenge(uint256 jobSeed, uint256 who, uint8 outcomeSeed) external {
         calls++;
         if (completedJobs.length == 0) return;
         bytes32 id = completedJobs[jobSeed % completedJobs.length];
@@ -101,7 +102,9 @@ contract BondHandler is Test {
         uint256 bond = jm.getDisputeParameters().challengeBond;
         vm.deal(c, c.balance + bond);
         vm.prank(c);
-        try jm.challenge{value: bond}(id, panicked, panicked ? bytes("") : abi.encode(jobSeed), hex"01") {
+        ClaimedOutcome outcome = ClaimedOutcome(outcomeSeed % 3);
+        bytes memory output = outcome == ClaimedOutcome.Output ? abi.encode(jobSeed) : bytes("");
+        try jm.challenge{value: bond}(id, outcome, output, hex"01") {
             ghostIn += bond;
             if (c == operator) selfChallenges++;
         } catch {

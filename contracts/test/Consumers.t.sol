@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ClaimedOutcome} from "../src/IConsumer.sol";
 import {Fixture} from "./utils/Fixture.sol";
 import {MaliciousConsumer, TestStatefulConsumer} from "./utils/Mocks.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
@@ -110,9 +111,9 @@ contract ConsumersTest is Fixture {
         vm.prank(relayer);
         jm.submitResult(encoded, signMessage(operatorKey, encoded));
         vm.prank(challenger);
-        uint256 cid = jm.challenge{value: CHALLENGE_BOND}(id, false, "right", "proof");
+        uint256 cid = jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Output, "right", "proof");
         vm.expectEmit(address(example));
-        emit ExampleConsumer.ResultOverturned(id, false, keccak256("right"));
+        emit ExampleConsumer.ResultOverturned(id, ClaimedOutcome.Output, keccak256("right"));
         vm.prank(arbiter);
         jm.resolveChallenge(cid, true);
         assertTrue(example.isOverturned(id));

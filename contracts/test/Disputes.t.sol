@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ClaimedOutcome} from "../src/IConsumer.sol";
 import {Fixture} from "./utils/Fixture.sol";
 import {HostileHookConsumer, RejectEther, TestConsumer} from "./utils/Mocks.sol";
 import {JobManager} from "../src/JobManager.sol";
@@ -27,7 +28,7 @@ contract DisputesTest is Fixture {
 
     function fileChallenge(bytes32 id) internal returns (uint256) {
         vm.prank(challenger);
-        return jm.challenge{value: CHALLENGE_BOND}(id, false, CORRECT, PROOF);
+        return jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Output, CORRECT, PROOF);
     }
 
     // ------------------------------------------------------------------ parameters
@@ -315,7 +316,9 @@ contract DisputesTest is Fixture {
     function test_challenge_recordsAndPublishesProof() public {
         bytes32 id = completeJob(INPUT, POSTED);
         vm.expectEmit(address(jm));
-        emit IJobManager.ChallengeFiled(1, id, challenger, CHALLENGE_BOND, false, CORRECT, PROOF);
+        emit IJobManager.ChallengeFiled(
+            1, id, challenger, CHALLENGE_BOND, ClaimedOutcome.Output, CORRECT, PROOF
+        );
         uint256 cid = fileChallenge(id);
         assertEq(cid, 1);
         assertEq(jm.challengeCount(), 1);
@@ -327,7 +330,7 @@ contract DisputesTest is Fixture {
         assertEq(uint256(c.filedAt), block.timestamp);
         assertEq(uint256(c.resolveDeadline), block.timestamp + ARBITER_TIMEOUT);
         assertEq(uint256(c.status), uint256(ChallengeStatus.Open));
-        assertFalse(c.claimedPanicked);
+        assertEq(uint256(c.claimedOutcome), uint256(ClaimedOutcome.Output));
         assertEq(c.bond, CHALLENGE_BOND);
         assertEq(c.reward, REWARD);
         assertEq(c.claimedOutputHash, keccak256(CORRECT));
@@ -342,30 +345,56 @@ contract DisputesTest is Fixture {
     function test_challenge_panickedClaim() public {
         bytes32 id = completeJob(INPUT, POSTED);
         vm.prank(challenger);
-        uint256 cid = jm.challenge{value: CHALLENGE_BOND}(id, true, "", PROOF);
+        uint256 cid = jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Panicked, "", PROOF);
         Challenge memory c = jm.getChallenge(cid);
-        assertTrue(c.claimedPanicked);
+        assertEq(uint256(c.claimedOutcome), uint256(ClaimedOutcome.Panicked));
         assertEq(c.claimedOutputHash, bytes32(0));
     }
 
-    function test_challenge_panickedClaimWithOutputReverts() public {
+    function test_challenge_failedClaim() public {
         bytes32 id = completeJob(INPUT, POSTED);
+        vm.expectEmit(address(jm));
+        emit IJobManager.ChallengeFiled(1, id, challenger, CHALLENGE_BOND, ClaimedOutcome.Failed, "", PROOF);
         vm.prank(challenger);
-        vm.expectRevert(bytes("JobManager.challenge: a panicked outcome has no output"));
-        jm.challenge{value: CHALLENGE_BOND}(id, true, CORRECT, PROOF);
+        uint256 cid = jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Failed, "", PROOF);
+        Challenge memory c = jm.getChallenge(cid);
+        assertEq(uint256(c.claimedOutcome), uint256(ClaimedOutcome.Failed));
+        assertEq(c.claimedOutputHash, bytes32(0));
+    }
+
+    function test_challenge_panickedOrFailedClaimWithOutputReverts() public {
+        bytes32 id = completeJob(INPUT, POSTED);
+        for (uint256 i = 0; i < 2; i++) {
+            ClaimedOutcome outcome = i == 0 ? ClaimedOutcome.Panicked : ClaimedOutcome.Failed;
+            vm.prank(challenger);
+            vm.expectRevert(bytes("JobManager.challenge: a panicked or failed outcome has no output"));
+            jm.challenge{value: CHALLENGE_BOND}(id, outcome, CORRECT, PROOF);
+        }
+    }
+
+    function test_challenge_unknownOutcomeReverts() public {
+        bytes32 id = completeJob(INPUT, POSTED);
+        vm.deal(challenger, CHALLENGE_BOND);
+        vm.prank(challenger);
+        // ABI-decoding an enum value out of range reverts before the function body.
+        (bool ok,) = address(jm).call{value: CHALLENGE_BOND}(
+            abi.encodeWithSignature("challenge(bytes32,uint8,bytes,bytes)", id, uint8(3), bytes(""), PROOF)
+        );
+        assertFalse(ok, "outcome 3 accepted");
+        assertEq(jm.challengeCount(), 0);
     }
 
     function test_challenge_claimEqualToPostedResultReverts() public {
         bytes32 id = completeJob(INPUT, POSTED);
         vm.prank(challenger);
         vm.expectRevert(bytes("JobManager.challenge: claimed outcome equals the posted result"));
-        jm.challenge{value: CHALLENGE_BOND}(id, false, POSTED, PROOF);
+        jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Output, POSTED, PROOF);
     }
 
     function test_challenge_emptyOutputDiffersFromNonEmptyResult() public {
         bytes32 id = completeJob(INPUT, POSTED);
         vm.prank(challenger);
-        jm.challenge{value: CHALLENGE_BOND}(id, false, "", PROOF);
+        jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Output, "", PROOF);
     }
 
     function test_challenge_revertsForJobNotCompleted() public {
@@ -376,7 +405,7 @@ contract DisputesTest is Fixture {
         for (uint256 i = 0; i < ids.length; i++) {
             vm.prank(challenger);
             vm.expectRevert(bytes("JobManager.challenge: job is not completed"));
-            jm.challenge{value: CHALLENGE_BOND}(ids[i], false, CORRECT, PROOF);
+            jm.challenge{value: CHALLENGE_BOND}(ids[i], ClaimedOutcome.Output, CORRECT, PROOF);
         }
     }
 
@@ -387,7 +416,7 @@ contract DisputesTest is Fixture {
         jm.resolveChallenge(cid, true);
         vm.prank(challenger);
         vm.expectRevert(bytes("JobManager.challenge: job is not completed"));
-        jm.challenge{value: CHALLENGE_BOND}(id, true, "", PROOF);
+        jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Panicked, "", PROOF);
     }
 
     function test_challenge_manyOpenAtOnce() public {
@@ -395,7 +424,7 @@ contract DisputesTest is Fixture {
         uint256 first = fileChallenge(id);
         vm.deal(stranger, 10 ether);
         vm.prank(stranger);
-        uint256 second = jm.challenge{value: CHALLENGE_BOND}(id, true, "", PROOF);
+        uint256 second = jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Panicked, "", PROOF);
         uint256 third = fileChallenge(id); // the same challenger again, same claim
         assertEq(second, first + 1);
         assertEq(third, first + 2);
@@ -410,7 +439,7 @@ contract DisputesTest is Fixture {
         vm.prank(arbiter);
         jm.resolveChallenge(first, false);
         vm.prank(challenger);
-        uint256 second = jm.challenge{value: CHALLENGE_BOND}(id, true, "", PROOF);
+        uint256 second = jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Panicked, "", PROOF);
         assertEq(second, 2);
         assertEq(uint256(jm.getResultRecord(id).openChallenges), 1);
     }
@@ -425,12 +454,12 @@ contract DisputesTest is Fixture {
         vm.deal(operator, 10 ether);
         uint256 operatorBalance = operator.balance;
         vm.prank(operator);
-        uint256 junk1 = jm.challenge{value: CHALLENGE_BOND}(id, true, "", hex"00");
+        uint256 junk1 = jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Panicked, "", hex"00");
         // The arbiter rejects the junk; the operator re-files at once.
         vm.prank(arbiter);
         jm.resolveChallenge(junk1, false);
         vm.prank(operator);
-        uint256 junk2 = jm.challenge{value: CHALLENGE_BOND}(id, true, "", hex"00");
+        uint256 junk2 = jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Panicked, "", hex"00");
 
         // The honest challenger files while junk2 is open, on the last second of the window.
         vm.warp(block.timestamp + WINDOW);
@@ -461,9 +490,9 @@ contract DisputesTest is Fixture {
         uint256 a = fileChallenge(id);
         vm.deal(stranger, 10 ether);
         vm.prank(stranger);
-        uint256 b = jm.challenge{value: CHALLENGE_BOND}(id, true, "", PROOF);
+        uint256 b = jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Panicked, "", PROOF);
         vm.prank(stranger);
-        uint256 c = jm.challenge{value: CHALLENGE_BOND}(id, false, hex"01", PROOF);
+        uint256 c = jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Output, hex"01", PROOF);
 
         vm.prank(arbiter);
         jm.resolveChallenge(b, true);
@@ -519,16 +548,16 @@ contract DisputesTest is Fixture {
         vm.warp(block.timestamp + 1);
         vm.prank(challenger);
         vm.expectRevert(bytes("JobManager.challenge: challenge window has closed"));
-        jm.challenge{value: CHALLENGE_BOND}(id2, false, CORRECT, PROOF);
+        jm.challenge{value: CHALLENGE_BOND}(id2, ClaimedOutcome.Output, CORRECT, PROOF);
     }
 
     function test_challenge_wrongBondReverts() public {
         bytes32 id = completeJob(INPUT, POSTED);
         vm.startPrank(challenger);
         vm.expectRevert(bytes("JobManager.challenge: wrong challenge bond"));
-        jm.challenge{value: CHALLENGE_BOND - 1}(id, false, CORRECT, PROOF);
+        jm.challenge{value: CHALLENGE_BOND - 1}(id, ClaimedOutcome.Output, CORRECT, PROOF);
         vm.expectRevert(bytes("JobManager.challenge: wrong challenge bond"));
-        jm.challenge{value: CHALLENGE_BOND + 1}(id, false, CORRECT, PROOF);
+        jm.challenge{value: CHALLENGE_BOND + 1}(id, ClaimedOutcome.Output, CORRECT, PROOF);
         vm.stopPrank();
     }
 
@@ -536,7 +565,7 @@ contract DisputesTest is Fixture {
         bytes32 id = completeJob(INPUT, POSTED);
         vm.prank(challenger);
         vm.expectRevert(bytes("JobManager.challenge: empty proof"));
-        jm.challenge{value: CHALLENGE_BOND}(id, false, CORRECT, "");
+        jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Output, CORRECT, "");
     }
 
     function test_challenge_noArbiterReverts() public {
@@ -545,7 +574,7 @@ contract DisputesTest is Fixture {
         jm.setArbiter(address(0));
         vm.prank(challenger);
         vm.expectRevert(bytes("JobManager.challenge: no arbiter is set"));
-        jm.challenge{value: CHALLENGE_BOND}(id, false, CORRECT, PROOF);
+        jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Output, CORRECT, PROOF);
     }
 
     // ------------------------------------------------------------------ resolve
@@ -559,7 +588,7 @@ contract DisputesTest is Fixture {
         vm.expectEmit(address(jm));
         emit IJobManager.OperatorSlashed(operator, id, REWARD);
         vm.expectEmit(address(jm));
-        emit IJobManager.JobOverturned(id, cid, false, keccak256(CORRECT));
+        emit IJobManager.JobOverturned(id, cid, ClaimedOutcome.Output, keccak256(CORRECT));
         vm.expectEmit(address(jm));
         emit IJobManager.PayoutCredited(challenger, CHALLENGE_BOND + REWARD);
         vm.expectEmit(address(jm));
@@ -577,7 +606,7 @@ contract DisputesTest is Fixture {
         assertEq(jm.claimable(challenger), CHALLENGE_BOND + REWARD);
         // Consumer hook.
         assertEq(consumer.overturnedJobID(), id);
-        assertFalse(consumer.overturnedPanicked());
+        assertEq(uint256(consumer.overturnedOutcome()), uint256(ClaimedOutcome.Output));
         assertEq(consumer.overturnedOutputHash(), keccak256(CORRECT));
 
         uint256 before = challenger.balance;
@@ -750,7 +779,7 @@ contract DisputesTest is Fixture {
         vm.prank(relayer);
         jm.submitResult(encoded, signMessage(operatorKey, encoded));
         vm.prank(challenger);
-        uint256 cid = jm.challenge{value: CHALLENGE_BOND}(id, true, "", PROOF);
+        uint256 cid = jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Panicked, "", PROOF);
         vm.expectEmit(address(jm));
         emit IJobManager.ConsumerNotified(id, address(c), false);
         vm.prank(arbiter);
@@ -775,7 +804,7 @@ contract DisputesTest is Fixture {
         vm.prank(relayer);
         jm.submitResult(encoded, signMessage(operatorKey, encoded));
         vm.prank(challenger);
-        uint256 cid = jm.challenge{value: CHALLENGE_BOND}(id, true, "", PROOF);
+        uint256 cid = jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Panicked, "", PROOF);
         vm.prank(arbiter);
         jm.resolveChallenge{gas: 2_000_000}(cid, true);
         assertEq(uint256(jm.getJobMetadata(id).status), uint256(JOB_STATE_OVERTURNED));
@@ -793,7 +822,7 @@ contract DisputesTest is Fixture {
         vm.prank(relayer);
         jm.submitResult(encoded, signMessage(operatorKey, encoded));
         vm.prank(challenger);
-        uint256 cid = jm.challenge{value: CHALLENGE_BOND}(id, true, "", PROOF);
+        uint256 cid = jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Panicked, "", PROOF);
 
         // With too little gas for the hook's budget, the arbiter's call fails instead of
         // silently starving the hook.
@@ -806,11 +835,27 @@ contract DisputesTest is Fixture {
     function test_hook_consumerRecordsOverturn() public {
         bytes32 id = completeJob(INPUT, POSTED);
         vm.prank(challenger);
-        uint256 cid = jm.challenge{value: CHALLENGE_BOND}(id, true, "", PROOF);
+        uint256 cid = jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Panicked, "", PROOF);
         vm.prank(arbiter);
         jm.resolveChallenge(cid, true);
         assertEq(consumer.overturnCount(), 1);
-        assertTrue(consumer.overturnedPanicked());
+        assertEq(uint256(consumer.overturnedOutcome()), uint256(ClaimedOutcome.Panicked));
         assertEq(consumer.overturnedOutputHash(), bytes32(0));
+    }
+
+    /// "The job should have failed" upheld: overturned, the consumer told so, the operator
+    /// slashed as for any other proven fraud.
+    function test_failedClaimUpheld_overturnsAndNotifies() public {
+        bytes32 id = completeJob(INPUT, POSTED);
+        vm.prank(challenger);
+        uint256 cid = jm.challenge{value: CHALLENGE_BOND}(id, ClaimedOutcome.Failed, "", PROOF);
+        vm.expectEmit(address(jm));
+        emit IJobManager.JobOverturned(id, cid, ClaimedOutcome.Failed, bytes32(0));
+        vm.prank(arbiter);
+        jm.resolveChallenge(cid, true);
+        assertEq(uint256(jm.getJobMetadata(id).status), uint256(JOB_STATE_OVERTURNED));
+        assertEq(uint256(consumer.overturnedOutcome()), uint256(ClaimedOutcome.Failed));
+        assertEq(consumer.overturnedJobID(), id);
+        assertEq(jm.claimable(challenger), CHALLENGE_BOND + REWARD);
     }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ClaimedOutcome} from "../src/IConsumer.sol";
 import {Fixture} from "./utils/Fixture.sol";
 import {Vm} from "./utils/Test.sol";
 import {TestConsumer} from "./utils/Mocks.sol";
@@ -108,7 +109,7 @@ contract JobManagerTest is Fixture {
         vm.expectRevert(bytes("Consumer.onlyJobManager: caller is not the job manager"));
         consumer.receiveResult(bytes32(0), OUTPUT);
         vm.expectRevert(bytes("Consumer.onlyJobManager: caller is not the job manager"));
-        consumer.resultOverturned(bytes32(0), true, bytes32(0));
+        consumer.resultOverturned(bytes32(0), ClaimedOutcome.Panicked, bytes32(0));
         vm.stopPrank();
         assertEq(consumer.getJobManager(), address(jm));
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ClaimedOutcome} from "../../src/IConsumer.sol";
 import {Consumer} from "../../src/Consumer.sol";
 import {SingleOffchainSigner} from "../../src/SingleOffchainSigner.sol";
 import {StatefulConsumer} from "../../src/StatefulConsumer.sol";
@@ -12,7 +13,7 @@ contract TestConsumer is Consumer, SingleOffchainSigner {
     bytes public lastResult;
     uint256 public resultCount;
     bytes32 public overturnedJobID;
-    bool public overturnedPanicked;
+    ClaimedOutcome public overturnedOutcome;
     bytes32 public overturnedOutputHash;
     uint256 public overturnCount;
 
@@ -49,13 +50,13 @@ contract TestConsumer is Consumer, SingleOffchainSigner {
         resultCount++;
     }
 
-    function _onResultOverturned(bytes32 jobID, bool claimedPanicked, bytes32 claimedOutputHash)
+    function _onResultOverturned(bytes32 jobID, ClaimedOutcome outcome, bytes32 claimedOutputHash)
         internal
         virtual
         override
     {
         overturnedJobID = jobID;
-        overturnedPanicked = claimedPanicked;
+        overturnedOutcome = outcome;
         overturnedOutputHash = claimedOutputHash;
         overturnCount++;
     }
@@ -107,7 +108,7 @@ contract MaliciousConsumer is TestConsumer {
                 reentryError = err;
             }
         } else if (a == Attack.Challenge) {
-            try jm.challenge{value: 0}(jobID, true, "", hex"01") {
+            try jm.challenge{value: 0}(jobID, ClaimedOutcome.Panicked, "", hex"01") {
                 reentrySucceeded = true;
             } catch (bytes memory err) {
                 reentryError = err;
@@ -146,7 +147,7 @@ contract HostileHookConsumer is TestConsumer {
         jm = JobManager(jobManager);
     }
 
-    function resultOverturned(bytes32, bool, bytes32) external override onlyJobManager {
+    function resultOverturned(bytes32, ClaimedOutcome, bytes32) external override onlyJobManager {
         hookGasSeen = gasleft();
         if (mode == Mode.Revert) {
             revert("hook reverts");

@@ -410,21 +410,20 @@ impl Client {
         self.send(job_manager, &call, amount).await
     }
 
-    /// `challenge(jobID, claimedPanicked, claimedOutput, proof)` with `bond` wei (must equal the
+    /// `challenge(jobID, claimedOutcome, claimedOutput, proof)` with `bond` wei (must equal the
     /// current `challengeBond`); returns the challenge ID.
     pub async fn challenge(
         &self,
         job_manager: Address,
         job_id: B256,
-        claimed_panicked: bool,
-        claimed_output: impl Into<Bytes>,
+        claim: &crate::ClaimedOutcome,
         proof: impl Into<Bytes>,
         bond: U256,
     ) -> Result<(U256, TransactionReceipt), ClientError> {
         let call = JobManager::challengeCall {
             jobID: job_id,
-            claimedPanicked: claimed_panicked,
-            claimedOutput: claimed_output.into(),
+            claimedOutcome: claim.code(),
+            claimedOutput: claim.output().to_vec().into(),
             proof: proof.into(),
         };
         let receipt = self.send(job_manager, &call, bond).await?;

@@ -31,6 +31,70 @@ pub const JOB_STATE_COMPLETED: u8 = 3;
 /// ivm extension: a completed job whose result the arbiter found fraudulent.
 pub const JOB_STATE_OVERTURNED: u8 = 4;
 
+/// What a challenge claims a job's correct outcome is (`ClaimedOutcome` in `IConsumer.sol`,
+/// an ivm extension): an output other than the posted one, a guest panic, or that the job
+/// should have failed (the guest faults or runs out of its `maxCycles`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimedOutcome {
+    /// The guest returns these output bytes.
+    Output(Vec<u8>),
+    /// The guest panics.
+    Panicked,
+    /// The run faults or exhausts the job's `maxCycles`: no result should have been posted.
+    Failed,
+}
+
+impl ClaimedOutcome {
+    /// The enum's value on chain.
+    pub fn code(&self) -> u8 {
+        match self {
+            ClaimedOutcome::Output(_) => 0,
+            ClaimedOutcome::Panicked => 1,
+            ClaimedOutcome::Failed => 2,
+        }
+    }
+
+    /// The `claimedOutput` argument (empty unless an output is claimed).
+    pub fn output(&self) -> &[u8] {
+        match self {
+            ClaimedOutcome::Output(o) => o,
+            _ => &[],
+        }
+    }
+
+    /// From a `ChallengeFiled` event's `claimedOutcome` and `claimedOutput`.
+    pub fn from_chain(code: u8, output: &[u8]) -> Option<Self> {
+        match code {
+            0 => Some(ClaimedOutcome::Output(output.to_vec())),
+            1 => Some(ClaimedOutcome::Panicked),
+            2 => Some(ClaimedOutcome::Failed),
+            _ => None,
+        }
+    }
+
+    /// `output`, `panicked` or `failed` (JSON output).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ClaimedOutcome::Output(_) => "output",
+            ClaimedOutcome::Panicked => "panicked",
+            ClaimedOutcome::Failed => "failed",
+        }
+    }
+}
+
+impl std::fmt::Display for ClaimedOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClaimedOutcome::Output(o) => {
+                f.write_str("output 0x")?;
+                o.iter().try_for_each(|b| write!(f, "{b:02x}"))
+            }
+            ClaimedOutcome::Panicked => f.write_str("a panic"),
+            ClaimedOutcome::Failed => f.write_str("a failed run (fault or out of cycles)"),
+        }
+    }
+}
+
 /// `isValidSignature` magic value (EIP-1271).
 pub const EIP1271_MAGIC_VALUE: [u8; 4] = [0x16, 0x26, 0xba, 0x7e];
 

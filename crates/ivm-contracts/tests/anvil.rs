@@ -13,6 +13,7 @@ use ivm_contracts::client::{
     CHALLENGE_REFUNDED, CHALLENGE_REJECTED, CHALLENGE_UPHELD,
 };
 use ivm_contracts::deploy::{deploy, DeployConfig};
+use ivm_contracts::ClaimedOutcome;
 use ivm_contracts::{
     address_of, job_id, sign_eip191, signing_key_from_hex, DisputeParameters, OffchainJobRequest,
     OffchainResultWithMetadata, ResultWithMetadata, EMPTY_INPUT_HASH, JOB_STATE_COMPLETED,
@@ -329,18 +330,40 @@ async fn scenario(url: &str) {
     let claimed = Bytes::from(10u64.to_le_bytes().to_vec());
     // The bond must be exact, and the claim must differ from the posted output.
     expect_revert(
-        challenger.challenge(jm, job1, false, claimed.clone(), proof.clone(), ether(50)).await,
+        challenger
+            .challenge(
+                jm,
+                job1,
+                &ClaimedOutcome::Output(claimed.clone().to_vec()),
+                proof.clone(),
+                ether(50),
+            )
+            .await,
         "bond",
     );
     expect_revert(
-        challenger.challenge(jm, job1, false, output.clone(), proof.clone(), ether(100)).await,
+        challenger
+            .challenge(
+                jm,
+                job1,
+                &ClaimedOutcome::Output(output.clone().to_vec()),
+                proof.clone(),
+                ether(100),
+            )
+            .await,
         "JobManager.challenge",
     );
     let challenger_before = user.balance(challenger.address()).await.unwrap();
     let jm_before = user.balance(jm).await.unwrap();
     assert_eq!(jm_before, ether(2000));
     let (c1, receipt) = challenger
-        .challenge(jm, job1, false, claimed.clone(), proof.clone(), ether(100))
+        .challenge(
+            jm,
+            job1,
+            &ClaimedOutcome::Output(claimed.clone().to_vec()),
+            proof.clone(),
+            ether(100),
+        )
         .await
         .unwrap();
     let mut challenger_fees = fee(&receipt);
@@ -351,8 +374,8 @@ async fn scenario(url: &str) {
     );
     // The claim and the full proof are published.
     assert_eq!(
-        (filed.claimedPanicked, &filed.claimedOutput, &filed.proof),
-        (false, &claimed, &proof)
+        (filed.claimedOutcome, &filed.claimedOutput, &filed.proof),
+        (ClaimedOutcome::Output(vec![]).code(), &claimed, &proof)
     );
     let c = user.get_challenge(jm, c1).await.unwrap();
     assert_eq!(c.status, CHALLENGE_OPEN);
@@ -361,7 +384,7 @@ async fn scenario(url: &str) {
     // A second challenge on the same job is accepted while the first is open — here the
     // operator's own junk claim, the way it would try to hold the job's challenges hostage.
     let (junk, _) = operator
-        .challenge(jm, job1, true, Bytes::new(), Bytes::from(vec![0u8]), ether(100))
+        .challenge(jm, job1, &ClaimedOutcome::Panicked, Bytes::from(vec![0u8]), ether(100))
         .await
         .unwrap();
     assert_eq!(user.result_record(jm, job1).await.unwrap().openChallenges, 2);
@@ -404,7 +427,7 @@ async fn scenario(url: &str) {
     eprintln!("[anvil test] challenge 2 (on the offchain job, claiming a panic): not proven");
     let challenger_before = user.balance(challenger.address()).await.unwrap();
     let (c2, receipt) = challenger
-        .challenge(jm, job2, true, Bytes::new(), proof.clone(), ether(100))
+        .challenge(jm, job2, &ClaimedOutcome::Panicked, proof.clone(), ether(100))
         .await
         .unwrap();
     let challenger_fees = fee(&receipt);
@@ -437,7 +460,7 @@ async fn scenario(url: &str) {
     assert!(user.is_final(jm, job2).await.unwrap());
     assert!(!user.is_final(jm, job1).await.unwrap(), "an overturned job is never final");
     expect_revert(
-        challenger.challenge(jm, job2, true, Bytes::new(), proof.clone(), ether(100)).await,
+        challenger.challenge(jm, job2, &ClaimedOutcome::Panicked, proof.clone(), ether(100)).await,
         "JobManager.challenge",
     );
 

@@ -40,22 +40,7 @@ pub struct ChallengedJob {
 }
 
 /// The outcome a challenger claims is the correct one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClaimedOutcome {
-    /// The guest returns these output bytes.
-    Output(Vec<u8>),
-    /// The guest panics.
-    Panicked,
-}
-
-impl std::fmt::Display for ClaimedOutcome {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ClaimedOutcome::Output(o) => write!(f, "output 0x{}", hex::encode(o)),
-            ClaimedOutcome::Panicked => f.write_str("a panic"),
-        }
-    }
-}
+pub use ivm_contracts::ClaimedOutcome;
 
 /// Why a challenge's proof does not prove its claim.
 #[derive(Debug, thiserror::Error)]
@@ -72,22 +57,42 @@ pub enum NotProven {
     OtherOutcome { proven: ClaimedOutcome, claimed: ClaimedOutcome },
     #[error("the proven run takes {cycles} cycles, more than the job's limit of {max_cycles}")]
     OverCycleLimit { cycles: u64, max_cycles: u64 },
+    #[error(
+        "the proof shows the run does not end within {cycles} cycles, but the job's limit is \
+         {max_cycles}: only a run that exhausts the job's own limit has failed"
+    )]
+    OtherCycleLimit { cycles: u64, max_cycles: u64 },
     #[error("the proof does not verify: {0}")]
     Invalid(ProofFileError),
-    #[error("the proof shows a run that {0}, which a challenge cannot claim yet")]
-    Unclaimable(String),
     /// A proof system this build reads but does not (yet) judge challenges with.
     #[error("challenges are judged with {accepted} proofs; this one is {got}")]
     OtherSystem { got: &'static str, accepted: &'static str },
 }
 
-/// The outcome a statement proves, if a challenge can claim it (a fault or a run out of
-/// cycles cannot be claimed yet: the challenge-security issue adds it to the contracts).
-pub fn proven_outcome(st: &Statement) -> Result<ClaimedOutcome, NotProven> {
+/// The outcome a statement proves, as a challenge claims it.
+pub fn proven_outcome(st: &Statement) -> ClaimedOutcome {
     match st.outcome {
-        Outcome::Halted => Ok(ClaimedOutcome::Output(st.output.clone())),
-        Outcome::Panicked => Ok(ClaimedOutcome::Panicked),
-        other => Err(NotProven::Unclaimable(other.to_string())),
+        Outcome::Halted => ClaimedOutcome::Output(st.output.clone()),
+        Outcome::Panicked => ClaimedOutcome::Panicked,
+        Outcome::OutOfCycles | Outcome::Faulted { .. } => ClaimedOutcome::Failed,
+    }
+}
+
+/// Whether the proven run fits the job's cycle limit: a run that ended or faulted did so
+/// within it; a run out of cycles exhausted exactly the job's limit (a shorter prefix proves
+/// nothing about the job).
+fn check_cycles(st: &Statement, max_cycles: u64) -> Result<(), NotProven> {
+    let cycles = st.cycles;
+    match st.outcome {
+        Outcome::OutOfCycles if cycles != max_cycles => {
+            Err(NotProven::OtherCycleLimit { cycles, max_cycles })
+        }
+        // The faulting instruction is the (cycles + 1)-th: it must be within the limit.
+        Outcome::Faulted { .. } if cycles >= max_cycles => {
+            Err(NotProven::OverCycleLimit { cycles: cycles + 1, max_cycles })
+        }
+        _ if cycles > max_cycles => Err(NotProven::OverCycleLimit { cycles, max_cycles }),
+        _ => Ok(()),
     }
 }
 
@@ -100,12 +105,14 @@ pub fn judge(
     proof_file: &[u8],
 ) -> Result<Statement, NotProven> {
     let file = ProofFile::from_bytes(proof_file).map_err(NotProven::Unreadable)?;
-    // Prover v2 verifies, but only the default system decides disputes until v2 replaces it.
-    if file.system != ProofSystem::DEFAULT {
-        return Err(NotProven::OtherSystem {
-            got: file.system.name(),
-            accepted: ProofSystem::DEFAULT.name(),
-        });
+    // Until v2 replaces v1, the default system decides disputes, and v2 only those about runs
+    // that failed, which v1 cannot prove.
+    let accepted = match claim {
+        ClaimedOutcome::Failed => ProofSystem::JoltV2,
+        _ => ProofSystem::DEFAULT,
+    };
+    if file.system != accepted {
+        return Err(NotProven::OtherSystem { got: file.system.name(), accepted: accepted.name() });
     }
     let st = &file.statement;
     if st.program_id.as_slice() != job.program_id.as_slice() {
@@ -120,13 +127,11 @@ pub fn judge(
     if keccak256(&st.offchain_input).0 != job.offchain_input_hash {
         return Err(NotProven::OffchainInput);
     }
-    let proven = proven_outcome(st)?;
+    let proven = proven_outcome(st);
     if &proven != claim {
         return Err(NotProven::OtherOutcome { proven, claimed: claim.clone() });
     }
-    if st.cycles > job.max_cycles {
-        return Err(NotProven::OverCycleLimit { cycles: st.cycles, max_cycles: job.max_cycles });
-    }
+    check_cycles(st, job.max_cycles)?;
     file.verify(elf).map_err(NotProven::Invalid)?;
     Ok(file.statement)
 }
@@ -238,11 +243,9 @@ async fn decide(shared: &Shared, arbiter: &Client, event: &ChallengeFiled) -> an
         );
         return Ok(false);
     };
-    let claim = if event.claimedPanicked {
-        ClaimedOutcome::Panicked
-    } else {
-        ClaimedOutcome::Output(event.claimedOutput.to_vec())
-    };
+    // JobManager only accepts the three outcomes (ABI decoding of its enum).
+    let claim = ClaimedOutcome::from_chain(event.claimedOutcome, &event.claimedOutput)
+        .context("ChallengeFiled with an unknown claimed outcome")?;
     let proof = event.proof.to_vec();
     let verdict = tokio::task::spawn_blocking(move || judge(&elf, &job, &claim, &proof))
         .await

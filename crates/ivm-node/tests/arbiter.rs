@@ -93,3 +93,51 @@ fn judge_refuses_a_proof_of_another_system() {
     assert!(matches!(e, NotProven::OtherSystem { .. }), "{e}");
     assert!(e.to_string().contains("jolt-rv32im-dory/1"), "{e}");
 }
+
+/// "The job should have failed": a v2 proof of a fault, or of a run that exhausts the job's
+/// own cycle limit, upholds it; a v1 proof cannot carry it; a run out of fewer cycles than
+/// the job allows, a fault past the limit and an output claim on a failed run are rejected.
+#[test]
+fn judge_upholds_a_failed_run_only_as_proven_for_the_job() {
+    let faults = elf("faults");
+    let job_for =
+        |input: &[u8], max_cycles: u64, st: &ivm_prover::statement::Statement| ChallengedJob {
+            program_id: st.program_id.to_vec(),
+            max_cycles,
+            onchain_input: input.to_vec(),
+            offchain_input_hash: keccak256([]).0,
+        };
+    let prove = |input: &[u8], max_cycles: u64| {
+        ivm_prover::proof_file::prove_file_v2(&faults, input, &[], max_cycles, &mut |_| {}).unwrap()
+    };
+
+    // Mode 1 reads address 0 after a few dozen instructions.
+    let (st, proof) = prove(&[1], 1_000_000);
+    let job = job_for(&[1], 1_000_000, &st);
+    assert_eq!(judge(&faults, &job, &ClaimedOutcome::Failed, &proof).unwrap(), st);
+    let e = judge(&faults, &job, &ClaimedOutcome::Output(b"ok".to_vec()), &proof).unwrap_err();
+    assert!(matches!(e, NotProven::OtherSystem { .. }), "{e}");
+    let tight = job_for(&[1], st.cycles, &st);
+    let e = judge(&faults, &tight, &ClaimedOutcome::Failed, &proof).unwrap_err();
+    assert!(matches!(e, NotProven::OverCycleLimit { .. }), "{e}");
+
+    // Mode 7 loops: out of cycles proves failure only at the job's own limit.
+    let (st, proof) = prove(&[7], 2_000);
+    assert_eq!(
+        judge(&faults, &job_for(&[7], 2_000, &st), &ClaimedOutcome::Failed, &proof).unwrap(),
+        st
+    );
+    let e =
+        judge(&faults, &job_for(&[7], 3_000, &st), &ClaimedOutcome::Failed, &proof).unwrap_err();
+    assert!(matches!(e, NotProven::OtherCycleLimit { .. }), "{e}");
+
+    // A run that halts proves its output, not a failure, in either system.
+    let (st, proof) = prove(&[], 1_000_000);
+    let e =
+        judge(&faults, &job_for(&[], 1_000_000, &st), &ClaimedOutcome::Failed, &proof).unwrap_err();
+    assert!(matches!(e, NotProven::OtherOutcome { .. }), "{e}");
+    let (st, proof) = ivm_prover::prove_file(&faults, &[], &[], 1_000_000, &mut |_| {}).unwrap();
+    let e =
+        judge(&faults, &job_for(&[], 1_000_000, &st), &ClaimedOutcome::Failed, &proof).unwrap_err();
+    assert!(matches!(e, NotProven::OtherSystem { .. }), "{e}");
+}

@@ -70,6 +70,8 @@ fn worst_case(elf: &super::inspect::Elf, max_cycles: u64) -> Option<WorstCase> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct CorrectJson {
+    /// `output`, `panicked` or `failed` (faults or runs out of the job's `maxCycles`).
+    outcome: &'static str,
     output: Option<String>,
     panicked: bool,
     cycles: u64,
@@ -79,9 +81,10 @@ pub(super) fn check_report(i: &Inspection) -> CheckReport {
     let (correct, unprovable_reason) = match &i.run {
         CorrectRun::Provable { outcome, cycles } => (
             Some(CorrectJson {
+                outcome: outcome.name(),
                 output: match outcome {
                     ClaimedOutcome::Output(o) => Some(to_hex(o)),
-                    ClaimedOutcome::Panicked => None,
+                    ClaimedOutcome::Panicked | ClaimedOutcome::Failed => None,
                 },
                 panicked: matches!(outcome, ClaimedOutcome::Panicked),
                 cycles: *cycles,

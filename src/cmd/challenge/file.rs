@@ -25,6 +25,8 @@ use crate::{
 #[serde(rename_all = "camelCase")]
 pub(super) struct FileReport {
     pub job_id: String,
+    /// `output`, `panicked` or `failed`.
+    pub claimed_outcome: &'static str,
     pub claimed_panicked: bool,
     pub claimed_output: String,
     pub proof: PathBuf,
@@ -165,14 +167,11 @@ pub(super) fn challenge(
         ),
     );
 
-    let (claimed_panicked, claimed_output) = match &claim {
-        ClaimedOutcome::Panicked => (true, Vec::new()),
-        ClaimedOutcome::Output(o) => (false, o.clone()),
-    };
     let mut report = FileReport {
         job_id: i.chain.id.to_string(),
-        claimed_panicked,
-        claimed_output: to_hex(&claimed_output),
+        claimed_outcome: claim.name(),
+        claimed_panicked: claim == ClaimedOutcome::Panicked,
+        claimed_output: to_hex(claim.output()),
         proof: proof_path,
         proof_size_bytes: proof.len() as u64,
         bond_wei: params.challengeBond.to_string(),
@@ -189,14 +188,7 @@ pub(super) fn challenge(
     }
     let spinner = ui::spinner("filing the challenge");
     let (challenge_id, receipt) = rt
-        .block_on(chain.challenge(
-            job_manager,
-            i.chain.id,
-            claimed_panicked,
-            claimed_output,
-            proof,
-            params.challengeBond,
-        ))
+        .block_on(chain.challenge(job_manager, i.chain.id, &claim, proof, params.challengeBond))
         .map_err(|e| chain_error("filing the challenge", e))?;
     spinner.finish_and_clear();
     ui::status("Filed", format!("challenge {challenge_id} (tx {})", receipt.transaction_hash));
@@ -222,8 +214,7 @@ fn obtain_proof(source: ProofSource<'_>, i: &Inspection, elf: &Elf) -> Result<(V
                 i.chain.job.max_cycles,
                 memory,
                 super::super::prove::Proving::Challenge,
-                // Arbiters judge with the default system until v2 replaces it.
-                super::super::prove::ProofSystemArg::V1,
+                system_for(i.claim()),
             )?;
             proved.save(&out)?;
             Ok((proved.bytes, out))
@@ -272,12 +263,22 @@ async fn wait_for_verdict(
     }
 }
 
+/// The proof system arbiters judge a claim with: the default, and v2 for failed runs (which
+/// only v2 proves) until v2 replaces it.
+fn system_for(claim: Option<&ClaimedOutcome>) -> super::super::prove::ProofSystemArg {
+    use super::super::prove::ProofSystemArg;
+    match claim {
+        Some(ClaimedOutcome::Failed) => ProofSystemArg::V2,
+        _ => ProofSystemArg::V1,
+    }
+}
+
 fn print_file(r: &FileReport) {
     println!("job        {}", r.job_id);
-    if r.claimed_panicked {
-        println!("claim      the guest panics");
-    } else {
-        println!("claim      output {}", r.claimed_output);
+    match r.claimed_outcome {
+        "panicked" => println!("claim      the guest panics"),
+        "failed" => println!("claim      the job should have failed (fault or out of cycles)"),
+        _ => println!("claim      output {}", r.claimed_output),
     }
     println!("proof      {} ({} bytes)", r.proof.display(), ui::thousands(r.proof_size_bytes));
     let eth = |w: &str| crate::ui::eth(w.parse().unwrap_or_default());

@@ -94,9 +94,10 @@ pub struct Inspection {
 pub enum CorrectRun {
     /// Not re-executed: there is no posted result to compare.
     Skipped,
-    /// Halted or panicked: a proof of it can be made.
+    /// A proof of it can be made: it halts, panics, or fails (faults, or runs out of the job's
+    /// `maxCycles`) in a way prover v2 proves.
     Provable { outcome: ClaimedOutcome, cycles: u64 },
-    /// Faulted or ran past the job's max cycles: no proof of any outcome exists.
+    /// It fails in a way no prover here can prove yet.
     Unprovable(String),
 }
 
@@ -107,7 +108,7 @@ pub enum Verdict {
     Correct,
     /// The posted result is not what the program outputs: a challenge can prove it.
     Wrong,
-    /// The run cannot be proven (fault or cycle limit), so nothing can be claimed.
+    /// The run fails in a way that cannot be proven yet, so nothing can be claimed.
     Unprovable,
     /// No result is on chain (pending or cancelled job).
     NoResult,
@@ -157,11 +158,14 @@ pub async fn inspect(
         Exit::Panicked { .. } => {
             CorrectRun::Provable { outcome: ClaimedOutcome::Panicked, cycles: exec.cycles }
         }
-        Exit::Fault(f) => CorrectRun::Unprovable(format!(
-            "the run faults after {} cycles: {}",
-            ui::thousands(f.cycles),
-            f.kind
-        )),
+        Exit::Fault(f) => match ivm_prover::v2::fault::provable(&elf.program, &f) {
+            Ok(()) => CorrectRun::Provable { outcome: ClaimedOutcome::Failed, cycles: f.cycles },
+            Err(why) => CorrectRun::Unprovable(format!(
+                "the run faults after {} cycles ({}), and {why}",
+                ui::thousands(f.cycles),
+                f.kind
+            )),
+        },
     };
     Ok(Inspection { chain: job, offchain_input, run })
 }

@@ -152,3 +152,25 @@ impl FaultContext<'_> {
         Err(FaultRowError::NotProvable(class, pc))
     }
 }
+
+/// Whether v2 can prove that a run ended with `fault` (or the cycle limit), predicted from
+/// the fault and the program alone, so a challenger learns it before proving; `Err` says why
+/// not. (A pc outside the text is provable unless the instruction before it was a load,
+/// store or assertion, which only the trace shows: the prover then refuses.)
+pub fn provable(program: &ivm_vm::Program, fault: &ivm_vm::Fault) -> Result<(), String> {
+    use ivm_vm::FaultKind as K;
+    let instr = || {
+        let i = fault.pc.wrapping_sub(program.text_base) / 4;
+        program.code.get(i as usize).copied()
+    };
+    match &fault.kind {
+        K::MisalignedAccess { size: 4, .. } => {
+            Err("a misaligned word access cannot be proven yet".into())
+        }
+        K::MisalignedJump(_) if matches!(instr(), Some(Instr::Jalr { .. })) => {
+            Err("a JALR to a misaligned address cannot be proven yet".into())
+        }
+        K::OutputOverflow { .. } => Err("an output-length overflow cannot be proven yet".into()),
+        _ => Ok(()),
+    }
+}

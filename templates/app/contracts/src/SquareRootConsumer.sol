@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Consumer} from "ivm/Consumer.sol";
+import {ClaimedOutcome} from "ivm/IConsumer.sol";
 import {SingleOffchainSigner} from "ivm/SingleOffchainSigner.sol";
 
 /// Consumer of the {{name}} program, built on ivm's contracts (InfinityVM-compatible).
@@ -51,8 +52,8 @@ contract SquareRootConsumer is Consumer, SingleOffchainSigner {
     }
 
     /// Called by the JobManager (with a fixed gas budget) when the arbiter finds a result of this
-    /// consumer fraudulent: forget it.
-    function _onResultOverturned(bytes32 jobID, bool, bytes32) internal override {
+    /// consumer fraudulent (another root, a panic, or a run that should have failed): forget it.
+    function _onResultOverturned(bytes32 jobID, ClaimedOutcome, bytes32) internal override {
         uint256 n = inputOfJob[jobID];
         delete rootOf[n];
         delete hasRoot[n];
