@@ -305,7 +305,7 @@ fn bindings_match_artifact_method_identifiers() {
         hex::encode(JobManager::submitResultCall::SELECTOR)
     );
     assert_eq!(
-        ids["challenge(bytes32,bool,bytes,bytes)"],
+        ids["challenge(bytes32,uint8,bytes,bytes)"],
         hex::encode(JobManager::challengeCall::SELECTOR)
     );
     assert_eq!(ids.len(), JobManager::JobManagerCalls::SELECTORS.len());
