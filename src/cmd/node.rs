@@ -61,6 +61,16 @@ pub struct NodeArgs {
     /// Largest accepted request body in bytes.
     #[arg(long, env = "IVM_NODE_MAX_BODY", default_value_t = 16 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Seconds a client may take to send a request's headers, and a keep-alive connection may
+    /// stay idle between requests, before the node closes it.
+    #[arg(long, value_name = "SECS", env = "IVM_NODE_HEADER_TIMEOUT", default_value_t = 10)]
+    pub http_header_timeout: u64,
+    /// Seconds a client may take to send a request's body (then 408).
+    #[arg(long, value_name = "SECS", env = "IVM_NODE_BODY_TIMEOUT", default_value_t = 30)]
+    pub http_body_timeout: u64,
+    /// Open HTTP connections at most (more wait in the kernel's backlog; logged).
+    #[arg(long, value_name = "N", env = "IVM_NODE_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
     /// Relay attempts after which a job whose relay keeps reverting (e.g. the consumer's
     /// receiveResult reverts) is failed with reason relay_reverted; 0 retries for ever.
     /// Transport errors are always retried.
@@ -129,6 +139,9 @@ pub fn run(args: NodeArgs) -> Outcome {
     config.listener_start_block = args.start_block;
     config.listener_enabled = !args.no_listener;
     config.max_body_bytes = args.max_body_bytes;
+    config.http_header_timeout = Duration::from_secs(args.http_header_timeout.max(1));
+    config.http_body_timeout = Duration::from_secs(args.http_body_timeout.max(1));
+    config.max_connections = args.max_connections.max(1);
     config.max_relay_reverts = args.max_relay_reverts;
     config.arbiter_key = arbiter_key;
 

@@ -75,6 +75,15 @@ pub struct NodeConfig {
     pub listener_enabled: bool,
     /// Largest accepted HTTP request body in bytes (larger bodies get 413).
     pub max_body_bytes: usize,
+    /// How long a client may take to send a request's headers, and how long a keep-alive
+    /// connection may sit idle between requests, before it is closed.
+    pub http_header_timeout: Duration,
+    /// How long a client may take to send a request's body (then 408, and the connection
+    /// closes).
+    pub http_body_timeout: Duration,
+    /// Open HTTP connections at most; at the cap the node stops accepting (new connections
+    /// wait in the kernel's backlog) and logs it once per minute.
+    pub max_connections: usize,
     /// Cap of a relay retry's backoff.
     pub max_relay_backoff: Duration,
     /// Relay attempts after which a job whose relay keeps **reverting** (a deterministic
@@ -138,6 +147,9 @@ impl NodeConfig {
             listener_chunk_blocks: 10_000,
             listener_enabled: true,
             max_body_bytes: 16 * 1024 * 1024,
+            http_header_timeout: Duration::from_secs(10),
+            http_body_timeout: Duration::from_secs(30),
+            max_connections: 4096,
             max_relay_backoff: Duration::from_secs(30),
             max_relay_reverts: 10,
             relay_receipt_timeout: Duration::from_secs(120),

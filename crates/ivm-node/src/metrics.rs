@@ -19,6 +19,8 @@ pub struct Metrics {
     pub listener_next_block: AtomicU64,
     pub challenges_upheld: AtomicU64,
     pub challenges_rejected: AtomicU64,
+    pub http_connections_open: AtomicU64,
+    pub http_connection_limit_reached: AtomicU64,
     exec_buckets: [AtomicU64; EXEC_BUCKETS.len()],
     exec_count: AtomicU64,
     /// Microseconds.
@@ -86,6 +88,11 @@ impl Metrics {
             ],
         );
         counter(
+            "ivm_node_http_connection_limit_reached_total",
+            "Times the node stopped accepting HTTP connections at --max-connections.",
+            &[("", "", &self.http_connection_limit_reached)],
+        );
+        counter(
             "ivm_node_programs_submitted_total",
             "Programs stored through submit_program.",
             &[("", "", &self.programs_submitted)],
@@ -97,6 +104,11 @@ impl Metrics {
             "ivm_node_executions_running",
             "Jobs executing now.",
             self.executions_running.load(Relaxed),
+        );
+        gauge(
+            "ivm_node_http_connections_open",
+            "Open HTTP connections.",
+            self.http_connections_open.load(Relaxed),
         );
         gauge(
             "ivm_node_listener_next_block",

@@ -92,6 +92,18 @@ async fn read_limited(
     Ok((total <= limit).then_some(buf))
 }
 
+/// Whether a body error is `http_body_timeout` running out (`tower_http`'s body timeout).
+fn is_body_timeout(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
 /// A JSON body read under the node's size limit; errors are gateway errors.
 pub struct GatewayJson<T>(pub T);
 
@@ -118,6 +130,16 @@ impl<T: DeserializeOwned> FromRequest<Arc<Shared>> for GatewayJson<T> {
         let bytes = match read_limited(req.into_body(), limit).await {
             Ok(Some(b)) => b,
             Ok(None) => return Err(too_large()),
+            Err(e) if is_body_timeout(&e) => {
+                let secs = state.config.http_body_timeout.as_secs_f64();
+                return Err(Fail {
+                    status: StatusCode::REQUEST_TIMEOUT,
+                    error: ApiError::new(
+                        GrpcCode::DeadlineExceeded,
+                        format!("the request body did not arrive within {secs} s"),
+                    ),
+                });
+            }
             Err(e) => {
                 return Err(ApiError::invalid_argument(format!(
                     "cannot read the request body: {e}"
@@ -151,15 +173,70 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// Serves [`router`] until shutdown, with the limits a public endpoint needs against slow and
+/// idle clients (`NodeConfig`): hyper's header read timeout (which also closes keep-alive
+/// connections idle between requests), a body read timeout (`tower_http`), and a cap on open
+/// connections (at the cap the loop stops accepting; the kernel's backlog holds new ones).
 pub(crate) async fn serve(shared: Arc<Shared>, listener: tokio::net::TcpListener) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
+    let config = &shared.config;
     let shutdown = shared.shutdown.clone();
-    let app = router(shared.clone());
-    if let Err(e) =
-        axum::serve(listener, app).with_graceful_shutdown(shutdown.clone().cancelled_owned()).await
-    {
-        tracing::error!("HTTP server failed: {e}");
-        shutdown.cancel();
+    let app = router(shared.clone())
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(config.http_body_timeout));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(config.http_header_timeout);
+    let connections = Arc::new(tokio::sync::Semaphore::new(config.max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut cap_logged: Option<std::time::Instant> = None;
+    loop {
+        let permit = match connections.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => {
+                Metrics::inc(&shared.metrics.http_connection_limit_reached);
+                if cap_logged.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(60)) {
+                    cap_logged = Some(std::time::Instant::now());
+                    tracing::warn!(
+                        max_connections = config.max_connections,
+                        "HTTP connection limit reached: not accepting until a connection closes \
+                         (raise --max-connections if this is real load)"
+                    );
+                }
+                tokio::select! {
+                    p = connections.clone().acquire_owned() => p.expect("never closed"),
+                    _ = shutdown.cancelled() => break,
+                }
+            }
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // EMFILE and friends: back off instead of spinning.
+                    tracing::warn!("accepting an HTTP connection failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.cancelled() => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let metrics = shared.clone();
+        Metrics::inc(&metrics.metrics.http_connections_open);
+        tokio::spawn(async move {
+            // Timeouts and resets end connections with errors that are the client's business.
+            let _ = conn.await;
+            metrics
+                .metrics
+                .http_connections_open
+                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            drop(permit);
+        });
     }
+    // Requests in flight finish; idle connections are closed.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), graceful.shutdown()).await;
 }
 
 async fn submit_job(
