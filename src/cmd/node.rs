@@ -68,6 +68,10 @@ pub struct NodeArgs {
     /// Seconds a client may take to send a request's body (then 408).
     #[arg(long, value_name = "SECS", env = "IVM_NODE_BODY_TIMEOUT", default_value_t = 30)]
     pub http_body_timeout: u64,
+    /// Seconds one RPC request may take before it fails (and is retried like any RPC error);
+    /// while the chain does not answer, /health says degraded and submit_job UNAVAILABLE.
+    #[arg(long, value_name = "SECS", env = "IVM_NODE_RPC_TIMEOUT", default_value_t = 10)]
+    pub rpc_timeout: u64,
     /// Open HTTP connections at most (more wait in the kernel's backlog; logged).
     #[arg(long, value_name = "N", env = "IVM_NODE_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
@@ -142,6 +146,7 @@ pub fn run(args: NodeArgs) -> Outcome {
     config.http_header_timeout = Duration::from_secs(args.http_header_timeout.max(1));
     config.http_body_timeout = Duration::from_secs(args.http_body_timeout.max(1));
     config.max_connections = args.max_connections.max(1);
+    config.rpc_timeout = Duration::from_secs(args.rpc_timeout.max(1));
     config.max_relay_reverts = args.max_relay_reverts;
     config.arbiter_key = arbiter_key;
 

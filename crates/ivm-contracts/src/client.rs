@@ -125,6 +125,7 @@ pub struct Client {
     provider: DynProvider,
     signer: PrivateKeySigner,
     rpc_url: String,
+    timeout: std::time::Duration,
 }
 
 impl fmt::Debug for Client {
@@ -151,6 +152,10 @@ pub fn gas_with_margin(estimate: u64) -> u64 {
 /// invalid on chains that enforce it.
 pub const MAX_TX_GAS: u64 = 1 << 24;
 
+/// How long one RPC request may take by default before it fails (a large challenge
+/// transaction carries a proof of a few hundred KB).
+pub const DEFAULT_RPC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 impl Client {
     /// Connects to `rpc_url` (http://, or https:// with feature `rustls`) with a private key.
     pub async fn connect(rpc_url: &str, private_key: &str) -> Result<Self, ClientError> {
@@ -161,11 +166,28 @@ impl Client {
         rpc_url: &str,
         signer: PrivateKeySigner,
     ) -> Result<Self, ClientError> {
+        Self::connect_with_timeout(rpc_url, signer, DEFAULT_RPC_TIMEOUT).await
+    }
+
+    /// [`Client::connect_with_signer`] where every RPC request gives up after `timeout` (an
+    /// error like any other RPC failure), so a frozen endpoint cannot hang a caller.
+    pub async fn connect_with_timeout(
+        rpc_url: &str,
+        signer: PrivateKeySigner,
+        timeout: std::time::Duration,
+    ) -> Result<Self, ClientError> {
         if !(rpc_url.starts_with("http://") || rpc_url.starts_with("https://")) {
             return Err(ClientError::Config(format!(
                 "RPC URL must be http:// or https://, got {rpc_url:?}"
             )));
         }
+        let url: reqwest::Url = rpc_url
+            .parse()
+            .map_err(|e| ClientError::Config(format!("invalid RPC URL {rpc_url:?}: {e}")))?;
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .build()
+            .map_err(|e| ClientError::Config(format!("cannot build an HTTP client: {e}")))?;
         // Not the recommended fillers: their cached nonce manager consumes a nonce even when gas
         // estimation fails (a reverting call), leaving a gap that stalls every later transaction.
         // The simple manager asks the node for the pending nonce each time, which also keeps
@@ -176,16 +198,19 @@ impl Client {
             .with_simple_nonce_management()
             .fetch_chain_id()
             .wallet(EthereumWallet::from(signer.clone()))
-            .connect(rpc_url)
-            .await
-            .map_err(|e| ClientError::Config(format!("cannot connect to {rpc_url}: {e}")))?
+            .connect_reqwest(http, url)
             .erased();
-        Ok(Self { provider, signer, rpc_url: rpc_url.to_string() })
+        // Reach the endpoint once, as connecting used to, so a wrong URL fails here.
+        provider
+            .get_chain_id()
+            .await
+            .map_err(|e| ClientError::Config(format!("cannot connect to {rpc_url}: {e}")))?;
+        Ok(Self { provider, signer, rpc_url: rpc_url.to_string(), timeout })
     }
 
-    /// The same endpoint with another key.
+    /// The same endpoint (and timeout) with another key.
     pub async fn with_signer(&self, signer: PrivateKeySigner) -> Result<Self, ClientError> {
-        Self::connect_with_signer(&self.rpc_url, signer).await
+        Self::connect_with_timeout(&self.rpc_url, signer, self.timeout).await
     }
 
     /// The RPC URL this client was connected to.

@@ -53,6 +53,8 @@ pub struct NodeConfig {
     pub db_path: PathBuf,
     /// Ethereum JSON-RPC URL (http:// or https://).
     pub rpc_url: String,
+    /// How long one RPC request may take before it fails (then retried like any RPC error).
+    pub rpc_timeout: Duration,
     /// The `JobManager` contract.
     pub job_manager: Address,
     /// Key that signs results (JobManager's `coprocessorOperator`).
@@ -136,6 +138,7 @@ impl NodeConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             db_path: db_path.into(),
             rpc_url: rpc_url.into(),
+            rpc_timeout: Duration::from_secs(10),
             job_manager,
             operator_key,
             relayer_key,

@@ -48,6 +48,16 @@ pub(crate) async fn submit_offchain(
             return Ok(checked.job_id);
         }
     }
+    // While the chain probe fails, answer at once instead of waiting out the RPC timeout.
+    if let Some(e) = shared.health.chain_error() {
+        return Err(ApiError::new(
+            GrpcCode::Unavailable,
+            format!(
+                "the chain does not answer ({e}): the request cannot be checked on chain now; \
+                 try again when the RPC endpoint is reachable"
+            ),
+        ));
+    }
     verify::check_on_chain(&shared.chain, shared.config.job_manager, &req, &checked).await?;
 
     let request = &checked.request;
@@ -110,6 +120,7 @@ pub(crate) async fn run_pool(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceive
             _ = shared.shutdown.cancelled() => break,
             id = rx.recv() => match id { Some(id) => id, None => break },
         };
+        shared.metrics.jobs_queued.fetch_sub(1, Relaxed);
         let permit = tokio::select! {
             _ = shared.shutdown.cancelled() => break,
             p = permits.clone().acquire_owned() => p.expect("semaphore is never closed"),
@@ -164,6 +175,7 @@ async fn execute(shared: &Arc<Shared>, id: [u8; 32]) -> anyhow::Result<()> {
             })
             .await;
             shared.metrics.executions_running.fetch_sub(1, Relaxed);
+            shared.health.execution_finished();
             shared.metrics.observe_exec(started.elapsed().as_secs_f64());
             match run? {
                 Err(e) => ExecutionOutcome::Failed(format!("execution_error: {e}")),

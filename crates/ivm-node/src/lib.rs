@@ -27,6 +27,7 @@
 //! ```
 pub mod arbiter;
 pub mod config;
+pub mod health;
 pub mod jobs;
 pub mod listener;
 pub mod metrics;
@@ -64,6 +65,8 @@ pub(crate) struct Shared {
     /// Loaded programs by ID.
     pub programs: Mutex<HashMap<Vec<u8>, Arc<ivm_vm::Program>>>,
     pub shutdown: CancellationToken,
+    /// What `/health` reports (chain probe, executor progress).
+    pub health: health::Health,
 }
 
 impl Shared {
@@ -83,6 +86,7 @@ impl Shared {
 
     /// Queues a job for execution.
     pub fn enqueue(&self, id: [u8; 32]) {
+        metrics::Metrics::inc(&self.metrics.jobs_queued);
         let _ = self.exec_tx.send(id);
     }
 }
@@ -140,7 +144,7 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
     let signer = signer::OperatorSigner::new(&config.operator_key)?;
     let relayer_signer = ivm_contracts::client::parse_key(config.relayer_key.expose())
         .map_err(|e| anyhow::anyhow!("relayer key: {e}"))?;
-    let chain = Client::connect_with_signer(&config.rpc_url, relayer_signer)
+    let chain = Client::connect_with_timeout(&config.rpc_url, relayer_signer, config.rpc_timeout)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let store = Store::open(&config.db_path)?;
@@ -169,6 +173,7 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
         relay_wake: Notify::new(),
         programs: Mutex::new(HashMap::new()),
         shutdown: CancellationToken::new(),
+        health: health::Health::default(),
         config,
     });
 
@@ -208,6 +213,7 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
         tokio::spawn(server::serve(shared.clone(), listener)),
         tokio::spawn(jobs::run_pool(shared.clone(), exec_rx)),
         tokio::spawn(relayer::run(shared.clone())),
+        tokio::spawn(health::run(shared.clone())),
     ];
     if shared.config.listener_enabled {
         tasks.push(tokio::spawn(listener::run(shared.clone())));

@@ -16,6 +16,8 @@ pub struct Metrics {
     pub relay_errors: AtomicU64,
     pub programs_submitted: AtomicU64,
     pub executions_running: AtomicU64,
+    /// Jobs sent to the executor pool and not yet picked up by an executor.
+    pub jobs_queued: AtomicU64,
     pub listener_next_block: AtomicU64,
     pub challenges_upheld: AtomicU64,
     pub challenges_rejected: AtomicU64,
@@ -104,6 +106,11 @@ impl Metrics {
             "ivm_node_executions_running",
             "Jobs executing now.",
             self.executions_running.load(Relaxed),
+        );
+        gauge(
+            "ivm_node_jobs_queued",
+            "Jobs waiting for an executor.",
+            self.jobs_queued.load(Relaxed),
         );
         gauge(
             "ivm_node_http_connections_open",

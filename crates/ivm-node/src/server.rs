@@ -331,15 +331,23 @@ async fn contains_program(
     Ok(Json(ContainsProgramResponse { contains }))
 }
 
+/// 200 with `"status":"ok"`, or 503 with `"status":"degraded"` when the chain does not answer
+/// or the executors are stalled (`crate::health`).
 async fn health(State(shared): State<Arc<Shared>>) -> Response {
-    Json(serde_json::json!({
-        "status": "ok",
+    let chain = shared.health.chain_report();
+    let executors = shared.health.executor_report(&shared);
+    let degraded = !chain.ok || executors.stalled;
+    let body = Json(serde_json::json!({
+        "status": if degraded { "degraded" } else { "ok" },
+        "chain": chain,
+        "executors": executors,
         "jobManager": shared.config.job_manager.to_string(),
         "operator": shared.signer.address().to_string(),
         "relayer": shared.chain.address().to_string(),
         "listenerNextBlock": shared.metrics.listener_next_block.load(std::sync::atomic::Ordering::Relaxed),
-    }))
-    .into_response()
+    }));
+    let status = if degraded { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
+    (status, body).into_response()
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
