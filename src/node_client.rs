@@ -80,13 +80,23 @@ impl NodeClient {
         route: &str,
         req: &Req,
     ) -> std::result::Result<Resp, CallError> {
+        self.try_post_with(route, req, None).await
+    }
+
+    async fn try_post_with<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        route: &str,
+        req: &Req,
+        authorization: Option<&str>,
+    ) -> std::result::Result<Resp, CallError> {
         let url = format!("{}{route}", self.base);
         let body = serde_json::to_vec(req).map_err(|e| CallError::Other(e.into()))?;
-        let resp = self
-            .http
-            .post(&url)
-            .header("content-type", "application/json")
-            .body(body)
+        let mut request =
+            self.http.post(&url).header("content-type", "application/json").body(body);
+        if let Some(auth) = authorization {
+            request = request.header("authorization", auth);
+        }
+        let resp = request
             .send()
             .await
             .map_err(|e| {
@@ -118,17 +128,20 @@ impl NodeClient {
         })
     }
 
+    /// `upload_key`: the node operator's program upload key, if the node requires one (sent as
+    /// `Authorization: Bearer`).
     pub async fn submit_program(
         &self,
         elf: Vec<u8>,
         program_id: Vec<u8>,
         vm_type: i32,
+        upload_key: Option<&str>,
     ) -> Result<SubmitProgramResponse> {
-        self.post(
-            routes::SUBMIT_PROGRAM,
-            &SubmitProgramRequest { program_elf: elf, program_id, vm_type },
-        )
-        .await
+        let req = SubmitProgramRequest { program_elf: elf, program_id, vm_type };
+        let auth = upload_key.map(|k| format!("Bearer {}", k.trim()));
+        self.try_post_with(routes::SUBMIT_PROGRAM, &req, auth.as_deref())
+            .await
+            .map_err(CallError::into_anyhow)
     }
 
     pub async fn contains_program(&self, program_id: Vec<u8>) -> Result<bool> {

@@ -72,6 +72,16 @@ pub struct NodeArgs {
     /// while the chain does not answer, /health says degraded and submit_job UNAVAILABLE.
     #[arg(long, value_name = "SECS", env = "IVM_NODE_RPC_TIMEOUT", default_value_t = 10)]
     pub rpc_timeout: u64,
+    /// Require this key (`Authorization: Bearer <key>`; `ivm program submit --upload-key`)
+    /// for submit_program. Without it anyone may upload programs, within the limits below.
+    #[arg(long, value_name = "KEY", env = "IVM_NODE_PROGRAM_UPLOAD_KEY", hide_env_values = true)]
+    pub program_upload_key: Option<String>,
+    /// Largest program ELF accepted, in bytes.
+    #[arg(long, value_name = "BYTES", env = "IVM_NODE_MAX_PROGRAM_BYTES", default_value_t = 8 << 20)]
+    pub max_program_bytes: usize,
+    /// Total bytes of stored programs after which no new program is accepted.
+    #[arg(long, value_name = "BYTES", env = "IVM_NODE_PROGRAMS_QUOTA", default_value_t = 1 << 30)]
+    pub programs_quota_bytes: u64,
     /// Open HTTP connections at most (more wait in the kernel's backlog; logged).
     #[arg(long, value_name = "N", env = "IVM_NODE_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
@@ -147,6 +157,9 @@ pub fn run(args: NodeArgs) -> Outcome {
     config.http_body_timeout = Duration::from_secs(args.http_body_timeout.max(1));
     config.max_connections = args.max_connections.max(1);
     config.rpc_timeout = Duration::from_secs(args.rpc_timeout.max(1));
+    config.program_upload_key = args.program_upload_key.map(ivm_node::UploadKey::new);
+    config.max_program_bytes = args.max_program_bytes;
+    config.max_programs_total_bytes = args.programs_quota_bytes;
     config.max_relay_reverts = args.max_relay_reverts;
     config.arbiter_key = arbiter_key;
 

@@ -29,7 +29,7 @@ pub enum ProgramCommand {
     Submit(SubmitArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct SubmitArgs {
     /// The ELF to submit. Without it, the project's programs are built and submitted.
     #[arg(conflicts_with_all = ["path", "program"])]
@@ -39,10 +39,24 @@ pub struct SubmitArgs {
     /// Only this program of the project.
     #[arg(long, value_name = "NAME")]
     pub program: Option<String>,
+    /// The node operator's program upload key, for a node started with
+    /// `--program-upload-key` (never printed).
+    #[arg(long, value_name = "KEY", env = "IVM_PROGRAM_UPLOAD_KEY", hide_env_values = true)]
+    pub upload_key: Option<String>,
     #[command(flatten)]
     pub network: NetworkArgs,
     #[command(flatten)]
     pub json: JsonFlag,
+}
+
+impl std::fmt::Debug for SubmitArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SubmitArgs")
+            .field("elf", &self.elf)
+            .field("program", &self.program)
+            .field("upload_key", &self.upload_key.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -79,7 +93,7 @@ fn submit(args: SubmitArgs) -> Outcome {
     let rt = runtime()?;
     let mut out = Vec::new();
     for (name, elf) in elfs {
-        let s = rt.block_on(submit_elf(&node, &name, &elf))?;
+        let s = rt.block_on(submit_elf(&node, &name, &elf, args.upload_key.as_deref()))?;
         if !args.json.json {
             let what = if s.submitted { "submitted" } else { "already on the node" };
             println!("{}  {}  {what}", s.name, s.program_id);
@@ -99,7 +113,12 @@ fn name_of(elf: &Path) -> String {
 }
 
 /// Validates `elf`, then submits it unless the node already has its program ID.
-pub async fn submit_elf(node: &NodeClient, name: &str, elf: &Path) -> Result<Submitted> {
+pub async fn submit_elf(
+    node: &NodeClient,
+    name: &str,
+    elf: &Path,
+    upload_key: Option<&str>,
+) -> Result<Submitted> {
     let (_, id) = super::program_id::load_elf(elf)?;
     let bytes = std::fs::read(elf).with_context(|| format!("reading ELF {}", elf.display()))?;
     let id_bytes = id.0.to_vec();
@@ -109,7 +128,7 @@ pub async fn submit_elf(node: &NodeClient, name: &str, elf: &Path) -> Result<Sub
         .context("asking the node whether it has the program")?;
     if !present {
         let resp = node
-            .submit_program(bytes, id_bytes.clone(), VmType::JoltRv32im as i32)
+            .submit_program(bytes, id_bytes.clone(), VmType::JoltRv32im as i32, upload_key)
             .await
             .with_context(|| format!("submitting {}", elf.display()))?;
         if resp.program_id != id_bytes {

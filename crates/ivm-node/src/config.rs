@@ -44,6 +44,29 @@ impl std::fmt::Debug for SecretKey {
     }
 }
 
+/// The operator's key for `submit_program`; compared by hash, never printed.
+#[derive(Clone)]
+pub struct UploadKey(Zeroizing<String>);
+
+impl UploadKey {
+    pub fn new(key: impl Into<String>) -> Self {
+        UploadKey(Zeroizing::new(key.into().trim().to_string()))
+    }
+
+    /// Whether `given` is the key. Both sides are hashed first, so the comparison's timing
+    /// says nothing about the key.
+    pub fn matches(&self, given: &str) -> bool {
+        let digest = |s: &str| ivm_contracts::alloy_primitives::keccak256(s.as_bytes());
+        digest(&self.0) == digest(given.trim())
+    }
+}
+
+impl std::fmt::Debug for UploadKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UploadKey(<redacted>)")
+    }
+}
+
 /// Configuration of a node. [`NodeConfig::new`] fills in the defaults.
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
@@ -83,6 +106,13 @@ pub struct NodeConfig {
     /// How long a client may take to send a request's body (then 408, and the connection
     /// closes).
     pub http_body_timeout: Duration,
+    /// When set, `submit_program` requires `Authorization: Bearer <key>` (programs are the one
+    /// upload that costs the node storage for good).
+    pub program_upload_key: Option<UploadKey>,
+    /// Largest ELF `submit_program` accepts, in bytes.
+    pub max_program_bytes: usize,
+    /// Total bytes of stored programs after which `submit_program` refuses new ones.
+    pub max_programs_total_bytes: u64,
     /// Open HTTP connections at most; at the cap the node stops accepting (new connections
     /// wait in the kernel's backlog) and logs it once per minute.
     pub max_connections: usize,
@@ -153,6 +183,9 @@ impl NodeConfig {
             http_header_timeout: Duration::from_secs(10),
             http_body_timeout: Duration::from_secs(30),
             max_connections: 4096,
+            program_upload_key: None,
+            max_program_bytes: 8 << 20,
+            max_programs_total_bytes: 1 << 30,
             max_relay_backoff: Duration::from_secs(30),
             max_relay_reverts: 10,
             relay_receipt_timeout: Duration::from_secs(120),

@@ -47,7 +47,7 @@ use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use config::{Dishonesty, NodeConfig, RelayStrategy, SecretKey};
+pub use config::{Dishonesty, NodeConfig, RelayStrategy, SecretKey, UploadKey};
 pub use store::{JobKind, JobRecord, JobState, Store};
 
 /// State shared by the server, the executors, the relayer and the listener.

@@ -269,10 +269,79 @@ async fn get_result(
     Ok(Json(GetResultResponse { job_result: Some(job.to_api()) }))
 }
 
+/// `submit_program`'s upload key (`NodeConfig::program_upload_key`), checked from the headers
+/// before the body is read.
+pub struct UploadAuthorized;
+
+impl axum::extract::FromRequestParts<Arc<Shared>> for UploadAuthorized {
+    type Rejection = Fail;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        shared: &Arc<Shared>,
+    ) -> Result<Self, Fail> {
+        let Some(key) = &shared.config.program_upload_key else { return Ok(UploadAuthorized) };
+        let given = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if given.is_some_and(|g| key.matches(g)) {
+            return Ok(UploadAuthorized);
+        }
+        let what = if given.is_some() { "a wrong" } else { "no" };
+        tracing::info!("submit_program refused: {what} upload key");
+        Err(ApiError::new(
+            GrpcCode::PermissionDenied,
+            format!(
+                "this node requires a program upload key and the request has {what} key: pass \
+                 the operator's key (`ivm program submit --upload-key`, or `Authorization: \
+                 Bearer <key>`)"
+            ),
+        )
+        .into())
+    }
+}
+
+/// The operator's storage policy (`NodeConfig`): the per-program size limit and the total
+/// quota. A program already stored is always accepted (submitting is idempotent).
+fn check_storage_policy(shared: &Shared, req: &SubmitProgramRequest) -> Result<(), ApiError> {
+    let config = &shared.config;
+    let size = req.program_elf.len();
+    if size > config.max_program_bytes {
+        return Err(ApiError::new(
+            GrpcCode::ResourceExhausted,
+            format!(
+                "the ELF is {size} bytes, over this node's limit of {} bytes per program",
+                config.max_program_bytes
+            ),
+        ));
+    }
+    let internal = |e: anyhow::Error| ApiError::internal(format!("node store error: {e:#}"));
+    let stored = shared.store.programs_total_bytes().map_err(internal)?;
+    if stored + size as u64 + 1 > config.max_programs_total_bytes
+        && !shared.store.contains_program(&req.program_id).map_err(internal)?
+    {
+        return Err(ApiError::new(
+            GrpcCode::ResourceExhausted,
+            format!(
+                "this node's program storage quota is used ({stored} of {} bytes): it takes no \
+                 new programs (ask its operator)",
+                config.max_programs_total_bytes
+            ),
+        ));
+    }
+    Ok(())
+}
+
 async fn submit_program(
     State(shared): State<Arc<Shared>>,
+    _: UploadAuthorized,
     GatewayJson(req): GatewayJson<SubmitProgramRequest>,
 ) -> Result<Json<SubmitProgramResponse>, Fail> {
+    check_storage_policy(&shared, &req).inspect_err(|e| {
+        tracing::info!("submit_program refused: {}", e.message);
+    })?;
     // Parsing and decoding an ELF is CPU work proportional to the upload: off the async
     // workers, so a large or hostile upload cannot stall the gateway.
     let req = Arc::new(req);

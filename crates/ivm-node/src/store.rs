@@ -334,6 +334,17 @@ impl Store {
         Ok(t.get(program_id)?.is_some())
     }
 
+    /// Bytes of every stored program (ELF plus its one-byte VM type).
+    pub fn programs_total_bytes(&self) -> Result<u64> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(PROGRAMS)?;
+        let mut total = 0u64;
+        for entry in t.iter()? {
+            total += entry?.1.value().len() as u64;
+        }
+        Ok(total)
+    }
+
     pub fn program_count(&self) -> Result<u64> {
         let tx = self.db.begin_read()?;
         Ok(tx.open_table(PROGRAMS)?.len()?)
