@@ -72,6 +72,11 @@ pub struct NodeArgs {
     /// while the chain does not answer, /health says degraded and submit_job UNAVAILABLE.
     #[arg(long, value_name = "SECS", env = "IVM_NODE_RPC_TIMEOUT", default_value_t = 10)]
     pub rpc_timeout: u64,
+    /// Seconds one job's execution may take; then the job fails (a loop with a huge maxCycles
+    /// cannot hold an executor). On shutdown running executions are abandoned at once and
+    /// their jobs run again after a restart.
+    #[arg(long, value_name = "SECS", env = "IVM_NODE_MAX_JOB_SECONDS", default_value_t = 60)]
+    pub max_job_seconds: u64,
     /// Require this key (`Authorization: Bearer <key>`; `ivm program submit --upload-key`)
     /// for submit_program. Without it anyone may upload programs, within the limits below.
     #[arg(long, value_name = "KEY", env = "IVM_NODE_PROGRAM_UPLOAD_KEY", hide_env_values = true)]
@@ -157,6 +162,7 @@ pub fn run(args: NodeArgs) -> Outcome {
     config.http_body_timeout = Duration::from_secs(args.http_body_timeout.max(1));
     config.max_connections = args.max_connections.max(1);
     config.rpc_timeout = Duration::from_secs(args.rpc_timeout.max(1));
+    config.max_job_wall_time = Duration::from_secs(args.max_job_seconds.max(1));
     config.program_upload_key = args.program_upload_key.map(ivm_node::UploadKey::new);
     config.max_program_bytes = args.max_program_bytes;
     config.max_programs_total_bytes = args.programs_quota_bytes;

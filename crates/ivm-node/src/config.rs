@@ -86,6 +86,10 @@ pub struct NodeConfig {
     pub relayer_key: SecretKey,
     /// Jobs executed at the same time.
     pub executors: usize,
+    /// Wall time one execution may take; then the job fails (`execution_error: wall-time
+    /// limit …`), so a huge `maxCycles` cannot hold an executor for long. On shutdown running
+    /// executions are abandoned within a millisecond and their jobs stay PENDING.
+    pub max_job_wall_time: Duration,
     /// Blocks a relay transaction must have (1 = included in a block).
     pub confirmations: u64,
     /// Relay strategy of onchain jobs (offchain jobs carry their own).
@@ -169,6 +173,7 @@ impl NodeConfig {
             db_path: db_path.into(),
             rpc_url: rpc_url.into(),
             rpc_timeout: Duration::from_secs(10),
+            max_job_wall_time: Duration::from_secs(60),
             job_manager,
             operator_key,
             relayer_key,

@@ -3,7 +3,7 @@
 //! Intake stores a verified job as PENDING (fsync'd) before answering with its ID. The pool runs
 //! at most `executors` jobs at once on blocking threads, each under its own `maxCycles`, then
 //! stores DONE (signed result, queued for relay) or FAILED with a reason.
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -165,20 +165,20 @@ async fn execute(shared: &Arc<Shared>, id: [u8; 32]) -> anyhow::Result<()> {
                     shared.store.offchain_input(&job.offchain_input_hash)?.unwrap_or_default()
                 }
             };
-            let onchain_input = job.onchain_input.clone();
-            let max_cycles = job.max_cycles;
+            let inputs = (job.onchain_input.clone(), offchain_input);
             shared.metrics.executions_running.fetch_add(1, Relaxed);
             let started = Instant::now();
-            let run = tokio::task::spawn_blocking(move || {
-                let inputs = ivm_vm::Inputs { onchain: &onchain_input, offchain: &offchain_input };
-                ivm_vm::execute(&program, inputs, max_cycles)
-            })
-            .await;
+            let run = run_bounded(shared, program, inputs, job.max_cycles).await;
             shared.metrics.executions_running.fetch_sub(1, Relaxed);
             shared.health.execution_finished();
             shared.metrics.observe_exec(started.elapsed().as_secs_f64());
-            match run? {
-                Err(e) => ExecutionOutcome::Failed(format!("execution_error: {e}")),
+            let Some(run) = run? else {
+                tracing::info!(job = %job_id, "execution abandoned for shutdown: the job stays \
+                    pending and runs again after a restart");
+                return Ok(());
+            };
+            match run {
+                Err(reason) => ExecutionOutcome::Failed(reason),
                 Ok(exec) => match exec.exit {
                     ivm_vm::Exit::Halted => {
                         let output = practice_output(shared, &job, exec.output);
@@ -215,6 +215,45 @@ async fn execute(shared: &Arc<Shared>, id: [u8; 32]) -> anyhow::Result<()> {
     // Ordered relays may wait on failed jobs too.
     shared.relay_wake.notify_one();
     Ok(())
+}
+
+/// Runs a job's program under the node's wall-time limit (`NodeConfig::max_job_wall_time`),
+/// on a blocking thread. `Ok(None)`: the node is shutting down and abandoned the run, so the
+/// job stays PENDING (it runs again after a restart); `Some(Err(reason))`: the job fails.
+async fn run_bounded(
+    shared: &Arc<Shared>,
+    program: Arc<ivm_vm::Program>,
+    (onchain, offchain): (Vec<u8>, Vec<u8>),
+    max_cycles: u64,
+) -> anyhow::Result<Option<Result<ivm_vm::Execution, String>>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let limit = shared.config.max_job_wall_time;
+    let watchdog = {
+        let (stop, shutdown) = (stop.clone(), shared.shutdown.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(limit) => {}
+                _ = shutdown.cancelled() => {}
+            }
+            stop.store(true, Relaxed);
+        })
+    };
+    let flag = stop.clone();
+    let run = tokio::task::spawn_blocking(move || {
+        let inputs = ivm_vm::Inputs { onchain: &onchain, offchain: &offchain };
+        ivm_vm::execute_stoppable(&program, inputs, max_cycles, &flag)
+    })
+    .await;
+    watchdog.abort();
+    Ok(match run? {
+        Ok(exec) => Some(Ok(exec)),
+        Err(ivm_vm::RunError::Input(e)) => Some(Err(format!("execution_error: {e}"))),
+        Err(ivm_vm::RunError::Stopped { .. }) if shared.shutdown.is_cancelled() => None,
+        Err(ivm_vm::RunError::Stopped { cycles, .. }) => Some(Err(format!(
+            "execution_error: wall-time limit of {} s reached after {cycles} cycles",
+            limit.as_secs_f64()
+        ))),
+    })
 }
 
 /// The output the operator signs: the real one, unless the test-only practice mode makes it

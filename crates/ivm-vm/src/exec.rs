@@ -1,5 +1,6 @@
 //! The interpreter: runs a [`Program`] on its inputs until it terminates, panics or faults.
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ivm_abi::hostcall;
 
@@ -82,7 +83,7 @@ pub fn trace_permissive(
     max_cycles: u64,
 ) -> Result<(Execution, Vec<Step>), InputError> {
     let mut steps = Vec::new();
-    let exec = run_with(program, inputs, max_cycles, &mut steps, true)?;
+    let exec = run_unstoppable(program, inputs, max_cycles, &mut steps, true)?;
     Ok((exec, steps))
 }
 
@@ -93,16 +94,56 @@ pub fn run<T: Tracer>(
     max_cycles: u64,
     tracer: &mut T,
 ) -> Result<Execution, InputError> {
-    run_with(program, inputs, max_cycles, tracer, false)
+    run_unstoppable(program, inputs, max_cycles, tracer, false)
 }
 
-fn run_with<T: Tracer>(
+/// Why [`execute_stoppable`] returned no execution.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// `stop` was set (a wall-time limit, a shutdown): the run is not over, only abandoned.
+    #[error("stopped on request after {cycles} cycles at pc {pc:#010x}")]
+    Stopped { cycles: u64, pc: u32 },
+}
+
+/// Instructions between two looks at the stop flag of [`execute_stoppable`] (well under a
+/// millisecond).
+const STOP_CHECK_INTERVAL: u64 = 1 << 16;
+
+/// [`execute`] that gives up as soon as `stop` is set (checked every
+/// [`STOP_CHECK_INTERVAL`] instructions), so a caller can bound a run's wall time or cancel
+/// it without waiting for `max_cycles`.
+pub fn execute_stoppable(
+    program: &Program,
+    inputs: Inputs<'_>,
+    max_cycles: u64,
+    stop: &AtomicBool,
+) -> Result<Execution, RunError> {
+    run_inner(program, inputs, max_cycles, &mut NoTrace, false, Some(stop))
+}
+
+fn run_unstoppable<T: Tracer>(
     program: &Program,
     inputs: Inputs<'_>,
     max_cycles: u64,
     tracer: &mut T,
     permissive: bool,
 ) -> Result<Execution, InputError> {
+    run_inner(program, inputs, max_cycles, tracer, permissive, None).map_err(|e| match e {
+        RunError::Input(e) => e,
+        RunError::Stopped { .. } => unreachable!("no stop flag was given"),
+    })
+}
+
+fn run_inner<T: Tracer>(
+    program: &Program,
+    inputs: Inputs<'_>,
+    max_cycles: u64,
+    tracer: &mut T,
+    permissive: bool,
+    stop: Option<&AtomicBool>,
+) -> Result<Execution, RunError> {
     let sizes = &program.layout.sizes;
     check_input("onchain", "max_input", inputs.onchain, sizes.max_input)?;
     check_input("offchain", "max_offchain_input", inputs.offchain, sizes.max_offchain_input)?;
@@ -119,11 +160,17 @@ fn run_with<T: Tracer>(
         logs: Vec::new(),
         log_bytes: 0,
         panic_message: None,
+        stop,
+        stopped: false,
     };
     if permissive {
         vm.mem.set_permissive();
     }
-    let exit = match vm.run_loop(max_cycles, tracer) {
+    let looped = vm.run_loop(max_cycles, tracer);
+    if vm.stopped {
+        return Err(RunError::Stopped { cycles: vm.cycles, pc: vm.pc });
+    }
+    let exit = match looped {
         Ok(()) if vm.mem.panicked() => Exit::Panicked { message: vm.panic_message.take() },
         Ok(()) => Exit::Halted,
         Err(kind) => Exit::Fault(Fault { kind, pc: vm.pc, cycles: vm.cycles }),
@@ -170,6 +217,9 @@ struct Vm<'p> {
     logs: Vec<String>,
     log_bytes: usize,
     panic_message: Option<String>,
+    /// Set by the caller to abandon the run; `stopped` records that it was.
+    stop: Option<&'p AtomicBool>,
+    stopped: bool,
 }
 
 impl Vm<'_> {
@@ -184,6 +234,13 @@ impl Vm<'_> {
         loop {
             if self.cycles >= max_cycles {
                 return Err(FaultKind::CycleLimit(max_cycles));
+            }
+            if self.cycles % STOP_CHECK_INTERVAL == 0
+                && self.stop.is_some_and(|s| s.load(Ordering::Relaxed))
+            {
+                // Not a fault: `run_inner` looks at `stopped` first.
+                self.stopped = true;
+                return Err(FaultKind::CycleLimit(self.cycles));
             }
             let idx = (self.pc.wrapping_sub(self.text_base) / 4) as usize;
             let instr = match self.code.get(idx) {

@@ -19,6 +19,8 @@ pub mod trace;
 pub use decode::{decode, Instr};
 pub use elf::{Program, Segment};
 pub use error::{Fault, FaultKind, InputError, LoadError};
-pub use exec::{execute, run, trace, Execution, Exit, Inputs, DEFAULT_MAX_CYCLES};
+pub use exec::{
+    execute, execute_stoppable, run, trace, Execution, Exit, Inputs, RunError, DEFAULT_MAX_CYCLES,
+};
 pub use program_id::ProgramId;
 pub use trace::{MemAccess, NoTrace, Step, Tracer};
