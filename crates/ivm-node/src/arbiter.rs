@@ -158,7 +158,9 @@ pub(crate) async fn run(shared: Arc<Shared>, arbiter: Client) {
     let mut undecided: BTreeMap<U256, ChallengeFiled> = BTreeMap::new();
     loop {
         if let Err(e) = scan(&shared, &arbiter, &mut next_block, &mut undecided).await {
-            tracing::warn!("arbiter: {e:#}");
+            if let Some(held_back) = shared.log_limit.admit("arbiter scan") {
+                tracing::warn!(held_back, "arbiter: {e:#}");
+            }
         }
         let ids: Vec<U256> = undecided.keys().copied().collect();
         for id in ids {
@@ -170,7 +172,11 @@ pub(crate) async fn run(shared: Arc<Shared>, arbiter: Client) {
                     undecided.remove(&id);
                 }
                 Ok(false) => {}
-                Err(e) => tracing::warn!(challenge = %id, "arbiter: {e:#}"),
+                Err(e) => {
+                    if let Some(held_back) = shared.log_limit.admit("arbiter decide") {
+                        tracing::warn!(challenge = %id, held_back, "arbiter: {e:#}");
+                    }
+                }
             }
         }
         tokio::select! {

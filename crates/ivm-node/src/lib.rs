@@ -30,6 +30,7 @@ pub mod config;
 pub mod health;
 pub mod jobs;
 pub mod listener;
+pub mod log_limit;
 pub mod metrics;
 pub mod relayer;
 pub mod server;
@@ -67,6 +68,8 @@ pub(crate) struct Shared {
     pub shutdown: CancellationToken,
     /// What `/health` reports (chain probe, executor progress).
     pub health: health::Health,
+    /// Aggregates warnings that repeat (relay and poll failures in an outage).
+    pub log_limit: log_limit::LogLimiter,
 }
 
 impl Shared {
@@ -174,6 +177,7 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
         programs: Mutex::new(HashMap::new()),
         shutdown: CancellationToken::new(),
         health: health::Health::default(),
+        log_limit: log_limit::LogLimiter::default(),
         config,
     });
 

@@ -22,7 +22,9 @@ use crate::Shared;
 pub(crate) async fn run(shared: Arc<Shared>) {
     loop {
         if let Err(e) = poll_once(&shared).await {
-            tracing::warn!("listener: {e:#}");
+            if let Some(held_back) = shared.log_limit.admit("listener") {
+                tracing::warn!(held_back, "listener: {e:#}");
+            }
         }
         tokio::select! {
             _ = shared.shutdown.cancelled() => break,

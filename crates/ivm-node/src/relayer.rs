@@ -56,7 +56,9 @@ pub(crate) async fn run(shared: Arc<Shared>) {
         let again = match relay_due(&shared).await {
             Ok(again) => again,
             Err(e) => {
-                tracing::error!("relayer: {e:#}");
+                if let Some(held_back) = shared.log_limit.admit("relayer") {
+                    tracing::error!(held_back, "relayer: {e:#}");
+                }
                 false
             }
         };
@@ -168,7 +170,11 @@ async fn relay_one(shared: &Arc<Shared>, job: JobRecord) -> anyhow::Result<bool>
                 now_ms() + backoff.as_millis() as u64,
             )?;
             Metrics::inc(&shared.metrics.relay_errors);
-            tracing::warn!(job = %job_id, attempts, retry_in = ?backoff, "relay failed: {error}");
+            // The job's own record keeps its last error; the log gets one line per window.
+            if let Some(held_back) = shared.log_limit.admit("relay failed") {
+                tracing::warn!(job = %job_id, attempts, retry_in = ?backoff, held_back,
+                    "relay failed: {error}");
+            }
             Ok(false)
         }
     }
