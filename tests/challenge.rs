@@ -384,6 +384,10 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let filed = json(&out);
     assert_eq!(filed["claimedOutcome"], "failed");
+    eprintln!(
+        "challenge transaction with a v2 proof: {} gas for a {} byte proof",
+        filed["gasUsed"], filed["proofSizeBytes"]
+    );
     assert_eq!(filed["claimedOutput"], "0x");
     assert_eq!(filed["verdict"], "upheld");
     assert_eq!(rt.block_on(reader.job_metadata(jm, job_f)).unwrap().status, JOB_STATE_OVERTURNED);
