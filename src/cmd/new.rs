@@ -63,7 +63,8 @@ pub fn run(args: NewArgs) -> Outcome {
     );
     if layers.contains(&"app") {
         eprintln!(
-            "  cd contracts && npm install && scripts/forge test   # see contracts/README.md"
+            "  cd contracts && npm install && scripts/forge test   # see contracts/README.md\n  \
+             (contracts/README.md, \"Run it on ivm devnet\": deploy and run the app on a devnet)"
         );
     }
     Ok(Code::Ok)
