@@ -32,7 +32,7 @@ abstract contract ConsumerBase is IConsumer {
         maxNonce = initialMaxNonce;
     }
 
-    function getJobManager() external view returns (address) {
+    function getJobManager() public view virtual returns (address) {
         return address(_jobManager);
     }
 

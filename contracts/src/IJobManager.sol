@@ -10,44 +10,6 @@ uint8 constant JOB_STATE_COMPLETED = 3;
 // A completed job whose result an arbiter found fraudulent (ivm extension; InfinityVM has no disputes).
 uint8 constant JOB_STATE_OVERTURNED = 4;
 
-/// What JobManager stores per job.
-struct JobMetadata {
-    bytes programID;
-    uint64 maxCycles;
-    address consumer;
-    uint8 status;
-}
-
-/// Signed by the coprocessor operator for onchain jobs: `abi.encode(ResultWithMetadata)`.
-struct ResultWithMetadata {
-    bytes32 jobID;
-    bytes32 onchainInputHash;
-    uint64 maxCycles;
-    bytes programID;
-    bytes result;
-}
-
-/// Signed by the coprocessor operator for offchain jobs: `abi.encode(OffchainResultWithMetadata)`.
-struct OffchainResultWithMetadata {
-    bytes32 jobID;
-    bytes32 onchainInputHash;
-    bytes32 offchainInputHash;
-    uint64 maxCycles;
-    bytes programID;
-    bytes result;
-    bytes32[] versionedBlobHashes;
-}
-
-/// Signed by an authorised requester: `abi.encode(OffchainJobRequest)`.
-struct OffchainJobRequest {
-    uint64 nonce;
-    uint64 maxCycles;
-    address consumer;
-    bytes programID;
-    bytes onchainInput;
-    bytes32 offchainInputHash;
-}
-
 /// Dispute parameters, set by the owner. Times are in seconds, amounts in wei.
 struct DisputeParameters {
     // How long after a result is posted it can be challenged.
@@ -107,6 +69,45 @@ struct OperatorBond {
 }
 
 interface IJobManager {
+    // ---- InfinityVM's structs, declared where InfinityVM declares them ----
+    /// What JobManager stores per job.
+    struct JobMetadata {
+        bytes programID;
+        uint64 maxCycles;
+        address consumer;
+        uint8 status;
+    }
+
+    /// Signed by the coprocessor operator for onchain jobs: `abi.encode(ResultWithMetadata)`.
+    struct ResultWithMetadata {
+        bytes32 jobID;
+        bytes32 onchainInputHash;
+        uint64 maxCycles;
+        bytes programID;
+        bytes result;
+    }
+
+    /// Signed by the coprocessor operator for offchain jobs: `abi.encode(OffchainResultWithMetadata)`.
+    struct OffchainResultWithMetadata {
+        bytes32 jobID;
+        bytes32 onchainInputHash;
+        bytes32 offchainInputHash;
+        uint64 maxCycles;
+        bytes programID;
+        bytes result;
+        bytes32[] versionedBlobHashes;
+    }
+
+    /// Signed by an authorised requester: `abi.encode(OffchainJobRequest)`.
+    struct OffchainJobRequest {
+        uint64 nonce;
+        uint64 maxCycles;
+        address consumer;
+        bytes programID;
+        bytes onchainInput;
+        bytes32 offchainInputHash;
+    }
+
     // ---- InfinityVM events ----
     event JobCreated(
         bytes32 indexed jobID,

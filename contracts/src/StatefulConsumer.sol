@@ -3,21 +3,21 @@ pragma solidity ^0.8.28;
 
 import {Consumer} from "./Consumer.sol";
 
-/// The onchain input of a stateful job: `abi.encode(StatefulAppOnchainInput)`.
-struct StatefulAppOnchainInput {
-    bytes32 inputStateRoot;
-    bytes onchainInput;
-}
-
-/// The program output of a stateful job: `abi.encode(StatefulAppResult)`.
-struct StatefulAppResult {
-    bytes32 outputStateRoot;
-    bytes result;
-}
-
 /// A consumer whose program transforms a state root: a result is accepted only if it was
 /// computed from the current root, and then moves the root forward.
 abstract contract StatefulConsumer is Consumer {
+    /// The onchain input of a stateful job: `abi.encode(StatefulAppOnchainInput)`.
+    struct StatefulAppOnchainInput {
+        bytes32 inputStateRoot;
+        bytes onchainInput;
+    }
+
+    /// The program output of a stateful job: `abi.encode(StatefulAppResult)`.
+    struct StatefulAppResult {
+        bytes32 outputStateRoot;
+        bytes result;
+    }
+
     bytes32 public latestStateRoot;
 
     event StateRootUpdated(bytes32 indexed previousRoot, bytes32 indexed newRoot);
@@ -28,7 +28,7 @@ abstract contract StatefulConsumer is Consumer {
         latestStateRoot = initialStateRoot;
     }
 
-    function getLatestStateRoot() external view returns (bytes32) {
+    function getLatestStateRoot() public view virtual returns (bytes32) {
         return latestStateRoot;
     }
 

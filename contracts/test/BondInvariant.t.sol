@@ -6,8 +6,8 @@ import {Test} from "./utils/Test.sol";
 import {TestConsumer} from "./utils/Mocks.sol";
 import {JobManager} from "../src/JobManager.sol";
 import {
+    IJobManager,
     DisputeParameters,
-    ResultWithMetadata,
     Challenge,
     ChallengeStatus,
     OperatorBond,
@@ -76,7 +76,7 @@ contract BondHandler is Test {
         bytes memory input = abi.encode(seed);
         bytes32 id = consumer.request("program", input, 1000);
         bytes memory encoded = abi.encode(
-            ResultWithMetadata({
+            IJobManager.ResultWithMetadata({
                 jobID: id,
                 onchainInputHash: keccak256(input),
                 maxCycles: 1000,

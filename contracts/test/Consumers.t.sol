@@ -8,10 +8,9 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {ExampleConsumer} from "../src/ExampleConsumer.sol";
 import {SingleOffchainSigner} from "../src/SingleOffchainSigner.sol";
-import {StatefulAppOnchainInput, StatefulAppResult} from "../src/StatefulConsumer.sol";
+import {StatefulConsumer} from "../src/StatefulConsumer.sol";
 import {
     IJobManager,
-    OffchainJobRequest,
     JOB_STATE_PENDING,
     JOB_STATE_CANCELLED,
     JOB_STATE_COMPLETED
@@ -62,7 +61,7 @@ contract ConsumersTest is Fixture {
     }
 
     function test_example_offchainJob() public {
-        OffchainJobRequest memory req = offchainRequest(100, address(example), "on", "off");
+        IJobManager.OffchainJobRequest memory req = offchainRequest(100, address(example), "on", "off");
         relayOffchain(req, signerKey, offchainResultFor(req, "offchain output"), operatorKey);
         bytes32 id = jobIdOf(100, address(example));
         assertEq(example.getJobResult(id), "offchain output");
@@ -98,7 +97,7 @@ contract ConsumersTest is Fixture {
         example.setOffchainSigner(vm.addr(ANVIL_KEY_1));
 
         // The old signer's requests are now refused, the new one's accepted.
-        OffchainJobRequest memory req = offchainRequest(1, address(example), "on", "");
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(example), "on", "");
         vm.expectRevert(bytes("JobManager.submitResultForOffchainJob: Invalid signature on job request"));
         relayOffchain(req, signerKey, offchainResultFor(req, "x"), operatorKey);
         relayOffchain(req, ANVIL_KEY_1, offchainResultFor(req, "x"), operatorKey);
@@ -151,9 +150,11 @@ contract ConsumersTest is Fixture {
     function test_stateful_acceptsResultFromCurrentRoot() public {
         TestStatefulConsumer s = new TestStatefulConsumer(address(jm), bytes32(uint256(1)));
         assertEq(s.getLatestStateRoot(), bytes32(uint256(1)));
-        bytes memory input = abi.encode(StatefulAppOnchainInput(bytes32(uint256(1)), "payload"));
+        bytes memory input =
+            abi.encode(StatefulConsumer.StatefulAppOnchainInput(bytes32(uint256(1)), "payload"));
         bytes32 id = s.request(PROGRAM_ID, input, MAX_CYCLES);
-        bytes memory output = abi.encode(StatefulAppResult(bytes32(uint256(2)), "app result"));
+        bytes memory output =
+            abi.encode(StatefulConsumer.StatefulAppResult(bytes32(uint256(2)), "app result"));
         bytes memory encoded = encodeResult(id, input, MAX_CYCLES, PROGRAM_ID, output);
         vm.prank(relayer);
         jm.submitResult(encoded, signMessage(operatorKey, encoded));
@@ -163,9 +164,11 @@ contract ConsumersTest is Fixture {
 
     function test_stateful_rejectsResultFromStaleRoot() public {
         TestStatefulConsumer s = new TestStatefulConsumer(address(jm), bytes32(uint256(1)));
-        bytes memory input = abi.encode(StatefulAppOnchainInput(bytes32(uint256(9)), "payload"));
+        bytes memory input =
+            abi.encode(StatefulConsumer.StatefulAppOnchainInput(bytes32(uint256(9)), "payload"));
         bytes32 id = s.request(PROGRAM_ID, input, MAX_CYCLES);
-        bytes memory output = abi.encode(StatefulAppResult(bytes32(uint256(2)), "app result"));
+        bytes memory output =
+            abi.encode(StatefulConsumer.StatefulAppResult(bytes32(uint256(2)), "app result"));
         bytes memory encoded = encodeResult(id, input, MAX_CYCLES, PROGRAM_ID, output);
         bytes memory sig = signMessage(operatorKey, encoded);
         vm.prank(relayer);

@@ -12,8 +12,6 @@ import {
     Challenge,
     ChallengeStatus,
     OperatorBond,
-    OffchainJobRequest,
-    OffchainResultWithMetadata,
     JOB_STATE_PENDING,
     JOB_STATE_COMPLETED,
     JOB_STATE_OVERTURNED
@@ -130,8 +128,8 @@ contract DisputesTest is Fixture {
             bytes("JobManager: maxCycles is above maxJobCycles, the largest run a challenger can prove")
         );
         requestJob(INPUT);
-        OffchainJobRequest memory req = offchainRequest(77, address(consumer), INPUT, "");
-        OffchainResultWithMetadata memory res = offchainResultFor(req, POSTED);
+        IJobManager.OffchainJobRequest memory req = offchainRequest(77, address(consumer), INPUT, "");
+        IJobManager.OffchainResultWithMetadata memory res = offchainResultFor(req, POSTED);
         vm.expectRevert(
             bytes("JobManager: maxCycles is above maxJobCycles, the largest run a challenger can prove")
         );

@@ -3,13 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Fixture} from "./utils/Fixture.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
-import {
-    ResultWithMetadata,
-    OffchainResultWithMetadata,
-    OffchainJobRequest,
-    JOB_STATE_COMPLETED,
-    JOB_STATE_PENDING
-} from "../src/IJobManager.sol";
+import {IJobManager, JOB_STATE_COMPLETED, JOB_STATE_PENDING} from "../src/IJobManager.sol";
 
 /// Fuzz tests for the wire encodings, job IDs and the signature checks built on them.
 contract EncodingTest is Fixture {
@@ -47,7 +41,8 @@ contract EncodingTest is Fixture {
         bytes memory programID,
         bytes memory result
     ) public pure {
-        ResultWithMetadata memory r = ResultWithMetadata(jobID, inputHash, maxCycles, programID, result);
+        IJobManager.ResultWithMetadata memory r =
+            IJobManager.ResultWithMetadata(jobID, inputHash, maxCycles, programID, result);
         bytes memory enc = abi.encode(r);
         assertEq(
             enc.length, 32 + 5 * 32 + 32 + padded(programID.length) + 32 + padded(result.length), "length"
@@ -60,7 +55,7 @@ contract EncodingTest is Fixture {
         assertEq(word(enc, 5), 0xa0 + 32 + padded(programID.length), "result offset");
         assertEq(word(enc, 6), programID.length);
 
-        ResultWithMetadata memory d = abi.decode(enc, (ResultWithMetadata));
+        IJobManager.ResultWithMetadata memory d = abi.decode(enc, (IJobManager.ResultWithMetadata));
         assertEq(d.jobID, jobID);
         assertEq(d.onchainInputHash, inputHash);
         assertEq(uint256(d.maxCycles), uint256(maxCycles));
@@ -76,8 +71,9 @@ contract EncodingTest is Fixture {
         bytes memory onchainInput,
         bytes32 offchainInputHash
     ) public pure {
-        OffchainJobRequest memory q =
-            OffchainJobRequest(nonce, maxCycles, c, programID, onchainInput, offchainInputHash);
+        IJobManager.OffchainJobRequest memory q = IJobManager.OffchainJobRequest(
+            nonce, maxCycles, c, programID, onchainInput, offchainInputHash
+        );
         bytes memory enc = abi.encode(q);
         assertEq(enc.length, 32 + 6 * 32 + 32 + padded(programID.length) + 32 + padded(onchainInput.length));
         assertEq(word(enc, 0), 0x20);
@@ -88,7 +84,7 @@ contract EncodingTest is Fixture {
         assertEq(word(enc, 5), 0xc0 + 32 + padded(programID.length));
         assertEq(bytes32(word(enc, 6)), offchainInputHash);
 
-        OffchainJobRequest memory d = abi.decode(enc, (OffchainJobRequest));
+        IJobManager.OffchainJobRequest memory d = abi.decode(enc, (IJobManager.OffchainJobRequest));
         assertEq(uint256(d.nonce), uint256(nonce));
         assertEq(uint256(d.maxCycles), uint256(maxCycles));
         assertEq(d.consumer, c);
@@ -106,9 +102,10 @@ contract EncodingTest is Fixture {
         bytes memory result,
         bytes32[] memory blobs
     ) public pure {
-        OffchainResultWithMetadata memory r = OffchainResultWithMetadata(
-            jobID, onHash, offHash, maxCycles, programID, result, blobs
-        );
+        IJobManager.OffchainResultWithMetadata memory r =
+            IJobManager.OffchainResultWithMetadata(
+                jobID, onHash, offHash, maxCycles, programID, result, blobs
+            );
         bytes memory enc = abi.encode(r);
         uint256 resultOffset = 0xe0 + 32 + padded(programID.length);
         uint256 blobsOffset = resultOffset + 32 + padded(result.length);
@@ -118,7 +115,8 @@ contract EncodingTest is Fixture {
         assertEq(word(enc, 6), resultOffset);
         assertEq(word(enc, 7), blobsOffset);
 
-        OffchainResultWithMetadata memory d = abi.decode(enc, (OffchainResultWithMetadata));
+        IJobManager.OffchainResultWithMetadata memory d =
+            abi.decode(enc, (IJobManager.OffchainResultWithMetadata));
         assertEq(d.jobID, jobID);
         assertEq(d.offchainInputHash, offHash);
         assertEq(d.result, result);
@@ -184,7 +182,8 @@ contract EncodingTest is Fixture {
         bytes memory offchainInput,
         bytes memory result
     ) public {
-        OffchainJobRequest memory req = offchainRequest(nonce, address(consumer), onchainInput, offchainInput);
+        IJobManager.OffchainJobRequest memory req =
+            offchainRequest(nonce, address(consumer), onchainInput, offchainInput);
         relayOffchain(req, signerKey, offchainResultFor(req, result), operatorKey);
         bytes32 id = jobIdOf(nonce, address(consumer));
         assertEq(uint256(jm.getJobMetadata(id).status), uint256(JOB_STATE_COMPLETED));

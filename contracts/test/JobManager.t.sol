@@ -9,10 +9,7 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {JobManager} from "../src/JobManager.sol";
 import {
     IJobManager,
-    JobMetadata,
     ResultRecord,
-    OffchainJobRequest,
-    OffchainResultWithMetadata,
     JOB_STATE_PENDING,
     JOB_STATE_CANCELLED,
     JOB_STATE_COMPLETED
@@ -33,7 +30,7 @@ contract JobManagerTest is Fixture {
         bytes32 id = requestJob(INPUT);
         assertEq(id, expected, "job ID");
 
-        JobMetadata memory m = jm.getJobMetadata(id);
+        IJobManager.JobMetadata memory m = jm.getJobMetadata(id);
         assertEq(m.programID, PROGRAM_ID);
         assertEq(uint256(m.maxCycles), uint256(MAX_CYCLES));
         assertEq(m.consumer, address(consumer));
@@ -399,8 +396,9 @@ contract JobManagerTest is Fixture {
 
     function test_offchain_createsAndCompletesJob() public {
         bytes memory offchainInput = "secret offchain input";
-        OffchainJobRequest memory req = offchainRequest(7, address(consumer), INPUT, offchainInput);
-        OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
+        IJobManager.OffchainJobRequest memory req =
+            offchainRequest(7, address(consumer), INPUT, offchainInput);
+        IJobManager.OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
         bytes32 id = jobIdOf(7, address(consumer));
 
         vm.recordLogs();
@@ -428,8 +426,8 @@ contract JobManagerTest is Fixture {
     }
 
     function test_offchain_revertsForNonRelayer() public {
-        OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
-        OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
+        IJobManager.OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
         bytes memory reqBytes = abi.encode(req);
         bytes memory resBytes = abi.encode(res);
         bytes memory reqSig = signMessage(signerKey, reqBytes);
@@ -440,14 +438,14 @@ contract JobManagerTest is Fixture {
     }
 
     function test_offchain_revertsForRequestSignedByWrongSigner() public {
-        OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
         vm.expectRevert(bytes("JobManager.submitResultForOffchainJob: Invalid signature on job request"));
         relayOffchain(req, ANVIL_KEY_1, offchainResultFor(req, OUTPUT), operatorKey);
     }
 
     function test_offchain_revertsForRequestSignatureOverOtherRequest() public {
-        OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
-        OffchainJobRequest memory other = offchainRequest(1, address(consumer), hex"01", "");
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
+        IJobManager.OffchainJobRequest memory other = offchainRequest(1, address(consumer), hex"01", "");
         bytes memory reqBytes = abi.encode(req);
         bytes memory resBytes = abi.encode(offchainResultFor(req, OUTPUT));
         vm.prank(relayer);
@@ -460,20 +458,20 @@ contract JobManagerTest is Fixture {
     function test_offchain_requestSignedForOtherConsumerIsRejected() public {
         // consumer2 trusts a different signer; a request signed by consumer's signer fails there.
         TestConsumer consumer2 = new TestConsumer(address(jm), vm.addr(ANVIL_KEY_1), 0);
-        OffchainJobRequest memory req = offchainRequest(1, address(consumer2), INPUT, "");
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(consumer2), INPUT, "");
         vm.expectRevert(bytes("JobManager.submitResultForOffchainJob: Invalid signature on job request"));
         relayOffchain(req, signerKey, offchainResultFor(req, OUTPUT), operatorKey);
     }
 
     function test_offchain_revertsForWrongOperator() public {
-        OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
         vm.expectRevert(bytes("JobManager.submitResultForOffchainJob: Invalid signature on result"));
         relayOffchain(req, signerKey, offchainResultFor(req, OUTPUT), ANVIL_KEY_1);
     }
 
     function test_offchain_replayedRequestReverts() public {
-        OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
-        OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
+        IJobManager.OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
         relayOffchain(req, signerKey, res, operatorKey);
         vm.expectRevert(bytes("JobManager.createJob: job already exists with this nonce and consumer"));
         relayOffchain(req, signerKey, res, operatorKey);
@@ -481,14 +479,14 @@ contract JobManagerTest is Fixture {
 
     function test_offchain_nonceOfExistingOnchainJobReverts() public {
         requestJob(INPUT); // nonce 1 used onchain
-        OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
         vm.expectRevert(bytes("JobManager.createJob: job already exists with this nonce and consumer"));
         relayOffchain(req, signerKey, offchainResultFor(req, OUTPUT), operatorKey);
     }
 
     function test_offchain_revertsForJobIDMismatch() public {
-        OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
-        OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
+        IJobManager.OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
         res.jobID = jobIdOf(2, address(consumer));
         vm.expectRevert(
             bytes(
@@ -499,8 +497,8 @@ contract JobManagerTest is Fixture {
     }
 
     function test_offchain_revertsForOffchainInputHashMismatch() public {
-        OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "a");
-        OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "a");
+        IJobManager.OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
         res.offchainInputHash = keccak256("b");
         vm.expectRevert(
             bytes(
@@ -511,8 +509,8 @@ contract JobManagerTest is Fixture {
     }
 
     function test_offchain_revertsForWrongOnchainInput() public {
-        OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
-        OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
+        IJobManager.OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
         res.onchainInputHash = keccak256("other");
         vm.expectRevert(
             bytes(
@@ -523,8 +521,8 @@ contract JobManagerTest is Fixture {
     }
 
     function test_offchain_revertsForWrongProgram() public {
-        OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
-        OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
+        IJobManager.OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
         res.programID = "other";
         vm.expectRevert(
             bytes(
@@ -535,8 +533,8 @@ contract JobManagerTest is Fixture {
     }
 
     function test_offchain_revertsForWrongMaxCycles() public {
-        OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
-        OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
+        IJobManager.OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
         res.maxCycles = 5;
         vm.expectRevert(
             bytes(
@@ -547,8 +545,8 @@ contract JobManagerTest is Fixture {
     }
 
     function test_offchain_blobHashesCheckedAndStored() public {
-        OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "blob data");
-        OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "blob data");
+        IJobManager.OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
         bytes32[] memory hashes = new bytes32[](2);
         hashes[0] = bytes32(uint256(0x01) << 248 | 0xaa);
         hashes[1] = bytes32(uint256(0x01) << 248 | 0xbb);
@@ -561,8 +559,8 @@ contract JobManagerTest is Fixture {
     }
 
     function test_offchain_revertsForBlobHashMismatch() public {
-        OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "blob data");
-        OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "blob data");
+        IJobManager.OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
         bytes32[] memory hashes = new bytes32[](1);
         hashes[0] = bytes32(uint256(0x01) << 248 | 0xaa);
         res.versionedBlobHashes = hashes;
@@ -574,8 +572,8 @@ contract JobManagerTest is Fixture {
     }
 
     function test_offchain_revertsWhenBlobMissing() public {
-        OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "blob data");
-        OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "blob data");
+        IJobManager.OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
         bytes32[] memory hashes = new bytes32[](1);
         hashes[0] = bytes32(uint256(0x01) << 248 | 0xaa);
         res.versionedBlobHashes = hashes; // the transaction carries no blob
@@ -584,7 +582,7 @@ contract JobManagerTest is Fixture {
     }
 
     function test_offchain_revertsForConsumerWithoutSignerInterface() public {
-        OffchainJobRequest memory req = offchainRequest(1, stranger, INPUT, "");
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, stranger, INPUT, "");
         vm.expectRevert();
         relayOffchain(req, signerKey, offchainResultFor(req, OUTPUT), operatorKey);
     }

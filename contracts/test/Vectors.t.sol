@@ -7,13 +7,7 @@ import {Consumer} from "../src/Consumer.sol";
 import {ConsumerBase} from "../src/ConsumerBase.sol";
 import {StatefulConsumer} from "../src/StatefulConsumer.sol";
 import {OffchainRequester} from "../src/OffchainRequester.sol";
-import {
-    IJobManager,
-    ResultWithMetadata,
-    OffchainResultWithMetadata,
-    OffchainJobRequest,
-    DisputeParameters
-} from "../src/IJobManager.sol";
+import {IJobManager, DisputeParameters} from "../src/IJobManager.sol";
 
 /// InfinityVM interoperability vectors (shared/reference/infinityvm.md §11), reproduced in Solidity.
 contract VectorsTest is Test {
@@ -71,7 +65,7 @@ contract VectorsTest is Test {
     // 6
     function test_vector_repoResultWithMetadata() public pure {
         bytes memory enc = abi.encode(
-            ResultWithMetadata({
+            IJobManager.ResultWithMetadata({
                 jobID: REPO_JOB_ID,
                 onchainInputHash: keccak256(new bytes(32)),
                 maxCycles: 1_000_000,
@@ -91,7 +85,7 @@ contract VectorsTest is Test {
     // 7
     function test_vector_repoOffchainJobRequest() public pure {
         bytes memory enc = abi.encode(
-            OffchainJobRequest({
+            IJobManager.OffchainJobRequest({
                 nonce: 1,
                 maxCycles: 1_000_000,
                 consumer: REPO_CONSUMER,
@@ -116,7 +110,7 @@ contract VectorsTest is Test {
     // 8
     function test_vector_repoOffchainResultWithMetadata() public pure {
         bytes memory enc = abi.encode(
-            OffchainResultWithMetadata({
+            IJobManager.OffchainResultWithMetadata({
                 jobID: REPO_JOB_ID,
                 onchainInputHash: keccak256(new bytes(32)),
                 offchainInputHash: keccak256(new bytes(32)),
@@ -137,7 +131,7 @@ contract VectorsTest is Test {
     // 9
     function test_vector_squareRootRequest() public pure {
         bytes memory enc = abi.encode(
-            OffchainJobRequest({
+            IJobManager.OffchainJobRequest({
                 nonce: 1,
                 maxCycles: 1_000_000,
                 consumer: SQRT_CONSUMER,
@@ -163,7 +157,7 @@ contract VectorsTest is Test {
     // 10
     function test_vector_squareRootResult() public pure {
         bytes memory enc = abi.encode(
-            ResultWithMetadata({
+            IJobManager.ResultWithMetadata({
                 jobID: SQRT_JOB_ID,
                 onchainInputHash: keccak256(abi.encode(uint256(9))),
                 maxCycles: 1_000_000,
@@ -184,7 +178,7 @@ contract VectorsTest is Test {
     // 11
     function test_vector_squareRootOffchainResult() public pure {
         bytes memory enc = abi.encode(
-            OffchainResultWithMetadata({
+            IJobManager.OffchainResultWithMetadata({
                 jobID: SQRT_JOB_ID,
                 onchainInputHash: keccak256(abi.encode(uint256(9))),
                 offchainInputHash: keccak256(""),

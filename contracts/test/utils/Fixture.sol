@@ -4,12 +4,7 @@ pragma solidity ^0.8.28;
 import {Test} from "./Test.sol";
 import {TestConsumer} from "./Mocks.sol";
 import {JobManager} from "../../src/JobManager.sol";
-import {
-    DisputeParameters,
-    ResultWithMetadata,
-    OffchainResultWithMetadata,
-    OffchainJobRequest
-} from "../../src/IJobManager.sol";
+import {IJobManager, DisputeParameters} from "../../src/IJobManager.sol";
 
 /// A deployed JobManager with a bonded operator and one consumer.
 abstract contract Fixture is Test {
@@ -69,7 +64,7 @@ abstract contract Fixture is Test {
         bytes memory result
     ) internal pure returns (bytes memory) {
         return abi.encode(
-            ResultWithMetadata({
+            IJobManager.ResultWithMetadata({
                 jobID: jobID,
                 onchainInputHash: keccak256(onchainInput),
                 maxCycles: maxCycles,
@@ -97,8 +92,8 @@ abstract contract Fixture is Test {
         address consumerAddr,
         bytes memory onchainInput,
         bytes memory offchainInput
-    ) internal pure returns (OffchainJobRequest memory) {
-        return OffchainJobRequest({
+    ) internal pure returns (IJobManager.OffchainJobRequest memory) {
+        return IJobManager.OffchainJobRequest({
             nonce: nonce,
             maxCycles: MAX_CYCLES,
             consumer: consumerAddr,
@@ -108,12 +103,12 @@ abstract contract Fixture is Test {
         });
     }
 
-    function offchainResultFor(OffchainJobRequest memory req, bytes memory result)
+    function offchainResultFor(IJobManager.OffchainJobRequest memory req, bytes memory result)
         internal
         pure
-        returns (OffchainResultWithMetadata memory)
+        returns (IJobManager.OffchainResultWithMetadata memory)
     {
-        return OffchainResultWithMetadata({
+        return IJobManager.OffchainResultWithMetadata({
             jobID: keccak256(abi.encodePacked(req.nonce, req.consumer)),
             onchainInputHash: keccak256(req.onchainInput),
             offchainInputHash: req.offchainInputHash,
@@ -126,9 +121,9 @@ abstract contract Fixture is Test {
 
     /// Relays an offchain job as the relayer; returns the raw call result.
     function relayOffchain(
-        OffchainJobRequest memory req,
+        IJobManager.OffchainJobRequest memory req,
         uint256 reqKey,
-        OffchainResultWithMetadata memory res,
+        IJobManager.OffchainResultWithMetadata memory res,
         uint256 resKey
     ) internal {
         bytes memory reqBytes = abi.encode(req);

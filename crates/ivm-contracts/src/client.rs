@@ -28,7 +28,8 @@ use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use std::fmt;
 
-pub use crate::bindings::JobManager::{Challenge, JobMetadata, OperatorBond, ResultRecord};
+pub use crate::bindings::JobManager::{Challenge, OperatorBond, ResultRecord};
+pub use crate::bindings::JobManagerStructs::JobMetadata;
 pub use alloy_provider;
 pub use alloy_rpc_types_eth;
 pub use alloy_signer_local;

@@ -111,11 +111,20 @@ pub mod bindings {
     #![allow(missing_docs, clippy::too_many_arguments)]
     use alloy_sol_types::sol;
 
-    sol!(
-        #[derive(Debug, PartialEq, Eq)]
-        JobManager,
-        "../../contracts/out/JobManager.sol/JobManager.json"
-    );
+    /// `JobManager`'s ABI names InfinityVM's structs through `IJobManager`, where InfinityVM
+    /// declares them, so its binding brings an `IJobManager` module of its own (the structs):
+    /// kept apart from the full `IJobManager` binding below.
+    mod job_manager {
+        #![allow(missing_docs, clippy::too_many_arguments)]
+        alloy_sol_types::sol!(
+            #[derive(Debug, PartialEq, Eq)]
+            JobManager,
+            "../../contracts/out/JobManager.sol/JobManager.json"
+        );
+    }
+    /// InfinityVM's structs as `JobManager`'s calls and events use them (`JobMetadata`, …).
+    pub use job_manager::IJobManager as JobManagerStructs;
+    pub use job_manager::JobManager;
     sol!(
         #[derive(Debug, PartialEq, Eq)]
         IJobManager,

@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {SquareRootConsumer} from "../src/SquareRootConsumer.sol";
 import {JobManager} from "ivm/JobManager.sol";
-import {DisputeParameters, JobMetadata, ResultWithMetadata} from "ivm/IJobManager.sol";
+import {IJobManager, DisputeParameters} from "ivm/IJobManager.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 
 /// The forge cheatcodes this test uses (no forge-std needed).
@@ -46,7 +46,7 @@ contract SquareRootConsumerTest {
     /// The operator's signed result for `jobID`, as the coprocessor would produce it.
     function _result(bytes32 jobID, uint256 n, uint256 root) internal pure returns (bytes memory) {
         return abi.encode(
-            ResultWithMetadata({
+            IJobManager.ResultWithMetadata({
                 jobID: jobID,
                 onchainInputHash: keccak256(abi.encode(n)),
                 maxCycles: 1_000_000,
@@ -59,7 +59,7 @@ contract SquareRootConsumerTest {
     function test_requestCreatesJob() public {
         bytes32 jobID = consumer.requestSquareRoot(144);
         require(jobID == keccak256(abi.encodePacked(uint64(1), address(consumer))), "job ID");
-        JobMetadata memory job = jobManager.getJobMetadata(jobID);
+        IJobManager.JobMetadata memory job = jobManager.getJobMetadata(jobID);
         require(job.consumer == address(consumer), "consumer");
         require(keccak256(job.programID) == keccak256(PROGRAM_ID), "program ID");
         require(keccak256(consumer.getOnchainInputForJob(jobID)) == keccak256(abi.encode(uint256(144))), "input");
