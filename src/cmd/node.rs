@@ -72,6 +72,10 @@ pub struct NodeArgs {
     /// while the chain does not answer, /health says degraded and submit_job UNAVAILABLE.
     #[arg(long, value_name = "SECS", env = "IVM_NODE_RPC_TIMEOUT", default_value_t = 10)]
     pub rpc_timeout: u64,
+    /// Blocks on top of a relay transaction after which it is final; until then the node
+    /// checks it and relays the job again if a reorg removed it.
+    #[arg(long, value_name = "BLOCKS", env = "IVM_NODE_FINALITY_DEPTH", default_value_t = 64)]
+    pub finality_depth: u64,
     /// Seconds one job's execution may take; then the job fails (a loop with a huge maxCycles
     /// cannot hold an executor). On shutdown running executions are abandoned at once and
     /// their jobs run again after a restart.
@@ -163,6 +167,7 @@ pub fn run(args: NodeArgs) -> Outcome {
     config.max_connections = args.max_connections.max(1);
     config.rpc_timeout = Duration::from_secs(args.rpc_timeout.max(1));
     config.max_job_wall_time = Duration::from_secs(args.max_job_seconds.max(1));
+    config.finality_depth = args.finality_depth;
     config.program_upload_key = args.program_upload_key.map(ivm_node::UploadKey::new);
     config.max_program_bytes = args.max_program_bytes;
     config.max_programs_total_bytes = args.programs_quota_bytes;

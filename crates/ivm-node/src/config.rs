@@ -127,6 +127,9 @@ pub struct NodeConfig {
     /// `relay_reverted: …`; 0 = retry for ever. Other errors (RPC down, no receipt) are
     /// retried for as long as the node runs.
     pub max_relay_reverts: u32,
+    /// Blocks on top of a relay transaction's block after which it counts as final. Until
+    /// then the relayer keeps checking it, and relays the job again if a reorg removed it.
+    pub finality_depth: u64,
     /// How long to wait for a relay transaction's receipt before treating it as failed
     /// (the job is checked on chain before the next attempt).
     pub relay_receipt_timeout: Duration,
@@ -194,6 +197,7 @@ impl NodeConfig {
             max_relay_backoff: Duration::from_secs(30),
             max_relay_reverts: 10,
             relay_receipt_timeout: Duration::from_secs(120),
+            finality_depth: 64,
             arbiter_key: None,
             dishonest: None,
         }

@@ -27,6 +27,7 @@
 //! ```
 pub mod arbiter;
 pub mod config;
+pub mod finality;
 pub mod health;
 pub mod jobs;
 pub mod listener;

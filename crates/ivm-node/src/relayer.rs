@@ -10,6 +10,8 @@
 //!   retried for as long as the node runs; a relay that **reverts** (the estimate or the mined
 //!   transaction, with the decoded reason) is deterministic, and after `max_relay_reverts`
 //!   attempts the job is FAILED with `relay_reverted: <reason>`.
+//! - After RELAYED, the transaction is watched until it is `finality_depth` blocks deep; if a
+//!   reorg removes it, the job is DONE again and relayed again (`crate::finality`).
 //! - Ordered jobs of a consumer go strictly in nonce order: a job waits while an Ordered job of
 //!   the same consumer with a lower nonce is not yet RELAYED or FAILED. Unordered jobs go as soon
 //!   as they are DONE.
@@ -53,6 +55,11 @@ enum Settled {
 
 pub(crate) async fn run(shared: Arc<Shared>) {
     loop {
+        if let Err(e) = crate::finality::check(&shared).await {
+            if let Some(held_back) = shared.log_limit.admit("finality") {
+                tracing::warn!(held_back, "relayer: checking relayed transactions: {e:#}");
+            }
+        }
         let again = match relay_due(&shared).await {
             Ok(again) => again,
             Err(e) => {

@@ -27,6 +27,8 @@ const RELAY_QUEUE: TableDefinition<&[u8], u64> = TableDefinition::new("relay_que
 const PENDING: TableDefinition<&[u8], &[u8]> = TableDefinition::new("pending");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const NONCES: TableDefinition<&[u8], u64> = TableDefinition::new("nonces");
+/// RELAYED jobs whose transaction is not final yet (job ID → 0): watched for reorgs.
+const UNFINAL: TableDefinition<&[u8], u64> = TableDefinition::new("unfinal_relays");
 
 const META_LISTENER_NEXT_BLOCK: &str = "listener_next_block";
 const META_JOB_SEQ: &str = "job_seq";
@@ -285,6 +287,7 @@ impl Store {
         tx.open_table(RELAY_QUEUE)?;
         tx.open_table(PENDING)?;
         tx.open_table(META)?;
+        tx.open_table(UNFINAL)?;
         backfill_nonces(&tx)?;
         tx.commit()?;
         Ok(Store { db: Arc::new(db) })
@@ -471,8 +474,19 @@ impl Store {
             let Some(mut job) = jobs.get(id)?.map(|v| decode(v.value())).transpose()? else {
                 return Ok(None);
             };
+            let was = job.state;
             f(&mut job);
             jobs.insert(id, encode(&job)?.as_slice())?;
+            let mut unfinal = tx.open_table(UNFINAL)?;
+            match job.state {
+                JobState::Relayed if was != JobState::Relayed => {
+                    unfinal.insert(id, 0)?;
+                }
+                JobState::Relayed => {}
+                _ => {
+                    unfinal.remove(id)?;
+                }
+            }
             let mut queue = tx.open_table(RELAY_QUEUE)?;
             match (job.state, relay_at) {
                 (JobState::Done, Some(at)) => {
@@ -485,11 +499,48 @@ impl Store {
             }
             if !job.state.is_open() {
                 tx.open_table(PENDING)?.remove(job.pending_key().as_slice())?;
+            } else if !was.is_open() {
+                tx.open_table(PENDING)?.insert(job.pending_key().as_slice(), id)?;
             }
             job
         };
         tx.commit()?;
         Ok(Some(updated))
+    }
+
+    /// RELAYED jobs whose transaction is not known final yet.
+    pub fn unfinal_relays(&self) -> Result<Vec<[u8; 32]>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(UNFINAL)?;
+        let mut out = Vec::new();
+        for entry in t.iter()? {
+            let (k, _) = entry?;
+            if let Ok(id) = <[u8; 32]>::try_from(k.value()) {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The job's relay transaction is final: stop watching it.
+    pub fn mark_relay_final(&self, id: &[u8]) -> Result<()> {
+        let tx = self.db.begin_write()?;
+        tx.open_table(UNFINAL)?.remove(id)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The job's relay transaction is gone from the chain (a reorg): DONE again, due now,
+    /// with `why` as its reason until it is relayed again.
+    pub fn relay_reorged(&self, id: &[u8], why: String) -> Result<Option<JobRecord>> {
+        self.update(id, Some(now_ms()), |job| {
+            if job.state == JobState::Relayed {
+                job.state = JobState::Done;
+                job.relay_tx_hash = Vec::new();
+                job.relayed_at_ms = None;
+                job.failure_reason = Some(why);
+            }
+        })
     }
 
     /// Persists an execution: DONE (queued for relay now) or FAILED.
