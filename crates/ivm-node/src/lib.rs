@@ -42,6 +42,7 @@ pub mod verify;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use ivm_contracts::client::Client;
@@ -278,14 +279,20 @@ pub fn init_logging() {
         .try_init();
 }
 
-/// Runs a node on a new multi-threaded runtime until Ctrl-C or SIGTERM, then shuts it down.
-/// `on_start` is called with the running node (e.g. to print its address).
+/// The longest a stop (SIGTERM, ctrl-c) takes: running executions are abandoned at once and
+/// HTTP requests in flight get up to 5 s; a task still busy after this (a relay waiting for
+/// its receipt) is dropped, and its job is recovered at the next start.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Runs a node on a new multi-threaded runtime until Ctrl-C or SIGTERM, then shuts it down
+/// within [`SHUTDOWN_GRACE`]. `on_start` is called with the running node (e.g. to print its
+/// address).
 pub fn run_until_signal(config: NodeConfig, on_start: impl FnOnce(&RunningNode)) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         let node = start(config).await?;
         on_start(&node);
         let stop = async {
@@ -307,7 +314,16 @@ pub fn run_until_signal(config: NodeConfig, on_start: impl FnOnce(&RunningNode))
             r = stop => { r.context("cannot wait for signals")?; tracing::info!("shutting down"); }
             _ = node.wait() => { tracing::error!("node stopped"); }
         }
-        node.shutdown().await;
+        if tokio::time::timeout(SHUTDOWN_GRACE, node.shutdown()).await.is_err() {
+            tracing::warn!(
+                "some tasks did not stop within {} s; exiting anyway (their jobs are recovered \
+                 at the next start)",
+                SHUTDOWN_GRACE.as_secs()
+            );
+        }
         Ok(())
-    })
+    });
+    // Blocking threads (executions) have been told to stop; do not wait on them for long.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
 }
