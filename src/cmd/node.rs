@@ -72,6 +72,19 @@ pub struct NodeArgs {
     /// while the chain does not answer, /health says degraded and submit_job UNAVAILABLE.
     #[arg(long, value_name = "SECS", env = "IVM_NODE_RPC_TIMEOUT", default_value_t = 10)]
     pub rpc_timeout: u64,
+    /// The largest maxCycles this node runs (offchain requests above it are refused, onchain
+    /// jobs above it fail) [default: no limit beyond JobManager's maxJobCycles].
+    #[arg(long, value_name = "N", env = "IVM_NODE_MAX_JOB_CYCLES")]
+    pub max_job_cycles: Option<u64>,
+    /// Open jobs one consumer may have queued on this node before its offchain requests are
+    /// refused (RESOURCE_EXHAUSTED).
+    #[arg(
+        long,
+        value_name = "N",
+        env = "IVM_NODE_MAX_QUEUED_PER_CONSUMER",
+        default_value_t = 10_000
+    )]
+    pub max_queued_per_consumer: usize,
     /// Blocks on top of a relay transaction after which it is final; until then the node
     /// checks it and relays the job again if a reorg removed it.
     #[arg(long, value_name = "BLOCKS", env = "IVM_NODE_FINALITY_DEPTH", default_value_t = 64)]
@@ -168,6 +181,8 @@ pub fn run(args: NodeArgs) -> Outcome {
     config.rpc_timeout = Duration::from_secs(args.rpc_timeout.max(1));
     config.max_job_wall_time = Duration::from_secs(args.max_job_seconds.max(1));
     config.finality_depth = args.finality_depth;
+    config.max_job_cycles = args.max_job_cycles.unwrap_or(u64::MAX);
+    config.max_queued_per_consumer = args.max_queued_per_consumer.max(1);
     config.program_upload_key = args.program_upload_key.map(ivm_node::UploadKey::new);
     config.max_program_bytes = args.max_program_bytes;
     config.max_programs_total_bytes = args.programs_quota_bytes;

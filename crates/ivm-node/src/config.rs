@@ -86,6 +86,13 @@ pub struct NodeConfig {
     pub relayer_key: SecretKey,
     /// Jobs executed at the same time.
     pub executors: usize,
+    /// The largest `maxCycles` this node runs: an offchain request above it is refused, an
+    /// onchain job above it FAILED (`max_cycles_exceeded`). `JobManager`'s `maxJobCycles`
+    /// bounds both on chain as well.
+    pub max_job_cycles: u64,
+    /// Open (pending or not yet relayed) jobs one consumer may have on this node before its
+    /// offchain requests are refused with RESOURCE_EXHAUSTED.
+    pub max_queued_per_consumer: usize,
     /// Wall time one execution may take; then the job fails (`execution_error: wall-time
     /// limit …`), so a huge `maxCycles` cannot hold an executor for long. On shutdown running
     /// executions are abandoned within a millisecond and their jobs stay PENDING.
@@ -177,6 +184,8 @@ impl NodeConfig {
             rpc_url: rpc_url.into(),
             rpc_timeout: Duration::from_secs(10),
             max_job_wall_time: Duration::from_secs(60),
+            max_job_cycles: u64::MAX,
+            max_queued_per_consumer: 10_000,
             job_manager,
             operator_key,
             relayer_key,

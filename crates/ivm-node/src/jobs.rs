@@ -20,6 +20,33 @@ fn internal(e: anyhow::Error) -> ApiError {
     ApiError::internal(format!("failed to submit job: {e:#}"))
 }
 
+/// The operator's limits on offchain work (`NodeConfig`): the largest `maxCycles` this node
+/// runs, and how many open jobs one consumer may have queued.
+fn check_operator_limits(
+    shared: &Shared,
+    request: &ivm_contracts::OffchainJobRequest,
+) -> Result<(), ApiError> {
+    let config = &shared.config;
+    if request.maxCycles > config.max_job_cycles {
+        return Err(ApiError::invalid_argument(format!(
+            "maxCycles {} is above this node's limit of {} cycles per job: request at most {}",
+            request.maxCycles, config.max_job_cycles, config.max_job_cycles
+        )));
+    }
+    let queued = shared.store.pending_jobs(&request.consumer.0 .0).map_err(internal)?.len();
+    if queued >= config.max_queued_per_consumer {
+        return Err(ApiError::new(
+            GrpcCode::ResourceExhausted,
+            format!(
+                "consumer {} already has {queued} jobs queued on this node (its limit is {}): \
+                 try again when some are relayed",
+                request.consumer, config.max_queued_per_consumer
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// `submit_job`: verifies the request (locally, then against the chain), stores the job and
 /// queues it. Resubmitting the same request returns the same job ID; a different request for a
 /// job ID the node already holds is refused, whatever that job's state: a job ID stays bound
@@ -48,6 +75,7 @@ pub(crate) async fn submit_offchain(
             return Ok(checked.job_id);
         }
     }
+    check_operator_limits(shared, &checked.request)?;
     // While the chain probe fails, answer at once instead of waiting out the RPC timeout.
     if let Some(e) = shared.health.chain_error() {
         return Err(ApiError::new(
@@ -158,6 +186,13 @@ async fn execute(shared: &Arc<Shared>, id: [u8; 32]) -> anyhow::Result<()> {
                 "job waits for its program");
             return Ok(());
         }
+        // Onchain jobs cannot be refused at submission: one over the node's limit fails here.
+        Some(_) if job.max_cycles > shared.config.max_job_cycles => {
+            ExecutionOutcome::Failed(format!(
+                "max_cycles_exceeded: the job asks for {} cycles, above this node's limit of {}",
+                job.max_cycles, shared.config.max_job_cycles
+            ))
+        }
         Some(program) => {
             let offchain_input = match job.kind {
                 JobKind::Onchain => Vec::new(),
@@ -217,6 +252,15 @@ async fn execute(shared: &Arc<Shared>, id: [u8; 32]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Sets its flag when dropped.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Relaxed);
+    }
+}
+
 /// Runs a job's program under the node's wall-time limit (`NodeConfig::max_job_wall_time`),
 /// on a blocking thread. `Ok(None)`: the node is shutting down and abandoned the run, so the
 /// job stays PENDING (it runs again after a restart); `Some(Err(reason))`: the job fails.
@@ -227,6 +271,9 @@ async fn run_bounded(
     max_cycles: u64,
 ) -> anyhow::Result<Option<Result<ivm_vm::Execution, String>>> {
     let stop = Arc::new(AtomicBool::new(false));
+    // If this future is dropped (the runtime shuts down), the run stops too: otherwise the
+    // runtime would wait for the blocking thread until `max_cycles`.
+    let _stop_when_dropped = StopOnDrop(stop.clone());
     let limit = shared.config.max_job_wall_time;
     let watchdog = {
         let (stop, shutdown) = (stop.clone(), shared.shutdown.clone());
