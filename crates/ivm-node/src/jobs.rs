@@ -143,7 +143,11 @@ pub(crate) fn wake_waiting_for(shared: &Arc<Shared>, program_id: &[u8]) -> anyho
 /// Runs queued jobs, at most `executors` at once, until shutdown.
 pub(crate) async fn run_pool(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<[u8; 32]>) {
     let permits = Arc::new(Semaphore::new(shared.config.executors));
+    // Executions in flight: on shutdown they are told to stop and awaited (within a
+    // millisecond or so), so that the node has let go of its store when it reports stopped.
+    let mut running = tokio::task::JoinSet::new();
     loop {
+        while running.try_join_next().is_some() {}
         let id = tokio::select! {
             _ = shared.shutdown.cancelled() => break,
             id = rx.recv() => match id { Some(id) => id, None => break },
@@ -154,13 +158,14 @@ pub(crate) async fn run_pool(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceive
             p = permits.clone().acquire_owned() => p.expect("semaphore is never closed"),
         };
         let shared = shared.clone();
-        tokio::spawn(async move {
+        running.spawn(async move {
             if let Err(e) = execute(&shared, id).await {
                 tracing::error!(job = %B256::from(id), "cannot execute job: {e:#}");
             }
             drop(permit);
         });
     }
+    while running.join_next().await.is_some() {}
 }
 
 /// Executes one PENDING job and stores the outcome.

@@ -190,7 +190,10 @@ pub(crate) async fn serve(shared: Arc<Shared>, listener: tokio::net::TcpListener
     let connections = Arc::new(tokio::sync::Semaphore::new(config.max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut cap_logged: Option<std::time::Instant> = None;
+    // Connection tasks, awaited at the end: the node has let go of its state when it stops.
+    let mut tasks = tokio::task::JoinSet::new();
     loop {
+        while tasks.try_join_next().is_some() {}
         let permit = match connections.clone().try_acquire_owned() {
             Ok(p) => p,
             Err(_) => {
@@ -225,7 +228,7 @@ pub(crate) async fn serve(shared: Arc<Shared>, listener: tokio::net::TcpListener
         let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         let metrics = shared.clone();
         Metrics::inc(&metrics.metrics.http_connections_open);
-        tokio::spawn(async move {
+        tasks.spawn(async move {
             // Timeouts and resets end connections with errors that are the client's business.
             let _ = conn.await;
             metrics
@@ -237,6 +240,7 @@ pub(crate) async fn serve(shared: Arc<Shared>, listener: tokio::net::TcpListener
     }
     // Requests in flight finish; idle connections are closed.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), graceful.shutdown()).await;
+    tasks.shutdown().await;
 }
 
 async fn submit_job(

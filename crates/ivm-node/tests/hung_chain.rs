@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ivm_api::routes;
-use ivm_node::{NodeConfig, SecretKey};
 use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -67,15 +66,7 @@ async fn a_frozen_rpc_endpoint_degrades_the_node_promptly_and_it_recovers() {
     let chain = Chain::deploy(&anvil.url, true).await;
     let (proxy, frozen) = freezable_proxy(anvil.url.clone()).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut config = NodeConfig::new(
-        dir.path().join("node.redb"),
-        proxy,
-        chain.job_manager,
-        SecretKey::new(DEV_KEYS[OPERATOR]),
-        SecretKey::new(DEV_KEYS[RELAYER]),
-    );
-    config.listen = "127.0.0.1:0".parse().unwrap();
-    config.poll_interval = Duration::from_millis(100);
+    let mut config = node_config(&chain, &proxy, &dir.path().join("node.redb"));
     config.rpc_timeout = RPC_TIMEOUT;
     let node = ivm_node::start(config).await.unwrap();
     let gw = Gateway::new(node.url());

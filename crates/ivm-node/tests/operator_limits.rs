@@ -7,7 +7,6 @@ mod support;
 use std::time::Duration;
 
 use ivm_api::{routes, JobStatusType};
-use ivm_node::{NodeConfig, SecretKey};
 use support::*;
 
 const LIMIT: u64 = 1 << 40;
@@ -17,15 +16,7 @@ async fn cycle_and_queue_limits_refuse_work_clearly() {
     let anvil = Anvil::spawn();
     let chain = Chain::deploy(&anvil.url, true).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut config = NodeConfig::new(
-        dir.path().join("node.redb"),
-        chain.url.clone(),
-        chain.job_manager,
-        SecretKey::new(DEV_KEYS[OPERATOR]),
-        SecretKey::new(DEV_KEYS[RELAYER]),
-    );
-    config.listen = "127.0.0.1:0".parse().unwrap();
-    config.poll_interval = Duration::from_millis(100);
+    let mut config = node_config(&chain, &chain.url, &dir.path().join("node.redb"));
     config.executors = 1;
     config.max_job_cycles = LIMIT;
     config.max_queued_per_consumer = 2;

@@ -12,7 +12,6 @@ use ivm_contracts::alloy_sol_types::SolEvent;
 use ivm_contracts::bindings::JobManager;
 use ivm_contracts::client::alloy_provider::Provider;
 use ivm_contracts::client::alloy_rpc_types_eth::Filter;
-use ivm_node::{NodeConfig, SecretKey};
 use support::*;
 
 const FINALITY_DEPTH: u64 = 3;
@@ -27,15 +26,7 @@ async fn a_relay_lost_in_a_reorg_is_relayed_again_exactly_once() {
     let anvil = Anvil::spawn();
     let chain = Chain::deploy(&anvil.url, true).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut config = NodeConfig::new(
-        dir.path().join("node.redb"),
-        chain.url.clone(),
-        chain.job_manager,
-        SecretKey::new(DEV_KEYS[OPERATOR]),
-        SecretKey::new(DEV_KEYS[RELAYER]),
-    );
-    config.listen = "127.0.0.1:0".parse().unwrap();
-    config.poll_interval = Duration::from_millis(100);
+    let mut config = node_config(&chain, &chain.url, &dir.path().join("node.redb"));
     config.finality_depth = FINALITY_DEPTH;
     let node = ivm_node::start(config).await.unwrap();
     let gw = Gateway::new(node.url());

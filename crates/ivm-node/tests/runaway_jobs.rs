@@ -6,22 +6,13 @@ mod support;
 use std::time::{Duration, Instant};
 
 use ivm_api::{routes, JobStatusType};
-use ivm_node::{NodeConfig, SecretKey};
 use support::*;
 
 /// The faults guest's endless loop.
 const ENDLESS: &[u8] = &[7];
 
-fn config(chain: &Chain, db: &std::path::Path, wall_time: Duration) -> NodeConfig {
-    let mut c = NodeConfig::new(
-        db,
-        chain.url.clone(),
-        chain.job_manager,
-        SecretKey::new(DEV_KEYS[OPERATOR]),
-        SecretKey::new(DEV_KEYS[RELAYER]),
-    );
-    c.listen = "127.0.0.1:0".parse().unwrap();
-    c.poll_interval = Duration::from_millis(100);
+fn config(chain: &Chain, db: &std::path::Path, wall_time: Duration) -> ivm_node::NodeConfig {
+    let mut c = node_config(chain, &chain.url, db);
     c.executors = 2;
     c.max_job_wall_time = wall_time;
     c

@@ -6,7 +6,6 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use ivm_node::{NodeConfig, SecretKey};
 use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -42,14 +41,7 @@ async fn slow_and_idle_clients_are_cut_off_and_the_node_keeps_serving() {
     let anvil = Anvil::spawn();
     let chain = Chain::deploy(&anvil.url, true).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut config = NodeConfig::new(
-        dir.path().join("node.redb"),
-        chain.url.clone(),
-        chain.job_manager,
-        SecretKey::new(DEV_KEYS[OPERATOR]),
-        SecretKey::new(DEV_KEYS[RELAYER]),
-    );
-    config.listen = "127.0.0.1:0".parse().unwrap();
+    let mut config = node_config(&chain, &chain.url, &dir.path().join("node.redb"));
     config.http_header_timeout = HEADER_TIMEOUT;
     config.http_body_timeout = BODY_TIMEOUT;
     config.max_connections = MAX_CONNECTIONS;

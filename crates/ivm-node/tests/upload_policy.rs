@@ -4,7 +4,7 @@
 mod support;
 
 use ivm_api::{routes, ContainsProgramRequest, SubmitProgramRequest, VmType};
-use ivm_node::{NodeConfig, SecretKey, UploadKey};
+use ivm_node::UploadKey;
 use support::*;
 
 const KEY: &str = "operator-upload-key-0123456789";
@@ -38,14 +38,7 @@ async fn uploads_need_the_key_and_fit_the_limits() {
     let chain = Chain::deploy(&anvil.url, true).await;
     let dir = tempfile::tempdir().unwrap();
     let (fib, sha, clob) = (guest_elf("fibonacci"), guest_elf("sha256"), guest_elf("clob"));
-    let mut config = NodeConfig::new(
-        dir.path().join("node.redb"),
-        chain.url.clone(),
-        chain.job_manager,
-        SecretKey::new(DEV_KEYS[OPERATOR]),
-        SecretKey::new(DEV_KEYS[RELAYER]),
-    );
-    config.listen = "127.0.0.1:0".parse().unwrap();
+    let mut config = node_config(&chain, &chain.url, &dir.path().join("node.redb"));
     config.program_upload_key = Some(UploadKey::new(KEY));
     // Room for fibonacci and sha256, not for a third program; clob is over the size limit.
     config.max_program_bytes = fib.len().max(sha.len()) + 16;

@@ -295,3 +295,18 @@ impl Gateway {
 pub fn status_of(job: &ivm_api::JobResult) -> i32 {
     job.status.as_ref().map_or(0, |s| s.status)
 }
+
+/// A node configuration for `chain` through `rpc_url` (the chain's own URL, or a proxy in
+/// front of it) on `db`: a free local port and a 100 ms poll, defaults otherwise.
+pub fn node_config(chain: &Chain, rpc_url: &str, db: &std::path::Path) -> ivm_node::NodeConfig {
+    let mut c = ivm_node::NodeConfig::new(
+        db,
+        rpc_url.to_string(),
+        chain.job_manager,
+        ivm_node::SecretKey::new(DEV_KEYS[OPERATOR]),
+        ivm_node::SecretKey::new(DEV_KEYS[RELAYER]),
+    );
+    c.listen = "127.0.0.1:0".parse().unwrap();
+    c.poll_interval = Duration::from_millis(100);
+    c
+}
