@@ -4,7 +4,14 @@
 mod devnet_support;
 
 use devnet_support::*;
+use ivm_contracts::alloy_primitives::{Address, U256};
+use ivm_contracts::bindings::JobManager;
+use ivm_contracts::client::Client;
 use serde_json::Value;
+
+fn dev_key(net: &Devnet, index: usize) -> String {
+    net.profile["devAccounts"][index]["privateKey"].as_str().unwrap().to_string()
+}
 
 fn submit(net: &Devnet, program: &str, input: &str, offchain: Option<&str>) -> Value {
     let id = net.program_id(program);
@@ -20,7 +27,8 @@ fn submit(net: &Devnet, program: &str, input: &str, offchain: Option<&str>) -> V
 
 #[test]
 fn a_dishonest_devnet_is_caught_and_overturned() {
-    let net = Devnet::start_with(&["--dishonest", "fibonacci", "--withhold-inputs"]);
+    let net =
+        Devnet::start_with(&["--dishonest", "fibonacci", "--withhold-inputs", "--self-challenge"]);
     assert_eq!(net.profile["dishonest"], serde_json::json!(["fibonacci"]));
     let examples = repo().join("guest-examples/target/ivm");
     let fib = examples.join("fibonacci.elf");
@@ -31,6 +39,35 @@ fn a_dishonest_devnet_is_caught_and_overturned() {
     let id = job["jobId"].as_str().unwrap();
     let out = net.run(&["challenge", "check", "--job", id, fib, "--json"]);
     assert_eq!(code(&out), 13, "the posted result is wrong: {}", stderr(&out));
+    // The operator challenges its own result with junk to keep challengers out…
+    let rpc = net.profile["rpcUrl"].as_str().unwrap().to_string();
+    let jm: Address = net.profile["contracts"]["jobManager"].as_str().unwrap().parse().unwrap();
+    let challenger = |id: u64| {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let client = Client::connect(&rpc, &dev_key(&net, 6)).await.unwrap();
+            let count = client.view(jm, &JobManager::challengeCountCall {}).await.unwrap();
+            if count < U256::from(id) {
+                return None;
+            }
+            Some(client.get_challenge(jm, U256::from(id)).await.unwrap().challenger)
+        })
+    };
+    let started = std::time::Instant::now();
+    let junk_by = loop {
+        if let Some(by) = challenger(1) {
+            break by;
+        }
+        assert!(started.elapsed().as_secs() < 30, "the operator never challenged itself");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let operator = net.profile["devAccounts"][1]["address"].as_str().unwrap();
+    assert_eq!(
+        junk_by.to_string().to_lowercase(),
+        operator.to_lowercase(),
+        "the operator's own challenge"
+    );
+    // …and an honest challenge is still filed and upheld.
     let out =
         net.run(&["challenge", "file", "--job", id, fib, "--dev-account", "5", "--wait", "--json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -78,4 +115,5 @@ fn a_dishonest_devnet_is_caught_and_overturned() {
 
     let lines = net.stop();
     assert!(lines.iter().any(|l| l.contains("posting a WRONG result on purpose")));
+    assert!(lines.iter().any(|l| l.contains("challenged its own result with a junk proof")));
 }

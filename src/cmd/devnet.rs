@@ -96,6 +96,10 @@ pub struct DevnetArgs {
     /// them; a challenger must get them elsewhere).
     #[arg(long, requires = "dishonest")]
     pub withhold_inputs: bool,
+    /// With --dishonest: the operator also challenges each of its wrong results with a junk
+    /// proof, trying to keep honest challengers out (it cannot: any number may be open).
+    #[arg(long, requires = "dishonest")]
+    pub self_challenge: bool,
     /// JobManager's maxJobCycles, the provability bound [default: the largest run `ivm prove`
     /// can prove in this machine's memory, at 2 trace rows per cycle].
     #[arg(long, value_name = "N")]
@@ -302,10 +306,14 @@ fn practice_mode(args: &DevnetArgs) -> Result<Option<ivm_node::Dishonesty>> {
         args.dishonest.join(", "),
         if args.withhold_inputs { " and withholds their offchain inputs" } else { "" }
     ));
+    if args.self_challenge {
+        ui::warn("practice mode: the operator challenges its own wrong results with junk proofs");
+    }
     Ok(Some(ivm_node::Dishonesty {
         programs,
         wrong_results: true,
         withhold_inputs: args.withhold_inputs,
+        self_challenge: args.self_challenge,
     }))
 }
 

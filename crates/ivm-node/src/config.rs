@@ -160,6 +160,10 @@ pub struct Dishonesty {
     /// Refuse to serve these jobs' offchain inputs (`GET /v1/offchain_input/…` answers
     /// NOT_FOUND), as an operator withholding data would.
     pub withhold_inputs: bool,
+    /// After posting a wrong result, challenge it at once with a junk proof from the
+    /// operator's own account, as an operator trying to keep honest challengers out would
+    /// (JobManager accepts any number of open challenges, so it cannot).
+    pub self_challenge: bool,
 }
 
 impl Dishonesty {

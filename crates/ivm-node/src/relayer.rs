@@ -149,6 +149,7 @@ async fn relay_one(shared: &Arc<Shared>, job: JobRecord) -> anyhow::Result<bool>
             shared.store.mark_relayed(&job.id, tx.to_vec())?;
             Metrics::inc(&shared.metrics.relayed);
             tracing::info!(job = %job_id, %tx, "result relayed");
+            practice_self_challenge(shared, &job);
             Ok(true)
         }
         Ok(Settled::Failed(reason)) => {
@@ -185,6 +186,33 @@ async fn relay_one(shared: &Arc<Shared>, job: JobRecord) -> anyhow::Result<bool>
             Ok(false)
         }
     }
+}
+
+/// Test-only practice mode (`ivm devnet --dishonest … --self-challenge`): the operator
+/// challenges its own wrong result with a junk proof from its own account, in the background.
+fn practice_self_challenge(shared: &Arc<Shared>, job: &JobRecord) {
+    let Some(d) = &shared.config.dishonest else { return };
+    if !(d.self_challenge && d.wrong_results && d.covers(&job.program_id)) {
+        return;
+    }
+    let (shared, job_id) = (shared.clone(), B256::from(job.id));
+    tokio::spawn(async move {
+        let filed = async {
+            let key = ivm_contracts::client::parse_key(shared.config.operator_key.expose())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let operator = shared.chain.with_signer(key).await?;
+            let jm = shared.config.job_manager;
+            let bond = operator.dispute_parameters(jm).await?.challengeBond;
+            let claim = ivm_contracts::ClaimedOutcome::Panicked;
+            let (id, _) = operator.challenge(jm, job_id, &claim, vec![0u8; 8], bond).await?;
+            anyhow::Ok(id)
+        };
+        match filed.await {
+            Ok(id) => tracing::warn!(job = %job_id, challenge = %id,
+                "practice mode: the operator challenged its own result with a junk proof"),
+            Err(e) => tracing::warn!(job = %job_id, "practice mode: self-challenge failed: {e:#}"),
+        }
+    });
 }
 
 /// The node answered that the call reverts (with revert data): the EVM said no, not the network.
