@@ -76,6 +76,10 @@ pub struct NodeArgs {
     /// jobs above it fail) [default: no limit beyond JobManager's maxJobCycles].
     #[arg(long, value_name = "N", env = "IVM_NODE_MAX_JOB_CYCLES")]
     pub max_job_cycles: Option<u64>,
+    /// Memory one run may use, in bytes (the program's RAM up to its heap end plus its I/O
+    /// regions); larger programs are refused [default: no limit].
+    #[arg(long, value_name = "BYTES", env = "IVM_NODE_MAX_JOB_MEMORY")]
+    pub max_job_memory_bytes: Option<u64>,
     /// Open jobs one consumer may have queued on this node before its offchain requests are
     /// refused (RESOURCE_EXHAUSTED).
     #[arg(
@@ -183,6 +187,7 @@ pub fn run(args: NodeArgs) -> Outcome {
     config.finality_depth = args.finality_depth;
     config.max_job_cycles = args.max_job_cycles.unwrap_or(u64::MAX);
     config.max_queued_per_consumer = args.max_queued_per_consumer.max(1);
+    config.max_job_memory_bytes = args.max_job_memory_bytes.unwrap_or(u64::MAX);
     config.program_upload_key = args.program_upload_key.map(ivm_node::UploadKey::new);
     config.max_program_bytes = args.max_program_bytes;
     config.max_programs_total_bytes = args.programs_quota_bytes;

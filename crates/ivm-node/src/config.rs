@@ -90,6 +90,10 @@ pub struct NodeConfig {
     /// onchain job above it FAILED (`max_cycles_exceeded`). `JobManager`'s `maxJobCycles`
     /// bounds both on chain as well.
     pub max_job_cycles: u64,
+    /// Memory one run may use (the program's RAM from its layout, up to the heap end, plus its
+    /// input and output regions): larger programs are refused at upload, their offchain
+    /// requests refused, their onchain jobs FAILED (`memory_limit_exceeded`).
+    pub max_job_memory_bytes: u64,
     /// Open (pending or not yet relayed) jobs one consumer may have on this node before its
     /// offchain requests are refused with RESOURCE_EXHAUSTED.
     pub max_queued_per_consumer: usize,
@@ -190,6 +194,7 @@ impl NodeConfig {
             max_job_wall_time: Duration::from_secs(60),
             max_job_cycles: u64::MAX,
             max_queued_per_consumer: 10_000,
+            max_job_memory_bytes: u64::MAX,
             job_manager,
             operator_key,
             relayer_key,

@@ -20,6 +20,24 @@ fn internal(e: anyhow::Error) -> ApiError {
     ApiError::internal(format!("failed to submit job: {e:#}"))
 }
 
+/// Memory one run of `program` takes: its RAM up to the heap end plus the I/O regions.
+pub(crate) fn run_memory_bytes(program: &ivm_vm::Program) -> u64 {
+    let layout = &program.layout;
+    let sizes = &layout.sizes;
+    u64::from(layout.heap_end - ivm_abi::RAM_BASE)
+        + u64::from(sizes.max_input)
+        + u64::from(sizes.max_offchain_input)
+        + u64::from(sizes.max_output)
+}
+
+/// Why `program` is over the node's memory limit, if it is.
+pub(crate) fn over_memory_limit(shared: &Shared, program: &ivm_vm::Program) -> Option<String> {
+    let (needs, limit) = (run_memory_bytes(program), shared.config.max_job_memory_bytes);
+    (needs > limit).then(|| {
+        format!("a run of this program needs {needs} bytes of memory, over this node's limit of {limit}")
+    })
+}
+
 /// The operator's limits on offchain work (`NodeConfig`): the largest `maxCycles` this node
 /// runs, and how many open jobs one consumer may have queued.
 fn check_operator_limits(
@@ -68,6 +86,9 @@ pub(crate) async fn submit_offchain(
         checked.request.onchainInput.len(),
         req.offchain_input.len(),
     )?;
+    if let Some(why) = over_memory_limit(shared, &program) {
+        return Err(ApiError::new(GrpcCode::ResourceExhausted, why));
+    }
 
     // A resubmission of a job we already hold needs no chain round trip.
     if let Some(existing) = shared.store.job(checked.job_id.as_slice()).map_err(internal)? {
@@ -191,7 +212,11 @@ async fn execute(shared: &Arc<Shared>, id: [u8; 32]) -> anyhow::Result<()> {
                 "job waits for its program");
             return Ok(());
         }
-        // Onchain jobs cannot be refused at submission: one over the node's limit fails here.
+        // Onchain jobs cannot be refused at submission: one over a node limit fails here.
+        Some(program) if over_memory_limit(shared, &program).is_some() => {
+            let why = over_memory_limit(shared, &program).unwrap_or_default();
+            ExecutionOutcome::Failed(format!("memory_limit_exceeded: {why}"))
+        }
         Some(_) if job.max_cycles > shared.config.max_job_cycles => {
             ExecutionOutcome::Failed(format!(
                 "max_cycles_exceeded: the job asks for {} cycles, above this node's limit of {}",

@@ -322,6 +322,12 @@ fn check_storage_policy(shared: &Shared, req: &SubmitProgramRequest) -> Result<(
         ));
     }
     let internal = |e: anyhow::Error| ApiError::internal(format!("node store error: {e:#}"));
+    if let Some(why) = ivm_vm::Program::load(&req.program_elf)
+        .ok()
+        .and_then(|p| jobs::over_memory_limit(shared, &p))
+    {
+        return Err(ApiError::new(GrpcCode::ResourceExhausted, why));
+    }
     let stored = shared.store.programs_total_bytes().map_err(internal)?;
     if stored + size as u64 + 1 > config.max_programs_total_bytes
         && !shared.store.contains_program(&req.program_id).map_err(internal)?

@@ -68,3 +68,37 @@ async fn cycle_and_queue_limits_refuse_work_clearly() {
     assert_eq!(status_of(&job), JobStatusType::Relayed as i32, "{job:?}");
     node.shutdown().await;
 }
+
+/// A memory limit below what a program needs: its upload is refused; stored before the limit
+/// was lowered, its offchain requests are refused and its onchain jobs fail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_memory_limit_refuses_large_programs() {
+    let anvil = Anvil::spawn();
+    let chain = Chain::deploy(&anvil.url, true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("node.redb");
+    let (fib, faults) = (guest_elf("fibonacci"), guest_elf("faults"));
+    let node = ivm_node::start(node_config(&chain, &chain.url, &db)).await.unwrap();
+    assert_eq!(Gateway::new(node.url()).submit_program(&fib).await.0, 200);
+    node.shutdown().await;
+
+    let mut config = node_config(&chain, &chain.url, &db);
+    config.max_job_memory_bytes = 1 << 20;
+    let node = ivm_node::start(config).await.unwrap();
+    let gw = Gateway::new(node.url());
+    let (_, body) = gw.submit_program(&faults).await;
+    assert_eq!(body["grpc_code"], 8, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("bytes of memory"), "{body}");
+
+    let pid = program_id(&fib);
+    let (req, _) = submit_job_body(chain.consumer, 1, &pid, &abi_u256(5), b"", 1_000_000, USER);
+    let (_, body) = gw.post(routes::SUBMIT_JOB, &req).await;
+    assert_eq!(body["grpc_code"], 8, "{body}");
+    let (id, _) =
+        chain.user.request_job(chain.consumer, pid.to_vec(), abi_u256(5), 1_000_000).await.unwrap();
+    let job = gw.wait_terminal(id.as_slice(), Duration::from_secs(30)).await;
+    assert_eq!(status_of(&job), JobStatusType::Failed as i32, "{job:?}");
+    let reason = job.status.as_ref().and_then(|s| s.failure_reason.clone()).unwrap_or_default();
+    assert!(reason.starts_with("memory_limit_exceeded"), "{reason}");
+    node.shutdown().await;
+}
