@@ -20,19 +20,9 @@ fn internal(e: anyhow::Error) -> ApiError {
     ApiError::internal(format!("failed to submit job: {e:#}"))
 }
 
-/// Memory one run of `program` takes: its RAM up to the heap end plus the I/O regions.
-pub(crate) fn run_memory_bytes(program: &ivm_vm::Program) -> u64 {
-    let layout = &program.layout;
-    let sizes = &layout.sizes;
-    u64::from(layout.heap_end - ivm_abi::RAM_BASE)
-        + u64::from(sizes.max_input)
-        + u64::from(sizes.max_offchain_input)
-        + u64::from(sizes.max_output)
-}
-
-/// Why `program` is over the node's memory limit, if it is.
-pub(crate) fn over_memory_limit(shared: &Shared, program: &ivm_vm::Program) -> Option<String> {
-    let (needs, limit) = (run_memory_bytes(program), shared.config.max_job_memory_bytes);
+/// Why a program whose runs take `needs` bytes is over the node's memory limit, if it is.
+pub(crate) fn over_memory_limit(shared: &Shared, needs: u64) -> Option<String> {
+    let limit = shared.config.max_job_memory_bytes;
     (needs > limit).then(|| {
         format!("a run of this program needs {needs} bytes of memory, over this node's limit of {limit}")
     })
@@ -86,7 +76,7 @@ pub(crate) async fn submit_offchain(
         checked.request.onchainInput.len(),
         req.offchain_input.len(),
     )?;
-    if let Some(why) = over_memory_limit(shared, &program) {
+    if let Some(why) = over_memory_limit(shared, verify::run_memory_bytes(&program)) {
         return Err(ApiError::new(GrpcCode::ResourceExhausted, why));
     }
 
@@ -213,9 +203,11 @@ async fn execute(shared: &Arc<Shared>, id: [u8; 32]) -> anyhow::Result<()> {
             return Ok(());
         }
         // Onchain jobs cannot be refused at submission: one over a node limit fails here.
-        Some(program) if over_memory_limit(shared, &program).is_some() => {
-            let why = over_memory_limit(shared, &program).unwrap_or_default();
-            ExecutionOutcome::Failed(format!("memory_limit_exceeded: {why}"))
+        Some(program)
+            if over_memory_limit(shared, verify::run_memory_bytes(&program)).is_some() =>
+        {
+            let why = over_memory_limit(shared, verify::run_memory_bytes(&program));
+            ExecutionOutcome::Failed(format!("memory_limit_exceeded: {}", why.unwrap_or_default()))
         }
         Some(_) if job.max_cycles > shared.config.max_job_cycles => {
             ExecutionOutcome::Failed(format!(

@@ -322,12 +322,6 @@ fn check_storage_policy(shared: &Shared, req: &SubmitProgramRequest) -> Result<(
         ));
     }
     let internal = |e: anyhow::Error| ApiError::internal(format!("node store error: {e:#}"));
-    if let Some(why) = ivm_vm::Program::load(&req.program_elf)
-        .ok()
-        .and_then(|p| jobs::over_memory_limit(shared, &p))
-    {
-        return Err(ApiError::new(GrpcCode::ResourceExhausted, why));
-    }
     let stored = shared.store.programs_total_bytes().map_err(internal)?;
     if stored + size as u64 + 1 > config.max_programs_total_bytes
         && !shared.store.contains_program(&req.program_id).map_err(internal)?
@@ -363,6 +357,10 @@ async fn submit_program(
             tracing::info!("submit_program rejected: {}", e.message);
             Fail::from(e)
         })?;
+    if let Some(why) = jobs::over_memory_limit(&shared, checked.memory_bytes) {
+        tracing::info!("submit_program refused: {why}");
+        return Err(ApiError::new(GrpcCode::ResourceExhausted, why).into());
+    }
     let inserted = shared
         .store
         .put_program(&checked.program_id, checked.vm_type as i32 as u8, &req.program_elf)

@@ -12,6 +12,18 @@ use ivm_contracts::{OffchainJobRequest, EIP1271_MAGIC_VALUE};
 pub struct VerifiedProgram {
     pub program_id: [u8; 32],
     pub vm_type: VmType,
+    /// Memory one run takes ([`run_memory_bytes`]).
+    pub memory_bytes: u64,
+}
+
+/// Memory one run of `program` takes: its RAM up to the heap end plus the I/O regions.
+pub fn run_memory_bytes(program: &ivm_vm::Program) -> u64 {
+    let layout = &program.layout;
+    let sizes = &layout.sizes;
+    u64::from(layout.heap_end - ivm_abi::RAM_BASE)
+        + u64::from(sizes.max_input)
+        + u64::from(sizes.max_offchain_input)
+        + u64::from(sizes.max_output)
 }
 
 /// `submit_program`: the ELF loads as an IVM-RV32 program, the VM type is one this node runs,
@@ -52,7 +64,7 @@ pub fn check_program(req: &SubmitProgramRequest) -> Result<VerifiedProgram, ApiE
             hex::encode(derived.0)
         )));
     }
-    Ok(VerifiedProgram { program_id: derived.0, vm_type })
+    Ok(VerifiedProgram { program_id: derived.0, vm_type, memory_bytes: run_memory_bytes(&program) })
 }
 
 /// The parts of `submit_job` checked without the chain or the store.
