@@ -20,6 +20,68 @@ fn internal(e: anyhow::Error) -> ApiError {
     ApiError::internal(format!("failed to submit job: {e:#}"))
 }
 
+/// Runs `job` with `program` and says how it ended; `None` if the run was abandoned for a
+/// shutdown. Onchain jobs cannot be refused at submission: one over a node limit fails here.
+async fn run_job(
+    shared: &Arc<Shared>,
+    job: &JobRecord,
+    program: Arc<ivm_vm::Program>,
+) -> anyhow::Result<Option<ExecutionOutcome>> {
+    if let Some(reason) = over_node_limit(shared, job, &program) {
+        return Ok(Some(ExecutionOutcome::Failed(reason)));
+    }
+    let offchain_input = match job.kind {
+        JobKind::Onchain => Vec::new(),
+        JobKind::Offchain => {
+            shared.store.offchain_input(&job.offchain_input_hash)?.unwrap_or_default()
+        }
+    };
+    let inputs = (job.onchain_input.clone(), offchain_input);
+    shared.metrics.executions_running.fetch_add(1, Relaxed);
+    let started = Instant::now();
+    let run = run_bounded(shared, program, inputs, job.max_cycles).await;
+    shared.metrics.executions_running.fetch_sub(1, Relaxed);
+    shared.health.execution_finished();
+    shared.metrics.observe_exec(started.elapsed().as_secs_f64());
+    let Some(run) = run? else { return Ok(None) };
+    let exec = match run {
+        Err(reason) => return Ok(Some(ExecutionOutcome::Failed(reason))),
+        Ok(exec) => exec,
+    };
+    Ok(Some(match exec.exit {
+        ivm_vm::Exit::Halted => {
+            let output = practice_output(shared, job, exec.output);
+            let result = encode_result(job, output)?;
+            let signature = shared.signer.sign(&result)?;
+            ExecutionOutcome::Done {
+                result_with_metadata: result,
+                operator_signature: signature.to_vec(),
+                cycles: exec.cycles,
+            }
+        }
+        ivm_vm::Exit::Panicked { message } => ExecutionOutcome::Failed(format!(
+            "execution_error: guest panicked after {} cycles: {}",
+            exec.cycles,
+            message.as_deref().unwrap_or("(no message)")
+        )),
+        ivm_vm::Exit::Fault(fault) => ExecutionOutcome::Failed(format!("execution_error: {fault}")),
+    }))
+}
+
+/// The failure reason of a job over one of the node's limits (memory, then cycles), if any.
+fn over_node_limit(shared: &Shared, job: &JobRecord, program: &ivm_vm::Program) -> Option<String> {
+    if let Some(why) = over_memory_limit(shared, verify::run_memory_bytes(program)) {
+        return Some(format!("memory_limit_exceeded: {why}"));
+    }
+    let limit = shared.config.max_job_cycles;
+    (job.max_cycles > limit).then(|| {
+        format!(
+            "max_cycles_exceeded: the job asks for {} cycles, above this node's limit of {limit}",
+            job.max_cycles
+        )
+    })
+}
+
 /// Why a program whose runs take `needs` bytes is over the node's memory limit, if it is.
 pub(crate) fn over_memory_limit(shared: &Shared, needs: u64) -> Option<String> {
     let limit = shared.config.max_job_memory_bytes;
@@ -202,62 +264,14 @@ async fn execute(shared: &Arc<Shared>, id: [u8; 32]) -> anyhow::Result<()> {
                 "job waits for its program");
             return Ok(());
         }
-        // Onchain jobs cannot be refused at submission: one over a node limit fails here.
-        Some(program)
-            if over_memory_limit(shared, verify::run_memory_bytes(&program)).is_some() =>
-        {
-            let why = over_memory_limit(shared, verify::run_memory_bytes(&program));
-            ExecutionOutcome::Failed(format!("memory_limit_exceeded: {}", why.unwrap_or_default()))
-        }
-        Some(_) if job.max_cycles > shared.config.max_job_cycles => {
-            ExecutionOutcome::Failed(format!(
-                "max_cycles_exceeded: the job asks for {} cycles, above this node's limit of {}",
-                job.max_cycles, shared.config.max_job_cycles
-            ))
-        }
-        Some(program) => {
-            let offchain_input = match job.kind {
-                JobKind::Onchain => Vec::new(),
-                JobKind::Offchain => {
-                    shared.store.offchain_input(&job.offchain_input_hash)?.unwrap_or_default()
-                }
-            };
-            let inputs = (job.onchain_input.clone(), offchain_input);
-            shared.metrics.executions_running.fetch_add(1, Relaxed);
-            let started = Instant::now();
-            let run = run_bounded(shared, program, inputs, job.max_cycles).await;
-            shared.metrics.executions_running.fetch_sub(1, Relaxed);
-            shared.health.execution_finished();
-            shared.metrics.observe_exec(started.elapsed().as_secs_f64());
-            let Some(run) = run? else {
+        Some(program) => match run_job(shared, &job, program).await? {
+            Some(outcome) => outcome,
+            None => {
                 tracing::info!(job = %job_id, "execution abandoned for shutdown: the job stays \
                     pending and runs again after a restart");
                 return Ok(());
-            };
-            match run {
-                Err(reason) => ExecutionOutcome::Failed(reason),
-                Ok(exec) => match exec.exit {
-                    ivm_vm::Exit::Halted => {
-                        let output = practice_output(shared, &job, exec.output);
-                        let result = encode_result(&job, output)?;
-                        let signature = shared.signer.sign(&result)?;
-                        ExecutionOutcome::Done {
-                            result_with_metadata: result,
-                            operator_signature: signature.to_vec(),
-                            cycles: exec.cycles,
-                        }
-                    }
-                    ivm_vm::Exit::Panicked { message } => ExecutionOutcome::Failed(format!(
-                        "execution_error: guest panicked after {} cycles: {}",
-                        exec.cycles,
-                        message.as_deref().unwrap_or("(no message)")
-                    )),
-                    ivm_vm::Exit::Fault(fault) => {
-                        ExecutionOutcome::Failed(format!("execution_error: {fault}"))
-                    }
-                },
             }
-        }
+        },
     };
     let done = matches!(outcome, ExecutionOutcome::Done { .. });
     let stored = shared.store.finish_execution(&id, outcome)?;

@@ -35,6 +35,11 @@ fn vm_fault(mode: u8) -> ivm_vm::Fault {
     }
 }
 
+/// The faults guest's bytecode table (for cheats that name a row's pc).
+fn faults_bytecode() -> ivm_prover::isa::Bytecode {
+    ivm_prover::isa::bytecode(&ivm_vm::Program::load(&elf("faults")).unwrap()).unwrap()
+}
+
 fn prove(mode: u8) -> (Statement, v2::Proof) {
     v2::prove(&elf("faults"), &[mode], &[], MAX_CYCLES).unwrap()
 }
@@ -140,8 +145,7 @@ fn jump_faults_are_bound_to_what_the_elf_says_at_their_pc() {
 
 /// The index of the last row of the instruction that retires `n`-th (1-based) in `rows`.
 fn end_of_instruction(rows: &[Row], n: usize) -> usize {
-    let bytecode =
-        ivm_prover::isa::bytecode(&ivm_vm::Program::load(&elf("faults")).unwrap()).unwrap();
+    let bytecode = faults_bytecode();
     let mut seen = 0;
     for (i, r) in rows.iter().enumerate() {
         let b = &bytecode.rows[r.bc];
@@ -158,8 +162,7 @@ fn end_of_instruction(rows: &[Row], n: usize) -> usize {
 /// A cheating prover truncates an honest run after its `n`-th instruction and claims that
 /// instruction's last row faulted with `class`.
 fn claim_fault_at(mode: u8, n: usize, class: FaultClass) -> bool {
-    let bytecode =
-        ivm_prover::isa::bytecode(&ivm_vm::Program::load(&elf("faults")).unwrap()).unwrap();
+    let bytecode = faults_bytecode();
     let cheat = |c: &mut Claim| {
         let last = end_of_instruction(&c.rows, n);
         c.rows.truncate(last + 1);
@@ -223,11 +226,7 @@ fn cheating_provers_cannot_hide_a_fault_or_an_ending() {
     let cheat = |c: &mut Claim| {
         let row = end_of_instruction(&c.rows, 10);
         c.fault_row = Some(row);
-        let pc = {
-            let b =
-                ivm_prover::isa::bytecode(&ivm_vm::Program::load(&elf("faults")).unwrap()).unwrap();
-            b.rows[c.rows[row].bc].pc
-        };
+        let pc = faults_bytecode().rows[c.rows[row].bc].pc;
         c.statement.outcome = Outcome::Faulted { class: FaultClass::MemoryAccess, pc };
     };
     let (st, proof) = v2::prove_claiming(&elf("faults"), &[], &[], MAX_CYCLES, &cheat).unwrap();
@@ -235,8 +234,7 @@ fn cheating_provers_cannot_hide_a_fault_or_an_ending() {
 
     // A halting run cut after an ordinary instruction (no load, store or assertion: the
     // fault row's only rule is its successor's address) and said to continue at address 0.
-    let bytecode =
-        ivm_prover::isa::bytecode(&ivm_vm::Program::load(&elf("faults")).unwrap()).unwrap();
+    let bytecode = faults_bytecode();
     let cheat = |c: &mut Claim| {
         let (mut n, mut last) = (0, 0);
         for (i, r) in c.rows.iter().enumerate() {
