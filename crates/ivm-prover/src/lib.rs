@@ -14,6 +14,7 @@
 pub mod claim_reduction;
 pub mod codec;
 pub mod cpu;
+pub mod eq_product;
 pub mod field;
 pub mod gkr;
 pub mod isa;

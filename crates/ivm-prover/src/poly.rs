@@ -14,6 +14,8 @@
 //! evaluation point in this order. (Dory orders its point the other way; the PCS adapter
 //! reverses it.)
 
+use rayon::prelude::*;
+
 use crate::field::{Field, Fr, One, Zero};
 
 /// A multilinear polynomial given by its values on `{0,1}^n` (see module docs for the order).
@@ -104,8 +106,11 @@ impl DenseMle {
         assert!(self.num_vars > 0, "cannot bind a constant polynomial");
         let half = self.evals.len() / 2;
         let (lo, hi) = self.evals.split_at_mut(half);
-        for (l, h) in lo.iter_mut().zip(hi.iter()) {
-            *l += r * (*h - *l);
+        let bind = |(l, h): (&mut Fr, &Fr)| *l += r * (*h - *l);
+        if half >= PAR_MIN {
+            lo.par_iter_mut().zip(hi.par_iter()).with_min_len(PAR_MIN).for_each(bind);
+        } else {
+            lo.iter_mut().zip(hi.iter()).for_each(bind);
         }
         self.evals.truncate(half);
         self.num_vars -= 1;
@@ -133,6 +138,26 @@ impl DenseMle {
 /// The table `eq(r, x)` for every `x ∈ {0,1}^n`, indexed as in [`DenseMle`] (x_0 = MSB).
 /// `eq(r, x) = Π_i (r_i x_i + (1 - r_i)(1 - x_i))`. Cost: 2^n multiplications.
 pub fn eq_table(r: &[Fr]) -> Vec<Fr> {
+    if (1usize << r.len()) < 2 * PAR_MIN {
+        return eq_table_serial(r);
+    }
+    // eq(r, (x_hi, x_lo)) = eq(r_hi, x_hi)·eq(r_lo, x_lo): two small tables, then one
+    // product per entry on every core.
+    let (r_hi, r_lo) = r.split_at(r.len() / 2);
+    let (hi, lo) = (eq_table_serial(r_hi), eq_table_serial(r_lo));
+    let mut table = vec![Fr::zero(); 1 << r.len()];
+    table.par_chunks_mut(lo.len()).zip(hi.par_iter()).for_each(|(row, h)| {
+        for (t, l) in row.iter_mut().zip(&lo) {
+            *t = *h * l;
+        }
+    });
+    table
+}
+
+/// Rows below which splitting work across cores costs more than it saves.
+const PAR_MIN: usize = 1 << 12;
+
+fn eq_table_serial(r: &[Fr]) -> Vec<Fr> {
     let mut table = Vec::with_capacity(1 << r.len());
     table.push(Fr::one());
     for &ri in r {

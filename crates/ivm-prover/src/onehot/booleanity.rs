@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use super::read_check::RaClaim;
 use super::OneHot;
-use crate::field::{Fr, One, Zero};
+use crate::field::{Field, Fr, One, Zero};
 use crate::par::add_arrays;
 use crate::poly::{eq_eval, eq_table, DenseMle};
 use crate::sumcheck::{self, BatchClaim, SumcheckError, SumcheckProof, SumcheckProver};
@@ -147,14 +147,29 @@ fn eq1(r: Fr, t: Fr) -> Fr {
 enum Phase {
     /// Binding address variables; `bound` holds `ρ` so far.
     Address { g: Vec<Fr>, bound: Vec<Fr>, prefix_eq: Fr, eq_bound: Vec<Fr> },
-    /// Binding cycle variables: `scale·Σ_j eq_c(j)·(h(j)² − h(j))`.
-    Cycle { eq_c: DenseMle, h: DenseMle, scale: Fr },
+    /// Binding cycle variables: `scale·Σ_j eq(r_c, j)·(h(j)² − h(j))`, `r_c[..bound]` already
+    /// bound (their eq factors are in `scale`).
+    Cycle(CycleState),
+}
+
+/// The cycle phase with the eq factor of the variable being bound taken out (as in
+/// [`crate::eq_product`]): the inner sum `q(t) = Σ_{j'} eq(r_rest, j')·(h(t, j')² − h(t, j'))`
+/// has degree 2, `q(1)` follows from the running sum, and eq over the unbound variables is
+/// a fresh table each round.
+struct CycleState {
+    h: DenseMle,
+    scale: Fr,
+    bound: usize,
+    /// `q` at the current round's point, once bound: `(1 − r)·q(0) + r·q(1)`.
+    inner: Option<Fr>,
+    /// `q(0..=3)` of the current round.
+    last: std::cell::RefCell<Vec<Fr>>,
 }
 
 struct BooleanityProver<'a> {
     oh: &'a OneHot,
     r_a: Vec<Fr>,
-    eq_c: Option<DenseMle>,
+    r_c: Vec<Fr>,
     phase: Phase,
 }
 
@@ -167,24 +182,32 @@ impl<'a> BooleanityProver<'a> {
             prefix_eq: Fr::one(),
             eq_bound: vec![Fr::one()],
         };
-        let mut p = Self { oh, r_a, eq_c: Some(DenseMle::new(eq_table(r_c))), phase };
+        let mut p = Self { oh, r_a, r_c: r_c.to_vec(), phase };
         p.enter_cycle_phase_if_done();
         p
     }
 
     fn enter_cycle_phase_if_done(&mut self) {
-        if let Phase::Address { bound, prefix_eq, .. } = &self.phase {
+        if let Phase::Address { bound, prefix_eq, g, .. } = &self.phase {
             if bound.len() == self.oh.log_k() {
                 let h = self.oh.address_eq_column(bound);
-                let eq_c = self.eq_c.take().expect("cycle phase entered once");
-                self.phase = Phase::Cycle { eq_c, h, scale: *prefix_eq };
+                // The running sum: Σ_j eq(r_c, j)·(h² − h) grouped by address.
+                let e = eq_table(bound);
+                let inner = g.iter().zip(&e).map(|(gk, ek)| *gk * (*ek * ek - ek)).sum();
+                self.phase = Phase::Cycle(CycleState {
+                    h,
+                    scale: *prefix_eq,
+                    bound: 0,
+                    inner: Some(inner),
+                    last: Default::default(),
+                });
             }
         }
     }
 
     fn final_ra(&self) -> Fr {
         match &self.phase {
-            Phase::Cycle { h, .. } if h.num_vars() == 0 => h.get(0),
+            Phase::Cycle(c) if c.h.num_vars() == 0 => c.h.get(0),
             _ => panic!("booleanity sumcheck is not finished"),
         }
     }
@@ -217,36 +240,48 @@ fn address_round(g: &[Fr], r_a: &[Fr], bound: &[Fr], prefix_eq: Fr, eq_bound: &[
     sums.iter().zip(&ts).map(|(s, &t)| *s * prefix_eq * eq1(r_a[m], t)).collect()
 }
 
-/// Cycle round: `scale·Σ eq_c·(h² − h)` restricted to the top variable, at `t = 0..=3`.
-fn cycle_round(eq_c: &DenseMle, h: &DenseMle, scale: Fr) -> Vec<Fr> {
-    let half = eq_c.len() / 2;
-    let (e, hv) = (eq_c.evals(), h.evals());
+/// Cycle round: `scale·eq(r, t)·q(t)` at `t = 0..=3`, with `q(0)` and `q(2)` summed over the
+/// rows and `q(1)` from the running sum (computed too if `r = 0`, probability ~2^−254).
+fn cycle_round(c: &CycleState, r_c: &[Fr]) -> Vec<Fr> {
+    let r = r_c[c.bound];
+    let eq_rest = eq_table(&r_c[c.bound + 1..]);
+    let half = eq_rest.len();
+    let hv = c.h.evals();
     let sums = (0..half)
         .into_par_iter()
+        .with_min_len(1 << 10)
         .fold(
-            || [Fr::zero(); DEGREE + 1],
+            || [Fr::zero(); 3],
             |mut acc, i| {
-                let (mut ev, mut v) = (e[i], hv[i]);
-                let (de, dv) = (e[i + half] - ev, hv[i + half] - v);
-                for (t, a) in acc.iter_mut().enumerate() {
-                    if t > 0 {
-                        ev += de;
-                        v += dv;
-                    }
-                    *a += ev * (v * v - v);
-                }
+                let (h0, h1) = (hv[i], hv[i + half]);
+                let h2 = h1 + h1 - h0;
+                let w = eq_rest[i];
+                acc[0] += w * (h0 * h0 - h0);
+                acc[1] += w * (h1 * h1 - h1);
+                acc[2] += w * (h2 * h2 - h2);
                 acc
             },
         )
-        .reduce(|| [Fr::zero(); DEGREE + 1], add_arrays);
-    sums.iter().map(|s| *s * scale).collect()
+        .reduce(|| [Fr::zero(); 3], add_arrays);
+    let q1 = match c.inner {
+        Some(inner) if !r.is_zero() => {
+            (inner - (Fr::one() - r) * sums[0]) * r.inverse().expect("r is not zero")
+        }
+        _ => sums[1],
+    };
+    // q has degree 2: q(3) = 3·q(2) − 3·q(1) + q(0).
+    let q3 = Fr::from(3u64) * (sums[2] - q1) + sums[0];
+    let q = vec![sums[0], q1, sums[2], q3];
+    let out = q.iter().enumerate().map(|(t, v)| c.scale * eq1(r, Fr::from(t as u64)) * v).collect();
+    *c.last.borrow_mut() = q;
+    out
 }
 
 impl SumcheckProver for BooleanityProver<'_> {
     fn num_vars(&self) -> usize {
         match &self.phase {
             Phase::Address { bound, .. } => self.oh.num_vars() - bound.len(),
-            Phase::Cycle { h, .. } => h.num_vars(),
+            Phase::Cycle(c) => c.h.num_vars(),
         }
     }
 
@@ -259,7 +294,7 @@ impl SumcheckProver for BooleanityProver<'_> {
             Phase::Address { g, bound, prefix_eq, eq_bound } => {
                 address_round(g, &self.r_a, bound, *prefix_eq, eq_bound)
             }
-            Phase::Cycle { eq_c, h, scale } => cycle_round(eq_c, h, *scale),
+            Phase::Cycle(c) => cycle_round(c, &self.r_c),
         }
     }
 
@@ -270,9 +305,12 @@ impl SumcheckProver for BooleanityProver<'_> {
                 bound.push(r);
                 *eq_bound = eq_table(bound);
             }
-            Phase::Cycle { eq_c, h, .. } => {
-                eq_c.bind_top(r);
-                h.bind_top(r);
+            Phase::Cycle(c) => {
+                let q = std::mem::take(&mut *c.last.borrow_mut());
+                c.inner = Some(crate::poly::UniPoly::from_evals(&q).evaluate(r));
+                c.scale *= eq1(self.r_c[c.bound], r);
+                c.bound += 1;
+                c.h.bind_top(r);
             }
         }
         self.enter_cycle_phase_if_done();

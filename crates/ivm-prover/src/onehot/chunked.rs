@@ -23,9 +23,10 @@
 
 use super::read_check::RaClaim;
 use super::{OneHot, NO_ACCESS};
+use crate::eq_product::{EqProduct, Term};
 use crate::field::Fr;
-use crate::poly::{eq_eval, eq_table, DenseMle};
-use crate::sumcheck::{self, CompositeSumcheck, SumcheckError, SumcheckProof};
+use crate::poly::eq_eval;
+use crate::sumcheck::{self, SumcheckError, SumcheckProof};
 use crate::transcript::Transcript;
 
 /// The widest committed chunk: `2^3` addresses. A chunk matrix has `2^width·T` entries, and
@@ -168,25 +169,22 @@ pub fn prove(
     assert_eq!(chunks.len(), chunking.d(), "one matrix per chunk");
     let log_t = chunks[0].log_t();
     let log_k = chunking.log_k();
-    let d = chunking.d();
     let alpha = absorb(claims, log_t, transcript);
-    // Per claim: eq(r_cycle, ·), then ra_i(r_addr_i, ·) for every chunk.
-    let mut polys = Vec::with_capacity(claims.len() * (d + 1));
-    for c in claims {
-        let (r_a, r_c) = c.point.split_at(log_k);
-        polys.push(DenseMle::new(eq_table(r_c)));
-        for (m, r_ai) in chunks.iter().zip(chunking.split_point(r_a)) {
-            polys.push(m.address_eq_column(r_ai));
-        }
-    }
-    let comb = move |v: &[Fr]| -> Fr {
-        v.chunks(d + 1).zip(&alpha).map(|(g, a)| *a * g.iter().product::<Fr>()).sum()
-    };
-    let mut instance = CompositeSumcheck::new(polys, d + 1, comb);
+    // Per claim: α·eq(r_cycle, ·)·Π_i ra_i(r_addr_i, ·).
+    let terms: Vec<Term> = claims
+        .iter()
+        .zip(&alpha)
+        .map(|(c, a)| {
+            let (r_a, r_c) = c.point.split_at(log_k);
+            let factors =
+                chunks.iter().zip(chunking.split_point(r_a)).map(|(m, r)| m.address_eq_column(r));
+            Term { coeff: *a, point: r_c.to_vec(), factors: factors.collect() }
+        })
+        .collect();
+    let mut instance = EqProduct::new(terms, log_t);
     let claim = instance.claim();
     let (sumcheck, rho) = sumcheck::prove(&mut instance, claim, transcript);
-    let finals = instance.final_evals();
-    let chunk_evals: Vec<Vec<Fr>> = finals.chunks(d + 1).map(|g| g[1..].to_vec()).collect();
+    let chunk_evals = instance.final_factor_evals();
     for e in &chunk_evals {
         transcript.append_scalars(b"ra-virt/chunk_evals", e);
     }
