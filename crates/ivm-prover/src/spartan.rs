@@ -54,6 +54,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use crate::codec::{DecodeError, Reader, Writer};
 use ark_ff::PrimeField;
 
@@ -324,35 +326,35 @@ fn montgomery_r2_inverse() -> Fr {
 /// Every column's MLE at `point`, then every shifted column's next-row MLE there
 /// (`Σ_{i < T−1} eq(point, i) · col[i + 1]`). One eq table, read in cache-sized blocks across
 /// all columns, with lazily reduced dot products.
-fn evaluate_columns<V: AsRef<[Fr]>>(
+fn evaluate_columns<V: AsRef<[Fr]> + Sync>(
     cols: &[V],
     shifted: &[usize],
     point: &[Fr],
 ) -> (Vec<Fr>, Vec<Fr>) {
-    const BLOCK: usize = 1 << 12;
     let eq = eq_table(point);
     let rows = eq.len();
-    let mut evals: Vec<DotAcc> = cols.iter().map(|_| DotAcc::new()).collect();
-    let mut next: Vec<DotAcc> = shifted.iter().map(|_| DotAcc::new()).collect();
-    for start in (0..rows).step_by(BLOCK) {
-        let end = (start + BLOCK).min(rows);
-        for (acc, col) in evals.iter_mut().zip(cols) {
-            for (e, x) in eq[start..end].iter().zip(&col.as_ref()[start..end]) {
+    // One column per task: each dot product runs alone over the shared eq table.
+    let evals: Vec<DotAcc> = cols
+        .par_iter()
+        .map(|col| {
+            let mut acc = DotAcc::new();
+            for (e, x) in eq.iter().zip(col.as_ref()) {
                 acc.add(e, x);
             }
-        }
-        // next[i] = col[i + 1]; the last row's next is 0.
-        let next_end = end.min(rows - 1);
-        if start < next_end {
-            for (acc, &j) in next.iter_mut().zip(shifted) {
-                for (e, x) in
-                    eq[start..next_end].iter().zip(&cols[j].as_ref()[start + 1..next_end + 1])
-                {
-                    acc.add(e, x);
-                }
+            acc
+        })
+        .collect();
+    // next[i] = col[i + 1]; the last row's next is 0.
+    let next: Vec<DotAcc> = shifted
+        .par_iter()
+        .map(|&j| {
+            let mut acc = DotAcc::new();
+            for (e, x) in eq[..rows - 1].iter().zip(&cols[j].as_ref()[1..]) {
+                acc.add(e, x);
             }
-        }
-    }
+            acc
+        })
+        .collect();
     let r2_inv = montgomery_r2_inverse();
     (
         evals.iter().map(|a| a.finish(r2_inv)).collect(),
@@ -475,24 +477,29 @@ impl<'a> Outer<'a> {
     fn first_round_qinf(&self) -> Fr {
         let h = self.len / 2;
         let eq_rest = eq_table(&self.tau[1..]);
-        let mut qinf = Fr::zero();
-        for (i, e) in eq_rest.iter().enumerate() {
-            let mut f = Fr::zero();
-            for (a, b) in &self.prods {
-                let da = a.eval(|s| self.source(s, i + h)) - a.eval(|s| self.source(s, i));
-                if da.is_zero() {
-                    continue;
+        eq_rest
+            .par_iter()
+            .enumerate()
+            .with_min_len(1 << 10)
+            .map(|(i, e)| {
+                let mut f = Fr::zero();
+                for (a, b) in &self.prods {
+                    let da = a.eval(|s| self.source(s, i + h)) - a.eval(|s| self.source(s, i));
+                    if da.is_zero() {
+                        continue;
+                    }
+                    let db = b.eval(|s| self.source(s, i + h)) - b.eval(|s| self.source(s, i));
+                    if !db.is_zero() {
+                        f += da * db;
+                    }
                 }
-                let db = b.eval(|s| self.source(s, i + h)) - b.eval(|s| self.source(s, i));
-                if !db.is_zero() {
-                    f += da * db;
+                if f.is_zero() {
+                    f
+                } else {
+                    *e * f
                 }
-            }
-            if !f.is_zero() {
-                qinf += *e * f;
-            }
-        }
-        qinf
+            })
+            .sum()
     }
 
     /// `(q(0), q(∞))` for rounds two and later, from the tables.
@@ -500,24 +507,53 @@ impl<'a> Outer<'a> {
         let h = self.len / 2;
         let eq_rest = eq_table(&self.tau[self.round + 1..]);
         let l = &self.tables[0];
-        let (mut q0, mut qinf) = (Fr::zero(), Fr::zero());
-        for (i, e) in eq_rest.iter().enumerate() {
-            let mut f0 = l[i];
-            let mut finf = Fr::zero();
-            for p in 0..self.prods.len() {
-                let (a, b) = (&self.tables[1 + 2 * p], &self.tables[2 + 2 * p]);
-                f0 += a[i] * b[i];
-                let da = a[i + h] - a[i];
-                if !da.is_zero() {
-                    finf += da * (b[i + h] - b[i]);
+        eq_rest
+            .par_iter()
+            .enumerate()
+            .with_min_len(1 << 10)
+            .map(|(i, e)| {
+                let mut f0 = l[i];
+                let mut finf = Fr::zero();
+                for p in 0..self.prods.len() {
+                    let (a, b) = (&self.tables[1 + 2 * p], &self.tables[2 + 2 * p]);
+                    f0 += a[i] * b[i];
+                    let da = a[i + h] - a[i];
+                    if !da.is_zero() {
+                        finf += da * (b[i + h] - b[i]);
+                    }
                 }
-            }
-            q0 += *e * f0;
-            if !finf.is_zero() {
-                qinf += *e * finf;
+                let qinf = if finf.is_zero() { finf } else { *e * finf };
+                (*e * f0, qinf)
+            })
+            .reduce(|| (Fr::zero(), Fr::zero()), |a, b| (a.0 + b.0, a.1 + b.1))
+    }
+
+    /// The tables `[L, A_0, B'_0, …]` at half size, bound to `r`: blocks of rows on every
+    /// core, each writing its rows of every table.
+    fn first_tables(&self, r: Fr) -> Vec<Vec<Fr>> {
+        const BLOCK: usize = 1 << 11;
+        let h = self.len / 2;
+        let k = 1 + 2 * self.prods.len();
+        let minus_one = -Fr::one();
+        let mut tables: Vec<Vec<Fr>> = (0..k).map(|_| vec![Fr::zero(); h]).collect();
+        let mut blocks: Vec<Vec<&mut [Fr]>> = (0..h.div_ceil(BLOCK)).map(|_| Vec::new()).collect();
+        for t in &mut tables {
+            for (b, part) in t.chunks_mut(BLOCK).enumerate() {
+                blocks[b].push(part);
             }
         }
-        (q0, qinf)
+        blocks.into_par_iter().enumerate().for_each(|(b, mut parts)| {
+            let (mut lo, mut hi) = (vec![Fr::zero(); k], vec![Fr::zero(); k]);
+            for off in 0..parts[0].len() {
+                let i = b * BLOCK + off;
+                self.row_values(i, &mut lo);
+                self.row_values(i + h, &mut hi);
+                for ((t, l), hv) in parts.iter_mut().zip(&lo).zip(&hi) {
+                    t[off] = lerp(*l, *hv, r, minus_one);
+                }
+            }
+        });
+        tables
     }
 
     /// `q(1)` computed directly (only needed if `τ_k = 0`, probability ~2^-254).
@@ -580,25 +616,15 @@ impl SumcheckProver for Outer<'_> {
         let h = self.len / 2;
         let minus_one = -Fr::one();
         if self.round == 0 {
-            let k = 1 + 2 * self.prods.len();
-            let mut tables: Vec<Vec<Fr>> = (0..k).map(|_| Vec::with_capacity(h)).collect();
-            let (mut lo, mut hi) = (vec![Fr::zero(); k], vec![Fr::zero(); k]);
-            for i in 0..h {
-                self.row_values(i, &mut lo);
-                self.row_values(i + h, &mut hi);
-                for ((t, l), hv) in tables.iter_mut().zip(&lo).zip(&hi) {
-                    t.push(lerp(*l, *hv, r, minus_one));
-                }
-            }
-            self.tables = tables;
+            self.tables = self.first_tables(r);
         } else {
-            for t in &mut self.tables {
+            self.tables.par_iter_mut().for_each(|t| {
                 let (lo, hi) = t.split_at_mut(h);
                 for (l, hv) in lo.iter_mut().zip(hi.iter()) {
                     *l = lerp(*l, *hv, r, minus_one);
                 }
                 t.truncate(h);
-            }
+            });
         }
         self.round += 1;
         self.len = h;
@@ -650,17 +676,20 @@ pub fn prove(
         succ.rotate_right(1);
         succ[0] = Fr::zero();
         let mut combined = vec![Fr::zero(); rows];
-        for (rho, &j) in rhos.iter().zip(&shifted) {
-            for (g, v) in combined.iter_mut().zip(&cols[j]) {
-                if v.is_zero() {
-                    continue;
-                } else if v.is_one() {
-                    *g += rho;
-                } else {
-                    *g += *rho * v;
+        combined.par_chunks_mut(1 << 12).enumerate().for_each(|(b, part)| {
+            let start = b << 12;
+            for (rho, &j) in rhos.iter().zip(&shifted) {
+                for (g, v) in part.iter_mut().zip(&cols[j][start..]) {
+                    if v.is_zero() {
+                        continue;
+                    } else if v.is_one() {
+                        *g += rho;
+                    } else {
+                        *g += *rho * v;
+                    }
                 }
             }
-        }
+        });
         let mut inst = CompositeSumcheck::new(
             vec![DenseMle::new(succ), DenseMle::new(combined)],
             SHIFT_DEGREE,
