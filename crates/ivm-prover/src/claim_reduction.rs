@@ -17,6 +17,7 @@
 //! variables over `T`-vectors (`Σ_m ρ^m·eq(r_addr^m, ρ_a)·eq(r_cycle^m, ·)` and
 //! `eq(ρ_a, a_j)`): `O(claims·(K + T))`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use dory_pcs::backends::arkworks::ArkG1;
@@ -28,7 +29,9 @@ use crate::onehot::OneHot;
 use crate::pcs::{DoryCommitment, DoryProof, DoryProverSetup, DoryVerifierSetup, PcsError};
 use crate::poly::{eq_eval, eq_table, DenseMle};
 use crate::sumcheck::SumcheckProver;
-use crate::sumcheck::{self, BatchClaim, CompositeSumcheck, SumcheckError, SumcheckProof};
+use crate::sumcheck::{
+    self, BatchClaim, CompositeSumcheck, ProductSumcheck, SumcheckError, SumcheckProof,
+};
 use crate::transcript::Transcript;
 
 /// A claim `P_poly(point) = eval`; `point` has the polynomial's own number of variables.
@@ -150,15 +153,30 @@ fn add_scaled(w: &mut [Fr], eq: &[Fr], c: Fr) {
 /// One polynomial's instance of the reduction sumcheck.
 enum Instance<'a> {
     /// `[Σ_m ρ^m·eq(p_m, ·), P]`.
-    Dense(CompositeSumcheck<Combiner>),
+    Dense(ProductSumcheck<'a>),
     /// Address phase: pairs `[eq(r_addr^m, ·), ρ^m·ra(·, r_cycle^m)]`; then the cycle phase.
     OneHot {
         matrix: &'a OneHot,
         claims: Vec<(Fr, &'a [Fr])>,
         eq: &'a EqCache,
         bound: Vec<Fr>,
-        phase: CompositeSumcheck<Combiner>,
+        phase: OneHotPhase<'a>,
     },
+}
+
+/// A one-hot instance's address rounds (pairs over `K`-vectors), then its cycle rounds.
+enum OneHotPhase<'a> {
+    Address(CompositeSumcheck<Combiner>),
+    Cycle(ProductSumcheck<'a>),
+}
+
+impl OneHotPhase<'_> {
+    fn prover(&self) -> &dyn SumcheckProver {
+        match self {
+            OneHotPhase::Address(s) => s,
+            OneHotPhase::Cycle(s) => s,
+        }
+    }
 }
 
 impl<'a> Instance<'a> {
@@ -169,11 +187,7 @@ impl<'a> Instance<'a> {
                 for (coeff, point) in &claims {
                     add_scaled(&mut w, eq.get(point), *coeff);
                 }
-                Instance::Dense(CompositeSumcheck::new(
-                    vec![DenseMle::new(w), p.clone()],
-                    2,
-                    products_of_pairs(),
-                ))
+                Instance::Dense(ProductSumcheck::new(DenseMle::new(w), Cow::Borrowed(p)))
             }
             Source::OneHot(m) => {
                 let log_k = m.log_k();
@@ -187,7 +201,7 @@ impl<'a> Instance<'a> {
                         let g = m.cycle_weights_from(eq.get(r_c));
                         polys.push(DenseMle::new(g.into_iter().map(|x| x * coeff).collect()));
                     }
-                    CompositeSumcheck::new(polys, 2, products_of_pairs())
+                    OneHotPhase::Address(CompositeSumcheck::new(polys, 2, products_of_pairs()))
                 };
                 Instance::OneHot { matrix: m, claims, eq, bound: Vec::new(), phase }
             }
@@ -198,15 +212,17 @@ impl<'a> Instance<'a> {
     fn sum(&self) -> Fr {
         match self {
             Instance::Dense(s) => s.claim(),
-            Instance::OneHot { phase, .. } => phase.claim(),
+            Instance::OneHot { phase: OneHotPhase::Address(s), .. } => s.claim(),
+            Instance::OneHot { phase: OneHotPhase::Cycle(s), .. } => s.claim(),
         }
     }
 
     /// `P` at the point bound so far (all variables must be bound).
     fn final_eval(&self) -> Fr {
         match self {
-            Instance::Dense(s) => s.final_evals()[1],
-            Instance::OneHot { phase, .. } => phase.final_evals()[1],
+            Instance::Dense(s) => s.final_evals().1,
+            Instance::OneHot { phase: OneHotPhase::Cycle(s), .. } => s.final_evals().1,
+            Instance::OneHot { .. } => panic!("the address rounds are not the last"),
         }
     }
 }
@@ -217,18 +233,17 @@ fn cycle_phase(
     claims: &[(Fr, &[Fr])],
     eq: &EqCache,
     rho_a: &[Fr],
-) -> CompositeSumcheck<Combiner> {
+) -> OneHotPhase<'static> {
     let log_k = m.log_k();
     let mut w = vec![Fr::zero(); 1 << m.log_t()];
     for (coeff, point) in claims {
         let (r_a, r_c) = point.split_at(log_k);
         add_scaled(&mut w, eq.get(r_c), *coeff * eq_eval(r_a, rho_a));
     }
-    CompositeSumcheck::new(
-        vec![DenseMle::new(w), m.address_eq_column(rho_a)],
-        2,
-        products_of_pairs(),
-    )
+    OneHotPhase::Cycle(ProductSumcheck::new(
+        DenseMle::new(w),
+        Cow::Owned(m.address_eq_column(rho_a)),
+    ))
 }
 
 impl SumcheckProver for Instance<'_> {
@@ -246,7 +261,7 @@ impl SumcheckProver for Instance<'_> {
     fn round_evals(&self) -> Vec<Fr> {
         match self {
             Instance::Dense(s) => s.round_evals(),
-            Instance::OneHot { phase, .. } => phase.round_evals(),
+            Instance::OneHot { phase, .. } => phase.prover().round_evals(),
         }
     }
 
@@ -254,7 +269,10 @@ impl SumcheckProver for Instance<'_> {
         match self {
             Instance::Dense(s) => s.bind(r),
             Instance::OneHot { matrix, claims, eq, bound, phase } => {
-                phase.bind(r);
+                match phase {
+                    OneHotPhase::Address(s) => s.bind(r),
+                    OneHotPhase::Cycle(s) => s.bind(r),
+                }
                 bound.push(r);
                 if bound.len() == matrix.log_k() {
                     *phase = cycle_phase(matrix, claims, eq, bound);

@@ -27,6 +27,8 @@
 //! `n - n_i` rounds (its round polynomial there is the constant `claim_i / 2`), so its own
 //! point is the **last** `n_i` challenges ([`BatchedOutput::instance_point`]).
 
+use std::borrow::Cow;
+
 use crate::field::{Field, Fr, Zero};
 use crate::poly::{DenseMle, UniPoly};
 use crate::transcript::Transcript;
@@ -152,6 +154,75 @@ impl<F: Fn(&[Fr]) -> Fr + Sync> SumcheckProver for CompositeSumcheck<F> {
     fn bind(&mut self, r: Fr) {
         for p in &mut self.polys {
             p.bind_top(r);
+        }
+    }
+}
+
+/// `Σ_x w(x)·p(x)` for two multilinear polynomials (a degree-2 sumcheck: three products per
+/// pair of rows). `p` may be borrowed: its first binding writes a half-size copy, so a
+/// committed column is never cloned whole.
+pub struct ProductSumcheck<'a> {
+    w: DenseMle,
+    p: Cow<'a, DenseMle>,
+}
+
+impl<'a> ProductSumcheck<'a> {
+    pub fn new(w: DenseMle, p: Cow<'a, DenseMle>) -> Self {
+        assert_eq!(w.num_vars(), p.num_vars(), "factors differ in num_vars");
+        Self { w, p }
+    }
+
+    /// The hypercube sum (the honest claim).
+    pub fn claim(&self) -> Fr {
+        self.w.evals().par_iter().zip(self.p.evals().par_iter()).map(|(a, b)| *a * b).sum()
+    }
+
+    /// After all rounds: `(w, p)` at the challenge point.
+    pub fn final_evals(&self) -> (Fr, Fr) {
+        assert_eq!(self.w.num_vars(), 0, "not all variables are bound yet");
+        (self.w.get(0), self.p.get(0))
+    }
+}
+
+impl SumcheckProver for ProductSumcheck<'_> {
+    fn num_vars(&self) -> usize {
+        self.w.num_vars()
+    }
+
+    fn degree(&self) -> usize {
+        2
+    }
+
+    fn round_evals(&self) -> Vec<Fr> {
+        let half = self.w.len() / 2;
+        let (w, p) = (self.w.evals(), self.p.evals());
+        let sums = (0..half)
+            .into_par_iter()
+            .with_min_len(1 << 10)
+            .fold(
+                || [Fr::zero(); 3],
+                |mut acc, i| {
+                    let (w0, w1, p0, p1) = (w[i], w[i + half], p[i], p[i + half]);
+                    acc[0] += w0 * p0;
+                    acc[1] += w1 * p1;
+                    acc[2] += (w1 + w1 - w0) * (p1 + p1 - p0);
+                    acc
+                },
+            )
+            .reduce(|| [Fr::zero(); 3], crate::par::add_arrays);
+        sums.to_vec()
+    }
+
+    fn bind(&mut self, r: Fr) {
+        self.w.bind_top(r);
+        match &mut self.p {
+            Cow::Owned(p) => p.bind_top(r),
+            Cow::Borrowed(p) => {
+                let half = p.len() / 2;
+                let (lo, hi) = p.evals().split_at(half);
+                let bound = lo.par_iter().zip(hi.par_iter()).map(|(l, h)| *l + r * (*h - l));
+                self.p = Cow::Owned(DenseMle::new(bound.collect()));
+            }
         }
     }
 }
