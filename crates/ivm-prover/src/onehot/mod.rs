@@ -166,9 +166,15 @@ impl OneHot {
     pub fn evaluate(&self, point: &[Fr]) -> Fr {
         assert_eq!(point.len(), self.num_vars(), "point has the wrong number of coordinates");
         let (r_addr, r_cycle) = point.split_at(self.log_k);
-        let h = self.address_eq_column(r_addr);
-        let eq_c = eq_table(r_cycle);
-        h.evals().par_iter().zip(eq_c.par_iter()).map(|(a, b)| *a * b).sum()
+        self.evaluate_with(r_addr, &eq_table(r_cycle))
+    }
+
+    /// `ra(r_addr, r_cycle)` from the table `eq(r_cycle, ·)`: the rows' eq values summed per
+    /// address (additions only), then one product per address.
+    pub fn evaluate_with(&self, r_addr: &[Fr], eq_c: &[Fr]) -> Fr {
+        assert_eq!(r_addr.len(), self.log_k, "address point has the wrong number of coordinates");
+        let weights = self.cycle_weights_from(eq_c);
+        weights.iter().zip(eq_table(r_addr)).map(|(w, e)| e * w).sum()
     }
 }
 

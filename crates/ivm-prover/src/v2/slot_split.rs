@@ -10,6 +10,8 @@
 //! the prover states the group values, the verifier checks their `eq`-combination against
 //! the claim and leaves one claim per group. Cutting the slot bits out keeps the largest
 //! committed polynomial (and with it Dory's row width) small.
+use std::collections::HashMap;
+
 use super::polys::{Polys, LOOKUP_GROUPS, LOOKUP_GROUP_BITS};
 use super::witness::LOG_SLOT_ROWS;
 use crate::field::Fr;
@@ -74,11 +76,16 @@ pub fn prove(
     t: &mut Transcript,
 ) -> SlotSplitProof {
     let widths = polys.lookups.widths();
+    // The claims share a few cycle points (a virtualization's, a batched check's): one eq
+    // table each.
+    let mut eqs: HashMap<Vec<Fr>, Vec<Fr>> = HashMap::new();
     let values: Vec<Vec<Fr>> = out
         .iter()
         .map(|c| {
             let (point, _) = split_point(&c.claim.point, widths[c.chunk]);
-            groups[c.chunk].iter().map(|m| m.evaluate(&point)).collect()
+            let (r_k, r_c) = point.split_at(widths[c.chunk]);
+            let eq_c = eqs.entry(r_c.to_vec()).or_insert_with(|| eq_table(r_c));
+            groups[c.chunk].iter().map(|m| m.evaluate_with(r_k, eq_c)).collect()
         })
         .collect();
     absorb(&values, t);
