@@ -173,6 +173,8 @@ pub fn build(project: &Project, opts: &BuildOptions) -> Result<Vec<BuiltProgram>
 /// Linker script, no debug info, and path remapping for reproducible builds.
 fn rustflags(root: &Path, outside: &[(String, PathBuf)]) -> Vec<String> {
     let mut flags = vec!["-Clink-arg=-Tivm-guest.ld".to_string(), "-Cdebuginfo=0".to_string()];
+    // getrandom 0.3 picks its backend by cfg; the SDK's (feature `getrandom`) is the custom one.
+    flags.push("--cfg=getrandom_backend=\"custom\"".to_string());
     if let Some(home) = cargo_home() {
         flags.push(format!("--remap-path-prefix={}=/cargo", home.display()));
     }

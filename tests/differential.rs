@@ -19,8 +19,8 @@ use ivm_vm::{
     execute, Execution, Exit, Inputs, Instr, Program, DEFAULT_MAX_CYCLES,
 };
 
-const EXAMPLES: [&str; 7] =
-    ["arith", "clob", "fibonacci", "keccak", "panic", "sha256", "square-root"];
+const EXAMPLES: [&str; 8] =
+    ["arith", "clob", "ecosystem", "fibonacci", "keccak", "panic", "sha256", "square-root"];
 
 fn examples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-examples")
@@ -237,6 +237,79 @@ fn keccak_differential() {
     }
     let big = rng.bytes(100 * 1024);
     check("keccak", &big, &big[..1000], keccak::run(&big, &big[..1000]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// ecosystem: crates.io crates (alloy, sha2, sha3, tiny-keccak, k256, serde + postcard, borsh,
+// ruint) in a guest
+
+fn ecosystem_inputs(seed: &[u8; 32], message: &[u8], orders: usize) -> (Vec<u8>, Vec<u8>) {
+    use alloy_dyn_abi::DynSolValue;
+    let onchain = DynSolValue::Tuple(vec![
+        DynSolValue::Uint(ivm_contracts::alloy_primitives::U256::from_be_bytes(*seed), 256),
+        DynSolValue::Bytes(message.to_vec()),
+    ])
+    .abi_encode_params();
+    let orders: Vec<ecosystem::Order> = (0..orders)
+        .map(|i| ecosystem::Order {
+            id: i as u64,
+            quantity: 10 * i as u32 + 1,
+            note: format!("order #{i}"),
+        })
+        .collect();
+    let book = ecosystem::Book { levels: vec![(100, 5), (99, 1 << 70)] };
+    (onchain, ecosystem::offchain_input(&orders, &book))
+}
+
+#[test]
+fn ecosystem_differential() {
+    let mut rng = Rng(0x5eed_0003);
+    for (len, orders) in [(0usize, 0usize), (3, 1), (136, 4), (1000, 20)] {
+        let mut seed = [0u8; 32];
+        seed[..16].copy_from_slice(&rng.bytes(16));
+        let (on, off) = ecosystem_inputs(&seed, &rng.bytes(len), orders);
+        let exec = check("ecosystem", &on, &off, ecosystem::run(&on, &off));
+        // The hashes are the known ones, not just equal on both sides.
+        let message = alloy_dyn_abi::DynSolType::Tuple(vec![
+            alloy_dyn_abi::DynSolType::Uint(256),
+            alloy_dyn_abi::DynSolType::Bytes,
+        ])
+        .abi_decode_params(&on)
+        .unwrap()
+        .as_tuple()
+        .unwrap()[1]
+            .as_bytes()
+            .unwrap()
+            .to_vec();
+        // abi.encode(Report): the struct's offset, then sha256, sha3-256, keccak, …
+        use sha2::Digest;
+        let word = |i: usize| &exec.output[32 * (i + 1)..32 * (i + 2)];
+        assert_eq!(word(0), &sha2::Sha256::digest(&message)[..], "sha256 word");
+        let keccak = ivm_contracts::alloy_primitives::keccak256(&message);
+        assert_eq!(word(2), &keccak[..], "keccak word (through the SDK's hook)");
+        assert_eq!(word(3), &keccak[..], "keccak word (tiny-keccak)");
+        assert!(
+            exec.regions.get("native_keccak256").is_some_and(|c| *c > 0),
+            "alloy's keccak256 did not go through the SDK's hook: regions {:?}",
+            exec.regions
+        );
+    }
+}
+
+#[test]
+fn ecosystem_names_what_did_not_decode() {
+    let (on, off) = ecosystem_inputs(&[7; 32], b"hi", 2);
+    // A short ABI tuple, a missing length prefix, a length past the end, a truncated book.
+    let cases: Vec<(Vec<u8>, Vec<u8>)> = vec![
+        (on[..40].to_vec(), off.clone()),
+        (on.clone(), off[..3].to_vec()),
+        (on.clone(), [&[200, 0, 0, 0][..], &off[4..]].concat()),
+        (on.clone(), off[..off.len() - 1].to_vec()),
+    ];
+    for (on, off) in cases {
+        let (on2, off2) = (on.clone(), off.clone());
+        check_panics("ecosystem", &on, &off, move || ecosystem::run(&on2, &off2));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

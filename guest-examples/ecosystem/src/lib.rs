@@ -1,0 +1,138 @@
+//! A guest written the way app developers write them: crates.io crates for the ABI, hashing,
+//! signatures, big integers and serialization, no hand-written primitives.
+//!
+//! Onchain input: `abi.encode(uint256 seed, bytes message)`. Offchain input (InfinityVM's
+//! framing): `u32 LE length ‖ postcard(Vec<Order>)`, then `borsh(Book)` in the rest.
+//! Output: `abi.encode(Report)` (see [`Report`]).
+//!
+//! Every decoding error panics with a message that says what did not decode.
+#![no_std]
+
+extern crate alloc;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use alloy_primitives::{keccak256, Address, B256, U256};
+use alloy_sol_types::{sol, SolValue};
+use k256::ecdsa::signature::{Signer, Verifier};
+use k256::ecdsa::{Signature, SigningKey};
+use ruint::aliases::U512;
+use sha2::Digest;
+
+sol! {
+    /// What the guest computes.
+    struct Report {
+        bytes32 sha256;
+        bytes32 sha3_256;
+        bytes32 keccak;
+        bytes32 keccakTiny;
+        address signer;
+        bool signatureValid;
+        uint256 isqrt;
+        uint256 productHigh;
+        uint64 orders;
+        uint64 orderQuantity;
+        uint64 bookLevels;
+        string firstNote;
+    }
+}
+
+/// An order of the offchain input (serde + postcard).
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Order {
+    pub id: u64,
+    pub quantity: u32,
+    pub note: String,
+}
+
+/// A book of the offchain input (borsh).
+#[derive(borsh::BorshSerialize, borsh::BorshDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Book {
+    pub levels: Vec<(u64, u128)>,
+}
+
+/// The offchain input a caller sends: `u32 LE length ‖ postcard(orders) ‖ borsh(book)`.
+pub fn offchain_input(orders: &[Order], book: &Book) -> Vec<u8> {
+    let orders = postcard::to_allocvec(orders).expect("orders serialize");
+    let mut out = (orders.len() as u32).to_le_bytes().to_vec();
+    out.extend_from_slice(&orders);
+    out.extend_from_slice(&borsh::to_vec(book).expect("book serializes"));
+    out
+}
+
+fn decode_offchain(bytes: &[u8]) -> (Vec<Order>, Book) {
+    let Some((len, rest)) = bytes.split_first_chunk::<4>() else {
+        panic!("offchain input: expected a 4-byte length prefix, got {} bytes", bytes.len());
+    };
+    let len = u32::from_le_bytes(*len) as usize;
+    if rest.len() < len {
+        panic!("offchain input: the orders need {len} bytes, {} remain", rest.len());
+    }
+    let (orders, book) = rest.split_at(len);
+    let orders = postcard::from_bytes(orders)
+        .unwrap_or_else(|e| panic!("offchain input: orders do not decode (postcard): {e}"));
+    let book = borsh::from_slice(book)
+        .unwrap_or_else(|e| panic!("offchain input: book does not decode (borsh): {e}"));
+    (orders, book)
+}
+
+/// `floor(sqrt(x))` by Newton's method on integers (`ruint`'s `root` needs std).
+fn isqrt(x: U256) -> U256 {
+    if x < U256::from(2u8) {
+        return x;
+    }
+    let mut r = U256::ONE << x.bit_len().div_ceil(2);
+    loop {
+        let next = (r + x / r) >> 1;
+        if next >= r {
+            return r;
+        }
+        r = next;
+    }
+}
+
+fn tiny_keccak256(bytes: &[u8]) -> [u8; 32] {
+    use tiny_keccak::Hasher;
+    let mut k = tiny_keccak::Keccak::v256();
+    k.update(bytes);
+    let mut out = [0u8; 32];
+    k.finalize(&mut out);
+    out
+}
+
+/// Sign `message` with a key derived from `seed` (deterministic ECDSA, RFC 6979), verify it,
+/// and return the signer's Ethereum address.
+fn sign_and_verify(seed: U256, message: &[u8]) -> (Address, bool) {
+    let secret = keccak256(seed.to_be_bytes::<32>());
+    let key = SigningKey::from_bytes(&secret.0.into())
+        .unwrap_or_else(|e| panic!("seed: keccak256(seed) is not a valid secp256k1 key: {e}"));
+    let signature: Signature = key.sign(message);
+    let valid = key.verifying_key().verify(message, &signature).is_ok();
+    let point = key.verifying_key().to_encoded_point(false);
+    let address = Address::from_slice(&keccak256(&point.as_bytes()[1..])[12..]);
+    (address, valid)
+}
+
+pub fn run(onchain: &[u8], offchain: &[u8]) -> Vec<u8> {
+    let (seed, message) = <(U256, alloy_primitives::Bytes)>::abi_decode_params(onchain)
+        .unwrap_or_else(|e| panic!("onchain input: expected abi.encode(uint256, bytes): {e}"));
+    let (orders, book) = decode_offchain(offchain);
+    let (signer, signature_valid) = sign_and_verify(seed, &message);
+    let wide = U512::from(seed) * U512::from(seed);
+    let report = Report {
+        sha256: B256::from_slice(&sha2::Sha256::digest(&message)),
+        sha3_256: B256::from_slice(&sha3::Sha3_256::digest(&message)),
+        keccak: keccak256(&message),
+        keccakTiny: B256::from(tiny_keccak256(&message)),
+        signer,
+        signatureValid: signature_valid,
+        isqrt: isqrt(seed),
+        productHigh: U256::from_limbs_slice(&wide.as_limbs()[4..]),
+        orders: orders.len() as u64,
+        orderQuantity: orders.iter().map(|o| u64::from(o.quantity)).sum(),
+        bookLevels: book.levels.len() as u64,
+        firstNote: orders.first().map(|o| o.note.clone()).unwrap_or_default(),
+    };
+    report.abi_encode()
+}
