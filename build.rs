@@ -12,7 +12,7 @@ fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").unwrap());
 
     let mut sdk = Vec::new();
-    for krate in ["ivm-abi", "ivm-guest", "ivm-compat"] {
+    for krate in ["ivm-abi", "ivm-guest", "ivm-compat", "ivm-io"] {
         let dir = root.join("crates").join(krate);
         for rel in ["Cargo.toml", "build.rs", "src"] {
             collect(&dir, &dir.join(rel), &mut sdk, krate);

@@ -39,7 +39,7 @@ pub fn sdk_dir_in_project() -> PathBuf {
     Path::new(".ivm").join("sdk").join(SDK_VERSION)
 }
 
-/// Writes the embedded SDK into `dir` (as `dir/ivm-abi`, `dir/ivm-guest`, `dir/ivm-compat`), rewriting only
+/// Writes the embedded SDK into `dir` (as `dir/ivm-abi`, `dir/ivm-guest`, `dir/ivm-compat`, `dir/ivm-io`), rewriting only
 /// files whose contents differ so that cargo does not rebuild needlessly. Returns whether
 /// anything changed.
 pub fn materialize_sdk(dir: &Path) -> Result<bool> {

@@ -5,7 +5,8 @@
 //! framing): `u32 LE length ‖ postcard(Vec<Order>)`, then `borsh(Book)` in the rest.
 //! Output: `abi.encode(Report)` (see [`Report`]).
 //!
-//! Every decoding error panics with a message that says what did not decode.
+//! Inputs are decoded and the output encoded with the SDK's `ivm-io`; every decoding error
+//! panics with a message that says what did not decode.
 #![no_std]
 
 extern crate alloc;
@@ -14,7 +15,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use alloy_primitives::{keccak256, Address, B256, U256};
-use alloy_sol_types::{sol, SolValue};
+use alloy_sol_types::sol;
 use k256::ecdsa::signature::{Signer, Verifier};
 use k256::ecdsa::{Signature, SigningKey};
 use ruint::aliases::U512;
@@ -62,19 +63,11 @@ pub fn offchain_input(orders: &[Order], book: &Book) -> Vec<u8> {
 }
 
 fn decode_offchain(bytes: &[u8]) -> (Vec<Order>, Book) {
-    let Some((len, rest)) = bytes.split_first_chunk::<4>() else {
-        panic!("offchain input: expected a 4-byte length prefix, got {} bytes", bytes.len());
-    };
-    let len = u32::from_le_bytes(*len) as usize;
-    if rest.len() < len {
-        panic!("offchain input: the orders need {len} bytes, {} remain", rest.len());
-    }
-    let (orders, book) = rest.split_at(len);
-    let orders = postcard::from_bytes(orders)
-        .unwrap_or_else(|e| panic!("offchain input: orders do not decode (postcard): {e}"));
-    let book = borsh::from_slice(book)
-        .unwrap_or_else(|e| panic!("offchain input: book does not decode (borsh): {e}"));
-    (orders, book)
+    let (orders, book) = ivm_io::split_length_prefixed("offchain input", bytes);
+    (
+        ivm_io::decode_postcard("offchain input (orders)", orders),
+        ivm_io::decode_borsh("offchain input (book)", book),
+    )
 }
 
 /// `floor(sqrt(x))` by Newton's method on integers (`ruint`'s `root` needs std).
@@ -115,8 +108,8 @@ fn sign_and_verify(seed: U256, message: &[u8]) -> (Address, bool) {
 }
 
 pub fn run(onchain: &[u8], offchain: &[u8]) -> Vec<u8> {
-    let (seed, message) = <(U256, alloy_primitives::Bytes)>::abi_decode_params(onchain)
-        .unwrap_or_else(|e| panic!("onchain input: expected abi.encode(uint256, bytes): {e}"));
+    let (seed, message): (U256, alloy_primitives::Bytes) =
+        ivm_io::decode_abi_params("onchain input", onchain);
     let (orders, book) = decode_offchain(offchain);
     let (signer, signature_valid) = sign_and_verify(seed, &message);
     let wide = U512::from(seed) * U512::from(seed);
@@ -134,5 +127,5 @@ pub fn run(onchain: &[u8], offchain: &[u8]) -> Vec<u8> {
         bookLevels: book.levels.len() as u64,
         firstNote: orders.first().map(|o| o.note.clone()).unwrap_or_default(),
     };
-    report.abi_encode()
+    ivm_io::encode_abi(&report)
 }
