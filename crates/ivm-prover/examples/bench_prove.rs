@@ -65,14 +65,28 @@ fn input_for(program: &str, elf: &[u8], log_rows: u32) -> Vec<u8> {
 
 /// Per phase on stderr: when it starts, and the peak and current RSS so far (the peak
 /// reached during a phase shows at the start of the next).
+/// Also the process's CPU time so far (user + system): against the wall clock it shows how
+/// well a phase uses the cores.
 fn report_phase(start: Instant, name: &str) {
     let mib = |b: u64| b >> 20;
     eprintln!(
-        "{:>7.2}s  peak {:>5} MiB  rss {:>5} MiB  → {name}",
+        "{:>7.2}s  cpu {:>7.2}s  peak {:>5} MiB  rss {:>5} MiB  → {name}",
         start.elapsed().as_secs_f64(),
+        cpu_seconds(),
         mib(peak_rss_bytes()),
         mib(status_bytes("VmRSS:")),
     );
+}
+
+/// User plus system CPU time of this process, from /proc/self/stat (fields 14 and 15, in
+/// clock ticks of 1/100 s on Linux).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// Prove and verify with v1: the statement, the proof's bytes, the padded rows, verify time.
