@@ -161,6 +161,9 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert_eq!(filed["claimedOutput"], honest.as_str());
     assert_eq!(filed["claimedPanicked"], false);
     assert!(proof_path.is_file(), "the proof is kept");
+    // By default a v2 proof: it fits one transaction (under the 128 KB mempools relay).
+    assert_eq!(filed["proofSystem"], "jolt-rv32im-dory/2");
+    assert!(filed["proofSizeBytes"].as_u64().unwrap() < 128 * 1024, "{filed}");
     eprintln!(
         "challenge transaction: {} gas for a {} byte proof",
         filed["gasUsed"], filed["proofSizeBytes"]
@@ -368,6 +371,19 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert_eq!(check["verdict"], "wrong");
     assert_eq!(check["correct"]["outcome"], "failed");
     assert_eq!(check["challengeable"], true);
+    // v1 cannot prove a fault: asking for it is refused before any proving.
+    let out = net.run(&[
+        "challenge",
+        "file",
+        "--job",
+        &job_f_hex,
+        faults_arg,
+        "--proof-system",
+        "v1",
+        "--dry-run",
+    ]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--proof-system v1"), "{}", stderr(&out));
     let out = net.run(&[
         "challenge",
         "file",

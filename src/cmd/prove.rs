@@ -64,7 +64,7 @@ impl ProofSystemArg {
     }
 
     /// Estimated peak memory and seconds on 2 cores for a run of this shape.
-    fn estimate(self, shape: &TraceShape) -> (u64, u64) {
+    pub fn estimate(self, shape: &TraceShape) -> (u64, u64) {
         match self {
             ProofSystemArg::V1 => (shape.estimated_memory_bytes(), 9 + shape.rows as u64 / 6000),
             ProofSystemArg::V2 => (
@@ -406,15 +406,11 @@ fn check_memory(
     memory: &MemoryArgs,
     proving: Proving,
 ) -> Result<()> {
-    let (limit, force) = (memory.memory_limit, memory.force);
+    let force = memory.force;
     let log_rows = shape.log_rows;
     let max_log = ivm_prover::cpu::MAX_LOG_ROWS;
-    let (total, available) = meminfo();
-    let (limit, what) = match (limit, total, cgroup_limit()) {
-        (Some(l), _, _) => (Some(l), "--memory-limit"),
-        (None, Some(t), Some(c)) if c < t => (Some(c), "this container's memory limit"),
-        (None, t, _) => (t, "this machine's RAM"),
-    };
+    let available = meminfo().1;
+    let (limit, what) = memory_limit(memory);
     let machine = match limit {
         Some(l) => {
             format!(", {what} is {} ({} available)", gib(l), available.map_or("?".into(), gib))
@@ -461,6 +457,16 @@ fn check_memory(
         _ => {}
     }
     Ok(())
+}
+
+/// The memory the prover may use and where that figure comes from (`--memory-limit`, the
+/// container's limit or the machine's RAM; `None` if unknown).
+pub fn memory_limit(memory: &MemoryArgs) -> (Option<u64>, &'static str) {
+    match (memory.memory_limit, meminfo().0, cgroup_limit()) {
+        (Some(l), _, _) => (Some(l), "--memory-limit"),
+        (None, Some(t), Some(c)) if c < t => (Some(c), "this container's memory limit"),
+        (None, t, _) => (t, "this machine's RAM"),
+    }
 }
 
 /// A cgroup v2 memory limit (`memory.max`), when one is set.

@@ -73,25 +73,52 @@ fn judge_upholds_only_the_proven_claim_for_the_job() {
     assert!(matches!(reject(&job, &claim, &proof, &elf("sha256")), NotProven::Invalid(_)));
 }
 
-/// A valid prover-v2 proof of the right claim is not (yet) accepted as a verdict: until v2
-/// replaces v1, disputes are decided by the default proof system only.
+/// A prover-v2 proof decides an output or panic claim as a v1 proof does (it is a third of
+/// the size, so a challenge fits a transaction): the right claim is upheld, another output,
+/// a panic claim, another input or a damaged proof are not.
 #[test]
-fn judge_refuses_a_proof_of_another_system() {
+fn judge_accepts_a_v2_proof_of_an_output_or_panic() {
     let fib = elf("fibonacci");
     let input = uint256(12);
     let (statement, proof) =
         ivm_prover::proof_file::prove_file_v2(&fib, &input, &[], 1_000_000, &mut |_| {}).unwrap();
-    assert!(ivm_prover::verify_file(&fib, &proof).is_ok(), "the v2 proof itself verifies");
     let job = ChallengedJob {
         program_id: statement.program_id.to_vec(),
+        max_cycles: 1_000_000,
+        onchain_input: input.clone(),
+        offchain_input_hash: keccak256([]).0,
+    };
+    let claim = ClaimedOutcome::Output(statement.output.clone());
+    let upheld = judge(&fib, &job, &claim, &proof).expect("a v2 proof of the output");
+    assert_eq!(upheld, statement);
+
+    let mut other = statement.output.clone();
+    other[0] ^= 1;
+    let e = judge(&fib, &job, &ClaimedOutcome::Output(other), &proof).unwrap_err();
+    assert!(matches!(e, NotProven::OtherOutcome { .. }), "{e}");
+    let e = judge(&fib, &job, &ClaimedOutcome::Panicked, &proof).unwrap_err();
+    assert!(matches!(e, NotProven::OtherOutcome { .. }), "{e}");
+    let other_input = ChallengedJob { onchain_input: uint256(13), ..job.clone() };
+    let e = judge(&fib, &other_input, &claim, &proof).unwrap_err();
+    assert!(matches!(e, NotProven::OnchainInput), "{e}");
+    let mut damaged = proof.clone();
+    let at = damaged.len() - 500;
+    damaged[at] ^= 0x10;
+    let e = judge(&fib, &job, &claim, &damaged).unwrap_err();
+    assert!(matches!(e, NotProven::Invalid(_)), "{e}");
+
+    // A panicking run: its v2 proof upholds a panic claim.
+    let panic = elf("panic");
+    let input = [&[1u8][..], b"boom"].concat();
+    let (st, proof) =
+        ivm_prover::proof_file::prove_file_v2(&panic, &input, &[], 1_000_000, &mut |_| {}).unwrap();
+    let job = ChallengedJob {
+        program_id: st.program_id.to_vec(),
         max_cycles: 1_000_000,
         onchain_input: input,
         offchain_input_hash: keccak256([]).0,
     };
-    let claim = ClaimedOutcome::Output(statement.output.clone());
-    let e = judge(&fib, &job, &claim, &proof).expect_err("another system is refused");
-    assert!(matches!(e, NotProven::OtherSystem { .. }), "{e}");
-    assert!(e.to_string().contains("jolt-rv32im-dory/1"), "{e}");
+    judge(&panic, &job, &ClaimedOutcome::Panicked, &proof).expect("a v2 proof of the panic");
 }
 
 /// "The job should have failed": a v2 proof of a fault, or of a run that exhausts the job's
@@ -116,7 +143,7 @@ fn judge_upholds_a_failed_run_only_as_proven_for_the_job() {
     let job = job_for(&[1], 1_000_000, &st);
     assert_eq!(judge(&faults, &job, &ClaimedOutcome::Failed, &proof).unwrap(), st);
     let e = judge(&faults, &job, &ClaimedOutcome::Output(b"ok".to_vec()), &proof).unwrap_err();
-    assert!(matches!(e, NotProven::OtherSystem { .. }), "{e}");
+    assert!(matches!(e, NotProven::OtherOutcome { .. }), "{e}");
     let tight = job_for(&[1], st.cycles, &st);
     let e = judge(&faults, &tight, &ClaimedOutcome::Failed, &proof).unwrap_err();
     assert!(matches!(e, NotProven::OverCycleLimit { .. }), "{e}");
@@ -140,4 +167,5 @@ fn judge_upholds_a_failed_run_only_as_proven_for_the_job() {
     let e =
         judge(&faults, &job_for(&[], 1_000_000, &st), &ClaimedOutcome::Failed, &proof).unwrap_err();
     assert!(matches!(e, NotProven::OtherSystem { .. }), "{e}");
+    assert!(e.to_string().contains("jolt-rv32im-dory/2"), "{e}");
 }

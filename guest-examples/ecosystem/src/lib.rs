@@ -116,8 +116,12 @@ pub fn run(onchain: &[u8], offchain: &[u8]) -> Vec<u8> {
     let wide = U512::from(seed) * U512::from(seed);
     // Cycle regions (`ivm execute` lists them; nothing natively): what each crate costs.
     let report = Report {
-        sha256: ivm_guest::cycle_region("sha2", || B256::from_slice(&sha2::Sha256::digest(&message))),
-        sha3_256: ivm_guest::cycle_region("sha3", || B256::from_slice(&sha3::Sha3_256::digest(&message))),
+        sha256: ivm_guest::cycle_region("sha2", || {
+            B256::from_slice(&sha2::Sha256::digest(&message))
+        }),
+        sha3_256: ivm_guest::cycle_region("sha3", || {
+            B256::from_slice(&sha3::Sha3_256::digest(&message))
+        }),
         keccak: keccak256(&message),
         keccakTiny: ivm_guest::cycle_region("tiny-keccak", || B256::from(tiny_keccak256(&message))),
         signer,

@@ -12,6 +12,7 @@ use ivm_node::arbiter::{judge, ClaimedOutcome};
 use serde::Serialize;
 use tokio::runtime::Runtime;
 
+use super::super::prove::ProofSystemArg;
 use super::inspect::{state_name, CorrectRun, Elf, Inspection, Verdict};
 use super::{chain_error, connect, inspect_target, FileArgs, MemoryArgs};
 use crate::{
@@ -31,6 +32,8 @@ pub(super) struct FileReport {
     pub claimed_output: String,
     pub proof: PathBuf,
     pub proof_size_bytes: u64,
+    /// `jolt-rv32im-dory/1` or `/2`.
+    pub proof_system: &'static str,
     /// Wei attached to the challenge.
     pub bond_wei: String,
     /// Wei paid to the challenger from the operator's bond if the challenge is upheld.
@@ -65,6 +68,7 @@ pub fn run(args: FileArgs) -> Outcome {
         None => ProofSource::Prove {
             out: args.out.clone().unwrap_or_else(|| default_proof_path(&inspection.chain.id)),
             memory: &args.memory,
+            system: args.proof_system,
         },
     };
     let mut report = challenge(&rt, &chain, &inspection, &elf, proof, args.dry_run)?;
@@ -127,8 +131,9 @@ pub(super) fn refuse_unless_challengeable(i: &Inspection) -> Result<()> {
 pub(super) enum ProofSource<'a> {
     /// An existing proof file (`--proof`).
     File(&'a Path),
-    /// Prove the correct run now and keep the proof at `out`.
-    Prove { out: PathBuf, memory: &'a MemoryArgs },
+    /// Prove the correct run now (with `system`, or the default: [`system_for`]) and keep the
+    /// proof at `out`.
+    Prove { out: PathBuf, memory: &'a MemoryArgs, system: Option<ProofSystemArg> },
 }
 
 /// Obtains the proof, judges it as the arbiter will, and (unless `dry_run`) files the
@@ -172,6 +177,8 @@ pub(super) fn challenge(
         claimed_outcome: claim.name(),
         claimed_panicked: claim == ClaimedOutcome::Panicked,
         claimed_output: to_hex(claim.output()),
+        proof_system: ivm_prover::ProofFile::from_bytes(&proof)
+            .map_or("unreadable", |f| f.system.name()),
         proof: proof_path,
         proof_size_bytes: proof.len() as u64,
         bond_wei: params.challengeBond.to_string(),
@@ -207,14 +214,29 @@ fn obtain_proof(source: ProofSource<'_>, i: &Inspection, elf: &Elf) -> Result<(V
             })?;
             Ok((bytes, path.to_path_buf()))
         }
-        ProofSource::Prove { out, memory } => {
+        ProofSource::Prove { out, memory, system } => {
+            let system = system_for(
+                i.claim(),
+                system,
+                || {
+                    let inputs = i.inputs();
+                    ivm_prover::jolt::trace_shape(
+                        &elf.bytes,
+                        &inputs.onchain,
+                        &inputs.offchain,
+                        i.chain.job.max_cycles,
+                    )
+                    .ok()
+                },
+                memory,
+            )?;
             let proved = super::super::prove::prove_run(
                 &elf.bytes,
                 &i.inputs(),
                 i.chain.job.max_cycles,
                 memory,
                 super::super::prove::Proving::Challenge,
-                system_for(i.claim()),
+                system,
             )?;
             proved.save(&out)?;
             Ok((proved.bytes, out))
@@ -263,13 +285,38 @@ async fn wait_for_verdict(
     }
 }
 
-/// The proof system arbiters judge a claim with: the default, and v2 for failed runs (which
-/// only v2 proves) until v2 replaces it.
-fn system_for(claim: Option<&ClaimedOutcome>) -> super::super::prove::ProofSystemArg {
-    use super::super::prove::ProofSystemArg;
-    match claim {
-        Some(ClaimedOutcome::Failed) => ProofSystemArg::V2,
-        _ => ProofSystemArg::V1,
+/// The proof system to prove `claim` with: `asked`, or by default v2 (a proof that fits a
+/// transaction), falling back to v1 for an output or panic claim when v2's memory estimate
+/// for the run (`shape`, computed only then) exceeds the memory limit. A failed run has only
+/// v2 proofs.
+fn system_for(
+    claim: Option<&ClaimedOutcome>,
+    asked: Option<ProofSystemArg>,
+    shape: impl FnOnce() -> Option<ivm_prover::jolt::TraceShape>,
+    memory: &MemoryArgs,
+) -> Result<ProofSystemArg> {
+    let failed = matches!(claim, Some(ClaimedOutcome::Failed));
+    match asked {
+        Some(ProofSystemArg::V1) if failed => Err(invalid_input(
+            "--proof-system v1: v1 cannot prove a run that faults or runs out of cycles; use v2 (the default)",
+        )),
+        Some(system) => Ok(system),
+        None if failed || memory.force => Ok(ProofSystemArg::V2),
+        None => {
+            let (limit, what) = super::super::prove::memory_limit(memory);
+            let v2 = shape().map(|s| ProofSystemArg::V2.estimate(&s).0);
+            match (v2, limit) {
+                (Some(need), Some(limit)) if need > limit => {
+                    ui::warn(format!(
+                        "prover v2 needs an estimated {} GiB for this run, more than {what} ({} GiB): proving with v1, whose ~300 KB proof is above the 128 KB most mempools relay (--proof-system v2 --force to insist)",
+                        need >> 30,
+                        limit >> 30
+                    ));
+                    Ok(ProofSystemArg::V1)
+                }
+                _ => Ok(ProofSystemArg::V2),
+            }
+        }
     }
 }
 
@@ -280,7 +327,12 @@ fn print_file(r: &FileReport) {
         "failed" => println!("claim      the job should have failed (fault or out of cycles)"),
         _ => println!("claim      output {}", r.claimed_output),
     }
-    println!("proof      {} ({} bytes)", r.proof.display(), ui::thousands(r.proof_size_bytes));
+    println!(
+        "proof      {} ({} bytes, {})",
+        r.proof.display(),
+        ui::thousands(r.proof_size_bytes),
+        r.proof_system
+    );
     let eth = |w: &str| crate::ui::eth(w.parse().unwrap_or_default());
     println!("bond       {} (reward if upheld: {})", eth(&r.bond_wei), eth(&r.reward_wei));
     match &r.challenge_id {

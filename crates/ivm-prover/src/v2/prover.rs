@@ -68,9 +68,10 @@ pub fn estimated_memory_bytes(log_rows: usize) -> u64 {
     (320u64 << 20) + (11_264u64 << log_rows)
 }
 
-/// A rough proving time on a 2-core machine (1.8 s at 2^10 rows, 48 s at 2^18).
+/// A rough proving time on a 2-core machine (1.6 s at 2^10 rows, 33 s at 2^18, 112 s at
+/// 2^20; docs/benchmarks.md).
 pub fn estimated_seconds(rows: u64) -> u64 {
-    2 + rows / 5_500
+    2 + rows / 9_000
 }
 
 /// Prove a run of `elf` on the inputs (at most `max_cycles` instructions).
