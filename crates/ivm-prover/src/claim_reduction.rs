@@ -145,15 +145,162 @@ impl EqCache {
     }
 }
 
-/// `w += c·eq`, on both cores.
-fn add_scaled(w: &mut [Fr], eq: &[Fr], c: Fr) {
-    w.par_iter_mut().zip(eq.par_iter()).for_each(|(x, e)| *x += c * e);
+/// The second factor of an instance: a committed column, or `eq(ρ_a, a_j)` over a one-hot
+/// matrix's rows (0 where a row accesses nothing).
+enum Factor<'a> {
+    Column(&'a DenseMle),
+    Rows { addrs: &'a [u32], table: Vec<Fr> },
+}
+
+impl Factor<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Factor::Column(p) => p.len(),
+            Factor::Rows { addrs, .. } => addrs.len(),
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Fr {
+        match self {
+            Factor::Column(p) => p.get(i),
+            Factor::Rows { addrs, table } => match addrs[i] {
+                crate::onehot::NO_ACCESS => Fr::zero(),
+                a => table[a as usize],
+            },
+        }
+    }
+}
+
+/// `Σ_x w(x)·f(x)` with `w = Σ_m c_m·E_m` over the shared eq tables (`EqCache`). The first
+/// round reads `w` and `f` from their sources; binding it writes the half-size vectors the
+/// other rounds use ([`ProductSumcheck`]). So no instance holds a row-sized vector of its
+/// own: dozens of instances run side by side, and this is the proof's memory peak.
+enum LazyProduct<'a> {
+    First { terms: Vec<(Fr, &'a [Fr])>, factor: Factor<'a> },
+    Rest(ProductSumcheck<'static>),
+}
+
+impl<'a> LazyProduct<'a> {
+    fn new(terms: Vec<(Fr, &'a [Fr])>, factor: Factor<'a>) -> Self {
+        let first = LazyProduct::First { terms, factor };
+        if first.len() > 1 {
+            return first;
+        }
+        // No rounds: the values themselves.
+        let (w, f) = (first.w(0), first.f(0));
+        LazyProduct::Rest(ProductSumcheck::new(
+            DenseMle::new(vec![w]),
+            Cow::Owned(DenseMle::new(vec![f])),
+        ))
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            LazyProduct::First { factor, .. } => factor.len(),
+            LazyProduct::Rest(s) => 1 << s.num_vars(),
+        }
+    }
+
+    /// `w(i)` in the first round.
+    #[inline]
+    fn w(&self, i: usize) -> Fr {
+        match self {
+            LazyProduct::First { terms, .. } => terms.iter().map(|(c, e)| *c * e[i]).sum(),
+            LazyProduct::Rest(_) => {
+                unreachable!("w is read from its sources in the first round only")
+            }
+        }
+    }
+
+    #[inline]
+    fn f(&self, i: usize) -> Fr {
+        match self {
+            LazyProduct::First { factor, .. } => factor.get(i),
+            LazyProduct::Rest(_) => {
+                unreachable!("f is read from its source in the first round only")
+            }
+        }
+    }
+
+    fn claim(&self) -> Fr {
+        match self {
+            LazyProduct::First { .. } => (0..self.len())
+                .into_par_iter()
+                .with_min_len(1 << 10)
+                .map(|i| self.w(i) * self.f(i))
+                .sum(),
+            LazyProduct::Rest(s) => s.claim(),
+        }
+    }
+
+    fn final_eval(&self) -> Fr {
+        match self {
+            LazyProduct::Rest(s) => s.final_evals().1,
+            LazyProduct::First { .. } => panic!("not all variables are bound yet"),
+        }
+    }
+}
+
+impl SumcheckProver for LazyProduct<'_> {
+    fn num_vars(&self) -> usize {
+        self.len().trailing_zeros() as usize
+    }
+
+    fn degree(&self) -> usize {
+        2
+    }
+
+    fn round_evals(&self) -> Vec<Fr> {
+        if let LazyProduct::Rest(s) = self {
+            return s.round_evals();
+        }
+        let half = self.len() / 2;
+        let sums = (0..half)
+            .into_par_iter()
+            .with_min_len(1 << 10)
+            .fold(
+                || [Fr::zero(); 3],
+                |mut acc, i| {
+                    let (w0, w1, f0, f1) =
+                        (self.w(i), self.w(i + half), self.f(i), self.f(i + half));
+                    acc[0] += w0 * f0;
+                    acc[1] += w1 * f1;
+                    acc[2] += (w1 + w1 - w0) * (f1 + f1 - f0);
+                    acc
+                },
+            )
+            .reduce(|| [Fr::zero(); 3], crate::par::add_arrays);
+        sums.to_vec()
+    }
+
+    fn bind(&mut self, r: Fr) {
+        if let LazyProduct::Rest(s) = self {
+            return s.bind(r);
+        }
+        let half = self.len() / 2;
+        let bound = |get: &(dyn Fn(usize) -> Fr + Sync)| -> DenseMle {
+            DenseMle::new(
+                (0..half)
+                    .into_par_iter()
+                    .with_min_len(1 << 10)
+                    .map(|i| {
+                        let (lo, hi) = (get(i), get(i + half));
+                        lo + r * (hi - lo)
+                    })
+                    .collect(),
+            )
+        };
+        let w = bound(&|i| self.w(i));
+        let f = bound(&|i| self.f(i));
+        *self = LazyProduct::Rest(ProductSumcheck::new(w, Cow::Owned(f)));
+    }
 }
 
 /// One polynomial's instance of the reduction sumcheck.
 enum Instance<'a> {
     /// `[Σ_m ρ^m·eq(p_m, ·), P]`.
-    Dense(ProductSumcheck<'a>),
+    Dense(LazyProduct<'a>),
     /// Address phase: pairs `[eq(r_addr^m, ·), ρ^m·ra(·, r_cycle^m)]`; then the cycle phase.
     OneHot {
         matrix: &'a OneHot,
@@ -167,7 +314,7 @@ enum Instance<'a> {
 /// A one-hot instance's address rounds (pairs over `K`-vectors), then its cycle rounds.
 enum OneHotPhase<'a> {
     Address(CompositeSumcheck<Combiner>),
-    Cycle(ProductSumcheck<'a>),
+    Cycle(LazyProduct<'a>),
 }
 
 impl OneHotPhase<'_> {
@@ -183,11 +330,8 @@ impl<'a> Instance<'a> {
     fn new(source: Source<'a>, claims: Vec<(Fr, &'a [Fr])>, eq: &'a EqCache) -> Self {
         match source {
             Source::Dense(p) => {
-                let mut w = vec![Fr::zero(); p.len()];
-                for (coeff, point) in &claims {
-                    add_scaled(&mut w, eq.get(point), *coeff);
-                }
-                Instance::Dense(ProductSumcheck::new(DenseMle::new(w), Cow::Borrowed(p)))
+                let terms = claims.iter().map(|(c, point)| (*c, eq.get(point))).collect();
+                Instance::Dense(LazyProduct::new(terms, Factor::Column(p)))
             }
             Source::OneHot(m) => {
                 let log_k = m.log_k();
@@ -220,30 +364,30 @@ impl<'a> Instance<'a> {
     /// `P` at the point bound so far (all variables must be bound).
     fn final_eval(&self) -> Fr {
         match self {
-            Instance::Dense(s) => s.final_evals().1,
-            Instance::OneHot { phase: OneHotPhase::Cycle(s), .. } => s.final_evals().1,
+            Instance::Dense(s) => s.final_eval(),
+            Instance::OneHot { phase: OneHotPhase::Cycle(s), .. } => s.final_eval(),
             Instance::OneHot { .. } => panic!("the address rounds are not the last"),
         }
     }
 }
 
 /// The cycle phase of a one-hot instance once the address variables are bound to `rho_a`.
-fn cycle_phase(
-    m: &OneHot,
-    claims: &[(Fr, &[Fr])],
-    eq: &EqCache,
+fn cycle_phase<'a>(
+    m: &'a OneHot,
+    claims: &[(Fr, &'a [Fr])],
+    eq: &'a EqCache,
     rho_a: &[Fr],
-) -> OneHotPhase<'static> {
+) -> OneHotPhase<'a> {
     let log_k = m.log_k();
-    let mut w = vec![Fr::zero(); 1 << m.log_t()];
-    for (coeff, point) in claims {
-        let (r_a, r_c) = point.split_at(log_k);
-        add_scaled(&mut w, eq.get(r_c), *coeff * eq_eval(r_a, rho_a));
-    }
-    OneHotPhase::Cycle(ProductSumcheck::new(
-        DenseMle::new(w),
-        Cow::Owned(m.address_eq_column(rho_a)),
-    ))
+    let terms = claims
+        .iter()
+        .map(|(coeff, point)| {
+            let (r_a, r_c) = point.split_at(log_k);
+            (*coeff * eq_eval(r_a, rho_a), eq.get(r_c))
+        })
+        .collect();
+    let factor = Factor::Rows { addrs: m.addrs(), table: eq_table(rho_a) };
+    OneHotPhase::Cycle(LazyProduct::new(terms, factor))
 }
 
 impl SumcheckProver for Instance<'_> {
