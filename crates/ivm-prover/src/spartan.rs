@@ -372,8 +372,8 @@ fn evaluate_columns<V: AsRef<[Fr]> + Sync>(
 /// constraints at all. (On an unsatisfied trace that table is not the true `L`: the proof is
 /// simply wrong and the verifier rejects it.) Round one reads the caller's columns in place;
 /// the tables are first materialised at half size, already bound to `r_0`.
-struct Outer<'a> {
-    cols: &'a [Vec<Fr>],
+struct Outer<'a, C> {
+    cols: &'a [C],
     shifted: &'a [usize],
     /// `(A_g, Σ_{p ∈ g} β_p B_p)` per group of product constraints with the same `A`.
     prods: Vec<(FastLc, FastLc)>,
@@ -393,10 +393,10 @@ struct Outer<'a> {
     qinf: Fr,
 }
 
-impl<'a> Outer<'a> {
+impl<'a, C: AsRef<[Fr]> + Sync> Outer<'a, C> {
     fn new(
         r1cs: &UniformR1cs,
-        cols: &'a [Vec<Fr>],
+        cols: &'a [C],
         shifted: &'a [usize],
         betas: &[Fr],
         tau: Vec<Fr>,
@@ -432,7 +432,7 @@ impl<'a> Outer<'a> {
             tau,
             n,
             round: 0,
-            len: cols[0].len(),
+            len: cols[0].as_ref().len(),
             scale: Fr::one(),
             inner: Fr::zero(),
             q0: Fr::zero(),
@@ -450,9 +450,9 @@ impl<'a> Outer<'a> {
     fn source(&self, s: usize, i: usize) -> Fr {
         let c = self.cols.len();
         if s < c {
-            self.cols[s][i]
+            self.cols[s].as_ref()[i]
         } else {
-            self.cols[self.shifted[s - c]].get(i + 1).copied().unwrap_or_else(Fr::zero)
+            self.cols[self.shifted[s - c]].as_ref().get(i + 1).copied().unwrap_or_else(Fr::zero)
         }
     }
 
@@ -589,7 +589,7 @@ impl<'a> Outer<'a> {
     }
 }
 
-impl SumcheckProver for Outer<'_> {
+impl<C: AsRef<[Fr]> + Sync> SumcheckProver for Outer<'_, C> {
     fn num_vars(&self) -> usize {
         self.n - self.round
     }
@@ -641,17 +641,17 @@ fn shift_summand(v: &[Fr]) -> Fr {
 /// Prove that `cols` satisfies `r1cs` on every row. Panics if the R1CS is malformed or the
 /// columns are not `num_cols ≥ 1` vectors of one power-of-two length; an unsatisfied trace
 /// yields a proof that [`verify`] rejects.
-pub fn prove(
+pub fn prove<C: AsRef<[Fr]> + Sync>(
     r1cs: &UniformR1cs,
-    cols: &[Vec<Fr>],
+    cols: &[C],
     transcript: &mut Transcript,
 ) -> (SpartanProof, SpartanClaims) {
     r1cs.validate().expect("malformed R1CS");
     assert_eq!(cols.len(), r1cs.num_cols, "wrong number of columns");
     assert!(!cols.is_empty(), "a trace needs at least one column");
-    let rows = cols[0].len();
+    let rows = cols[0].as_ref().len();
     assert!(rows.is_power_of_two(), "row count {rows} is not a power of two");
-    assert!(cols.iter().all(|c| c.len() == rows), "columns differ in length");
+    assert!(cols.iter().all(|c| c.as_ref().len() == rows), "columns differ in length");
     let n = rows.trailing_zeros() as usize;
     let shifted = r1cs.shifted_columns();
 
@@ -679,7 +679,7 @@ pub fn prove(
         combined.par_chunks_mut(1 << 12).enumerate().for_each(|(b, part)| {
             let start = b << 12;
             for (rho, &j) in rhos.iter().zip(&shifted) {
-                for (g, v) in part.iter_mut().zip(&cols[j][start..]) {
+                for (g, v) in part.iter_mut().zip(&cols[j].as_ref()[start..]) {
                     if v.is_zero() {
                         continue;
                     } else if v.is_one() {
@@ -697,7 +697,7 @@ pub fn prove(
         );
         let (proof, shift_point) = sumcheck::prove(&mut inst, claim, transcript);
         drop(inst);
-        let shifted_cols: Vec<&[Fr]> = shifted.iter().map(|&j| cols[j].as_slice()).collect();
+        let shifted_cols: Vec<&[Fr]> = shifted.iter().map(|&j| cols[j].as_ref()).collect();
         let shift_evals = evaluate_columns(&shifted_cols, &[], &shift_point).0;
         transcript.append_scalars(b"spartan/shift_evals", &shift_evals);
         (proof, shift_point, shift_evals)

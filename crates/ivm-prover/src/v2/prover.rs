@@ -149,9 +149,13 @@ struct Committed {
 }
 
 impl Committed {
-    fn new(polys: &Polys, w: &Witness) -> Self {
-        let mut dense: Vec<DenseMle> =
-            w.cols[FIRST_COMMITTED..NUM_COLS].iter().map(|c| DenseMle::new(c.clone())).collect();
+    /// Moves the committed columns out of `w.cols` (Spartan reads them back through
+    /// [`Committed::columns`]): a row-sized vector is never held twice.
+    fn new(polys: &Polys, w: &mut Witness) -> Self {
+        let mut dense: Vec<DenseMle> = w.cols[FIRST_COMMITTED..NUM_COLS]
+            .iter_mut()
+            .map(|c| DenseMle::new(std::mem::take(c)))
+            .collect();
         dense.push(DenseMle::new(w.registers.increments()));
         dense.push(DenseMle::new(w.ram.increments()));
         let mut chunks = polys.bytecode.split(&w.bytecode);
@@ -166,6 +170,15 @@ impl Committed {
         let dense = self.dense.iter().map(Source::Dense);
         let chunks = self.chunks.iter().chain(self.lookup_groups.iter().flatten());
         dense.chain(chunks.map(Source::OneHot)).collect()
+    }
+
+    /// Every CPU column, in column order: the virtual ones from the witness, the committed
+    /// ones from here.
+    fn columns<'a>(&'a self, w: &'a Witness) -> Vec<&'a [Fr]> {
+        let virtual_cols = w.cols[..FIRST_COMMITTED].iter().map(|c| c.as_slice());
+        virtual_cols
+            .chain(self.dense[..NUM_COLS - FIRST_COMMITTED].iter().map(|d| d.evals()))
+            .collect()
     }
 
     /// The chunks of matrix `m`.
@@ -190,7 +203,8 @@ fn prove_witness(
     let polys = Polys::new(log_rows, pre.log_k_bc, w.map.log_k());
     let layout = Layout::new(polys.layout_vars());
     let setup = prover_setup(layout.num_vars());
-    let committed = Committed::new(&polys, &w);
+    let mut w = w;
+    let committed = Committed::new(&polys, &mut w);
     let sources = committed.sources();
     let (commitments, hints): (Vec<_>, Vec<_>) =
         sources.par_iter().map(|s| joint_opening::commit(&setup, layout, *s)).unzip();
@@ -198,7 +212,7 @@ fn prove_witness(
 
     progress(Phase::Constraints);
     let r1cs = cpu::constraints(st.outcome);
-    let (spartan, sp) = spartan::prove(&r1cs, &w.cols, &mut t);
+    let (spartan, sp) = spartan::prove(&r1cs, &committed.columns(&w), &mut t);
     let mut claims = Claims::default();
     for c in FIRST_COMMITTED..NUM_COLS {
         claims.commit(polys.column(c), sp.point.clone(), sp.evals[c]);
