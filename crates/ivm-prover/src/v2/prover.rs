@@ -63,9 +63,9 @@ impl Phase {
 }
 
 /// A rough peak-memory estimate for a trace of `2^log_rows` rows (measured on fibonacci:
-/// 0.32 GiB at 2^10 rows, 2.8 GiB at 2^18; docs/benchmarks.md).
+/// 0.34 GiB at 2^10 rows, 1.96 GiB at 2^18, 7.69 GiB at 2^20; docs/benchmarks.md).
 pub fn estimated_memory_bytes(log_rows: usize) -> u64 {
-    (320u64 << 20) + (11_264u64 << log_rows)
+    (320u64 << 20) + (7_600u64 << log_rows)
 }
 
 /// A rough proving time on a 2-core machine (1.6 s at 2^10 rows, 33 s at 2^18, 112 s at
