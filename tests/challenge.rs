@@ -161,7 +161,7 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert_eq!(filed["claimedOutput"], honest.as_str());
     assert_eq!(filed["claimedPanicked"], false);
     assert!(proof_path.is_file(), "the proof is kept");
-    // By default a v2 proof: it fits one transaction (under the 128 KB mempools relay).
+    // By default a v2 proof: for this small run well under the 128 KB mempools relay.
     assert_eq!(filed["proofSystem"], "jolt-rv32im-dory/2");
     assert!(filed["proofSizeBytes"].as_u64().unwrap() < 128 * 1024, "{filed}");
     eprintln!(

@@ -1,5 +1,5 @@
 //! One prover benchmark run in a fresh process (so peak memory is this run's):
-//! `bench_prove <fibonacci|sha256> <log2 trace rows> [v1|v2]` proves the longest run that fits
+//! `bench_prove <fibonacci|sha256|clob> <log2 trace rows> [v1|v2]` proves the longest run that fits
 //! the trace with prover v1 (default) or v2 (docs/prover-v2.md) and prints one JSON line with cycles, rows, prove time, cycles/second, peak RSS, proof size and verify time.
 //! `scripts/bench-prover` runs the matrix and formats the table in docs/benchmarks.md.
 use std::time::Instant;
@@ -44,6 +44,17 @@ fn input_for(program: &str, elf: &[u8], log_rows: u32) -> Vec<u8> {
                 v
             }
             "sha256" => vec![0x61; k as usize],
+            // k limit orders (25-byte records: side, price, quantity, id), buys and sells
+            // around one price so that about half of them match.
+            "clob" => (0..k)
+                .flat_map(|i| {
+                    let mut r = vec![(i % 2) as u8];
+                    r.extend_from_slice(&(100 + (i * 7) % 13).to_be_bytes());
+                    r.extend_from_slice(&(1 + i % 5).to_be_bytes());
+                    r.extend_from_slice(&(i + 1).to_be_bytes());
+                    r
+                })
+                .collect(),
             other => panic!("unknown program {other}"),
         }
     };

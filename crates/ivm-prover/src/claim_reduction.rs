@@ -17,7 +17,6 @@
 //! variables over `T`-vectors (`Σ_m ρ^m·eq(r_addr^m, ρ_a)·eq(r_cycle^m, ·)` and
 //! `eq(ρ_a, a_j)`): `O(claims·(K + T))`.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use dory_pcs::backends::arkworks::ArkG1;
@@ -178,7 +177,7 @@ impl Factor<'_> {
 /// own: dozens of instances run side by side, and this is the proof's memory peak.
 enum LazyProduct<'a> {
     First { terms: Vec<(Fr, &'a [Fr])>, factor: Factor<'a> },
-    Rest(ProductSumcheck<'static>),
+    Rest(ProductSumcheck),
 }
 
 impl<'a> LazyProduct<'a> {
@@ -189,10 +188,7 @@ impl<'a> LazyProduct<'a> {
         }
         // No rounds: the values themselves.
         let (w, f) = (first.w(0), first.f(0));
-        LazyProduct::Rest(ProductSumcheck::new(
-            DenseMle::new(vec![w]),
-            Cow::Owned(DenseMle::new(vec![f])),
-        ))
+        LazyProduct::Rest(ProductSumcheck::new(DenseMle::new(vec![w]), DenseMle::new(vec![f])))
     }
 
     fn len(&self) -> usize {
@@ -252,26 +248,12 @@ impl SumcheckProver for LazyProduct<'_> {
     }
 
     fn round_evals(&self) -> Vec<Fr> {
-        if let LazyProduct::Rest(s) = self {
-            return s.round_evals();
+        match self {
+            LazyProduct::Rest(s) => s.round_evals(),
+            LazyProduct::First { .. } => {
+                sumcheck::product_round(self.len() / 2, |i| self.w(i), |i| self.f(i))
+            }
         }
-        let half = self.len() / 2;
-        let sums = (0..half)
-            .into_par_iter()
-            .with_min_len(1 << 10)
-            .fold(
-                || [Fr::zero(); 3],
-                |mut acc, i| {
-                    let (w0, w1, f0, f1) =
-                        (self.w(i), self.w(i + half), self.f(i), self.f(i + half));
-                    acc[0] += w0 * f0;
-                    acc[1] += w1 * f1;
-                    acc[2] += (w1 + w1 - w0) * (f1 + f1 - f0);
-                    acc
-                },
-            )
-            .reduce(|| [Fr::zero(); 3], crate::par::add_arrays);
-        sums.to_vec()
     }
 
     fn bind(&mut self, r: Fr) {
@@ -293,7 +275,7 @@ impl SumcheckProver for LazyProduct<'_> {
         };
         let w = bound(&|i| self.w(i));
         let f = bound(&|i| self.f(i));
-        *self = LazyProduct::Rest(ProductSumcheck::new(w, Cow::Owned(f)));
+        *self = LazyProduct::Rest(ProductSumcheck::new(w, f));
     }
 }
 

@@ -27,8 +27,6 @@
 //! `n - n_i` rounds (its round polynomial there is the constant `claim_i / 2`), so its own
 //! point is the **last** `n_i` challenges ([`BatchedOutput::instance_point`]).
 
-use std::borrow::Cow;
-
 use crate::field::{Field, Fr, Zero};
 use crate::poly::{DenseMle, UniPoly};
 use crate::transcript::Transcript;
@@ -159,15 +157,14 @@ impl<F: Fn(&[Fr]) -> Fr + Sync> SumcheckProver for CompositeSumcheck<F> {
 }
 
 /// `Σ_x w(x)·p(x)` for two multilinear polynomials (a degree-2 sumcheck: three products per
-/// pair of rows). `p` may be borrowed: its first binding writes a half-size copy, so a
-/// committed column is never cloned whole.
-pub struct ProductSumcheck<'a> {
+/// pair of rows).
+pub struct ProductSumcheck {
     w: DenseMle,
-    p: Cow<'a, DenseMle>,
+    p: DenseMle,
 }
 
-impl<'a> ProductSumcheck<'a> {
-    pub fn new(w: DenseMle, p: Cow<'a, DenseMle>) -> Self {
+impl ProductSumcheck {
+    pub fn new(w: DenseMle, p: DenseMle) -> Self {
         assert_eq!(w.num_vars(), p.num_vars(), "factors differ in num_vars");
         Self { w, p }
     }
@@ -184,7 +181,31 @@ impl<'a> ProductSumcheck<'a> {
     }
 }
 
-impl SumcheckProver for ProductSumcheck<'_> {
+/// One round of `Σ_x w(x)·p(x)` over `2·half` rows, the factors read through `w` and `p`:
+/// the round polynomial at 0, 1 and 2.
+pub fn product_round(
+    half: usize,
+    w: impl Fn(usize) -> Fr + Sync,
+    p: impl Fn(usize) -> Fr + Sync,
+) -> Vec<Fr> {
+    let sums = (0..half)
+        .into_par_iter()
+        .with_min_len(1 << 10)
+        .fold(
+            || [Fr::zero(); 3],
+            |mut acc, i| {
+                let (w0, w1, p0, p1) = (w(i), w(i + half), p(i), p(i + half));
+                acc[0] += w0 * p0;
+                acc[1] += w1 * p1;
+                acc[2] += (w1 + w1 - w0) * (p1 + p1 - p0);
+                acc
+            },
+        )
+        .reduce(|| [Fr::zero(); 3], crate::par::add_arrays);
+    sums.to_vec()
+}
+
+impl SumcheckProver for ProductSumcheck {
     fn num_vars(&self) -> usize {
         self.w.num_vars()
     }
@@ -194,36 +215,13 @@ impl SumcheckProver for ProductSumcheck<'_> {
     }
 
     fn round_evals(&self) -> Vec<Fr> {
-        let half = self.w.len() / 2;
         let (w, p) = (self.w.evals(), self.p.evals());
-        let sums = (0..half)
-            .into_par_iter()
-            .with_min_len(1 << 10)
-            .fold(
-                || [Fr::zero(); 3],
-                |mut acc, i| {
-                    let (w0, w1, p0, p1) = (w[i], w[i + half], p[i], p[i + half]);
-                    acc[0] += w0 * p0;
-                    acc[1] += w1 * p1;
-                    acc[2] += (w1 + w1 - w0) * (p1 + p1 - p0);
-                    acc
-                },
-            )
-            .reduce(|| [Fr::zero(); 3], crate::par::add_arrays);
-        sums.to_vec()
+        product_round(w.len() / 2, |i| w[i], |i| p[i])
     }
 
     fn bind(&mut self, r: Fr) {
         self.w.bind_top(r);
-        match &mut self.p {
-            Cow::Owned(p) => p.bind_top(r),
-            Cow::Borrowed(p) => {
-                let half = p.len() / 2;
-                let (lo, hi) = p.evals().split_at(half);
-                let bound = lo.par_iter().zip(hi.par_iter()).map(|(l, h)| *l + r * (*h - l));
-                self.p = Cow::Owned(DenseMle::new(bound.collect()));
-            }
-        }
+        self.p.bind_top(r);
     }
 }
 

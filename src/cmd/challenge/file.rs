@@ -285,8 +285,8 @@ async fn wait_for_verdict(
     }
 }
 
-/// The proof system to prove `claim` with: `asked`, or by default v2 (a proof that fits a
-/// transaction), falling back to v1 for an output or panic claim when v2's memory estimate
+/// The proof system to prove `claim` with: `asked`, or by default v2 (a third of v1's proof
+/// size), falling back to v1 for an output or panic claim when v2's memory estimate
 /// for the run (`shape`, computed only then) exceeds the memory limit. A failed run has only
 /// v2 proofs.
 fn system_for(
@@ -308,7 +308,7 @@ fn system_for(
             match (v2, limit) {
                 (Some(need), Some(limit)) if need > limit => {
                     ui::warn(format!(
-                        "prover v2 needs an estimated {} GiB for this run, more than {what} ({} GiB): proving with v1, whose ~300 KB proof is above the 128 KB most mempools relay (--proof-system v2 --force to insist)",
+                        "prover v2 needs an estimated {} GiB for this run, more than {what} ({} GiB): proving with v1, whose proof is about three times larger (~300 KB; --proof-system v2 --force to insist)",
                         need >> 30,
                         limit >> 30
                     ));
