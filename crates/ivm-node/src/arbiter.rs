@@ -98,8 +98,8 @@ fn check_cycles(st: &Statement, max_cycles: u64) -> Result<(), NotProven> {
 
 /// Whether a proof of `system` can carry `claim`. Both systems prove an output or a panic
 /// (v2's proofs are a third of v1's size, so a challenge fits a transaction); only v2 proves
-/// a run that failed. v2 decides "failed" claims already, so accepting it for the others
-/// trusts no new code.
+/// a run that failed. v2 already decides "failed" claims, and its soundness suite covers
+/// output and panic statements as well (`crates/ivm-prover/tests/v2_soundness.rs`).
 fn check_system(system: ProofSystem, claim: &ClaimedOutcome) -> Result<(), NotProven> {
     let (accepted, name): (&[ProofSystem], _) = match claim {
         ClaimedOutcome::Failed => (&[ProofSystem::JoltV2], "a failed run"),
