@@ -70,21 +70,6 @@ fn decode_offchain(bytes: &[u8]) -> (Vec<Order>, Book) {
     )
 }
 
-/// `floor(sqrt(x))` by Newton's method on integers (`ruint`'s `root` needs std).
-fn isqrt(x: U256) -> U256 {
-    if x < U256::from(2u8) {
-        return x;
-    }
-    let mut r = U256::ONE << x.bit_len().div_ceil(2);
-    loop {
-        let next = (r + x / r) >> 1;
-        if next >= r {
-            return r;
-        }
-        r = next;
-    }
-}
-
 fn tiny_keccak256(bytes: &[u8]) -> [u8; 32] {
     use tiny_keccak::Hasher;
     let mut k = tiny_keccak::Keccak::v256();
@@ -126,7 +111,7 @@ pub fn run(onchain: &[u8], offchain: &[u8]) -> Vec<u8> {
         keccakTiny: ivm_guest::cycle_region("tiny-keccak", || B256::from(tiny_keccak256(&message))),
         signer,
         signatureValid: signature_valid,
-        isqrt: isqrt(seed),
+        isqrt: square_root::isqrt(seed),
         productHigh: U256::from_limbs_slice(&wide.as_limbs()[4..]),
         orders: orders.len() as u64,
         orderQuantity: orders.iter().map(|o| u64::from(o.quantity)).sum(),

@@ -1,6 +1,9 @@
 #![no_std]
 #![no_main]
 
+// alloy's keccak hook and the atomics its `bytes` dependency needs.
+use ivm_compat as _;
+
 ivm_guest::entry!(main);
 
 fn main() {
