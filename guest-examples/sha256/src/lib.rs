@@ -1,8 +1,12 @@
-//! SHA-256 (FIPS 180-4) over the program's inputs, implemented here without dependencies.
+//! SHA-256 (FIPS 180-4) over the program's inputs, with the `sha2` crate as a guest would.
 //!
 //! - Onchain input: any bytes (may be empty).
 //! - Offchain input: any bytes (may be empty).
 //! - Output: the 32-byte digest `sha256(onchain ‖ offchain)`.
+//!
+//! [`Sha256`] / [`sha256`] is an independent implementation written here, kept as the
+//! differential twin: `tests/differential.rs` checks the guest's output (the crate, in the VM)
+//! against it.
 #![no_std]
 extern crate alloc;
 use alloc::vec::Vec;
@@ -123,9 +127,10 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     h.finalize()
 }
 
-/// The program: `sha256(onchain ‖ offchain)`.
+/// The program: `sha256(onchain ‖ offchain)` with the `sha2` crate.
 pub fn run(onchain: &[u8], offchain: &[u8]) -> Vec<u8> {
-    let mut h = Sha256::new();
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
     h.update(onchain);
     h.update(offchain);
     h.finalize().to_vec()
