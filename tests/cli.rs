@@ -177,7 +177,10 @@ fn exit_codes() {
     assert_eq!(out.status.code(), Some(4));
     let report = stdout_json(&out);
     assert_eq!(report["status"], "panicked");
-    assert!(report["message"].as_str().unwrap().contains("expected one ABI-encoded uint256"));
+    assert!(
+        report["message"].as_str().unwrap().contains("onchain input: expected abi.encode(uint256)"),
+        "{report}"
+    );
 
     // Cycle limit: 5.
     let out = run(
