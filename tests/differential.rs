@@ -314,6 +314,16 @@ fn ecosystem_names_what_did_not_decode() {
     }
 }
 
+/// A guest that asks for random bytes gets an error from both getrandom versions (the SDK's
+/// backends refuse: a proof is public, a guest has no secret randomness) — not bytes that
+/// look secret.
+#[test]
+fn getrandom_refuses_in_the_vm() {
+    let exec = vm("faults", &[11], &[]);
+    assert_eq!(exec.exit, Exit::Halted, "logs {:?}", exec.logs);
+    assert_eq!(exec.output, b"refused");
+}
+
 // ---------------------------------------------------------------------------------------------
 // square-root
 

@@ -15,10 +15,15 @@
 //! | 8 | calls address 0 (pc outside the text) |
 //! | 9 | `jal` to 2 bytes past itself (misaligned jump) |
 //! | 10 | `jalr` to address 2 (misaligned jump) |
+//! | 11 | asks getrandom 0.2 and 0.3 for bytes: commits `b"refused"` if both refuse (the SDK's
+//! |    | backends, `ivm-compat` feature `getrandom`), else `b"random"` |
 #![no_std]
 #![no_main]
 
 use core::ptr::{read_volatile, write_volatile};
+
+// The SDK's getrandom backends (mode 11).
+use ivm_compat as _;
 
 ivm_guest::entry!(main);
 
@@ -59,6 +64,13 @@ fn main() {
             // jal x0, +2 (hand-encoded: an assembler would refuse the odd offset)
             Some(9) => core::arch::asm!(".word 0x0020006f"),
             Some(10) => core::arch::asm!("jalr x0, 2(x0)"),
+            Some(11) => {
+                let mut buf = [0u8; 16];
+                let refused =
+                    getrandom02::getrandom(&mut buf).is_err() && getrandom03::fill(&mut buf).is_err();
+                ivm_guest::commit(if refused { b"refused" } else { b"random" });
+                return;
+            }
             _ => {}
         }
     }
