@@ -66,8 +66,8 @@ fn main() {
             Some(10) => core::arch::asm!("jalr x0, 2(x0)"),
             Some(11) => {
                 let mut buf = [0u8; 16];
-                let refused =
-                    getrandom02::getrandom(&mut buf).is_err() && getrandom03::fill(&mut buf).is_err();
+                let refused = getrandom02::getrandom(&mut buf).is_err()
+                    && getrandom03::fill(&mut buf).is_err();
                 ivm_guest::commit(if refused { b"refused" } else { b"random" });
                 return;
             }
