@@ -98,6 +98,15 @@ async fn post_result_with_offchain(
     request.job_id()
 }
 
+/// `ivm challenge file --job <job> <elf> --dev-account CHALLENGER <extra…> --wait --json`.
+fn file_and_wait(net: &Devnet, job: &str, elf: &str, extra: &[&str]) -> std::process::Output {
+    let challenger = CHALLENGER.to_string();
+    let mut args = vec!["challenge", "file", "--job", job, elf, "--dev-account", &challenger];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--wait", "--json"]);
+    net.run(&args)
+}
+
 #[test]
 fn wrong_results_are_proven_challenged_and_overturned() {
     let elf = example("fibonacci");
@@ -139,21 +148,8 @@ fn wrong_results_are_proven_challenged_and_overturned() {
 
     let dir = tempfile::tempdir().unwrap();
     let proof_path = dir.path().join("a.proof");
-    let out = net.run(&[
-        "challenge",
-        "file",
-        "--job",
-        &job_a_hex,
-        &elf_arg,
-        "--dev-account",
-        &CHALLENGER.to_string(),
-        "-o",
-        proof_path.to_str().unwrap(),
-        "--wait",
-        "--timeout",
-        "120",
-        "--json",
-    ]);
+    let proof_arg = proof_path.to_str().unwrap();
+    let out = file_and_wait(&net, &job_a_hex, &elf_arg, &["-o", proof_arg, "--timeout", "120"]);
     assert_eq!(code(&out), 0, "filing an upheld challenge exits 0: {}", stderr(&out));
     let filed = json(&out);
     assert_eq!(filed["verdict"], "upheld");
@@ -338,19 +334,8 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert_eq!(code(&out), 13);
     let check = json(&out);
     assert_eq!(check["correct"]["panicked"], true);
-    let out = net.run(&[
-        "challenge",
-        "file",
-        "--job",
-        &job_d_hex,
-        panic_arg,
-        "--dev-account",
-        &CHALLENGER.to_string(),
-        "-o",
-        dir.path().join("d.proof").to_str().unwrap(),
-        "--wait",
-        "--json",
-    ]);
+    let d_proof = dir.path().join("d.proof");
+    let out = file_and_wait(&net, &job_d_hex, panic_arg, &["-o", d_proof.to_str().unwrap()]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let filed = json(&out);
     assert_eq!(filed["claimedPanicked"], true);
@@ -384,19 +369,8 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     ]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     assert!(stderr(&out).contains("--proof-system v1"), "{}", stderr(&out));
-    let out = net.run(&[
-        "challenge",
-        "file",
-        "--job",
-        &job_f_hex,
-        faults_arg,
-        "--dev-account",
-        &CHALLENGER.to_string(),
-        "-o",
-        dir.path().join("f.proof").to_str().unwrap(),
-        "--wait",
-        "--json",
-    ]);
+    let f_proof = dir.path().join("f.proof");
+    let out = file_and_wait(&net, &job_f_hex, faults_arg, &["-o", f_proof.to_str().unwrap()]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let filed = json(&out);
     assert_eq!(filed["claimedOutcome"], "failed");
@@ -431,19 +405,7 @@ fn wrong_results_are_proven_challenged_and_overturned() {
             params.challengeBond,
         ))
         .unwrap();
-    let out = net.run(&[
-        "challenge",
-        "file",
-        "--job",
-        &job_e.to_string(),
-        &elf_arg,
-        "--proof",
-        proof_path.to_str().unwrap(),
-        "--dev-account",
-        &CHALLENGER.to_string(),
-        "--wait",
-        "--json",
-    ]);
+    let out = file_and_wait(&net, &job_e.to_string(), &elf_arg, &["--proof", proof_arg]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(json(&out)["verdict"], "upheld");
     assert_eq!(rt.block_on(reader.job_metadata(jm, job_e)).unwrap().status, JOB_STATE_OVERTURNED);

@@ -343,10 +343,29 @@ pub fn prove_run(
     proving: Proving,
     system: ProofSystemArg,
 ) -> Result<ProvedRun> {
+    let shape = size_run(elf, inputs, max_cycles)?;
+    prove_sized_run(elf, inputs, max_cycles, shape, memory, proving, system)
+}
+
+/// The trace shape of the run (executes it once, without keeping a trace).
+pub fn size_run(elf: &[u8], inputs: &InputBytes, max_cycles: u64) -> Result<TraceShape> {
     let spinner = ui::spinner("sizing the proof");
     let shape = ivm_prover::jolt::trace_shape(elf, &inputs.onchain, &inputs.offchain, max_cycles)
         .map_err(prove_error)?;
     spinner.finish_and_clear();
+    Ok(shape)
+}
+
+/// [`prove_run`] of a run already sized by [`size_run`].
+pub fn prove_sized_run(
+    elf: &[u8],
+    inputs: &InputBytes,
+    max_cycles: u64,
+    shape: TraceShape,
+    memory: &MemoryArgs,
+    proving: Proving,
+    system: ProofSystemArg,
+) -> Result<ProvedRun> {
     check_memory(&shape, system.estimate(&shape), memory, proving)?;
 
     let start = Instant::now();

@@ -300,7 +300,7 @@ enum OneHotPhase<'a> {
 }
 
 impl OneHotPhase<'_> {
-    fn prover(&self) -> &dyn SumcheckProver {
+    fn prover(&mut self) -> &mut dyn SumcheckProver {
         match self {
             OneHotPhase::Address(s) => s,
             OneHotPhase::Cycle(s) => s,
@@ -387,7 +387,8 @@ impl SumcheckProver for Instance<'_> {
     fn round_evals(&self) -> Vec<Fr> {
         match self {
             Instance::Dense(s) => s.round_evals(),
-            Instance::OneHot { phase, .. } => phase.prover().round_evals(),
+            Instance::OneHot { phase: OneHotPhase::Address(s), .. } => s.round_evals(),
+            Instance::OneHot { phase: OneHotPhase::Cycle(s), .. } => s.round_evals(),
         }
     }
 
@@ -395,10 +396,7 @@ impl SumcheckProver for Instance<'_> {
         match self {
             Instance::Dense(s) => s.bind(r),
             Instance::OneHot { matrix, claims, eq, bound, phase } => {
-                match phase {
-                    OneHotPhase::Address(s) => s.bind(r),
-                    OneHotPhase::Cycle(s) => s.bind(r),
-                }
+                phase.prover().bind(r);
                 bound.push(r);
                 if bound.len() == matrix.log_k() {
                     *phase = cycle_phase(matrix, claims, eq, bound);

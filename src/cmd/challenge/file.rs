@@ -215,27 +215,17 @@ fn obtain_proof(source: ProofSource<'_>, i: &Inspection, elf: &Elf) -> Result<(V
             Ok((bytes, path.to_path_buf()))
         }
         ProofSource::Prove { out, memory, system } => {
-            let system = system_for(
-                i.claim(),
-                system,
-                || {
-                    let inputs = i.inputs();
-                    ivm_prover::jolt::trace_shape(
-                        &elf.bytes,
-                        &inputs.onchain,
-                        &inputs.offchain,
-                        i.chain.job.max_cycles,
-                    )
-                    .ok()
-                },
-                memory,
-            )?;
-            let proved = super::super::prove::prove_run(
+            use super::super::prove::{prove_sized_run, size_run, Proving};
+            let (inputs, max_cycles) = (i.inputs(), i.chain.job.max_cycles);
+            let shape = size_run(&elf.bytes, &inputs, max_cycles)?;
+            let system = system_for(i.claim(), system, &shape, memory)?;
+            let proved = prove_sized_run(
                 &elf.bytes,
-                &i.inputs(),
-                i.chain.job.max_cycles,
+                &inputs,
+                max_cycles,
+                shape,
                 memory,
-                super::super::prove::Proving::Challenge,
+                Proving::Challenge,
                 system,
             )?;
             proved.save(&out)?;
@@ -287,12 +277,12 @@ async fn wait_for_verdict(
 
 /// The proof system to prove `claim` with: `asked`, or by default v2 (a third of v1's proof
 /// size), falling back to v1 for an output or panic claim when v2's memory estimate
-/// for the run (`shape`, computed only then) exceeds the memory limit. A failed run has only
+/// for the run (`shape`) exceeds the memory limit. A failed run has only
 /// v2 proofs.
 fn system_for(
     claim: Option<&ClaimedOutcome>,
     asked: Option<ProofSystemArg>,
-    shape: impl FnOnce() -> Option<ivm_prover::jolt::TraceShape>,
+    shape: &ivm_prover::jolt::TraceShape,
     memory: &MemoryArgs,
 ) -> Result<ProofSystemArg> {
     let failed = matches!(claim, Some(ClaimedOutcome::Failed));
@@ -304,9 +294,9 @@ fn system_for(
         None if failed || memory.force => Ok(ProofSystemArg::V2),
         None => {
             let (limit, what) = super::super::prove::memory_limit(memory);
-            let v2 = shape().map(|s| ProofSystemArg::V2.estimate(&s).0);
-            match (v2, limit) {
-                (Some(need), Some(limit)) if need > limit => {
+            let need = ProofSystemArg::V2.estimate(shape).0;
+            match limit {
+                Some(limit) if need > limit => {
                     ui::warn(format!(
                         "prover v2 needs an estimated {} GiB for this run, more than {what} ({} GiB): proving with v1, whose proof is about three times larger (~300 KB; --proof-system v2 --force to insist)",
                         need >> 30,
