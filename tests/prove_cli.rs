@@ -74,10 +74,13 @@ fn fibonacci_proves_verifies_and_rejects_tampering() {
     assert_eq!(code(&out), 0, "prove failed: {}", stderr(&out));
     let report = stdout_json(&out);
     let err = stderr(&out);
-    assert!(err.contains("Estimate") && err.contains("[7/7]"), "progress on stderr:\n{err}");
+    assert!(err.contains("Estimate") && err.contains("[8/8]"), "progress on stderr:\n{err}");
     assert!(err.contains("on 2 cores"), "a time estimate beside the memory one:\n{err}");
-    assert!(err.contains("[1/7] execute and trace"), "phases numbered from 1:\n{err}");
-    assert_eq!(err.matches("Done").count(), 7, "each phase says when it is done:\n{err}");
+    assert!(
+        err.contains("[1/8] execute, trace and build the witness"),
+        "phases numbered from 1:\n{err}"
+    );
+    assert_eq!(err.matches("Done").count(), 8, "each phase says when it is done:\n{err}");
     let st = &report["statement"];
     let expected_output = format!("0x{:064x}{:064x}", 10, 55);
     assert_eq!(st["output"], expected_output.as_str());
@@ -92,8 +95,9 @@ fn fibonacci_proves_verifies_and_rejects_tampering() {
     assert_eq!(report["proofSizeBytes"].as_u64().unwrap(), bytes.len() as u64);
     assert!(report["peakMemoryBytes"].as_u64().unwrap() > 1 << 20);
     assert!(report["proveSeconds"].as_f64().unwrap() > 0.0);
-    assert_eq!(report["phases"].as_array().unwrap().len(), 7);
-    assert!(report["estimatedMemoryBytes"].as_u64().unwrap() >= 1 << 29);
+    assert_eq!(report["phases"].as_array().unwrap().len(), 8);
+    assert_eq!(report["proofSystem"], "jolt-rv32im-dory/2");
+    assert!(report["estimatedMemoryBytes"].as_u64().unwrap() >= 320 << 20);
 
     // Valid against its ELF: exit 0 and the same statement.
     let out = run(&["verify", proof_s, "--elf", fib_s, "--json"], dir);
@@ -197,7 +201,7 @@ fn panicking_guest_proves_and_verifies_as_panicked() {
     let elf_s = elf.to_str().unwrap();
     let input = format!("0x01{}", hex_of(b"boom"));
     let out = run(&["prove", elf_s, "--input-hex", &input, "-o", "panic.proof", "--json"], dir);
-    assert_eq!(code(&out), 0, "a panicking run proves: {}", stderr(&out));
+    assert_eq!(code(&out), 4, "a panicking run proves, exit 4 as in execute: {}", stderr(&out));
     assert_eq!(stdout_json(&out)["statement"]["panicked"], true);
     assert!(stderr(&out).contains("panicked"), "{}", stderr(&out));
 
@@ -212,24 +216,20 @@ fn panicking_guest_proves_and_verifies_as_panicked() {
     assert_eq!(v["statement"]["onchainInput"], input.as_str());
 }
 
-/// A fault and a run out of cycles: refused by v1 with the way out, proven by
-/// `--proof-system v2` and verified with their outcome.
+/// A fault and a run out of cycles are proven and verified with their outcome; a version-1
+/// proof file is refused by name.
 #[test]
-fn faults_and_runs_out_of_cycles_prove_with_v2() {
+fn faults_and_runs_out_of_cycles_prove() {
     let (tmp, elves) = project_with(&["faults"]);
     let dir = tmp.path();
     let elf = elves.join("faults.elf");
     let elf_s = elf.to_str().unwrap();
 
-    // Mode 1 reads address 0.
-    let out = run(&["prove", elf_s, "--input-hex", "0x01", "-o", "f.proof"], dir);
-    assert_eq!(code(&out), 6, "{}", stderr(&out));
-    assert!(stderr(&out).contains("--proof-system v2"), "{}", stderr(&out));
-    assert!(!dir.join("f.proof").exists());
-
-    let args = ["prove", elf_s, "--input-hex", "0x01", "-o", "f.proof", "--proof-system", "v2"];
+    // Mode 1 reads address 0: proven, exit 6 as in execute.
+    let args = ["prove", elf_s, "--input-hex", "0x01", "-o", "f.proof"];
     let out = run(&[&args[..], &["--json"]].concat(), dir);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    assert!(dir.join("f.proof").exists());
     let report = stdout_json(&out);
     assert_eq!(report["proofSystem"], "jolt-rv32im-dory/2");
     let st = &report["statement"];
@@ -244,13 +244,10 @@ fn faults_and_runs_out_of_cycles_prove_with_v2() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("faulted (memory_access at pc 0x8"), "{text}");
 
-    // Mode 7 loops forever.
+    // Mode 7 loops forever: proven out of cycles, exit 5 as in execute.
     let args = ["prove", elf_s, "--input-hex", "0x07", "--max-cycles", "2000", "-o", "o.proof"];
-    let out = run(&args, dir);
+    let out = run(&[&args[..], &["--json"]].concat(), dir);
     assert_eq!(code(&out), 5, "{}", stderr(&out));
-    assert!(stderr(&out).contains("--proof-system v2"), "{}", stderr(&out));
-    let out = run(&[&args[..], &["--proof-system", "v2", "--json"]].concat(), dir);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
     let st = stdout_json(&out)["statement"].clone();
     assert_eq!(
         (st["outcome"].as_str(), st["cycles"].as_u64()),
@@ -260,9 +257,18 @@ fn faults_and_runs_out_of_cycles_prove_with_v2() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(stdout_json(&out)["statement"]["outcome"], "out_of_cycles");
 
+    // The same proof in prover v1's file format (version 1): refused by name, exit 3.
+    let mut v1 = std::fs::read(dir.join("o.proof")).unwrap();
+    v1[8..10].copy_from_slice(&1u16.to_le_bytes());
+    std::fs::write(dir.join("v1.proof"), v1).unwrap();
+    let out = run(&["verify", "v1.proof", "--elf", elf_s], dir);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("format version 1"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("jolt-rv32im-dory/1"), "{}", stderr(&out));
+
     // A fault v2 cannot prove yet (mode 10 jumps through a register to address 2) is
     // refused by name.
-    let out = run(&["prove", elf_s, "--input-hex", "0x0a", "--proof-system", "v2"], dir);
+    let out = run(&["prove", elf_s, "--input-hex", "0x0a"], dir);
     assert_eq!(code(&out), 6, "{}", stderr(&out));
     assert!(stderr(&out).contains("misaligned_jump fault at pc"), "{}", stderr(&out));
     assert!(stderr(&out).contains("cannot be proven by this version"), "{}", stderr(&out));
@@ -280,12 +286,6 @@ fn prove_and_verify_refusals() {
     let fib = elves.join("fibonacci.elf");
     let fib_s = fib.to_str().unwrap();
     let n = uint256(10);
-
-    // Cycle limit: exit 5 as in execute, no proof written.
-    let out = run(&["prove", fib_s, "--input-hex", &n, "--max-cycles", "50", "-o", "x.proof"], dir);
-    assert_eq!(code(&out), 5, "{}", stderr(&out));
-    assert!(stderr(&out).contains("cycle limit"), "{}", stderr(&out));
-    assert!(!dir.join("x.proof").exists());
 
     // Not enough memory: exit 11 with advice, before proving.
     let out = run(

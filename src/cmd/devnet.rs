@@ -471,7 +471,7 @@ fn camel_case_keys(v: serde_json::Value) -> serde_json::Value {
 /// The provability bound `ivm devnet` sets by default: what this machine's memory proves.
 fn machine_bound() -> u64 {
     let (total, _) = super::prove::meminfo();
-    ivm_prover::jolt::max_provable_cycles(total.unwrap_or(8 << 30))
+    ivm_prover::v2::shape::max_provable_cycles(total.unwrap_or(8 << 30))
 }
 
 fn print_summary(p: &Profile, programs: &[ProgramEntry], profile_file: &Path, max_cycles: u64) {

@@ -9,8 +9,8 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use ivm_prover::{
-    jolt::{Phase, ProveError, TraceShape},
     statement::{Outcome as StatementOutcome, Statement},
+    v2::{Phase, ProveError, TraceShape},
 };
 use ivm_vm::{Exit, FaultKind, Inputs, DEFAULT_MAX_CYCLES};
 use serde::Serialize;
@@ -34,74 +34,30 @@ pub struct ProveArgs {
     /// Where to write the proof file (default: `<program>.proof` in the current directory).
     #[arg(short = 'o', long = "out", value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// The proof system: `v1` (what arbiters accept) or `v2` (Twist and Shout; also proves
-    /// runs that fault or run out of cycles; not yet accepted by arbiters).
-    #[arg(long, value_enum, default_value = "v1", env = "IVM_PROOF_SYSTEM")]
-    pub proof_system: ProofSystemArg,
     #[command(flatten)]
     pub memory: MemoryArgs,
     #[command(flatten)]
     pub json: JsonFlag,
 }
 
-/// `--proof-system`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ProofSystemArg {
-    /// jolt-rv32im-dory/1 (runs that halt or panic).
-    #[value(name = "v1", alias = "jolt-rv32im-dory/1")]
-    V1,
-    /// jolt-rv32im-dory/2 (every outcome but some fault classes, see docs/prover-v2.md).
-    #[value(name = "v2", alias = "jolt-rv32im-dory/2")]
-    V2,
+/// Proves the run, reporting phases as `(index, count, name)`.
+fn prove(
+    elf: &[u8],
+    inputs: &InputBytes,
+    max_cycles: u64,
+    progress: &mut Progress,
+) -> Result<(Statement, Vec<u8>)> {
+    let (on, off) = (&inputs.onchain, &inputs.offchain);
+    let index = |p: Phase| Phase::ALL.iter().position(|&q| q == p).unwrap_or(0);
+    ivm_prover::prove_file(elf, on, off, max_cycles, &mut |p| {
+        progress.phase(index(p), Phase::ALL.len(), p.name())
+    })
+    .map_err(prove_error)
 }
 
-impl ProofSystemArg {
-    pub fn name(self) -> &'static str {
-        match self {
-            ProofSystemArg::V1 => ivm_prover::proof_file::PROOF_SYSTEM,
-            ProofSystemArg::V2 => ivm_prover::proof_file::PROOF_SYSTEM_V2,
-        }
-    }
-
-    /// Estimated peak memory and seconds on 2 cores for a run of this shape.
-    pub fn estimate(self, shape: &TraceShape) -> (u64, u64) {
-        match self {
-            ProofSystemArg::V1 => (shape.estimated_memory_bytes(), 9 + shape.rows as u64 / 6000),
-            ProofSystemArg::V2 => (
-                ivm_prover::v2::estimated_memory_bytes(shape.log_rows),
-                ivm_prover::v2::estimated_seconds(shape.rows as u64),
-            ),
-        }
-    }
-
-    /// Proves the run, reporting phases as `(index, count, name)`.
-    fn prove(
-        self,
-        elf: &[u8],
-        inputs: &InputBytes,
-        max_cycles: u64,
-        progress: &mut Progress,
-    ) -> Result<(Statement, Vec<u8>)> {
-        let (on, off) = (&inputs.onchain, &inputs.offchain);
-        match self {
-            ProofSystemArg::V1 => {
-                let all = &Phase::ALL;
-                let index = |p: Phase| all.iter().position(|&q| q == p).unwrap_or(0);
-                ivm_prover::prove_file(elf, on, off, max_cycles, &mut |p| {
-                    progress.phase(index(p), all.len(), p.name())
-                })
-                .map_err(prove_error)
-            }
-            ProofSystemArg::V2 => {
-                use ivm_prover::v2::Phase as P2;
-                let index = |p: P2| P2::ALL.iter().position(|&q| q == p).unwrap_or(0);
-                ivm_prover::proof_file::prove_file_v2(elf, on, off, max_cycles, &mut |p| {
-                    progress.phase(index(p), P2::ALL.len(), p.name())
-                })
-                .map_err(prove_error_v2)
-            }
-        }
-    }
+/// Estimated peak memory and seconds on 2 cores for a run of this shape.
+pub fn estimate(shape: &TraceShape) -> (u64, u64) {
+    (shape.estimated_memory_bytes(), shape.estimated_seconds())
 }
 
 /// How much memory the prover may use (shared with `ivm challenge file`).
@@ -219,41 +175,26 @@ pub fn run(args: ProveArgs) -> Outcome {
     )
     .map_err(|e| invalid_input(e.to_string()))?;
     spinner.finish_and_clear();
-    let proves_every_outcome = args.proof_system == ProofSystemArg::V2;
     match &exec.exit {
         Exit::Halted => {}
         Exit::Panicked { message } => ui::status(
             "Panicked",
-            format!("the guest panicked ({}); proving the panicking run", message.as_deref().unwrap_or("no message")),
+            format!(
+                "the guest panicked ({}); proving the panicking run",
+                message.as_deref().unwrap_or("no message")
+            ),
         ),
-        Exit::Fault(f) if proves_every_outcome => {
-            let what = if matches!(f.kind, FaultKind::CycleLimit(_)) { "Out of cycles" } else { "Faulted" };
-            ui::status(what, format!("{f}; proving the run up to there"));
-        }
-        Exit::Fault(f) if matches!(f.kind, FaultKind::CycleLimit(_)) => {
-            return Err(coded(
-                Code::CycleLimit,
-                format!(
-                    "the run reached the cycle limit ({} cycles, pc {:#010x}): proof system v1 proves only runs that halt or panic; raise --max-cycles, or prove that it runs out of cycles with --proof-system v2",
-                    ui::thousands(f.cycles),
-                    f.pc
-                ),
-            ))
-        }
         Exit::Fault(f) => {
-            return Err(coded(
-                Code::GuestFault,
-                format!(
-                    "the guest faulted after {} cycles at pc {:#010x}: {}; proof system v1 proves only runs that halt or panic: prove the fault with --proof-system v2 (`ivm execute` shows the run)",
-                    ui::thousands(f.cycles),
-                    f.pc,
-                    f.kind
-                ),
-            ))
+            let what = if matches!(f.kind, FaultKind::CycleLimit(_)) {
+                "Out of cycles"
+            } else {
+                "Faulted"
+            };
+            ui::status(what, format!("{f}; proving the run up to there"));
         }
     }
 
-    let max_log = ivm_prover::cpu::MAX_LOG_ROWS;
+    let max_log = ivm_prover::v2::witness::MAX_LOG_ROWS;
     if exec.cycles >= 1 << max_log {
         return Err(invalid_input(format!(
             "the run has {} cycles but the prover supports traces of at most 2^{max_log} rows: prove a shorter run (smaller input, or split the work across jobs)",
@@ -261,22 +202,22 @@ pub fn run(args: ProveArgs) -> Outcome {
         )));
     }
     let proving = Proving::OwnRun;
-    let proved =
-        prove_run(&elf, &inputs, args.max_cycles, &args.memory, proving, args.proof_system)?;
+    let proved = prove_run(&elf, &inputs, args.max_cycles, &args.memory, proving)?;
     proved.save(&out)?;
     let (statement, bytes) = (proved.statement, proved.bytes);
     debug_assert_eq!(statement.program_id, program_id.0);
     let peak = peak_memory();
+    let code = outcome_code(statement.outcome);
 
     let report = Report {
         statement: StatementJson::from(&statement),
         proof: out,
         proof_size_bytes: bytes.len() as u64,
-        proof_system: args.proof_system.name(),
+        proof_system: ivm_prover::proof_file::PROOF_SYSTEM,
         prove_seconds: proved.seconds,
         phases: proved.phases,
         peak_memory_bytes: peak,
-        estimated_memory_bytes: args.proof_system.estimate(&proved.shape).0,
+        estimated_memory_bytes: proved.shape.estimated_memory_bytes(),
         trace_rows: 1 << proved.shape.log_rows,
     };
     if args.json.json {
@@ -284,7 +225,18 @@ pub fn run(args: ProveArgs) -> Outcome {
     } else {
         print_human(&report);
     }
-    Ok(Code::Ok)
+    Ok(code)
+}
+
+/// The exit code of a proven run: `ivm execute`'s for the same outcome (the proof is written
+/// whatever the outcome).
+fn outcome_code(outcome: StatementOutcome) -> Code {
+    match outcome {
+        StatementOutcome::Halted => Code::Ok,
+        StatementOutcome::Panicked => Code::GuestPanic,
+        StatementOutcome::OutOfCycles => Code::CycleLimit,
+        StatementOutcome::Faulted { .. } => Code::GuestFault,
+    }
 }
 
 /// A proof made by [`prove_run`].
@@ -333,24 +285,22 @@ impl Proving {
 }
 
 /// Sizes the proof of a run, checks that it fits in memory (printing the estimate), and proves
-/// it with `system` and the phase display. The caller has executed the run and knows that
-/// `system` can prove how it ends.
+/// it with the phase display.
 pub fn prove_run(
     elf: &[u8],
     inputs: &InputBytes,
     max_cycles: u64,
     memory: &MemoryArgs,
     proving: Proving,
-    system: ProofSystemArg,
 ) -> Result<ProvedRun> {
     let shape = size_run(elf, inputs, max_cycles)?;
-    prove_sized_run(elf, inputs, max_cycles, shape, memory, proving, system)
+    prove_sized_run(elf, inputs, max_cycles, shape, memory, proving)
 }
 
 /// The trace shape of the run (executes it once, without keeping a trace).
 pub fn size_run(elf: &[u8], inputs: &InputBytes, max_cycles: u64) -> Result<TraceShape> {
     let spinner = ui::spinner("sizing the proof");
-    let shape = ivm_prover::jolt::trace_shape(elf, &inputs.onchain, &inputs.offchain, max_cycles)
+    let shape = ivm_prover::v2::trace_shape(elf, &inputs.onchain, &inputs.offchain, max_cycles)
         .map_err(prove_error)?;
     spinner.finish_and_clear();
     Ok(shape)
@@ -364,34 +314,22 @@ pub fn prove_sized_run(
     shape: TraceShape,
     memory: &MemoryArgs,
     proving: Proving,
-    system: ProofSystemArg,
 ) -> Result<ProvedRun> {
-    check_memory(&shape, system.estimate(&shape), memory, proving)?;
+    check_memory(&shape, estimate(&shape), memory, proving)?;
 
     let start = Instant::now();
     let mut progress = Progress::new();
-    let proved = system.prove(elf, inputs, max_cycles, &mut progress);
+    let proved = prove(elf, inputs, max_cycles, &mut progress);
     let phases = progress.finish();
     let (statement, bytes) = proved?;
     Ok(ProvedRun { statement, bytes, phases, seconds: start.elapsed().as_secs_f64(), shape })
 }
 
-fn prove_error_v2(e: ivm_prover::v2::ProveError) -> anyhow::Error {
-    use ivm_prover::v2::ProveError as E;
-    match e {
-        E::Elf(_) | E::Input(_) => invalid_input(e.to_string()),
-        E::Fault(..) => coded(Code::GuestFault, e.to_string()),
-        other => anyhow::Error::new(other).context("proving failed"),
-    }
-}
-
 fn prove_error(e: ProveError) -> anyhow::Error {
     match e {
         ProveError::Elf(_) | ProveError::Input(_) => invalid_input(e.to_string()),
-        ProveError::Fault(ref f) if matches!(f.kind, FaultKind::CycleLimit(_)) => {
-            coded(Code::CycleLimit, e.to_string())
-        }
-        ProveError::Fault(_) => coded(Code::GuestFault, e.to_string()),
+        // A fault this version cannot prove (docs/prover-architecture.md, "Outcomes").
+        ProveError::Fault(..) => coded(Code::GuestFault, e.to_string()),
         other => anyhow::Error::new(other).context("proving failed"),
     }
 }
@@ -427,7 +365,7 @@ fn check_memory(
 ) -> Result<()> {
     let force = memory.force;
     let log_rows = shape.log_rows;
-    let max_log = ivm_prover::cpu::MAX_LOG_ROWS;
+    let max_log = ivm_prover::v2::witness::MAX_LOG_ROWS;
     let available = meminfo().1;
     let (limit, what) = memory_limit(memory);
     let machine = match limit {
@@ -528,8 +466,6 @@ fn kib_field(text: &str, name: &str) -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// A rough proving time: ~9 s of fixed work plus ~6,000 rows/s, as measured for prover v1 on
-/// the 2-core benchmark machine (docs/benchmarks.md: 2^20 rows in 158–190 s).
 /// `42 s`, `3 min 5 s`.
 fn duration(seconds: u64) -> String {
     if seconds < 60 {

@@ -132,7 +132,6 @@ pub fn run(args: VerifyArgs) -> Outcome {
         Ok(f) => f,
         Err(e) => return reject(report, &args, e),
     };
-    report.proof_system = file.system.name();
     report.statement = Some(StatementJson::from(&file.statement));
     if let Some(Err(e)) = verdict {
         return reject(report, &args, e);

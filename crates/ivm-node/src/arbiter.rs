@@ -23,7 +23,6 @@ use ivm_contracts::bindings::JobManager::ChallengeFiled;
 use ivm_contracts::client::alloy_provider::Provider;
 use ivm_contracts::client::alloy_rpc_types_eth::Filter;
 use ivm_contracts::client::{decode_log, Client, CHALLENGE_OPEN};
-use ivm_prover::proof_file::ProofSystem;
 use ivm_prover::statement::{Outcome, Statement};
 use ivm_prover::{ProofFile, ProofFileError};
 
@@ -64,9 +63,6 @@ pub enum NotProven {
     OtherCycleLimit { cycles: u64, max_cycles: u64 },
     #[error("the proof does not verify: {0}")]
     Invalid(ProofFileError),
-    /// A proof system that cannot carry this claim (v1 proves no failed run).
-    #[error("a challenge claiming {claim} is judged with {accepted} proofs; this one is {got}")]
-    OtherSystem { got: &'static str, accepted: &'static str, claim: &'static str },
 }
 
 /// The outcome a statement proves, as a challenge claims it.
@@ -96,26 +92,6 @@ fn check_cycles(st: &Statement, max_cycles: u64) -> Result<(), NotProven> {
     }
 }
 
-/// Whether a proof of `system` can carry `claim`. Both systems prove an output or a panic
-/// (v2's proofs are a third of v1's size, so a challenge fits a transaction); only v2 proves
-/// a run that failed. v2 already decides "failed" claims, and its soundness suite covers
-/// output and panic statements as well (`crates/ivm-prover/tests/v2_soundness.rs`).
-fn check_system(system: ProofSystem, claim: &ClaimedOutcome) -> Result<(), NotProven> {
-    let (accepted, name): (&[ProofSystem], _) = match claim {
-        ClaimedOutcome::Failed => (&[ProofSystem::JoltV2], "a failed run"),
-        ClaimedOutcome::Panicked => (&[ProofSystem::JoltV1, ProofSystem::JoltV2], "a panic"),
-        ClaimedOutcome::Output(_) => (&[ProofSystem::JoltV1, ProofSystem::JoltV2], "an output"),
-    };
-    if accepted.contains(&system) {
-        return Ok(());
-    }
-    let accepted = match accepted {
-        [one] => one.name(),
-        _ => "jolt-rv32im-dory/1 or /2",
-    };
-    Err(NotProven::OtherSystem { got: system.name(), accepted, claim: name })
-}
-
 /// Whether `proof_file` proves that `job`, run by `elf`, has outcome `claim`. The cheap
 /// comparisons come first; the proof is verified only when the statement is the right one.
 pub fn judge(
@@ -125,7 +101,6 @@ pub fn judge(
     proof_file: &[u8],
 ) -> Result<Statement, NotProven> {
     let file = ProofFile::from_bytes(proof_file).map_err(NotProven::Unreadable)?;
-    check_system(file.system, claim)?;
     let st = &file.statement;
     if st.program_id.as_slice() != job.program_id.as_slice() {
         return Err(NotProven::OtherProgram {

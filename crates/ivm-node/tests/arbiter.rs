@@ -73,15 +73,14 @@ fn judge_upholds_only_the_proven_claim_for_the_job() {
     assert!(matches!(reject(&job, &claim, &proof, &elf("sha256")), NotProven::Invalid(_)));
 }
 
-/// A prover-v2 proof decides an output or panic claim as a v1 proof does (it is a third of
-/// the size, so a challenge fits a transaction): the right claim is upheld, another output,
-/// a panic claim, another input or a damaged proof are not.
+/// A proof decides an output or panic claim: the right claim is upheld, another output, a
+/// panic claim, another input or a damaged proof are not.
 #[test]
 fn judge_accepts_a_v2_proof_of_an_output_or_panic() {
     let fib = elf("fibonacci");
     let input = uint256(12);
     let (statement, proof) =
-        ivm_prover::proof_file::prove_file_v2(&fib, &input, &[], 1_000_000, &mut |_| {}).unwrap();
+        ivm_prover::prove_file(&fib, &input, &[], 1_000_000, &mut |_| {}).unwrap();
     let job = ChallengedJob {
         program_id: statement.program_id.to_vec(),
         max_cycles: 1_000_000,
@@ -110,8 +109,7 @@ fn judge_accepts_a_v2_proof_of_an_output_or_panic() {
     // A panicking run: its v2 proof upholds a panic claim.
     let panic = elf("panic");
     let input = [&[1u8][..], b"boom"].concat();
-    let (st, proof) =
-        ivm_prover::proof_file::prove_file_v2(&panic, &input, &[], 1_000_000, &mut |_| {}).unwrap();
+    let (st, proof) = ivm_prover::prove_file(&panic, &input, &[], 1_000_000, &mut |_| {}).unwrap();
     let job = ChallengedJob {
         program_id: st.program_id.to_vec(),
         max_cycles: 1_000_000,
@@ -122,7 +120,7 @@ fn judge_accepts_a_v2_proof_of_an_output_or_panic() {
 }
 
 /// "The job should have failed": a v2 proof of a fault, or of a run that exhausts the job's
-/// own cycle limit, upholds it; a v1 proof cannot carry it; a run out of fewer cycles than
+/// own cycle limit, upholds it; a run out of fewer cycles than
 /// the job allows, a fault past the limit and an output claim on a failed run are rejected.
 #[test]
 fn judge_upholds_a_failed_run_only_as_proven_for_the_job() {
@@ -135,7 +133,7 @@ fn judge_upholds_a_failed_run_only_as_proven_for_the_job() {
             offchain_input_hash: keccak256([]).0,
         };
     let prove = |input: &[u8], max_cycles: u64| {
-        ivm_prover::proof_file::prove_file_v2(&faults, input, &[], max_cycles, &mut |_| {}).unwrap()
+        ivm_prover::prove_file(&faults, input, &[], max_cycles, &mut |_| {}).unwrap()
     };
 
     // Mode 1 reads address 0 after a few dozen instructions.
@@ -158,14 +156,21 @@ fn judge_upholds_a_failed_run_only_as_proven_for_the_job() {
         judge(&faults, &job_for(&[7], 3_000, &st), &ClaimedOutcome::Failed, &proof).unwrap_err();
     assert!(matches!(e, NotProven::OtherCycleLimit { .. }), "{e}");
 
-    // A run that halts proves its output, not a failure, in either system.
+    // A run that halts proves its output, not a failure.
     let (st, proof) = prove(&[], 1_000_000);
     let e =
         judge(&faults, &job_for(&[], 1_000_000, &st), &ClaimedOutcome::Failed, &proof).unwrap_err();
     assert!(matches!(e, NotProven::OtherOutcome { .. }), "{e}");
-    let (st, proof) = ivm_prover::prove_file(&faults, &[], &[], 1_000_000, &mut |_| {}).unwrap();
-    let e =
-        judge(&faults, &job_for(&[], 1_000_000, &st), &ClaimedOutcome::Failed, &proof).unwrap_err();
-    assert!(matches!(e, NotProven::OtherSystem { .. }), "{e}");
-    assert!(e.to_string().contains("jolt-rv32im-dory/2"), "{e}");
+    // The same proof relabelled as a version-1 file (prover v1's format) is unreadable.
+    let mut v1 = proof.clone();
+    v1[8..10].copy_from_slice(&1u16.to_le_bytes());
+    let e = judge(
+        &faults,
+        &job_for(&[], 1_000_000, &st),
+        &ClaimedOutcome::Output(st.output.clone()),
+        &v1,
+    )
+    .unwrap_err();
+    assert!(matches!(e, NotProven::Unreadable(_)), "{e}");
+    assert!(e.to_string().contains("jolt-rv32im-dory/1"), "{e}");
 }

@@ -1,11 +1,10 @@
 //! One prover benchmark run in a fresh process (so peak memory is this run's):
-//! `bench_prove <fibonacci|sha256|clob> <log2 trace rows> [v1|v2]` proves the longest run that fits
-//! the trace with prover v1 (default) or v2 (docs/prover-v2.md) and prints one JSON line with cycles, rows, prove time, cycles/second, peak RSS, proof size and verify time.
+//! `bench_prove <fibonacci|sha256|clob> <log2 trace rows>` proves the longest run that fits the
+//! trace and prints one JSON line with cycles, rows, prove time, cycles/second, peak RSS, proof
+//! size and verify time.
 //! `scripts/bench-prover` runs the matrix and formats the table in docs/benchmarks.md.
 use std::time::Instant;
 
-use ivm_prover::codec::{Reader, Writer};
-use ivm_prover::jolt::{self, Proof};
 use ivm_prover::statement::Statement;
 
 fn elf(name: &str) -> Vec<u8> {
@@ -29,7 +28,7 @@ fn status_bytes(key: &str) -> u64 {
 
 /// Trace rows of a run: instructions plus virtual sequences, before padding.
 fn rows(elf: &[u8], onchain: &[u8]) -> u64 {
-    jolt::trace_shape(elf, onchain, &[], u64::MAX).expect("trace").rows as u64
+    ivm_prover::v2::trace_shape(elf, onchain, &[], u64::MAX).expect("trace").rows as u64
 }
 
 /// The largest input whose trace fits `2^log_rows` rows (with the one padding row the
@@ -100,27 +99,12 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// Prove and verify with v1: the statement, the proof's bytes, the padded rows, verify time.
-fn run_v1(elf: &[u8], input: &[u8], start: Instant) -> (Statement, Vec<u8>, u64, f64) {
-    let mut on_phase = |p: jolt::Phase| report_phase(start, p.name());
-    let (st, proof) = jolt::prove(elf, input, &[], u64::MAX, &mut on_phase).expect("prove");
-    report_phase(start, "(done)");
-    let mut w = Writer::new();
-    proof.write(&mut w);
-    let bytes = w.finish();
-    let verify = Instant::now();
-    let mut r = Reader::new(&bytes);
-    let decoded = Proof::read(&mut r, elf).expect("decode");
-    jolt::verify(elf, &st, &decoded).expect("verify");
-    (st, bytes, 1u64 << proof.log_rows, verify.elapsed().as_secs_f64())
-}
-
-/// The same with v2, through its proof file (what a verifier receives).
-fn run_v2(elf: &[u8], input: &[u8], start: Instant) -> (Statement, Vec<u8>, u64, f64) {
+/// Prove and verify through the proof file (what a verifier receives): the statement, the
+/// file's bytes, the padded rows, the verify time.
+fn prove_and_verify(elf: &[u8], input: &[u8], start: Instant) -> (Statement, Vec<u8>, u64, f64) {
     let mut on_phase = |p: ivm_prover::v2::Phase| report_phase(start, p.name());
     let (st, bytes) =
-        ivm_prover::proof_file::prove_file_v2(elf, input, &[], u64::MAX, &mut on_phase)
-            .expect("prove");
+        ivm_prover::prove_file(elf, input, &[], u64::MAX, &mut on_phase).expect("prove");
     report_phase(start, "(done)");
     let verify = Instant::now();
     ivm_prover::verify_file(elf, &bytes).expect("verify");
@@ -133,18 +117,13 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let program = args.get(1).map(String::as_str).unwrap_or("fibonacci");
     let log_rows: u32 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(14);
-    let prover = args.get(3).map(String::as_str).unwrap_or("v1");
     let elf = elf(program);
     let input = input_for(program, &elf, log_rows);
     let start = Instant::now();
-    let (st, bytes, rows, verify_s) = match prover {
-        "v1" => run_v1(&elf, &input, start),
-        "v2" => run_v2(&elf, &input, start),
-        other => panic!("unknown prover {other} (v1 or v2)"),
-    };
+    let (st, bytes, rows, verify_s) = prove_and_verify(&elf, &input, start);
     let prove_s = start.elapsed().as_secs_f64() - verify_s;
     println!(
-        "{{\"prover\":\"{prover}\",\"program\":\"{program}\",\"cycles\":{},\"rows\":{rows},\"prove_s\":{prove_s:.2},\"cycles_per_s\":{:.0},\"peak_rss_mib\":{},\"proof_bytes\":{},\"verify_s\":{verify_s:.3}}}",
+        "{{\"program\":\"{program}\",\"cycles\":{},\"rows\":{rows},\"prove_s\":{prove_s:.2},\"cycles_per_s\":{:.0},\"peak_rss_mib\":{},\"proof_bytes\":{},\"verify_s\":{verify_s:.3}}}",
         st.cycles,
         st.cycles as f64 / prove_s,
         peak_rss_bytes() >> 20,

@@ -11,23 +11,19 @@
 //! ([`onehot`], [`twist`], [`paged_ram`], [`joint_opening`], [`claim_reduction`]) and prover
 //! v2 built from it ([`v2`], `docs/prover-v2.md`).
 
+pub mod bytecode_fields;
 pub mod claim_reduction;
 pub mod codec;
-pub mod cpu;
 pub mod eq_product;
 pub mod field;
-pub mod gkr;
 pub mod isa;
 pub mod joint_opening;
-pub mod jolt;
-pub mod lookup;
-pub mod memory;
 pub mod onehot;
-pub mod opening;
 pub mod paged_ram;
 pub mod par;
 pub mod pcs;
 pub mod poly;
+pub mod preprocess;
 pub mod proof_file;
 pub mod r1cs;
 pub mod ram;

@@ -176,6 +176,21 @@ pub fn dory_shape(num_vars: usize) -> (usize, usize) {
     (num_vars / 2, num_vars.div_ceil(2))
 }
 
+/// Upper bound on an encoded commitment (a compressed `G_T` element is 384 bytes).
+pub const MAX_COMMITMENT_BYTES: usize = 1024;
+
+/// Upper bound on an encoded Dory proof for `num_vars` variables (σ = ⌈n/2⌉ reduce rounds of
+/// six G_T, three G1 and three G2 elements, plus the fixed messages), with one spare round.
+pub fn max_dory_proof_bytes(num_vars: usize) -> usize {
+    use crate::field::FR_BYTES;
+    const GT: usize = 12 * FR_BYTES; // compressed G_T (F_p^12): 384 bytes
+    const G1: usize = FR_BYTES;
+    const G2: usize = 2 * FR_BYTES;
+    let (_, sigma) = dory_shape(num_vars);
+    let rounds = sigma + 1;
+    2 * GT + G1 + 4 + rounds * (6 * GT + 3 * G1 + 3 * G2) + (1 + G1 + G2) + 8 + 64
+}
+
 fn generator_rng(seed: &[u8], kind: u8, index: u64) -> ChaCha20Rng {
     let mut h = Keccak256::new();
     h.update(b"ivm/dory-setup/v1");

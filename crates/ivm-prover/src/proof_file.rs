@@ -16,40 +16,18 @@
 //! program ([`Proof::read`]). No length prefix is trusted: each is bounded by a limit and by the
 //! bytes actually present before anything is allocated.
 use crate::codec::{DecodeError, Reader, Writer};
-use crate::jolt::{self, Phase, Proof, ProveError, VerifyError};
 use crate::statement::{Statement, StatementLimits};
+use crate::v2::{Phase, Proof, ProveError, VerifyError};
 
 /// The first 8 bytes of every proof file.
 pub const MAGIC: &[u8; 8] = b"IVMPROOF";
-/// The container format this version writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
-/// The proof system (and its parameter set) `prove_file` writes.
-pub const PROOF_SYSTEM: &str = "jolt-rv32im-dory/1";
-/// Prover v2 (Twist and Shout; docs/prover-v2.md), not yet the default.
-pub const PROOF_SYSTEM_V2: &str = "jolt-rv32im-dory/2";
-
-/// The proof systems this build reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProofSystem {
-    JoltV1,
-    JoltV2,
-}
-
-impl ProofSystem {
-    /// What `prove_file` writes and what the arbiter accepts.
-    pub const DEFAULT: ProofSystem = ProofSystem::JoltV1;
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ProofSystem::JoltV1 => PROOF_SYSTEM,
-            ProofSystem::JoltV2 => PROOF_SYSTEM_V2,
-        }
-    }
-
-    fn from_name(name: &[u8]) -> Option<Self> {
-        [ProofSystem::JoltV1, ProofSystem::JoltV2].into_iter().find(|s| s.name().as_bytes() == name)
-    }
-}
+/// The container format this version writes and reads (version 1 carried prover v1's proofs).
+pub const FORMAT_VERSION: u16 = 2;
+/// The proof system (and its parameter set) of the proofs in this format: prover v2, Twist
+/// and Shout (docs/prover-architecture.md).
+pub const PROOF_SYSTEM: &str = "jolt-rv32im-dory/2";
+/// What format version 1 carried (named in the error a version-1 file gets).
+const PROOF_SYSTEM_V1: &str = "jolt-rv32im-dory/1";
 /// Upper bound on the proof-system string in a file.
 const MAX_SYSTEM_LEN: usize = 64;
 
@@ -60,14 +38,10 @@ pub enum ProofFileError {
     #[error("not an ivm proof file (it does not start with \"IVMPROOF\")")]
     Magic,
     /// A proof file of another format version.
-    #[error(
-        "proof file format version {0} is not supported (this ivm reads version {FORMAT_VERSION})"
-    )]
+    #[error("{}", version_message(*.0))]
     Version(u16),
     /// A proof of another proof system.
-    #[error(
-        "proof system {0:?} is not supported (this ivm verifies {PROOF_SYSTEM:?} and {PROOF_SYSTEM_V2:?})"
-    )]
+    #[error("proof system {0:?} is not supported (this ivm verifies {PROOF_SYSTEM:?})")]
     System(String),
     /// The container is damaged: truncated, a length out of bounds, trailing bytes.
     #[error("{0}")]
@@ -75,9 +49,18 @@ pub enum ProofFileError {
     /// The container is well-formed but the proof does not verify for this ELF.
     #[error("proof rejected: {0}")]
     Rejected(#[from] VerifyError),
-    /// A v2 proof that does not verify for this ELF.
-    #[error("proof rejected: {0}")]
-    RejectedV2(#[from] crate::v2::VerifyError),
+}
+
+fn version_message(version: u16) -> String {
+    let v1 = if version == 1 {
+        format!(" (a {PROOF_SYSTEM_V1} proof from prover v1, which this ivm no longer reads)")
+    } else {
+        String::new()
+    };
+    format!(
+        "proof file format version {version}{v1} is not supported: this ivm reads version \
+         {FORMAT_VERSION} ({PROOF_SYSTEM}); prove the run again with this ivm (`ivm prove`)"
+    )
 }
 
 impl ProofFileError {
@@ -94,7 +77,6 @@ impl ProofFileError {
 /// A parsed proof file: the statement and the (still encoded) proof body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProofFile {
-    pub system: ProofSystem,
     pub statement: Statement,
     /// [`Proof::write`]'s encoding; decoded by [`ProofFile::verify`] against an ELF.
     pub proof_bytes: Vec<u8>,
@@ -105,14 +87,7 @@ impl ProofFile {
     pub fn new(statement: Statement, proof: &Proof) -> Self {
         let mut w = Writer::new();
         proof.write(&mut w);
-        ProofFile { system: ProofSystem::JoltV1, statement, proof_bytes: w.finish() }
-    }
-
-    /// Wraps a v2 proof.
-    pub fn new_v2(statement: Statement, proof: &crate::v2::Proof) -> Self {
-        let mut w = Writer::new();
-        proof.write(&mut w);
-        ProofFile { system: ProofSystem::JoltV2, statement, proof_bytes: w.finish() }
+        ProofFile { statement, proof_bytes: w.finish() }
     }
 
     /// The file's bytes.
@@ -120,7 +95,7 @@ impl ProofFile {
         let mut w = Writer::new();
         w.buf.extend_from_slice(MAGIC);
         w.u16(FORMAT_VERSION);
-        w.bytes(self.system.name().as_bytes());
+        w.bytes(PROOF_SYSTEM.as_bytes());
         self.statement.write(&mut w);
         w.bytes(&self.proof_bytes);
         w.finish()
@@ -140,8 +115,9 @@ impl ProofFile {
             return Err(ProofFileError::Version(version));
         }
         let name = r.bytes(MAX_SYSTEM_LEN, "proof system")?;
-        let system = ProofSystem::from_name(&name)
-            .ok_or_else(|| ProofFileError::System(String::from_utf8_lossy(&name).into_owned()))?;
+        if name != PROOF_SYSTEM.as_bytes() {
+            return Err(ProofFileError::System(String::from_utf8_lossy(&name).into_owned()));
+        }
         let statement = Statement::read(&mut r, StatementLimits::ABI_MAX)?;
         let body_len = r.len(u32::MAX as usize, "proof body")?;
         if body_len != r.remaining() {
@@ -160,7 +136,7 @@ impl ProofFile {
         }
         let proof_bytes = r.take(body_len, "proof body")?.to_vec();
         r.finish()?;
-        Ok(ProofFile { system, statement, proof_bytes })
+        Ok(ProofFile { statement, proof_bytes })
     }
 
     /// Say "wrong program" before the body's shapes (which depend on the program) complain.
@@ -176,39 +152,22 @@ impl ProofFile {
         Ok(())
     }
 
-    /// Decodes a v1 body against `elf` (every length derived from the program).
-    fn proof_v1(&self, elf: &[u8]) -> Result<Proof, ProofFileError> {
-        self.check_program(elf)?;
-        let mut r = Reader::new(&self.proof_bytes);
-        let proof = Proof::read(&mut r, elf)?;
-        r.finish().map_err(|e| VerifyError::Shape(format!("proof body: {}", e.0)))?;
-        Ok(proof)
-    }
-
-    /// Decodes a v2 body against `elf` (every length derived from the program and the
+    /// Decodes the body against `elf` (every length derived from the program and the
     /// statement) and verifies it.
-    fn verify_v2(&self, elf: &[u8]) -> Result<(), ProofFileError> {
+    pub fn verify(&self, elf: &[u8]) -> Result<(), ProofFileError> {
         self.check_program(elf)?;
-        let pre = jolt::preprocess(elf)?;
+        let pre = crate::v2::verifier::preprocess_for_verifier(elf)?;
         let mut r = Reader::new(&self.proof_bytes);
         let shape = |e: DecodeError| VerifyError::Shape(format!("proof body: {}", e.0));
-        let proof = crate::v2::Proof::read(&mut r, &pre, &self.statement).map_err(shape)?;
+        let proof = Proof::read(&mut r, &pre, &self.statement).map_err(shape)?;
         r.finish().map_err(shape)?;
         crate::v2::verifier::verify_with(&pre, &self.statement, &proof)?;
         Ok(())
     }
-
-    /// Verifies the proof of the statement against `elf`.
-    pub fn verify(&self, elf: &[u8]) -> Result<(), ProofFileError> {
-        match self.system {
-            ProofSystem::JoltV1 => jolt::verify(elf, &self.statement, &self.proof_v1(elf)?)?,
-            ProofSystem::JoltV2 => self.verify_v2(elf)?,
-        }
-        Ok(())
-    }
 }
 
-/// Proves a run of `elf` and returns the statement and the proof file's bytes.
+/// Proves a run of `elf` (at most `max_cycles` instructions, whatever its outcome) and returns
+/// the statement and the proof file's bytes.
 pub fn prove_file(
     elf: &[u8],
     onchain: &[u8],
@@ -216,24 +175,9 @@ pub fn prove_file(
     max_cycles: u64,
     progress: &mut dyn FnMut(Phase),
 ) -> Result<(Statement, Vec<u8>), ProveError> {
-    let (statement, proof) = jolt::prove(elf, onchain, offchain, max_cycles, progress)?;
-    let file = ProofFile::new(statement, &proof);
-    drop(proof);
-    let bytes = file.to_bytes();
-    Ok((file.statement, bytes))
-}
-
-/// Proves a run of `elf` with prover v2 and returns the statement and the proof file's bytes.
-pub fn prove_file_v2(
-    elf: &[u8],
-    onchain: &[u8],
-    offchain: &[u8],
-    max_cycles: u64,
-    progress: &mut dyn FnMut(crate::v2::Phase),
-) -> Result<(Statement, Vec<u8>), crate::v2::ProveError> {
     let (statement, proof) =
         crate::v2::prove_with(elf, onchain, offchain, max_cycles, progress, &|_| ())?;
-    let file = ProofFile::new_v2(statement, &proof);
+    let file = ProofFile::new(statement, &proof);
     drop(proof);
     let bytes = file.to_bytes();
     Ok((file.statement, bytes))
@@ -272,11 +216,7 @@ mod tests {
     }
 
     fn file() -> ProofFile {
-        ProofFile {
-            system: ProofSystem::JoltV1,
-            statement: statement(),
-            proof_bytes: (0..=255u8).cycle().take(3000).collect(),
-        }
+        ProofFile { statement: statement(), proof_bytes: (0..=255u8).cycle().take(3000).collect() }
     }
 
     /// Offset of the statement: magic, version, system string.
@@ -307,9 +247,15 @@ mod tests {
         ));
         assert!(matches!(ProofFile::from_bytes(b""), Err(ProofFileError::Malformed(_))));
 
-        let mut b = good.clone();
-        b[8..10].copy_from_slice(&2u16.to_le_bytes());
-        assert!(matches!(ProofFile::from_bytes(&b), Err(ProofFileError::Version(2))));
+        for old in [1u16, 3] {
+            let mut b = good.clone();
+            b[8..10].copy_from_slice(&old.to_le_bytes());
+            let e = ProofFile::from_bytes(&b).unwrap_err();
+            assert!(matches!(e, ProofFileError::Version(v) if v == old) && e.is_unsupported());
+            let msg = e.to_string();
+            assert!(msg.contains(&format!("version {old}")) && msg.contains("ivm prove"), "{msg}");
+            assert_eq!(old == 1, msg.contains("jolt-rv32im-dory/1"), "{msg}");
+        }
 
         let mut b = good.clone();
         b[14 + PROOF_SYSTEM.len() - 1] ^= 1; // last byte of the system string

@@ -1,11 +1,9 @@
-//! RAM as the prover sees it: word-addressed, remapped to `[0, K)` from the lowest I/O
-//! address, with an initial state the verifier derives from the ELF and the statement, and
-//! the final-state ("output") check against the statement.
-//!
-//! The remap is `index = (addr − io_base) / 4`. The I/O block `[io_base, CONTROL_END)` and RAM
-//! `[RAM_BASE, heap_end)` are adjacent (a few KiB apart), so one linear window covers every
-//! address a guest can touch; `K` is the next power of two above the highest touched index
-//! (chosen by the prover, absorbed, and bounded by the layout: `K ≤ index(heap_end)`).
+//! RAM as both sides see it: word indices `(addr − io_base) / 4` over one linear window from
+//! the I/O block to the heap end, the initial state the verifier derives from the ELF and the
+//! statement, the permission map, and the final control words. The I/O block
+//! `[io_base, CONTROL_END)` and RAM `[RAM_BASE, heap_end)` are adjacent (a few KiB apart), so
+//! the window covers every address a guest can touch; `v2::ram` remaps it to the pages a run
+//! touches.
 use ivm_abi::{
     CONTROL_BASE, CONTROL_END, OFFCHAIN_INPUT_LEN_ADDR, ONCHAIN_INPUT_LEN_ADDR, OUTPUT_LEN_ADDR,
     PANIC_ADDR, RAM_BASE, TERMINATION_ADDR,
@@ -49,18 +47,6 @@ impl RamLayout {
         self.io_base + 4 * index as u32
     }
 
-    /// The largest `log2 K` the layout allows.
-    pub fn max_log_k(&self) -> usize {
-        let words = ((self.end - self.io_base) / 4) as usize;
-        words.next_power_of_two().trailing_zeros() as usize
-    }
-
-    /// The smallest `log2 K` covering index `max_index` and the control words.
-    pub fn log_k_for(&self, max_index: usize) -> usize {
-        let control = self.index(CONTROL_END - 4).expect("control words are inside the window");
-        (max_index.max(control) + 1).next_power_of_two().trailing_zeros() as usize
-    }
-
     /// The initial memory as sparse `(index, word)` pairs (non-zero words only): the ELF's
     /// loadable segments, both inputs and their length words.
     pub fn initial_words(
@@ -101,10 +87,9 @@ impl RamLayout {
 /// written (every writable word is readable). Everything else — the gap between the I/O
 /// block and RAM, the stack guard, anything at or past `heap_end` — faults in the VM.
 ///
-/// The permission bits are two more fields of every RAM tuple (`(index, value, ts, r, w)`),
-/// fixed by the initial and final tuples the verifier builds from this map, so memory
-/// checking forces each row's bits to be the word's; the CPU constraints then require `r`
-/// on loads and `w` on stores. All boundaries are word-aligned (page-rounded I/O regions,
+/// The RAM read-address check (`v2::ram_proof`) ties each access's permission bits to the
+/// word's, from tables the verifier evaluates from this map; the CPU constraints then
+/// require `r` on loads and `w` on stores (or the row is the faulting one). All boundaries are word-aligned (page-rounded I/O regions,
 /// 16-byte sizes, word-widened writable segments: `Program::writable_ranges`), so the
 /// word-level rule is exactly the VM's byte-level one.
 ///
@@ -223,21 +208,6 @@ pub fn sparse_mle(words: &[(usize, Fr)], point: &[Fr]) -> Fr {
     words.iter().map(|&(i, v)| eq.at(i) * v).sum()
 }
 
-/// The words of the I/O block the statement fixes, and their expected final values.
-///
-/// Checked: both input regions and their length words (unchanged), the output words up to
-/// the output length (the last partial word's bytes above the length are the prover's
-/// `output_tail`), the output length word, the panic and termination words. Not checked:
-/// the output region past the output length (garbage a guest may leave there is not part of
-/// the output).
-#[derive(Clone, Debug)]
-pub struct IoExpectation {
-    /// Sorted word indices that are checked.
-    pub ranges: Vec<(usize, usize)>,
-    /// Non-zero expected values (sparse).
-    pub expected: Vec<(usize, Fr)>,
-}
-
 /// The prover-supplied final control values the statement does not fix exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct FinalControl {
@@ -270,83 +240,6 @@ impl FinalControl {
     }
 }
 
-impl IoExpectation {
-    pub fn new(
-        layout: &RamLayout,
-        onchain: &[u8],
-        offchain: &[u8],
-        output: &[u8],
-        control: FinalControl,
-    ) -> Self {
-        let idx = |a: u32| layout.index(a).unwrap();
-        let out_words = output.len().div_ceil(4);
-        let mut ranges = vec![
-            (idx(layout.onchain_base), idx(layout.output_base) + out_words),
-            (idx(CONTROL_BASE), idx(CONTROL_END - 4) + 1),
-        ];
-        ranges.retain(|(a, b)| a < b);
-        let mut expected = Vec::new();
-        let push_bytes = |base: u32, bytes: &[u8], expected: &mut Vec<(usize, Fr)>| {
-            for (i, chunk) in bytes.chunks(4).enumerate() {
-                let mut w = [0u8; 4];
-                w[..chunk.len()].copy_from_slice(chunk);
-                let mut v = u32::from_le_bytes(w) as u64;
-                if chunk.len() < 4 && base == layout.output_base {
-                    v += (control.output_tail as u64) << (8 * chunk.len());
-                }
-                if v != 0 {
-                    expected.push((idx(base + 4 * i as u32), Fr::from(v)));
-                }
-            }
-        };
-        push_bytes(layout.onchain_base, onchain, &mut expected);
-        push_bytes(layout.offchain_base, offchain, &mut expected);
-        push_bytes(layout.output_base, output, &mut expected);
-        for (addr, v) in [
-            (PANIC_ADDR, control.panic_word),
-            (TERMINATION_ADDR, control.termination_word),
-            (OUTPUT_LEN_ADDR, output.len() as u32),
-            (ONCHAIN_INPUT_LEN_ADDR, onchain.len() as u32),
-            (OFFCHAIN_INPUT_LEN_ADDR, offchain.len() as u32),
-        ] {
-            if v != 0 {
-                expected.push((idx(addr), Fr::from(v)));
-            }
-        }
-        IoExpectation { ranges, expected }
-    }
-
-    /// The mask (1 on checked words) as a dense table of size `2^log_k`.
-    pub fn mask_table(&self, log_k: usize) -> Vec<Fr> {
-        let mut m = vec![Fr::from(0u64); 1 << log_k];
-        for &(a, b) in &self.ranges {
-            for x in &mut m[a..b] {
-                *x = Fr::from(1u64);
-            }
-        }
-        m
-    }
-
-    /// The expected values as a dense table of size `2^log_k` (zero off the mask).
-    pub fn expected_table(&self, log_k: usize) -> Vec<Fr> {
-        let mut e = vec![Fr::from(0u64); 1 << log_k];
-        for &(i, v) in &self.expected {
-            e[i] = v;
-        }
-        e
-    }
-
-    /// MLE of the mask at `point` (verifier side): a sum of eq over the checked ranges.
-    pub fn mask_mle(&self, point: &[Fr]) -> Fr {
-        self.ranges.iter().map(|&(a, b)| range_mle(point, a, b)).sum()
-    }
-
-    /// MLE of the expected values at `point`.
-    pub fn expected_mle(&self, point: &[Fr]) -> Fr {
-        sparse_mle(&self.expected, point)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,7 +247,7 @@ mod tests {
     use ark_std::UniformRand;
 
     #[test]
-    fn sparse_and_mask_mles_match_dense() {
+    fn sparse_mles_match_dense() {
         let mut rng = ark_std::test_rng();
         let log_k = 10;
         let words: Vec<(usize, Fr)> =
@@ -365,12 +258,6 @@ mod tests {
         }
         let point: Vec<Fr> = (0..log_k).map(|_| Fr::rand(&mut rng)).collect();
         assert_eq!(sparse_mle(&words, &point), DenseMle::new(dense).evaluate(&point));
-        let io = IoExpectation { ranges: vec![(2, 40), (700, 703)], expected: words };
-        assert_eq!(io.mask_mle(&point), DenseMle::new(io.mask_table(log_k)).evaluate(&point));
-        assert_eq!(
-            io.expected_mle(&point),
-            DenseMle::new(io.expected_table(log_k)).evaluate(&point)
-        );
     }
 
     #[test]

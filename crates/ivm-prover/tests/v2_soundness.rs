@@ -157,15 +157,15 @@ fn a_skipped_instruction_is_rejected() {
 /// The proof file of the honest proof: round trip, then corruption.
 #[test]
 fn the_proof_file_round_trips_and_rejects_corruption() {
-    use ivm_prover::proof_file::{ProofFile, ProofSystem, PROOF_SYSTEM_V2};
+    use ivm_prover::proof_file::{ProofFile, FORMAT_VERSION, PROOF_SYSTEM};
     use ivm_prover::verify_file;
     use std::time::{Duration, Instant};
 
     let (elf, st, proof) = honest();
-    let bytes = ProofFile::new_v2(st.clone(), proof).to_bytes();
-    let parsed = ProofFile::from_bytes(&bytes).unwrap();
-    assert_eq!(parsed.system, ProofSystem::JoltV2);
-    assert_eq!(parsed.system.name(), PROOF_SYSTEM_V2);
+    let bytes = ProofFile::new(st.clone(), proof).to_bytes();
+    assert_eq!(bytes[8..10], FORMAT_VERSION.to_le_bytes());
+    assert_eq!(FORMAT_VERSION, 2);
+    assert_eq!(&bytes[14..14 + PROOF_SYSTEM.len()], b"jolt-rv32im-dory/2");
     assert_eq!(verify_file(elf, &bytes).unwrap(), *st);
     eprintln!("v2 proof file: {} bytes for {} cycles", bytes.len(), st.cycles);
 
@@ -190,9 +190,12 @@ fn the_proof_file_round_trips_and_rejects_corruption() {
     huge.proof_bytes[1..5].copy_from_slice(&u32::MAX.to_le_bytes());
     let e = verify_file(elf, &huge.to_bytes()).unwrap_err();
     assert!(e.to_string().contains("page list"), "{e}");
-    // The same body under the v1 name is not a v1 proof.
-    f.system = ProofSystem::JoltV1;
-    assert!(verify_file(elf, &f.to_bytes()).is_err());
+    // The same file labelled as format version 1 (prover v1) is refused by name.
+    f.proof_bytes = ProofFile::from_bytes(&bytes).unwrap().proof_bytes;
+    let mut v1 = f.to_bytes();
+    v1[8..10].copy_from_slice(&1u16.to_le_bytes());
+    let e = verify_file(elf, &v1).unwrap_err();
+    assert!(e.is_unsupported() && e.to_string().contains("jolt-rv32im-dory/1"), "{e}");
 }
 
 /// Prove fibonacci from a witness changed after it was built (memory traces and one-hot

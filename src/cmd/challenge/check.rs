@@ -53,8 +53,8 @@ struct WorstCase {
 }
 
 fn worst_case(elf: &super::inspect::Elf, max_cycles: u64) -> Option<WorstCase> {
-    let shape = ivm_prover::jolt::worst_case_shape(&elf.bytes, max_cycles).ok()?;
-    let longest = ivm_prover::jolt::longest_virtual_sequence(&elf.bytes).ok()?;
+    let shape = ivm_prover::v2::shape::worst_case_shape(&elf.bytes, max_cycles).ok()?;
+    let longest = ivm_prover::v2::shape::longest_virtual_sequence(&elf.bytes).ok()?;
     let (total, _) = crate::cmd::prove::meminfo();
     let estimate = shape.estimated_memory_bytes();
     Some(WorstCase {

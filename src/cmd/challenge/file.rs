@@ -12,7 +12,6 @@ use ivm_node::arbiter::{judge, ClaimedOutcome};
 use serde::Serialize;
 use tokio::runtime::Runtime;
 
-use super::super::prove::ProofSystemArg;
 use super::inspect::{state_name, CorrectRun, Elf, Inspection, Verdict};
 use super::{chain_error, connect, inspect_target, FileArgs, MemoryArgs};
 use crate::{
@@ -32,7 +31,7 @@ pub(super) struct FileReport {
     pub claimed_output: String,
     pub proof: PathBuf,
     pub proof_size_bytes: u64,
-    /// `jolt-rv32im-dory/1` or `/2`.
+    /// The proof file's proof system (`jolt-rv32im-dory/2`).
     pub proof_system: &'static str,
     /// Wei attached to the challenge.
     pub bond_wei: String,
@@ -68,7 +67,6 @@ pub fn run(args: FileArgs) -> Outcome {
         None => ProofSource::Prove {
             out: args.out.clone().unwrap_or_else(|| default_proof_path(&inspection.chain.id)),
             memory: &args.memory,
-            system: args.proof_system,
         },
     };
     let mut report = challenge(&rt, &chain, &inspection, &elf, proof, args.dry_run)?;
@@ -131,9 +129,8 @@ pub(super) fn refuse_unless_challengeable(i: &Inspection) -> Result<()> {
 pub(super) enum ProofSource<'a> {
     /// An existing proof file (`--proof`).
     File(&'a Path),
-    /// Prove the correct run now (with `system`, or the default: [`system_for`]) and keep the
-    /// proof at `out`.
-    Prove { out: PathBuf, memory: &'a MemoryArgs, system: Option<ProofSystemArg> },
+    /// Prove the correct run now and keep the proof at `out`.
+    Prove { out: PathBuf, memory: &'a MemoryArgs },
 }
 
 /// Obtains the proof, judges it as the arbiter will, and (unless `dry_run`) files the
@@ -177,8 +174,7 @@ pub(super) fn challenge(
         claimed_outcome: claim.name(),
         claimed_panicked: claim == ClaimedOutcome::Panicked,
         claimed_output: to_hex(claim.output()),
-        proof_system: ivm_prover::ProofFile::from_bytes(&proof)
-            .map_or("unreadable", |f| f.system.name()),
+        proof_system: ivm_prover::proof_file::PROOF_SYSTEM,
         proof: proof_path,
         proof_size_bytes: proof.len() as u64,
         bond_wei: params.challengeBond.to_string(),
@@ -214,20 +210,10 @@ fn obtain_proof(source: ProofSource<'_>, i: &Inspection, elf: &Elf) -> Result<(V
             })?;
             Ok((bytes, path.to_path_buf()))
         }
-        ProofSource::Prove { out, memory, system } => {
-            use super::super::prove::{prove_sized_run, size_run, Proving};
+        ProofSource::Prove { out, memory } => {
+            use super::super::prove::{prove_run, Proving};
             let (inputs, max_cycles) = (i.inputs(), i.chain.job.max_cycles);
-            let shape = size_run(&elf.bytes, &inputs, max_cycles)?;
-            let system = system_for(i.claim(), system, &shape, memory)?;
-            let proved = prove_sized_run(
-                &elf.bytes,
-                &inputs,
-                max_cycles,
-                shape,
-                memory,
-                Proving::Challenge,
-                system,
-            )?;
+            let proved = prove_run(&elf.bytes, &inputs, max_cycles, memory, Proving::Challenge)?;
             proved.save(&out)?;
             Ok((proved.bytes, out))
         }
@@ -272,41 +258,6 @@ async fn wait_for_verdict(
             return Ok("open");
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
-/// The proof system to prove `claim` with: `asked`, or by default v2 (a third of v1's proof
-/// size), falling back to v1 for an output or panic claim when v2's memory estimate
-/// for the run (`shape`) exceeds the memory limit. A failed run has only
-/// v2 proofs.
-fn system_for(
-    claim: Option<&ClaimedOutcome>,
-    asked: Option<ProofSystemArg>,
-    shape: &ivm_prover::jolt::TraceShape,
-    memory: &MemoryArgs,
-) -> Result<ProofSystemArg> {
-    let failed = matches!(claim, Some(ClaimedOutcome::Failed));
-    match asked {
-        Some(ProofSystemArg::V1) if failed => Err(invalid_input(
-            "--proof-system v1: v1 cannot prove a run that faults or runs out of cycles; use v2 (the default)",
-        )),
-        Some(system) => Ok(system),
-        None if failed || memory.force => Ok(ProofSystemArg::V2),
-        None => {
-            let (limit, what) = super::super::prove::memory_limit(memory);
-            let need = ProofSystemArg::V2.estimate(shape).0;
-            match limit {
-                Some(limit) if need > limit => {
-                    ui::warn(format!(
-                        "prover v2 needs an estimated {} GiB for this run, more than {what} ({} GiB): proving with v1, whose proof is about three times larger (~300 KB; --proof-system v2 --force to insist)",
-                        need >> 30,
-                        limit >> 30
-                    ));
-                    Ok(ProofSystemArg::V1)
-                }
-                _ => Ok(ProofSystemArg::V2),
-            }
-        }
     }
 }
 

@@ -112,12 +112,6 @@ pub struct FileArgs {
     /// How long `--wait` waits, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub timeout: u64,
-    /// Proof system [default: v2, whose proofs are a third of v1's (~100–135 KB against
-    /// ~300 KB; 128 KB is what most mempools relay), unless its memory estimate exceeds the
-    /// memory limit and the claim is an output or a panic: then v1]. A failed run is proven
-    /// by v2 only.
-    #[arg(long, value_enum, value_name = "SYSTEM")]
-    pub proof_system: Option<crate::cmd::prove::ProofSystemArg>,
     #[command(flatten)]
     pub memory: MemoryArgs,
     #[command(flatten)]

@@ -379,7 +379,7 @@ fn watch_job(
             chain,
             &inspection,
             elf,
-            ProofSource::Prove { out, memory: &args.memory, system: None },
+            ProofSource::Prove { out, memory: &args.memory },
             false,
         )
     });

@@ -13,7 +13,7 @@ use ark_ff::{Field, One, Zero};
 
 use super::cpu::{bytecode_fields_v2, NUM_BC};
 use super::polys::{Chunked, Claims};
-use crate::cpu::{BC, FIRST};
+use crate::bytecode_fields::{BC, FIRST};
 use crate::field::Fr;
 use crate::isa::Bytecode;
 use crate::onehot::read_check::{self, identity_eval, identity_table, ReadCheckProof};

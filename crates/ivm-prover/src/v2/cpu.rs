@@ -23,7 +23,7 @@
 //! read check. **Committed** columns (from [`FIRST_COMMITTED`]) are opened with Dory.
 use ark_ff::{Field, Zero};
 
-use crate::cpu::{
+use crate::bytecode_fields::{
     bytecode_fields, ASSERT, BC, BRANCH, FIRST, IMM, INSEQ, INVALID, JUMP, LOAD, NUM_BC_FIELDS,
     PADDING, PC, SIMM, STORE, TABLE_FLAGS, W_LOOKUP, W_PC4, W_RAM, X_ADVICE, X_PC, X_RS1, Y_IMM,
     Y_RS2,

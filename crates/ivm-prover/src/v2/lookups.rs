@@ -12,7 +12,7 @@
 use super::cpu::{slot_a, slot_b, slot_e};
 use super::polys::{Chunked, Claims};
 use super::witness::LOG_SLOT_ROWS;
-use crate::cpu::{LOG_K_LOOKUP, TABLE_FLAGS};
+use crate::bytecode_fields::{LOG_K_LOOKUP, TABLE_FLAGS};
 use crate::field::Fr;
 use crate::isa::tables::{slot_kinds, Kind, Table, SLOTS};
 use crate::onehot::read_check::{self, identity_eval, ReadCheckProof};

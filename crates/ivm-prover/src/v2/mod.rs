@@ -1,6 +1,5 @@
 //! Prover v2: Jolt's Twist and Shout design on ivm's toolkit (docs/prover-v2.md).
 //!
-//! Built beside v1 (`crate::jolt`), which `ivm prove` uses until v2 is complete and faster.
 //! A newcomer's map: [`witness`] (a run's columns, one-hot addresses and memory traces) →
 //! [`prover`] (commit, then the stages in transcript order) ↔ [`verifier`] (the same order,
 //! everything derived from the ELF and the statement). The stages, each a `prove`/`verify`
@@ -21,15 +20,16 @@ pub mod prover;
 pub mod ram;
 pub mod ram_proof;
 pub mod registers;
+pub mod shape;
 pub mod slot_split;
 pub mod verifier;
 pub mod witness;
 
 pub use proof::Proof;
 pub use prover::{
-    estimated_memory_bytes, estimated_seconds, prove, prove_claiming, prove_tampered, prove_with,
-    prove_witness_tampered, Phase,
+    prove, prove_claiming, prove_tampered, prove_with, prove_witness_tampered, Phase,
 };
+pub use shape::{trace_shape, TraceShape};
 pub use verifier::{verify, VerifyError};
 
 use std::collections::BTreeMap;
@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 use ivm_vm::Inputs;
 
 use crate::isa;
-use crate::jolt::{preprocess, Preprocessed, VerifyError as V1VerifyError};
+use crate::preprocess::{preprocess, PreprocessError, Preprocessed};
 use crate::statement::{Outcome, Statement};
 use witness::{Witness, WitnessError};
 
@@ -61,9 +61,8 @@ pub enum ProveError {
 
 pub(crate) fn preprocess_for_prover(elf: &[u8]) -> Result<Preprocessed, ProveError> {
     preprocess(elf).map_err(|e| match e {
-        V1VerifyError::Elf(e) => ProveError::Elf(e),
-        V1VerifyError::Isa(e) => ProveError::Isa(e),
-        other => unreachable!("preprocessing only fails on the ELF: {other}"),
+        PreprocessError::Elf(e) => ProveError::Elf(e),
+        PreprocessError::Isa(e) => ProveError::Isa(e),
     })
 }
 

@@ -8,7 +8,7 @@
 //! register address matrices are not committed (`registers` docs).
 use super::cpu::{FIRST_COMMITTED, NUM_COLS, NUM_COMMITTED};
 use super::witness::{LOG_REGISTER_ROWS, LOG_SLOT_ROWS};
-use crate::cpu::LOG_K_LOOKUP;
+use crate::bytecode_fields::LOG_K_LOOKUP;
 use crate::onehot::chunked::Chunking;
 
 /// The lookup matrix's chunks are committed per group of slots: slot `s = (g, b)` (high bits

@@ -12,14 +12,14 @@ use super::registers::{self, RegisterWitness};
 use super::slot_split;
 use super::witness::Witness;
 use super::{initial_memory, preprocess_for_prover, run_with, Claim, ProveError};
+use crate::bytecode_fields::{LOAD, STORE};
 use crate::claim_reduction;
-use crate::cpu::{LOAD, STORE};
 use crate::field::Fr;
 use crate::isa::Row;
 use crate::joint_opening::{self, Layout, Source};
-use crate::jolt::{prover_setup, Preprocessed};
 use crate::onehot::OneHot;
 use crate::poly::DenseMle;
+use crate::preprocess::{prover_setup, Preprocessed};
 use crate::spartan;
 use crate::statement::Statement;
 
@@ -60,18 +60,6 @@ impl Phase {
             Phase::Dory => "open the commitments (one Dory proof)",
         }
     }
-}
-
-/// A rough peak-memory estimate for a trace of `2^log_rows` rows (measured on fibonacci:
-/// 0.34 GiB at 2^10 rows, 1.96 GiB at 2^18, 7.69 GiB at 2^20; docs/benchmarks.md).
-pub fn estimated_memory_bytes(log_rows: usize) -> u64 {
-    (320u64 << 20) + (7_600u64 << log_rows)
-}
-
-/// A rough proving time on a 2-core machine (1.6 s at 2^10 rows, 33 s at 2^18, 112 s at
-/// 2^20; docs/benchmarks.md).
-pub fn estimated_seconds(rows: u64) -> u64 {
-    2 + rows / 9_000
 }
 
 /// Prove a run of `elf` on the inputs (at most `max_cycles` instructions).

@@ -17,7 +17,7 @@ use ark_ff::Zero;
 use super::cpu::{IS_CTRL, PERM_R, PERM_W, RAMADDR, RAMNEW, RAMOLD};
 use super::polys::{Chunked, Claims, Polys};
 use super::ram::{FinalCheck, Remapped};
-use crate::cpu::{LOAD, STORE};
+use crate::bytecode_fields::{LOAD, STORE};
 use crate::field::Fr;
 use crate::onehot::read_check::{self, RaClaim, ReadCheckProof};
 use crate::paged_ram::PageMap;

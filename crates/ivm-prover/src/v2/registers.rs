@@ -19,7 +19,7 @@ use ark_ff::{One, Zero};
 
 use super::cpu::{NUM_BC, RDNEW, RS1V, RS2V, WRD};
 use super::polys::{Chunked, Claims, Polys};
-use crate::cpu::{RS1, RS2};
+use crate::bytecode_fields::{RS1, RS2};
 use crate::field::{fr_to_u64, Fr};
 use crate::onehot::read_check::{self, ReadCheckProof};
 use crate::onehot::OneHot;

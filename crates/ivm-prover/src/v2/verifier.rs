@@ -14,7 +14,7 @@ use super::witness::MAX_LOG_ROWS;
 use super::{initial_memory, prover::hamming_points};
 use crate::claim_reduction::{self, OpeningError};
 use crate::joint_opening::Layout;
-use crate::jolt::{preprocess, verifier_setup, Preprocessed, VerifyError as V1Error};
+use crate::preprocess::{preprocess, verifier_setup, PreprocessError, Preprocessed};
 use crate::spartan::{self, SpartanError};
 use crate::statement::{Mismatch, Outcome, Statement};
 use crate::sumcheck::SumcheckError;
@@ -48,11 +48,10 @@ pub enum VerifyError {
     Openings(#[from] OpeningError),
 }
 
-fn preprocess_for_verifier(elf: &[u8]) -> Result<Preprocessed, VerifyError> {
+pub(crate) fn preprocess_for_verifier(elf: &[u8]) -> Result<Preprocessed, VerifyError> {
     preprocess(elf).map_err(|e| match e {
-        V1Error::Elf(e) => VerifyError::Elf(e),
-        V1Error::Isa(e) => VerifyError::Isa(e),
-        other => unreachable!("preprocessing only fails on the ELF: {other}"),
+        PreprocessError::Elf(e) => VerifyError::Elf(e),
+        PreprocessError::Isa(e) => VerifyError::Isa(e),
     })
 }
 

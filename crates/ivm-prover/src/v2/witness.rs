@@ -16,13 +16,13 @@ use rayon::prelude::*;
 
 use super::cpu::{self, NUM_COLS};
 use super::ram::{required_pages, Remapped};
-use crate::cpu::{cell, log_rows_for, INSEQ, LOG_K_LOOKUP, PADDING};
+use crate::bytecode_fields::{cell, log_rows_for, INSEQ, LOG_K_LOOKUP, PADDING};
 use crate::field::Fr;
 use crate::isa::tables::SLOTS;
 use crate::isa::Row;
-use crate::jolt::Preprocessed;
 use crate::onehot::{OneHot, NO_ACCESS};
 use crate::paged_ram::PageMap;
+use crate::preprocess::Preprocessed;
 use crate::ram::FinalControl;
 use crate::twist::MemoryTrace;
 
