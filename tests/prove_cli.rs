@@ -266,12 +266,12 @@ fn faults_and_runs_out_of_cycles_prove() {
     assert!(stderr(&out).contains("format version 1"), "{}", stderr(&out));
     assert!(stderr(&out).contains("jolt-rv32im-dory/1"), "{}", stderr(&out));
 
-    // A fault v2 cannot prove yet (mode 10 jumps through a register to address 2) is
-    // refused by name.
-    let out = run(&["prove", elf_s, "--input-hex", "0x0a"], dir);
+    // A JALR to address 2 (mode 10): a misaligned jump, proven.
+    let out = run(&["prove", elf_s, "--input-hex", "0x0a", "-o", "j.proof", "--json"], dir);
     assert_eq!(code(&out), 6, "{}", stderr(&out));
-    assert!(stderr(&out).contains("misaligned_jump fault at pc"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("cannot be proven by this version"), "{}", stderr(&out));
+    assert_eq!(stdout_json(&out)["statement"]["fault"]["class"], "misaligned_jump");
+    let out = run(&["verify", "j.proof", "--elf", elf_s], dir);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
 
 fn hex_of(b: &[u8]) -> String {

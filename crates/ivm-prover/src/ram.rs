@@ -215,14 +215,30 @@ pub struct FinalControl {
     pub termination_word: u32,
     /// The bytes of the last output word above the output length, shifted down.
     pub output_tail: u32,
+    /// The output length word (the statement's output length, unless it exceeds the maximum).
+    pub output_len_word: u32,
 }
 
 impl FinalControl {
     /// Whether these values agree with the statement's outcome (panic wins if both words are
-    /// set; a halted run terminated; a run that ran out of cycles or faulted wrote neither)
-    /// and the output length.
-    pub fn consistent(&self, outcome: crate::statement::Outcome, output_len: usize) -> bool {
-        use crate::statement::Outcome;
+    /// set; a halted run terminated; a run that ran out of cycles or faulted wrote neither; a
+    /// run whose output overflowed halted) and output length: the length word, unless it
+    /// exceeds `max_output` — then the output is empty and the run did not simply halt (the
+    /// VM calls that an output overflow).
+    pub fn consistent(
+        &self,
+        outcome: crate::statement::Outcome,
+        output_len: usize,
+        max_output: u32,
+    ) -> bool {
+        use crate::statement::{FaultClass, Outcome};
+        let overflow = self.output_len_word > max_output;
+        let len_ok = match (outcome, overflow) {
+            (Outcome::Faulted { class: FaultClass::OutputOverflow, .. }, o) => o && output_len == 0,
+            (Outcome::Halted, true) => false,
+            (_, true) => output_len == 0,
+            (_, false) => self.output_len_word as usize == output_len,
+        };
         let tail_bits = 8 * ((4 - output_len % 4) % 4);
         let tail_ok = if output_len % 4 == 0 {
             self.output_tail == 0
@@ -231,12 +247,14 @@ impl FinalControl {
         };
         let state_ok = match outcome {
             Outcome::Panicked => self.panic_word != 0,
-            Outcome::Halted => self.panic_word == 0 && self.termination_word != 0,
+            Outcome::Halted | Outcome::Faulted { class: FaultClass::OutputOverflow, .. } => {
+                self.panic_word == 0 && self.termination_word != 0
+            }
             Outcome::OutOfCycles | Outcome::Faulted { .. } => {
                 self.panic_word == 0 && self.termination_word == 0
             }
         };
-        tail_ok && state_ok
+        tail_ok && len_ok && state_ok
     }
 }
 
@@ -293,21 +311,38 @@ mod tests {
     fn final_control_rules() {
         use crate::statement::{FaultClass, Outcome};
         let (halted, panicked) = (Outcome::Halted, Outcome::Panicked);
-        let c = FinalControl { panic_word: 0, termination_word: 1, output_tail: 0 };
-        assert!(c.consistent(halted, 8));
-        assert!(!c.consistent(panicked, 8));
-        let p = FinalControl { panic_word: 1, termination_word: 0, output_tail: 0xAB };
-        assert!(p.consistent(panicked, 3)); // one tail byte allowed
-        assert!(!p.consistent(panicked, 2) || (0xABu64) < (1 << 16));
-        assert!(!FinalControl { output_tail: 0x100, ..p }.consistent(panicked, 3));
-        assert!(!FinalControl { output_tail: 1, ..c }.consistent(halted, 4));
-        let neither = FinalControl { panic_word: 0, termination_word: 0, output_tail: 0 };
-        assert!(!neither.consistent(halted, 0));
+        let max = 1024;
+        let control = |panic_word, termination_word, output_tail, output_len_word| FinalControl {
+            panic_word,
+            termination_word,
+            output_tail,
+            output_len_word,
+        };
+        let c = control(0, 1, 0, 8);
+        assert!(c.consistent(halted, 8, max));
+        assert!(!c.consistent(halted, 7, max), "the length word is the output's length");
+        assert!(!c.consistent(panicked, 8, max));
+        let p = control(1, 0, 0xAB, 3);
+        assert!(p.consistent(panicked, 3, max)); // one tail byte allowed
+        assert!(!control(1, 0, 0x100, 3).consistent(panicked, 3, max));
+        assert!(!control(0, 1, 1, 4).consistent(halted, 4, max));
+        let neither = control(0, 0, 0, 0);
+        assert!(!neither.consistent(halted, 0, max));
         // A run that ran out of cycles or faulted wrote neither control word.
         let faulted = Outcome::Faulted { class: FaultClass::MemoryAccess, pc: 0 };
         for outcome in [Outcome::OutOfCycles, faulted] {
-            assert!(neither.consistent(outcome, 0));
-            assert!(!c.consistent(outcome, 0) && !p.consistent(outcome, 3));
+            assert!(neither.consistent(outcome, 0, max));
+            assert!(!c.consistent(outcome, 8, max) && !p.consistent(outcome, 3, max));
         }
+        // A length word above the maximum: an empty output, and never a plain halt.
+        let overflow = Outcome::Faulted { class: FaultClass::OutputOverflow, pc: 4 };
+        let big = control(0, 1, 0, max + 1);
+        assert!(big.consistent(overflow, 0, max));
+        assert!(!big.consistent(halted, 0, max));
+        assert!(!control(0, 1, 0, max).consistent(overflow, 0, max), "at the maximum it fits");
+        assert!(!control(1, 1, 0, max + 1).consistent(overflow, 0, max), "a panic is a panic");
+        assert!(control(1, 0, 0, u32::MAX).consistent(panicked, 0, max));
+        assert!(!control(1, 0, 0, u32::MAX).consistent(panicked, 1, max));
+        assert!(control(0, 0, 0, max + 1).consistent(faulted, 0, max));
     }
 }

@@ -4,7 +4,7 @@
 //! claim a fault (or a run out of cycles) where the run did something else.
 use ivm_prover::isa::Row;
 use ivm_prover::statement::{FaultClass, Outcome, Statement};
-use ivm_prover::v2::{self, fault::FaultRowError, Claim, ProveError};
+use ivm_prover::v2::{self, Claim};
 
 fn elf(name: &str) -> Vec<u8> {
     let path = format!("{}/../../guest-examples/target/ivm/{name}.elf", env!("CARGO_MANIFEST_DIR"));
@@ -23,6 +23,9 @@ const ENDLESS: u8 = 7;
 const CALL_NULL: u8 = 8;
 const JAL_MISALIGNED: u8 = 9;
 const JALR_MISALIGNED: u8 = 10;
+const MISALIGNED_STORE: u8 = 12;
+const MISALIGNED_NEAR_NULL: u8 = 13;
+const OUTPUT_OVERFLOW: u8 = 14;
 
 const MAX_CYCLES: u64 = 3_000;
 
@@ -49,15 +52,20 @@ fn rejected(st: &Statement, proof: &v2::Proof) -> bool {
 }
 
 #[test]
-fn faults_of_every_provable_class_prove_and_verify() {
+fn faults_of_every_class_prove_and_verify() {
     for (mode, class) in [
         (NULL_READ, FaultClass::MemoryAccess),
         (WRITE_READ_ONLY, FaultClass::MemoryAccess),
         (UNIMP, FaultClass::InvalidInstruction),
         (EBREAK, FaultClass::InvalidInstruction),
         (ODD_HALFWORD, FaultClass::MisalignedAccess),
+        (MISALIGNED_WORD, FaultClass::MisalignedAccess),
+        (MISALIGNED_STORE, FaultClass::MisalignedAccess),
+        (MISALIGNED_NEAR_NULL, FaultClass::MisalignedAccess),
         (JAL_MISALIGNED, FaultClass::MisalignedJump),
+        (JALR_MISALIGNED, FaultClass::MisalignedJump),
         (CALL_NULL, FaultClass::PcOutOfText),
+        (OUTPUT_OVERFLOW, FaultClass::OutputOverflow),
     ] {
         let f = vm_fault(mode);
         let (st, proof) = prove(mode);
@@ -81,22 +89,103 @@ fn a_run_out_of_cycles_proves_and_verifies() {
     assert!(rejected(&halted, &proof));
 }
 
+/// The misaligned classes that depend on a register (a word address, a JALR target): another
+/// class, pc or cycle count is rejected.
 #[test]
-fn faults_not_provable_yet_are_refused_by_name() {
-    for (mode, class) in [
-        (MISALIGNED_WORD, FaultClass::MisalignedAccess),
-        (JALR_MISALIGNED, FaultClass::MisalignedJump),
+fn register_dependent_faults_are_bound_to_their_statement() {
+    for (mode, other) in [
+        (MISALIGNED_WORD, FaultClass::MemoryAccess),
+        (MISALIGNED_STORE, FaultClass::MemoryAccess),
+        (MISALIGNED_NEAR_NULL, FaultClass::MemoryAccess),
+        (JALR_MISALIGNED, FaultClass::PcOutOfText),
     ] {
-        let f = vm_fault(mode);
-        match v2::prove(&elf("faults"), &[mode], &[], MAX_CYCLES) {
-            Err(ProveError::Fault(got, e)) => {
-                assert_eq!(got, f);
-                assert_eq!(e, FaultRowError::NotProvable(class, f.pc), "mode {mode}");
-                assert!(e.to_string().contains("cannot be proven"), "{e}");
-            }
-            Err(other) => panic!("mode {mode}: {other}"),
-            Ok(_) => panic!("mode {mode}: a fault v2 cannot prove was proven"),
+        let (st, proof) = prove(mode);
+        let Outcome::Faulted { class, pc } = st.outcome else { panic!("{st:?}") };
+        for wrong in [
+            Statement { outcome: Outcome::Faulted { class: other, pc }, ..st.clone() },
+            Statement { outcome: Outcome::Faulted { class, pc: pc + 4 }, ..st.clone() },
+            Statement { cycles: st.cycles + 1, ..st.clone() },
+            Statement { outcome: Outcome::OutOfCycles, ..st.clone() },
+        ] {
+            assert!(rejected(&wrong, &proof), "mode {mode}: {:?}", wrong.outcome);
         }
+    }
+    // A cheating prover calls the misaligned load or JALR an ordinary step, and the run one
+    // that goes on past it (out of cycles one instruction later).
+    for mode in [MISALIGNED_WORD, JALR_MISALIGNED] {
+        let cheat = |c: &mut Claim| {
+            c.fault_row = None;
+            c.statement.outcome = Outcome::OutOfCycles;
+            c.statement.cycles += 1;
+        };
+        let (st, proof) =
+            v2::prove_claiming(&elf("faults"), &[mode], &[], MAX_CYCLES, &cheat).unwrap();
+        assert!(rejected(&st, &proof), "mode {mode}: the faulting step passed as ordinary");
+    }
+}
+
+/// An output overflow is a halted run whose length word is above the maximum: its proof is
+/// bound to the pc after the terminating store, and a run whose length word fits cannot be
+/// called one (nor the overflowing run a plain halt).
+#[test]
+fn an_output_overflow_is_bound_to_the_length_word_and_the_terminating_store() {
+    let f = vm_fault(OUTPUT_OVERFLOW);
+    let (st, proof) = prove(OUTPUT_OVERFLOW);
+    assert_eq!(st.outcome, Outcome::Faulted { class: FaultClass::OutputOverflow, pc: f.pc });
+    assert!(st.output.is_empty());
+    for wrong in [
+        Statement {
+            outcome: Outcome::Faulted { class: FaultClass::OutputOverflow, pc: f.pc + 4 },
+            ..st.clone()
+        },
+        Statement { outcome: Outcome::Halted, ..st.clone() },
+        Statement { outcome: Outcome::OutOfCycles, ..st.clone() },
+        Statement { cycles: st.cycles - 1, ..st.clone() },
+    ] {
+        assert!(rejected(&wrong, &proof), "{:?}", wrong.outcome);
+    }
+    // A cheating prover calls a run that halts with its output ("ok") an overflow.
+    let (halts, _) = v2::run(&elf("faults"), &[], &[], MAX_CYCLES, &|_| ()).unwrap();
+    assert_eq!(halts.outcome, Outcome::Halted);
+    let cheat = |c: &mut Claim| {
+        let last = faults_bytecode().rows[c.rows.last().unwrap().bc].pc;
+        c.statement.outcome = Outcome::Faulted { class: FaultClass::OutputOverflow, pc: last + 4 };
+        c.statement.output.clear();
+    };
+    match v2::prove_claiming(&elf("faults"), &[], &[], MAX_CYCLES, &cheat) {
+        Ok((st, proof)) => assert!(rejected(&st, &proof), "a halting run proven an overflow"),
+        Err(e) => panic!("the cheat should produce a proof to reject: {e}"),
+    }
+}
+
+/// A cheating prover calls an aligned word access (in a run that halts) a misaligned one,
+/// and a JALR to an aligned address a misaligned jump.
+#[test]
+fn aligned_word_accesses_and_jalrs_cannot_be_called_misaligned() {
+    use ivm_vm::decode::{Instr, LoadOp, StoreOp};
+    let program = ivm_vm::Program::load(&elf("faults")).unwrap();
+    // The n-th retired instruction of the halting run that is a LW, a SW, a JALR.
+    let mut wanted: Vec<(usize, FaultClass)> = Vec::new();
+    let mut seen = [false; 3];
+    let inputs = ivm_vm::Inputs { onchain: &[], offchain: &[] };
+    let (_, steps) = ivm_vm::trace(&program, inputs, MAX_CYCLES).unwrap();
+    for (i, step) in steps.iter().enumerate() {
+        let k = match step.instr {
+            Instr::Load { op: LoadOp::W, .. } => 0,
+            Instr::Store { op: StoreOp::W, .. } => 1,
+            Instr::Jalr { .. } => 2,
+            _ => continue,
+        };
+        if !seen[k] {
+            seen[k] = true;
+            let class =
+                if k == 2 { FaultClass::MisalignedJump } else { FaultClass::MisalignedAccess };
+            wanted.push((i + 1, class));
+        }
+    }
+    assert_eq!(seen, [true; 3], "the halting run has a LW, a SW and a JALR");
+    for (n, class) in wanted {
+        assert!(claim_fault_at(0, n, class), "instruction {n} claimed as {class:?}");
     }
 }
 
@@ -139,7 +228,7 @@ fn jump_faults_are_bound_to_what_the_elf_says_at_their_pc() {
     let Outcome::Faulted { pc, .. } = st.outcome else { panic!("{st:?}") };
     let outcome = Outcome::Faulted { class: FaultClass::MisalignedJump, pc: pc + 4 };
     let e = v2::verify(&elf("faults"), &Statement { outcome, ..st.clone() }, &proof).unwrap_err();
-    assert!(e.to_string().contains("not a JAL or branch"), "{e}");
+    assert!(e.to_string().contains("nor a JAL or branch"), "{e}");
     assert!(rejected(&Statement { cycles: st.cycles - 1, ..st.clone() }, &proof));
 }
 

@@ -17,6 +17,9 @@
 //! | 10 | `jalr` to address 2 (misaligned jump) |
 //! | 11 | asks getrandom 0.2 and 0.3 for bytes: commits `b"refused"` if both refuse (the SDK's
 //! |    | backends, `ivm-compat` feature `getrandom`), else `b"random"` |
+//! | 12 | stores a word at an address 1 past a word (misaligned access) |
+//! | 13 | loads a word from address 2, in no mapped page (misaligned access) |
+//! | 14 | sets the output length word above `max_output` and halts (output overflow) |
 #![no_std]
 #![no_main]
 
@@ -69,6 +72,15 @@ fn main() {
                 let refused = getrandom02::getrandom(&mut buf).is_err()
                     && getrandom03::fill(&mut buf).is_err();
                 ivm_guest::commit(if refused { b"refused" } else { b"random" });
+                return;
+            }
+            Some(12) => write_volatile(core::hint::black_box(base + 1) as *mut u32, 9),
+            Some(13) => {
+                read_volatile(core::hint::black_box(2usize) as *const u32);
+            }
+            Some(14) => {
+                let len = ivm_guest::abi::OUTPUT_LEN_ADDR as *mut u32;
+                write_volatile(len, ivm_guest::SIZES.max_output + 1);
                 return;
             }
             _ => {}

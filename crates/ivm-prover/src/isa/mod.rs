@@ -277,14 +277,16 @@ impl VOp {
             VOp::Bltu => br(T::Sltu),
             VOp::Bgeu => br(T::Geu),
             VOp::Lw => Flags {
-                table: Some(T::Add),
+                table: Some(T::WordAddr),
                 x_rs1: true,
                 y_imm: true,
                 write_ram: true,
                 load: true,
                 ..none
             },
-            VOp::Sw => Flags { table: Some(T::Add), x_rs1: true, y_imm: true, store: true, ..none },
+            VOp::Sw => {
+                Flags { table: Some(T::WordAddr), x_rs1: true, y_imm: true, store: true, ..none }
+            }
             VOp::Advice => Flags {
                 table: Some(T::Add),
                 x_advice: true,

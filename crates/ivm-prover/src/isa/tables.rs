@@ -68,10 +68,16 @@ pub enum Kind {
     Srl3,
     /// `((a << 24) as i32 >> (b & 31)) as u32` (arithmetic shift of the top byte).
     Sra3,
+    /// `256a + (b & !3)`: a 16-bit chunk with its two low bits cleared (word addresses).
+    Range16Align4,
+    /// `1` iff `256a + b` is a multiple of 4, i.e. `b & 3 = 0` (word alignment).
+    Aligned4,
+    /// `1` iff bit 1 of `256a + b` is clear (a JALR target, bit 0 dropped, is word-aligned).
+    Bit1Clear,
 }
 
 /// Number of [`Kind`]s.
-pub const NUM_KINDS: usize = 22;
+pub const NUM_KINDS: usize = 25;
 
 impl Kind {
     /// Every kind, in index order.
@@ -98,6 +104,9 @@ impl Kind {
         Kind::Srl2,
         Kind::Srl3,
         Kind::Sra3,
+        Kind::Range16Align4,
+        Kind::Aligned4,
+        Kind::Bit1Clear,
     ];
 
     /// Position in [`Kind::ALL`] (the high part of the universal cell address).
@@ -132,6 +141,9 @@ impl Kind {
                 (a32 << (8 * k)) >> s
             }
             Kind::Sra3 => (((a32 << 24) as i32) >> s) as u32,
+            Kind::Range16Align4 => 256 * a32 + (b32 & !3),
+            Kind::Aligned4 => (b & 3 == 0) as u32,
+            Kind::Bit1Clear => (b & 2 == 0) as u32,
         };
         v as u64
     }
@@ -151,6 +163,11 @@ impl Kind {
             Kind::Range16 => byte(r_a) * Fr::from(256u64) + byte(r_b),
             Kind::Range16Even => byte(r_a) * Fr::from(256u64) + byte(r_b) - bbit(0),
             Kind::Even16 => one - bbit(0),
+            Kind::Range16Align4 => {
+                byte(r_a) * Fr::from(256u64) + byte(r_b) - bbit(0) - two * bbit(1)
+            }
+            Kind::Aligned4 => (one - bbit(0)) * (one - bbit(1)),
+            Kind::Bit1Clear => one - bbit(1),
             Kind::IsZero16 => r_a.iter().chain(r_b).fold(one, |acc, v| acc * (one - v)),
             Kind::IsOnes16 => r_a.iter().chain(r_b).fold(one, |acc, v| acc * v),
             Kind::And => (0..8).fold(Fr::zero(), |acc, i| acc * two + r_a[i] * r_b[i]),
@@ -283,10 +300,13 @@ pub enum Table {
     ValidDiv0,
     /// `1` iff `x + y mod 2^32` is even (halfword alignment).
     Align2,
+    /// `(x + y mod 2^32) & !3`: the word a LW or SW accesses. A fifth slot says whether the
+    /// address was aligned (the CPU requires it, except on a misaligned-access fault's row).
+    WordAddr,
 }
 
 /// Number of [`Table`]s.
-pub const NUM_TABLES: usize = 22;
+pub const NUM_TABLES: usize = 23;
 
 impl Table {
     /// Every table, in index order.
@@ -313,6 +333,7 @@ impl Table {
         Table::MulNoOverflow,
         Table::ValidDiv0,
         Table::Align2,
+        Table::WordAddr,
     ];
 
     /// Position in [`Table::ALL`].
@@ -358,6 +379,7 @@ impl Table {
             Table::MulNoOverflow => ((x as u64 * y as u64) >> 32 == 0) as u32,
             Table::ValidDiv0 => (x != 0 || y == u32::MAX) as u32,
             Table::Align2 => (x.wrapping_add(y) & 1 == 0) as u32,
+            Table::WordAddr => x.wrapping_add(y) & !3,
         }
     }
 }
@@ -482,6 +504,17 @@ fn chunks16(op: Operand, kinds: &[Kind]) -> Layout {
     l
 }
 
+/// The slot that says whether a sum is aligned: [`ALIGNMENT_SLOT`] reads the sum's low chunk
+/// again (byte equalities in the binding) with `kind`.
+fn with_alignment_slot(mut l: Layout, kind: Kind) -> Layout {
+    l[ALIGNMENT_SLOT] = (kind, Src::Byte(Operand::Sum, 1), Src::Byte(Operand::Sum, 0));
+    l
+}
+
+/// The slot of [`Table::WordAddr`] and [`Table::JalrTarget`] whose value is 1 iff the address
+/// is aligned (a word, or a JALR target).
+pub const ALIGNMENT_SLOT: usize = 3;
+
 /// Slots k = 0..3 read (kind_k, x_k, y_k).
 fn bytewise(kinds: [Kind; 4]) -> Layout {
     let mut l = [UNUSED; SLOTS];
@@ -516,7 +549,16 @@ fn layout(t: Table) -> Layout {
     match t {
         Table::Add => chunks16(Operand::Sum, &[K::Range16, K::Range16, K::Range16]),
         Table::Sub => chunks16(Operand::Diff, &[K::Range16, K::Range16, K::Range16]),
-        Table::JalrTarget => chunks16(Operand::Sum, &[K::Range16Even, K::Range16, K::Range16]),
+        // Slot 3 re-reads the low chunk: whether the target (bit 0 dropped) is word-aligned.
+        Table::JalrTarget => with_alignment_slot(
+            chunks16(Operand::Sum, &[K::Range16Even, K::Range16, K::Range16]),
+            K::Bit1Clear,
+        ),
+        // Slot 3 re-reads the low chunk: whether the address is word-aligned.
+        Table::WordAddr => with_alignment_slot(
+            chunks16(Operand::Sum, &[K::Range16Align4, K::Range16, K::Range16]),
+            K::Aligned4,
+        ),
         Table::Align2 => chunks16(Operand::Sum, &[K::Even16, K::Range16, K::Range16]),
         Table::Mul | Table::Mulhu => chunks16(Operand::Product, &[K::Range16; 4]),
         Table::MulNoOverflow => {
@@ -655,7 +697,9 @@ pub fn combine(table: Table, e: &[Fr]) -> Fr {
         |e: &[Fr]| e[0] + Fr::from(1u64 << 8) * e[1] + p16 * e[2] + Fr::from(1u64 << 24) * e[3];
     let lt = |e: &[Fr]| e[3] + e[7] * (e[2] + e[6] * (e[1] + e[5] * e[0]));
     match table {
-        Table::Add | Table::Sub | Table::Mul | Table::JalrTarget => e[0] + p16 * e[1],
+        Table::Add | Table::Sub | Table::Mul | Table::JalrTarget | Table::WordAddr => {
+            e[0] + p16 * e[1]
+        }
         Table::Mulhu => e[2] + p16 * e[3],
         Table::And | Table::Or | Table::Xor => bytes4(e),
         Table::Eq => e[0] * e[1] * e[2] * e[3],
@@ -683,6 +727,7 @@ pub fn combine_degree(table: Table) -> usize {
         | Table::Mul
         | Table::Mulhu
         | Table::JalrTarget
+        | Table::WordAddr
         | Table::And
         | Table::Or
         | Table::Xor

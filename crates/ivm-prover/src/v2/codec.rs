@@ -108,6 +108,7 @@ impl Proof {
         w.u32(self.control.panic_word);
         w.u32(self.control.termination_word);
         w.u32(self.control.output_tail);
+        w.u32(self.control.output_len_word);
         for c in &self.commitments {
             w.bytes(&c.to_bytes());
         }
@@ -161,6 +162,7 @@ impl Proof {
             panic_word: r.u32("panic word")?,
             termination_word: r.u32("termination word")?,
             output_tail: r.u32("output tail")?,
+            output_len_word: r.u32("output length word")?,
         };
         let polys = Polys::new(lr, pre.log_k_bc, map.log_k());
         let commitments = (0..polys.count())

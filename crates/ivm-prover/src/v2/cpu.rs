@@ -29,7 +29,7 @@ use crate::bytecode_fields::{
     Y_RS2,
 };
 use crate::field::{fr_i64, Fr};
-use crate::isa::tables::{binding, BindEq, Operand, Side, Table, SLOTS};
+use crate::isa::tables::{binding, BindEq, Operand, Side, Table, ALIGNMENT_SLOT, SLOTS};
 use crate::isa::{BytecodeRow, Row};
 use crate::r1cs::{Constraint, Lc, UniformR1cs};
 use crate::statement::{FaultClass, Outcome};
@@ -93,11 +93,12 @@ pub const L3: usize = FIRST_COMMITTED + 20;
 pub const SX: usize = FIRST_COMMITTED + 21;
 pub const SP: usize = FIRST_COMMITTED + 22;
 /// The faulting row of a run that faulted (its last real row; 0 on every row otherwise), and
-/// its products with `STORE` and `INSEQ`.
+/// its products with `STORE`, `INSEQ` and `LOAD`.
 pub const FAULT: usize = FIRST_COMMITTED + 23;
 pub const STORE_FAULT: usize = FIRST_COMMITTED + 24;
 pub const INSEQ_FAULT: usize = FIRST_COMMITTED + 25;
-pub const NUM_COLS: usize = FIRST_COMMITTED + 26;
+pub const LOAD_FAULT: usize = FIRST_COMMITTED + 26;
+pub const NUM_COLS: usize = FIRST_COMMITTED + 27;
 pub const NUM_COMMITTED: usize = NUM_COLS - FIRST_COMMITTED;
 
 /// The v2 bytecode fields of one table entry (v1's, then [`WRD`]).
@@ -145,7 +146,9 @@ fn output_lc(table: Table) -> Lc {
     let bytes4 = e(0) + e(1) * 256 + e(2) * (1 << 16) + e(3) * (1 << 24);
     let lt = e(3) + Lc::col(L3);
     match table {
-        Table::Add | Table::Sub | Table::Mul | Table::JalrTarget => e(0) + e(1) * p16(),
+        Table::Add | Table::Sub | Table::Mul | Table::JalrTarget | Table::WordAddr => {
+            e(0) + e(1) * p16()
+        }
         Table::Mulhu => e(2) + e(3) * p16(),
         Table::And | Table::Or | Table::Xor => bytes4,
         Table::Eq => Lc::col(P0123),
@@ -250,13 +253,6 @@ fn push_registers_and_ram(r: &mut UniformR1cs) {
     r.push(Constraint::eq_if(f(W_RAM), f(RDNEW), f(RAMOLD)));
     r.push(Constraint::eq_if(one() - f(W_LOOKUP) - f(W_PC4) - f(W_RAM), f(RDNEW), Lc::zero()));
     r.push(Constraint::eq_if(f(LOAD) + f(STORE), f(RAMADDR), f(LKOUT)));
-    // A faulting store writes nothing.
-    r.push(Constraint::eq_if(one() - f(STORE) + f(STORE_FAULT), f(RAMNEW), f(RAMOLD)));
-    r.push(Constraint::eq_if(f(STORE) - f(STORE_FAULT), f(RAMNEW), f(RS2V)));
-    // What the VM would fault on cannot be proven as an ordinary step: an access without the
-    // permission is the faulting row, and the faulting row's access lacks it.
-    r.push(Constraint::eq_if(f(LOAD), f(PERM_R) + f(FAULT), one()));
-    r.push(Constraint::eq_if(f(STORE), f(PERM_W) + f(FAULT), one()));
 }
 
 fn push_control_flow(r: &mut UniformR1cs) {
@@ -290,6 +286,46 @@ fn push_fault_row(r: &mut UniformR1cs) {
     r.push(Constraint::new(f(FAULT), one() - Lc::next(PADDING), Lc::zero()));
     r.push(Constraint::new(f(STORE), f(FAULT), f(STORE_FAULT)));
     r.push(Constraint::new(f(INSEQ), f(FAULT), f(INSEQ_FAULT)));
+    r.push(Constraint::new(f(LOAD), f(FAULT), f(LOAD_FAULT)));
+}
+
+/// What the VM would fault on cannot be proven as an ordinary step. An access without the
+/// permission, a misaligned word address or JALR target, is the faulting row of a fault of
+/// that class; and the faulting row of a memory-access fault lacks the permission, that of a
+/// misaligned word access or JALR has the misaligned address (the VM checks alignment before
+/// permissions: a misaligned access's word may have any). A store that faults on its access
+/// writes nothing.
+fn push_access_rules(r: &mut UniformR1cs, outcome: Outcome) {
+    let f = col;
+    let one = Lc::one;
+    let class = match outcome {
+        Outcome::Faulted { class, .. } => Some(class),
+        _ => None,
+    };
+    let aligned = col(slot_e(ALIGNMENT_SLOT));
+    let fault_if = |c: FaultClass| if class == Some(c) { f(FAULT) } else { Lc::zero() };
+    // Aligned, or the faulting row of the class.
+    let misaligned_access = fault_if(FaultClass::MisalignedAccess);
+    r.push(Constraint::eq_if(
+        table_flag(Table::WordAddr),
+        aligned.clone() + misaligned_access,
+        one(),
+    ));
+    let misaligned_jump = fault_if(FaultClass::MisalignedJump);
+    r.push(Constraint::eq_if(table_flag(Table::JalrTarget), aligned + misaligned_jump, one()));
+    if class == Some(FaultClass::MisalignedAccess) {
+        r.push(Constraint::eq_if(f(LOAD) - f(LOAD_FAULT), f(PERM_R), one()));
+        r.push(Constraint::eq_if(f(STORE) - f(STORE_FAULT), f(PERM_W), one()));
+    } else {
+        let denied = fault_if(FaultClass::MemoryAccess);
+        r.push(Constraint::eq_if(f(LOAD), f(PERM_R) + denied.clone(), one()));
+        r.push(Constraint::eq_if(f(STORE), f(PERM_W) + denied, one()));
+    }
+    let store_faults =
+        matches!(class, Some(FaultClass::MemoryAccess | FaultClass::MisalignedAccess));
+    let writes = if store_faults { f(STORE) - f(STORE_FAULT) } else { f(STORE) };
+    r.push(Constraint::eq_if(one() - writes.clone(), f(RAMNEW), f(RAMOLD)));
+    r.push(Constraint::eq_if(writes, f(RAMNEW), f(RS2V)));
 }
 
 /// How the trace may end, from the statement's outcome. A halted or panicked run ends with
@@ -308,6 +344,13 @@ fn push_outcome(r: &mut UniformR1cs, outcome: Outcome) {
         }
     }
     match outcome {
+        // The run halted (its last row is the terminating store, whose successor is the
+        // statement's pc) with an output length word above the maximum (the final check).
+        Outcome::Faulted { class: FaultClass::OutputOverflow, pc } => {
+            r.push(Constraint::eq(f(FAULT), Lc::zero()));
+            let pc = Lc::constant_fr(Fr::from(u64::from(pc)));
+            r.push(Constraint::eq_if(f(TERM), f(PC) + 4, pc));
+        }
         Outcome::Faulted { class, pc } => push_fault_class(r, class, pc),
         _ => {
             r.push(Constraint::eq(f(FAULT), Lc::zero()));
@@ -335,25 +378,27 @@ fn push_fault_class(r: &mut UniformR1cs, class: FaultClass, pc: u32) {
             at_fault(f(PC), pc);
             at_fault(f(LOAD) + f(STORE), one());
         }
+        // A halfword alignment assertion that fails, or a misaligned word address
+        // (`push_access_rules`).
         FaultClass::MisalignedAccess => {
             at_fault(f(PC), pc);
-            at_fault(table_flag(Table::Align2), one());
-            at_fault(f(ASSERT), one());
+            at_fault(table_flag(Table::Align2) + table_flag(Table::WordAddr), one());
         }
-        // A jump, or a taken branch, whose (ELF-fixed) target is misaligned.
+        // A JAL or a taken branch whose (ELF-fixed) target is misaligned, or a JALR whose
+        // target is (`push_access_rules`).
         FaultClass::MisalignedJump => {
             at_fault(f(PC), pc);
             at_fault(ordinary, Lc::zero());
             at_fault(f(JUMP) + f(BRANCH), one());
             at_fault(f(BRT), f(BRANCH));
         }
-        // The retired instruction whose successor's address is `pc`, outside the text.
+        // The retired instruction whose successor's address is `pc`, outside the text: any
+        // complete instruction (a load or store on it is an ordinary, permitted one).
         FaultClass::PcOutOfText => {
             at_fault(f(PC) + 4 + f(JMP) + f(BRK), pc);
-            at_fault(ordinary, Lc::zero());
+            at_fault(f(ASSERT) + f(INVALID) + f(INSEQ), Lc::zero());
         }
-        // Not provable yet: no row can be the faulting one.
-        FaultClass::OutputOverflow => at_fault(Lc::zero(), one()),
+        FaultClass::OutputOverflow => unreachable!("an output overflow has no faulting row"),
     }
 }
 
@@ -366,6 +411,7 @@ pub fn constraints(outcome: Outcome) -> UniformR1cs {
     push_registers_and_ram(&mut r);
     push_control_flow(&mut r);
     push_fault_row(&mut r);
+    push_access_rules(&mut r, outcome);
     push_outcome(&mut r, outcome);
     r
 }
@@ -430,6 +476,7 @@ pub fn row_columns(
         v[FAULT] = Fr::from(1u64);
         v[STORE_FAULT] = v[STORE];
         v[INSEQ_FAULT] = v[INSEQ];
+        v[LOAD_FAULT] = v[LOAD];
     }
     v
 }
@@ -442,8 +489,8 @@ mod tests {
 
     #[test]
     fn layout_and_constraints_are_well_formed() {
-        assert_eq!(INSEQ_FAULT + 1, NUM_COLS);
-        assert_eq!(NUM_COMMITTED, 26);
+        assert_eq!(LOAD_FAULT + 1, NUM_COLS);
+        assert_eq!(NUM_COMMITTED, 27);
         let r = constraints(Outcome::Faulted { class: FaultClass::MemoryAccess, pc: 4 });
         r.validate().unwrap();
         let mut shifted = r.shifted_columns();

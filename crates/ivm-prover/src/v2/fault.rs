@@ -4,17 +4,22 @@
 //! * an invalid instruction: its one `Invalid` row;
 //! * a memory access: the load or store of a word without the permission (a faulting store
 //!   writes nothing);
-//! * a misaligned halfword access: the `AssertAlign2` row whose assertion fails;
+//! * a misaligned access: the `AssertAlign2` row whose assertion fails (halfwords), or the
+//!   load or store of a word at a misaligned address;
 //! * a misaligned jump: the JAL, or the taken branch, whose target (fixed by the ELF) is not a
-//!   multiple of 4 (JALR's target depends on a register: not provable yet);
+//!   multiple of 4, or the JALR whose target is not;
 //! * a pc outside the text: no row of its own — the retired instruction before it is the
 //!   faulting row, its successor's address the statement's pc.
+//!
+//! An output-length overflow has no faulting row either: the run halted, and the final check
+//! shows the length word above the maximum.
 //!
 //! [`check_statement`] is the verifier's half: what the ELF must say about the statement's pc.
 use std::collections::BTreeMap;
 
 use ivm_vm::Instr;
 
+use crate::isa::tables::Table;
 use crate::isa::{execute_row, seq, Bytecode, RamAccess, Row, VOp};
 use crate::ram::{RamLayout, RamPermissions};
 use crate::statement::FaultClass;
@@ -25,19 +30,16 @@ pub enum FaultRowError {
     #[error("pc {0:#010x} is not in the program text")]
     PcOutsideText(u32),
     #[error(
-        "the {class} fault at pc {pc:#010x} cannot be proven by this version (provable: invalid \
-         instructions, memory accesses without permission, misaligned halfword accesses, \
-         misaligned JAL and branch targets, a pc outside the text after an ordinary \
-         instruction)",
-        class = .0.name(), pc = .1
+        "the {class} fault at pc {pc:#010x} does not fit the program: {reason}",
+        class = .0.name(), pc = .1, reason = .2
     )]
-    NotProvable(FaultClass, u32),
+    NotProvable(FaultClass, u32, &'static str),
 }
 
-/// What the ELF must say about a fault statement's pc for its class to be provable: a jump or
-/// branch there with a misaligned target; an aligned address outside the text; for the other
-/// classes that the pc is in the text (the constraints check the rest). Output-length
-/// overflows are not provable yet.
+/// What the ELF must say about a fault statement's pc for its class to be provable: a JALR, or
+/// a JAL or branch with a misaligned target; an aligned address outside the text; for an
+/// output overflow nothing (the constraints tie the pc to the terminating store); for the
+/// other classes that the pc is in the text (the constraints check the rest).
 pub fn check_statement(bytecode: &Bytecode, class: FaultClass, pc: u32) -> Result<(), String> {
     let instr = bytecode.word_index(pc).map(|i| bytecode.instrs[i]);
     match (class, instr) {
@@ -50,13 +52,12 @@ pub fn check_statement(bytecode: &Bytecode, class: FaultClass, pc: u32) -> Resul
         {
             Ok(())
         }
+        (FaultClass::MisalignedJump, Some(Instr::Jalr { .. })) => Ok(()),
         (FaultClass::MisalignedJump, _) => Err(format!(
-            "the instruction at pc {pc:#010x} is not a JAL or branch with a misaligned target \
-             (a JALR's cannot be proven yet)"
+            "the instruction at pc {pc:#010x} is not a JALR, nor a JAL or branch with a \
+             misaligned target"
         )),
-        (FaultClass::OutputOverflow, _) => {
-            Err("output-length overflows cannot be proven yet".into())
-        }
+        (FaultClass::OutputOverflow, _) => Ok(()),
         (_, None) => Err(format!("pc {pc:#010x} is not in the program text")),
         (_, Some(_)) => Ok(()),
     }
@@ -94,7 +95,11 @@ impl FaultContext<'_> {
                 }
                 None => false,
             },
-            FaultClass::MisalignedAccess => op == VOp::AssertAlign2 && row.lookup.out == 0,
+            FaultClass::MisalignedAccess => match row.lookup.table {
+                Some(Table::Align2) => row.lookup.out == 0,
+                Some(Table::WordAddr) => row.lookup.x.wrapping_add(row.lookup.y) % 4 != 0,
+                _ => false,
+            },
             FaultClass::MisalignedJump => f.jump || (f.branch && row.lookup.out == 1),
             FaultClass::PcOutOfText | FaultClass::OutputOverflow => false,
         }
@@ -102,7 +107,8 @@ impl FaultContext<'_> {
 
     /// The rows to append to the retired ones (`last`: the last of those) for a fault of
     /// `class` at `pc`, from `regs`: the faulting instruction's rows up to its faulting row,
-    /// or none when the faulting row is `last` (a pc outside the text).
+    /// or none when the faulting row is `last` (a pc outside the text). Not for an output
+    /// overflow, which has no faulting row.
     pub fn rows(
         &self,
         class: FaultClass,
@@ -110,17 +116,20 @@ impl FaultContext<'_> {
         regs: &mut [u32; 64],
         last: Option<&Row>,
     ) -> Result<Vec<Row>, FaultRowError> {
-        let not_provable = || FaultRowError::NotProvable(class, pc);
+        let not_provable = |why| FaultRowError::NotProvable(class, pc, why);
         check_statement(self.bytecode, class, pc).map_err(|_| match class {
-            FaultClass::PcOutOfText | FaultClass::MisalignedJump | FaultClass::OutputOverflow => {
-                not_provable()
+            FaultClass::PcOutOfText | FaultClass::MisalignedJump => {
+                not_provable("the instruction there cannot fault so")
             }
             _ => FaultRowError::PcOutsideText(pc),
         })?;
         if class == FaultClass::PcOutOfText {
-            let f = last.map(|r| self.bytecode.rows[r.bc].flags()).ok_or_else(not_provable)?;
-            let ordinary = !(f.load || f.store || f.assert || f.invalid);
-            return if ordinary { Ok(Vec::new()) } else { Err(not_provable()) };
+            // The last retired row ends an instruction that completed (no failed assertion,
+            // no invalid one): it is the faulting row.
+            return match last {
+                Some(_) => Ok(Vec::new()),
+                None => Err(not_provable("no instruction ran before it")),
+            };
         }
         let wi = self.bytecode.word_index(pc).ok_or(FaultRowError::PcOutsideText(pc))?;
         let instr = self.bytecode.instrs[wi];
@@ -149,28 +158,14 @@ impl FaultContext<'_> {
             }
             rows.push(row);
         }
-        Err(FaultRowError::NotProvable(class, pc))
+        Err(not_provable("no row of the instruction meets the fault's condition"))
     }
 }
 
 /// Whether v2 can prove that a run ended with `fault` (or the cycle limit), predicted from
 /// the fault and the program alone, so a challenger learns it before proving; `Err` says why
-/// not. (A pc outside the text is provable unless the instruction before it was a load,
-/// store or assertion, which only the trace shows: the prover then refuses.)
-pub fn provable(program: &ivm_vm::Program, fault: &ivm_vm::Fault) -> Result<(), String> {
-    use ivm_vm::FaultKind as K;
-    let instr = || {
-        let i = fault.pc.wrapping_sub(program.text_base) / 4;
-        program.code.get(i as usize).copied()
-    };
-    match &fault.kind {
-        K::MisalignedAccess { size: 4, .. } => {
-            Err("a misaligned word access cannot be proven yet".into())
-        }
-        K::MisalignedJump(_) if matches!(instr(), Some(Instr::Jalr { .. })) => {
-            Err("a JALR to a misaligned address cannot be proven yet".into())
-        }
-        K::OutputOverflow { .. } => Err("an output-length overflow cannot be proven yet".into()),
-        _ => Ok(()),
-    }
+/// not. Every fault class is provable; a pc outside the text only after an ordinary
+/// instruction, which only the trace shows (the prover then refuses by name).
+pub fn provable(_program: &ivm_vm::Program, _fault: &ivm_vm::Fault) -> Result<(), String> {
+    Ok(())
 }

@@ -117,6 +117,10 @@ pub(crate) fn run_with(
     if let (Outcome::Faulted { class, pc }, ivm_vm::Exit::Fault(f)) =
         (statement.outcome, &exec.exit)
     {
+        // An output overflow ends with the terminating store: no faulting row.
+        if class == crate::statement::FaultClass::OutputOverflow {
+            return finish(pre, Claim { statement, rows, fault_row: None }, &initial, cheat);
+        }
         let ctx = fault::FaultContext {
             bytecode: &pre.bytecode,
             layout: &pre.ram,
@@ -130,10 +134,19 @@ pub(crate) fn run_with(
         fault_row = Some(rows.len() - 1);
     }
     drop(steps);
-    let mut claim = Claim { statement, rows, fault_row };
+    finish(pre, Claim { statement, rows, fault_row }, &initial, cheat)
+}
+
+/// The witness of a claim, after `cheat` may change it.
+fn finish(
+    pre: &Preprocessed,
+    mut claim: Claim,
+    initial: &BTreeMap<u32, u32>,
+    cheat: &dyn Fn(&mut Claim),
+) -> Result<(Statement, Witness), ProveError> {
     cheat(&mut claim);
     let Claim { statement, rows, fault_row } = claim;
-    let w = witness::build(pre, &rows, fault_row, &initial, statement.output.len())?;
+    let w = witness::build(pre, &rows, fault_row, initial, statement.output.len())?;
     Ok((statement, w))
 }
 

@@ -60,6 +60,7 @@ pub(crate) fn transcript(
     t.append_u64(b"panic_word", control.panic_word as u64);
     t.append_u64(b"termination_word", control.termination_word as u64);
     t.append_u64(b"output_tail", control.output_tail as u64);
+    t.append_u64(b"output_len_word", control.output_len_word as u64);
     t.append_u64(b"commitments", commitments.len() as u64);
     for c in commitments {
         t.append_bytes(b"commitment", &c.to_bytes());

@@ -31,10 +31,11 @@ fn in_window(layout: &RamLayout, page: u32) -> bool {
 }
 
 /// How many listed pages may lie outside the window: one for a run that faulted on a memory
-/// access (the page of the address it could not access, e.g. page 0 for a null pointer; such a
-/// page has no permissions and reads as zero), none otherwise.
+/// access or a misaligned one (the page of the address it could not access, e.g. page 0 for a
+/// null pointer; such a page has no permissions and reads as zero), none otherwise.
 pub fn pages_outside_window(outcome: Outcome) -> usize {
-    matches!(outcome, Outcome::Faulted { class: FaultClass::MemoryAccess, .. }) as usize
+    use FaultClass::{MemoryAccess, MisalignedAccess};
+    matches!(outcome, Outcome::Faulted { class: MemoryAccess | MisalignedAccess, .. }) as usize
 }
 
 /// The pages the final-state check needs: the output words up to the output length and the
@@ -164,7 +165,7 @@ impl FinalCheck {
         for (addr, v) in [
             (PANIC_ADDR, control.panic_word),
             (TERMINATION_ADDR, control.termination_word),
-            (OUTPUT_LEN_ADDR, st.output.len() as u32),
+            (OUTPUT_LEN_ADDR, control.output_len_word),
             (ONCHAIN_INPUT_LEN_ADDR, st.onchain_input.len() as u32),
             (OFFCHAIN_INPUT_LEN_ADDR, st.offchain_input.len() as u32),
         ] {
@@ -228,7 +229,12 @@ mod tests {
             outcome: Outcome::Halted,
             cycles: 10,
         };
-        let control = FinalControl { panic_word: 0, termination_word: 1, output_tail: 0x77 };
+        let control = FinalControl {
+            panic_word: 0,
+            termination_word: 1,
+            output_tail: 0x77,
+            output_len_word: 4099,
+        };
         let mut addrs: Vec<u32> =
             required_pages(&layout, st.output.len()).into_iter().map(|p| p * PAGE).collect();
         addrs.extend([ivm_abi::RAM_BASE, ivm_abi::RAM_BASE + 5 * PAGE + 8]);

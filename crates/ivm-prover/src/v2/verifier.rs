@@ -75,7 +75,8 @@ fn check_statement(pre: &Preprocessed, st: &Statement, proof: &Proof) -> Result<
             "{started} instructions in 2^{log_rows} rows (at most 2^{MAX_LOG_ROWS} rows)",
         )));
     }
-    if !proof.control.consistent(st.outcome, st.output.len()) {
+    let max_output = pre.program.layout.sizes.max_output;
+    if !proof.control.consistent(st.outcome, st.output.len(), max_output) {
         return Err(VerifyError::Shape(
             "the final control words contradict the statement's outcome or output".into(),
         ));
@@ -84,11 +85,13 @@ fn check_statement(pre: &Preprocessed, st: &Statement, proof: &Proof) -> Result<
 }
 
 /// The instructions whose first row is in the trace: the retired ones, and the faulting one
-/// (none for a pc outside the text, whose faulting row is the last retired instruction's).
+/// (none for a pc outside the text, whose faulting row is the last retired instruction's,
+/// nor for an output overflow, found after the last retired instruction).
 pub(crate) fn instructions_started(st: &Statement) -> u64 {
-    use crate::statement::FaultClass;
+    use crate::statement::FaultClass::{OutputOverflow, PcOutOfText};
     match st.outcome {
-        Outcome::Faulted { class, .. } if class != FaultClass::PcOutOfText => st.cycles + 1,
+        Outcome::Faulted { class: PcOutOfText | OutputOverflow, .. } => st.cycles,
+        Outcome::Faulted { .. } => st.cycles + 1,
         _ => st.cycles,
     }
 }

@@ -11,7 +11,7 @@
 //!   `2^21` subtable cells `(kind, a, b)`, `2^21 × 8T`.
 use std::collections::BTreeMap;
 
-use ivm_abi::{PANIC_ADDR, TERMINATION_ADDR};
+use ivm_abi::{OUTPUT_LEN_ADDR, PANIC_ADDR, TERMINATION_ADDR};
 use rayon::prelude::*;
 
 use super::cpu::{self, NUM_COLS};
@@ -199,5 +199,6 @@ fn final_control(
         panic_word: word(PANIC_ADDR),
         termination_word: word(TERMINATION_ADDR),
         output_tail,
+        output_len_word: word(OUTPUT_LEN_ADDR),
     }
 }
