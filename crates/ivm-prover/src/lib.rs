@@ -7,9 +7,11 @@
 //! * [`sumcheck`]: a generic (and batched) sumcheck prover and verifier;
 //! * [`pcs`]: the polynomial-commitment adapter and its Dory implementation.
 //!
-//! On these: prover v1 ([`jolt`], `docs/prover-architecture.md`), the one-hot toolkit
-//! ([`onehot`], [`twist`], [`paged_ram`], [`joint_opening`], [`claim_reduction`]) and prover
-//! v2 built from it ([`v2`], `docs/prover-v2.md`).
+//! On these: the one-hot toolkit ([`onehot`], [`twist`], [`paged_ram`], [`joint_opening`],
+//! [`claim_reduction`], [`eq_product`]), the RV32IM expansion into virtual instructions and
+//! lookup tables ([`isa`], [`bytecode_fields`]), and the proof system built from them ([`v2`],
+//! `docs/prover-architecture.md`), written by [`proof_file`]. Prover v1 (Lasso and grand
+//! products) was removed when v2 proved every outcome; the module keeps its name.
 
 pub mod bytecode_fields;
 pub mod claim_reduction;

@@ -345,3 +345,21 @@ fn cheating_provers_cannot_hide_a_fault_or_an_ending() {
     let (st, proof) = v2::prove_claiming(&elf("faults"), &[], &[], MAX_CYCLES, &cheat).unwrap();
     assert!(rejected(&st, &proof));
 }
+
+/// A cheating prover passes an access the VM refuses as an ordinary step: the store to a
+/// read-only static really writes, and the run goes on (out of cycles one instruction later).
+/// Only the permission bits, tied to the word by the RAM read-address check, stop it.
+#[test]
+fn an_access_without_permission_cannot_pass_as_ordinary() {
+    let cheat = |c: &mut Claim| {
+        let row = c.fault_row.take().expect("the faulting store's row");
+        let store = &mut c.rows[row];
+        let access = store.ram.as_mut().expect("a store accesses RAM");
+        access.after = store.rs2_val;
+        c.statement.outcome = Outcome::OutOfCycles;
+        c.statement.cycles += 1;
+    };
+    let (st, proof) =
+        v2::prove_claiming(&elf("faults"), &[WRITE_READ_ONLY], &[], MAX_CYCLES, &cheat).unwrap();
+    assert!(rejected(&st, &proof), "a store to read-only memory passed as ordinary");
+}

@@ -1,5 +1,5 @@
 //! Prover v2's registers on a real run: each cycle becomes four memory rows of a 32-register
-//! Twist (read rs1, read rs2, write rd, idle; docs/prover-v2.md), proven with the address-first
+//! Twist (read rs1, read rs2, write rd, idle; docs/prover-architecture.md), proven with the address-first
 //! prover and Val evaluation from all-zero registers. The interleaved read values meet the
 //! CPU's per-cycle columns through the two low row bits.
 use ivm_prover::field::Fr;

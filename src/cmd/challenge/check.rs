@@ -23,9 +23,6 @@ pub(super) struct CheckReport {
     /// The output posted on chain.
     posted_output: Option<String>,
     correct: Option<CorrectJson>,
-    /// Why the run cannot be proven (verdict `unprovable`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    unprovable_reason: Option<String>,
     challengeable: bool,
     /// Why a challenge cannot be filed now.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -78,21 +75,17 @@ struct CorrectJson {
 }
 
 pub(super) fn check_report(i: &Inspection) -> CheckReport {
-    let (correct, unprovable_reason) = match &i.run {
-        CorrectRun::Provable { outcome, cycles } => (
-            Some(CorrectJson {
-                outcome: outcome.name(),
-                output: match outcome {
-                    ClaimedOutcome::Output(o) => Some(to_hex(o)),
-                    ClaimedOutcome::Panicked | ClaimedOutcome::Failed => None,
-                },
-                panicked: matches!(outcome, ClaimedOutcome::Panicked),
-                cycles: *cycles,
-            }),
-            None,
-        ),
-        CorrectRun::Unprovable(why) => (None, Some(why.clone())),
-        CorrectRun::Skipped => (None, None),
+    let correct = match &i.run {
+        CorrectRun::Provable { outcome, cycles } => Some(CorrectJson {
+            outcome: outcome.name(),
+            output: match outcome {
+                ClaimedOutcome::Output(o) => Some(to_hex(o)),
+                ClaimedOutcome::Panicked | ClaimedOutcome::Failed => None,
+            },
+            panicked: matches!(outcome, ClaimedOutcome::Panicked),
+            cycles: *cycles,
+        }),
+        CorrectRun::Skipped => None,
     };
     let blocked = i.not_challengeable();
     let c = &i.chain;
@@ -104,7 +97,6 @@ pub(super) fn check_report(i: &Inspection) -> CheckReport {
         verdict: i.verdict(),
         posted_output: c.posted.as_ref().map(|p| to_hex(p)),
         correct,
-        unprovable_reason,
         challengeable: blocked.is_none() && i.verdict() == Verdict::Wrong,
         not_challengeable_reason: blocked,
         challenge_deadline: c.record.challengeDeadline,
@@ -165,13 +157,9 @@ fn print_check(r: &CheckReport, i: &Inspection, elf: &std::path::Path) {
     let verdict = match r.verdict {
         Verdict::Correct => console::style("correct").green().bold().to_string(),
         Verdict::Wrong => console::style("WRONG").red().bold().to_string(),
-        Verdict::Unprovable => console::style("unprovable").yellow().bold().to_string(),
         Verdict::NoResult => "no result posted".to_string(),
     };
     println!("verdict    {verdict}");
-    if let Some(why) = &r.unprovable_reason {
-        println!("           {why}; no proof of any outcome exists");
-    }
     if let Some(w) = &r.worst_case {
         let gib = crate::cmd::prove::gib;
         let machine = w.machine_memory_bytes.map_or("unknown".into(), gib);

@@ -12,7 +12,7 @@ use ivm_node::arbiter::{judge, ClaimedOutcome};
 use serde::Serialize;
 use tokio::runtime::Runtime;
 
-use super::inspect::{state_name, CorrectRun, Elf, Inspection, Verdict};
+use super::inspect::{state_name, Elf, Inspection, Verdict};
 use super::{chain_error, connect, inspect_target, FileArgs, MemoryArgs};
 use crate::{
     exit::{coded, invalid_input, Code, Outcome},
@@ -104,13 +104,6 @@ pub(super) fn refuse_unless_challengeable(i: &Inspection) -> Result<()> {
             return Err(invalid_input(format!(
                 "the posted result of job {job} is correct: a challenge would lose its bond"
             )))
-        }
-        Verdict::Unprovable => {
-            let CorrectRun::Unprovable(why) = &i.run else { unreachable!("verdict unprovable") };
-            return Err(coded(
-                Code::GuestFault,
-                format!("{why}: no outcome of this job can be proven, so it cannot be challenged"),
-            ));
         }
         Verdict::NoResult => {
             return Err(invalid_input(format!(

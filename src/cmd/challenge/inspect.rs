@@ -94,11 +94,9 @@ pub struct Inspection {
 pub enum CorrectRun {
     /// Not re-executed: there is no posted result to compare.
     Skipped,
-    /// A proof of it can be made: it halts, panics, or fails (faults, or runs out of the job's
-    /// `maxCycles`) in a way prover v2 proves.
+    /// It halts, panics, or fails (faults, or runs out of the job's `maxCycles`): every
+    /// outcome has a proof.
     Provable { outcome: ClaimedOutcome, cycles: u64 },
-    /// It fails in a way no prover here can prove yet.
-    Unprovable(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -108,8 +106,6 @@ pub enum Verdict {
     Correct,
     /// The posted result is not what the program outputs: a challenge can prove it.
     Wrong,
-    /// The run fails in a way that cannot be proven yet, so nothing can be claimed.
-    Unprovable,
     /// No result is on chain (pending or cancelled job).
     NoResult,
 }
@@ -158,14 +154,9 @@ pub async fn inspect(
         Exit::Panicked { .. } => {
             CorrectRun::Provable { outcome: ClaimedOutcome::Panicked, cycles: exec.cycles }
         }
-        Exit::Fault(f) => match ivm_prover::v2::fault::provable(&elf.program, &f) {
-            Ok(()) => CorrectRun::Provable { outcome: ClaimedOutcome::Failed, cycles: f.cycles },
-            Err(why) => CorrectRun::Unprovable(format!(
-                "the run faults after {} cycles ({}), and {why}",
-                ui::thousands(f.cycles),
-                f.kind
-            )),
-        },
+        Exit::Fault(f) => {
+            CorrectRun::Provable { outcome: ClaimedOutcome::Failed, cycles: f.cycles }
+        }
     };
     Ok(Inspection { chain: job, offchain_input, run })
 }
@@ -205,7 +196,6 @@ impl Inspection {
     pub fn verdict(&self) -> Verdict {
         match &self.run {
             CorrectRun::Skipped => Verdict::NoResult,
-            CorrectRun::Unprovable(_) => Verdict::Unprovable,
             CorrectRun::Provable { outcome: ClaimedOutcome::Output(o), .. }
                 if keccak256(o) == self.chain.record.resultHash =>
             {

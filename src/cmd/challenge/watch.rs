@@ -89,7 +89,7 @@ struct JobLine {
     program_id: Option<String>,
     /// The ELF's file name, when the program is known.
     program: Option<String>,
-    /// `correct`, `wrong`, `unprovable`, `no-result`, `skipped` (program not given),
+    /// `correct`, `wrong`, `no-result`, `skipped` (program not given),
     /// `challenged` (by this watcher, in an earlier run with the same `--datadir`) or `error`.
     verdict: String,
     state: Option<&'static str>,

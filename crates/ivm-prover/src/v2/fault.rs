@@ -161,11 +161,3 @@ impl FaultContext<'_> {
         Err(not_provable("no row of the instruction meets the fault's condition"))
     }
 }
-
-/// Whether v2 can prove that a run ended with `fault` (or the cycle limit), predicted from
-/// the fault and the program alone, so a challenger learns it before proving; `Err` says why
-/// not. Every fault class is provable; a pc outside the text only after an ordinary
-/// instruction, which only the trace shows (the prover then refuses by name).
-pub fn provable(_program: &ivm_vm::Program, _fault: &ivm_vm::Fault) -> Result<(), String> {
-    Ok(())
-}

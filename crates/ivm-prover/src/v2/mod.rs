@@ -1,4 +1,4 @@
-//! Prover v2: Jolt's Twist and Shout design on ivm's toolkit (docs/prover-v2.md).
+//! Prover v2: Jolt's Twist and Shout design on ivm's toolkit (docs/prover-architecture.md).
 //!
 //! A newcomer's map: [`witness`] (a run's columns, one-hot addresses and memory traces) →
 //! [`prover`] (commit, then the stages in transcript order) ↔ [`verifier`] (the same order,

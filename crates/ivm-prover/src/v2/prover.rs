@@ -1,4 +1,4 @@
-//! The v2 prover: commit, then the stages in order (docs/prover-v2.md §3), then one opening.
+//! The v2 prover: commit, then the stages in order (docs/prover-architecture.md §3), then one opening.
 use rayon::prelude::*;
 
 use super::bytecode::{self, BytecodeStage};
