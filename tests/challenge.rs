@@ -53,17 +53,18 @@ async fn post_result(
     onchain_input: &[u8],
     output: &[u8],
 ) -> B256 {
-    post_result_with_offchain(profile, program_id, onchain_input, &[], output).await
+    post_result_with_offchain(profile, program_id, onchain_input, &[], output).await.unwrap()
 }
 
-/// [`post_result`] for a job with an offchain input (which the node is never given).
+/// [`post_result`] for a job with an offchain input (which the node is never given), sent
+/// without blobs.
 async fn post_result_with_offchain(
     profile: &Value,
     program_id: &[u8],
     onchain_input: &[u8],
     offchain_input: &[u8],
     output: &[u8],
-) -> B256 {
+) -> Result<B256, ivm_contracts::client::ClientError> {
     let rpc = profile["rpcUrl"].as_str().unwrap();
     let jm = address(profile, &["contracts", "jobManager"]);
     let consumer = address(profile, &["contracts", "consumer"]);
@@ -93,9 +94,8 @@ async fn post_result_with_offchain(
             request_bytes,
             request_sig.to_vec(),
         )
-        .await
-        .unwrap();
-    request.job_id()
+        .await?;
+    Ok(request.job_id())
 }
 
 /// `ivm challenge file --job <job> <elf> --dev-account CHALLENGER <extra…> --wait --json`.
@@ -403,30 +403,18 @@ fn wrong_results_are_proven_challenged_and_overturned() {
         "a rejected bond is never paid to the operator it challenged"
     );
 
-    // ----- a result whose offchain input is withheld cannot be checked: watch says so -----
-    let from = rt.block_on(reader.block_number()).unwrap() + 1;
-    let job_f = rt.block_on(post_result_with_offchain(
-        &p,
-        &program_id,
-        &unhex(&input),
-        b"withheld by the operator",
-        &wrong,
-    ));
-    let from = from.to_string();
-    let out = net.run(&[
-        "challenge",
-        "watch",
-        "--once",
-        "--elf-dir",
-        examples,
-        "--from-block",
-        &from,
-        "--json",
-    ]);
-    assert_eq!(code(&out), 14, "an unchecked result is not 'all clear': {}", stderr(&out));
-    let watched = json(&out);
-    assert_eq!(line(&watched, &job_f)["verdict"], "error");
-    assert!(line(&watched, &job_f)["message"].as_str().unwrap().contains("offchain input"));
+    // ----- an offchain input cannot be withheld: a result posted without its blobs reverts
+    // (tests/practice.rs: a node that will not serve the input is overturned from the blobs) -----
+    let e = rt
+        .block_on(post_result_with_offchain(
+            &p,
+            &program_id,
+            &unhex(&input),
+            b"withheld by the operator",
+            &wrong,
+        ))
+        .unwrap_err();
+    assert!(e.to_string().contains("must be posted in blobs"), "{e}");
 
     // The wrong program is refused before anything is executed.
     let other = example("square-root");

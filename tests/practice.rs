@@ -90,16 +90,29 @@ fn a_dishonest_devnet_is_caught_and_overturned() {
     let out = net.run(&["challenge", "withdraw", "--dev-account", "5", "--json"]);
     assert_eq!(json(&out)["owedWei"], "0");
 
-    // A withheld offchain input: the node will not serve it; given from elsewhere, the check
-    // still works.
+    // A withheld offchain input: the node will not serve it, but its result went on chain with
+    // the input in blobs (JobManager requires them), so the challenger reads it from the chain
+    // and the wrong result is still overturned.
     let job = submit(&net, "fibonacci", &uint256(9), Some("0x68656c6c6f"));
     let id = job["jobId"].as_str().unwrap();
-    let out = net.run(&["challenge", "check", "--job", id, fib]);
-    assert_eq!(code(&out), 3, "{}", stderr(&out));
-    assert!(stderr(&out).contains("has no offchain input"), "{}", stderr(&out));
+    let node = net.profile["nodeUrl"].as_str().unwrap().trim_end_matches('/').to_string();
+    let hash = ivm_contracts::alloy_primitives::keccak256(b"hello");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (status, body) = rt.block_on(async {
+        let r = reqwest::get(format!("{node}/v1/offchain_input/{hash}")).await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    });
+    assert!(status != 200 && body.contains("no offchain input"), "withheld: {status} {body}");
+    let out = net.run(&["challenge", "check", "--job", id, fib, "--json"]);
+    assert_eq!(code(&out), 13, "read from the blobs, the result is wrong: {}", stderr(&out));
     let out =
-        net.run(&["challenge", "check", "--job", id, fib, "--offchain-input-hex", "0x68656c6c6f"]);
-    assert_eq!(code(&out), 13, "{}", stderr(&out));
+        net.run(&["challenge", "file", "--job", id, fib, "--dev-account", "5", "--wait", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["verdict"], "upheld");
+    // Given by hand, the input is checked against the job's hash as before.
+    let out = net.run(&["challenge", "check", "--job", id, fib, "--offchain-input-hex", "0x6869"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("hashes to"), "{}", stderr(&out));
 
     // Programs not named stay honest.
     let sqrt = examples.join("square-root.elf");

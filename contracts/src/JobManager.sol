@@ -32,6 +32,8 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     uint64 public constant MAX_DURATION = 365 days;
 
     bytes4 internal constant EIP1271_MAGIC_VALUE = 0x1626ba7e;
+    /// keccak256 of the empty offchain input (a job without one posts no blobs).
+    bytes32 internal constant EMPTY_INPUT_HASH = keccak256("");
 
     // ---- InfinityVM state ----
     address public relayer;
@@ -147,6 +149,12 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
         require(
             r.offchainInputHash == request.offchainInputHash,
             "JobManager.submitResultForOffchainJob: offchain input hash signed by coprocessor doesn't match offchain input hash of job request"
+        );
+        // ivm: an offchain input must be available to challengers, so it travels in the
+        // transaction's blobs (InfinityVM checks the hashes it is given but accepts none).
+        require(
+            r.offchainInputHash == EMPTY_INPUT_HASH || r.versionedBlobHashes.length > 0,
+            "JobManager.submitResultForOffchainJob: a non-empty offchain input must be posted in blobs"
         );
         for (uint256 i = 0; i < r.versionedBlobHashes.length; i++) {
             require(

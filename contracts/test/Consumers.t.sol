@@ -62,7 +62,7 @@ contract ConsumersTest is Fixture {
 
     function test_example_offchainJob() public {
         IJobManager.OffchainJobRequest memory req = offchainRequest(100, address(example), "on", "off");
-        relayOffchain(req, signerKey, offchainResultFor(req, "offchain output"), operatorKey);
+        relayOffchainWithBlobs(req, signerKey, offchainResultFor(req, "offchain output"), operatorKey);
         bytes32 id = jobIdOf(100, address(example));
         assertEq(example.getJobResult(id), "offchain output");
         assertEq(uint256(example.getNextNonce()), 101);

@@ -184,7 +184,7 @@ contract EncodingTest is Fixture {
     ) public {
         IJobManager.OffchainJobRequest memory req =
             offchainRequest(nonce, address(consumer), onchainInput, offchainInput);
-        relayOffchain(req, signerKey, offchainResultFor(req, result), operatorKey);
+        relayOffchainWithBlobs(req, signerKey, offchainResultFor(req, result), operatorKey);
         bytes32 id = jobIdOf(nonce, address(consumer));
         assertEq(uint256(jm.getJobMetadata(id).status), uint256(JOB_STATE_COMPLETED));
         assertEq(consumer.getOnchainInputForJob(id), onchainInput);

@@ -402,7 +402,7 @@ contract JobManagerTest is Fixture {
         bytes32 id = jobIdOf(7, address(consumer));
 
         vm.recordLogs();
-        relayOffchain(req, signerKey, res, operatorKey);
+        relayOffchainWithBlobs(req, signerKey, res, operatorKey);
 
         assertEq(uint256(jm.getJobMetadata(id).status), uint256(JOB_STATE_COMPLETED));
         assertEq(jm.getJobMetadata(id).consumer, address(consumer));
@@ -579,6 +579,27 @@ contract JobManagerTest is Fixture {
         res.versionedBlobHashes = hashes; // the transaction carries no blob
         vm.expectRevert(bytes("JobManager.submitResultForOffchainJob: given blob hash does not match"));
         relayOffchain(req, signerKey, res, operatorKey);
+    }
+
+    /// An operator withholding a non-empty offchain input cannot post its result without blobs.
+    function test_offchain_revertsWithoutBlobsForNonEmptyInput() public {
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "withheld");
+        IJobManager.OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
+        res.versionedBlobHashes = new bytes32[](0);
+        vm.expectRevert(
+            bytes("JobManager.submitResultForOffchainJob: a non-empty offchain input must be posted in blobs")
+        );
+        relayOffchain(req, signerKey, res, operatorKey);
+    }
+
+    function test_offchain_emptyInputNeedsNoBlobs() public {
+        IJobManager.OffchainJobRequest memory req = offchainRequest(1, address(consumer), INPUT, "");
+        IJobManager.OffchainResultWithMetadata memory res = offchainResultFor(req, OUTPUT);
+        assertEq(res.versionedBlobHashes.length, 0);
+        relayOffchain(req, signerKey, res, operatorKey);
+        assertEq(
+            uint256(jm.getJobMetadata(jobIdOf(1, address(consumer))).status), uint256(JOB_STATE_COMPLETED)
+        );
     }
 
     function test_offchain_revertsForConsumerWithoutSignerInterface() public {

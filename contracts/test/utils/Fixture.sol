@@ -115,8 +115,17 @@ abstract contract Fixture is Test {
             maxCycles: req.maxCycles,
             programID: req.programID,
             result: result,
-            versionedBlobHashes: new bytes32[](0)
+            versionedBlobHashes: standInBlobHashes(req.offchainInputHash)
         });
+    }
+
+    /// The blob hashes of a relayed offchain job: none for an empty offchain input, else one
+    /// stand-in versioned hash (JobManager requires blobs; a test that relays it successfully
+    /// sets `vm.blobhashes` to them, see `relayOffchainWithBlobs`).
+    function standInBlobHashes(bytes32 offchainInputHash) internal pure returns (bytes32[] memory h) {
+        if (offchainInputHash == keccak256("")) return new bytes32[](0);
+        h = new bytes32[](1);
+        h[0] = bytes32((uint256(0x01) << 248) | (uint256(offchainInputHash) >> 8));
     }
 
     /// Relays an offchain job as the relayer; returns the raw call result.
@@ -132,6 +141,17 @@ abstract contract Fixture is Test {
         jm.submitResultForOffchainJob(
             resBytes, signMessage(resKey, resBytes), reqBytes, signMessage(reqKey, reqBytes)
         );
+    }
+
+    /// `relayOffchain` in a transaction that carries the result's blobs.
+    function relayOffchainWithBlobs(
+        IJobManager.OffchainJobRequest memory req,
+        uint256 reqKey,
+        IJobManager.OffchainResultWithMetadata memory res,
+        uint256 resKey
+    ) internal {
+        vm.blobhashes(res.versionedBlobHashes);
+        relayOffchain(req, reqKey, res, resKey);
     }
 
     function jobIdOf(uint64 nonce, address consumerAddr) internal pure returns (bytes32) {

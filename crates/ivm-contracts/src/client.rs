@@ -2,7 +2,7 @@
 //! send jobs, results, bonds and challenges, and read job, result, challenge, bond and consumer
 //! state and events.
 //!
-//! Built on alloy's provider with gas, nonce (asked from the node each time) and chain-ID fillers and a local
+//! Built on alloy's provider with gas, blob gas, nonce (asked from the node each time) and chain-ID fillers and a local
 //! private-key wallet; transactions are sent one at a time and each call waits for its receipt,
 //! failing with the decoded revert reason if the transaction would revert or did.
 //!
@@ -196,6 +196,7 @@ impl Client {
         let provider = ProviderBuilder::new()
             .disable_recommended_fillers()
             .with_gas_estimation()
+            .with_blob_gas_estimation()
             .with_simple_nonce_management()
             .fetch_chain_id()
             .wallet(EthereumWallet::from(signer.clone()))
@@ -512,6 +513,42 @@ impl Client {
         job_id: B256,
     ) -> Result<JobMetadata, ClientError> {
         self.view(job_manager, &JobManager::getJobMetadataCall { jobID: job_id }).await
+    }
+
+    /// The versioned hashes of the blobs a job's offchain input was posted in
+    /// (`JobManager.jobIDToBlobhashes`, in blob order; empty for a job without blobs).
+    pub async fn job_blob_hashes(
+        &self,
+        job_manager: Address,
+        job_id: B256,
+    ) -> Result<Vec<B256>, ClientError> {
+        let mut hashes = Vec::new();
+        // The public array getter reverts past the end; a job has at most a few blobs.
+        for i in 0..crate::da::MAX_BLOBS_PER_JOB * 2 {
+            let call = JobManager::jobIDToBlobhashesCall { _0: job_id, _1: U256::from(i) };
+            match self.view(job_manager, &call).await {
+                Ok(h) => hashes.push(h),
+                Err(ClientError::Reverted { .. }) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(hashes)
+    }
+
+    /// A blob by its versioned hash, from a node that keeps blobs and serves them over RPC
+    /// (anvil's `anvil_getBlobByHash`; `None` when it has no such blob). Consensus-layer nodes
+    /// serve blobs through the beacon API instead.
+    pub async fn blob_by_hash(
+        &self,
+        versioned_hash: B256,
+    ) -> Result<Option<alloy_eips::eip4844::Blob>, ClientError> {
+        self.provider
+            .raw_request::<_, Option<alloy_eips::eip4844::Blob>>(
+                "anvil_getBlobByHash".into(),
+                (versioned_hash,),
+            )
+            .await
+            .map_err(|e| ClientError::Rpc(format!("anvil_getBlobByHash({versioned_hash}): {e}")))
     }
 
     pub async fn result_record(

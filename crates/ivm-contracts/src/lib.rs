@@ -9,6 +9,7 @@
 //! - [`job_id`]: `keccak256(abi.encodePacked(uint64 nonce, address consumer))`.
 //! - [`sign_eip191`] / [`recover_eip191`]: EIP-191 `personal_sign` over the raw encoded bytes,
 //!   65-byte `r‖s‖v` signatures with `v ∈ {27, 28}`, rejecting what `JobManager` rejects.
+//! - With feature `da`: [`da`], offchain inputs packed into EIP-4844 blobs and read back.
 //! - With feature `client`: [`deploy`] (deploy `JobManager` + `ExampleConsumer`) and
 //!   [`client::Client`] (send jobs, results, bonds, challenges; read state and events).
 
@@ -21,6 +22,8 @@ pub use {alloy_primitives, alloy_sol_types, k256};
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "da")]
+pub mod da;
 #[cfg(feature = "client")]
 pub mod deploy;
 

@@ -36,6 +36,13 @@ async fn run_job(
             shared.store.offchain_input(&job.offchain_input_hash)?.unwrap_or_default()
         }
     };
+    // The blobs the offchain input will be posted in: their versioned hashes are signed.
+    let blob_hashes = match ivm_contracts::da::sidecar(&offchain_input) {
+        Ok(sidecar) => sidecar.map(|s| ivm_contracts::da::versioned_hashes(&s)).unwrap_or_default(),
+        Err(e) => {
+            return Ok(Some(ExecutionOutcome::Failed(format!("offchain_input_too_large: {e}"))))
+        }
+    };
     let inputs = (job.onchain_input.clone(), offchain_input);
     shared.metrics.executions_running.fetch_add(1, Relaxed);
     let started = Instant::now();
@@ -51,7 +58,7 @@ async fn run_job(
     Ok(Some(match exec.exit {
         ivm_vm::Exit::Halted => {
             let output = practice_output(shared, job, exec.output);
-            let result = encode_result(job, output)?;
+            let result = encode_result(job, output, blob_hashes)?;
             let signature = shared.signer.sign(&result)?;
             ExecutionOutcome::Done {
                 result_with_metadata: result,
@@ -138,6 +145,7 @@ pub(crate) async fn submit_offchain(
         checked.request.onchainInput.len(),
         req.offchain_input.len(),
     )?;
+    verify::check_blob_budget(&req.offchain_input)?;
     if let Some(why) = over_memory_limit(shared, verify::run_memory_bytes(&program)) {
         return Err(ApiError::new(GrpcCode::ResourceExhausted, why));
     }
@@ -355,8 +363,13 @@ fn practice_output(shared: &Shared, job: &JobRecord, mut output: Vec<u8>) -> Vec
 }
 
 /// `abi.encode(ResultWithMetadata)` (onchain jobs) or `abi.encode(OffchainResultWithMetadata)`
-/// without blob hashes (offchain jobs: the input is served by the node, not posted as blobs).
-fn encode_result(job: &JobRecord, output: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+/// with the versioned hashes of the blobs that carry the offchain input (offchain jobs; none
+/// for an empty input).
+fn encode_result(
+    job: &JobRecord,
+    output: Vec<u8>,
+    blob_hashes: Vec<B256>,
+) -> anyhow::Result<Vec<u8>> {
     Ok(match job.kind {
         JobKind::Onchain => ResultWithMetadata::new(
             B256::from(job.id),
@@ -369,7 +382,8 @@ fn encode_result(job: &JobRecord, output: Vec<u8>) -> anyhow::Result<Vec<u8>> {
         JobKind::Offchain => {
             let request = OffchainJobRequest::decode(&job.request)
                 .map_err(|e| anyhow::anyhow!("stored request: {e}"))?;
-            OffchainResultWithMetadata::for_request(&request, Bytes::from(output), vec![]).encode()
+            OffchainResultWithMetadata::for_request(&request, Bytes::from(output), blob_hashes)
+                .encode()
         }
     })
 }

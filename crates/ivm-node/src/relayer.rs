@@ -22,10 +22,11 @@ use ivm_api::RelayStrategy;
 use ivm_contracts::alloy_primitives::{Bytes, B256};
 use ivm_contracts::alloy_sol_types::{SolCall, SolEvent};
 use ivm_contracts::bindings::JobManager;
-use ivm_contracts::client::alloy_provider::network::TransactionBuilder;
+use ivm_contracts::client::alloy_provider::network::{TransactionBuilder, TransactionBuilder4844};
 use ivm_contracts::client::alloy_provider::Provider;
 use ivm_contracts::client::alloy_rpc_types_eth::{Filter, TransactionRequest};
 use ivm_contracts::client::{alloy_provider, decode_revert};
+use ivm_contracts::da::BlobTransactionSidecar;
 use ivm_contracts::{JOB_STATE_CANCELLED, JOB_STATE_PENDING};
 
 use crate::metrics::Metrics;
@@ -250,10 +251,13 @@ async fn attempt(shared: &Arc<Shared>, job: &JobRecord) -> Result<Settled, Attem
         .into(),
     };
     let chain = &shared.chain;
-    let tx = TransactionRequest::default()
+    let mut tx = TransactionRequest::default()
         .with_from(chain.address())
         .with_to(shared.config.job_manager)
         .with_input(input);
+    if let Some(sidecar) = offchain_input_blobs(shared, job)? {
+        tx = tx.with_blob_sidecar(sidecar);
+    }
     let pending = match chain.send_transaction(tx).await {
         Ok(p) => p,
         Err(e) => {
@@ -286,6 +290,26 @@ async fn attempt(shared: &Arc<Shared>, job: &JobRecord) -> Result<Settled, Attem
         receipt.block_number.ok_or_else(|| format!("receipt of {tx_hash} has no block number"))?;
     wait_confirmations(shared, included).await?;
     Ok(Settled::Relayed(tx_hash))
+}
+
+/// The blobs an offchain job's result is posted with: its offchain input, packed as when the
+/// result was signed (the same bytes give the same versioned hashes). `None` without one.
+fn offchain_input_blobs(
+    shared: &Shared,
+    job: &JobRecord,
+) -> Result<Option<BlobTransactionSidecar>, AttemptError> {
+    if job.kind != JobKind::Offchain {
+        return Ok(None);
+    }
+    let input = shared
+        .store
+        .offchain_input(&job.offchain_input_hash)
+        .map_err(|e| format!("reading the offchain input to post in blobs: {e:#}"))?
+        .unwrap_or_default();
+    ivm_contracts::da::sidecar(&input).map_err(|e| AttemptError {
+        message: format!("packing the offchain input: {e}"),
+        reverted: true,
+    })
 }
 
 /// Waits until the block `included` has `confirmations` blocks (itself included).

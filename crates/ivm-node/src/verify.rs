@@ -221,3 +221,35 @@ pub fn check_input_sizes(
     }
     Ok(())
 }
+
+/// The offchain input must fit the blobs its result is posted with (InfinityVM's
+/// `max_da_per_job` of lz4-compressed bytes).
+pub fn check_blob_budget(offchain_input: &[u8]) -> Result<(), ApiError> {
+    ivm_contracts::da::pack(offchain_input)
+        .map(drop)
+        .map_err(|e| ApiError::invalid_argument(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_offchain_input_over_the_blob_budget_is_refused_by_name() {
+        // Incompressible bytes under the program's 1 MiB default, over the 755,520 blob bytes.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let noise: Vec<u8> = (0..800_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        let e = check_blob_budget(&noise).unwrap_err();
+        assert_eq!(e.grpc_code, GrpcCode::InvalidArgument as i32);
+        assert!(e.message.contains("bytes of blob data a job may carry"), "{}", e.message);
+        check_blob_budget(&vec![7u8; 800_000]).expect("compressible input fits");
+        check_blob_budget(&[]).expect("no input, no blobs");
+    }
+}

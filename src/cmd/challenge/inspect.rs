@@ -114,8 +114,9 @@ pub enum Verdict {
 pub enum OffchainSource<'a> {
     /// Bytes the user gave (`--offchain-input-*`), named by their flag.
     Given(Vec<u8>, &'static str),
-    /// The node serving offchain inputs by hash (`None`: no node is configured).
-    Node(Option<&'a NodeClient>),
+    /// The job's blobs on `chain` (what `JobManager` recorded for it), else the node serving
+    /// offchain inputs by hash (`None`: no node is configured).
+    Fetch { chain: &'a Client, node: Option<&'a NodeClient> },
 }
 
 /// Re-executes `job` with `elf` (which must have the job's program ID). Jobs without a result
@@ -137,7 +138,7 @@ pub async fn inspect(
     if !matches!(job.state, JOB_STATE_COMPLETED | JOB_STATE_OVERTURNED) {
         return Ok(Inspection { chain: job, offchain_input: Vec::new(), run: CorrectRun::Skipped });
     }
-    let offchain_input = offchain_input(offchain, job.job.offchain_input_hash).await?;
+    let offchain_input = offchain_input(offchain, &job).await?;
     let spinner = ui::spinner(format!("re-executing job {}", job.id));
     let exec = ivm_vm::execute(
         &elf.program,
@@ -161,27 +162,61 @@ pub async fn inspect(
     Ok(Inspection { chain: job, offchain_input, run })
 }
 
-/// The job's offchain input, checked against `hash`.
-async fn offchain_input(source: OffchainSource<'_>, hash: [u8; 32]) -> Result<Vec<u8>> {
-    let (bytes, from) = match source {
-        OffchainSource::Given(bytes, flag) => (bytes, flag.to_string()),
-        OffchainSource::Node(_) if hash == EMPTY_INPUT_HASH.0 => return Ok(Vec::new()),
-        OffchainSource::Node(None) => {
-            return Err(invalid_input(
-                "the job has an offchain input and no node is configured to fetch it from: pass --offchain-input-file / --offchain-input-hex, or --node-url",
-            ))
-        }
-        OffchainSource::Node(Some(node)) => {
-            let bytes = node.offchain_input(hash).await?.ok_or_else(|| {
-                invalid_input(format!(
-                    "the node at {} has no offchain input with hash {}: pass it with --offchain-input-file or --offchain-input-hex",
-                    node.url(),
-                    to_hex(&hash)
-                ))
-            })?;
-            (bytes, format!("the node at {}", node.url()))
-        }
+/// The job's offchain input, checked against its offchain input hash.
+async fn offchain_input(source: OffchainSource<'_>, job: &OnChainJob) -> Result<Vec<u8>> {
+    let hash = job.job.offchain_input_hash;
+    let (chain, node) = match source {
+        OffchainSource::Given(bytes, flag) => return checked_input(bytes, hash, flag),
+        OffchainSource::Fetch { .. } if hash == EMPTY_INPUT_HASH.0 => return Ok(Vec::new()),
+        OffchainSource::Fetch { chain, node } => (chain, node),
     };
+    let from_blobs = match input_from_blobs(chain, job).await {
+        Ok(bytes) => return Ok(bytes),
+        Err(e) => e,
+    };
+    let Some(node) = node else {
+        return Err(invalid_input(format!(
+            "the job's offchain input could not be read from the chain's blobs ({from_blobs:#}), and no node is configured to ask: pass --offchain-input-file / --offchain-input-hex, or --node-url"
+        )));
+    };
+    ui::warn(format!(
+        "the job's offchain input could not be read from the chain's blobs ({from_blobs:#}): asking the node at {}",
+        node.url()
+    ));
+    let bytes = node.offchain_input(hash).await?.ok_or_else(|| {
+        invalid_input(format!(
+            "the job's offchain input is neither in the chain's blobs ({from_blobs:#}) nor served by the node at {} (hash {}): pass it with --offchain-input-file or --offchain-input-hex",
+            node.url(),
+            to_hex(&hash)
+        ))
+    })?;
+    checked_input(bytes, hash, &format!("the node at {}", node.url()))
+}
+
+/// The offchain input in the blobs `JobManager` recorded for the job, fetched by versioned
+/// hash from the chain's RPC node and checked against the job's hash (`ivm_contracts::da`).
+async fn input_from_blobs(chain: &Client, job: &OnChainJob) -> Result<Vec<u8>> {
+    let hashes = chain
+        .job_blob_hashes(job.job_manager, job.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("reading the job's blob hashes: {e}"))?;
+    if hashes.is_empty() {
+        anyhow::bail!("JobManager recorded no blobs for the job");
+    }
+    let mut blobs = Vec::with_capacity(hashes.len());
+    for h in hashes {
+        let blob = chain.blob_by_hash(h).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        blobs.push(blob.ok_or_else(|| {
+            anyhow::anyhow!(
+                "the RPC node has no blob {h} (nodes keep blobs for ~18 days; use one that still serves it)"
+            )
+        })?);
+    }
+    Ok(ivm_contracts::da::unpack(&blobs, B256::from(job.job.offchain_input_hash))?)
+}
+
+/// `bytes` if they hash to `hash`, else an error naming where they came from.
+fn checked_input(bytes: Vec<u8>, hash: [u8; 32], from: &str) -> Result<Vec<u8>> {
     if keccak256(&bytes).0 != hash {
         return Err(invalid_input(format!(
             "the offchain input from {from} hashes to {}, but the job's offchain input hash is {}",

@@ -169,15 +169,16 @@ async fn inspect_target(
         "--offchain-input-file",
         &target.offchain_input_file,
     )?;
-    let node = match &given {
-        None if job.job.offchain_input_hash != EMPTY_INPUT_HASH.0 => {
-            Some(NodeClient::new(net.node_url()?)?)
+    // The node is only the fallback for an input the chain's blobs do not give.
+    let node = match (&given, net.node_url()) {
+        (None, Ok(url)) if job.job.offchain_input_hash != EMPTY_INPUT_HASH.0 => {
+            Some(NodeClient::new(url)?)
         }
         _ => None,
     };
     let source = match given {
         Some((bytes, flag)) => OffchainSource::Given(bytes, flag),
-        None => OffchainSource::Node(node.as_ref()),
+        None => OffchainSource::Fetch { chain, node: node.as_ref() },
     };
     let inspection = inspect::inspect(job, &elf, source).await?;
     Ok((inspection, elf))

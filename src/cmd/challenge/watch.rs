@@ -350,7 +350,8 @@ fn watch_job(
         return line;
     };
     line.program = elf.path.file_stem().map(|s| s.to_string_lossy().into_owned());
-    let inspection = match rt.block_on(inspect(job, elf, OffchainSource::Node(node.as_ref()))) {
+    let source = OffchainSource::Fetch { chain, node: node.as_ref() };
+    let inspection = match rt.block_on(inspect(job, elf, source)) {
         Ok(i) => i,
         Err(e) => {
             line.message = Some(format!("{e:#}"));
