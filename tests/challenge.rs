@@ -160,10 +160,15 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     // By default a v2 proof: for this small run well under the 128 KB mempools relay.
     assert_eq!(filed["proofSystem"], "jolt-rv32im-dory/2");
     assert!(filed["proofSizeBytes"].as_u64().unwrap() < 128 * 1024, "{filed}");
+    // By default the proof travels in blobs: the transaction pays blob gas, not ~16 gas per
+    // proof byte of calldata (a 100 KB proof: ~3.7 M gas).
+    assert_eq!(filed["proofIn"], "blobs");
+    let gas = filed["gasUsed"].as_u64().unwrap();
     eprintln!(
-        "challenge transaction: {} gas for a {} byte proof",
-        filed["gasUsed"], filed["proofSizeBytes"]
+        "challenge transaction (proof in blobs): {gas} gas for a {} byte proof",
+        filed["proofSizeBytes"]
     );
+    assert!(gas < 500_000, "{gas} gas");
 
     let meta = rt.block_on(reader.job_metadata(jm, job_a)).unwrap();
     assert_eq!(meta.status, JOB_STATE_OVERTURNED, "the arbiter overturned the job");
@@ -357,14 +362,19 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert_eq!(check["correct"]["outcome"], "failed");
     assert_eq!(check["challengeable"], true);
     let f_proof = dir.path().join("f.proof");
-    let out = file_and_wait(&net, &job_f_hex, faults_arg, &["-o", f_proof.to_str().unwrap()]);
+    // This one with the proof in calldata (the path for a chain without blobs): judged alike.
+    let f_args = ["-o", f_proof.to_str().unwrap(), "--proof-in-calldata"];
+    let out = file_and_wait(&net, &job_f_hex, faults_arg, &f_args);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let filed = json(&out);
     assert_eq!(filed["claimedOutcome"], "failed");
+    assert_eq!(filed["proofIn"], "calldata");
+    let calldata_gas = filed["gasUsed"].as_u64().unwrap();
     eprintln!(
-        "challenge transaction with a v2 proof: {} gas for a {} byte proof",
-        filed["gasUsed"], filed["proofSizeBytes"]
+        "challenge transaction (proof in calldata): {calldata_gas} gas for a {} byte proof",
+        filed["proofSizeBytes"]
     );
+    assert!(calldata_gas > 1_000_000, "{calldata_gas} gas: calldata costs what blobs save");
     assert_eq!(filed["claimedOutput"], "0x");
     assert_eq!(filed["verdict"], "upheld");
     assert_eq!(rt.block_on(reader.job_metadata(jm, job_f)).unwrap().status, JOB_STATE_OVERTURNED);

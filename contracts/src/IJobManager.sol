@@ -146,6 +146,8 @@ interface IJobManager {
         bytes claimedOutput,
         bytes proof
     );
+    /// The proof of challenge `challengeID` is in the blobs with these versioned hashes.
+    event ChallengeProofInBlobs(uint256 indexed challengeID, bytes32[] versionedBlobHashes);
     event ChallengeResolved(uint256 indexed challengeID, bytes32 indexed jobID, bool indexed fraudProven);
     event ChallengeTimedOut(uint256 indexed challengeID, bytes32 indexed jobID);
     event ChallengeRefunded(uint256 indexed challengeID, bytes32 indexed jobID);
@@ -186,6 +188,12 @@ interface IJobManager {
         ClaimedOutcome claimedOutcome,
         bytes calldata claimedOutput,
         bytes calldata proof
+    ) external payable returns (uint256 challengeID);
+    function challengeWithProofInBlobs(
+        bytes32 jobID,
+        ClaimedOutcome claimedOutcome,
+        bytes calldata claimedOutput,
+        bytes32 proofHash
     ) external payable returns (uint256 challengeID);
     function resolveChallenge(uint256 challengeID, bool fraudProven) external;
     function reclaimChallengeBond(uint256 challengeID) external;

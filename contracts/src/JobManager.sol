@@ -34,12 +34,21 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     bytes4 internal constant EIP1271_MAGIC_VALUE = 0x1626ba7e;
     /// keccak256 of the empty offchain input (a job without one posts no blobs).
     bytes32 internal constant EMPTY_INPUT_HASH = keccak256("");
+    /// The most blobs a challenge's proof may take (a proof is ~100–170 KB: two blobs).
+    uint256 public constant MAX_PROOF_BLOBS = 6;
+    /// How long consensus clients keep blobs (MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS: 4096
+    /// epochs of 32 twelve-second slots, ~18.2 days). Offchain inputs and challenge proofs live
+    /// in blobs, so a challenge window plus the arbiter's timeout must end before they expire.
+    uint64 public constant BLOB_RETENTION = 4096 * 32 * 12;
 
     // ---- InfinityVM state ----
     address public relayer;
     address public coprocessorOperator;
     mapping(bytes32 => JobMetadata) public jobIDToMetadata;
     mapping(bytes32 => bytes32[]) public jobIDToBlobhashes;
+    /// The versioned hashes of the blobs a challenge's proof was filed in
+    /// (`challengeWithProofInBlobs`; empty for a proof in calldata).
+    mapping(uint256 => bytes32[]) public challengeProofBlobhashes;
 
     // ---- dispute state ----
     address public arbiter;
@@ -326,6 +335,43 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
         bytes calldata claimedOutput,
         bytes calldata proof
     ) external payable override nonReentrant returns (uint256 challengeID) {
+        require(proof.length > 0, "JobManager.challenge: empty proof");
+        challengeID = _fileChallenge(jobID, claimedOutcome, claimedOutput, keccak256(proof));
+        emit ChallengeFiled(challengeID, jobID, msg.sender, msg.value, claimedOutcome, claimedOutput, proof);
+    }
+
+    /// `challenge` with the proof in this transaction's blobs instead of calldata (packed as
+    /// offchain inputs are: ivm_contracts::da), so a ~100 KB proof costs blob gas, not ~3.7 M
+    /// gas of calldata. `proofHash` is keccak256 of the proof; the blobs' versioned hashes are
+    /// recorded (`challengeProofBlobhashes`) and announced in `ChallengeProofInBlobs`, and the
+    /// arbiter judges the proof it reads from those blobs if it hashes to `proofHash`.
+    /// `ChallengeFiled` carries an empty proof.
+    function challengeWithProofInBlobs(
+        bytes32 jobID,
+        ClaimedOutcome claimedOutcome,
+        bytes calldata claimedOutput,
+        bytes32 proofHash
+    ) external payable override nonReentrant returns (uint256 challengeID) {
+        uint256 count;
+        while (count < MAX_PROOF_BLOBS && blobhash(count) != bytes32(0)) {
+            count++;
+        }
+        require(count > 0, "JobManager.challengeWithProofInBlobs: the transaction carries no blobs");
+        challengeID = _fileChallenge(jobID, claimedOutcome, claimedOutput, proofHash);
+        bytes32[] storage hashes = challengeProofBlobhashes[challengeID];
+        for (uint256 i = 0; i < count; i++) {
+            hashes.push(blobhash(i));
+        }
+        emit ChallengeFiled(challengeID, jobID, msg.sender, msg.value, claimedOutcome, claimedOutput, "");
+        emit ChallengeProofInBlobs(challengeID, hashes);
+    }
+
+    function _fileChallenge(
+        bytes32 jobID,
+        ClaimedOutcome claimedOutcome,
+        bytes calldata claimedOutput,
+        bytes32 proofHash
+    ) internal returns (uint256 challengeID) {
         require(arbiter != address(0), "JobManager.challenge: no arbiter is set");
         require(
             jobIDToMetadata[jobID].status == JOB_STATE_COMPLETED, "JobManager.challenge: job is not completed"
@@ -344,7 +390,6 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
                 outputHash != rec.resultHash, "JobManager.challenge: claimed outcome equals the posted result"
             );
         }
-        require(proof.length > 0, "JobManager.challenge: empty proof");
 
         challengeID = ++challengeCount;
         uint64 deadline = uint64(block.timestamp) + _params.arbiterTimeout;
@@ -359,11 +404,10 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
             bond: msg.value,
             reward: _params.challengerReward,
             claimedOutputHash: withOutput ? outputHash : bytes32(0),
-            proofHash: keccak256(proof)
+            proofHash: proofHash
         });
         rec.openChallenges += 1;
         _bonds[rec.operator].openChallenges += 1;
-        emit ChallengeFiled(challengeID, jobID, msg.sender, msg.value, claimedOutcome, claimedOutput, proof);
     }
 
     /// The arbiter's verdict, before the challenge's resolve deadline. Fraud proven: the job is
@@ -566,6 +610,10 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
         require(
             params.withdrawalDelay >= params.challengeWindow,
             "JobManager.setDisputeParameters: withdrawal delay shorter than the challenge window"
+        );
+        require(
+            uint256(params.challengeWindow) + params.arbiterTimeout <= BLOB_RETENTION,
+            "JobManager.setDisputeParameters: the challenge window plus the arbiter timeout outlast the blob retention"
         );
         _params = params;
         emit DisputeParametersUpdated(params);

@@ -340,6 +340,78 @@ contract DisputesTest is Fixture {
         assertEq(uint256(jm.getJobMetadata(id).status), uint256(JOB_STATE_COMPLETED), "still completed");
     }
 
+    function test_challengeWithProofInBlobs_recordsTheBlobsAndTheProofHash() public {
+        bytes32 id = completeJob(INPUT, POSTED);
+        bytes32[] memory blobs = new bytes32[](2);
+        blobs[0] = bytes32((uint256(0x01) << 248) | 0xa1);
+        blobs[1] = bytes32((uint256(0x01) << 248) | 0xa2);
+        vm.blobhashes(blobs);
+        vm.expectEmit(address(jm));
+        emit IJobManager.ChallengeFiled(1, id, challenger, CHALLENGE_BOND, ClaimedOutcome.Output, CORRECT, "");
+        vm.expectEmit(address(jm));
+        emit IJobManager.ChallengeProofInBlobs(1, blobs);
+        vm.prank(challenger);
+        uint256 cid = jm.challengeWithProofInBlobs{value: CHALLENGE_BOND}(
+            id, ClaimedOutcome.Output, CORRECT, keccak256(PROOF)
+        );
+        assertEq(jm.getChallenge(cid).proofHash, keccak256(PROOF));
+        assertEq(jm.challengeProofBlobhashes(cid, 0), blobs[0]);
+        assertEq(jm.challengeProofBlobhashes(cid, 1), blobs[1]);
+        assertEq(uint256(jm.getResultRecord(id).openChallenges), 1);
+        // Upheld like any other challenge.
+        vm.prank(arbiter);
+        jm.resolveChallenge(cid, true);
+        assertEq(uint256(jm.getJobMetadata(id).status), uint256(JOB_STATE_OVERTURNED));
+    }
+
+    function test_challengeWithProofInBlobs_revertsWithoutBlobs() public {
+        bytes32 id = completeJob(INPUT, POSTED);
+        vm.prank(challenger);
+        vm.expectRevert(bytes("JobManager.challengeWithProofInBlobs: the transaction carries no blobs"));
+        jm.challengeWithProofInBlobs{value: CHALLENGE_BOND}(
+            id, ClaimedOutcome.Output, CORRECT, keccak256(PROOF)
+        );
+    }
+
+    function test_challengeWithProofInBlobs_keepsTheChallengeRules() public {
+        bytes32 id = completeJob(INPUT, POSTED);
+        bytes32[] memory blobs = new bytes32[](1);
+        blobs[0] = bytes32((uint256(0x01) << 248) | 0xb1);
+        vm.blobhashes(blobs);
+        vm.prank(challenger);
+        vm.expectRevert(bytes("JobManager.challenge: wrong challenge bond"));
+        jm.challengeWithProofInBlobs{value: 1}(id, ClaimedOutcome.Output, CORRECT, keccak256(PROOF));
+        vm.prank(challenger);
+        vm.expectRevert(bytes("JobManager.challenge: claimed outcome equals the posted result"));
+        jm.challengeWithProofInBlobs{value: CHALLENGE_BOND}(
+            id, ClaimedOutcome.Output, POSTED, keccak256(PROOF)
+        );
+        vm.warp(block.timestamp + WINDOW + 1);
+        vm.prank(challenger);
+        vm.expectRevert(bytes("JobManager.challenge: challenge window has closed"));
+        jm.challengeWithProofInBlobs{value: CHALLENGE_BOND}(
+            id, ClaimedOutcome.Output, CORRECT, keccak256(PROOF)
+        );
+    }
+
+    function test_parameters_mustFitTheBlobRetention() public {
+        DisputeParameters memory p = defaultParams();
+        p.challengeWindow = 18 days;
+        p.withdrawalDelay = 18 days;
+        p.arbiterTimeout = 1 days;
+        vm.prank(owner);
+        vm.expectRevert(
+            bytes(
+                "JobManager.setDisputeParameters: the challenge window plus the arbiter timeout outlast the blob retention"
+            )
+        );
+        jm.setDisputeParameters(p);
+        p.arbiterTimeout = uint64(jm.BLOB_RETENTION()) - 18 days;
+        vm.prank(owner);
+        jm.setDisputeParameters(p);
+        assertEq(jm.getDisputeParameters().arbiterTimeout, p.arbiterTimeout);
+    }
+
     function test_challenge_panickedClaim() public {
         bytes32 id = completeJob(INPUT, POSTED);
         vm.prank(challenger);

@@ -62,6 +62,19 @@ pub fn versioned_hashes(sidecar: &BlobTransactionSidecar) -> Vec<B256> {
     sidecar.versioned_hashes().collect()
 }
 
+/// Blobs from their bytes (as an RPC node serves them), built in place on the heap.
+pub fn blobs_from_bytes(fetched: &[impl AsRef<[u8]>]) -> Result<Vec<Blob>, String> {
+    let mut blobs = vec![Blob::ZERO; fetched.len()];
+    for (i, (blob, bytes)) in blobs.iter_mut().zip(fetched).enumerate() {
+        let bytes = bytes.as_ref();
+        if bytes.len() != blob.len() {
+            return Err(format!("blob {i} has {} bytes, not {}", bytes.len(), blob.len()));
+        }
+        blob.copy_from_slice(bytes);
+    }
+    Ok(blobs)
+}
+
 /// The offchain input in `blobs` (the job's blobs, in order), checked against the job's
 /// `offchain_input_hash`. The hash check is what makes the bytes trustworthy: whoever served
 /// the blobs cannot change them without it failing.
@@ -116,6 +129,14 @@ mod tests {
         let e = pack(&noise).unwrap_err();
         assert!(matches!(e, DaError::TooLarge { .. }), "{e}");
         assert!(e.to_string().contains("755520"), "{e}");
+    }
+
+    #[test]
+    fn blobs_are_rebuilt_from_their_bytes() {
+        let blobs = sidecar(b"some input").unwrap().unwrap().blobs;
+        let bytes: Vec<Vec<u8>> = blobs.iter().map(|b| b.to_vec()).collect();
+        assert_eq!(blobs_from_bytes(&bytes).unwrap(), blobs);
+        assert!(blobs_from_bytes(&[vec![0u8; 5]]).unwrap_err().contains("5 bytes"));
     }
 
     #[test]

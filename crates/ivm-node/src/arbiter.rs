@@ -1,7 +1,7 @@
 //! The arbiter role: resolves `JobManager` challenges by verifying their Jolt proofs.
 //!
 //! A challenge names a job, a claimed outcome (output bytes, or "panicked") and a proof file
-//! (published in the `ChallengeFiled` event). The verdict ([`judge`]) takes what it checks from
+//! (published in the `ChallengeFiled` event, or in the blobs `ChallengeProofInBlobs` names). The verdict ([`judge`]) takes what it checks from
 //! the chain and the ELF, never from the proof: the job's program ID and max cycles
 //! (`JobManager`), its onchain input and offchain input hash (the job's consumer, where
 //! `JobManager` itself checks posted results against), the claimed outcome (the event) and the
@@ -203,6 +203,32 @@ async fn scan(
     Ok(())
 }
 
+/// The proof of a challenge: the event's calldata, or the blobs it was filed in (checked
+/// against its recorded hash). `None` while the blobs cannot be read: the challenge is judged
+/// later, or times out (its bond then goes back to the challenger).
+async fn challenge_proof(
+    arbiter: &Client,
+    jm: ivm_contracts::alloy_primitives::Address,
+    event: &ChallengeFiled,
+    proof_hash: ivm_contracts::alloy_primitives::B256,
+) -> Option<Vec<u8>> {
+    if !event.proof.is_empty() {
+        return Some(event.proof.to_vec());
+    }
+    let id = event.challengeID;
+    let read = async {
+        let hashes = arbiter.challenge_proof_blob_hashes(jm, id).await?;
+        arbiter.bytes_from_blobs(&hashes, proof_hash).await
+    };
+    match read.await {
+        Ok(proof) => Some(proof),
+        Err(e) => {
+            tracing::warn!(challenge = %id, "arbiter: cannot read the proof from its blobs yet: {e}");
+            None
+        }
+    }
+}
+
 /// Judges and resolves one challenge. `Ok(true)`: it is settled (resolved now, or no longer
 /// open, or past its deadline); `Ok(false)`: it cannot be judged yet (program missing).
 async fn decide(shared: &Shared, arbiter: &Client, event: &ChallengeFiled) -> anyhow::Result<bool> {
@@ -239,7 +265,9 @@ async fn decide(shared: &Shared, arbiter: &Client, event: &ChallengeFiled) -> an
     // JobManager only accepts the three outcomes (ABI decoding of its enum).
     let claim = ClaimedOutcome::from_chain(event.claimedOutcome, &event.claimedOutput)
         .context("ChallengeFiled with an unknown claimed outcome")?;
-    let proof = event.proof.to_vec();
+    let Some(proof) = challenge_proof(arbiter, jm, event, challenge.proofHash).await else {
+        return Ok(false);
+    };
     let verdict = tokio::task::spawn_blocking(move || judge(&elf, &job, &claim, &proof))
         .await
         .context("the verifier task failed")?;

@@ -38,6 +38,8 @@ pub(super) struct FileReport {
     /// Wei paid to the challenger from the operator's bond if the challenge is upheld.
     pub reward_wei: String,
     pub dry_run: bool,
+    /// Where the proof travels: `blobs` (EIP-4844) or `calldata`.
+    pub proof_in: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub challenge_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -69,7 +71,12 @@ pub fn run(args: FileArgs) -> Outcome {
             memory: &args.memory,
         },
     };
-    let mut report = challenge(&rt, &chain, &inspection, &elf, proof, args.dry_run)?;
+    let filing = match (args.dry_run, args.proof_in_calldata) {
+        (true, _) => Filing::DryRun,
+        (false, false) => Filing::ProofInBlobs,
+        (false, true) => Filing::ProofInCalldata,
+    };
+    let mut report = challenge(&rt, &chain, &inspection, &elf, proof, filing)?;
 
     let mut code = Code::Ok;
     if let (Some(id), true) = (&report.challenge_id, args.wait) {
@@ -118,6 +125,17 @@ pub(super) fn refuse_unless_challengeable(i: &Inspection) -> Result<()> {
     }
 }
 
+/// Whether the challenge is sent, and how its proof travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Filing {
+    /// Everything but the send.
+    DryRun,
+    /// `challengeWithProofInBlobs`: the proof in EIP-4844 blobs.
+    ProofInBlobs,
+    /// `challenge`: the proof in calldata.
+    ProofInCalldata,
+}
+
 /// Where the challenge's proof comes from.
 pub(super) enum ProofSource<'a> {
     /// An existing proof file (`--proof`).
@@ -134,7 +152,7 @@ pub(super) fn challenge(
     i: &Inspection,
     elf: &Elf,
     proof: ProofSource<'_>,
-    dry_run: bool,
+    filing: Filing,
 ) -> Result<FileReport> {
     let job_manager = i.chain.job_manager;
     let claim = i.claim().expect("a wrong verdict has a provable run").clone();
@@ -172,19 +190,33 @@ pub(super) fn challenge(
         proof_size_bytes: proof.len() as u64,
         bond_wei: params.challengeBond.to_string(),
         reward_wei: params.challengerReward.to_string(),
-        dry_run,
+        dry_run: filing == Filing::DryRun,
+        proof_in: match filing {
+            Filing::ProofInCalldata => "calldata",
+            _ => "blobs",
+        },
         challenge_id: None,
         tx_hash: None,
         gas_used: None,
         verdict: None,
         owed_wei: None,
     };
-    if dry_run {
+    if filing == Filing::DryRun {
         return Ok(report);
     }
     let spinner = ui::spinner("filing the challenge");
     let (challenge_id, receipt) = rt
-        .block_on(chain.challenge(job_manager, i.chain.id, &claim, proof, params.challengeBond))
+        .block_on(async {
+            let (id, bond) = (i.chain.id, params.challengeBond);
+            match filing {
+                Filing::ProofInCalldata => {
+                    chain.challenge(job_manager, id, &claim, proof, bond).await
+                }
+                _ => {
+                    chain.challenge_with_proof_in_blobs(job_manager, id, &claim, &proof, bond).await
+                }
+            }
+        })
         .map_err(|e| chain_error("filing the challenge", e))?;
     spinner.finish_and_clear();
     ui::status("Filed", format!("challenge {challenge_id} (tx {})", receipt.transaction_hash));
@@ -262,10 +294,11 @@ fn print_file(r: &FileReport) {
         _ => println!("claim      output {}", r.claimed_output),
     }
     println!(
-        "proof      {} ({} bytes, {})",
+        "proof      {} ({} bytes, {}, sent in {})",
         r.proof.display(),
         ui::thousands(r.proof_size_bytes),
-        r.proof_system
+        r.proof_system,
+        r.proof_in
     );
     let eth = |w: &str| crate::ui::eth(w.parse().unwrap_or_default());
     println!("bond       {} (reward if upheld: {})", eth(&r.bond_wei), eth(&r.reward_wei));

@@ -203,16 +203,8 @@ async fn input_from_blobs(chain: &Client, job: &OnChainJob) -> Result<Vec<u8>> {
     if hashes.is_empty() {
         anyhow::bail!("JobManager recorded no blobs for the job");
     }
-    let mut blobs = Vec::with_capacity(hashes.len());
-    for h in hashes {
-        let blob = chain.blob_by_hash(h).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        blobs.push(blob.ok_or_else(|| {
-            anyhow::anyhow!(
-                "the RPC node has no blob {h} (nodes keep blobs for ~18 days; use one that still serves it)"
-            )
-        })?);
-    }
-    Ok(ivm_contracts::da::unpack(&blobs, B256::from(job.job.offchain_input_hash))?)
+    let hash = B256::from(job.job.offchain_input_hash);
+    Ok(chain.bytes_from_blobs(&hashes, hash).await?)
 }
 
 /// `bytes` if they hash to `hash`, else an error naming where they came from.

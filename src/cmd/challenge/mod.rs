@@ -105,6 +105,11 @@ pub struct FileArgs {
     /// Check, prove and judge, show the bond, but send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Send the proof in the transaction's calldata (~16 gas per byte: ~3.7 M gas for a 100 KB
+    /// proof) instead of its EIP-4844 blobs (the default; the chain must take blob
+    /// transactions).
+    #[arg(long)]
+    pub proof_in_calldata: bool,
     /// Wait for the arbiter's verdict (exit 0 upheld or refunded because another challenge
     /// overturned the job first, 8 rejected, 10 on timeout).
     #[arg(long)]

@@ -16,7 +16,9 @@ use ivm_contracts::{
 use serde::{Deserialize, Serialize};
 use tokio::runtime::Runtime;
 
-use super::file::{challenge, default_proof_path, refuse_unless_challengeable, ProofSource};
+use super::file::{
+    challenge, default_proof_path, refuse_unless_challengeable, Filing, ProofSource,
+};
 use super::inspect::{inspect, read_job, state_name, Elf, OffchainSource, Verdict};
 use super::{chain_error, connect, job_manager_of, MemoryArgs};
 use crate::{
@@ -381,7 +383,7 @@ fn watch_job(
             &inspection,
             elf,
             ProofSource::Prove { out, memory: &args.memory },
-            false,
+            Filing::ProofInBlobs,
         )
     });
     match filed {
