@@ -3,6 +3,7 @@
 //! The binary is a thin layer: `cli` parses, `cmd::<command>` runs one command, and the
 //! work happens in the libraries (`ivm-vm`, and the modules here that several commands
 //! share: `project`, `guest_build`, `embedded`, `input`).
+pub mod beacon;
 pub mod cli;
 pub mod cmd;
 pub mod embedded;

@@ -105,6 +105,16 @@ fn a_dishonest_devnet_is_caught_and_overturned() {
     assert!(status != 200 && body.contains("no offchain input"), "withheld: {status} {body}");
     let out = net.run(&["challenge", "check", "--job", id, fib, "--json"]);
     assert_eq!(code(&out), 13, "read from the blobs, the result is wrong: {}", stderr(&out));
+    // The same through a beacon API (anvil serves one on its RPC port).
+    let rpc_url = net.profile["rpcUrl"].as_str().unwrap().to_string();
+    let out = net.run(&["challenge", "check", "--job", id, fib, "--beacon-url", &rpc_url]);
+    assert_eq!(code(&out), 13, "read from the beacon API: {}", stderr(&out));
+    assert!(!stderr(&out).contains("asking the node"), "{}", stderr(&out));
+    // A beacon API that does not answer: the node is asked, and it withholds the input.
+    let out =
+        net.run(&["challenge", "check", "--job", id, fib, "--beacon-url", "http://127.0.0.1:9"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("neither in the chain's blobs"), "{}", stderr(&out));
     let out =
         net.run(&["challenge", "file", "--job", id, fib, "--dev-account", "5", "--wait", "--json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));

@@ -129,6 +129,14 @@ pub struct Client {
     timeout: std::time::Duration,
 }
 
+/// A job's posted result and the block whose transaction posted it (and its blobs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostedResult {
+    pub output: Bytes,
+    pub block_number: u64,
+    pub block_hash: B256,
+}
+
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client").field("address", &self.signer.address()).finish()
@@ -354,7 +362,7 @@ impl Client {
         job_manager: Address,
         job_id: B256,
         from_block: u64,
-    ) -> Result<Option<Bytes>, ClientError> {
+    ) -> Result<Option<PostedResult>, ClientError> {
         let filter = Filter::new()
             .address(job_manager)
             .event_signature(JobManager::JobCompleted::SIGNATURE_HASH)
@@ -362,9 +370,13 @@ impl Client {
             .from_block(from_block)
             .to_block(BlockNumberOrTag::Latest);
         let logs = self.provider.get_logs(&filter).await.map_err(rpc_error)?;
-        match logs.last() {
-            Some(log) => Ok(Some(decode_log::<JobManager::JobCompleted>(log)?.result)),
-            None => Ok(None),
+        let Some(log) = logs.last() else { return Ok(None) };
+        let output = decode_log::<JobManager::JobCompleted>(log)?.result;
+        match (log.block_number, log.block_hash) {
+            (Some(block_number), Some(block_hash)) => {
+                Ok(Some(PostedResult { output, block_number, block_hash }))
+            }
+            _ => Err(ClientError::Decode("a JobCompleted log without its block".into())),
         }
     }
 

@@ -5,7 +5,7 @@
 use ivm_contracts::alloy_primitives::{Address, Bytes, B256, U256};
 use ivm_contracts::alloy_sol_types::SolCall;
 use ivm_contracts::bindings::{ExampleConsumer, JobManager};
-use ivm_contracts::client::alloy_provider::network::TransactionBuilder;
+use ivm_contracts::client::alloy_provider::network::{TransactionBuilder, TransactionBuilder4844};
 use ivm_contracts::client::alloy_provider::Provider;
 use ivm_contracts::client::alloy_rpc_types_eth::{BlockId, TransactionReceipt, TransactionRequest};
 use ivm_contracts::client::{
@@ -262,8 +262,12 @@ async fn scenario(url: &str) {
     let request_bytes = request.encode();
     let request_sig = sign_eip191(&offchain_signer_key, &request_bytes).unwrap();
     let output2 = Bytes::from_static(b"offchain output");
+    // The offchain input goes on chain in blobs (JobManager refuses it without them).
+    let sidecar = ivm_contracts::da::sidecar(&offchain_input).unwrap().unwrap();
+    let blob_hashes = ivm_contracts::da::versioned_hashes(&sidecar);
     let result2 =
-        OffchainResultWithMetadata::for_request(&request, output2.clone(), vec![]).encode();
+        OffchainResultWithMetadata::for_request(&request, output2.clone(), blob_hashes.clone())
+            .encode();
     let result2_sig = sign_eip191(&operator_key, &result2).unwrap();
     // Relayer-only (InfinityVM lets anyone call it).
     expect_revert(
@@ -290,6 +294,7 @@ async fn scenario(url: &str) {
         }
         .abi_encode(),
     );
+    let tx = tx.with_blob_sidecar(sidecar);
     let estimate =
         relayer.provider().estimate_gas(tx.clone()).block(BlockId::latest()).await.unwrap();
     let send_later = |gas: u64| {
@@ -317,6 +322,10 @@ async fn scenario(url: &str) {
     assert_eq!(user.consumer_result(consumer, job2).await.unwrap(), Some(output2.clone()));
     let meta = user.job_metadata(jm, job2).await.unwrap();
     assert_eq!((meta.status, meta.consumer), (JOB_STATE_COMPLETED, consumer));
+    // The blobs are recorded, and the input reads back from them (anvil_getBlobByHash).
+    assert_eq!(user.job_blob_hashes(jm, job2).await.unwrap(), blob_hashes);
+    let input_hash = ivm_contracts::alloy_primitives::keccak256(&offchain_input);
+    assert_eq!(user.bytes_from_blobs(&blob_hashes, input_hash).await.unwrap(), offchain_input);
     assert_ne!(
         user.view(consumer, &ExampleConsumer::getOffchainInputHashForJobCall { jobID: job2 })
             .await

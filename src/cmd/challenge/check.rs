@@ -95,7 +95,7 @@ pub(super) fn check_report(i: &Inspection) -> CheckReport {
         program_id: to_hex(&c.job.program_id),
         state: state_name(c.state),
         verdict: i.verdict(),
-        posted_output: c.posted.as_ref().map(|p| to_hex(p)),
+        posted_output: c.posted.as_ref().map(|p| to_hex(&p.output)),
         correct,
         challengeable: blocked.is_none() && i.verdict() == Verdict::Wrong,
         not_challengeable_reason: blocked,

@@ -3,8 +3,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use ivm_contracts::{
-    alloy_primitives::{keccak256, Address, Bytes, B256},
-    client::{Client, ResultRecord},
+    alloy_primitives::{keccak256, Address, B256},
+    client::{Client, PostedResult, ResultRecord},
     EMPTY_INPUT_HASH, JOB_STATE_CANCELLED, JOB_STATE_COMPLETED, JOB_STATE_OVERTURNED,
     JOB_STATE_PENDING,
 };
@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::chain_error;
 use crate::{
+    beacon::BeaconClient,
     exit::invalid_input,
     input::{to_hex, InputBytes},
     node_client::NodeClient,
@@ -44,8 +45,9 @@ pub struct OnChainJob {
     pub state: u8,
     pub job: ChallengedJob,
     pub record: ResultRecord,
-    /// The output in the job's `JobCompleted` event.
-    pub posted: Option<Bytes>,
+    /// The job's `JobCompleted` event: the output, and the block that posted it (with the
+    /// offchain input's blobs).
+    pub posted: Option<PostedResult>,
     /// The latest block's timestamp.
     pub now: u64,
 }
@@ -114,9 +116,9 @@ pub enum Verdict {
 pub enum OffchainSource<'a> {
     /// Bytes the user gave (`--offchain-input-*`), named by their flag.
     Given(Vec<u8>, &'static str),
-    /// The job's blobs on `chain` (what `JobManager` recorded for it), else the node serving
-    /// offchain inputs by hash (`None`: no node is configured).
-    Fetch { chain: &'a Client, node: Option<&'a NodeClient> },
+    /// The job's blobs (what `JobManager` recorded for it), from `beacon`'s beacon API or else
+    /// `chain`'s RPC node, then the node serving offchain inputs by hash (`None`: no node).
+    Fetch { chain: &'a Client, beacon: Option<&'a BeaconClient>, node: Option<&'a NodeClient> },
 }
 
 /// Re-executes `job` with `elf` (which must have the job's program ID). Jobs without a result
@@ -165,12 +167,12 @@ pub async fn inspect(
 /// The job's offchain input, checked against its offchain input hash.
 async fn offchain_input(source: OffchainSource<'_>, job: &OnChainJob) -> Result<Vec<u8>> {
     let hash = job.job.offchain_input_hash;
-    let (chain, node) = match source {
+    let (chain, beacon, node) = match source {
         OffchainSource::Given(bytes, flag) => return checked_input(bytes, hash, flag),
         OffchainSource::Fetch { .. } if hash == EMPTY_INPUT_HASH.0 => return Ok(Vec::new()),
-        OffchainSource::Fetch { chain, node } => (chain, node),
+        OffchainSource::Fetch { chain, beacon, node } => (chain, beacon, node),
     };
-    let from_blobs = match input_from_blobs(chain, job).await {
+    let from_blobs = match input_from_blobs(chain, beacon, job).await {
         Ok(bytes) => return Ok(bytes),
         Err(e) => e,
     };
@@ -193,9 +195,14 @@ async fn offchain_input(source: OffchainSource<'_>, job: &OnChainJob) -> Result<
     checked_input(bytes, hash, &format!("the node at {}", node.url()))
 }
 
-/// The offchain input in the blobs `JobManager` recorded for the job, fetched by versioned
-/// hash from the chain's RPC node and checked against the job's hash (`ivm_contracts::da`).
-async fn input_from_blobs(chain: &Client, job: &OnChainJob) -> Result<Vec<u8>> {
+/// The offchain input in the blobs `JobManager` recorded for the job, fetched from the beacon
+/// API when one is given, else by versioned hash from the chain's RPC node, and checked against
+/// the job's hash (`ivm_contracts::da`).
+async fn input_from_blobs(
+    chain: &Client,
+    beacon: Option<&BeaconClient>,
+    job: &OnChainJob,
+) -> Result<Vec<u8>> {
     let hashes = chain
         .job_blob_hashes(job.job_manager, job.id)
         .await
@@ -204,7 +211,34 @@ async fn input_from_blobs(chain: &Client, job: &OnChainJob) -> Result<Vec<u8>> {
         anyhow::bail!("JobManager recorded no blobs for the job");
     }
     let hash = B256::from(job.job.offchain_input_hash);
-    Ok(chain.bytes_from_blobs(&hashes, hash).await?)
+    let Some(beacon) = beacon else {
+        return Ok(chain.bytes_from_blobs(&hashes, hash).await?);
+    };
+    let posted = job.posted.as_ref().context("the job's result event was not found")?;
+    let block_id = beacon_block_id(chain, posted).await?;
+    let fetched = beacon
+        .blobs(&block_id, &hashes)
+        .await
+        .with_context(|| format!("the beacon API at {}", beacon.url()))?;
+    let blobs = ivm_contracts::da::blobs_from_bytes(&fetched).map_err(anyhow::Error::msg)?;
+    Ok(ivm_contracts::da::unpack(&blobs, hash)?)
+}
+
+/// The beacon API's ID of the block that posted a result: its beacon block root, which the
+/// next execution block names (`parentBeaconBlockRoot`); without one — no next block yet, or a
+/// chain without a consensus layer (anvil, whose beacon API takes execution block hashes) —
+/// the execution block's hash.
+async fn beacon_block_id(chain: &Client, posted: &PostedResult) -> Result<String> {
+    use ivm_contracts::client::alloy_provider::Provider;
+    let next = chain
+        .provider()
+        .get_block_by_number((posted.block_number + 1).into())
+        .await
+        .context("reading the block after the result's")?;
+    Ok(match next.and_then(|b| b.header.parent_beacon_block_root) {
+        Some(root) if root != B256::ZERO => root.to_string(),
+        _ => posted.block_hash.to_string(),
+    })
 }
 
 /// `bytes` if they hash to `hash`, else an error naming where they came from.

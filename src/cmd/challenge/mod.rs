@@ -30,6 +30,7 @@ use ivm_contracts::{
 };
 
 use crate::{
+    beacon::BeaconClient,
     cli::{JsonFlag, ProgramSelect},
     exit::{coded, invalid_input, Code, Outcome},
     input::read_given,
@@ -69,17 +70,34 @@ pub struct JobTarget {
     /// The job's program: its ELF, or the project's program (built first).
     #[command(flatten)]
     pub program: ProgramSelect,
-    /// The job's offchain input as hex (default: fetched from the node by its hash).
+    /// The job's offchain input as hex (default: read from the chain's blobs, else the node).
     #[arg(long, value_name = "HEX", conflicts_with = "offchain_input_file")]
     pub offchain_input_hex: Option<String>,
-    /// The job's offchain input from a file (default: fetched from the node by its hash).
+    /// The job's offchain input from a file (default: read from the chain's blobs, else the node).
     #[arg(long, value_name = "FILE")]
     pub offchain_input_file: Option<PathBuf>,
     /// The `JobManager` contract (default: the network profile's).
     #[arg(long, value_name = "ADDRESS", env = "IVM_JOB_MANAGER")]
     pub job_manager: Option<String>,
     #[command(flatten)]
+    pub blobs: BlobSource,
+    #[command(flatten)]
     pub network: NetworkArgs,
+}
+
+/// Where the chain's blobs (offchain inputs) are read.
+#[derive(Debug, Args, Clone, Default)]
+pub struct BlobSource {
+    /// A consensus client's beacon API to read offchain inputs from the chain's blobs (default:
+    /// the RPC node, if it serves blobs as anvil does).
+    #[arg(long, value_name = "URL", env = "IVM_BEACON_URL")]
+    pub beacon_url: Option<String>,
+}
+
+impl BlobSource {
+    pub fn client(&self) -> Result<Option<BeaconClient>> {
+        self.beacon_url.as_deref().map(BeaconClient::new).transpose()
+    }
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +192,7 @@ async fn inspect_target(
         "--offchain-input-file",
         &target.offchain_input_file,
     )?;
+    let beacon = target.blobs.client()?;
     // The node is only the fallback for an input the chain's blobs do not give.
     let node = match (&given, net.node_url()) {
         (None, Ok(url)) if job.job.offchain_input_hash != EMPTY_INPUT_HASH.0 => {
@@ -183,7 +202,7 @@ async fn inspect_target(
     };
     let source = match given {
         Some((bytes, flag)) => OffchainSource::Given(bytes, flag),
-        None => OffchainSource::Fetch { chain, node: node.as_ref() },
+        None => OffchainSource::Fetch { chain, beacon: beacon.as_ref(), node: node.as_ref() },
     };
     let inspection = inspect::inspect(job, &elf, source).await?;
     Ok((inspection, elf))

@@ -68,6 +68,8 @@ pub struct WatchArgs {
     #[command(flatten)]
     pub memory: MemoryArgs,
     #[command(flatten)]
+    pub blobs: super::BlobSource,
+    #[command(flatten)]
     pub network: NetworkArgs,
     #[command(flatten)]
     pub json: JsonFlag,
@@ -167,9 +169,9 @@ pub fn run(args: WatchArgs) -> Outcome {
     let net = args.network.resolve()?;
     let (job_manager, deploy_block) = job_manager_of(&args.job_manager, &net)?;
     let signer = if args.file { Some(args.keys.signer(&net)?) } else { None };
-    let node = match &net.node_url {
-        Some(url) => Some(NodeClient::new(url)?),
-        None => None,
+    let inputs = InputSources {
+        node: net.node_url.as_deref().map(NodeClient::new).transpose()?,
+        beacon: args.blobs.client()?,
     };
     let rt = runtime()?;
     let chain = rt.block_on(connect(&net, signer))?;
@@ -229,7 +231,7 @@ pub fn run(args: WatchArgs) -> Outcome {
                     deploy_block,
                     job_id,
                     &elfs,
-                    &node,
+                    &inputs,
                     &args,
                     &proof_dir,
                 ),
@@ -320,6 +322,12 @@ async fn new_results(chain: &Client, job_manager: Address, from: u64) -> Result<
     Ok((jobs, latest))
 }
 
+/// Where offchain inputs are read besides the chain's RPC node.
+struct InputSources {
+    node: Option<NodeClient>,
+    beacon: Option<crate::beacon::BeaconClient>,
+}
+
 /// Checks one posted result (and challenges it with `--file`); failures become the line's
 /// message so the watch goes on.
 #[allow(clippy::too_many_arguments)]
@@ -330,7 +338,7 @@ fn watch_job(
     from_block: u64,
     job_id: B256,
     elfs: &HashMap<[u8; 32], Elf>,
-    node: &Option<NodeClient>,
+    inputs: &InputSources,
     args: &WatchArgs,
     proof_dir: &Path,
 ) -> JobLine {
@@ -352,7 +360,8 @@ fn watch_job(
         return line;
     };
     line.program = elf.path.file_stem().map(|s| s.to_string_lossy().into_owned());
-    let source = OffchainSource::Fetch { chain, node: node.as_ref() };
+    let source =
+        OffchainSource::Fetch { chain, beacon: inputs.beacon.as_ref(), node: inputs.node.as_ref() };
     let inspection = match rt.block_on(inspect(job, elf, source)) {
         Ok(i) => i,
         Err(e) => {
