@@ -39,6 +39,12 @@ pub enum DaError {
     WrongInput { got: B256, want: B256 },
 }
 
+/// Loads the KZG trusted setup (once per process, ~1–3 s), so that the first sidecar built
+/// later does not pay for it.
+pub fn load_kzg_settings() {
+    alloy_eips::eip4844::env_settings::EnvKzgSettings::Default.get();
+}
+
 /// The bytes that go into the blobs: `len(input)` as 4 little-endian bytes, then the lz4 block.
 pub fn pack(input: &[u8]) -> Result<Vec<u8>, DaError> {
     let packed = lz4_flex::block::compress_prepend_size(input);

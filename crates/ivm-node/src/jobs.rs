@@ -36,8 +36,11 @@ async fn run_job(
             shared.store.offchain_input(&job.offchain_input_hash)?.unwrap_or_default()
         }
     };
-    // The blobs the offchain input will be posted in: their versioned hashes are signed.
-    let blob_hashes = match ivm_contracts::da::sidecar(&offchain_input) {
+    // The blobs the offchain input will be posted in: their versioned hashes are signed. KZG
+    // commitments are CPU work: off the async workers.
+    let input = offchain_input.clone();
+    let sidecar = tokio::task::spawn_blocking(move || ivm_contracts::da::sidecar(&input)).await?;
+    let blob_hashes = match sidecar {
         Ok(sidecar) => sidecar.map(|s| ivm_contracts::da::versioned_hashes(&s)).unwrap_or_default(),
         Err(e) => {
             return Ok(Some(ExecutionOutcome::Failed(format!("offchain_input_too_large: {e}"))))

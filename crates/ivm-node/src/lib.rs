@@ -203,6 +203,8 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
     }
 
     check_roles(&shared).await;
+    // Offchain inputs go on chain in blobs: load the KZG setup now, not on the first job.
+    tokio::task::spawn_blocking(ivm_contracts::da::load_kzg_settings);
     let arbiter = match &shared.config.arbiter_key {
         Some(key) => {
             let signer = ivm_contracts::client::parse_key(key.expose())

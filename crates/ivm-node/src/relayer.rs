@@ -255,7 +255,13 @@ async fn attempt(shared: &Arc<Shared>, job: &JobRecord) -> Result<Settled, Attem
         .with_from(chain.address())
         .with_to(shared.config.job_manager)
         .with_input(input);
-    if let Some(sidecar) = offchain_input_blobs(shared, job)? {
+    let blobs = {
+        let (shared, job) = (shared.clone(), job.clone());
+        tokio::task::spawn_blocking(move || offchain_input_blobs(&shared, &job))
+            .await
+            .map_err(|e| format!("packing the offchain input: {e}"))??
+    };
+    if let Some(sidecar) = blobs {
         tx = tx.with_blob_sidecar(sidecar);
     }
     let pending = match chain.send_transaction(tx).await {

@@ -284,8 +284,9 @@ async fn ordered_jobs_are_relayed_in_nonce_order() {
         USER,
     );
     slow.relay_strategy = ivm_api::RelayStrategy::Ordered as i32;
+    // No offchain input: the fast job needs no blobs (whose KZG setup loads once per process).
     let (mut fast, fast_req) =
-        submit_job_body(chain.consumer, nonce + 1, &program_id(&sha), b"x", b"y", 1_000_000, USER);
+        submit_job_body(chain.consumer, nonce + 1, &program_id(&sha), b"x", b"", 1_000_000, USER);
     fast.relay_strategy = ivm_api::RelayStrategy::Ordered as i32;
     assert_eq!(gw.post(routes::SUBMIT_JOB, &slow).await.0, 200);
     assert_eq!(gw.post(routes::SUBMIT_JOB, &fast).await.0, 200);
