@@ -57,7 +57,7 @@ async fn post_result(
 }
 
 /// [`post_result`] for a job with an offchain input (which the node is never given), sent
-/// without blobs.
+/// without blobs (which `JobManager` refuses for a non-empty input).
 async fn post_result_with_offchain(
     profile: &Value,
     program_id: &[u8],
@@ -93,6 +93,7 @@ async fn post_result_with_offchain(
             result_sig.to_vec(),
             request_bytes,
             request_sig.to_vec(),
+            &[],
         )
         .await?;
     Ok(request.job_id())

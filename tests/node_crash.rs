@@ -146,6 +146,7 @@ async fn scenario(url: &str) {
             signed.zkvm_operator_signature.clone(),
             expected[2].request.request.clone(),
             expected[2].request.signature.clone(),
+            &expected[2].request.offchain_input,
         )
         .await
         .unwrap();

@@ -408,6 +408,8 @@ impl Client {
     }
 
     /// `submitResultForOffchainJob` (relayer only).
+    /// `blobs`: the offchain input to carry in the transaction's blobs (packed by `da`; the
+    /// result must name their versioned hashes), or empty for none.
     pub async fn submit_result_for_offchain_job(
         &self,
         job_manager: Address,
@@ -415,6 +417,7 @@ impl Client {
         signature_on_result: impl Into<Bytes>,
         request: impl Into<Bytes>,
         signature_on_request: impl Into<Bytes>,
+        blobs: &[u8],
     ) -> Result<TransactionReceipt, ClientError> {
         let call = JobManager::submitResultForOffchainJobCall {
             offchainResultWithMetadata: result.into(),
@@ -422,7 +425,16 @@ impl Client {
             jobRequest: request.into(),
             signatureOnRequest: signature_on_request.into(),
         };
-        self.send(job_manager, &call, U256::ZERO).await
+        let mut tx = TransactionRequest::default()
+            .with_from(self.address())
+            .with_to(job_manager)
+            .with_input(call.abi_encode());
+        if let Some(sidecar) =
+            crate::da::sidecar(blobs).map_err(|e| ClientError::Config(e.to_string()))?
+        {
+            tx = tx.with_blob_sidecar(sidecar);
+        }
+        self.send_request(tx).await
     }
 
     /// `createJob(nonce, programID, onchainInput, maxCycles)` sent directly from this key

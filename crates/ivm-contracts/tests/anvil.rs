@@ -277,6 +277,7 @@ async fn scenario(url: &str) {
             result2_sig.to_vec(),
             request_bytes.clone(),
             request_sig.to_vec(),
+            &offchain_input,
         )
         .await,
         "relayer",

@@ -237,14 +237,8 @@ mod tests {
     #[test]
     fn an_offchain_input_over_the_blob_budget_is_refused_by_name() {
         // Incompressible bytes under the program's 1 MiB default, over the 755,520 blob bytes.
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let noise: Vec<u8> = (0..800_000)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
+        let noise: Vec<u8> = (0u32..25_000)
+            .flat_map(|i| ivm_contracts::alloy_primitives::keccak256(i.to_le_bytes()).0)
             .collect();
         let e = check_blob_budget(&noise).unwrap_err();
         assert_eq!(e.grpc_code, GrpcCode::InvalidArgument as i32);
