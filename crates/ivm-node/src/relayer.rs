@@ -307,11 +307,20 @@ fn offchain_input_blobs(
     if job.kind != JobKind::Offchain {
         return Ok(None);
     }
+    if job.offchain_input_hash == ivm_contracts::EMPTY_INPUT_HASH.0 {
+        return Ok(None);
+    }
+    // Stored with the job at submission; without it the relay would revert on the blob check.
     let input = shared
         .store
         .offchain_input(&job.offchain_input_hash)
         .map_err(|e| format!("reading the offchain input to post in blobs: {e:#}"))?
-        .unwrap_or_default();
+        .ok_or_else(|| AttemptError {
+            message:
+                "the job's offchain input is missing from the store: its blobs cannot be built"
+                    .into(),
+            reverted: true,
+        })?;
     ivm_contracts::da::sidecar(&input).map_err(|e| AttemptError {
         message: format!("packing the offchain input: {e}"),
         reverted: true,
