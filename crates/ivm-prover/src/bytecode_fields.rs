@@ -58,7 +58,7 @@ pub const FIRST: usize = FLAGS + NUM_FLAGS;
 pub const INSEQ: usize = FIRST + 1;
 /// One-hot table flags.
 pub const TABLE_FLAGS: usize = INSEQ + 1;
-/// Number of bytecode fields (all columns before [`BC_CNT`]).
+/// Number of bytecode fields (the columns every CPU layout starts with).
 pub const NUM_BC_FIELDS: usize = TABLE_FLAGS + NUM_TABLES;
 
 /// log2 of the universal subtable memory size: kinds (padded to a power of two) × 2^16 cells.

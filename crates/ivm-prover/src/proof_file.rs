@@ -1,4 +1,4 @@
-//! The proof file: a versioned, self-describing container for a statement and its Jolt proof.
+//! The proof file: a versioned, self-describing container for a statement and its proof.
 //!
 //! Layout (all integers little-endian, see [`crate::codec`]):
 //!
@@ -6,14 +6,14 @@
 //! |---|---|
 //! | magic | the 8 bytes `IVMPROOF` |
 //! | format version | `u16`, currently [`FORMAT_VERSION`] |
-//! | proof system | `u32` length + UTF-8, [`PROOF_SYSTEM`] or [`PROOF_SYSTEM_V2`] (at most 64 bytes) |
+//! | proof system | `u32` length + UTF-8, [`PROOF_SYSTEM`] (at most 64 bytes) |
 //! | statement | [`Statement::write`], decoded with [`StatementLimits::ABI_MAX`] |
 //! | proof body | `u32` length (must equal the bytes left) + [`Proof::write`] |
 //!
 //! Parsing checks everything that does not need the ELF (magic, version, system, statement,
 //! exact body length), so truncated files and trailing bytes fail before any proof decoding.
 //! The body itself can only be decoded against an ELF: every length in it is derived from the
-//! program ([`Proof::read`]). No length prefix is trusted: each is bounded by a limit and by the
+//! program (`v2::Proof::read`). No length prefix is trusted: each is bounded by a limit and by the
 //! bytes actually present before anything is allocated.
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::statement::{Statement, StatementLimits};

@@ -115,7 +115,7 @@ impl Outcome {
         }
     }
 
-    /// Whether the run ended by writing a control word (the outcomes v1 can prove).
+    /// Whether the run ended by writing a control word (halted or panicked).
     pub fn ended(self) -> bool {
         matches!(self, Outcome::Halted | Outcome::Panicked)
     }
@@ -203,7 +203,7 @@ impl Statement {
     }
 }
 
-/// Why a statement does not belong to a program (shared by the v1 and v2 verifiers).
+/// Why a statement does not belong to a program.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mismatch {
     /// The statement names another program: `(statement's ID, ELF's ID)` in hex.

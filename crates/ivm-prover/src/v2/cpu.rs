@@ -1,20 +1,13 @@
-//! The v2 CPU: per-row columns and the uniform constraints over them.
-//!
-//! The equations are v1's (`crate::cpu`, `isa`'s module docs) with what one-hot memory
-//! checking makes unnecessary removed (timestamps, read counters, their range checks, the
-//! row index) and three changes:
+//! The v2 CPU: per-row columns and the uniform constraints over them (the equations of
+//! `isa`'s module docs), with three choices:
 //! * **Lookup outputs are in the constraints**: the output is a low-degree combination of
 //!   the eight slot values (`tables::combine`); eight auxiliary products make every table's
-//!   combination linear, so `table ⇒ out = lin_t(e, aux)` is rank one. (v1 proved it with a
-//!   separate sumcheck at its own point.)
+//!   combination linear, so `table ⇒ out = lin_t(e, aux)` is rank one.
 //! * **Registers are always written**: `WRD` (a bytecode field) is `rd` when the instruction
 //!   writes and 0 otherwise, and a row without a write flag writes 0 — so x0 stays 0 and the
 //!   register memory needs no "old value" column.
 //! * **RAM addresses are physical byte addresses** (`RAMADDR`), tied to the remapped one-hot
 //!   address by Shout's read-address check with the page table.
-//!
-//! The operand, binding and control-flow constraints repeat v1's over v2's columns; v1's copy
-//! goes when v2 replaces it.
 //!
 //! Columns come in two kinds. **Virtual** columns are never committed: every claim Spartan
 //! leaves on them at its point `r` is proven by another argument at the same `r` — bytecode
@@ -38,7 +31,7 @@ use crate::statement::{FaultClass, Outcome};
 
 /// `rd` if the instruction writes a register, else 0 (the last bytecode field).
 pub const WRD: usize = NUM_BC_FIELDS;
-/// Bytecode fields: v1's, then [`WRD`].
+/// Bytecode fields: `bytecode_fields`', then [`WRD`].
 pub const NUM_BC: usize = NUM_BC_FIELDS + 1;
 pub const RS1V: usize = NUM_BC;
 pub const RS2V: usize = NUM_BC + 1;
@@ -72,12 +65,13 @@ pub const LY: usize = FIRST_COMMITTED + 4;
 pub const PROD: usize = FIRST_COMMITTED + 5;
 pub const LKOUT: usize = FIRST_COMMITTED + 6;
 /// `branch · out`, `jump · (out − pc − 4)`, `BRT · (simm − 4)`, and "a real row whose
-/// successor starts a new instruction" (v1's columns of the same names).
+/// successor starts a new instruction".
 pub const BRT: usize = FIRST_COMMITTED + 7;
 pub const JMP: usize = FIRST_COMMITTED + 8;
 pub const BRK: usize = FIRST_COMMITTED + 9;
 pub const LNP: usize = FIRST_COMMITTED + 10;
-/// Termination detection, as in v1.
+/// Termination detection: `STORE·IS_CTRL`, its written value, that value's inverse, and
+/// `TERM = [the store makes the panic or termination word non-zero]`.
 pub const STORE_CTRL: usize = FIRST_COMMITTED + 11;
 pub const CTRL_VAL: usize = FIRST_COMMITTED + 12;
 pub const INV_VAL: usize = FIRST_COMMITTED + 13;
@@ -101,7 +95,7 @@ pub const LOAD_FAULT: usize = FIRST_COMMITTED + 26;
 pub const NUM_COLS: usize = FIRST_COMMITTED + 27;
 pub const NUM_COMMITTED: usize = NUM_COLS - FIRST_COMMITTED;
 
-/// The v2 bytecode fields of one table entry (v1's, then [`WRD`]).
+/// The v2 bytecode fields of one table entry (`bytecode_fields`', then [`WRD`]).
 pub fn bytecode_fields_v2(row: &BytecodeRow) -> [Fr; NUM_BC] {
     let mut v = [Fr::zero(); NUM_BC];
     v[..NUM_BC_FIELDS].copy_from_slice(&bytecode_fields(row));
