@@ -422,7 +422,7 @@ fn square_root_differential() {
 // ---------------------------------------------------------------------------------------------
 // clob
 
-use clob::{Action, Order, Side};
+use clob::{Action, ClobState, Order, Side};
 
 fn limit(side: Side, price: u64, quantity: u64, id: u64) -> Order {
     Order { action: Action::Limit { side, price, quantity }, id }
@@ -432,8 +432,9 @@ fn cancel(id: u64) -> Order {
     Order { action: Action::Cancel, id }
 }
 
-fn encode(orders: &[Order]) -> Vec<u8> {
-    orders.iter().flat_map(|o| o.encode()).collect()
+/// The job inputs for `orders` on the initial `book` (InfinityVM's stateful-app framing).
+fn clob_inputs(book: &[Order], orders: &[Order]) -> (Vec<u8>, Vec<u8>) {
+    clob::encode_inputs(&ClobState { resting: book.to_vec() }, orders)
 }
 
 type Level = (u64, u128, u32);
@@ -458,9 +459,17 @@ impl Reader<'_> {
     }
 }
 
-/// Decodes the clob output into (fills, bid levels, ask levels).
-fn decode_clob(out: &[u8]) -> (Vec<[u64; 4]>, Vec<Level>, Vec<Level>) {
-    let mut r = Reader(out);
+/// Decodes the clob output of `orders` on `book` into (fills, bid levels, ask levels), after
+/// checking its state root is the book after the orders.
+fn decode_clob(
+    out: &[u8],
+    book: &[Order],
+    orders: &[Order],
+) -> (Vec<[u64; 4]>, Vec<Level>, Vec<Level>) {
+    let (root, result) = clob::decode_output(out);
+    let after = ClobState { resting: clob::match_orders(book, orders).1.resting_orders() };
+    assert_eq!(root, clob::state_root(&borsh::to_vec(&after).unwrap()), "the output state root");
+    let mut r = Reader(&result);
     let n = r.u32();
     let fills = (0..n).map(|_| [r.u64(), r.u64(), r.u64(), r.u64()]).collect();
     let levels = |r: &mut Reader| {
@@ -476,61 +485,71 @@ fn decode_clob(out: &[u8]) -> (Vec<[u64; 4]>, Vec<Level>, Vec<Level>) {
 #[test]
 fn clob_matching_semantics() {
     use Side::*;
-    let book = encode(&[
+    let book = [
         limit(Sell, 100, 10, 1),
         limit(Sell, 101, 5, 2),
         limit(Sell, 100, 7, 3), // behind order 1 at 100
         limit(Buy, 98, 4, 4),
         limit(Buy, 99, 6, 5),
         limit(Buy, 99, 1, 6),
-    ]);
-    let orders = encode(&[
+    ];
+    let orders = [
         limit(Buy, 101, 20, 10), // takes 1 (10@100), 3 (7@100), 2 (3@101)
         cancel(6),               // removes bid 6
         cancel(42),              // unknown: no-op
         limit(Sell, 97, 8, 11),  // takes 5 (6@99), 4 (2@98)
         limit(Sell, 102, 3, 12), // rests
         limit(Buy, 50, 9, 13),   // rests
-    ]);
-    let exec = check("clob", &orders, &book, clob::run(&orders, &book));
-    let (fills, bids, asks) = decode_clob(&exec.output);
+    ];
+    let (on, off) = clob_inputs(&book, &orders);
+    let exec = check("clob", &on, &off, clob::run(&on, &off));
+    let (fills, bids, asks) = decode_clob(&exec.output, &book, &orders);
     assert_eq!(
         fills,
         vec![[1, 10, 100, 10], [3, 10, 100, 7], [2, 10, 101, 3], [5, 11, 99, 6], [4, 11, 98, 2]]
     );
     assert_eq!(bids, vec![(98, 2, 1), (50, 9, 1)]);
     assert_eq!(asks, vec![(101, 2, 1), (102, 3, 1)]);
+    // The next job starts from the state the output's root commits to.
+    let after = clob::match_orders(&book, &orders).1.resting_orders();
+    let (on2, off2) = clob_inputs(&after, &[limit(Buy, 102, 5, 14)]);
+    let exec = check("clob", &on2, &off2, clob::run(&on2, &off2));
+    let (fills, _, asks) = decode_clob(&exec.output, &after, &[limit(Buy, 102, 5, 14)]);
+    assert_eq!(fills, vec![[2, 14, 101, 2], [12, 14, 102, 3]]);
+    assert!(asks.is_empty());
 }
 
 #[test]
 fn clob_differential() {
     use Side::*;
-    let cases: Vec<(Vec<u8>, Vec<u8>)> = vec![
+    let cases: Vec<(Vec<Order>, Vec<Order>)> = vec![
         // Nothing at all.
         (vec![], vec![]),
         // A book and no orders: just the summary.
-        (vec![], encode(&[limit(Buy, 1, 1, 1), limit(Sell, 2, 1, 2)])),
+        (vec![limit(Buy, 1, 1, 1), limit(Sell, 2, 1, 2)], vec![]),
         // Orders on an empty book: the second crosses the first.
-        (encode(&[limit(Buy, 10, 5, 1), limit(Sell, 9, 8, 2)]), vec![]),
+        (vec![], vec![limit(Buy, 10, 5, 1), limit(Sell, 9, 8, 2)]),
         // Extreme prices and quantities: level totals beyond u64.
         (
-            encode(&[
+            vec![],
+            vec![
                 limit(Sell, u64::MAX, u64::MAX, 1),
                 limit(Sell, u64::MAX, u64::MAX, 2),
                 limit(Buy, 0, u64::MAX, 3),
                 limit(Buy, 0, u64::MAX, 4),
                 limit(Buy, u64::MAX, u64::MAX - 1, u64::MAX),
-            ]),
-            vec![],
+            ],
         ),
         // Cancelling everything, including a partially filled order.
         (
-            encode(&[limit(Buy, 100, 3, 10), cancel(1), cancel(2), cancel(10)]),
-            encode(&[limit(Sell, 100, 5, 1), limit(Sell, 120, 5, 2)]),
+            vec![limit(Sell, 100, 5, 1), limit(Sell, 120, 5, 2)],
+            vec![limit(Buy, 100, 3, 10), cancel(1), cancel(2), cancel(10)],
         ),
     ];
-    for (on, off) in &cases {
-        check("clob", on, off, clob::run(on, off));
+    for (book, orders) in &cases {
+        let (on, off) = clob_inputs(book, orders);
+        let exec = check("clob", &on, &off, clob::run(&on, &off));
+        decode_clob(&exec.output, book, orders);
     }
 
     // Random order flow around a mid price, on a random initial book.
@@ -557,9 +576,9 @@ fn clob_differential() {
             let side = if rng.below(2) == 0 { Buy } else { Sell };
             orders.push(limit(side, 940 + rng.below(120), 1 + rng.below(80), id));
         }
-        let (on, off) = (encode(&orders), encode(&book));
+        let (on, off) = clob_inputs(&book, &orders);
         let native = clob::run(&on, &off);
-        let (fills, _, _) = decode_clob(&native);
+        let (fills, _, _) = decode_clob(&native, &book, &orders);
         assert!(orders_len < 100 || fills.len() > 50, "the random flow should trade");
         check("clob", &on, &off, native);
     }
@@ -568,22 +587,28 @@ fn clob_differential() {
 #[test]
 fn clob_rejects_malformed_input() {
     use Side::*;
-    let ok = encode(&[limit(Buy, 1, 1, 1)]);
-    let mut bad_side = ok.clone();
-    bad_side[0] = 3;
-    let zero_qty = encode(&[limit(Sell, 5, 0, 7)]);
-    let crossed = encode(&[limit(Buy, 10, 1, 1), limit(Sell, 10, 1, 2)]);
-    let duplicate = encode(&[limit(Buy, 10, 1, 1), limit(Buy, 9, 1, 1)]);
-    let cases: Vec<(Vec<u8>, Vec<u8>)> = vec![
-        (ok[..24].to_vec(), vec![]),
-        (vec![], [ok.clone(), vec![0]].concat()),
-        (bad_side, vec![]),
-        (zero_qty, vec![]),
-        (vec![], crossed),
-        (duplicate.clone(), vec![]),
-        (vec![], duplicate),
-        (vec![], encode(&[cancel(1)])),
+    let ok = [limit(Buy, 1, 1, 1)];
+    let (on, off) = clob_inputs(&[], &ok);
+    let (other_root, _) = clob_inputs(&ok, &[]);
+    let mut cases: Vec<(Vec<u8>, Vec<u8>)> = vec![
+        (on[..on.len() - 1].to_vec(), off.clone()), // onchain input: not abi.encode
+        (other_root, off.clone()),                  // the state does not hash to the root
+        (on.clone(), off[..3].to_vec()),            // no length prefix
+        (on.clone(), [&[200, 0, 0, 0][..], &off[4..]].concat()), // the prefix overruns
     ];
+    for (book, orders) in [
+        (vec![], vec![limit(Sell, 5, 0, 7)]), // zero quantity
+        (vec![limit(Buy, 10, 1, 1), limit(Sell, 10, 1, 2)], vec![]), // crossed state
+        (vec![], vec![limit(Buy, 10, 1, 1), limit(Buy, 9, 1, 1)]), // a resting id again
+        (vec![limit(Buy, 10, 1, 1), limit(Buy, 9, 1, 1)], vec![]), // the same in the state
+        (vec![cancel(1)], vec![]),            // a cancel in the state
+    ] {
+        cases.push(clob_inputs(&book, &orders));
+    }
+    // Requests that are not borsh orders.
+    let mut garbage = off.clone();
+    garbage[8] = 9; // the first order's action tag
+    cases.push((on.clone(), garbage));
     for (on, off) in cases {
         let (on2, off2) = (on.clone(), off.clone());
         check_panics("clob", &on, &off, move || clob::run(&on2, &off2));

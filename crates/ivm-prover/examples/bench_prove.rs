@@ -26,34 +26,41 @@ fn status_bytes(key: &str) -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
+/// A run's inputs: onchain and offchain.
+type Inputs = (Vec<u8>, Vec<u8>);
+
 /// Trace rows of a run: instructions plus virtual sequences, before padding.
-fn rows(elf: &[u8], onchain: &[u8]) -> u64 {
-    ivm_prover::v2::trace_shape(elf, onchain, &[], u64::MAX).expect("trace").rows as u64
+fn rows(elf: &[u8], (onchain, offchain): &Inputs) -> u64 {
+    ivm_prover::v2::trace_shape(elf, onchain, offchain, u64::MAX).expect("trace").rows as u64
 }
 
 /// The largest input whose trace fits `2^log_rows` rows (with the one padding row the
 /// constraints need), found by bisection on the expanded trace.
-fn input_for(program: &str, elf: &[u8], log_rows: u32) -> Vec<u8> {
-    let fits = |input: &[u8]| rows(elf, input) < 1u64 << log_rows;
-    let make = |k: u64| -> Vec<u8> {
+fn input_for(program: &str, elf: &[u8], log_rows: u32) -> Inputs {
+    let fits = |input: &Inputs| rows(elf, input) < 1u64 << log_rows;
+    let make = |k: u64| -> Inputs {
         match program {
             "fibonacci" => {
                 let mut v = vec![0u8; 32];
                 v[24..].copy_from_slice(&k.to_be_bytes());
-                v
+                (v, Vec::new())
             }
-            "sha256" => vec![0x61; k as usize],
-            // k limit orders (25-byte records: side, price, quantity, id), buys and sells
-            // around one price so that about half of them match.
-            "clob" => (0..k)
-                .flat_map(|i| {
-                    let mut r = vec![(i % 2) as u8];
-                    r.extend_from_slice(&(100 + (i * 7) % 13).to_be_bytes());
-                    r.extend_from_slice(&(1 + i % 5).to_be_bytes());
-                    r.extend_from_slice(&(i + 1).to_be_bytes());
-                    r
-                })
-                .collect(),
+            "sha256" => (vec![0x61; k as usize], Vec::new()),
+            // k limit orders on an empty book, buys and sells around one price so that about
+            // half of them match (InfinityVM's stateful-app framing, `clob::encode_inputs`).
+            "clob" => {
+                let orders: Vec<clob::Order> = (0..k)
+                    .map(|i| {
+                        let side = if i % 2 == 0 { clob::Side::Buy } else { clob::Side::Sell };
+                        let (price, quantity) = (100 + (i * 7) % 13, 1 + i % 5);
+                        clob::Order {
+                            action: clob::Action::Limit { side, price, quantity },
+                            id: i + 1,
+                        }
+                    })
+                    .collect();
+                clob::encode_inputs(&clob::ClobState::default(), &orders)
+            }
             other => panic!("unknown program {other}"),
         }
     };
@@ -101,10 +108,10 @@ fn cpu_seconds() -> f64 {
 
 /// Prove and verify through the proof file (what a verifier receives): the statement, the
 /// file's bytes, the padded rows, the verify time.
-fn prove_and_verify(elf: &[u8], input: &[u8], start: Instant) -> (Statement, Vec<u8>, u64, f64) {
+fn prove_and_verify(elf: &[u8], input: &Inputs, start: Instant) -> (Statement, Vec<u8>, u64, f64) {
     let mut on_phase = |p: ivm_prover::v2::Phase| report_phase(start, p.name());
     let (st, bytes) =
-        ivm_prover::prove_file(elf, input, &[], u64::MAX, &mut on_phase).expect("prove");
+        ivm_prover::prove_file(elf, &input.0, &input.1, u64::MAX, &mut on_phase).expect("prove");
     report_phase(start, "(done)");
     let verify = Instant::now();
     ivm_prover::verify_file(elf, &bytes).expect("verify");

@@ -1,98 +1,107 @@
-//! One matching step of a central limit order book (CLOB) with price-time priority.
+//! One matching step of a central limit order book (CLOB) with price-time priority, in
+//! InfinityVM's stateful-app shape (its CLOB example's framing).
 //!
-//! All integers are big-endian.
-//!
-//! **Order record** (25 bytes): `side: u8 | price: u64 | quantity: u64 | id: u64`, where
-//! `side` is `0` = buy (bid), `1` = sell (ask), `2` = cancel (removes the resting order `id`;
-//! its price and quantity are ignored, and an unknown id is a no-op).
-//!
-//! - **Offchain input** — the initial book (may be empty): order records with side `0` or `1`,
-//!   earliest first (that order is their time priority). They rest without matching, so the
-//!   book must not be crossed (best bid < best ask).
-//! - **Onchain input** — the new orders (may be empty): order records applied in order. A buy
-//!   or sell is a limit order: it matches against the opposite side while that side's best
-//!   price is at or better than its limit (best price first, earliest order first at each
-//!   price; the fill price is the resting order's price) and any remainder rests at its limit
-//!   price behind the orders already there.
-//! - **Output**:
+//! - **Onchain input** — `abi.encode(StatefulAppOnchainInput { input_state_root, onchain_input })`
+//!   (`ivm_io::stateful`): the root of the book the consumer holds; `onchain_input` is unused.
+//! - **Offchain input** — `u32 LE len ‖ borsh(Vec<Order>) ‖ borsh(ClobState)`: the requests
+//!   (limit orders and cancels, applied in order) and the book's state, whose sha256 must be
+//!   `input_state_root`. The state's resting orders rest without matching, each price level in
+//!   time priority, so the book must not be crossed (best bid < best ask).
+//! - **Output** — `abi.encode(StatefulAppResult { output_state_root, result })`: the new
+//!   state's root and `result`:
 //!   ```text
 //!   u32 fill_count,  fill_count × { maker_id: u64, taker_id: u64, price: u64, quantity: u64 }
 //!   u32 bid_levels,  bid_levels × { price: u64, total_quantity: u128, orders: u32 }  (highest first)
 //!   u32 ask_levels,  ask_levels × { price: u64, total_quantity: u128, orders: u32 }  (lowest first)
 //!   ```
+//!   (integers big-endian). A buy or sell is a limit order: it matches against the opposite
+//!   side while that side's best price is at or better than its limit (best price first,
+//!   earliest order first at each price; the fill price is the resting order's price) and any
+//!   remainder rests at its limit price behind the orders already there. A cancel removes the
+//!   resting order `id` (an unknown id is a no-op).
 //!
-//! Malformed input panics: a length that is not a multiple of 25, an unknown side, a zero
-//! quantity on a buy or sell, an id that is already resting, a cancel in the initial book, or
-//! a crossed initial book.
+//! Malformed input panics, naming what did not decode or hold: inputs that do not decode, a
+//! state that does not hash to the root, a zero quantity, an id that is already resting, a
+//! cancel in the state, or a crossed state.
 #![no_std]
 extern crate alloc;
 use alloc::{
     collections::{BTreeMap, VecDeque},
     vec::Vec,
 };
+use borsh::{BorshDeserialize, BorshSerialize};
+use ivm_io::stateful::{StatefulAppOnchainInput, StatefulAppResult};
+use sha2::{Digest, Sha256};
 
-/// Bytes per order record.
-pub const ORDER_LEN: usize = 25;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub enum Side {
     Buy,
     Sell,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub enum Action {
     Limit { side: Side, price: u64, quantity: u64 },
     Cancel,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Order {
     pub action: Action,
     pub id: u64,
 }
 
-impl Order {
-    /// Encodes the order as a 25-byte record.
-    pub fn encode(&self) -> [u8; ORDER_LEN] {
-        let (side, price, quantity) = match self.action {
-            Action::Limit { side: Side::Buy, price, quantity } => (0, price, quantity),
-            Action::Limit { side: Side::Sell, price, quantity } => (1, price, quantity),
-            Action::Cancel => (2, 0, 0),
-        };
-        let mut out = [0u8; ORDER_LEN];
-        out[0] = side;
-        out[1..9].copy_from_slice(&price.to_be_bytes());
-        out[9..17].copy_from_slice(&quantity.to_be_bytes());
-        out[17..25].copy_from_slice(&self.id.to_be_bytes());
-        out
-    }
+/// The book between jobs: its resting orders, each price level's queue in time priority.
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct ClobState {
+    pub resting: Vec<Order>,
 }
 
-/// Decodes a list of order records.
-pub fn decode_orders(bytes: &[u8]) -> Vec<Order> {
+/// The state root of `borsh(state)`: its sha256.
+pub fn state_root(state_bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(state_bytes).into()
+}
+
+fn borsh_bytes<T: BorshSerialize>(value: &T) -> Vec<u8> {
+    borsh::to_vec(value).expect("borsh encodes into memory")
+}
+
+/// The job inputs for `requests` on the book `state`: `(onchain, offchain)`.
+pub fn encode_inputs(state: &ClobState, requests: &[Order]) -> (Vec<u8>, Vec<u8>) {
+    let (requests, state) = (borsh_bytes(&requests.to_vec()), borsh_bytes(state));
+    let onchain = StatefulAppOnchainInput {
+        input_state_root: state_root(&state).into(),
+        onchain_input: Default::default(),
+    };
+    let mut offchain = (requests.len() as u32).to_le_bytes().to_vec();
+    offchain.extend_from_slice(&requests);
+    offchain.extend_from_slice(&state);
+    (ivm_io::encode_abi(&onchain), offchain)
+}
+
+/// The new state root and the `result` bytes of an output.
+pub fn decode_output(out: &[u8]) -> ([u8; 32], Vec<u8>) {
+    let r: StatefulAppResult = ivm_io::decode_abi("clob output", out);
+    (r.output_state_root.0, r.result.to_vec())
+}
+
+/// The program: checks the state against its root, builds the book, applies the requests, and
+/// encodes the new root with the fills and the book summary.
+pub fn run(onchain: &[u8], offchain: &[u8]) -> Vec<u8> {
+    let input: StatefulAppOnchainInput = ivm_io::decode_abi("onchain input", onchain);
+    let (requests, state) = ivm_io::split_length_prefixed("offchain input", offchain);
     assert!(
-        bytes.chunks_exact(ORDER_LEN).remainder().is_empty(),
-        "order list length {} is not a multiple of {ORDER_LEN}",
-        bytes.len()
+        state_root(state) == input.input_state_root.0,
+        "offchain input: the state does not hash to the onchain input's state root"
     );
-    bytes
-        .chunks_exact(ORDER_LEN)
-        .map(|r| {
-            let word = |i: usize| u64::from_be_bytes(r[i..i + 8].try_into().unwrap());
-            let (price, quantity, id) = (word(1), word(9), word(17));
-            let action = match r[0] {
-                0 => Action::Limit { side: Side::Buy, price, quantity },
-                1 => Action::Limit { side: Side::Sell, price, quantity },
-                2 => Action::Cancel,
-                s => panic!("order {id}: unknown side {s}"),
-            };
-            if let Action::Limit { quantity: 0, .. } = action {
-                panic!("order {id}: zero quantity");
-            }
-            Order { action, id }
-        })
-        .collect()
+    let requests: Vec<Order> = ivm_io::decode_borsh("offchain input requests", requests);
+    let state: ClobState = ivm_io::decode_borsh("offchain input state", state);
+    let (result, book) = match_orders(&state.resting, &requests);
+    let output_state = borsh_bytes(&ClobState { resting: book.resting_orders() });
+    ivm_io::encode_abi(&StatefulAppResult {
+        output_state_root: state_root(&output_state).into(),
+        result: result.into(),
+    })
 }
 
 /// A trade between a resting (maker) order and an incoming (taker) order.
@@ -124,6 +133,7 @@ impl Book {
         let mut book = Book::default();
         for o in orders {
             match o.action {
+                Action::Limit { quantity: 0, .. } => panic!("order {}: zero quantity", o.id),
                 Action::Limit { side, price, quantity } => book.rest(o.id, side, price, quantity),
                 Action::Cancel => panic!("order {}: cancel in the initial book", o.id),
             }
@@ -154,6 +164,7 @@ impl Book {
                 self.cancel(id);
                 return;
             }
+            Action::Limit { quantity: 0, .. } => panic!("order {id}: zero quantity"),
             Action::Limit { side, price, quantity } => (side, price, quantity),
         };
         assert!(!self.index.contains_key(&id), "order {id}: id is already resting");
@@ -203,6 +214,22 @@ impl Book {
         }
     }
 
+    /// The resting orders, each level's queue in time priority (what [`Book::from_resting`]
+    /// rebuilds this book from).
+    pub fn resting_orders(&self) -> Vec<Order> {
+        let levels = [(Side::Buy, &self.bids), (Side::Sell, &self.asks)];
+        let mut out = Vec::new();
+        for (side, book) in levels {
+            for (&price, queue) in book {
+                out.extend(queue.iter().map(|r| Order {
+                    action: Action::Limit { side, price, quantity: r.quantity },
+                    id: r.id,
+                }));
+            }
+        }
+        out
+    }
+
     /// `(price, total quantity, order count)` per bid level, best (highest) first.
     pub fn bid_levels(&self) -> Vec<(u64, u128, u32)> {
         self.bids.iter().rev().map(summarize).collect()
@@ -218,13 +245,12 @@ fn summarize((price, queue): (&u64, &VecDeque<Resting>)) -> (u64, u128, u32) {
     (*price, queue.iter().map(|r| r.quantity as u128).sum(), queue.len() as u32)
 }
 
-/// The program: builds the book from `offchain`, applies the orders in `onchain`, and
-/// encodes the fills and the resulting book summary.
-pub fn run(onchain: &[u8], offchain: &[u8]) -> Vec<u8> {
-    let mut book = Book::from_resting(&decode_orders(offchain));
-    let orders = decode_orders(onchain);
+/// Matches `requests` against the book of `resting` orders: the encoded fills and book
+/// summary, and the book after.
+pub fn match_orders(resting: &[Order], requests: &[Order]) -> (Vec<u8>, Book) {
+    let mut book = Book::from_resting(resting);
     let mut fills = Vec::new();
-    for o in &orders {
+    for o in requests {
         book.apply(o, &mut fills);
     }
     let (bids, asks) = (book.bid_levels(), book.ask_levels());
@@ -243,5 +269,5 @@ pub fn run(onchain: &[u8], offchain: &[u8]) -> Vec<u8> {
             out.extend_from_slice(&count.to_be_bytes());
         }
     }
-    out
+    (out, book)
 }

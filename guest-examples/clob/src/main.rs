@@ -1,6 +1,9 @@
 #![no_std]
 #![no_main]
 
+// The critical section `portable-atomic` (under alloy's `Bytes`) needs in the VM.
+use ivm_compat as _;
+
 ivm_guest::entry!(main);
 
 fn main() {
