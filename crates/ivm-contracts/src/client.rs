@@ -528,16 +528,11 @@ impl Client {
         job_manager: Address,
         id: U256,
     ) -> Result<Vec<B256>, ClientError> {
-        let mut hashes = Vec::new();
-        for i in 0..8u64 {
-            let call = JobManager::challengeProofBlobhashesCall { _0: id, _1: U256::from(i) };
-            match self.view(job_manager, &call).await {
-                Ok(h) => hashes.push(h),
-                Err(ClientError::Reverted { .. }) => break,
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(hashes)
+        self.array_prefix(job_manager, 8, |i| JobManager::challengeProofBlobhashesCall {
+            _0: id,
+            _1: i,
+        })
+        .await
     }
 
     /// The bytes packed (by `da`) into the blobs with these versioned hashes, fetched with
@@ -555,8 +550,7 @@ impl Client {
                 ))
             })?);
         }
-        let blobs = crate::da::blobs_from_bytes(&fetched).map_err(ClientError::Decode)?;
-        crate::da::unpack(&blobs, expected).map_err(|e| ClientError::Decode(e.to_string()))
+        crate::da::unpack_bytes(&fetched, expected).map_err(ClientError::Decode)
     }
 
     /// `maxJobCycles()`: the largest `maxCycles` a new job may have (the provability bound).
@@ -623,17 +617,29 @@ impl Client {
         job_manager: Address,
         job_id: B256,
     ) -> Result<Vec<B256>, ClientError> {
-        let mut hashes = Vec::new();
-        // The public array getter reverts past the end; a job has at most a few blobs.
-        for i in 0..crate::da::MAX_BLOBS_PER_JOB * 2 {
-            let call = JobManager::jobIDToBlobhashesCall { _0: job_id, _1: U256::from(i) };
-            match self.view(job_manager, &call).await {
-                Ok(h) => hashes.push(h),
+        self.array_prefix(job_manager, crate::da::MAX_BLOBS_PER_JOB * 2, |i| {
+            JobManager::jobIDToBlobhashesCall { _0: job_id, _1: i }
+        })
+        .await
+    }
+
+    /// The entries of a public array getter `call(i)` on `to`, read from `i = 0` until it
+    /// reverts (past the end), at most `max` of them.
+    async fn array_prefix<C: SolCall>(
+        &self,
+        to: Address,
+        max: usize,
+        call: impl Fn(U256) -> C,
+    ) -> Result<Vec<C::Return>, ClientError> {
+        let mut entries = Vec::new();
+        for i in 0..max {
+            match self.view(to, &call(U256::from(i))).await {
+                Ok(entry) => entries.push(entry),
                 Err(ClientError::Reverted { .. }) => break,
                 Err(e) => return Err(e),
             }
         }
-        Ok(hashes)
+        Ok(entries)
     }
 
     /// A blob's bytes by its versioned hash, from a node that keeps blobs and serves them over

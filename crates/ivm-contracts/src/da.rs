@@ -81,6 +81,11 @@ pub fn blobs_from_bytes(fetched: &[impl AsRef<[u8]>]) -> Result<Vec<Blob>, Strin
     Ok(blobs)
 }
 
+/// [`unpack`] of blobs given as bytes (as nodes serve them).
+pub fn unpack_bytes(fetched: &[impl AsRef<[u8]>], expected_hash: B256) -> Result<Vec<u8>, String> {
+    unpack(&blobs_from_bytes(fetched)?, expected_hash).map_err(|e| e.to_string())
+}
+
 /// The offchain input in `blobs` (the job's blobs, in order), checked against the job's
 /// `offchain_input_hash`. The hash check is what makes the bytes trustworthy: whoever served
 /// the blobs cannot change them without it failing.

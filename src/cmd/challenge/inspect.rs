@@ -220,8 +220,7 @@ async fn input_from_blobs(
         .blobs(&block_id, &hashes)
         .await
         .with_context(|| format!("the beacon API at {}", beacon.url()))?;
-    let blobs = ivm_contracts::da::blobs_from_bytes(&fetched).map_err(anyhow::Error::msg)?;
-    Ok(ivm_contracts::da::unpack(&blobs, hash)?)
+    ivm_contracts::da::unpack_bytes(&fetched, hash).map_err(anyhow::Error::msg)
 }
 
 /// The beacon API's ID of the block that posted a result: its beacon block root, which the
