@@ -140,3 +140,93 @@ fn a_dishonest_devnet_is_caught_and_overturned() {
     assert!(lines.iter().any(|l| l.contains("posting a WRONG result on purpose")));
     assert!(lines.iter().any(|l| l.contains("challenged its own result with a junk proof")));
 }
+
+/// k-of-n arbiters on a real devnet: three arbiters, two of whom must agree, one voting against
+/// what the proofs show on purpose. The operator's junk self-challenge is still rejected and an
+/// honest challenge still upheld; every vote the liar got in is the wrong one, every honest vote
+/// the right one.
+#[test]
+fn a_lying_arbiter_is_outvoted() {
+    use ivm_contracts::bindings::JobManager::ArbiterVoted;
+    let net = Devnet::start_with(&[
+        "--dishonest",
+        "fibonacci",
+        "--self-challenge",
+        "--arbiters",
+        "3",
+        "--threshold",
+        "2",
+        "--lying-arbiters",
+        "1",
+    ]);
+    let arbiters: Vec<Address> = net.profile["arbiters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(arbiters.len(), 3);
+    assert_eq!(net.profile["arbiterThreshold"], 2);
+    let liar = arbiters[2];
+    let rpc = net.profile["rpcUrl"].as_str().unwrap().to_string();
+    let jm: Address = net.profile["contracts"]["jobManager"].as_str().unwrap().parse().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let client = rt.block_on(Client::connect(&rpc, &dev_key(&net, 6))).unwrap();
+    let (set, threshold) = rt.block_on(client.arbiters(jm)).unwrap();
+    assert_eq!((set, threshold), (arbiters.clone(), 2), "JobManager holds the devnet's set");
+
+    let job = submit(&net, "fibonacci", &uint256(12), None);
+    let id = job["jobId"].as_str().unwrap();
+    // The operator's junk challenge (1): the liar votes to uphold it, the others outvote it.
+    let status = |cid: u64| {
+        rt.block_on(async {
+            let count = client.view(jm, &JobManager::challengeCountCall {}).await.unwrap();
+            if count < U256::from(cid) {
+                return None;
+            }
+            Some(client.get_challenge(jm, U256::from(cid)).await.unwrap().status)
+        })
+    };
+    let started = std::time::Instant::now();
+    let junk = loop {
+        match status(1) {
+            Some(s) if s != ivm_contracts::client::CHALLENGE_OPEN => break s,
+            _ => {}
+        }
+        assert!(started.elapsed().as_secs() < 60, "the junk challenge was never decided");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(junk, ivm_contracts::client::CHALLENGE_REJECTED, "junk is rejected");
+
+    // The honest challenge (2): the liar votes against it, the others uphold it.
+    let examples = repo().join("guest-examples/target/ivm");
+    let fib = examples.join("fibonacci.elf");
+    let fib = fib.to_str().unwrap();
+    let out =
+        net.run(&["challenge", "file", "--job", id, fib, "--dev-account", "5", "--wait", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["verdict"], "upheld");
+
+    let votes = rt.block_on(client.events::<ArbiterVoted>(jm, 0)).unwrap();
+    for (vote, _) in &votes {
+        let truth = vote.challengeID == U256::from(2);
+        let lied = vote.fraudProven != truth;
+        assert_eq!(lied, vote.arbiter == liar, "vote {vote:?}");
+    }
+    let honest_votes = votes.iter().filter(|(v, _)| v.arbiter != liar).count();
+    assert_eq!(honest_votes, 4, "two honest votes decided each challenge");
+    let liar_votes = votes.len() - honest_votes;
+    eprintln!("the liar's votes counted on chain: {liar_votes} (the others may decide first)");
+
+    let lines = net.stop();
+    assert!(
+        lines.iter().any(|l| l.contains("practice mode: 1 of the 3 arbiters vote against")),
+        "the devnet says it runs a liar"
+    );
+    // Whether the liar's vote lands before two honest ones decide is a race; that it acted is not.
+    assert!(
+        lines.iter().any(|l| l.contains("this arbiter voted against the proof")
+            || l.contains("this arbiter tried to vote against the proof")),
+        "the liar voted (or tried to)"
+    );
+}

@@ -60,6 +60,14 @@ struct Challenge {
     bytes32 proofHash;
 }
 
+/// The arbiters' votes on one challenge, cast under the arbiter set of `epoch` (a change of the
+/// set starts a new epoch, and votes of an earlier one no longer count).
+struct VoteTally {
+    uint64 epoch;
+    uint32 upheld;
+    uint32 rejected;
+}
+
 struct OperatorBond {
     uint256 amount;
     uint256 pendingWithdrawal;
@@ -123,7 +131,7 @@ interface IJobManager {
     // ---- ivm events: configuration ----
     event RelayerUpdated(address indexed relayer);
     event CoprocessorOperatorUpdated(address indexed operator);
-    event ArbiterUpdated(address indexed arbiter);
+    event ArbitersUpdated(address[] arbiters, uint256 threshold, uint64 epoch);
     event DisputeParametersUpdated(DisputeParameters params);
     event MaxJobCyclesUpdated(uint64 maxJobCycles);
 
@@ -148,6 +156,7 @@ interface IJobManager {
     );
     /// The proof of challenge `challengeID` is in the blobs with these versioned hashes.
     event ChallengeProofInBlobs(uint256 indexed challengeID, bytes32[] versionedBlobHashes);
+    event ArbiterVoted(uint256 indexed challengeID, address indexed arbiter, bool fraudProven);
     event ChallengeResolved(uint256 indexed challengeID, bytes32 indexed jobID, bool indexed fraudProven);
     event ChallengeTimedOut(uint256 indexed challengeID, bytes32 indexed jobID);
     event ChallengeRefunded(uint256 indexed challengeID, bytes32 indexed jobID);
@@ -196,6 +205,10 @@ interface IJobManager {
         bytes32 proofHash
     ) external payable returns (uint256 challengeID);
     function resolveChallenge(uint256 challengeID, bool fraudProven) external;
+    function setArbiters(address[] calldata arbiters, uint256 threshold) external;
+    function getArbiters() external view returns (address[] memory arbiters, uint256 threshold);
+    function getChallengeVotes(uint256 challengeID) external view returns (uint256 upheld, uint256 rejected);
+    function hasVoted(uint256 challengeID, address arbiter) external view returns (bool);
     function reclaimChallengeBond(uint256 challengeID) external;
     function depositOperatorBond(address operator) external payable;
     function requestBondWithdrawal(uint256 amount) external;

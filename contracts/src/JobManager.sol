@@ -15,7 +15,8 @@ import {
     ResultRecord,
     ChallengeStatus,
     Challenge,
-    OperatorBond
+    OperatorBond,
+    VoteTally
 } from "./IJobManager.sol";
 import {ClaimedOutcome, IConsumer} from "./IConsumer.sol";
 import {OffchainRequester} from "./OffchainRequester.sol";
@@ -40,6 +41,9 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     /// epochs of 32 twelve-second slots, ~18.2 days). Offchain inputs and challenge proofs live
     /// in blobs, so a challenge window plus the arbiter's timeout must end before they expire.
     uint64 public constant BLOB_RETENTION = 4096 * 32 * 12;
+    /// The most arbiters the owner may set (votes are counted in a loop-free tally, but the set
+    /// is copied on every change).
+    uint256 public constant MAX_ARBITERS = 16;
 
     // ---- InfinityVM state ----
     address public relayer;
@@ -51,7 +55,17 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     mapping(uint256 => bytes32[]) public challengeProofBlobhashes;
 
     // ---- dispute state ----
-    address public arbiter;
+    /// The arbiters: each verifies a challenge's proof on its own and votes
+    /// (`resolveChallenge`); a challenge is decided when `arbiterThreshold` of them agree.
+    address[] internal _arbiters;
+    uint256 public arbiterThreshold;
+    mapping(address => bool) public isArbiter;
+    /// Bumped on every change of the arbiter set: votes cast under an earlier set are void,
+    /// so a removed arbiter's vote never counts and a new set decides afresh.
+    uint64 public arbiterEpoch;
+    mapping(uint256 => VoteTally) internal _tallies;
+    /// The epoch in which an arbiter last voted on a challenge (0: never).
+    mapping(uint256 => mapping(address => uint64)) internal _votedInEpoch;
     DisputeParameters internal _params;
     mapping(bytes32 => ResultRecord) internal _results;
     mapping(uint256 => Challenge) internal _challenges;
@@ -81,10 +95,9 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     ) Ownable(initialOwner) {
         relayer = initialRelayer;
         coprocessorOperator = initialOperator;
-        arbiter = initialArbiter;
         emit RelayerUpdated(initialRelayer);
         emit CoprocessorOperatorUpdated(initialOperator);
-        emit ArbiterUpdated(initialArbiter);
+        _setSingleArbiter(initialArbiter);
         _setDisputeParameters(params);
     }
 
@@ -206,13 +219,41 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     // Dispute configuration and views
     // =====================================================================================
 
-    function setArbiter(address newArbiter) external onlyOwner {
-        arbiter = newArbiter;
-        emit ArbiterUpdated(newArbiter);
+    /// Sets `newArbiters` (distinct, non-zero, at most MAX_ARBITERS) of whom `threshold` must
+    /// agree on a verdict (1 <= threshold <= their number), or no arbiter at all (an empty set
+    /// with threshold 0: no challenge can be filed). A low threshold decides with fewer honest
+    /// arbiters online; a high one needs more of them to lie before a verdict is wrong. Votes
+    /// already cast on open challenges are void under the new set.
+    function setArbiters(address[] calldata newArbiters, uint256 threshold) external override onlyOwner {
+        _setArbiters(newArbiters, threshold);
     }
 
-    function getArbiter() external view returns (address) {
-        return arbiter;
+    /// One arbiter deciding alone (threshold 1), or none for the zero address.
+    function setArbiter(address newArbiter) external onlyOwner {
+        _setSingleArbiter(newArbiter);
+    }
+
+    function getArbiters() external view override returns (address[] memory arbiters, uint256 threshold) {
+        return (_arbiters, arbiterThreshold);
+    }
+
+    /// Votes cast on a challenge under the current arbiter set.
+    function getChallengeVotes(uint256 challengeID)
+        external
+        view
+        override
+        returns (uint256 upheld, uint256 rejected)
+    {
+        VoteTally memory t = _tallies[challengeID];
+        if (t.epoch != arbiterEpoch) {
+            return (0, 0);
+        }
+        return (t.upheld, t.rejected);
+    }
+
+    /// Whether `who` has voted on a challenge under the current arbiter set.
+    function hasVoted(uint256 challengeID, address who) external view override returns (bool) {
+        return _votedInEpoch[challengeID][who] == arbiterEpoch;
     }
 
     /// New parameters apply to results posted and challenges filed afterwards; running
@@ -372,7 +413,7 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
         bytes calldata claimedOutput,
         bytes32 proofHash
     ) internal returns (uint256 challengeID) {
-        require(arbiter != address(0), "JobManager.challenge: no arbiter is set");
+        require(arbiterThreshold > 0, "JobManager.challenge: no arbiter is set");
         require(
             jobIDToMetadata[jobID].status == JOB_STATE_COMPLETED, "JobManager.challenge: job is not completed"
         );
@@ -410,13 +451,15 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
         _bonds[rec.operator].openChallenges += 1;
     }
 
-    /// The arbiter's verdict, before the challenge's resolve deadline. Fraud proven: the job is
-    /// overturned, the challenger gets its bond back plus the reward from the operator's bond,
-    /// and the consumer is notified. Not proven: the bond is burned (`burnedChallengeBonds`),
-    /// never paid to the operator. If another challenge already overturned the job, the
-    /// challenge is refunded whatever the verdict (only the first upheld challenge is rewarded).
+    /// An arbiter's vote, before the challenge's resolve deadline; the challenge is decided when
+    /// `arbiterThreshold` votes agree (without a quorum by the deadline, the challenger reclaims
+    /// its bond: `reclaimChallengeBond`). Fraud proven: the job is overturned, the challenger
+    /// gets its bond back plus the reward from the operator's bond, and the consumer is
+    /// notified. Not proven: the bond is burned (`burnedChallengeBonds`), never paid to the
+    /// operator. If another challenge already overturned the job, any arbiter's call refunds
+    /// the challenge whatever its vote (only the first upheld challenge is rewarded).
     function resolveChallenge(uint256 challengeID, bool fraudProven) external override nonReentrant {
-        require(msg.sender == arbiter, "JobManager.resolveChallenge: caller is not the arbiter");
+        require(isArbiter[msg.sender], "JobManager.resolveChallenge: caller is not an arbiter");
         Challenge storage c = _challenges[challengeID];
         require(c.status == ChallengeStatus.Open, "JobManager.resolveChallenge: challenge is not open");
         require(
@@ -424,11 +467,17 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
         );
 
         bytes32 jobID = c.jobID;
-        _closeChallenge(c);
         JobMetadata storage job = jobIDToMetadata[jobID];
         if (job.status == JOB_STATE_OVERTURNED) {
+            _closeChallenge(c);
             _refund(challengeID, c);
-        } else if (fraudProven) {
+            return;
+        }
+        if (!_vote(challengeID, fraudProven)) {
+            return;
+        }
+        _closeChallenge(c);
+        if (fraudProven) {
             c.status = ChallengeStatus.Upheld;
             job.status = JOB_STATE_OVERTURNED;
             OperatorBond storage b = _bonds[c.operator];
@@ -474,6 +523,54 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
     // =====================================================================================
     // Internals
     // =====================================================================================
+
+    /// Records the caller's vote; true when it completes a quorum for `fraudProven`.
+    function _vote(uint256 challengeID, bool fraudProven) internal returns (bool decided) {
+        uint64 epoch = arbiterEpoch;
+        require(
+            _votedInEpoch[challengeID][msg.sender] != epoch,
+            "JobManager.resolveChallenge: this arbiter has already voted"
+        );
+        _votedInEpoch[challengeID][msg.sender] = epoch;
+        VoteTally storage t = _tallies[challengeID];
+        if (t.epoch != epoch) {
+            t.epoch = epoch;
+            t.upheld = 0;
+            t.rejected = 0;
+        }
+        uint32 votes = fraudProven ? ++t.upheld : ++t.rejected;
+        emit ArbiterVoted(challengeID, msg.sender, fraudProven);
+        return votes >= arbiterThreshold;
+    }
+
+    function _setSingleArbiter(address newArbiter) internal {
+        address[] memory one = new address[](newArbiter == address(0) ? 0 : 1);
+        if (one.length == 1) {
+            one[0] = newArbiter;
+        }
+        _setArbiters(one, one.length);
+    }
+
+    function _setArbiters(address[] memory newArbiters, uint256 threshold) internal {
+        require(newArbiters.length <= MAX_ARBITERS, "JobManager.setArbiters: more than MAX_ARBITERS arbiters");
+        require(
+            newArbiters.length == 0 ? threshold == 0 : threshold >= 1 && threshold <= newArbiters.length,
+            "JobManager.setArbiters: the threshold must be between 1 and the number of arbiters (0 for none)"
+        );
+        for (uint256 i = 0; i < _arbiters.length; i++) {
+            isArbiter[_arbiters[i]] = false;
+        }
+        for (uint256 i = 0; i < newArbiters.length; i++) {
+            address a = newArbiters[i];
+            require(a != address(0), "JobManager.setArbiters: an arbiter is the zero address");
+            require(!isArbiter[a], "JobManager.setArbiters: an arbiter is listed twice");
+            isArbiter[a] = true;
+        }
+        _arbiters = newArbiters;
+        arbiterThreshold = threshold;
+        arbiterEpoch += 1;
+        emit ArbitersUpdated(newArbiters, threshold, arbiterEpoch);
+    }
 
     function _createJob(uint64 nonce, address consumer, bytes memory programID, uint64 maxCycles)
         internal

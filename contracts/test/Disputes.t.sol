@@ -39,8 +39,12 @@ contract DisputesTest is Fixture {
         assertEq(p.challengeBond, CHALLENGE_BOND);
         assertEq(p.challengerReward, REWARD);
         assertEq(p.minOperatorBond, MIN_BOND);
-        assertEq(jm.arbiter(), arbiter);
-        assertEq(jm.getArbiter(), arbiter);
+        (address[] memory arbiters, uint256 threshold) = jm.getArbiters();
+        assertEq(arbiters.length, 1);
+        assertEq(arbiters[0], arbiter);
+        assertEq(threshold, 1);
+        assertTrue(jm.isArbiter(arbiter));
+        assertEq(uint256(jm.arbiterEpoch()), 1);
     }
 
     function test_parameters_validation() public {
@@ -93,11 +97,18 @@ contract DisputesTest is Fixture {
     }
 
     function test_setArbiter() public {
+        address[] memory one = new address[](1);
+        one[0] = stranger;
         vm.expectEmit(address(jm));
-        emit IJobManager.ArbiterUpdated(stranger);
+        emit IJobManager.ArbitersUpdated(one, 1, 2);
         vm.prank(owner);
         jm.setArbiter(stranger);
-        assertEq(jm.getArbiter(), stranger);
+        (address[] memory arbiters, uint256 threshold) = jm.getArbiters();
+        assertEq(arbiters.length, 1);
+        assertEq(arbiters[0], stranger);
+        assertEq(threshold, 1);
+        assertTrue(jm.isArbiter(stranger));
+        assertFalse(jm.isArbiter(arbiter), "the old arbiter is removed");
     }
 
     // ------------------------------------------------------------------ provability bound
@@ -744,7 +755,7 @@ contract DisputesTest is Fixture {
         bytes32 id = completeJob(INPUT, POSTED);
         uint256 cid = fileChallenge(id);
         vm.prank(owner);
-        vm.expectRevert(bytes("JobManager.resolveChallenge: caller is not the arbiter"));
+        vm.expectRevert(bytes("JobManager.resolveChallenge: caller is not an arbiter"));
         jm.resolveChallenge(cid, true);
     }
 

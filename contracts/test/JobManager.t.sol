@@ -638,6 +638,8 @@ contract JobManagerTest is Fixture {
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger));
         jm.setArbiter(stranger);
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger));
+        jm.setArbiters(new address[](0), 0);
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger));
         jm.setDisputeParameters(defaultParams());
         vm.stopPrank();
     }

@@ -192,7 +192,7 @@ pub fn run(args: NodeArgs) -> Outcome {
     config.max_program_bytes = args.max_program_bytes;
     config.max_programs_total_bytes = args.programs_quota_bytes;
     config.max_relay_reverts = args.max_relay_reverts;
-    config.arbiter_key = arbiter_key;
+    config.arbiters = arbiter_key.into_iter().map(ivm_node::ArbiterKey::honest).collect();
 
     ivm_node::init_logging();
     ivm_node::run_until_signal(config, |node| {

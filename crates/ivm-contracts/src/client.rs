@@ -567,7 +567,37 @@ impl Client {
         self.send(job_manager, &JobManager::setMaxJobCyclesCall { newMax: max }, U256::ZERO).await
     }
 
-    /// `resolveChallenge(challengeID, fraudProven)` (arbiter only).
+    /// `setArbiters(arbiters, threshold)` (owner only): `threshold` of `arbiters` decide.
+    pub async fn set_arbiters(
+        &self,
+        job_manager: Address,
+        arbiters: Vec<Address>,
+        threshold: u64,
+    ) -> Result<TransactionReceipt, ClientError> {
+        let call =
+            JobManager::setArbitersCall { newArbiters: arbiters, threshold: U256::from(threshold) };
+        self.send(job_manager, &call, U256::ZERO).await
+    }
+
+    /// `getArbiters()`: the arbiter set and how many of them must agree on a verdict.
+    pub async fn arbiters(&self, job_manager: Address) -> Result<(Vec<Address>, u64), ClientError> {
+        let r = self.view(job_manager, &JobManager::getArbitersCall {}).await?;
+        Ok((r.arbiters, r.threshold.saturating_to()))
+    }
+
+    /// `hasVoted(challengeID, arbiter)` under the current arbiter set.
+    pub async fn has_voted(
+        &self,
+        job_manager: Address,
+        challenge_id: U256,
+        arbiter: Address,
+    ) -> Result<bool, ClientError> {
+        let call = JobManager::hasVotedCall { challengeID: challenge_id, who: arbiter };
+        self.view(job_manager, &call).await
+    }
+
+    /// `resolveChallenge(challengeID, fraudProven)`: an arbiter's vote (the challenge is decided
+    /// when `arbiterThreshold` votes agree).
     pub async fn resolve_challenge(
         &self,
         job_manager: Address,

@@ -91,10 +91,10 @@ pub async fn deploy(deployer: &Client, config: &DeployConfig) -> Result<Deployme
 
     let relayer = deployer.view(job_manager, &JobManager::getRelayerCall {}).await?;
     let operator = deployer.view(job_manager, &JobManager::getCoprocessorOperatorCall {}).await?;
-    let arbiter = deployer.view(job_manager, &JobManager::getArbiterCall {}).await?;
+    let arbiters = deployer.view(job_manager, &JobManager::getArbitersCall {}).await?;
     let consumer_jm = deployer.view(consumer, &ExampleConsumer::getJobManagerCall {}).await?;
-    if (relayer, operator, arbiter, consumer_jm)
-        != (config.relayer, config.operator, config.arbiter, job_manager)
+    if (relayer, operator, arbiters.arbiters, consumer_jm)
+        != (config.relayer, config.operator, vec![config.arbiter], job_manager)
     {
         return Err(ClientError::Rpc(
             "deployed contracts do not report the constructor arguments".into(),

@@ -1,18 +1,21 @@
-//! The arbiter role: resolves `JobManager` challenges by verifying their Jolt proofs.
+//! The arbiter role: votes on `JobManager` challenges by verifying their Jolt proofs.
 //!
-//! A challenge names a job, a claimed outcome (output bytes, or "panicked") and a proof file
-//! (published in the `ChallengeFiled` event, or in the blobs `ChallengeProofInBlobs` names). The verdict ([`judge`]) takes what it checks from
-//! the chain and the ELF, never from the proof: the job's program ID and max cycles
-//! (`JobManager`), its onchain input and offchain input hash (the job's consumer, where
-//! `JobManager` itself checks posted results against), the claimed outcome (the event) and the
-//! ELF this node stores under the job's program ID. Fraud is proven exactly when the proof
-//! file's statement is that job with that outcome, within the job's max cycles, and the proof
-//! verifies against the ELF.
+//! A challenge names a job, a claimed outcome (output bytes, panicked, or "should have
+//! failed") and a proof file (published in the `ChallengeFiled` event, or in the blobs
+//! `ChallengeProofInBlobs` names). The verdict ([`judge`]) takes what it checks from the chain
+//! and the ELF, never from the proof: the job's program ID and max cycles (`JobManager`), its
+//! onchain input and offchain input hash (the job's consumer, where `JobManager` itself checks
+//! posted results against), the claimed outcome (the event) and the ELF this node stores under
+//! the job's program ID. Fraud is proven exactly when the proof file's statement is that job
+//! with that outcome, within the job's max cycles, and the proof verifies against the ELF.
 //!
-//! The task scans `ChallengeFiled` from `listener_start_block` (again after a restart: a
-//! challenge already resolved is no longer open and is skipped). A challenge whose program this
-//! node does not have stays undecided and is retried every poll until its resolve deadline, so
-//! submitting the program late still lets it be judged.
+//! JobManager has k-of-n arbiters: each key casts one vote (`resolveChallenge`) and the
+//! challenge is decided when `arbiterThreshold` votes agree. One task runs per arbiter key
+//! ([`crate::NodeConfig::arbiters`]); each scans `ChallengeFiled` from `listener_start_block`
+//! (again after a restart: a decided challenge is no longer open and is skipped) and watches
+//! every open challenge until it is decided, voting again if a change of the arbiter set voided
+//! its vote. A challenge whose program this node does not have is retried every poll until its
+//! resolve deadline, so submitting the program late still lets it be judged.
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -140,27 +143,29 @@ pub async fn challenged_job(
     })
 }
 
-pub(crate) async fn run(shared: Arc<Shared>, arbiter: Client) {
+/// One arbiter key's task: votes on every open challenge it has not voted on (again after a
+/// change of the arbiter set voids earlier votes) until the challenge is decided.
+pub(crate) async fn run(shared: Arc<Shared>, arbiter: Client, lies: bool) {
     let mut next_block = shared.config.listener_start_block;
-    let mut undecided: BTreeMap<U256, ChallengeFiled> = BTreeMap::new();
+    let mut open: BTreeMap<U256, ChallengeFiled> = BTreeMap::new();
     loop {
-        if let Err(e) = scan(&shared, &arbiter, &mut next_block, &mut undecided).await {
+        if let Err(e) = scan(&shared, &arbiter, &mut next_block, &mut open).await {
             if let Some(held_back) = shared.log_limit.admit("arbiter scan") {
                 tracing::warn!(held_back, "arbiter: {e:#}");
             }
         }
-        let ids: Vec<U256> = undecided.keys().copied().collect();
+        let ids: Vec<U256> = open.keys().copied().collect();
         for id in ids {
             if shared.shutdown.is_cancelled() {
                 return;
             }
-            match decide(&shared, &arbiter, &undecided[&id]).await {
-                Ok(true) => {
-                    undecided.remove(&id);
+            match vote_on(&shared, &arbiter, lies, &open[&id]).await {
+                Ok(Watch::Settled) => {
+                    open.remove(&id);
                 }
-                Ok(false) => {}
+                Ok(Watch::Open) => {}
                 Err(e) => {
-                    if let Some(held_back) = shared.log_limit.admit("arbiter decide") {
+                    if let Some(held_back) = shared.log_limit.admit("arbiter vote") {
                         tracing::warn!(challenge = %id, held_back, "arbiter: {e:#}");
                     }
                 }
@@ -171,6 +176,15 @@ pub(crate) async fn run(shared: Arc<Shared>, arbiter: Client) {
             _ = tokio::time::sleep(shared.config.poll_interval) => {}
         }
     }
+}
+
+/// Whether a challenge still needs watching.
+enum Watch {
+    /// Decided, refunded, timed out or past its deadline: nothing more to do.
+    Settled,
+    /// Still open: voted on and awaiting the other arbiters, or not judgeable yet (program or
+    /// proof blobs missing).
+    Open,
 }
 
 /// Collects new `ChallengeFiled` events into `undecided`.
@@ -229,61 +243,112 @@ async fn challenge_proof(
     }
 }
 
-/// Judges and resolves one challenge. `Ok(true)`: it is settled (resolved now, or no longer
-/// open, or past its deadline); `Ok(false)`: it cannot be judged yet (program missing).
-async fn decide(shared: &Shared, arbiter: &Client, event: &ChallengeFiled) -> anyhow::Result<bool> {
+/// Judges one challenge and casts this arbiter's vote, unless it has voted already.
+async fn vote_on(
+    shared: &Shared,
+    arbiter: &Client,
+    lies: bool,
+    event: &ChallengeFiled,
+) -> anyhow::Result<Watch> {
     let jm = shared.config.job_manager;
     let id = event.challengeID;
     let challenge = arbiter.get_challenge(jm, id).await.map_err(|e| anyhow!("{e}"))?;
     if challenge.status != CHALLENGE_OPEN {
-        return Ok(true);
+        return Ok(Watch::Settled);
     }
     let now = arbiter.block_timestamp().await.map_err(|e| anyhow!("{e}"))?;
     if now > challenge.resolveDeadline {
         tracing::warn!(challenge = %id, "arbiter: the resolve deadline passed before a verdict");
-        return Ok(true);
+        return Ok(Watch::Settled);
+    }
+    if arbiter.has_voted(jm, id, arbiter.address()).await.map_err(|e| anyhow!("{e}"))? {
+        return Ok(Watch::Open);
     }
     let meta = arbiter.job_metadata(jm, event.jobID).await.map_err(|e| anyhow!("{e}"))?;
     if meta.status == ivm_contracts::JOB_STATE_OVERTURNED {
-        // Another challenge already overturned the job: JobManager refunds this one whatever
-        // the verdict, so there is nothing to judge.
-        arbiter.resolve_challenge(jm, id, false).await.map_err(|e| anyhow!("{e}"))?;
-        tracing::info!(challenge = %id, job = %event.jobID,
-            "challenge refunded: another challenge already overturned the job");
-        return Ok(true);
+        // Another challenge already overturned the job: JobManager refunds this one on any
+        // arbiter's call, whatever the vote, so there is nothing to judge.
+        if send_vote(arbiter, jm, id, false).await? {
+            tracing::info!(challenge = %id, job = %event.jobID,
+                "challenge refunded: another challenge already overturned the job");
+        }
+        return Ok(Watch::Settled);
     }
+    let Some(verdict) = verdict(shared, arbiter, event, challenge.proofHash).await? else {
+        return Ok(Watch::Open);
+    };
+    // Test-only practice mode: a lying arbiter votes against what it verified.
+    let vote = verdict.is_ok() != lies;
+    if !send_vote(arbiter, jm, id, vote).await? {
+        if lies {
+            tracing::warn!(challenge = %id, vote,
+                "practice mode: this arbiter tried to vote against the proof, but the others decided first");
+        }
+        return Ok(Watch::Settled);
+    }
+    Metrics::inc(if vote {
+        &shared.metrics.arbiter_votes_upheld
+    } else {
+        &shared.metrics.arbiter_votes_rejected
+    });
+    match verdict {
+        // A warning: an operator was caught posting a wrong result.
+        Ok(st) => tracing::warn!(challenge = %id, job = %event.jobID, cycles = st.cycles, vote,
+            "voted on a challenge whose proof shows the posted result is wrong"),
+        Err(reason) => tracing::info!(challenge = %id, job = %event.jobID, vote,
+            "voted on a challenge whose proof does not prove its claim: {reason}"),
+    }
+    if lies {
+        tracing::warn!(challenge = %id, vote, "practice mode: this arbiter voted against the proof");
+    }
+    Ok(Watch::Open)
+}
+
+/// Verifies a challenge's proof: `None` while it cannot be judged yet (the program is not
+/// stored here, or the proof's blobs cannot be read).
+async fn verdict(
+    shared: &Shared,
+    arbiter: &Client,
+    event: &ChallengeFiled,
+    proof_hash: ivm_contracts::alloy_primitives::B256,
+) -> anyhow::Result<Option<Result<Statement, NotProven>>> {
+    let jm = shared.config.job_manager;
     let job = challenged_job(arbiter, jm, event.jobID).await?;
     let Some((_, elf)) = shared.store.program(&job.program_id)? else {
         tracing::warn!(
-            challenge = %id,
+            challenge = %event.challengeID,
             program = %format!("0x{}", hex::encode(&job.program_id)),
             "arbiter: the challenged job's program is not stored on this node; submit it \
              (`ivm program submit`) so the challenge can be judged"
         );
-        return Ok(false);
+        return Ok(None);
     };
     // JobManager only accepts the three outcomes (ABI decoding of its enum).
     let claim = ClaimedOutcome::from_chain(event.claimedOutcome, &event.claimedOutput)
         .context("ChallengeFiled with an unknown claimed outcome")?;
-    let Some(proof) = challenge_proof(arbiter, jm, event, challenge.proofHash).await else {
-        return Ok(false);
+    let Some(proof) = challenge_proof(arbiter, jm, event, proof_hash).await else {
+        return Ok(None);
     };
     let verdict = tokio::task::spawn_blocking(move || judge(&elf, &job, &claim, &proof))
         .await
         .context("the verifier task failed")?;
-    let fraud_proven = verdict.is_ok();
-    arbiter.resolve_challenge(jm, id, fraud_proven).await.map_err(|e| anyhow!("{e}"))?;
-    match verdict {
-        Ok(st) => {
-            Metrics::inc(&shared.metrics.challenges_upheld);
-            // A warning: an operator was caught posting a wrong result and slashed.
-            tracing::warn!(challenge = %id, job = %event.jobID, cycles = st.cycles,
-                "challenge upheld: the proof shows the posted result is wrong; job overturned");
+    Ok(Some(verdict))
+}
+
+/// `resolveChallenge`: whether the vote counted. Losing a race to another arbiter's deciding
+/// vote is not an error (`false`).
+async fn send_vote(
+    arbiter: &Client,
+    jm: ivm_contracts::alloy_primitives::Address,
+    id: U256,
+    fraud_proven: bool,
+) -> anyhow::Result<bool> {
+    match arbiter.resolve_challenge(jm, id, fraud_proven).await {
+        Ok(_) => Ok(true),
+        Err(e) if e.revert_reason().is_some_and(|r| r.contains("challenge is not open")) => {
+            tracing::debug!(challenge = %id, "another arbiter's vote decided the challenge first");
+            Ok(false)
         }
-        Err(reason) => {
-            Metrics::inc(&shared.metrics.challenges_rejected);
-            tracing::info!(challenge = %id, job = %event.jobID, "challenge rejected: {reason}");
-        }
+        Err(e) => Err(anyhow!("voting on challenge {id}: {e}")),
     }
-    Ok(true)
 }

@@ -148,9 +148,27 @@ pub struct NodeConfig {
     /// programs listed, so that users, watchtowers and CI can rehearse challenges. Not exposed
     /// by `ivm node`. `None` (the default) is an honest operator.
     pub dishonest: Option<Dishonesty>,
-    /// Key of JobManager's `arbiter`: when set, the node also resolves challenges by verifying
-    /// their proofs ([`crate::arbiter`]), scanning `ChallengeFiled` from `listener_start_block`.
-    pub arbiter_key: Option<SecretKey>,
+    /// Keys of JobManager arbiters this node votes with: each verifies every challenge's proof
+    /// on its own and votes ([`crate::arbiter`]). `ivm node --arbiter-key` gives one; the
+    /// devnet runs several (`ivm devnet --arbiters N`). Empty: no arbiter role.
+    pub arbiters: Vec<ArbiterKey>,
+}
+
+/// One arbiter key of [`NodeConfig::arbiters`].
+#[derive(Clone, Debug)]
+pub struct ArbiterKey {
+    pub key: SecretKey,
+    /// **Test-only practice mode** (`ivm devnet --lying-arbiters`): vote against what the
+    /// proof shows, so that a k-of-n arbiter set can be seen outvoting a liar. Not exposed by
+    /// `ivm node`.
+    pub lies: bool,
+}
+
+impl ArbiterKey {
+    /// An honest arbiter key.
+    pub fn honest(key: SecretKey) -> Self {
+        ArbiterKey { key, lies: false }
+    }
 }
 
 /// How a practice-mode operator misbehaves (see [`NodeConfig::dishonest`]).
@@ -216,7 +234,7 @@ impl NodeConfig {
             max_relay_reverts: 10,
             relay_receipt_timeout: Duration::from_secs(120),
             finality_depth: 64,
-            arbiter_key: None,
+            arbiters: Vec::new(),
             dishonest: None,
         }
     }

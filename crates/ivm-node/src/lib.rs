@@ -50,7 +50,7 @@ use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use config::{Dishonesty, NodeConfig, RelayStrategy, SecretKey, UploadKey};
+pub use config::{ArbiterKey, Dishonesty, NodeConfig, RelayStrategy, SecretKey, UploadKey};
 pub use store::{JobKind, JobRecord, JobState, Store};
 
 /// State shared by the server, the executors, the relayer and the listener.
@@ -205,17 +205,14 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
     check_roles(&shared).await;
     // Offchain inputs go on chain in blobs: load the KZG setup now, not on the first job.
     tokio::task::spawn_blocking(ivm_contracts::da::load_kzg_settings);
-    let arbiter = match &shared.config.arbiter_key {
-        Some(key) => {
-            let signer = ivm_contracts::client::parse_key(key.expose())
-                .map_err(|e| anyhow::anyhow!("arbiter key: {e}"))?;
-            let client =
-                shared.chain.with_signer(signer).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            tracing::info!(arbiter = %client.address(), "resolving challenges as arbiter");
-            Some(client)
-        }
-        None => None,
-    };
+    let mut arbiters = Vec::new();
+    for arbiter in &shared.config.arbiters {
+        let signer = ivm_contracts::client::parse_key(arbiter.key.expose())
+            .map_err(|e| anyhow::anyhow!("arbiter key: {e}"))?;
+        let client = shared.chain.with_signer(signer).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        tracing::info!(arbiter = %client.address(), "voting on challenges as arbiter");
+        arbiters.push((client, arbiter.lies));
+    }
 
     let mut tasks = vec![
         tokio::spawn(server::serve(shared.clone(), listener)),
@@ -226,8 +223,8 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
     if shared.config.listener_enabled {
         tasks.push(tokio::spawn(listener::run(shared.clone())));
     }
-    if let Some(client) = arbiter {
-        tasks.push(tokio::spawn(arbiter::run(shared.clone(), client)));
+    for (client, lies) in arbiters {
+        tasks.push(tokio::spawn(arbiter::run(shared.clone(), client, lies)));
     }
     Ok(RunningNode { addr, shared, tasks })
 }
@@ -241,15 +238,15 @@ async fn check_roles(shared: &Shared) {
     let check = async {
         let operator = shared.chain.view(jm, &JobManager::getCoprocessorOperatorCall {}).await?;
         let relayer = shared.chain.view(jm, &JobManager::getRelayerCall {}).await?;
-        let arbiter = shared.chain.view(jm, &JobManager::getArbiterCall {}).await?;
-        Ok::<_, ivm_contracts::client::ClientError>((operator, relayer, arbiter))
+        let arbiters = shared.chain.arbiters(jm).await?.0;
+        Ok::<_, ivm_contracts::client::ClientError>((operator, relayer, arbiters))
     };
     match tokio::time::timeout(std::time::Duration::from_secs(5), check).await {
-        Ok(Ok((operator, relayer, arbiter))) => {
-            if let Some(ours) = shared.config.arbiter_key.as_ref().and_then(|k| k.address().ok()) {
-                if arbiter != ours {
-                    tracing::warn!(%jm, registered = %arbiter, %ours,
-                        "JobManager's arbiter is not this node's arbiter key: its verdicts will be refused");
+        Ok(Ok((operator, relayer, arbiters))) => {
+            for ours in shared.config.arbiters.iter().filter_map(|a| a.key.address().ok()) {
+                if !arbiters.contains(&ours) {
+                    tracing::warn!(%jm, registered = ?arbiters, %ours,
+                        "this node's arbiter key is not one of JobManager's arbiters: its votes will be refused");
                 }
             }
             if operator != shared.signer.address() {

@@ -19,8 +19,8 @@ pub struct Metrics {
     /// Jobs sent to the executor pool and not yet picked up by an executor.
     pub jobs_queued: AtomicU64,
     pub listener_next_block: AtomicU64,
-    pub challenges_upheld: AtomicU64,
-    pub challenges_rejected: AtomicU64,
+    pub arbiter_votes_upheld: AtomicU64,
+    pub arbiter_votes_rejected: AtomicU64,
     pub http_connections_open: AtomicU64,
     pub http_connection_limit_reached: AtomicU64,
     exec_buckets: [AtomicU64; EXEC_BUCKETS.len()],
@@ -82,11 +82,11 @@ impl Metrics {
             &[("", "", &self.relay_errors)],
         );
         counter(
-            "ivm_node_challenges_resolved_total",
-            "Challenges this node resolved as arbiter, by verdict.",
+            "ivm_node_arbiter_votes_total",
+            "Votes this node's arbiter keys cast on challenges, by vote.",
             &[
-                ("verdict", "upheld", &self.challenges_upheld),
-                ("verdict", "rejected", &self.challenges_rejected),
+                ("vote", "upheld", &self.arbiter_votes_upheld),
+                ("vote", "rejected", &self.arbiter_votes_rejected),
             ],
         );
         counter(

@@ -5,10 +5,13 @@
 //! starts a node in-process, submits the bundled example programs, writes the network profile
 //! that the other commands use by default, and runs until Ctrl-C / SIGTERM, then stops the
 //! node and anvil and removes the profile.
+mod anvil;
+mod arbiters;
+mod practice;
+
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
-    process::Stdio,
     time::Duration,
 };
 
@@ -20,14 +23,15 @@ use ivm_contracts::{
     deploy::{deploy, dev_dispute_parameters, DeployConfig},
 };
 use serde::Serialize;
-use tokio::{
-    io::{AsyncBufReadExt, BufReader},
-    process::{Child, Command},
-};
+
+pub use anvil::find_anvil;
+use anvil::Anvil;
+use arbiters::ArbiterSet;
+use practice::practice_mode;
 
 use crate::{
     cli::JsonFlag,
-    exit::{coded, invalid_input, Code, Outcome},
+    exit::{coded, Code, Outcome},
     keys::parse_private_key,
     network::{profile_path, validate_name, Contracts, DevAccount, Profile, ProfileDirArg},
     node_client::NodeClient,
@@ -100,6 +104,17 @@ pub struct DevnetArgs {
     /// proof, trying to keep honest challengers out (it cannot: any number may be open).
     #[arg(long, requires = "dishonest")]
     pub self_challenge: bool,
+    /// Arbiters: each verifies every challenge's proof on its own and votes from the devnet's
+    /// node; a challenge is decided when --threshold of them agree.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub arbiters: usize,
+    /// How many arbiters must agree on a verdict [default: a majority of --arbiters].
+    #[arg(long, value_name = "K")]
+    pub threshold: Option<usize>,
+    /// Practice mode: this many of the arbiters (the last ones) vote against what the proofs
+    /// show, so you can watch the others outvote them. Only the devnet has this mode.
+    #[arg(long, value_name = "M", default_value_t = 0)]
+    pub lying_arbiters: usize,
     /// JobManager's maxJobCycles, the provability bound [default: the largest run `ivm prove`
     /// can prove in this machine's memory, at 2 trace rows per cycle].
     #[arg(long, value_name = "N")]
@@ -131,6 +146,7 @@ pub fn run(args: DevnetArgs) -> Outcome {
 
 async fn run_async(args: DevnetArgs) -> Outcome {
     let anvil_bin = find_anvil(args.anvil.as_deref())?;
+    let arbiters = ArbiterSet::from_args(&args)?;
     let profile_file = profile_path(args.dir.profile_dir.as_deref(), &args.name)?;
     let tmp_data;
     let data_dir = match &args.data_dir {
@@ -150,7 +166,7 @@ async fn run_async(args: DevnetArgs) -> Outcome {
     ui::status("Started", format!("anvil at {} ({})", anvil.url, anvil_bin.display()));
 
     // Everything after anvil is up runs inside `setup` so that a failure still stops anvil.
-    let outcome = match setup(&args, &anvil.url, &data_dir).await {
+    let outcome = match setup(&args, &arbiters, &anvil.url, &data_dir).await {
         Ok(running) => serve(args, running, &mut anvil, &profile_file).await,
         Err(e) => Err(e),
     };
@@ -163,9 +179,15 @@ struct Running {
     profile: Profile,
     programs: Vec<ProgramEntry>,
     max_job_cycles: u64,
+    arbiters: ArbiterSet,
 }
 
-async fn setup(args: &DevnetArgs, rpc_url: &str, data_dir: &Path) -> Result<Running> {
+async fn setup(
+    args: &DevnetArgs,
+    arbiters: &ArbiterSet,
+    rpc_url: &str,
+    data_dir: &Path,
+) -> Result<Running> {
     let chain_err =
         |what: &str, e: &dyn std::fmt::Display| coded(Code::Network, format!("{what}: {e}"));
     let keys: Vec<_> =
@@ -211,6 +233,7 @@ async fn setup(args: &DevnetArgs, rpc_url: &str, data_dir: &Path) -> Result<Runn
         .set_max_job_cycles(deployment.job_manager, max_job_cycles)
         .await
         .map_err(|e| chain_err("setting JobManager's maxJobCycles", &e))?;
+    arbiters.install(&deployer, deployment.job_manager).await?;
     spinner.finish_and_clear();
     ui::status(
         "Deployed",
@@ -220,8 +243,15 @@ async fn setup(args: &DevnetArgs, rpc_url: &str, data_dir: &Path) -> Result<Runn
         ),
     );
 
-    let node = start_node(args, rpc_url, deployment.job_manager, deployment.deploy_block, data_dir)
-        .await?;
+    let node = start_node(
+        args,
+        arbiters,
+        rpc_url,
+        deployment.job_manager,
+        deployment.deploy_block,
+        data_dir,
+    )
+    .await?;
     let node_url = format!("http://{}", node.addr());
     ui::status("Started", format!("node at {node_url}"));
 
@@ -232,7 +262,7 @@ async fn setup(args: &DevnetArgs, rpc_url: &str, data_dir: &Path) -> Result<Runn
         DEPLOYER => "deployer, owner, consumer offchain signer",
         OPERATOR => "coprocessor operator (bonded)",
         RELAYER => "relayer",
-        ARBITER => "arbiter (the devnet's node resolves challenges with it)",
+        ARBITER => "arbiter (the devnet's node votes on challenges with it)",
         _ => "user",
     };
     let profile = Profile {
@@ -257,12 +287,13 @@ async fn setup(args: &DevnetArgs, rpc_url: &str, data_dir: &Path) -> Result<Runn
             })
             .collect(),
     };
-    Ok(Running { node, profile, programs, max_job_cycles })
+    Ok(Running { node, profile, programs, max_job_cycles, arbiters: arbiters.clone() })
 }
 
 /// Starts the coprocessor node in this process.
 async fn start_node(
     args: &DevnetArgs,
+    arbiters: &ArbiterSet,
     rpc_url: &str,
     job_manager: Address,
     deploy_block: u64,
@@ -279,64 +310,13 @@ async fn start_node(
     config.executors = args.executors.max(1);
     config.listener_start_block = deploy_block;
     config.poll_interval = Duration::from_millis(200);
-    // The devnet's node is also its arbiter: challenges are judged by verifying their proofs.
-    config.arbiter_key = Some(ivm_node::SecretKey::new(DEV_KEYS[ARBITER]));
+    // The devnet's node also votes with every arbiter key: each verifies the proofs on its own.
+    config.arbiters = arbiters.node_keys();
     config.dishonest = practice_mode(args)?;
     ivm_node::start(config).await.map_err(|e| {
         let code = if e.to_string().contains("listen") { Code::Network } else { Code::Failure };
         coded(code, format!("starting the node: {e:#}"))
     })
-}
-
-/// `--dishonest`: the programs the practice-mode operator cheats on.
-fn practice_mode(args: &DevnetArgs) -> Result<Option<ivm_node::Dishonesty>> {
-    if args.dishonest.is_empty() {
-        return Ok(None);
-    }
-    let mut programs = Vec::new();
-    for name in &args.dishonest {
-        if name == "all" {
-            programs.clear();
-            break;
-        }
-        programs.push(dishonest_program_id(args, name)?);
-    }
-    ui::warn(format!(
-        "practice mode: the devnet's operator posts WRONG results for {}{}",
-        args.dishonest.join(", "),
-        if args.withhold_inputs { " and withholds their offchain inputs" } else { "" }
-    ));
-    if args.self_challenge {
-        ui::warn("practice mode: the operator challenges its own wrong results with junk proofs");
-    }
-    Ok(Some(ivm_node::Dishonesty {
-        programs,
-        wrong_results: true,
-        withhold_inputs: args.withhold_inputs,
-        self_challenge: args.self_challenge,
-    }))
-}
-
-/// A `--dishonest` value: a 0x program ID, or the name of an ELF in the programs directory.
-fn dishonest_program_id(args: &DevnetArgs, name: &str) -> Result<[u8; 32]> {
-    if let Some(hex) = name.strip_prefix("0x") {
-        let bytes = hex::decode(hex).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
-        return bytes.ok_or_else(|| {
-            invalid_input(format!("--dishonest {name}: a program ID is 32 bytes of hex"))
-        });
-    }
-    let dir = args.programs.clone().or_else(default_programs_dir).ok_or_else(|| {
-        invalid_input(format!(
-            "--dishonest {name}: no programs directory to find it in (pass --programs DIR or a 0x program ID)"
-        ))
-    })?;
-    let path = dir.join(format!("{name}.elf"));
-    let bytes = std::fs::read(&path).map_err(|e| {
-        invalid_input(format!("--dishonest {name}: cannot read {}: {e}", path.display()))
-    })?;
-    let program = ivm_vm::Program::load(&bytes)
-        .map_err(|e| invalid_input(format!("--dishonest {name}: {}: {e}", path.display())))?;
-    Ok(ivm_vm::ProgramId::of(&program).0)
 }
 
 /// Submits every `*.elf` in the programs directory (the bundled examples by default).
@@ -390,7 +370,7 @@ async fn serve(
     anvil: &mut Anvil,
     profile_file: &Path,
 ) -> Outcome {
-    let Running { node, profile, programs, max_job_cycles } = running;
+    let Running { node, profile, programs, max_job_cycles, arbiters } = running;
     profile.save(profile_file)?;
     if args.json.json {
         let mut doc = serde_json::to_value(&profile)?;
@@ -398,12 +378,31 @@ async fn serve(
         doc["programs"] = serde_json::to_value(&programs)?;
         doc["max_job_cycles"] = serde_json::to_value(max_job_cycles)?;
         doc["dishonest"] = serde_json::to_value(&args.dishonest)?;
+        doc["arbiters"] = serde_json::to_value(arbiters.addresses())?;
+        doc["arbiter_threshold"] = serde_json::to_value(arbiters.threshold)?;
+        doc["lying_arbiters"] = serde_json::to_value(arbiters.lying)?;
         // camelCase like every other `--json` (the profile file itself stays TOML snake_case).
         let doc = camel_case_keys(doc);
         // One line: readers can take the document with a single read_line.
         println!("{}", serde_json::to_string(&doc)?);
     } else {
         print_summary(&profile, &programs, profile_file, max_job_cycles);
+        if arbiters.keys.len() > 1 {
+            println!(
+                "  {} {} arbiters vote on each challenge; {} must agree ({})",
+                console::style("arbiters").bold(),
+                arbiters.keys.len(),
+                arbiters.threshold,
+                arbiters.addresses().iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+            );
+        }
+        if arbiters.lying > 0 {
+            println!(
+                "  {} {} of them vote against what the proofs show",
+                console::style("practice mode").red().bold(),
+                arbiters.lying
+            );
+        }
         if !args.dishonest.is_empty() {
             println!(
                 "  {} the operator posts WRONG results for {} (practice mode: catch them with `ivm challenge watch`)",
@@ -510,166 +509,4 @@ fn print_summary(p: &Profile, programs: &[ProgramEntry], profile_file: &Path, ma
             fib.program_id, 10
         );
     }
-}
-
-/// A running anvil; stopped by [`Anvil::stop`] (and killed on drop).
-struct Anvil {
-    child: Child,
-    url: String,
-}
-
-impl Anvil {
-    async fn start(bin: &Path, args: &DevnetArgs) -> Result<Anvil> {
-        let mut cmd = Command::new(bin);
-        cmd.args(["--host", "127.0.0.1", "--port", &args.port.to_string()])
-            .args([
-                "--chain-id",
-                &args.chain_id.to_string(),
-                "--accounts",
-                "10",
-                "--balance",
-                "10000",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        if let Some(t) = args.block_time {
-            cmd.args(["--block-time", &t.to_string()]);
-        }
-        let mut child = cmd.spawn().map_err(|e| {
-            coded(Code::Failure, format!("cannot start anvil ({}): {e}", bin.display()))
-        })?;
-        let stdout = child.stdout.take().expect("piped");
-        let stderr = child.stderr.take().expect("piped");
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-        // Read the listening address, then keep draining anvil's output so it never blocks.
-        let tx2 = tx.clone();
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let _ = tx.send(line);
-            }
-        });
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(stderr).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let _ = tx2.send(line);
-            }
-        });
-        let mut seen = Vec::new();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            tokio::select! {
-                line = rx.recv() => match line {
-                    Some(line) => {
-                        if let Some(addr) = line.trim().strip_prefix("Listening on ") {
-                            let url = format!("http://{}", addr.trim());
-                            // Drain the rest in the background.
-                            tokio::spawn(async move { while rx.recv().await.is_some() {} });
-                            return Ok(Anvil { child, url });
-                        }
-                        seen.push(line);
-                    }
-                    None => {
-                        let status = child.wait().await.ok();
-                        let tail: Vec<&String> = seen.iter().rev().take(5).rev().collect();
-                        let tail = tail.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" | ");
-                        let hint = if tail.contains("in use") {
-                            format!(" (port {} is taken: pass --port <other> or --port 0)", args.port)
-                        } else {
-                            String::new()
-                        };
-                        return Err(coded(Code::Network, format!(
-                            "anvil exited before listening ({}){}{tail}{hint}",
-                            status.map(|s| s.to_string()).unwrap_or_default(),
-                            if tail.is_empty() { "" } else { ": " },
-                        )));
-                    }
-                },
-                _ = tokio::time::sleep_until(deadline) => {
-                    let _ = child.kill().await;
-                    return Err(coded(Code::Network, "anvil did not report a listening address within 30 s"));
-                }
-            }
-        }
-    }
-
-    /// SIGTERM, then SIGKILL after 5 s; reaps the process.
-    async fn stop(&mut self) {
-        if let Ok(Some(_)) = self.child.try_wait() {
-            return;
-        }
-        if let Some(pid) = self.child.id() {
-            let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
-            if tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await.is_ok() {
-                return;
-            }
-        }
-        let _ = self.child.kill().await;
-    }
-}
-
-/// The anvil binary: `--anvil`/`IVM_ANVIL`, else `anvil` on PATH, else the platform binary of
-/// the `@foundry-rs/anvil` npm package in a `node_modules` above the current directory (or
-/// this checkout). npm's `node_modules/.bin/anvil` is a node wrapper that would outlive a kill,
-/// so the real binary is used instead.
-pub fn find_anvil(flag: Option<&Path>) -> Result<PathBuf> {
-    if let Some(p) = flag {
-        if p.is_file() {
-            return Ok(p.to_path_buf());
-        }
-        return Err(coded(Code::InvalidInput, format!("--anvil {}: no such file", p.display())));
-    }
-    let pkg = npm_platform_package();
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            let cand = dir.join("anvil");
-            if !cand.is_file() {
-                continue;
-            }
-            // A node_modules/.bin wrapper: use the package's real binary next to it.
-            if dir.ends_with("node_modules/.bin") {
-                if let Some(real) =
-                    pkg.as_ref().map(|p| dir.join("..").join(p)).filter(|r| r.is_file())
-                {
-                    return Ok(real);
-                }
-                continue;
-            }
-            return Ok(cand);
-        }
-    }
-    if let Some(pkg) = &pkg {
-        let mut roots: Vec<PathBuf> = Vec::new();
-        if let Ok(cwd) = std::env::current_dir() {
-            roots.extend(cwd.ancestors().map(Path::to_path_buf));
-        }
-        roots.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-        for root in roots {
-            let cand = root.join("node_modules").join(pkg);
-            if cand.is_file() {
-                return Ok(cand);
-            }
-        }
-    }
-    Err(coded(
-        Code::Failure,
-        "anvil not found: install it with `scripts/install-tools` (in the ivm repository) or `npm install @foundry-rs/anvil` in your project, put Foundry's anvil on PATH, or pass --anvil <file>",
-    ))
-}
-
-/// `@foundry-rs/anvil-<os>-<arch>/bin/anvil` for this platform.
-fn npm_platform_package() -> Option<PathBuf> {
-    let os = match std::env::consts::OS {
-        "linux" => "linux",
-        "macos" => "darwin",
-        _ => return None,
-    };
-    let arch = match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        _ => return None,
-    };
-    Some(PathBuf::from(format!("@foundry-rs/anvil-{os}-{arch}/bin/anvil")))
 }
