@@ -435,7 +435,12 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert!(stderr(&out).contains("pass the job's program"), "{}", stderr(&out));
 
     let lines = net.stop();
-    assert!(lines.iter().any(|l| l.contains("challenge upheld")), "the node logs its verdicts");
+    assert!(
+        lines.iter().any(
+            |l| l.contains("voted on a challenge whose proof shows the posted result is wrong")
+        ),
+        "the node logs its votes"
+    );
 }
 
 /// The watch report's line for `job`.
