@@ -48,6 +48,8 @@ fn main() {
     let jobs = arg(&args, "--jobs", 200);
     let concurrency = arg(&args, "--concurrency", 16).max(1);
     let executors = arg(&args, "--executors", 2).max(1);
+    // Offered load in jobs/second (0: as fast as `concurrency` allows).
+    let rate = arg(&args, "--rate", 0);
 
     let root = env!("CARGO_MANIFEST_DIR");
     let elf = format!("{root}/guest-examples/target/ivm/fibonacci.elf");
@@ -126,7 +128,13 @@ fn main() {
         let start = Instant::now();
         let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
         let mut handles = Vec::new();
-        for req in requests {
+        for (i, req) in requests.into_iter().enumerate() {
+            if rate > 0 {
+                tokio::time::sleep_until(
+                    (start + Duration::from_secs_f64(i as f64 / rate as f64)).into(),
+                )
+                .await;
+            }
             let permit = sem.clone().acquire_owned().await.unwrap();
             let node = node.clone();
             handles.push(tokio::spawn(async move {
@@ -172,8 +180,13 @@ fn main() {
         submitted.iter().zip(&relayed).map(|((_, s), r)| r.duration_since(*s)).collect();
     lat.sort();
     println!("## Node (`cargo bench --bench node`)\n");
+    let offered = if rate > 0 {
+        format!("offered at {rate} jobs/s")
+    } else {
+        format!("{concurrency} submissions in flight")
+    };
     println!(
-        "{jobs} offchain fibonacci(10) jobs, {concurrency} submissions in flight, {executors} executors, anvil automine, 1 confirmation\n"
+        "{jobs} offchain fibonacci(10) jobs, {offered}, {executors} executors, anvil automine, 1 confirmation\n"
     );
     println!("| submitted in | accepted jobs/s | all relayed in | relayed jobs/s | latency p50 | p90 | p99 | max |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|");

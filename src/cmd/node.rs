@@ -116,6 +116,10 @@ pub struct NodeArgs {
     /// Transport errors are always retried.
     #[arg(long, env = "IVM_NODE_MAX_RELAY_REVERTS", default_value_t = 10)]
     pub max_relay_reverts: u32,
+    /// Relay transactions in flight at once, with nonces the node manages (1: one at a time,
+    /// each waiting for its receipt).
+    #[arg(long, value_name = "N", env = "IVM_NODE_MAX_RELAYS_IN_FLIGHT", default_value_t = 64)]
+    pub max_relays_in_flight: usize,
 }
 
 impl std::fmt::Debug for NodeArgs {
@@ -192,6 +196,7 @@ pub fn run(args: NodeArgs) -> Outcome {
     config.max_program_bytes = args.max_program_bytes;
     config.max_programs_total_bytes = args.programs_quota_bytes;
     config.max_relay_reverts = args.max_relay_reverts;
+    config.max_relays_in_flight = args.max_relays_in_flight.max(1);
     config.arbiters = arbiter_key.into_iter().map(ivm_node::ArbiterKey::honest).collect();
 
     ivm_node::init_logging();

@@ -141,6 +141,9 @@ pub struct NodeConfig {
     /// Blocks on top of a relay transaction's block after which it counts as final. Until
     /// then the relayer keeps checking it, and relays the job again if a reorg removed it.
     pub finality_depth: u64,
+    /// Relay transactions in flight at once (nonces managed by the node). 1 sends one at a
+    /// time and waits for each receipt.
+    pub max_relays_in_flight: usize,
     /// How long to wait for a relay transaction's receipt before treating it as failed
     /// (the job is checked on chain before the next attempt).
     pub relay_receipt_timeout: Duration,
@@ -233,6 +236,7 @@ impl NodeConfig {
             max_relay_backoff: Duration::from_secs(30),
             max_relay_reverts: 10,
             relay_receipt_timeout: Duration::from_secs(120),
+            max_relays_in_flight: 64,
             finality_depth: 64,
             arbiters: Vec::new(),
             dishonest: None,

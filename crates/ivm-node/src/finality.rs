@@ -3,6 +3,12 @@
 //! goes back to DONE and the relayer sends it again — still exactly once on the final chain,
 //! because every attempt first reads the job's state in `JobManager` and skips a result that
 //! is already there.
+//!
+//! Cost: a relay's receipt is read once, to learn its block; after that each check reads one
+//! block header per distinct height (not one receipt per relay), so thousands of relays waiting
+//! for finality cost a few requests per poll. A height whose hash changed has its relays'
+//! receipts read again: moved to another block, or lost.
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use ivm_contracts::alloy_primitives::B256;
@@ -10,42 +16,93 @@ use ivm_contracts::client::alloy_provider::Provider;
 
 use crate::Shared;
 
+/// Where each watched relay was included, as last seen.
+#[derive(Debug, Default)]
+pub(crate) struct Watch {
+    included: HashMap<[u8; 32], Inclusion>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Inclusion {
+    tx: B256,
+    block: u64,
+    block_hash: B256,
+}
+
 /// Checks every watched relay once: final ones are forgotten, lost ones requeued.
-pub(crate) async fn check(shared: &Arc<Shared>) -> anyhow::Result<()> {
-    let watched = shared.store.unfinal_relays()?;
+pub(crate) async fn check(shared: &Arc<Shared>, watch: &mut Watch) -> anyhow::Result<()> {
+    let watched: HashSet<[u8; 32]> = shared.store.unfinal_relays()?.into_iter().collect();
+    watch.included.retain(|id, _| watched.contains(id));
     if watched.is_empty() {
         return Ok(());
     }
     let provider = shared.chain.provider();
     let head = provider.get_block_number().await?;
+    let mut by_height: BTreeMap<u64, Vec<[u8; 32]>> = BTreeMap::new();
     for id in watched {
-        let Some(job) = shared.store.job(&id)? else { continue };
-        let Ok(tx) = <[u8; 32]>::try_from(job.relay_tx_hash.as_slice()) else {
+        if let Some(seen) = watch.included.get(&id) {
+            by_height.entry(seen.block).or_default().push(id);
+            continue;
+        }
+        let Some(tx) = relay_tx(shared, &id)? else {
             // Marked RELAYED without a transaction of its own to follow.
             shared.store.mark_relay_final(&id)?;
             continue;
         };
-        let tx = B256::from(tx);
-        if tx.is_zero() {
-            shared.store.mark_relay_final(&id)?;
-            continue;
-        }
-        match provider.get_transaction_receipt(tx).await? {
-            Some(receipt) => {
-                let block = receipt.block_number.unwrap_or(head);
-                if head.saturating_sub(block) >= shared.config.finality_depth {
+        locate(shared, watch, id, tx, head).await?;
+    }
+    for (height, ids) in by_height {
+        let canonical = provider.get_block_by_number(height.into()).await?.map(|b| b.header.hash);
+        for id in ids {
+            let seen = watch.included[&id];
+            if canonical == Some(seen.block_hash) {
+                if head.saturating_sub(seen.block) >= shared.config.finality_depth {
                     shared.store.mark_relay_final(&id)?;
+                    watch.included.remove(&id);
                 }
+            } else {
+                // That block is gone: the transaction moved, or is lost.
+                watch.included.remove(&id);
+                locate(shared, watch, id, seen.tx, head).await?;
             }
-            None => {
-                let why = format!(
-                    "relay_reorged: relay transaction {tx} is no longer on chain (a reorg); \
-                     relaying again"
-                );
-                tracing::warn!(job = %B256::from(id), %tx, "relay transaction lost in a reorg: relaying the job again");
-                shared.store.relay_reorged(&id, why)?;
-                shared.relay_wake.notify_one();
+        }
+    }
+    Ok(())
+}
+
+/// The job's relay transaction, `None` if it has none to follow.
+fn relay_tx(shared: &Shared, id: &[u8; 32]) -> anyhow::Result<Option<B256>> {
+    let Some(job) = shared.store.job(id)? else { return Ok(None) };
+    let tx = <[u8; 32]>::try_from(job.relay_tx_hash.as_slice()).ok().map(B256::from);
+    Ok(tx.filter(|t| !t.is_zero()))
+}
+
+/// Reads the relay's receipt: remembers its block (final already if deep enough), or requeues
+/// the job when the chain no longer has it.
+async fn locate(
+    shared: &Shared,
+    watch: &mut Watch,
+    id: [u8; 32],
+    tx: B256,
+    head: u64,
+) -> anyhow::Result<()> {
+    match shared.chain.provider().get_transaction_receipt(tx).await? {
+        Some(receipt) => {
+            let block = receipt.block_number.unwrap_or(head);
+            if head.saturating_sub(block) >= shared.config.finality_depth {
+                shared.store.mark_relay_final(&id)?;
+            } else if let Some(block_hash) = receipt.block_hash {
+                watch.included.insert(id, Inclusion { tx, block, block_hash });
             }
+        }
+        None => {
+            let why = format!(
+                "relay_reorged: relay transaction {tx} is no longer on chain (a reorg); \
+                 relaying again"
+            );
+            tracing::warn!(job = %B256::from(id), %tx, "relay transaction lost in a reorg: relaying the job again");
+            shared.store.relay_reorged(&id, why)?;
+            shared.relay_wake.notify_one();
         }
     }
     Ok(())

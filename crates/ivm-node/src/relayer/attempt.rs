@@ -1,0 +1,220 @@
+//! One relay attempt: the on-chain check that keeps relaying exactly-once, the transaction
+//! (with the offchain input's blobs), its receipt and confirmations.
+use std::sync::Arc;
+
+use ivm_contracts::alloy_primitives::{Bytes, B256};
+use ivm_contracts::alloy_sol_types::{SolCall, SolEvent};
+use ivm_contracts::bindings::JobManager;
+use ivm_contracts::client::alloy_provider::network::{TransactionBuilder, TransactionBuilder4844};
+use ivm_contracts::client::alloy_provider::Provider;
+use ivm_contracts::client::alloy_rpc_types_eth::{Filter, TransactionRequest};
+use ivm_contracts::client::{alloy_provider, decode_revert, gas_with_margin};
+use ivm_contracts::da::BlobTransactionSidecar;
+use ivm_contracts::{JOB_STATE_CANCELLED, JOB_STATE_PENDING};
+
+use super::nonces::Nonces;
+use crate::store::{JobKind, JobRecord};
+use crate::Shared;
+
+/// Why a relay attempt did not settle the job.
+pub(super) struct AttemptError {
+    pub message: String,
+    /// The relay itself reverted (not a transport problem): it will likely revert again.
+    pub reverted: bool,
+}
+
+impl From<String> for AttemptError {
+    fn from(message: String) -> Self {
+        AttemptError { message, reverted: false }
+    }
+}
+
+/// How a relay attempt ended for good.
+pub(super) enum Settled {
+    /// The result is on chain in this transaction.
+    Relayed(B256),
+    /// It can never be relayed.
+    Failed(String),
+}
+
+/// The node answered that the call reverts (with revert data): the EVM said no, not the network.
+fn is_revert(e: &alloy_provider::transport::TransportError) -> bool {
+    e.as_error_resp().is_some_and(|r| r.as_revert_data().is_some() || r.message.contains("revert"))
+}
+
+fn rpc_message(e: &alloy_provider::transport::TransportError) -> String {
+    if let Some(resp) = e.as_error_resp() {
+        if let Some(data) = resp.as_revert_data() {
+            return format!("reverted: {}", decode_revert(&data));
+        }
+    }
+    e.to_string()
+}
+
+pub(super) async fn attempt(
+    shared: &Arc<Shared>,
+    nonces: &Nonces,
+    job: &JobRecord,
+) -> Result<Settled, AttemptError> {
+    if let Some(settled) = settled_on_chain(shared, job).await? {
+        return Ok(settled);
+    }
+    let input: Bytes = match job.kind {
+        JobKind::Onchain => JobManager::submitResultCall {
+            resultWithMetadata: job.result_with_metadata.clone().into(),
+            signature: job.operator_signature.clone().into(),
+        }
+        .abi_encode()
+        .into(),
+        JobKind::Offchain => JobManager::submitResultForOffchainJobCall {
+            offchainResultWithMetadata: job.result_with_metadata.clone().into(),
+            signatureOnResult: job.operator_signature.clone().into(),
+            jobRequest: job.request.clone().into(),
+            signatureOnRequest: job.request_signature.clone().into(),
+        }
+        .abi_encode()
+        .into(),
+    };
+    let chain = &shared.chain;
+    let mut tx = TransactionRequest::default()
+        .with_from(chain.address())
+        .with_to(shared.config.job_manager)
+        .with_input(input);
+    let blobs = {
+        let (shared, job) = (shared.clone(), job.clone());
+        tokio::task::spawn_blocking(move || offchain_input_blobs(&shared, &job))
+            .await
+            .map_err(|e| format!("packing the offchain input: {e}"))??
+    };
+    if let Some(sidecar) = blobs {
+        tx = tx.with_blob_sidecar(sidecar);
+    }
+    // Estimated before taking a nonce: a relay that would revert never consumes one.
+    let sent = async {
+        let estimate = chain.provider().estimate_gas(tx.clone()).await?;
+        nonces.send(chain, tx.with_gas_limit(gas_with_margin(estimate))).await
+    };
+    let pending = match sent.await {
+        Ok(p) => p,
+        Err(e) => {
+            // Maybe someone else's transaction just landed it.
+            if let Some(settled) = settled_on_chain(shared, job).await? {
+                return Ok(settled);
+            }
+            let reverted = is_revert(&e);
+            let message = format!("relay transaction not sent: {}", rpc_message(&e));
+            return Err(AttemptError { message, reverted });
+        }
+    };
+    let tx_hash = *pending.tx_hash();
+    tracing::debug!(job = %B256::from(job.id), %tx_hash, "relay transaction sent");
+    let receipt =
+        pending.with_timeout(Some(shared.config.relay_receipt_timeout)).get_receipt().await;
+    let receipt = match receipt {
+        Ok(r) => r,
+        Err(e) => {
+            // Dropped or replaced, maybe: later nonces would wait behind its gap for ever.
+            nonces.resync().await;
+            return Err(format!("no receipt for relay transaction {tx_hash}: {e}").into());
+        }
+    };
+    if !receipt.status() {
+        if let Some(settled) = settled_on_chain(shared, job).await? {
+            return Ok(settled);
+        }
+        return Err(AttemptError {
+            message: format!("relay transaction {tx_hash} reverted"),
+            reverted: true,
+        });
+    }
+    let included =
+        receipt.block_number.ok_or_else(|| format!("receipt of {tx_hash} has no block number"))?;
+    wait_confirmations(shared, included).await?;
+    Ok(Settled::Relayed(tx_hash))
+}
+
+/// The blobs an offchain job's result is posted with: its offchain input, packed as when the
+/// result was signed (the same bytes give the same versioned hashes). `None` without one.
+fn offchain_input_blobs(
+    shared: &Shared,
+    job: &JobRecord,
+) -> Result<Option<BlobTransactionSidecar>, AttemptError> {
+    if job.kind != JobKind::Offchain {
+        return Ok(None);
+    }
+    if job.offchain_input_hash == ivm_contracts::EMPTY_INPUT_HASH.0 {
+        return Ok(None);
+    }
+    // Stored with the job at submission; without it the relay would revert on the blob check.
+    let input = shared
+        .store
+        .offchain_input(&job.offchain_input_hash)
+        .map_err(|e| format!("reading the offchain input to post in blobs: {e:#}"))?
+        .ok_or_else(|| AttemptError {
+            message:
+                "the job's offchain input is missing from the store: its blobs cannot be built"
+                    .into(),
+            reverted: true,
+        })?;
+    ivm_contracts::da::sidecar(&input).map_err(|e| AttemptError {
+        message: format!("packing the offchain input: {e}"),
+        reverted: true,
+    })
+}
+
+/// Waits until the block `included` has `confirmations` blocks (itself included).
+async fn wait_confirmations(shared: &Shared, included: u64) -> Result<(), String> {
+    let needed = shared.config.confirmations;
+    loop {
+        let head = shared
+            .chain
+            .block_number()
+            .await
+            .map_err(|e| format!("cannot read the block number: {e}"))?;
+        if head + 1 >= included + needed {
+            return Ok(());
+        }
+        tokio::select! {
+            _ = shared.shutdown.cancelled() => return Err("shutting down while waiting for confirmations".into()),
+            _ = tokio::time::sleep(shared.config.poll_interval) => {}
+        }
+    }
+}
+
+/// The job's state in `JobManager`, if it settles the relay: a result already recorded (then
+/// the transaction of its `JobCompleted` event), cancelled, or (for an offchain job) the nonce
+/// taken by another job.
+async fn settled_on_chain(shared: &Shared, job: &JobRecord) -> Result<Option<Settled>, String> {
+    let job_id = B256::from(job.id);
+    let meta = shared
+        .chain
+        .job_metadata(shared.config.job_manager, job_id)
+        .await
+        .map_err(|e| format!("cannot read the job on chain: {e}"))?;
+    match meta.status {
+        0 => Ok(None),
+        JOB_STATE_PENDING if job.kind == JobKind::Onchain => Ok(None),
+        JOB_STATE_PENDING => Ok(Some(Settled::Failed(format!(
+            "nonce {} of consumer 0x{} was taken on chain by an onchain job",
+            job.nonce,
+            hex::encode(job.consumer)
+        )))),
+        JOB_STATE_CANCELLED => Ok(Some(Settled::Failed("job was cancelled on chain".into()))),
+        _ => {
+            let filter = Filter::new()
+                .address(shared.config.job_manager)
+                .event_signature(JobManager::JobCompleted::SIGNATURE_HASH)
+                .topic1(job_id)
+                .from_block(shared.config.listener_start_block);
+            let logs = shared
+                .chain
+                .provider()
+                .get_logs(&filter)
+                .await
+                .map_err(|e| format!("cannot read JobCompleted events: {e}"))?;
+            let tx = logs.first().and_then(|l| l.transaction_hash).unwrap_or_default();
+            tracing::info!(job = %job_id, %tx, "result already on chain; not sending it again");
+            Ok(Some(Settled::Relayed(tx)))
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! The relayer: puts DONE results on chain with the relayer key (DONE → RELAYED).
+//!
+//! - Pipelined: up to `max_relays_in_flight` relay transactions are in flight at once, with
+//!   nonces the node hands out itself ([`nonces`]); a send that fails, or a transaction that
+//!   gets no receipt (dropped, replaced), makes the next send read the pending nonce again.
+//! - Exactly once: before each send it reads the job's state in `JobManager`; a job that already
+//!   has a result (a send that landed before a crash, or another relayer) is marked RELAYED with
+//!   the transaction of its `JobCompleted` event instead of being sent again.
+//! - Waits for `confirmations` blocks after inclusion.
+//! - A failed attempt stays queued and is retried with a linear backoff (500 ms × attempts,
+//!   capped at `max_relay_backoff`), and after restarts; the last error is shown as the job's
+//!   `failureReason` while it is still DONE. Transient errors (RPC unreachable, no receipt) are
+//!   retried for as long as the node runs; a relay that **reverts** (the estimate or the mined
+//!   transaction, with the decoded reason) is deterministic, and after `max_relay_reverts`
+//!   attempts the job is FAILED with `relay_reverted: <reason>`.
+//! - After RELAYED, the transaction is watched until it is `finality_depth` blocks deep; if a
+//!   reorg removes it, the job is DONE again and relayed again (`crate::finality`).
+//! - Ordered jobs of a consumer go strictly in nonce order: a job waits while an Ordered job of
+//!   the same consumer with a lower nonce is not yet RELAYED or FAILED (so one consumer's
+//!   Ordered jobs are never in flight together). Unordered jobs, and different consumers, go
+//!   as soon as they are DONE.
+//! - A restart with transactions in flight: their jobs are still DONE in the store, so each is
+//!   checked on chain again (landed: RELAYED with that transaction) before anything is sent.
+mod attempt;
+mod nonces;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ivm_api::RelayStrategy;
+use ivm_contracts::alloy_primitives::B256;
+use tokio::task::JoinSet;
+
+use crate::metrics::Metrics;
+use crate::store::{now_ms, JobRecord, JobState};
+use crate::Shared;
+use attempt::{attempt, AttemptError, Settled};
+use nonces::Nonces;
+
+pub(crate) async fn run(shared: Arc<Shared>) {
+    let nonces = Arc::new(Nonces::default());
+    let mut flight = InFlight::new(shared.config.max_relays_in_flight.max(1));
+    let poll = shared.config.poll_interval;
+    let mut finality = crate::finality::Watch::default();
+    let mut finality_checked: Option<Instant> = None;
+    let mut next_due: Option<u64> = None;
+    let mut rescan = true;
+    while !shared.shutdown.is_cancelled() {
+        if finality_checked.is_none_or(|t| t.elapsed() >= poll) {
+            if let Err(e) = crate::finality::check(&shared, &mut finality).await {
+                if let Some(held_back) = shared.log_limit.admit("finality") {
+                    tracing::warn!(held_back, "relayer: checking relayed transactions: {e:#}");
+                }
+            }
+            finality_checked = Some(Instant::now());
+        }
+        if rescan && !flight.is_full() {
+            match start_due(&shared, &nonces, &mut flight) {
+                Ok(next) => next_due = next,
+                Err(e) => {
+                    if let Some(held_back) = shared.log_limit.admit("relayer") {
+                        tracing::error!(held_back, "relayer: {e:#}");
+                    }
+                }
+            }
+        }
+        let wait = next_due
+            .map_or(poll, |at| Duration::from_millis(at.saturating_sub(now_ms())))
+            .min(poll);
+        rescan = tokio::select! {
+            _ = shared.shutdown.cancelled() => break,
+            // A relay settled: refill once half the slots are free, or at once if it may
+            // unblock an Ordered successor.
+            ordered = flight.next_done(), if !flight.is_empty() => {
+                ordered || flight.len() <= flight.capacity / 2
+            }
+            _ = shared.relay_wake.notified() => true,
+            _ = tokio::time::sleep(wait) => true,
+        };
+    }
+    // In-flight sends are abandoned: their jobs are still DONE, and the next start checks each
+    // on chain before sending again.
+    flight.tasks.abort_all();
+}
+
+/// The relays in flight: one task per job.
+struct InFlight {
+    tasks: JoinSet<()>,
+    jobs: HashMap<tokio::task::Id, ([u8; 32], bool)>,
+    capacity: usize,
+}
+
+impl InFlight {
+    fn new(capacity: usize) -> Self {
+        InFlight { tasks: JoinSet::new(), jobs: HashMap::new(), capacity }
+    }
+
+    fn len(&self) -> usize {
+        self.jobs.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.jobs.is_empty()
+    }
+
+    fn is_full(&self) -> bool {
+        self.jobs.len() >= self.capacity
+    }
+
+    fn contains(&self, id: &[u8; 32]) -> bool {
+        self.jobs.values().any(|(j, _)| j == id)
+    }
+
+    fn start(&mut self, shared: &Arc<Shared>, nonces: &Arc<Nonces>, job: JobRecord) {
+        let (id, ordered) = (job.id, job.relay_strategy == RelayStrategy::Ordered as i32);
+        let (shared, nonces) = (shared.clone(), nonces.clone());
+        let task = self.tasks.spawn(async move {
+            if let Err(e) = relay_one(&shared, &nonces, job).await {
+                if let Some(held_back) = shared.log_limit.admit("relayer") {
+                    tracing::error!(held_back, "relayer: {e:#}");
+                }
+            }
+        });
+        self.jobs.insert(task.id(), (id, ordered));
+    }
+
+    /// Waits for a relay to finish; whether it was an Ordered job's.
+    async fn next_done(&mut self) -> bool {
+        let id = match self.tasks.join_next_with_id().await {
+            Some(Ok((id, ()))) => id,
+            Some(Err(e)) => {
+                tracing::error!("relayer: a relay task failed: {e}");
+                e.id()
+            }
+            None => return false,
+        };
+        self.jobs.remove(&id).is_some_and(|(_, ordered)| ordered)
+    }
+}
+
+/// Starts a relay for every due job not in flight, while slots are free (Ordered jobs only
+/// when next in order). Returns when the earliest relay that is not due yet falls due.
+fn start_due(
+    shared: &Arc<Shared>,
+    nonces: &Arc<Nonces>,
+    flight: &mut InFlight,
+) -> anyhow::Result<Option<u64>> {
+    let now = now_ms();
+    let mut due = Vec::new();
+    let mut next_due: Option<u64> = None;
+    for (id, at) in shared.store.relay_queue()? {
+        if flight.contains(&id) {
+            continue;
+        }
+        if at > now {
+            next_due = Some(next_due.map_or(at, |n| n.min(at)));
+        } else if let Some(job) = shared.store.job(&id)? {
+            if job.state == JobState::Done {
+                due.push(job);
+            }
+        }
+    }
+    due.sort_by_key(|j| (j.consumer, j.nonce));
+    for job in due {
+        if flight.is_full() {
+            break;
+        }
+        if job.relay_strategy == RelayStrategy::Ordered as i32 && !next_in_order(shared, &job)? {
+            continue;
+        }
+        flight.start(shared, nonces, job);
+    }
+    Ok(next_due)
+}
+
+/// No Ordered job of the same consumer with a lower nonce is still open.
+fn next_in_order(shared: &Shared, job: &JobRecord) -> anyhow::Result<bool> {
+    for (nonce, id) in shared.store.pending_jobs(&job.consumer)? {
+        if nonce >= job.nonce {
+            break;
+        }
+        if let Some(other) = shared.store.job(&id)? {
+            if other.relay_strategy == RelayStrategy::Ordered as i32 && other.state.is_open() {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// One attempt; stores the outcome. Returns whether the job was settled.
+async fn relay_one(shared: &Arc<Shared>, nonces: &Nonces, job: JobRecord) -> anyhow::Result<bool> {
+    let job_id = B256::from(job.id);
+    match attempt(shared, nonces, &job).await {
+        Ok(Settled::Relayed(tx)) => {
+            shared.store.mark_relayed(&job.id, tx.to_vec())?;
+            Metrics::inc(&shared.metrics.relayed);
+            tracing::info!(job = %job_id, %tx, "result relayed");
+            practice_self_challenge(shared, &job);
+            Ok(true)
+        }
+        Ok(Settled::Failed(reason)) => {
+            shared.store.mark_failed(&job.id, reason.clone())?;
+            tracing::warn!(job = %job_id, %reason, "job cannot be relayed");
+            Ok(true)
+        }
+        Err(AttemptError { message, reverted: true })
+            if shared.config.max_relay_reverts > 0
+                && job.retries.saturating_add(1) >= shared.config.max_relay_reverts =>
+        {
+            let attempts = job.retries.saturating_add(1);
+            let reason = format!("relay_reverted: {message} (after {attempts} attempts)");
+            shared.store.mark_failed(&job.id, reason.clone())?;
+            Metrics::inc(&shared.metrics.relay_errors);
+            tracing::warn!(job = %job_id, %reason, "relay keeps reverting; job failed");
+            Ok(true)
+        }
+        Err(AttemptError { message: error, .. }) => {
+            let attempts = job.retries.saturating_add(1);
+            let backoff = Duration::from_millis(500 * u64::from(attempts))
+                .min(shared.config.max_relay_backoff);
+            shared.store.relay_attempt_failed(
+                &job.id,
+                format!("relay attempt {attempts} failed: {error}"),
+                now_ms() + backoff.as_millis() as u64,
+            )?;
+            Metrics::inc(&shared.metrics.relay_errors);
+            // The job's own record keeps its last error; the log gets one line per window.
+            if let Some(held_back) = shared.log_limit.admit("relay failed") {
+                tracing::warn!(job = %job_id, attempts, retry_in = ?backoff, held_back,
+                    "relay failed: {error}");
+            }
+            Ok(false)
+        }
+    }
+}
+
+/// Test-only practice mode (`ivm devnet --dishonest … --self-challenge`): the operator
+/// challenges its own wrong result with a junk proof from its own account, in the background.
+fn practice_self_challenge(shared: &Arc<Shared>, job: &JobRecord) {
+    let Some(d) = &shared.config.dishonest else { return };
+    if !(d.self_challenge && d.wrong_results && d.covers(&job.program_id)) {
+        return;
+    }
+    let (shared, job_id) = (shared.clone(), B256::from(job.id));
+    tokio::spawn(async move {
+        let filed = async {
+            let key = ivm_contracts::client::parse_key(shared.config.operator_key.expose())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let operator = shared.chain.with_signer(key).await?;
+            let jm = shared.config.job_manager;
+            let bond = operator.dispute_parameters(jm).await?.challengeBond;
+            let claim = ivm_contracts::ClaimedOutcome::Panicked;
+            let (id, _) = operator.challenge(jm, job_id, &claim, vec![0u8; 8], bond).await?;
+            anyhow::Ok(id)
+        };
+        match filed.await {
+            Ok(id) => tracing::warn!(job = %job_id, challenge = %id,
+                "practice mode: the operator challenged its own result with a junk proof"),
+            Err(e) => tracing::warn!(job = %job_id, "practice mode: self-challenge failed: {e:#}"),
+        }
+    });
+}
