@@ -29,13 +29,15 @@ struct Inclusion {
     block_hash: B256,
 }
 
-/// Checks every watched relay once: final ones are forgotten, lost ones requeued.
-pub(crate) async fn check(shared: &Arc<Shared>, watch: &mut Watch) -> anyhow::Result<()> {
+/// Checks every watched relay once: final ones are forgotten, lost ones requeued. Returns how
+/// many were lost (the relayer account's nonce went back with them).
+pub(crate) async fn check(shared: &Arc<Shared>, watch: &mut Watch) -> anyhow::Result<usize> {
     let watched: HashSet<[u8; 32]> = shared.store.unfinal_relays()?.into_iter().collect();
     watch.included.retain(|id, _| watched.contains(id));
     if watched.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
+    let mut lost = 0;
     let provider = shared.chain.provider();
     let head = provider.get_block_number().await?;
     let mut by_height: BTreeMap<u64, Vec<[u8; 32]>> = BTreeMap::new();
@@ -49,7 +51,7 @@ pub(crate) async fn check(shared: &Arc<Shared>, watch: &mut Watch) -> anyhow::Re
             shared.store.mark_relay_final(&id)?;
             continue;
         };
-        locate(shared, watch, id, tx, head).await?;
+        lost += usize::from(!locate(shared, watch, id, tx, head).await?);
     }
     for (height, ids) in by_height {
         let canonical = provider.get_block_by_number(height.into()).await?.map(|b| b.header.hash);
@@ -63,11 +65,11 @@ pub(crate) async fn check(shared: &Arc<Shared>, watch: &mut Watch) -> anyhow::Re
             } else {
                 // That block is gone: the transaction moved, or is lost.
                 watch.included.remove(&id);
-                locate(shared, watch, id, seen.tx, head).await?;
+                lost += usize::from(!locate(shared, watch, id, seen.tx, head).await?);
             }
         }
     }
-    Ok(())
+    Ok(lost)
 }
 
 /// The job's relay transaction, `None` if it has none to follow.
@@ -78,14 +80,14 @@ fn relay_tx(shared: &Shared, id: &[u8; 32]) -> anyhow::Result<Option<B256>> {
 }
 
 /// Reads the relay's receipt: remembers its block (final already if deep enough), or requeues
-/// the job when the chain no longer has it.
+/// the job when the chain no longer has it. Whether the transaction is on chain.
 async fn locate(
     shared: &Shared,
     watch: &mut Watch,
     id: [u8; 32],
     tx: B256,
     head: u64,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     match shared.chain.provider().get_transaction_receipt(tx).await? {
         Some(receipt) => {
             let block = receipt.block_number.unwrap_or(head);
@@ -103,7 +105,8 @@ async fn locate(
             tracing::warn!(job = %B256::from(id), %tx, "relay transaction lost in a reorg: relaying the job again");
             shared.store.relay_reorged(&id, why)?;
             shared.relay_wake.notify_one();
+            return Ok(false);
         }
     }
-    Ok(())
+    Ok(true)
 }

@@ -48,9 +48,14 @@ pub(crate) async fn run(shared: Arc<Shared>) {
     let mut rescan = true;
     while !shared.shutdown.is_cancelled() {
         if finality_checked.is_none_or(|t| t.elapsed() >= poll) {
-            if let Err(e) = crate::finality::check(&shared, &mut finality).await {
-                if let Some(held_back) = shared.log_limit.admit("finality") {
-                    tracing::warn!(held_back, "relayer: checking relayed transactions: {e:#}");
+            match crate::finality::check(&shared, &mut finality).await {
+                // A reorg took relay transactions, and the account's nonce, back.
+                Ok(lost) if lost > 0 => nonces.resync().await,
+                Ok(_) => {}
+                Err(e) => {
+                    if let Some(held_back) = shared.log_limit.admit("finality") {
+                        tracing::warn!(held_back, "relayer: checking relayed transactions: {e:#}");
+                    }
                 }
             }
             finality_checked = Some(Instant::now());
