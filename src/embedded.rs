@@ -33,6 +33,9 @@ pub fn materialize_contracts(dir: &Path) -> Result<()> {
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The Rust toolchain this `ivm` was built with; new projects pin it.
 pub const RUST_TOOLCHAIN: &str = env!("IVM_RUST_TOOLCHAIN");
+/// The nightly std guests are built with (`ivm new --std`): it compiles std from `rust-src`.
+/// Pinned, so that the same sources give the same program ID.
+pub const STD_TOOLCHAIN: &str = "nightly-2026-05-19";
 
 /// Where a project keeps its copy of the SDK, relative to the project root.
 pub fn sdk_dir_in_project() -> PathBuf {

@@ -20,8 +20,56 @@ use crate::{
     project::Project,
 };
 
-/// The only guest target.
+/// The target of no_std guests (stable Rust, the default).
 pub const TARGET: &str = "riscv32im-unknown-none-elf";
+/// The target of std guests (`std = true` in `ivm.toml`): upstream's zkvm target, whose std
+/// calls the `sys_*` symbols `ivm-guest` (feature `std`) supplies. rustup ships no std for it,
+/// so it is built from source with the project's pinned nightly and `rust-src`.
+pub const STD_TARGET: &str = "riscv32im-risc0-zkvm-elf";
+
+/// How a project's guests are compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuestKind {
+    NoStd,
+    Std,
+}
+
+impl GuestKind {
+    pub fn of(project: &Project) -> GuestKind {
+        if project.manifest.project.std {
+            GuestKind::Std
+        } else {
+            GuestKind::NoStd
+        }
+    }
+
+    pub fn target(self) -> &'static str {
+        match self {
+            GuestKind::NoStd => TARGET,
+            GuestKind::Std => STD_TARGET,
+        }
+    }
+
+    /// Extra cargo arguments: std, alloc and core are compiled from `rust-src`.
+    fn cargo_args(self) -> &'static [&'static str] {
+        match self {
+            GuestKind::NoStd => &[],
+            GuestKind::Std => &[
+                "-Zbuild-std=core,alloc,std,panic_abort",
+                "-Zbuild-std-features=compiler-builtins-mem",
+            ],
+        }
+    }
+
+    /// Extra rustc flags: the VM has no atomic instructions (single-threaded, so plain loads
+    /// and stores are correct), and a panic ends the run.
+    fn rustflags(self) -> &'static [&'static str] {
+        match self {
+            GuestKind::NoStd => &[],
+            GuestKind::Std => &["-Cpasses=lower-atomic", "-Cpanic=abort"],
+        }
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
@@ -74,7 +122,8 @@ pub fn select_elf(
 
 /// Builds the project's programs.
 pub fn build(project: &Project, opts: &BuildOptions) -> Result<Vec<BuiltProgram>> {
-    ensure_target(&project.root, opts.install_target)?;
+    let kind = GuestKind::of(project);
+    let sysroot = ensure_target(&project.root, kind, opts.install_target)?;
     let sizes = project.sizes()?;
     let sdk_dir = project.root.join(embedded::sdk_dir_in_project());
     if project.root.join(".ivm/sdk").is_dir() && embedded::materialize_sdk(&sdk_dir)? {
@@ -87,9 +136,10 @@ pub fn build(project: &Project, opts: &BuildOptions) -> Result<Vec<BuiltProgram>
             "build",
             "--release",
             "--target",
-            TARGET,
+            kind.target(),
             "--message-format=json-render-diagnostics",
         ])
+        .args(kind.cargo_args())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     if opts.locked {
@@ -103,7 +153,7 @@ pub fn build(project: &Project, opts: &BuildOptions) -> Result<Vec<BuiltProgram>
     for (var, value) in SIZE_ENV_VARS.iter().zip(sizes.to_array()) {
         cmd.env(var, value.to_string());
     }
-    let packages = local_packages(&project.root, opts.locked)?;
+    let packages = local_packages(&project.root, kind, opts.locked)?;
     if let Some(p) = &opts.program {
         check_program_name(p, &packages, project)?;
     }
@@ -114,7 +164,9 @@ pub fn build(project: &Project, opts: &BuildOptions) -> Result<Vec<BuiltProgram>
             dir.display()
         ));
     }
-    cmd.env("CARGO_ENCODED_RUSTFLAGS", rustflags(&project.root, &outside).join("\x1f"));
+    let mut flags: Vec<String> = kind.rustflags().iter().map(|f| f.to_string()).collect();
+    flags.extend(rustflags(&project.root, &sysroot, &outside));
+    cmd.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
     // Let the project's rust-toolchain.toml decide the toolchain, not whatever invoked us.
     for var in ["RUSTFLAGS", "RUSTUP_TOOLCHAIN", "RUSTC", "CARGO_BUILD_TARGET", "CARGO_TARGET_DIR"]
     {
@@ -170,14 +222,17 @@ pub fn build(project: &Project, opts: &BuildOptions) -> Result<Vec<BuiltProgram>
     Ok(built)
 }
 
-/// Linker script, no debug info, and path remapping for reproducible builds.
-fn rustflags(root: &Path, outside: &[(String, PathBuf)]) -> Vec<String> {
+/// Linker script, no debug info, and path remapping for reproducible builds (the toolchain's
+/// sysroot too: std guests compile std from its `rust-src`, whose paths end up in std's panic
+/// locations).
+fn rustflags(root: &Path, sysroot: &Path, outside: &[(String, PathBuf)]) -> Vec<String> {
     let mut flags = vec!["-Clink-arg=-Tivm-guest.ld".to_string(), "-Cdebuginfo=0".to_string()];
     // getrandom 0.3 picks its backend by cfg; the SDK's (feature `getrandom`) is the custom one.
     flags.push("--cfg=getrandom_backend=\"custom\"".to_string());
     if let Some(home) = cargo_home() {
         flags.push(format!("--remap-path-prefix={}=/cargo", home.display()));
     }
+    flags.push(format!("--remap-path-prefix={}=/ivm/sysroot", sysroot.display()));
     for (name, dir) in outside {
         flags.push(format!("--remap-path-prefix={}=/ivm/deps/{name}", dir.display()));
     }
@@ -188,10 +243,14 @@ fn rustflags(root: &Path, outside: &[(String, PathBuf)]) -> Vec<String> {
 
 /// The local packages (not from a registry) of the project's workspace: `(name, version,
 /// directory)`.
-fn local_packages(root: &Path, locked: bool) -> Result<Vec<(String, String, PathBuf)>> {
+fn local_packages(
+    root: &Path,
+    kind: GuestKind,
+    locked: bool,
+) -> Result<Vec<(String, String, PathBuf)>> {
     let mut cmd = Command::new("cargo");
     cmd.current_dir(root)
-        .args(["metadata", "--format-version", "1", "--filter-platform", TARGET])
+        .args(["metadata", "--format-version", "1", "--filter-platform", kind.target()])
         .env_remove("RUSTUP_TOOLCHAIN")
         .stderr(Stdio::inherit());
     if locked {
@@ -270,8 +329,9 @@ fn cargo_home() -> Option<PathBuf> {
         .and_then(|p| p.canonicalize().ok())
 }
 
-/// Checks that the project's toolchain has the RISC-V target, installing it if asked.
-fn ensure_target(root: &Path, install: bool) -> Result<()> {
+/// Checks that the project's toolchain can build its guests — the RISC-V target (no_std) or
+/// `rust-src` (std) — installing what is missing if asked. Returns the toolchain's sysroot.
+fn ensure_target(root: &Path, kind: GuestKind, install: bool) -> Result<PathBuf> {
     let sysroot = Command::new("rustc")
         .current_dir(root)
         .args(["--print", "sysroot"])
@@ -287,26 +347,39 @@ fn ensure_target(root: &Path, install: bool) -> Result<()> {
         );
     }
     let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
-    if sysroot.join("lib/rustlib").join(TARGET).is_dir() {
-        return Ok(());
+    let (present, what, rustup_args): (bool, String, &[&str]) = match kind {
+        GuestKind::NoStd => (
+            sysroot.join("lib/rustlib").join(TARGET).is_dir(),
+            format!("the Rust target {TARGET}"),
+            &["target", "add", TARGET],
+        ),
+        GuestKind::Std => (
+            sysroot.join("lib/rustlib/src/rust/library/std").is_dir(),
+            "rust-src (std guests build std from source)".to_string(),
+            &["component", "add", "rust-src"],
+        ),
+    };
+    if present {
+        return Ok(sysroot);
     }
+    let command = format!("rustup {}", rustup_args.join(" "));
     if !install {
         return Err(coded(
             Code::InvalidInput,
-            format!("the Rust target {TARGET} is not installed for the toolchain at {}: run `rustup target add {TARGET}` in {} (or pass --install-target)", sysroot.display(), root.display()),
+            format!("{what} is not installed for the toolchain at {}: run `{command}` in {} (or pass --install-target)", sysroot.display(), root.display()),
         ));
     }
-    crate::ui::status("Installing", format!("Rust target {TARGET}"));
+    crate::ui::status("Installing", what);
     let status = Command::new("rustup")
         .current_dir(root)
-        .args(["target", "add", TARGET])
+        .args(rustup_args)
         .env_remove("RUSTUP_TOOLCHAIN")
         .status()
         .context("running rustup")?;
     if !status.success() {
-        bail!("`rustup target add {TARGET}` failed");
+        bail!("`{command}` failed");
     }
-    Ok(())
+    Ok(sysroot)
 }
 
 #[derive(Deserialize)]

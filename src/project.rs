@@ -25,6 +25,10 @@ pub struct Manifest {
 #[serde(deny_unknown_fields)]
 pub struct ProjectSection {
     pub name: Option<String>,
+    /// std guests: built for `riscv32im-risc0-zkvm-elf` with the project's pinned nightly and
+    /// `-Zbuild-std` (`ivm new --std`). Default: no_std on stable.
+    #[serde(default)]
+    pub std: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

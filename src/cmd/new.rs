@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use crate::{
-    embedded::{self, RUST_TOOLCHAIN, SDK_VERSION},
+    embedded::{self, RUST_TOOLCHAIN, SDK_VERSION, STD_TOOLCHAIN},
     exit::{invalid_input, Code, Outcome},
     ui,
 };
@@ -31,6 +31,11 @@ pub struct NewArgs {
     /// Program crate name (default: the directory name).
     #[arg(long)]
     pub name: Option<String>,
+    /// std guests: a plain `fn main()` with std (`HashMap`, `println!`, bincode, …), built with
+    /// a pinned nightly and -Zbuild-std (rustup installs it on the first build). Default: no_std
+    /// on stable.
+    #[arg(long)]
+    pub std: bool,
     /// Never prompt; use defaults for anything not given.
     #[arg(long, short)]
     pub yes: bool,
@@ -51,8 +56,17 @@ pub fn run(args: NewArgs) -> Outcome {
     validate_crate_name(&raw_name)?;
     check_target_dir(&args.path)?;
     let template = choose_template(args.template.as_deref(), args.yes)?;
-    let layers =
-        TEMPLATES.iter().find(|t| t.0 == template).map(|t| t.1).expect("validated by clap");
+    let mut layers: Vec<&str> = TEMPLATES
+        .iter()
+        .find(|t| t.0 == template)
+        .map(|t| t.1)
+        .expect("validated by clap")
+        .to_vec();
+    if args.std {
+        // Over the guest layer: the std manifest, toolchain, cargo config and program.
+        layers.insert(1, "std");
+    }
+    let layers = layers.as_slice();
 
     scaffold(&args.path, &raw_name, layers)?;
     ui::status("Created", format!("{template} project `{raw_name}` in {}", args.path.display()));
@@ -135,6 +149,7 @@ fn substitute(text: &str, name: &str) -> String {
     text.replace("{{name}}", name)
         .replace("{{sdk_version}}", SDK_VERSION)
         .replace("{{rust_toolchain}}", RUST_TOOLCHAIN)
+        .replace("{{std_toolchain}}", STD_TOOLCHAIN)
 }
 
 fn choose_template(given: Option<&str>, yes: bool) -> Result<&'static str> {

@@ -15,6 +15,11 @@
 //! the panic word, access to the two inputs, the output stream, cycle-region markers and
 //! debug printing. Sizes come from `ivm.toml` through `ivm build` (see `build.rs`).
 //!
+//! std guests (feature `std`, built by `ivm build` for `riscv32im-risc0-zkvm-elf` with a
+//! pinned nightly and `-Zbuild-std` when `ivm.toml` says `std = true`) write a plain
+//! `fn main()` instead of `entry!`; the SDK supplies what std's platform layer calls (see
+//! `std_pal`).
+//!
 //! On targets other than `riscv32` the crate still compiles (so a guest's logic can be
 //! shared with a native twin), but the runtime functions panic when called.
 #![no_std]
@@ -29,6 +34,8 @@ mod sizes {
 
 #[cfg(target_arch = "riscv32")]
 mod runtime;
+#[cfg(all(target_arch = "riscv32", feature = "std"))]
+mod std_pal;
 
 pub use ivm_abi as abi;
 

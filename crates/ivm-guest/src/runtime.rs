@@ -1,8 +1,7 @@
 //! The RISC-V runtime: boot code, layout header, allocator, output stream, panic handler.
-use core::{
-    alloc::{GlobalAlloc, Layout},
-    ptr::{read_volatile, write_volatile},
-};
+#[cfg(not(feature = "std"))]
+use core::alloc::{GlobalAlloc, Layout};
+use core::ptr::{read_volatile, write_volatile};
 
 use ivm_abi::{ABI_VERSION, LAYOUT_MAGIC, OUTPUT_LEN_ADDR, PANIC_ADDR, TERMINATION_ADDR};
 
@@ -36,7 +35,7 @@ core::arch::global_asm!(
     finish = sym finish,
 );
 
-extern "C" fn finish() {
+pub(crate) extern "C" fn finish() {
     // SAFETY: the termination word is a control word the guest may write.
     unsafe { write_volatile(TERMINATION_ADDR as *mut u32, 1) };
 }
@@ -66,44 +65,60 @@ extern "C" {
     static __heap_end: u8;
 }
 
-/// A bump allocator: the cheapest allocator in cycles, and guests are short-lived.
-struct BumpAlloc;
-
 static mut NEXT: usize = 0;
 
+/// A bump allocation: the cheapest allocator in cycles, and guests are short-lived. Used by
+/// the no_std global allocator and by std's (`sys_alloc_aligned`).
+///
+/// # Safety
+/// `align` is a power of two; the VM is single-threaded, so nothing races on `NEXT`.
+pub(crate) unsafe fn bump_alloc(size: usize, align: usize) -> *mut u8 {
+    let start = core::ptr::addr_of!(__heap_start) as usize;
+    let end = core::ptr::addr_of!(__heap_end) as usize;
+    let next = if NEXT == 0 { start } else { NEXT };
+    let aligned = (next + align - 1) & !(align - 1);
+    match aligned.checked_add(size) {
+        Some(new_next) if new_next <= end => {
+            NEXT = new_next;
+            aligned as *mut u8
+        }
+        // Heap exhausted: touch the first byte past the heap so the VM reports a typed
+        // heap-overflow fault with this pc, rather than a generic panic.
+        _ => {
+            read_volatile(end as *const u8);
+            core::ptr::null_mut()
+        }
+    }
+}
+
+#[cfg(not(feature = "std"))]
+struct BumpAlloc;
+
+#[cfg(not(feature = "std"))]
 unsafe impl GlobalAlloc for BumpAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let start = core::ptr::addr_of!(__heap_start) as usize;
-        let end = core::ptr::addr_of!(__heap_end) as usize;
-        let next = if NEXT == 0 { start } else { NEXT };
-        let aligned = (next + layout.align() - 1) & !(layout.align() - 1);
-        match aligned.checked_add(layout.size()) {
-            Some(new_next) if new_next <= end => {
-                NEXT = new_next;
-                aligned as *mut u8
-            }
-            // Heap exhausted: touch the first byte past the heap so the VM reports a typed
-            // heap-overflow fault with this pc, rather than a generic panic.
-            _ => {
-                read_volatile(end as *const u8);
-                core::ptr::null_mut()
-            }
-        }
+        bump_alloc(layout.size(), layout.align())
     }
 
     unsafe fn dealloc(&self, _ptr: *mut u8, _layout: Layout) {}
 }
 
+#[cfg(not(feature = "std"))]
 #[global_allocator]
 static ALLOCATOR: BumpAlloc = BumpAlloc;
 
+#[cfg(not(feature = "std"))]
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    // Report the message to the host (a hint; it does not affect the proven state), then set
-    // the panic word and spin.
     let mut buf = MsgBuf { buf: [0; 256], len: 0 };
     let _ = core::fmt::write(&mut buf, format_args!("{}", info));
-    super::hostcall(ivm_abi::hostcall::PANIC_MESSAGE, &buf.buf[..buf.len]);
+    panic_with(&buf.buf[..buf.len])
+}
+
+/// Ends the run as panicked: reports `message` to the host (a hint; it does not affect the
+/// proven state), sets the panic word and spins (the VM stops at the write).
+pub(crate) fn panic_with(message: &[u8]) -> ! {
+    super::hostcall(ivm_abi::hostcall::PANIC_MESSAGE, message);
     // SAFETY: the panic word is a control word the guest may write.
     unsafe { write_volatile(PANIC_ADDR as *mut u32, 1) };
     loop {
@@ -112,11 +127,13 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
 }
 
 /// Fixed-size buffer for the panic message: the panic path must not allocate.
+#[cfg(not(feature = "std"))]
 struct MsgBuf {
     buf: [u8; 256],
     len: usize,
 }
 
+#[cfg(not(feature = "std"))]
 impl core::fmt::Write for MsgBuf {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
         let n = s.len().min(self.buf.len() - self.len);
