@@ -50,6 +50,8 @@ fn main() {
     let executors = arg(&args, "--executors", 2).max(1);
     // Offered load in jobs/second (0: as fast as `concurrency` allows).
     let rate = arg(&args, "--rate", 0);
+    // Seconds between blocks (0: anvil's automine, a block per transaction).
+    let block_time = arg(&args, "--block-time", 0);
 
     let root = env!("CARGO_MANIFEST_DIR");
     let elf = format!("{root}/guest-examples/target/ivm/fibonacci.elf");
@@ -58,17 +60,13 @@ fn main() {
         "{elf} missing: run `ivm build --path guest-examples` first"
     );
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ivm"))
-        .args([
-            "devnet",
-            "--json",
-            "--port",
-            "0",
-            "--node-port",
-            "0",
-            "--executors",
-            &executors.to_string(),
-        ])
+    let mut devnet = Command::new(env!("CARGO_BIN_EXE_ivm"));
+    devnet.args(["devnet"]);
+    if block_time > 0 {
+        devnet.args(["--block-time", &block_time.to_string()]);
+    }
+    let mut child = devnet
+        .args(["--json", "--port", "0", "--node-port", "0", "--executors", &executors.to_string()])
         .arg("--profile-dir")
         .arg(dir.path())
         .current_dir(root)
@@ -186,7 +184,8 @@ fn main() {
         format!("{concurrency} submissions in flight")
     };
     println!(
-        "{jobs} offchain fibonacci(10) jobs, {offered}, {executors} executors, anvil automine, 1 confirmation\n"
+        "{jobs} offchain fibonacci(10) jobs, {offered}, {executors} executors, {}, 1 confirmation\n",
+        if block_time > 0 { format!("anvil with a block every {block_time} s") } else { "anvil automine (a block per transaction)".to_string() }
     );
     println!("| submitted in | accepted jobs/s | all relayed in | relayed jobs/s | latency p50 | p90 | p99 | max |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|");

@@ -12,6 +12,7 @@
 mod enums;
 mod error;
 pub mod hex_bytes;
+pub mod operator;
 
 pub use enums::{JobStatusType, RelayStrategy, UnknownEnumValue, VmType};
 pub use error::{ApiError, GrpcCode};

@@ -18,6 +18,9 @@ pub const EXECUTOR_STALL: Duration = Duration::from_secs(60);
 #[derive(Debug)]
 pub struct Health {
     chain: Mutex<ChainProbe>,
+    /// The chain's head as the probe last saw it: the relayer reads receipts once per new
+    /// block instead of polling each transaction.
+    head: tokio::sync::watch::Sender<u64>,
     started: Instant,
     /// Milliseconds since `started` when an execution last finished.
     last_execution_ms: AtomicU64,
@@ -54,6 +57,7 @@ impl Default for Health {
     fn default() -> Self {
         Health {
             chain: Mutex::new(ChainProbe::default()),
+            head: tokio::sync::watch::Sender::new(0),
             started: Instant::now(),
             last_execution_ms: AtomicU64::new(0),
         }
@@ -64,6 +68,11 @@ impl Health {
     /// The last probe's error, if the chain did not answer it.
     pub fn chain_error(&self) -> Option<String> {
         self.chain.lock().unwrap().error.clone()
+    }
+
+    /// Follows the chain head the probe sees (a new value on every new block).
+    pub fn watch_head(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.head.subscribe()
     }
 
     pub fn execution_finished(&self) {
@@ -79,6 +88,7 @@ impl Health {
                 }
                 probe.block = Some(block);
                 probe.last_ok = Some(Instant::now());
+                self.head.send_if_modified(|head| std::mem::replace(head, block) != block);
             }
             Err(e) => {
                 if probe.error.is_none() {

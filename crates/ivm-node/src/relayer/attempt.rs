@@ -7,7 +7,7 @@ use ivm_contracts::alloy_sol_types::{SolCall, SolEvent};
 use ivm_contracts::bindings::JobManager;
 use ivm_contracts::client::alloy_provider::network::{TransactionBuilder, TransactionBuilder4844};
 use ivm_contracts::client::alloy_provider::Provider;
-use ivm_contracts::client::alloy_rpc_types_eth::{Filter, TransactionRequest};
+use ivm_contracts::client::alloy_rpc_types_eth::{Filter, TransactionReceipt, TransactionRequest};
 use ivm_contracts::client::{alloy_provider, decode_revert, gas_with_margin};
 use ivm_contracts::da::BlobTransactionSidecar;
 use ivm_contracts::{JOB_STATE_CANCELLED, JOB_STATE_PENDING};
@@ -90,9 +90,16 @@ pub(super) async fn attempt(
         tx = tx.with_blob_sidecar(sidecar);
     }
     // Estimated before taking a nonce: a relay that would revert never consumes one.
+    // Gas and fees are filled here, outside the nonce sequence, so that the sequence is held
+    // only for signing and one `eth_sendRawTransaction`: it is what serialises the relays.
     let sent = async {
         let estimate = chain.provider().estimate_gas(tx.clone()).await?;
-        nonces.send(chain, tx.with_gas_limit(gas_with_margin(estimate))).await
+        let fees = chain.provider().estimate_eip1559_fees().await?;
+        let tx = tx
+            .with_gas_limit(gas_with_margin(estimate))
+            .with_max_fee_per_gas(fees.max_fee_per_gas)
+            .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
+        nonces.send(chain, tx).await
     };
     let pending = match sent.await {
         Ok(p) => p,
@@ -108,14 +115,12 @@ pub(super) async fn attempt(
     };
     let tx_hash = *pending.tx_hash();
     tracing::debug!(job = %B256::from(job.id), %tx_hash, "relay transaction sent");
-    let receipt =
-        pending.with_timeout(Some(shared.config.relay_receipt_timeout)).get_receipt().await;
-    let receipt = match receipt {
+    let receipt = match await_receipt(shared, tx_hash).await {
         Ok(r) => r,
         Err(e) => {
             // Dropped or replaced, maybe: later nonces would wait behind its gap for ever.
             nonces.resync().await;
-            return Err(format!("no receipt for relay transaction {tx_hash}: {e}").into());
+            return Err(e.into());
         }
     };
     if !receipt.status() {
@@ -127,9 +132,6 @@ pub(super) async fn attempt(
             reverted: true,
         });
     }
-    let included =
-        receipt.block_number.ok_or_else(|| format!("receipt of {tx_hash} has no block number"))?;
-    wait_confirmations(shared, included).await?;
     Ok(Settled::Relayed(tx_hash))
 }
 
@@ -162,21 +164,44 @@ fn offchain_input_blobs(
     })
 }
 
-/// Waits until the block `included` has `confirmations` blocks (itself included).
-async fn wait_confirmations(shared: &Shared, included: u64) -> Result<(), String> {
+/// Waits for the transaction's receipt with `confirmations` blocks (its own included). The
+/// receipt is read once per new block the health probe sees, not polled per transaction: with
+/// many relays in flight, per-transaction polling is what would load the RPC endpoint.
+async fn await_receipt(shared: &Shared, tx_hash: B256) -> Result<TransactionReceipt, String> {
+    let mut head = shared.health.watch_head();
+    let deadline = tokio::time::Instant::now() + shared.config.relay_receipt_timeout;
     let needed = shared.config.confirmations;
+    let mut receipt: Option<TransactionReceipt> = None;
     loop {
-        let head = shared
-            .chain
-            .block_number()
-            .await
-            .map_err(|e| format!("cannot read the block number: {e}"))?;
-        if head + 1 >= included + needed {
-            return Ok(());
+        let current = *head.borrow_and_update();
+        if receipt.is_none() {
+            receipt = shared
+                .chain
+                .provider()
+                .get_transaction_receipt(tx_hash)
+                .await
+                .map_err(|e| format!("cannot read the receipt of {tx_hash}: {e}"))?;
+        }
+        if let Some(r) = &receipt {
+            let included =
+                r.block_number.ok_or_else(|| format!("receipt of {tx_hash} has no block number"))?;
+            if current + 1 >= included + needed {
+                return Ok(r.clone());
+            }
         }
         tokio::select! {
-            _ = shared.shutdown.cancelled() => return Err("shutting down while waiting for confirmations".into()),
-            _ = tokio::time::sleep(shared.config.poll_interval) => {}
+            _ = shared.shutdown.cancelled() => return Err("shutting down while waiting for a receipt".into()),
+            _ = tokio::time::sleep_until(deadline) => {
+                return Err(format!(
+                    "no receipt for relay transaction {tx_hash} with {needed} confirmations within {:?}",
+                    shared.config.relay_receipt_timeout
+                ));
+            }
+            changed = head.changed() => {
+                if changed.is_err() {
+                    return Err("the chain probe stopped".into());
+                }
+            }
         }
     }
 }
