@@ -29,7 +29,9 @@ pub enum Command {
     ProgramId(cmd::program_id::ProgramIdArgs),
     /// Print a shell completion script.
     Completions(cmd::completions::CompletionsArgs),
-    /// Run a coprocessor node (InfinityVM gateway, executor, relayer, listener).
+    /// Run a coprocessor node (InfinityVM gateway, executor, relayer, listener), or look at a
+    /// running one (`ivm node status`).
+    #[command(subcommand_negates_reqs = true, args_conflicts_with_subcommands = true)]
     Node(Box<cmd::node::NodeArgs>),
     /// Start a local coprocessor network: anvil, contracts, a node, example programs, a profile.
     Devnet(Box<cmd::devnet::DevnetArgs>),

@@ -238,6 +238,104 @@ impl NodeClient {
         }
     }
 
+    /// `GET /v1/status`: the node at a glance (an `ivm node` route).
+    pub async fn status(&self) -> Result<ivm_api::operator::NodeStatus> {
+        self.get_json(ivm_api::operator::routes::STATUS, &[]).await
+    }
+
+    /// `GET /v1/jobs` with filters (an `ivm node` route).
+    pub async fn jobs(
+        &self,
+        query: &ivm_api::operator::JobListQuery,
+    ) -> Result<ivm_api::operator::JobList> {
+        let mut params: Vec<(&str, String)> = Vec::new();
+        if let Some(s) = &query.state {
+            params.push(("state", s.clone()));
+        }
+        if let Some(c) = &query.consumer {
+            params.push(("consumer", c.clone()));
+        }
+        if let Some(t) = query.since_ms {
+            params.push(("sinceMs", t.to_string()));
+        }
+        if let Some(l) = query.limit {
+            params.push(("limit", l.to_string()));
+        }
+        self.get_json(ivm_api::operator::routes::JOBS, &params).await
+    }
+
+    /// `POST /v1/admin/retry_job` with the node's admin key.
+    pub async fn retry_job(
+        &self,
+        job_id: &str,
+        admin_key: &str,
+    ) -> Result<ivm_api::operator::RetryJobResponse> {
+        let url = format!("{}{}", self.base, ivm_api::operator::routes::RETRY_JOB);
+        let req = ivm_api::operator::RetryJobRequest { job_id: job_id.to_string() };
+        let resp = self
+            .http
+            .post(&url)
+            .header(ivm_api::operator::ADMIN_KEY_HEADER, admin_key)
+            .json(&req)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        Self::json_answer(&url, resp).await
+    }
+
+    async fn get_json<T: DeserializeOwned>(
+        &self,
+        route: &str,
+        params: &[(&str, String)],
+    ) -> Result<T> {
+        let mut url = reqwest::Url::parse(&format!("{}{route}", self.base))
+            .map_err(|e| invalid_input(format!("node URL {}: {e}", self.base)))?;
+        if !params.is_empty() {
+            url.query_pairs_mut().extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        let resp = self.http.get(url.clone()).send().await.map_err(|e| self.unreachable(e))?;
+        Self::json_answer(url.as_str(), resp).await
+    }
+
+    fn unreachable(&self, e: reqwest::Error) -> anyhow::Error {
+        coded(
+            Code::Network,
+            format!(
+                "cannot reach the coprocessor node at {}: {e} (is `ivm devnet` / `ivm node` running? check --node-url / --network)",
+                self.base
+            ),
+        )
+    }
+
+    /// A 2xx answer's JSON, or the node's error (its message; exit code 7 for a node that is
+    /// not an `ivm node`, 3 for a refused request).
+    async fn json_answer<T: DeserializeOwned>(url: &str, resp: reqwest::Response) -> Result<T> {
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(|e| {
+            coded(Code::Network, format!("reading the node's answer from {url}: {e}"))
+        })?;
+        if status == reqwest::StatusCode::NOT_FOUND
+            && serde_json::from_slice::<ApiError>(&bytes).is_err()
+        {
+            return Err(coded(
+                Code::Network,
+                format!("{url}: not found (is this an `ivm node`? the operator routes are ivm's)"),
+            ));
+        }
+        if !status.is_success() {
+            let message = serde_json::from_slice::<ApiError>(&bytes)
+                .map(|e| e.message)
+                .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned());
+            return Err(coded(Code::InvalidInput, format!("the node refused: {message}")));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| {
+            coded(
+                Code::Network,
+                format!("the node's answer from {url} is not the expected JSON: {e}"),
+            )
+        })
+    }
+
     /// `GET /health` answers 2xx.
     pub async fn healthy(&self) -> bool {
         matches!(self.http.get(format!("{}/health", self.base)).send().await, Ok(r) if r.status().is_success())

@@ -207,6 +207,25 @@ fn a_lying_arbiter_is_outvoted() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(json(&out)["verdict"], "upheld");
 
+    // The operator's view of the devnet's node: the job is relayed, listed, and cannot be
+    // retried without the node's admin key (the devnet's node has none).
+    let out = net.run(&["node", "status", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let status = json(&out);
+    assert!(status["jobs"]["relayed"].as_u64().unwrap() >= 1, "{status}");
+    assert_eq!(status["executors"]["total"], 2, "{status}");
+    let out = net.run(&["node", "status"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("relayed since start"));
+    let out = net.run(&["job", "list", "--state", "relayed", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let listed = json(&out);
+    assert!(listed["jobs"].as_array().unwrap().iter().any(|j| j["jobId"] == id), "{listed}");
+    let out = net.run(&["job", "list", "--state", "failed", "--since", "1h", "--json"]);
+    assert_eq!(json(&out)["matching"], 0);
+    let out = net.run(&["job", "retry", id, "--admin-key", "guess"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--admin-key"), "{}", stderr(&out));
+
     let votes = rt.block_on(client.events::<ArbiterVoted>(jm, 0)).unwrap();
     for (vote, _) in &votes {
         let truth = vote.challengeID == U256::from(2);

@@ -47,8 +47,12 @@ pub enum JobCommand {
     Status(IdArgs),
     /// Show a job's output, optionally ABI-decoded.
     Result(ResultArgs),
-    /// List a consumer's pending jobs on the node.
+    /// List jobs on the node: a consumer's pending ones (InfinityVM's route), or, with
+    /// --state / --since / --all, every job that matches (an `ivm node` route) with its
+    /// failure reason.
     List(ListArgs),
+    /// Run a FAILED or stuck job again (a DONE job: relay it now). Needs the node's admin key.
+    Retry(RetryArgs),
 }
 
 #[derive(Debug, Args)]
@@ -114,9 +118,22 @@ pub struct ResultArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Consumer contract [default: the network profile's example consumer].
+    /// Consumer contract [default: the network profile's example consumer; with --state,
+    /// --since or --all: every consumer].
     #[arg(long, value_name = "ADDRESS")]
     pub consumer: Option<String>,
+    /// Only jobs in this state.
+    #[arg(long, value_parser = ["pending", "done", "relayed", "failed"])]
+    pub state: Option<String>,
+    /// Only jobs accepted within this long before now (e.g. 90s, 15m, 2h, 1d).
+    #[arg(long, value_name = "DURATION", value_parser = parse_age)]
+    pub since: Option<std::time::Duration>,
+    /// Every job on the node (newest first), not only a consumer's pending ones.
+    #[arg(long)]
+    pub all: bool,
+    /// At most this many jobs (newest first).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub limit: usize,
     #[command(flatten)]
     pub network: NetworkArgs,
     #[command(flatten)]
@@ -129,7 +146,86 @@ pub fn run(args: JobArgs) -> Outcome {
         JobCommand::Status(a) => status(a),
         JobCommand::Result(a) => result(a),
         JobCommand::List(a) => list(a),
+        JobCommand::Retry(a) => retry(a),
     }
+}
+
+#[derive(Debug, Args)]
+pub struct RetryArgs {
+    /// Job ID (32 bytes of hex).
+    #[arg(value_name = "JOB_ID")]
+    pub job_id: String,
+    /// The node's admin key (`ivm node --admin-key`).
+    #[arg(long, env = "IVM_ADMIN_KEY", hide_env_values = true, value_name = "KEY")]
+    pub admin_key: String,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+/// `90s`, `15m`, `2h`, `1d`, or seconds.
+fn parse_age(s: &str) -> std::result::Result<std::time::Duration, String> {
+    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 =
+        digits.parse().map_err(|_| format!("{s:?} is not a duration (e.g. 90s, 15m, 2h, 1d)"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("{s:?}: the unit must be s, m, h or d")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+fn retry(args: RetryArgs) -> Outcome {
+    let net = args.network.resolve()?;
+    let node = NodeClient::new(net.node_url()?)?;
+    let id = args.job_id.trim();
+    let done = runtime()?.block_on(node.retry_job(id, &args.admin_key))?;
+    if args.json.json {
+        ui::print_json(&done)?;
+    } else {
+        ui::status(
+            "Retried",
+            format!("job {} ({} → {})", done.job_id, done.previous_state, done.state),
+        );
+    }
+    Ok(Code::Ok)
+}
+
+/// Every job matching the filters, from the node's operator route.
+fn list_filtered(args: ListArgs) -> Outcome {
+    let net = args.network.resolve()?;
+    let node = NodeClient::new(net.node_url()?)?;
+    let since_ms = args.since.map(|d| {
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        now.saturating_sub(d).as_millis() as u64
+    });
+    let query = ivm_api::operator::JobListQuery {
+        state: args.state.clone(),
+        consumer: args.consumer.clone(),
+        since_ms,
+        limit: Some(args.limit),
+    };
+    let list = runtime()?.block_on(node.jobs(&query))?;
+    if args.json.json {
+        ui::print_json(&list)?;
+        return Ok(Code::Ok);
+    }
+    if list.jobs.is_empty() {
+        eprintln!("no jobs match");
+    }
+    for j in &list.jobs {
+        let reason = j.failure_reason.as_deref().map(|r| format!("  {r}")).unwrap_or_default();
+        println!("{}  {:<8} nonce {:<6} {}{reason}", j.job_id, j.state, j.nonce, j.consumer);
+    }
+    if list.matching as usize > list.jobs.len() {
+        eprintln!("({} of {} matching jobs; --limit for more)", list.jobs.len(), list.matching);
+    }
+    Ok(Code::Ok)
 }
 
 /// `--json` of `job submit`.
@@ -626,6 +722,9 @@ fn human(v: &serde_json::Value) -> String {
 }
 
 fn list(args: ListArgs) -> Outcome {
+    if args.all || args.state.is_some() || args.since.is_some() {
+        return list_filtered(args);
+    }
     let net = args.network.resolve()?;
     let consumer = consumer_of(&args.consumer, &net)?;
     let node = NodeClient::new(net.node_url()?)?;

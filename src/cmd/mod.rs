@@ -7,6 +7,7 @@ pub mod execute;
 pub mod job;
 pub mod new;
 pub mod node;
+pub mod node_status;
 pub mod program;
 pub mod program_id;
 pub mod prove;

@@ -26,16 +26,31 @@ pub struct NodeArgs {
     /// Ethereum JSON-RPC URL.
     #[arg(long, env = "IVM_RPC_URL", default_value = "http://127.0.0.1:8545")]
     pub rpc_url: String,
+    /// An operator's command on a running node instead of running one.
+    #[command(subcommand)]
+    pub command: Option<NodeCommand>,
     /// JobManager contract address.
-    #[arg(long, env = "IVM_JOB_MANAGER", value_name = "ADDRESS")]
-    pub job_manager: String,
+    #[arg(long, env = "IVM_JOB_MANAGER", value_name = "ADDRESS", required = true)]
+    pub job_manager: Option<String>,
     /// Private key that signs results (JobManager's coprocessor operator). Prefer the
     /// environment variable: flags are visible to other users in the process list.
-    #[arg(long, env = "IVM_OPERATOR_KEY", hide_env_values = true, value_name = "HEX")]
-    pub operator_key: String,
+    #[arg(
+        long,
+        env = "IVM_OPERATOR_KEY",
+        hide_env_values = true,
+        value_name = "HEX",
+        required = true
+    )]
+    pub operator_key: Option<String>,
     /// Private key that sends relay transactions (JobManager's relayer).
-    #[arg(long, env = "IVM_RELAYER_KEY", hide_env_values = true, value_name = "HEX")]
-    pub relayer_key: String,
+    #[arg(
+        long,
+        env = "IVM_RELAYER_KEY",
+        hide_env_values = true,
+        value_name = "HEX",
+        required = true
+    )]
+    pub relayer_key: Option<String>,
     /// Also act as JobManager's arbiter with this key: resolve challenges by verifying their
     /// proofs against the programs stored on this node.
     #[arg(long, env = "IVM_ARBITER_KEY", hide_env_values = true, value_name = "HEX")]
@@ -120,6 +135,16 @@ pub struct NodeArgs {
     /// each waiting for its receipt).
     #[arg(long, value_name = "N", env = "IVM_NODE_MAX_RELAYS_IN_FLIGHT", default_value_t = 64)]
     pub max_relays_in_flight: usize,
+    /// Key of the admin routes (`ivm job retry --admin-key`); without it they are off.
+    #[arg(long, env = "IVM_NODE_ADMIN_KEY", hide_env_values = true, value_name = "KEY")]
+    pub admin_key: Option<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum NodeCommand {
+    /// The node at a glance: jobs by state, executors, relay backlog and lag, listener lag,
+    /// recent failures (`--watch` for a live view).
+    Status(super::node_status::StatusArgs),
 }
 
 impl std::fmt::Debug for NodeArgs {
@@ -145,11 +170,17 @@ fn default_db() -> Result<PathBuf> {
 }
 
 pub fn run(args: NodeArgs) -> Outcome {
-    let job_manager = args.job_manager.parse().map_err(|_| {
-        invalid_input(format!("--job-manager {:?} is not an address", args.job_manager))
+    if let Some(NodeCommand::Status(status)) = args.command {
+        return super::node_status::run(status);
+    }
+    // clap requires these without a subcommand.
+    let required = |v: Option<String>| v.expect("clap requires it when running a node");
+    let job_manager_text = required(args.job_manager);
+    let job_manager = job_manager_text.parse().map_err(|_| {
+        invalid_input(format!("--job-manager {job_manager_text:?} is not an address"))
     })?;
-    let operator_key = SecretKey::new(args.operator_key);
-    let relayer_key = SecretKey::new(args.relayer_key);
+    let operator_key = SecretKey::new(required(args.operator_key));
+    let relayer_key = SecretKey::new(required(args.relayer_key));
     operator_key
         .address()
         .map_err(|e| invalid_input(format!("--operator-key / IVM_OPERATOR_KEY: {e}")))?;
@@ -198,6 +229,7 @@ pub fn run(args: NodeArgs) -> Outcome {
     config.max_relay_reverts = args.max_relay_reverts;
     config.max_relays_in_flight = args.max_relays_in_flight.max(1);
     config.arbiters = arbiter_key.into_iter().map(ivm_node::ArbiterKey::honest).collect();
+    config.admin_key = args.admin_key.map(ivm_node::UploadKey::new);
 
     ivm_node::init_logging();
     ivm_node::run_until_signal(config, |node| {

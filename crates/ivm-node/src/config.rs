@@ -155,6 +155,9 @@ pub struct NodeConfig {
     /// on its own and votes ([`crate::arbiter`]). `ivm node --arbiter-key` gives one; the
     /// devnet runs several (`ivm devnet --arbiters N`). Empty: no arbiter role.
     pub arbiters: Vec<ArbiterKey>,
+    /// Key of the admin routes (`POST /v1/admin/retry_job`), compared like the upload key;
+    /// `None` turns them off.
+    pub admin_key: Option<UploadKey>,
 }
 
 /// One arbiter key of [`NodeConfig::arbiters`].
@@ -239,6 +242,7 @@ impl NodeConfig {
             max_relays_in_flight: 64,
             finality_depth: 64,
             arbiters: Vec::new(),
+            admin_key: None,
             dishonest: None,
         }
     }

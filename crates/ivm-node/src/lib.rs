@@ -33,6 +33,7 @@ pub mod jobs;
 pub mod listener;
 pub mod log_limit;
 pub mod metrics;
+mod operator;
 pub mod relayer;
 pub mod server;
 pub mod signer;

@@ -4,8 +4,52 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// Upper bounds (seconds) of the execution-time histogram buckets.
 const EXEC_BUCKETS: [f64; 10] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 60.0];
+/// Upper bounds (seconds) of the accepted → relayed latency histogram buckets.
+const RELAY_BUCKETS: [f64; 10] = [0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0, 300.0];
 
-#[derive(Debug, Default)]
+/// A Prometheus histogram over fixed bucket bounds.
+#[derive(Debug)]
+pub struct Histogram<const N: usize> {
+    bounds: [f64; N],
+    buckets: [AtomicU64; N],
+    count: AtomicU64,
+    /// Microseconds.
+    sum_us: AtomicU64,
+}
+
+impl<const N: usize> Histogram<N> {
+    const fn new(bounds: [f64; N]) -> Self {
+        Histogram {
+            bounds,
+            buckets: [const { AtomicU64::new(0) }; N],
+            count: AtomicU64::new(0),
+            sum_us: AtomicU64::new(0),
+        }
+    }
+
+    pub fn observe(&self, seconds: f64) {
+        for (bound, bucket) in self.bounds.iter().zip(&self.buckets) {
+            if seconds <= *bound {
+                bucket.fetch_add(1, Relaxed);
+            }
+        }
+        self.count.fetch_add(1, Relaxed);
+        self.sum_us.fetch_add((seconds * 1e6) as u64, Relaxed);
+    }
+
+    fn render(&self, out: &mut String, name: &str, help: &str) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+        for (bound, bucket) in self.bounds.iter().zip(&self.buckets) {
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {}", bucket.load(Relaxed));
+        }
+        let count = self.count.load(Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(out, "{name}_sum {}", self.sum_us.load(Relaxed) as f64 / 1e6);
+        let _ = writeln!(out, "{name}_count {count}");
+    }
+}
+
+#[derive(Debug)]
 pub struct Metrics {
     pub offchain_jobs_accepted: AtomicU64,
     pub onchain_jobs_accepted: AtomicU64,
@@ -23,10 +67,38 @@ pub struct Metrics {
     pub arbiter_votes_rejected: AtomicU64,
     pub http_connections_open: AtomicU64,
     pub http_connection_limit_reached: AtomicU64,
-    exec_buckets: [AtomicU64; EXEC_BUCKETS.len()],
-    exec_count: AtomicU64,
-    /// Microseconds.
-    exec_sum_us: AtomicU64,
+    /// Relay transactions in flight now.
+    pub relays_in_flight: AtomicU64,
+    /// Execution time of each job.
+    pub exec_seconds: Histogram<{ EXEC_BUCKETS.len() }>,
+    /// From acceptance to RELAYED, of each relayed job.
+    pub relay_latency_seconds: Histogram<{ RELAY_BUCKETS.len() }>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let zero = || AtomicU64::new(0);
+        Metrics {
+            offchain_jobs_accepted: zero(),
+            onchain_jobs_accepted: zero(),
+            jobs_rejected: zero(),
+            jobs_done: zero(),
+            jobs_failed: zero(),
+            relayed: zero(),
+            relay_errors: zero(),
+            programs_submitted: zero(),
+            executions_running: zero(),
+            jobs_queued: zero(),
+            listener_next_block: zero(),
+            arbiter_votes_upheld: zero(),
+            arbiter_votes_rejected: zero(),
+            http_connections_open: zero(),
+            http_connection_limit_reached: zero(),
+            relays_in_flight: zero(),
+            exec_seconds: Histogram::new(EXEC_BUCKETS),
+            relay_latency_seconds: Histogram::new(RELAY_BUCKETS),
+        }
+    }
 }
 
 impl Metrics {
@@ -35,13 +107,7 @@ impl Metrics {
     }
 
     pub fn observe_exec(&self, seconds: f64) {
-        for (bound, bucket) in EXEC_BUCKETS.iter().zip(&self.exec_buckets) {
-            if seconds <= *bound {
-                bucket.fetch_add(1, Relaxed);
-            }
-        }
-        self.exec_count.fetch_add(1, Relaxed);
-        self.exec_sum_us.fetch_add((seconds * 1e6) as u64, Relaxed);
+        self.exec_seconds.observe(seconds);
     }
 
     /// Prometheus text; `gauges` are extra `(name, help, value)` samples read from the store.
@@ -118,6 +184,11 @@ impl Metrics {
             self.http_connections_open.load(Relaxed),
         );
         gauge(
+            "ivm_node_relays_in_flight",
+            "Relay transactions sent and not yet settled.",
+            self.relays_in_flight.load(Relaxed),
+        );
+        gauge(
             "ivm_node_listener_next_block",
             "Next block the JobCreated listener scans.",
             self.listener_next_block.load(Relaxed),
@@ -125,15 +196,12 @@ impl Metrics {
         for (name, help, value) in gauges {
             gauge(name, help, *value);
         }
-        let name = "ivm_node_job_exec_seconds";
-        let _ = writeln!(out, "# HELP {name} Job execution time.\n# TYPE {name} histogram");
-        for (bound, bucket) in EXEC_BUCKETS.iter().zip(&self.exec_buckets) {
-            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {}", bucket.load(Relaxed));
-        }
-        let count = self.exec_count.load(Relaxed);
-        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(out, "{name}_sum {}", self.exec_sum_us.load(Relaxed) as f64 / 1e6);
-        let _ = writeln!(out, "{name}_count {count}");
+        self.exec_seconds.render(&mut out, "ivm_node_job_exec_seconds", "Job execution time.");
+        self.relay_latency_seconds.render(
+            &mut out,
+            "ivm_node_relay_latency_seconds",
+            "Time from accepting a job to its result relayed on chain.",
+        );
         out
     }
 }

@@ -59,7 +59,7 @@ impl IntoResponse for Fail {
     }
 }
 
-fn store_error(e: anyhow::Error) -> Fail {
+pub(crate) fn store_error(e: anyhow::Error) -> Fail {
     tracing::error!("store error: {e:#}");
     ApiError::internal(format!("node store error: {e:#}")).into()
 }
@@ -169,6 +169,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/metrics", get(metrics))
         .route(OFFCHAIN_INPUT_ROUTE, get(offchain_input))
         .route(CONSUMER_NONCE_ROUTE, get(consumer_nonce))
+        .route(ivm_api::operator::routes::STATUS, get(crate::operator::status))
+        .route(ivm_api::operator::routes::JOBS, get(crate::operator::jobs))
+        .route(ivm_api::operator::routes::RETRY_JOB, post(crate::operator::retry_job))
         .fallback(not_found)
         .with_state(shared)
 }

@@ -722,6 +722,39 @@ impl Store {
         let t = tx.open_table(OFFCHAIN_INPUTS)?;
         Ok(t.get(hash)?.map(|v| v.value().to_vec()))
     }
+
+    /// Every stored job (a full scan: the operator's views).
+    pub fn all_jobs(&self) -> Result<Vec<JobRecord>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(JOBS)?;
+        let mut out = Vec::new();
+        for entry in t.iter()? {
+            out.push(decode(entry?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    /// An operator's retry: a FAILED or PENDING job goes back to PENDING with its execution
+    /// and relay progress cleared (the caller queues it), a DONE job's relay is due now. A
+    /// RELAYED job is left alone. `(state before, state after)`, or `None` for an unknown job.
+    pub fn retry(&self, id: &[u8]) -> Result<Option<(JobState, JobState)>> {
+        let Some(job) = self.job(id)? else { return Ok(None) };
+        let before = job.state;
+        let updated = match before {
+            JobState::Failed | JobState::Pending => self.update(id, None, |job| {
+                job.state = JobState::Pending;
+                job.failure_reason = None;
+                job.retries = 0;
+                job.result_with_metadata.clear();
+                job.operator_signature.clear();
+                job.cycles = None;
+                job.done_at_ms = None;
+            })?,
+            JobState::Done => self.update(id, Some(0), |job| job.retries = 0)?,
+            JobState::Relayed => Some(job),
+        };
+        Ok(updated.map(|job| (before, job.state)))
+    }
 }
 
 #[cfg(test)]

@@ -183,8 +183,9 @@ async fn await_receipt(shared: &Shared, tx_hash: B256) -> Result<TransactionRece
                 .map_err(|e| format!("cannot read the receipt of {tx_hash}: {e}"))?;
         }
         if let Some(r) = &receipt {
-            let included =
-                r.block_number.ok_or_else(|| format!("receipt of {tx_hash} has no block number"))?;
+            let included = r
+                .block_number
+                .ok_or_else(|| format!("receipt of {tx_hash} has no block number"))?;
             if current + 1 >= included + needed {
                 return Ok(r.clone());
             }

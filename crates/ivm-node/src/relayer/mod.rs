@@ -25,6 +25,7 @@ mod attempt;
 mod nonces;
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,7 +41,7 @@ use nonces::Nonces;
 
 pub(crate) async fn run(shared: Arc<Shared>) {
     let nonces = Arc::new(Nonces::default());
-    let mut flight = InFlight::new(shared.config.max_relays_in_flight.max(1));
+    let mut flight = InFlight::new(shared.clone(), shared.config.max_relays_in_flight.max(1));
     let poll = shared.config.poll_interval;
     let mut finality = crate::finality::Watch::default();
     let mut finality_checked: Option<Instant> = None;
@@ -91,14 +92,15 @@ pub(crate) async fn run(shared: Arc<Shared>) {
 
 /// The relays in flight: one task per job.
 struct InFlight {
+    shared: Arc<Shared>,
     tasks: JoinSet<()>,
     jobs: HashMap<tokio::task::Id, ([u8; 32], bool)>,
     capacity: usize,
 }
 
 impl InFlight {
-    fn new(capacity: usize) -> Self {
-        InFlight { tasks: JoinSet::new(), jobs: HashMap::new(), capacity }
+    fn new(shared: Arc<Shared>, capacity: usize) -> Self {
+        InFlight { shared, tasks: JoinSet::new(), jobs: HashMap::new(), capacity }
     }
 
     fn len(&self) -> usize {
@@ -128,6 +130,12 @@ impl InFlight {
             }
         });
         self.jobs.insert(task.id(), (id, ordered));
+        self.publish();
+    }
+
+    /// The gauge `ivm node status` and /metrics show.
+    fn publish(&self) {
+        self.shared.metrics.relays_in_flight.store(self.jobs.len() as u64, Relaxed);
     }
 
     /// Waits for a relay to finish; whether it was an Ordered job's.
@@ -140,7 +148,9 @@ impl InFlight {
             }
             None => return false,
         };
-        self.jobs.remove(&id).is_some_and(|(_, ordered)| ordered)
+        let ordered = self.jobs.remove(&id).is_some_and(|(_, ordered)| ordered);
+        self.publish();
+        ordered
     }
 }
 
@@ -201,6 +211,8 @@ async fn relay_one(shared: &Arc<Shared>, nonces: &Nonces, job: JobRecord) -> any
         Ok(Settled::Relayed(tx)) => {
             shared.store.mark_relayed(&job.id, tx.to_vec())?;
             Metrics::inc(&shared.metrics.relayed);
+            let latency_ms = now_ms().saturating_sub(job.accepted_at_ms);
+            shared.metrics.relay_latency_seconds.observe(latency_ms as f64 / 1000.0);
             tracing::info!(job = %job_id, %tx, "result relayed");
             practice_self_challenge(shared, &job);
             Ok(true)
