@@ -1,10 +1,13 @@
 //! Node throughput benchmark on a real devnet: starts `ivm devnet` (anvil, contracts, the node
 //! in-process), submits N small offchain jobs (fibonacci n=10, signed requests over HTTP, C in
-//! flight), polls until every job is relayed on chain, and reports jobs/second and
-//! submit → relayed latency percentiles. Prints a Markdown table.
+//! flight, or offered at a fixed rate), waits until every job is relayed on chain (one
+//! `GET /v1/jobs?state=relayed` every 100 ms, with the node's RELAYED times), and reports
+//! jobs/second and submit → relayed latency percentiles. Prints a Markdown table.
 //!
-//! `cargo bench --bench node -- [--jobs N] [--concurrency C] [--executors E]` (or `scripts/bench-node`).
+//! `cargo bench --bench node -- [--jobs N] [--concurrency C] [--executors E] [--rate R]
+//! [--block-time S]` (or `scripts/bench-node`).
 use std::{
+    collections::HashMap,
     io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
     sync::Arc,
@@ -12,7 +15,7 @@ use std::{
 };
 
 use ivm::node_client::NodeClient;
-use ivm_api::{JobStatusType, RelayStrategy, SubmitJobRequest};
+use ivm_api::{RelayStrategy, SubmitJobRequest};
 use ivm_contracts::{
     alloy_primitives::Address, sign_eip191, signing_key_from_hex, OffchainJobRequest,
 };
@@ -121,7 +124,12 @@ fn main() {
     let rt =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let node = Arc::new(NodeClient::new(&node_url).unwrap());
-    let (submitted, relayed, submit_window) = rt.block_on(async move {
+    // The node stamps RELAYED with the unix time; submissions are timed against the same clock.
+    let start_instant = Instant::now();
+    let unix_start_ms =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis()
+            as u64;
+    let (submitted, relayed_at, submit_window) = rt.block_on(async move {
         // Submit with `concurrency` requests in flight.
         let start = Instant::now();
         let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
@@ -148,34 +156,43 @@ fn main() {
             submitted.push(h.await.unwrap());
         }
         let submit_window = start.elapsed();
-        // Poll until every job is relayed (sweeps over the jobs still open).
-        let mut relayed: Vec<Option<Instant>> = vec![None; submitted.len()];
+        // Every 100 ms, one request for the relayed jobs with the node's own RELAYED time
+        // (`GET /v1/jobs`): polling each open job would load the 2-core machine the node runs on.
         let deadline = Instant::now() + Duration::from_secs(600);
-        while relayed.iter().any(Option::is_none) {
+        let query = |state: &str| ivm_api::operator::JobListQuery {
+            state: Some(state.to_string()),
+            limit: Some(10_000),
+            ..Default::default()
+        };
+        let relayed_at: HashMap<String, u64> = loop {
             assert!(Instant::now() < deadline, "jobs not relayed within 10 minutes");
-            for (i, (id, _)) in submitted.iter().enumerate() {
-                if relayed[i].is_some() {
-                    continue;
-                }
-                let r = node.get_result(*id).await.unwrap().expect("job known");
-                let status = r.status.map(|s| s.status).unwrap_or_default();
-                if status == JobStatusType::Relayed as i32 {
-                    relayed[i] = Some(Instant::now());
-                } else if status == JobStatusType::Failed as i32 {
-                    panic!("job failed");
-                }
+            let failed = node.jobs(&query("failed")).await.unwrap();
+            assert_eq!(failed.matching, 0, "a job failed: {:?}", failed.jobs.first());
+            let relayed = node.jobs(&query("relayed")).await.unwrap();
+            if relayed.matching as usize >= submitted.len() {
+                break relayed
+                    .jobs
+                    .into_iter()
+                    .map(|j| (j.job_id, j.relayed_at_ms.expect("a relayed job has its time")))
+                    .collect();
             }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        let relayed: Vec<Instant> = relayed.into_iter().map(Option::unwrap).collect();
-        (submitted, relayed, submit_window)
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        (submitted, relayed_at, submit_window)
     });
 
-    let last_relay = *relayed.iter().max().unwrap();
-    let start = submitted.iter().map(|(_, t)| *t).min().unwrap();
-    let total = last_relay.duration_since(start);
-    let mut lat: Vec<Duration> =
-        submitted.iter().zip(&relayed).map(|((_, s), r)| r.duration_since(*s)).collect();
+    let sent_ms = |t: &Instant| unix_start_ms + t.duration_since(start_instant).as_millis() as u64;
+    let lat_ms: Vec<u64> = submitted
+        .iter()
+        .map(|(id, sent)| {
+            let relayed = relayed_at[&format!("0x{}", hex::encode(id))];
+            relayed.saturating_sub(sent_ms(sent))
+        })
+        .collect();
+    let first_sent = submitted.iter().map(|(_, t)| sent_ms(t)).min().unwrap();
+    let last_relay = *relayed_at.values().max().unwrap();
+    let total = Duration::from_millis(last_relay.saturating_sub(first_sent));
+    let mut lat: Vec<Duration> = lat_ms.into_iter().map(Duration::from_millis).collect();
     lat.sort();
     println!("## Node (`cargo bench --bench node`)\n");
     let offered = if rate > 0 {
