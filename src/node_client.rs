@@ -96,18 +96,7 @@ impl NodeClient {
         if let Some(auth) = authorization {
             request = request.header("authorization", auth);
         }
-        let resp = request
-            .send()
-            .await
-            .map_err(|e| {
-                CallError::Other(coded(
-                    Code::Network,
-                    format!(
-                        "cannot reach the coprocessor node at {}: {e} (is `ivm devnet` / `ivm node` running? check --node-url / --network)",
-                        self.base
-                    ),
-                ))
-            })?;
+        let resp = request.send().await.map_err(|e| CallError::Other(self.unreachable(e)))?;
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await.map_err(|e| {
             CallError::Other(coded(
@@ -183,9 +172,7 @@ impl NodeClient {
     /// node does not serve the route (another implementation of the gateway).
     pub async fn highest_nonce(&self, consumer: [u8; 20]) -> Result<Option<u64>> {
         let url = format!("{}/v1/consumer/0x{}/nonce", self.base, hex::encode(consumer));
-        let resp = self.http.get(&url).send().await.map_err(|e| {
-            coded(Code::Network, format!("cannot reach the coprocessor node at {}: {e}", self.base))
-        })?;
+        let resp = self.http.get(&url).send().await.map_err(|e| self.unreachable(e))?;
         if resp.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -204,9 +191,7 @@ impl NodeClient {
         // No input can be larger than the ABI's largest region: read no more than that.
         let limit = ivm_abi::MAX_REGION_SIZE as usize;
         let url = format!("{}/v1/offchain_input/0x{}", self.base, hex::encode(hash));
-        let mut resp = self.http.get(&url).send().await.map_err(|e| {
-            coded(Code::Network, format!("cannot reach the coprocessor node at {}: {e}", self.base))
-        })?;
+        let mut resp = self.http.get(&url).send().await.map_err(|e| self.unreachable(e))?;
         match resp.status() {
             s if s.is_success() => {
                 let mut body = Vec::new();

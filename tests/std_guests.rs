@@ -8,19 +8,19 @@
 //!
 //! Needs the std toolchain (scripts/setup installs it: the nightly in
 //! guest-examples-std/rust-toolchain.toml with rust-src).
+mod devnet_support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::OnceLock;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use devnet_support::{json, repo, stderr};
 
+/// The real `ivm` in `dir` (the user's environment kept out, as in the other CLI tests).
 fn ivm(args: &[&str], dir: &Path) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_ivm"))
+    let out = devnet_support::ivm()
         .args(args)
         .current_dir(dir)
-        .env_remove("IVM_JSON")
         .env_remove("RUSTUP_TOOLCHAIN")
         .output()
         .expect("run ivm");
@@ -28,17 +28,9 @@ fn ivm(args: &[&str], dir: &Path) -> Output {
         "$ ivm {}\n  exit {:?}\n  stderr: {}",
         args.join(" "),
         out.status.code(),
-        String::from_utf8_lossy(&out.stderr).trim()
+        stderr(&out).trim()
     );
     out
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).expect("stdout is one JSON document")
 }
 
 /// Builds guest-examples-std once; its ELF and program ID.

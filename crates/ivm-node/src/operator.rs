@@ -14,7 +14,7 @@ use ivm_api::operator::{
 };
 use ivm_api::{ApiError, GrpcCode};
 
-use crate::server::{store_error, Fail};
+use crate::server::{fixed_hex, store_error, Fail};
 use crate::store::{now_ms, JobKind, JobRecord, JobState};
 use crate::Shared;
 
@@ -189,20 +189,13 @@ fn parse_state(s: &str) -> Result<JobState, Fail> {
 }
 
 fn parse_consumer(s: &str) -> Result<[u8; 20], Fail> {
-    hex::decode(s.trim_start_matches("0x"))
-        .ok()
-        .and_then(|b| <[u8; 20]>::try_from(b).ok())
-        .ok_or_else(|| {
-            ApiError::invalid_argument(format!("consumer {s:?} is not a 20-byte hex address"))
-                .into()
-        })
+    fixed_hex::<20>(s).ok_or_else(|| {
+        ApiError::invalid_argument(format!("consumer {s:?} is not a 20-byte hex address")).into()
+    })
 }
 
 fn parse_job_id(s: &str) -> Result<[u8; 32], Fail> {
-    hex::decode(s.trim_start_matches("0x"))
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .ok_or_else(|| {
-            ApiError::invalid_argument(format!("job ID {s:?} is not 32 bytes of hex")).into()
-        })
+    fixed_hex::<32>(s).ok_or_else(|| {
+        ApiError::invalid_argument(format!("job ID {s:?} is not 32 bytes of hex")).into()
+    })
 }

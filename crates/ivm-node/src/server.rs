@@ -59,6 +59,11 @@ impl IntoResponse for Fail {
     }
 }
 
+/// `N` bytes of hex (an optional `0x` prefix) from a path or query parameter.
+pub(crate) fn fixed_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
+    hex::decode(text.strip_prefix("0x").unwrap_or(text)).ok()?.try_into().ok()
+}
+
 pub(crate) fn store_error(e: anyhow::Error) -> Fail {
     tracing::error!("store error: {e:#}");
     ApiError::internal(format!("node store error: {e:#}")).into()
@@ -394,11 +399,9 @@ async fn consumer_nonce(
     State(shared): State<Arc<Shared>>,
     Path(address): Path<String>,
 ) -> Result<Json<serde_json::Value>, Fail> {
-    let digits = address.strip_prefix("0x").unwrap_or(&address);
-    let consumer: [u8; 20] =
-        hex::decode(digits).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| {
-            ApiError::invalid_argument(format!("'{address}' is not a 20-byte hex address"))
-        })?;
+    let consumer: [u8; 20] = fixed_hex(&address).ok_or_else(|| {
+        ApiError::invalid_argument(format!("'{address}' is not a 20-byte hex address"))
+    })?;
     let highest = shared.store.highest_nonce(&consumer).map_err(store_error)?;
     Ok(Json(serde_json::json!({ "highestNonce": highest })))
 }
@@ -451,8 +454,7 @@ async fn offchain_input(
     State(shared): State<Arc<Shared>>,
     Path(hash): Path<String>,
 ) -> Result<Response, Fail> {
-    let digits = hash.strip_prefix("0x").unwrap_or(&hash);
-    let hash = hex::decode(digits).ok().filter(|h| h.len() == 32).ok_or_else(|| {
+    let hash: [u8; 32] = fixed_hex(&hash).ok_or_else(|| {
         ApiError::invalid_argument("the offchain input hash must be 32 bytes of hex")
     })?;
     let mut input = shared.store.offchain_input(&hash).map_err(store_error)?;

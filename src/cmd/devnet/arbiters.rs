@@ -10,12 +10,8 @@ use ivm_contracts::{
     client::Client,
 };
 
-use super::{DevnetArgs, ARBITER, DEV_KEYS};
-use crate::{
-    exit::{coded, invalid_input, Code},
-    keys::parse_private_key,
-    ui,
-};
+use super::{chain_err, DevnetArgs, ARBITER, DEV_KEYS};
+use crate::{exit::invalid_input, keys::parse_private_key, ui};
 
 /// The most arbiters JobManager accepts (`MAX_ARBITERS`).
 const MAX_ARBITERS: usize = 16;
@@ -93,8 +89,6 @@ impl ArbiterSet {
         if self.keys.len() == 1 {
             return Ok(());
         }
-        let chain_err =
-            |what: &str, e: &dyn std::fmt::Display| coded(Code::Network, format!("{what}: {e}"));
         let funding = U256::from(ARBITER_FUNDING_ETHER) * U256::from(10u64).pow(U256::from(18u64));
         for address in self.addresses().into_iter().skip(1) {
             deployer

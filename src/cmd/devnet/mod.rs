@@ -182,14 +182,17 @@ struct Running {
     arbiters: ArbiterSet,
 }
 
+/// A failed call to the devnet's chain (exit code 7).
+fn chain_err(what: &str, e: &dyn std::fmt::Display) -> anyhow::Error {
+    coded(Code::Network, format!("{what}: {e}"))
+}
+
 async fn setup(
     args: &DevnetArgs,
     arbiters: &ArbiterSet,
     rpc_url: &str,
     data_dir: &Path,
 ) -> Result<Running> {
-    let chain_err =
-        |what: &str, e: &dyn std::fmt::Display| coded(Code::Network, format!("{what}: {e}"));
     let keys: Vec<_> =
         DEV_KEYS.iter().map(|k| parse_private_key(k).expect("valid dev key")).collect();
     let addr = |i: usize| keys[i].address();
