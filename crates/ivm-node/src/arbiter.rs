@@ -314,7 +314,7 @@ async fn verdict(
 ) -> anyhow::Result<Option<Result<Statement, NotProven>>> {
     let jm = shared.config.job_manager;
     let job = challenged_job(arbiter, jm, event.jobID).await?;
-    let Some((_, elf)) = shared.store.program(&job.program_id)? else {
+    let Some((_, elf)) = shared.store.program(&job.program_id).await? else {
         tracing::warn!(
             challenge = %event.challengeID,
             program = %format!("0x{}", hex::encode(&job.program_id)),

@@ -1,11 +1,13 @@
 //! Node configuration: everything [`crate::start`] needs, with defaults for a local devnet.
 use std::net::SocketAddr;
-use std::path::PathBuf;
+
 use std::time::Duration;
 
 use ivm_contracts::alloy_primitives::Address;
 use ivm_contracts::k256::ecdsa::SigningKey;
 use zeroize::Zeroizing;
+
+use crate::store::StoreLocation;
 
 pub use ivm_api::RelayStrategy;
 
@@ -72,8 +74,9 @@ impl std::fmt::Debug for UploadKey {
 pub struct NodeConfig {
     /// HTTP listen address (port 0 picks a free port; see [`crate::RunningNode::addr`]).
     pub listen: SocketAddr,
-    /// redb database file (created with its parent directory if missing).
-    pub db_path: PathBuf,
+    /// Where the node keeps its state: a redb file (created with its parent directory if
+    /// missing; one node) or a PostgreSQL database shared by several nodes.
+    pub db: StoreLocation,
     /// Ethereum JSON-RPC URL (http:// or https://).
     pub rpc_url: String,
     /// How long one RPC request may take before it fails (then retried like any RPC error).
@@ -204,7 +207,7 @@ impl NodeConfig {
     /// A configuration with defaults: listen on 127.0.0.1:8080, 2 executors, 1 confirmation,
     /// onchain jobs relayed unordered, 1 s polling, listener from block 0, 16 MiB bodies.
     pub fn new(
-        db_path: impl Into<PathBuf>,
+        db: impl Into<StoreLocation>,
         rpc_url: impl Into<String>,
         job_manager: Address,
         operator_key: SecretKey,
@@ -212,7 +215,7 @@ impl NodeConfig {
     ) -> Self {
         NodeConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            db_path: db_path.into(),
+            db: db.into(),
             rpc_url: rpc_url.into(),
             rpc_timeout: Duration::from_secs(10),
             max_job_wall_time: Duration::from_secs(60),

@@ -32,7 +32,7 @@ struct Inclusion {
 /// Checks every watched relay once: final ones are forgotten, lost ones requeued. Returns how
 /// many were lost (the relayer account's nonce went back with them).
 pub(crate) async fn check(shared: &Arc<Shared>, watch: &mut Watch) -> anyhow::Result<usize> {
-    let watched: HashSet<[u8; 32]> = shared.store.unfinal_relays()?.into_iter().collect();
+    let watched: HashSet<[u8; 32]> = shared.store.unfinal_relays().await?.into_iter().collect();
     watch.included.retain(|id, _| watched.contains(id));
     if watched.is_empty() {
         return Ok(0);
@@ -46,9 +46,9 @@ pub(crate) async fn check(shared: &Arc<Shared>, watch: &mut Watch) -> anyhow::Re
             by_height.entry(seen.block).or_default().push(id);
             continue;
         }
-        let Some(tx) = relay_tx(shared, &id)? else {
+        let Some(tx) = relay_tx(shared, &id).await? else {
             // Marked RELAYED without a transaction of its own to follow.
-            shared.store.mark_relay_final(&id)?;
+            shared.store.mark_relay_final(&id).await?;
             continue;
         };
         lost += usize::from(!locate(shared, watch, id, tx, head).await?);
@@ -59,7 +59,7 @@ pub(crate) async fn check(shared: &Arc<Shared>, watch: &mut Watch) -> anyhow::Re
             let seen = watch.included[&id];
             if canonical == Some(seen.block_hash) {
                 if head.saturating_sub(seen.block) >= shared.config.finality_depth {
-                    shared.store.mark_relay_final(&id)?;
+                    shared.store.mark_relay_final(&id).await?;
                     watch.included.remove(&id);
                 }
             } else {
@@ -73,8 +73,8 @@ pub(crate) async fn check(shared: &Arc<Shared>, watch: &mut Watch) -> anyhow::Re
 }
 
 /// The job's relay transaction, `None` if it has none to follow.
-fn relay_tx(shared: &Shared, id: &[u8; 32]) -> anyhow::Result<Option<B256>> {
-    let Some(job) = shared.store.job(id)? else { return Ok(None) };
+async fn relay_tx(shared: &Shared, id: &[u8; 32]) -> anyhow::Result<Option<B256>> {
+    let Some(job) = shared.store.job(id).await? else { return Ok(None) };
     let tx = <[u8; 32]>::try_from(job.relay_tx_hash.as_slice()).ok().map(B256::from);
     Ok(tx.filter(|t| !t.is_zero()))
 }
@@ -92,7 +92,7 @@ async fn locate(
         Some(receipt) => {
             let block = receipt.block_number.unwrap_or(head);
             if head.saturating_sub(block) >= shared.config.finality_depth {
-                shared.store.mark_relay_final(&id)?;
+                shared.store.mark_relay_final(&id).await?;
             } else if let Some(block_hash) = receipt.block_hash {
                 watch.included.insert(id, Inclusion { tx, block, block_hash });
             }
@@ -103,7 +103,7 @@ async fn locate(
                  relaying again"
             );
             tracing::warn!(job = %B256::from(id), %tx, "relay transaction lost in a reorg: relaying the job again");
-            shared.store.relay_reorged(&id, why)?;
+            shared.store.relay_reorged(&id, why).await?;
             shared.relay_wake.notify_one();
             return Ok(false);
         }

@@ -13,7 +13,7 @@ use ivm_contracts::{OffchainJobRequest, OffchainResultWithMetadata, ResultWithMe
 use tokio::sync::{mpsc, Semaphore};
 
 use crate::metrics::Metrics;
-use crate::store::{Admit, ExecutionOutcome, JobKind, JobRecord, JobState, NewJob};
+use crate::store::{Admit, ExecutionOutcome, JobKind, JobRecord, NewJob};
 use crate::{verify, Shared};
 
 fn internal(e: anyhow::Error) -> ApiError {
@@ -33,7 +33,7 @@ async fn run_job(
     let offchain_input = match job.kind {
         JobKind::Onchain => Vec::new(),
         JobKind::Offchain => {
-            shared.store.offchain_input(&job.offchain_input_hash)?.unwrap_or_default()
+            shared.store.offchain_input(&job.offchain_input_hash).await?.unwrap_or_default()
         }
     };
     // The blobs the offchain input will be posted in: their versioned hashes are signed. KZG
@@ -102,7 +102,7 @@ pub(crate) fn over_memory_limit(shared: &Shared, needs: u64) -> Option<String> {
 
 /// The operator's limits on offchain work (`NodeConfig`): the largest `maxCycles` this node
 /// runs, and how many open jobs one consumer may have queued.
-fn check_operator_limits(
+async fn check_operator_limits(
     shared: &Shared,
     request: &ivm_contracts::OffchainJobRequest,
 ) -> Result<(), ApiError> {
@@ -113,7 +113,7 @@ fn check_operator_limits(
             request.maxCycles, config.max_job_cycles, config.max_job_cycles
         )));
     }
-    let queued = shared.store.pending_jobs(&request.consumer.0 .0).map_err(internal)?.len();
+    let queued = shared.store.pending_jobs(&request.consumer.0 .0).await.map_err(internal)?.len();
     if queued >= config.max_queued_per_consumer {
         return Err(ApiError::new(
             GrpcCode::ResourceExhausted,
@@ -137,7 +137,7 @@ pub(crate) async fn submit_offchain(
 ) -> Result<B256, ApiError> {
     let checked = verify::check_request(&req)?;
     let program_id = checked.request.programID.to_vec();
-    let program = shared.program(&program_id).map_err(internal)?.ok_or_else(|| {
+    let program = shared.program(&program_id).await.map_err(internal)?.ok_or_else(|| {
         ApiError::not_found(format!(
             "unknown program 0x{}: submit it with submit_program first",
             hex::encode(&program_id)
@@ -154,12 +154,12 @@ pub(crate) async fn submit_offchain(
     }
 
     // A resubmission of a job we already hold needs no chain round trip.
-    if let Some(existing) = shared.store.job(checked.job_id.as_slice()).map_err(internal)? {
+    if let Some(existing) = shared.store.job(checked.job_id.as_slice()).await.map_err(internal)? {
         if existing.request == req.request && existing.request_signature == req.signature {
             return Ok(checked.job_id);
         }
     }
-    check_operator_limits(shared, &checked.request)?;
+    check_operator_limits(shared, &checked.request).await?;
     // While the chain probe fails, answer at once instead of waiting out the RPC timeout.
     if let Some(e) = shared.health.chain_error() {
         return Err(ApiError::new(
@@ -193,19 +193,27 @@ pub(crate) async fn submit_offchain(
             Some(old) if old.request == req.request && old.request_signature == req.signature => {
                 Ok(Admit::Keep)
             }
-            Some(old) => Err(ApiError::new(
+            Some(old) => Err((old.nonce, old.state)),
+        })
+        .await
+        .map_err(internal)?;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err((nonce, state)) => {
+            let highest = shared.store.highest_nonce(&request.consumer.0 .0).await.ok().flatten();
+            return Err(ApiError::new(
                 GrpcCode::AlreadyExists,
                 format!(
-                    "job {} (nonce {} of consumer {}) already exists on this node with a different request (status {:?}); a job ID stays bound to its request: use a nonce above {} (the highest this node has seen for the consumer)",
+                    "job {} (nonce {nonce} of consumer {}) already exists on this node with a \
+                     different request (status {state:?}); a job ID stays bound to its request: \
+                     use a nonce above {} (the highest this node has seen for the consumer)",
                     checked.job_id,
-                    old.nonce,
                     request.consumer,
-                    old.state,
-                    shared.store.highest_nonce(&request.consumer.0 .0).ok().flatten().unwrap_or(old.nonce)
+                    highest.unwrap_or(nonce)
                 ),
-            )),
-        })
-        .map_err(internal)??;
+            ));
+        }
+    };
     let (job, inserted) = outcome;
     if inserted {
         Metrics::inc(&shared.metrics.offchain_jobs_accepted);
@@ -216,8 +224,11 @@ pub(crate) async fn submit_offchain(
 }
 
 /// Queues the PENDING jobs that were waiting for `program_id` (just stored).
-pub(crate) fn wake_waiting_for(shared: &Arc<Shared>, program_id: &[u8]) -> anyhow::Result<()> {
-    for id in shared.store.pending_for_program(program_id)? {
+pub(crate) async fn wake_waiting_for(
+    shared: &Arc<Shared>,
+    program_id: &[u8],
+) -> anyhow::Result<()> {
+    for id in shared.store.pending_for_program(program_id).await? {
         tracing::info!(job = %B256::from(id), "its program arrived: running the job");
         shared.enqueue(id);
     }
@@ -254,14 +265,12 @@ pub(crate) async fn run_pool(shared: Arc<Shared>, mut rx: mpsc::UnboundedReceive
 
 /// Executes one PENDING job and stores the outcome.
 async fn execute(shared: &Arc<Shared>, id: [u8; 32]) -> anyhow::Result<()> {
-    let Some(job) = shared.store.job(&id)? else {
+    // Not PENDING any more, or (on a shared store) another live node's to run.
+    let Some(job) = shared.store.claim(&id).await? else {
         return Ok(());
     };
-    if job.state != JobState::Pending {
-        return Ok(());
-    }
     let job_id = B256::from(id);
-    let outcome = match shared.program(&job.program_id)? {
+    let outcome = match shared.program(&job.program_id).await? {
         None => {
             // An onchain job for a program the node lacks (offchain requests are refused
             // without one): it waits, and runs when the program is submitted.
@@ -270,7 +279,7 @@ async fn execute(shared: &Arc<Shared>, id: [u8; 32]) -> anyhow::Result<()> {
                  (`ivm program submit <elf>`) and the job runs",
                 hex::encode(&job.program_id)
             );
-            shared.store.note_waiting(&id, why)?;
+            shared.store.note_waiting(&id, why).await?;
             tracing::warn!(job = %job_id, program = %format!("0x{}", hex::encode(&job.program_id)),
                 "job waits for its program");
             return Ok(());
@@ -285,7 +294,7 @@ async fn execute(shared: &Arc<Shared>, id: [u8; 32]) -> anyhow::Result<()> {
         },
     };
     let done = matches!(outcome, ExecutionOutcome::Done { .. });
-    let stored = shared.store.finish_execution(&id, outcome)?;
+    let stored = shared.store.finish_execution(&id, outcome).await?;
     if done {
         Metrics::inc(&shared.metrics.jobs_done);
         tracing::info!(job = %job_id, cycles = stored.as_ref().and_then(|j| j.cycles), "job executed");

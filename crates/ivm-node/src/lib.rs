@@ -3,7 +3,9 @@
 //! - [`server`]: InfinityVM's REST gateway (`POST /v1/coprocessor_node/*`), `GET /health`,
 //!   `GET /metrics`, `GET /v1/offchain_input/{keccak}`;
 //! - [`verify`]: checks on submitted programs and signed offchain requests (against the chain);
-//! - [`store`]: the durable redb store; a job answered with a job ID is never lost;
+//! - [`store`]: the durable store (redb, or PostgreSQL shared by several nodes); a job
+//!   answered with a job ID is never lost;
+//! - [`cluster`]: several nodes on one PostgreSQL store (roles, heartbeat, job take-over);
 //! - [`jobs`]: a bounded executor pool (PENDING → DONE or FAILED);
 //! - [`signer`]: EIP-191 result signing with the operator key;
 //! - [`relayer`]: sends results with the relayer key (DONE → RELAYED), exactly once;
@@ -26,6 +28,7 @@
 //! # Ok(()) }
 //! ```
 pub mod arbiter;
+pub mod cluster;
 pub mod config;
 pub mod finality;
 pub mod health;
@@ -52,7 +55,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use config::{ArbiterKey, Dishonesty, NodeConfig, RelayStrategy, SecretKey, UploadKey};
-pub use store::{JobKind, JobRecord, JobState, Store};
+pub use store::{JobKind, JobRecord, JobState, Role, Store, StoreLocation};
 
 /// State shared by the server, the executors, the relayer and the listener.
 pub(crate) struct Shared {
@@ -77,11 +80,11 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// The loaded program for `program_id`, from the cache or the store.
-    pub fn program(&self, program_id: &[u8]) -> Result<Option<Arc<ivm_vm::Program>>> {
+    pub async fn program(&self, program_id: &[u8]) -> Result<Option<Arc<ivm_vm::Program>>> {
         if let Some(p) = self.programs.lock().unwrap().get(program_id) {
             return Ok(Some(p.clone()));
         }
-        let Some((_, elf)) = self.store.program(program_id)? else {
+        let Some((_, elf)) = self.store.program(program_id).await? else {
             return Ok(None);
         };
         let program =
@@ -153,14 +156,16 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
     let chain = Client::connect_with_timeout(&config.rpc_url, relayer_signer, config.rpc_timeout)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let store = Store::open(&config.db_path)?;
+    let node_id = cluster::new_node_id();
+    let store = Store::open(&config.db, &node_id).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(
         %addr,
-        db = %config.db_path.display(),
+        db = %config.db,
+        node = %node_id,
         rpc = %config.rpc_url,
         job_manager = %config.job_manager,
         operator = %signer.address(),
@@ -185,11 +190,16 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
     });
 
     // Recovery: every job accepted but not executed runs again; every result not yet relayed is
-    // due now (the relayer checks the chain before sending, so nothing is relayed twice).
-    let pending = shared.store.jobs_in_state(JobState::Pending)?;
-    let done = shared.store.relay_queue()?.len();
-    shared.store.relay_all_now()?;
-    if !pending.is_empty() || done > 0 {
+    // due when the relayer starts (it checks the chain before sending, so nothing is relayed
+    // twice). On a shared store the jobs of a node that stopped are taken over by the
+    // heartbeat of whichever node is alive (`cluster`).
+    let pending = if shared.store.is_shared() {
+        Vec::new()
+    } else {
+        shared.store.jobs_in_state(JobState::Pending).await?
+    };
+    let done = shared.store.relay_queue().await?.len();
+    if !pending.is_empty() || (done > 0 && !shared.store.is_shared()) {
         tracing::info!(
             pending = pending.len(),
             to_relay = done,
@@ -199,7 +209,7 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
     for job in pending {
         shared.enqueue(job.id);
     }
-    if let Some(next) = shared.store.listener_next_block()? {
+    if let Some(next) = shared.store.listener_next_block().await? {
         shared.metrics.listener_next_block.store(next, std::sync::atomic::Ordering::Relaxed);
     }
 
@@ -218,11 +228,12 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
     let mut tasks = vec![
         tokio::spawn(server::serve(shared.clone(), listener)),
         tokio::spawn(jobs::run_pool(shared.clone(), exec_rx)),
-        tokio::spawn(relayer::run(shared.clone())),
+        tokio::spawn(cluster::run_role(shared.clone(), Role::Relayer, relayer::run)),
         tokio::spawn(health::run(shared.clone())),
+        tokio::spawn(cluster::run_heartbeat(shared.clone(), format!("http://{addr}"))),
     ];
     if shared.config.listener_enabled {
-        tasks.push(tokio::spawn(listener::run(shared.clone())));
+        tasks.push(tokio::spawn(cluster::run_role(shared.clone(), Role::Listener, listener::run)));
     }
     for (client, lies) in arbiters {
         tasks.push(tokio::spawn(arbiter::run(shared.clone(), client, lies)));

@@ -14,35 +14,37 @@ use ivm_contracts::bindings::JobManager::JobCreated;
 use ivm_contracts::client::alloy_provider::Provider;
 use ivm_contracts::client::alloy_rpc_types_eth::Filter;
 use ivm_contracts::client::decode_log;
+use tokio_util::sync::CancellationToken;
 
 use crate::metrics::Metrics;
 use crate::store::{JobKind, JobRecord, NewJob};
 use crate::Shared;
 
-pub(crate) async fn run(shared: Arc<Shared>) {
+/// Polls until `stop` (a shutdown, or this node losing the listener role).
+pub(crate) async fn run(shared: Arc<Shared>, stop: CancellationToken) {
     loop {
-        if let Err(e) = poll_once(&shared).await {
+        if let Err(e) = poll_once(&shared, &stop).await {
             if let Some(held_back) = shared.log_limit.admit("listener") {
                 tracing::warn!(held_back, "listener: {e:#}");
             }
         }
         tokio::select! {
-            _ = shared.shutdown.cancelled() => break,
+            _ = stop.cancelled() => break,
             _ = tokio::time::sleep(shared.config.poll_interval) => {}
         }
     }
 }
 
-async fn poll_once(shared: &Arc<Shared>) -> anyhow::Result<()> {
+async fn poll_once(shared: &Arc<Shared>, stop: &CancellationToken) -> anyhow::Result<()> {
     let latest = shared
         .chain
         .block_number()
         .await
         .map_err(|e| anyhow::anyhow!("cannot read the block number: {e}"))?;
     let mut from =
-        shared.store.listener_next_block()?.unwrap_or(shared.config.listener_start_block);
+        shared.store.listener_next_block().await?.unwrap_or(shared.config.listener_start_block);
     let chunk = shared.config.listener_chunk_blocks.max(1);
-    while from <= latest && !shared.shutdown.is_cancelled() {
+    while from <= latest && !stop.is_cancelled() {
         let to = latest.min(from.saturating_add(chunk - 1));
         let filter = Filter::new()
             .address(shared.config.job_manager)
@@ -72,7 +74,7 @@ async fn poll_once(shared: &Arc<Shared>) -> anyhow::Result<()> {
                 relay_strategy: shared.config.onchain_relay_strategy as i32,
             }));
         }
-        let inserted = shared.store.add_onchain_jobs(jobs, to + 1)?;
+        let inserted = shared.store.add_onchain_jobs(jobs, to + 1).await?;
         shared.metrics.listener_next_block.store(to + 1, Relaxed);
         for job in inserted {
             Metrics::inc(&shared.metrics.onchain_jobs_accepted);

@@ -24,7 +24,7 @@ const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 10_000;
 
 pub(crate) async fn status(State(shared): State<Arc<Shared>>) -> Result<Json<NodeStatus>, Fail> {
-    let jobs = shared.store.all_jobs().map_err(store_error)?;
+    let jobs = shared.store.all_jobs().await.map_err(store_error)?;
     let mut counts = JobCounts::default();
     let now = now_ms();
     let mut oldest_waiting_ms = None;
@@ -81,6 +81,7 @@ pub(crate) async fn jobs(
     let mut matching: Vec<JobRecord> = shared
         .store
         .all_jobs()
+        .await
         .map_err(store_error)?
         .into_iter()
         .filter(|j| state.is_none_or(|s| j.state == s))
@@ -101,7 +102,7 @@ pub(crate) async fn retry_job(
 ) -> Result<Json<RetryJobResponse>, Fail> {
     authorize(&shared, &headers)?;
     let id = parse_job_id(&req.job_id)?;
-    let Some((before, after)) = shared.store.retry(&id).map_err(store_error)? else {
+    let Some((before, after)) = shared.store.retry(&id).await.map_err(store_error)? else {
         return Err(ApiError::not_found(format!("no job {} on this node", req.job_id)).into());
     };
     match after {

@@ -276,7 +276,7 @@ async fn get_result(
         ))
         .into());
     }
-    let job = shared.store.job(&req.job_id).map_err(store_error)?;
+    let job = shared.store.job(&req.job_id).await.map_err(store_error)?;
     let job = job.ok_or_else(|| ApiError::not_found("job not found"))?;
     Ok(Json(GetResultResponse { job_result: Some(job.to_api()) }))
 }
@@ -317,7 +317,7 @@ impl axum::extract::FromRequestParts<Arc<Shared>> for UploadAuthorized {
 
 /// The operator's storage policy (`NodeConfig`): the per-program size limit and the total
 /// quota. A program already stored is always accepted (submitting is idempotent).
-fn check_storage_policy(shared: &Shared, req: &SubmitProgramRequest) -> Result<(), ApiError> {
+async fn check_storage_policy(shared: &Shared, req: &SubmitProgramRequest) -> Result<(), ApiError> {
     let config = &shared.config;
     let size = req.program_elf.len();
     if size > config.max_program_bytes {
@@ -330,9 +330,9 @@ fn check_storage_policy(shared: &Shared, req: &SubmitProgramRequest) -> Result<(
         ));
     }
     let internal = |e: anyhow::Error| ApiError::internal(format!("node store error: {e:#}"));
-    let stored = shared.store.programs_total_bytes().map_err(internal)?;
+    let stored = shared.store.programs_total_bytes().await.map_err(internal)?;
     if stored + size as u64 + 1 > config.max_programs_total_bytes
-        && !shared.store.contains_program(&req.program_id).map_err(internal)?
+        && !shared.store.contains_program(&req.program_id).await.map_err(internal)?
     {
         return Err(ApiError::new(
             GrpcCode::ResourceExhausted,
@@ -351,7 +351,7 @@ async fn submit_program(
     _: UploadAuthorized,
     GatewayJson(req): GatewayJson<SubmitProgramRequest>,
 ) -> Result<Json<SubmitProgramResponse>, Fail> {
-    check_storage_policy(&shared, &req).inspect_err(|e| {
+    check_storage_policy(&shared, &req).await.inspect_err(|e| {
         tracing::info!("submit_program refused: {}", e.message);
     })?;
     // Parsing and decoding an ELF is CPU work proportional to the upload: off the async
@@ -372,9 +372,10 @@ async fn submit_program(
     let inserted = shared
         .store
         .put_program(&checked.program_id, checked.vm_type as i32 as u8, &req.program_elf)
+        .await
         .map_err(store_error)?;
     if inserted {
-        jobs::wake_waiting_for(&shared, &checked.program_id).map_err(store_error)?;
+        jobs::wake_waiting_for(&shared, &checked.program_id).await.map_err(store_error)?;
         Metrics::inc(&shared.metrics.programs_submitted);
         tracing::info!(program = %format!("0x{}", hex::encode(checked.program_id)), bytes = req.program_elf.len(), "program stored");
     }
@@ -391,7 +392,7 @@ async fn get_pending_jobs(
             req.consumer_address.len()
         ))
     })?;
-    let pending_jobs = shared.store.pending_nonces(&consumer).map_err(store_error)?;
+    let pending_jobs = shared.store.pending_nonces(&consumer).await.map_err(store_error)?;
     Ok(Json(GetPendingJobsResponse { pending_jobs }))
 }
 
@@ -402,7 +403,7 @@ async fn consumer_nonce(
     let consumer: [u8; 20] = fixed_hex(&address).ok_or_else(|| {
         ApiError::invalid_argument(format!("'{address}' is not a 20-byte hex address"))
     })?;
-    let highest = shared.store.highest_nonce(&consumer).map_err(store_error)?;
+    let highest = shared.store.highest_nonce(&consumer).await.map_err(store_error)?;
     Ok(Json(serde_json::json!({ "highestNonce": highest })))
 }
 
@@ -410,7 +411,7 @@ async fn contains_program(
     State(shared): State<Arc<Shared>>,
     GatewayJson(req): GatewayJson<ContainsProgramRequest>,
 ) -> Result<Json<ContainsProgramResponse>, Fail> {
-    let contains = shared.store.contains_program(&req.program_id).map_err(store_error)?;
+    let contains = shared.store.contains_program(&req.program_id).await.map_err(store_error)?;
     Ok(Json(ContainsProgramResponse { contains }))
 }
 
@@ -434,8 +435,8 @@ async fn health(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
-    let programs = shared.store.program_count().unwrap_or(0);
-    let relay_queue = shared.store.relay_queue().map(|q| q.len() as u64).unwrap_or(0);
+    let programs = shared.store.program_count().await.unwrap_or(0);
+    let relay_queue = shared.store.relay_queue().await.map(|q| q.len() as u64).unwrap_or(0);
     let text = shared.metrics.render(&[
         ("ivm_node_programs", "Programs stored.", programs),
         ("ivm_node_relay_queue", "Results waiting to be relayed.", relay_queue),
@@ -457,10 +458,11 @@ async fn offchain_input(
     let hash: [u8; 32] = fixed_hex(&hash).ok_or_else(|| {
         ApiError::invalid_argument("the offchain input hash must be 32 bytes of hex")
     })?;
-    let mut input = shared.store.offchain_input(&hash).map_err(store_error)?;
+    let mut input = shared.store.offchain_input(&hash).await.map_err(store_error)?;
     if let Some(d) = shared.config.dishonest.as_ref().filter(|d| d.withhold_inputs) {
         // Practice mode: withhold the inputs of the programs it cheats on.
-        let covered = shared.store.programs_with_offchain_input(&hash).map_err(store_error)?;
+        let covered =
+            shared.store.programs_with_offchain_input(&hash).await.map_err(store_error)?;
         if covered.iter().any(|p| d.covers(p)) {
             tracing::warn!(hash = %format!("0x{}", hex::encode(&hash)), "practice mode: withholding an offchain input");
             input = None;

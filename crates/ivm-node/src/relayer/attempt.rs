@@ -80,12 +80,7 @@ pub(super) async fn attempt(
         .with_from(chain.address())
         .with_to(shared.config.job_manager)
         .with_input(input);
-    let blobs = {
-        let (shared, job) = (shared.clone(), job.clone());
-        tokio::task::spawn_blocking(move || offchain_input_blobs(&shared, &job))
-            .await
-            .map_err(|e| format!("packing the offchain input: {e}"))??
-    };
+    let blobs = offchain_input_blobs(shared, job).await?;
     if let Some(sidecar) = blobs {
         tx = tx.with_blob_sidecar(sidecar);
     }
@@ -137,7 +132,7 @@ pub(super) async fn attempt(
 
 /// The blobs an offchain job's result is posted with: its offchain input, packed as when the
 /// result was signed (the same bytes give the same versioned hashes). `None` without one.
-fn offchain_input_blobs(
+async fn offchain_input_blobs(
     shared: &Shared,
     job: &JobRecord,
 ) -> Result<Option<BlobTransactionSidecar>, AttemptError> {
@@ -151,6 +146,7 @@ fn offchain_input_blobs(
     let input = shared
         .store
         .offchain_input(&job.offchain_input_hash)
+        .await
         .map_err(|e| format!("reading the offchain input to post in blobs: {e:#}"))?
         .ok_or_else(|| AttemptError {
             message:
@@ -158,10 +154,14 @@ fn offchain_input_blobs(
                     .into(),
             reverted: true,
         })?;
-    ivm_contracts::da::sidecar(&input).map_err(|e| AttemptError {
-        message: format!("packing the offchain input: {e}"),
-        reverted: true,
-    })
+    // KZG commitments are CPU work: off the async workers.
+    tokio::task::spawn_blocking(move || ivm_contracts::da::sidecar(&input))
+        .await
+        .map_err(|e| format!("packing the offchain input: {e}"))?
+        .map_err(|e| AttemptError {
+            message: format!("packing the offchain input: {e}"),
+            reverted: true,
+        })
 }
 
 /// Waits for the transaction's receipt with `confirmations` blocks (its own included). The

@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 use ivm_api::RelayStrategy;
 use ivm_contracts::alloy_primitives::B256;
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
 use crate::metrics::Metrics;
 use crate::store::{now_ms, JobRecord, JobState};
@@ -39,7 +40,8 @@ use crate::Shared;
 use attempt::{attempt, AttemptError, Settled};
 use nonces::Nonces;
 
-pub(crate) async fn run(shared: Arc<Shared>) {
+/// Relays until `stop` (a shutdown, or this node losing the relayer role).
+pub(crate) async fn run(shared: Arc<Shared>, stop: CancellationToken) {
     let nonces = Arc::new(Nonces::default());
     let mut flight = InFlight::new(shared.clone(), shared.config.max_relays_in_flight.max(1));
     let poll = shared.config.poll_interval;
@@ -47,7 +49,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
     let mut finality_checked: Option<Instant> = None;
     let mut next_due: Option<u64> = None;
     let mut rescan = true;
-    while !shared.shutdown.is_cancelled() {
+    while !stop.is_cancelled() {
         if finality_checked.is_none_or(|t| t.elapsed() >= poll) {
             match crate::finality::check(&shared, &mut finality).await {
                 // A reorg took relay transactions, and the account's nonce, back.
@@ -62,7 +64,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
             finality_checked = Some(Instant::now());
         }
         if rescan && !flight.is_full() {
-            match start_due(&shared, &nonces, &mut flight) {
+            match start_due(&shared, &nonces, &mut flight).await {
                 Ok(next) => next_due = next,
                 Err(e) => {
                     if let Some(held_back) = shared.log_limit.admit("relayer") {
@@ -75,7 +77,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
             .map_or(poll, |at| Duration::from_millis(at.saturating_sub(now_ms())))
             .min(poll);
         rescan = tokio::select! {
-            _ = shared.shutdown.cancelled() => break,
+            _ = stop.cancelled() => break,
             // A relay settled: refill once half the slots are free, or at once if it may
             // unblock an Ordered successor.
             ordered = flight.next_done(), if !flight.is_empty() => {
@@ -156,7 +158,7 @@ impl InFlight {
 
 /// Starts a relay for every due job not in flight, while slots are free (Ordered jobs only
 /// when next in order). Returns when the earliest relay that is not due yet falls due.
-fn start_due(
+async fn start_due(
     shared: &Arc<Shared>,
     nonces: &Arc<Nonces>,
     flight: &mut InFlight,
@@ -164,13 +166,13 @@ fn start_due(
     let now = now_ms();
     let mut due = Vec::new();
     let mut next_due: Option<u64> = None;
-    for (id, at) in shared.store.relay_queue()? {
+    for (id, at) in shared.store.relay_queue().await? {
         if flight.contains(&id) {
             continue;
         }
         if at > now {
             next_due = Some(next_due.map_or(at, |n| n.min(at)));
-        } else if let Some(job) = shared.store.job(&id)? {
+        } else if let Some(job) = shared.store.job(&id).await? {
             if job.state == JobState::Done {
                 due.push(job);
             }
@@ -181,7 +183,9 @@ fn start_due(
         if flight.is_full() {
             break;
         }
-        if job.relay_strategy == RelayStrategy::Ordered as i32 && !next_in_order(shared, &job)? {
+        if job.relay_strategy == RelayStrategy::Ordered as i32
+            && !next_in_order(shared, &job).await?
+        {
             continue;
         }
         flight.start(shared, nonces, job);
@@ -190,12 +194,12 @@ fn start_due(
 }
 
 /// No Ordered job of the same consumer with a lower nonce is still open.
-fn next_in_order(shared: &Shared, job: &JobRecord) -> anyhow::Result<bool> {
-    for (nonce, id) in shared.store.pending_jobs(&job.consumer)? {
+async fn next_in_order(shared: &Shared, job: &JobRecord) -> anyhow::Result<bool> {
+    for (nonce, id) in shared.store.pending_jobs(&job.consumer).await? {
         if nonce >= job.nonce {
             break;
         }
-        if let Some(other) = shared.store.job(&id)? {
+        if let Some(other) = shared.store.job(&id).await? {
             if other.relay_strategy == RelayStrategy::Ordered as i32 && other.state.is_open() {
                 return Ok(false);
             }
@@ -209,7 +213,7 @@ async fn relay_one(shared: &Arc<Shared>, nonces: &Nonces, job: JobRecord) -> any
     let job_id = B256::from(job.id);
     match attempt(shared, nonces, &job).await {
         Ok(Settled::Relayed(tx)) => {
-            shared.store.mark_relayed(&job.id, tx.to_vec())?;
+            shared.store.mark_relayed(&job.id, tx.to_vec()).await?;
             Metrics::inc(&shared.metrics.relayed);
             let latency_ms = now_ms().saturating_sub(job.accepted_at_ms);
             shared.metrics.relay_latency_seconds.observe(latency_ms as f64 / 1000.0);
@@ -218,7 +222,7 @@ async fn relay_one(shared: &Arc<Shared>, nonces: &Nonces, job: JobRecord) -> any
             Ok(true)
         }
         Ok(Settled::Failed(reason)) => {
-            shared.store.mark_failed(&job.id, reason.clone())?;
+            shared.store.mark_failed(&job.id, reason.clone()).await?;
             tracing::warn!(job = %job_id, %reason, "job cannot be relayed");
             Ok(true)
         }
@@ -228,7 +232,7 @@ async fn relay_one(shared: &Arc<Shared>, nonces: &Nonces, job: JobRecord) -> any
         {
             let attempts = job.retries.saturating_add(1);
             let reason = format!("relay_reverted: {message} (after {attempts} attempts)");
-            shared.store.mark_failed(&job.id, reason.clone())?;
+            shared.store.mark_failed(&job.id, reason.clone()).await?;
             Metrics::inc(&shared.metrics.relay_errors);
             tracing::warn!(job = %job_id, %reason, "relay keeps reverting; job failed");
             Ok(true)
@@ -237,11 +241,14 @@ async fn relay_one(shared: &Arc<Shared>, nonces: &Nonces, job: JobRecord) -> any
             let attempts = job.retries.saturating_add(1);
             let backoff = Duration::from_millis(500 * u64::from(attempts))
                 .min(shared.config.max_relay_backoff);
-            shared.store.relay_attempt_failed(
-                &job.id,
-                format!("relay attempt {attempts} failed: {error}"),
-                now_ms() + backoff.as_millis() as u64,
-            )?;
+            shared
+                .store
+                .relay_attempt_failed(
+                    &job.id,
+                    format!("relay attempt {attempts} failed: {error}"),
+                    now_ms() + backoff.as_millis() as u64,
+                )
+                .await?;
             Metrics::inc(&shared.metrics.relay_errors);
             // The job's own record keeps its last error; the log gets one line per window.
             if let Some(held_back) = shared.log_limit.admit("relay failed") {

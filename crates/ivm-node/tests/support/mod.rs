@@ -298,7 +298,11 @@ pub fn status_of(job: &ivm_api::JobResult) -> i32 {
 
 /// A node configuration for `chain` through `rpc_url` (the chain's own URL, or a proxy in
 /// front of it) on `db`: a free local port and a 100 ms poll, defaults otherwise.
-pub fn node_config(chain: &Chain, rpc_url: &str, db: &std::path::Path) -> ivm_node::NodeConfig {
+pub fn node_config(
+    chain: &Chain,
+    rpc_url: &str,
+    db: impl Into<ivm_node::StoreLocation>,
+) -> ivm_node::NodeConfig {
     let mut c = ivm_node::NodeConfig::new(
         db,
         rpc_url.to_string(),
@@ -309,4 +313,27 @@ pub fn node_config(chain: &Chain, rpc_url: &str, db: &std::path::Path) -> ivm_no
     c.listen = "127.0.0.1:0".parse().unwrap();
     c.poll_interval = Duration::from_millis(100);
     c
+}
+
+/// A new, empty PostgreSQL database for one test, on the server `IVM_TEST_POSTGRES` names (a
+/// `postgres://` URL whose user may create databases; `scripts/test` starts one and sets it).
+pub fn postgres_db() -> String {
+    let server = std::env::var("IVM_TEST_POSTGRES").unwrap_or_else(|_| {
+        panic!(
+            "IVM_TEST_POSTGRES is not set: these tests need a PostgreSQL server. Run them with \
+             `bash scripts/test` (which starts one), or start one and set \
+             IVM_TEST_POSTGRES=postgres://user:password@127.0.0.1:5432/postgres"
+        )
+    });
+    // On a thread of its own: callers may be inside a runtime already.
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(ivm_node::store::create_scratch_database(&server, "ivm_test"))
+    })
+    .join()
+    .unwrap()
+    .unwrap_or_else(|e| panic!("cannot create a test database: {e:#}"))
 }
