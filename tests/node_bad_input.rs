@@ -70,20 +70,28 @@ fn elf_bomb(elf: &[u8]) -> Vec<u8> {
 
 #[test]
 fn node_rejects_bad_input_and_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path().join("node.redb").to_string_lossy().into_owned());
+}
+
+#[test]
+fn node_on_postgres_rejects_bad_input_and_keeps_serving() {
+    run(postgres_db());
+}
+
+fn run(db: String) {
     let anvil = Anvil::spawn();
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap()
-        .block_on(scenario(&anvil.url));
+        .block_on(scenario(&anvil.url, db));
 }
 
-async fn scenario(url: &str) {
+async fn scenario(url: &str, db: String) {
     let chain = Chain::deploy(url, true).await;
-    let dir = tempfile::tempdir().unwrap();
-    let node =
-        NodeProcess::spawn(&chain, &dir.path().join("node.redb"), &["--max-body-bytes", "200000"]);
+    let node = NodeProcess::spawn(&chain, &db, &["--max-body-bytes", "200000"]);
     let gw = Gateway::new(node.url.clone());
     let sha = guest_elf("sha256");
     let fib = guest_elf("fibonacci");

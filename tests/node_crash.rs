@@ -64,21 +64,31 @@ async fn state(gw: &Gateway, id: B256) -> i32 {
 
 #[test]
 fn node_survives_sigkill_and_relays_every_job_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path().join("node.redb").to_string_lossy().into_owned());
+}
+
+/// The same on PostgreSQL: the restarted node is a new node of the cluster, and takes over the
+/// killed one's jobs once its heartbeat lapses.
+#[test]
+fn node_on_postgres_survives_sigkill_and_relays_every_job_exactly_once() {
+    run(postgres_db());
+}
+
+fn run(db: String) {
     let anvil = Anvil::spawn();
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap()
-        .block_on(scenario(&anvil.url));
+        .block_on(scenario(&anvil.url, db));
 }
 
-async fn scenario(url: &str) {
+async fn scenario(url: &str, db: String) {
     let started = Instant::now();
     // No operator bond yet: JobManager refuses results, so relays fail and stay queued.
     let chain = Chain::deploy(url, false).await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("node.redb");
     let sha = guest_elf("sha256");
     let fib = guest_elf("fibonacci");
     let sqrt = guest_elf("square-root");

@@ -20,9 +20,12 @@ pub struct NodeArgs {
     /// HTTP listen address of the gateway, /health and /metrics.
     #[arg(long, env = "IVM_NODE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Database file (default: $IVM_HOME/node/node.redb, else ~/.ivm/node/node.redb).
-    #[arg(long, env = "IVM_NODE_DB", value_name = "FILE")]
-    pub db: Option<PathBuf>,
+    /// Where the node keeps its state: a redb file for this node alone (default:
+    /// $IVM_HOME/node/node.redb, else ~/.ivm/node/node.redb), or a PostgreSQL URL
+    /// (postgres://user:password@host/db) that several nodes share. Prefer IVM_NODE_DB for a
+    /// URL with a password: command lines are visible to other users.
+    #[arg(long, env = "IVM_NODE_DB", value_name = "FILE|URL", hide_env_values = true)]
+    pub db: Option<String>,
     /// Ethereum JSON-RPC URL.
     #[arg(long, env = "IVM_RPC_URL", default_value = "http://127.0.0.1:8545")]
     pub rpc_url: String,
@@ -151,7 +154,7 @@ impl std::fmt::Debug for NodeArgs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NodeArgs")
             .field("listen", &self.listen)
-            .field("db", &self.db)
+            .field("db", &self.db.as_deref().map(ivm_node::StoreLocation::parse))
             .field("rpc_url", &self.rpc_url)
             .field("job_manager", &self.job_manager)
             .field("keys", &"<redacted>")
@@ -199,8 +202,8 @@ pub fn run(args: NodeArgs) -> Outcome {
         return Err(invalid_input("--confirmations must be at least 1"));
     }
     let db = match args.db {
-        Some(db) => db,
-        None => default_db()?,
+        Some(db) => ivm_node::StoreLocation::parse(&db),
+        None => ivm_node::StoreLocation::File(default_db()?),
     };
     let mut config = NodeConfig::new(db, args.rpc_url, job_manager, operator_key, relayer_key);
     config.listen = args.listen;

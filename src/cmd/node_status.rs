@@ -81,6 +81,22 @@ pub fn render(url: &str, s: &NodeStatus) -> String {
         }
         (true, _, _) => format!("  listener   next block {} · chain head unknown\n", l.next_block),
     };
+    if !s.cluster.is_empty() {
+        let alive = s.cluster.iter().filter(|n| n.alive).count();
+        out += &format!("  cluster    {alive} of {} nodes alive\n", s.cluster.len());
+        for n in &s.cluster {
+            let roles = if n.roles.is_empty() { String::new() } else { n.roles.join(", ") };
+            out += &format!(
+                "    {}{} {} {} · beat {:.1}s ago{}\n",
+                if n.this_node { "*" } else { " " },
+                n.node_id,
+                n.url,
+                if n.alive { "alive" } else { "GONE" },
+                n.heartbeat_age_ms as f64 / 1000.0,
+                if roles.is_empty() || !n.alive { String::new() } else { format!(" · {roles}") }
+            );
+        }
+    }
     if s.recent_failures.is_empty() {
         out += "  failures   none\n";
     } else {

@@ -1,11 +1,11 @@
 //! `ivm node` as a real subprocess (the binary under test), for tests/node*.rs.
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use crate::support::{Chain, DEV_KEYS, OPERATOR, RELAYER};
@@ -15,12 +15,14 @@ pub struct NodeProcess {
     pub url: String,
     /// Set if a private key ever appeared on the node's stderr.
     pub leaked_key: Arc<AtomicBool>,
+    /// Every line the node wrote to stderr so far.
+    pub log: Arc<Mutex<Vec<String>>>,
 }
 
 impl NodeProcess {
     /// Starts `ivm node` on a free port with the operator/relayer keys in the environment and
-    /// waits for its "listening on" line.
-    pub fn spawn(chain: &Chain, db: &Path, extra: &[&str]) -> NodeProcess {
+    /// waits for its "listening on" line. `db`: a redb file or a PostgreSQL URL.
+    pub fn spawn(chain: &Chain, db: impl AsRef<OsStr>, extra: &[&str]) -> NodeProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ivm"))
             .arg("node")
             .args(["--listen", "127.0.0.1:0", "--rpc-url", &chain.url])
@@ -40,6 +42,8 @@ impl NodeProcess {
         let (tx, rx) = mpsc::channel();
         let leaked_key = Arc::new(AtomicBool::new(false));
         let leaked = leaked_key.clone();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let lines = log.clone();
         let secrets: Vec<String> = [OPERATOR, RELAYER]
             .iter()
             .map(|&i| DEV_KEYS[i].trim_start_matches("0x").to_string())
@@ -49,6 +53,7 @@ impl NodeProcess {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
                 eprintln!("[node] {line}");
+                lines.lock().unwrap().push(line.clone());
                 if secrets.iter().any(|s| line.contains(s.as_str())) {
                     leaked.store(true, Ordering::SeqCst);
                 }
@@ -66,13 +71,18 @@ impl NodeProcess {
                 panic!("ivm node did not report its address within 60 s: {:?}", child.wait());
             }
         };
-        NodeProcess { child, url, leaked_key }
+        NodeProcess { child, url, leaked_key, log }
     }
 
     /// SIGKILL, no chance to clean up.
     pub fn kill9(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
+    }
+
+    /// The lines of its log that contain `needle`.
+    pub fn log_lines(&self, needle: &str) -> Vec<String> {
+        self.log.lock().unwrap().iter().filter(|l| l.contains(needle)).cloned().collect()
     }
 
     /// Whether the process is still running.

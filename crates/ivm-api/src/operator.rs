@@ -27,6 +27,25 @@ pub struct NodeStatus {
     pub listener: ListenerStatus,
     /// The latest jobs with a failure reason (FAILED, or a relay being retried), newest first.
     pub recent_failures: Vec<JobSummary>,
+    /// The nodes sharing this node's database (empty for a node on its own redb file).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cluster: Vec<ClusterMember>,
+}
+
+/// A node sharing the database, as that database sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ClusterMember {
+    pub node_id: String,
+    /// Its gateway, as it registered it.
+    pub url: String,
+    /// Beat its heartbeat within the lease; a node that is not alive has its jobs taken over.
+    pub alive: bool,
+    pub heartbeat_age_ms: u64,
+    /// The roles it took last (`relayer`, `listener`).
+    pub roles: Vec<String>,
+    /// The node that answered this status.
+    pub this_node: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -143,6 +143,11 @@ impl RunningNode {
     pub async fn wait(&self) {
         self.shared.shutdown.cancelled().await;
     }
+
+    /// Like [`RunningNode::wait`], as a future that does not borrow the node.
+    pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        self.shared.shutdown.clone().cancelled_owned()
+    }
 }
 
 /// Opens the store, re-queues every accepted job not yet relayed, and starts the HTTP server,

@@ -47,7 +47,12 @@ pub(crate) async fn status(State(shared): State<Arc<Shared>>) -> Result<Json<Nod
     failures.sort_by_key(|j| std::cmp::Reverse(j.seq));
     let executors = shared.health.executor_report(&shared);
     let chain_head = shared.health.chain_report().block_number;
-    let next_block = shared.metrics.listener_next_block.load(Relaxed);
+    // From the store: on a cluster the listener may run on another node.
+    let next_block = match shared.store.listener_next_block().await.map_err(store_error)? {
+        Some(next) => next,
+        None => shared.metrics.listener_next_block.load(Relaxed),
+    };
+    let cluster = shared.store.cluster().await.map_err(store_error)?;
     Ok(Json(NodeStatus {
         jobs: counts.clone(),
         executors: Executors {
@@ -68,6 +73,17 @@ pub(crate) async fn status(State(shared): State<Arc<Shared>>) -> Result<Json<Nod
             lag_blocks: chain_head.map(|h| (h + 1).saturating_sub(next_block)),
         },
         recent_failures: failures.into_iter().take(RECENT_FAILURES).map(summary).collect(),
+        cluster: cluster
+            .into_iter()
+            .map(|n| ivm_api::operator::ClusterMember {
+                node_id: n.id,
+                url: n.url,
+                alive: n.alive,
+                heartbeat_age_ms: n.heartbeat_age_ms,
+                roles: n.roles,
+                this_node: n.this_node,
+            })
+            .collect(),
     }))
 }
 

@@ -88,6 +88,15 @@ pub struct DevnetArgs {
     /// Submit no programs.
     #[arg(long, conflicts_with = "programs")]
     pub no_programs: bool,
+    /// Coprocessor nodes to start, on ports --node-port, --node-port + 1, … They share the
+    /// --db PostgreSQL database: jobs submitted to any of them are executed once and relayed
+    /// once, by whichever node holds the relayer role.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub nodes: usize,
+    /// The nodes' store: a PostgreSQL URL (postgres://…; needed for --nodes above 1) [default:
+    /// a redb file in --data-dir].
+    #[arg(long, value_name = "URL", env = "IVM_DEVNET_DB", hide_env_values = true)]
+    pub db: Option<String>,
     /// Executors (jobs run at the same time).
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub executors: usize,
@@ -175,7 +184,8 @@ async fn run_async(args: DevnetArgs) -> Outcome {
 }
 
 struct Running {
-    node: ivm_node::RunningNode,
+    /// The first node is the profile's `node_url`.
+    nodes: Vec<ivm_node::RunningNode>,
     profile: Profile,
     programs: Vec<ProgramEntry>,
     max_job_cycles: u64,
@@ -246,7 +256,7 @@ async fn setup(
         ),
     );
 
-    let node = start_node(
+    let nodes = start_nodes(
         args,
         arbiters,
         rpc_url,
@@ -255,8 +265,15 @@ async fn setup(
         data_dir,
     )
     .await?;
-    let node_url = format!("http://{}", node.addr());
-    ui::status("Started", format!("node at {node_url}"));
+    let node_url = nodes[0].url();
+    let urls: Vec<String> = nodes.iter().map(|n| n.url()).collect();
+    ui::status(
+        "Started",
+        match nodes.len() {
+            1 => format!("node at {node_url}"),
+            n => format!("{n} nodes sharing one database at {}", urls.join(", ")),
+        },
+    );
 
     let programs =
         if args.no_programs { Vec::new() } else { submit_programs(args, &node_url).await? };
@@ -290,36 +307,67 @@ async fn setup(
             })
             .collect(),
     };
-    Ok(Running { node, profile, programs, max_job_cycles, arbiters: arbiters.clone() })
+    Ok(Running { nodes, profile, programs, max_job_cycles, arbiters: arbiters.clone() })
 }
 
-/// Starts the coprocessor node in this process.
-async fn start_node(
+/// Where the devnet's nodes keep their state: `--db`, else a redb file in the data directory
+/// (one node only).
+fn store_location(args: &DevnetArgs, data_dir: &Path) -> Result<ivm_node::StoreLocation> {
+    use ivm_node::StoreLocation;
+    let location = match &args.db {
+        Some(db) => StoreLocation::parse(db),
+        None => StoreLocation::File(data_dir.join("node.redb")),
+    };
+    if args.nodes == 0 {
+        return Err(crate::exit::invalid_input("--nodes must be at least 1"));
+    }
+    if args.nodes > 1 && !matches!(location, StoreLocation::Postgres(_)) {
+        return Err(crate::exit::invalid_input(format!(
+            "--nodes {}: several nodes share one PostgreSQL database; pass --db postgres://user:password@host/db",
+            args.nodes
+        )));
+    }
+    Ok(location)
+}
+
+/// Starts the coprocessor nodes in this process, on consecutive ports.
+async fn start_nodes(
     args: &DevnetArgs,
     arbiters: &ArbiterSet,
     rpc_url: &str,
     job_manager: Address,
     deploy_block: u64,
     data_dir: &Path,
-) -> Result<ivm_node::RunningNode> {
-    let mut config = ivm_node::NodeConfig::new(
-        data_dir.join("node.redb"),
-        rpc_url,
-        job_manager,
-        ivm_node::SecretKey::new(DEV_KEYS[OPERATOR]),
-        ivm_node::SecretKey::new(DEV_KEYS[RELAYER]),
-    );
-    config.listen = SocketAddr::from(([127, 0, 0, 1], args.node_port));
-    config.executors = args.executors.max(1);
-    config.listener_start_block = deploy_block;
-    config.poll_interval = Duration::from_millis(200);
-    // The devnet's node also votes with every arbiter key: each verifies the proofs on its own.
-    config.arbiters = arbiters.node_keys();
-    config.dishonest = practice_mode(args)?;
-    ivm_node::start(config).await.map_err(|e| {
-        let code = if e.to_string().contains("listen") { Code::Network } else { Code::Failure };
-        coded(code, format!("starting the node: {e:#}"))
-    })
+) -> Result<Vec<ivm_node::RunningNode>> {
+    let db = store_location(args, data_dir)?;
+    let dishonest = practice_mode(args)?;
+    let mut nodes = Vec::new();
+    for i in 0..args.nodes {
+        let mut config = ivm_node::NodeConfig::new(
+            db.clone(),
+            rpc_url,
+            job_manager,
+            ivm_node::SecretKey::new(DEV_KEYS[OPERATOR]),
+            ivm_node::SecretKey::new(DEV_KEYS[RELAYER]),
+        );
+        let port = if args.node_port == 0 { 0 } else { args.node_port.saturating_add(i as u16) };
+        config.listen = SocketAddr::from(([127, 0, 0, 1], port));
+        config.executors = args.executors.max(1);
+        config.listener_start_block = deploy_block;
+        config.poll_interval = Duration::from_millis(200);
+        // The first node also votes with every arbiter key: each verifies the proofs on its
+        // own (once: a key on two nodes would vote twice).
+        if i == 0 {
+            config.arbiters = arbiters.node_keys();
+        }
+        config.dishonest = dishonest.clone();
+        let node = ivm_node::start(config).await.map_err(|e| {
+            let code = if e.to_string().contains("listen") { Code::Network } else { Code::Failure };
+            coded(code, format!("starting node {}: {e:#}", i + 1))
+        })?;
+        nodes.push(node);
+    }
+    Ok(nodes)
 }
 
 /// Submits every `*.elf` in the programs directory (the bundled examples by default).
@@ -373,12 +421,13 @@ async fn serve(
     anvil: &mut Anvil,
     profile_file: &Path,
 ) -> Outcome {
-    let Running { node, profile, programs, max_job_cycles, arbiters } = running;
+    let Running { nodes, profile, programs, max_job_cycles, arbiters } = running;
     profile.save(profile_file)?;
     if args.json.json {
         let mut doc = serde_json::to_value(&profile)?;
         doc["profile_path"] = serde_json::to_value(profile_file)?;
         doc["programs"] = serde_json::to_value(&programs)?;
+        doc["node_urls"] = serde_json::to_value(nodes.iter().map(|n| n.url()).collect::<Vec<_>>())?;
         doc["max_job_cycles"] = serde_json::to_value(max_job_cycles)?;
         doc["dishonest"] = serde_json::to_value(&args.dishonest)?;
         doc["arbiters"] = serde_json::to_value(arbiters.addresses())?;
@@ -390,6 +439,14 @@ async fn serve(
         println!("{}", serde_json::to_string(&doc)?);
     } else {
         print_summary(&profile, &programs, profile_file, max_job_cycles);
+        if nodes.len() > 1 {
+            println!(
+                "  {} {} nodes share one database: {}",
+                console::style("cluster").bold(),
+                nodes.len(),
+                nodes.iter().map(|n| n.url()).collect::<Vec<_>>().join(", ")
+            );
+        }
         if arbiters.keys.len() > 1 {
             println!(
                 "  {} {} arbiters vote on each challenge; {} must agree ({})",
@@ -426,10 +483,12 @@ async fn serve(
             ui::warn(format!("anvil exited unexpectedly ({})", status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string())));
             "anvil exited"
         }
-        _ = node.wait() => "node stopped",
+        _ = futures_any_stopped(&nodes) => "node stopped",
     };
-    eprintln!("{why}: shutting down the devnet (node, then anvil)…");
-    node.shutdown().await;
+    eprintln!("{why}: shutting down the devnet (nodes, then anvil)…");
+    for node in nodes {
+        node.shutdown().await;
+    }
     anvil.stop().await;
     // The profile names this devnet's ports and contracts, which are gone now.
     if Profile::load(profile_file).is_ok_and(|p| p == profile) {
@@ -440,6 +499,15 @@ async fn serve(
         profile_file.display()
     );
     Ok(if why == "anvil exited" || why == "node stopped" { Code::Failure } else { Code::Ok })
+}
+
+/// Resolves when any of the nodes stops.
+async fn futures_any_stopped(nodes: &[ivm_node::RunningNode]) {
+    let mut waits = tokio::task::JoinSet::new();
+    for node in nodes {
+        waits.spawn(node.stopped());
+    }
+    waits.join_next().await;
 }
 
 /// `snake_case` object keys to `camelCase`, recursively.
