@@ -38,9 +38,10 @@ async fn holder(gw: &Gateway, role: &str, not: Option<&str>) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let s = status(gw).await;
-        let found = s.cluster.iter().find(|n| {
-            n.alive && n.roles.iter().any(|r| r == role) && Some(n.url.as_str()) != not
-        });
+        let found = s
+            .cluster
+            .iter()
+            .find(|n| n.alive && n.roles.iter().any(|r| r == role) && Some(n.url.as_str()) != not);
         if let Some(n) = found {
             return n.url.clone();
         }
@@ -73,9 +74,8 @@ fn three_nodes_share_one_database_and_survive_a_sigkill_of_the_relayer() {
 async fn scenario(url: &str, db: String) {
     let started = Instant::now();
     let chain = Chain::deploy(url, true).await;
-    let mut nodes: Vec<Option<NodeProcess>> = (0..3)
-        .map(|_| Some(NodeProcess::spawn(&chain, &db, &["--executors", "1"])))
-        .collect();
+    let mut nodes: Vec<Option<NodeProcess>> =
+        (0..3).map(|_| Some(NodeProcess::spawn(&chain, &db, &["--executors", "1"]))).collect();
     let gws: Vec<Gateway> =
         nodes.iter().map(|n| Gateway::new(n.as_ref().unwrap().url.clone())).collect();
     let (sha, fib) = (guest_elf("sha256"), guest_elf("fibonacci"));
@@ -139,7 +139,10 @@ async fn scenario(url: &str, db: String) {
         let job = gws[others[1]].wait_terminal(id.as_slice(), Duration::from_secs(120)).await;
         assert_eq!(status_of(&job), JobStatusType::Relayed as i32, "{job:?}");
     }
-    eprintln!("cluster recovered and relayed everything {:.1?} after the kill", killed_at.elapsed());
+    eprintln!(
+        "cluster recovered and relayed everything {:.1?} after the kill",
+        killed_at.elapsed()
+    );
 
     // ----- exactly once on chain, with the right outputs -----
     for (id, output) in &expected {
@@ -171,8 +174,10 @@ async fn scenario(url: &str, db: String) {
         assert!(runs <= 1, "job {id} was executed {runs} times");
     }
     // The killed node's pending jobs were taken over by a survivor.
-    let taken: usize =
-        others.iter().map(|&i| nodes[i].as_ref().unwrap().log_lines("taking over a job").len()).sum();
+    let taken: usize = others
+        .iter()
+        .map(|&i| nodes[i].as_ref().unwrap().log_lines("taking over a job").len())
+        .sum();
     assert!(taken >= 1, "no survivor took over the killed node's pending jobs");
 
     // ----- the operator's view: the dead node is GONE, the roles are on live nodes -----
