@@ -5,7 +5,7 @@
 //! jobs/second and submit → relayed latency percentiles. Prints a Markdown table.
 //!
 //! `cargo bench --bench node -- [--jobs N] [--concurrency C] [--executors E] [--rate R]
-//! [--block-time S]` (or `scripts/bench-node`).
+//! [--block-time S] [--relays-in-flight N] [--gas-limit G]` (or `scripts/bench-node`).
 use std::{
     collections::HashMap,
     io::{BufRead, BufReader},
@@ -55,6 +55,7 @@ fn main() {
     let rate = arg(&args, "--rate", 0);
     // Seconds between blocks (0: anvil's automine, a block per transaction).
     let block_time = arg(&args, "--block-time", 0);
+    let in_flight = arg(&args, "--relays-in-flight", 64).max(1);
 
     let root = env!("CARGO_MANIFEST_DIR");
     let elf = format!("{root}/guest-examples/target/ivm/fibonacci.elf");
@@ -67,6 +68,11 @@ fn main() {
     devnet.args(["devnet"]);
     if block_time > 0 {
         devnet.args(["--block-time", &block_time.to_string()]);
+    }
+    devnet.args(["--max-relays-in-flight", &in_flight.to_string()]);
+    let gas_limit = arg(&args, "--gas-limit", 0);
+    if gas_limit > 0 {
+        devnet.args(["--gas-limit", &gas_limit.to_string()]);
     }
     let mut child = devnet
         .args(["--json", "--port", "0", "--node-port", "0", "--executors", &executors.to_string()])
@@ -208,7 +214,7 @@ fn main() {
         format!("{concurrency} submissions in flight")
     };
     println!(
-        "{jobs} offchain fibonacci(10) jobs, {offered}, {executors} executors, {}, 1 confirmation\n",
+        "{jobs} offchain fibonacci(10) jobs, {offered}, {executors} executors, {in_flight} relays in flight, {}, 1 confirmation\n",
         if block_time > 0 { format!("anvil with a block every {block_time} s") } else { "anvil automine (a block per transaction)".to_string() }
     );
     println!("| submitted in | accepted jobs/s | all executed in | all relayed in | relayed jobs/s | latency p50 | p90 | p99 | max |");

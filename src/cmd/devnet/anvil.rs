@@ -37,6 +37,9 @@ impl Anvil {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        if let Some(gas) = args.gas_limit {
+            cmd.args(["--gas-limit", &gas.to_string()]);
+        }
         if let Some(t) = args.block_time {
             cmd.args(["--block-time", &t.to_string()]);
         }

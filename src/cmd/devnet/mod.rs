@@ -74,6 +74,10 @@ pub struct DevnetArgs {
     /// Mine a block every N seconds (default: a block per transaction).
     #[arg(long, value_name = "SECS")]
     pub block_time: Option<u64>,
+    /// The block gas limit [default: anvil's, 30,000,000]. With --block-time it bounds how many
+    /// results land per second (a relay costs ~420,000 gas).
+    #[arg(long, value_name = "GAS")]
+    pub gas_limit: Option<u64>,
     /// Profile name to write.
     #[arg(long, value_name = "NAME", default_value = crate::network::DEFAULT_PROFILE)]
     pub name: String,
@@ -100,6 +104,10 @@ pub struct DevnetArgs {
     /// Executors (jobs run at the same time).
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub executors: usize,
+    /// Relay transactions the relayer keeps in flight at once (`ivm node
+    /// --max-relays-in-flight`).
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub max_relays_in_flight: usize,
     /// Practice mode: the devnet's operator posts WRONG results for this program (an ELF name
     /// from the programs directory, a 0x program ID, or `all`), so you can rehearse catching and
     /// overturning them with `ivm challenge`. Repeatable. Only the devnet has this mode.
@@ -353,6 +361,7 @@ async fn start_nodes(
         let port = if args.node_port == 0 { 0 } else { args.node_port.saturating_add(i as u16) };
         config.listen = SocketAddr::from(([127, 0, 0, 1], port));
         config.executors = args.executors.max(1);
+        config.max_relays_in_flight = args.max_relays_in_flight.max(1);
         config.listener_start_block = deploy_block;
         config.poll_interval = Duration::from_millis(200);
         // The first node also votes with every arbiter key: each verifies the proofs on its
