@@ -62,13 +62,7 @@ async fn submit(gw: &Gateway, chain: &Chain, nonce: u64, elf: &[u8], onchain: &[
 #[test]
 fn three_nodes_share_one_database_and_survive_a_sigkill_of_the_relayer() {
     let db = postgres_db();
-    let anvil = Anvil::spawn();
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(scenario(&anvil.url, db));
+    node_support::on_anvil(|url| async move { scenario(&url, db).await });
 }
 
 async fn scenario(url: &str, db: String) {

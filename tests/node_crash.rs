@@ -76,13 +76,7 @@ fn node_on_postgres_survives_sigkill_and_relays_every_job_exactly_once() {
 }
 
 fn run(db: String) {
-    let anvil = Anvil::spawn();
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(scenario(&anvil.url, db));
+    node_support::on_anvil(|url| async move { scenario(&url, db).await });
 }
 
 async fn scenario(url: &str, db: String) {

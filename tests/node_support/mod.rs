@@ -104,3 +104,14 @@ impl Drop for NodeProcess {
         let _ = self.child.wait();
     }
 }
+
+/// Runs `scenario` with the URL of a fresh anvil, on a two-worker runtime.
+pub fn on_anvil<F: std::future::Future<Output = ()>>(scenario: impl FnOnce(String) -> F) {
+    let anvil = crate::support::Anvil::spawn();
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(scenario(anvil.url.clone()));
+}

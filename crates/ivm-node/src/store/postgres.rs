@@ -168,6 +168,16 @@ impl PgStore {
         Ok(PgStore { pool, options, node_id })
     }
 
+    /// Stores `job` as a new PENDING job of this node (replacing a row with its ID), with the
+    /// next acceptance number.
+    async fn insert_new(&self, conn: &mut PgConnection, job: &mut JobRecord) -> Result<()> {
+        job.seq = next_seq(conn).await?;
+        job.state = JobState::Pending;
+        let row = RowState { relay_at: None, unfinal: false, owner: Some(self.node_id.clone()) };
+        write_job(conn, job, &row).await?;
+        note_nonce(conn, job).await
+    }
+
     pub async fn highest_nonce(&self, consumer: &[u8; 20]) -> Result<Option<u64>> {
         let v: Option<Vec<u8>> =
             sqlx::query_scalar("SELECT highest FROM consumer_nonces WHERE consumer = $1")
@@ -246,12 +256,7 @@ impl PgStore {
             Err(e) => Err(e),
             Ok(Admit::Keep) => Ok((existing.expect("Keep needs a stored job"), false)),
             Ok(Admit::Insert) => {
-                job.seq = next_seq(&mut tx).await?;
-                job.state = JobState::Pending;
-                let row =
-                    RowState { relay_at: None, unfinal: false, owner: Some(self.node_id.clone()) };
-                write_job(&mut tx, &job, &row).await?;
-                note_nonce(&mut tx, &job).await?;
+                self.insert_new(&mut tx, &mut job).await?;
                 if let Some(input) = offchain_input {
                     sqlx::query(
                         "INSERT INTO offchain_inputs (hash, input) VALUES ($1, $2)
@@ -290,12 +295,7 @@ impl PgStore {
                     "an onchain job took the nonce of an accepted offchain job; the offchain job is replaced"
                 );
             }
-            job.seq = next_seq(&mut tx).await?;
-            job.state = JobState::Pending;
-            let row =
-                RowState { relay_at: None, unfinal: false, owner: Some(self.node_id.clone()) };
-            write_job(&mut tx, &job, &row).await?;
-            note_nonce(&mut tx, &job).await?;
+            self.insert_new(&mut tx, &mut job).await?;
             inserted.push(job);
         }
         sqlx::query(
