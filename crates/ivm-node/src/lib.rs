@@ -230,6 +230,11 @@ pub async fn start(config: NodeConfig) -> Result<RunningNode> {
         arbiters.push((client, arbiter.lies));
     }
 
+    // Registered before serving: until a node's first heartbeat its jobs look like a gone
+    // node's to the others.
+    if shared.store.is_shared() {
+        shared.store.heartbeat(&format!("http://{addr}")).await?;
+    }
     let mut tasks = vec![
         tokio::spawn(server::serve(shared.clone(), listener)),
         tokio::spawn(jobs::run_pool(shared.clone(), exec_rx)),

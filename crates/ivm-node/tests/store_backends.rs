@@ -262,3 +262,17 @@ fn a_database_url_is_never_shown_with_its_password() {
     }
     assert!(matches!(StoreLocation::parse("./node.redb"), StoreLocation::File(_)));
 }
+
+#[test]
+fn an_unreachable_database_is_named_without_its_password() {
+    runtime().block_on(async {
+        let location = StoreLocation::parse("postgres://ivm:s3cret-pw@127.0.0.1:1/ivm");
+        let err = Store::open(&location, "n").await.expect_err("nothing listens on port 1");
+        let shown = format!("{err:#}");
+        assert!(
+            shown.contains("cannot connect to PostgreSQL at postgres://ivm:***@127.0.0.1:1/ivm"),
+            "{shown}"
+        );
+        assert!(!shown.contains("s3cret-pw"), "{shown}");
+    });
+}

@@ -23,6 +23,8 @@ use super::{ClusterNode, Role};
 
 /// A node whose last heartbeat is older than this is gone: its PENDING jobs are taken over.
 pub const NODE_LEASE: Duration = Duration::from_secs(5);
+/// A node gone for this long is no longer listed in the cluster.
+pub const FORGET_GONE_NODES: Duration = Duration::from_secs(600);
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -503,7 +505,8 @@ impl PgStore {
         Ok(())
     }
 
-    /// Records that this node (serving at `url`) is alive.
+    /// Records that this node (serving at `url`) is alive, and forgets nodes gone for longer
+    /// than [`FORGET_GONE_NODES`] (their jobs stay claimable: an owner that is not alive is gone).
     pub async fn heartbeat(&self, url: &str) -> Result<()> {
         sqlx::query(
             "INSERT INTO nodes (id, url) VALUES ($1, $2)
@@ -513,6 +516,10 @@ impl PgStore {
         .bind(url)
         .execute(&self.pool)
         .await?;
+        sqlx::query("DELETE FROM nodes WHERE heartbeat_at < now() - make_interval(secs => $1)")
+            .bind(FORGET_GONE_NODES.as_secs_f64())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
