@@ -5,7 +5,8 @@
 //! jobs/second and submit → relayed latency percentiles. Prints a Markdown table.
 //!
 //! `cargo bench --bench node -- [--jobs N] [--concurrency C] [--executors E] [--rate R]
-//! [--block-time S] [--relays-in-flight N] [--gas-limit G]` (or `scripts/bench-node`).
+//! [--block-time S] [--relays-in-flight N] [--gas-limit G] [--db postgres://…]` (or
+//! `scripts/bench-node`).
 use std::{
     collections::HashMap,
     io::{BufRead, BufReader},
@@ -70,6 +71,11 @@ fn main() {
         devnet.args(["--block-time", &block_time.to_string()]);
     }
     devnet.args(["--max-relays-in-flight", &in_flight.to_string()]);
+    // `--db postgres://…`: the node on PostgreSQL instead of its redb file.
+    let db = args.iter().position(|a| a == "--db").and_then(|i| args.get(i + 1)).cloned();
+    if let Some(db) = &db {
+        devnet.args(["--db", db]);
+    }
     let gas_limit = arg(&args, "--gas-limit", 0);
     if gas_limit > 0 {
         devnet.args(["--gas-limit", &gas_limit.to_string()]);
@@ -214,7 +220,8 @@ fn main() {
         format!("{concurrency} submissions in flight")
     };
     println!(
-        "{jobs} offchain fibonacci(10) jobs, {offered}, {executors} executors, {in_flight} relays in flight, {}, 1 confirmation\n",
+        "{jobs} offchain fibonacci(10) jobs, {offered}, {executors} executors, {in_flight} relays in flight, store {}, {}, 1 confirmation\n",
+        if db.is_some() { "PostgreSQL" } else { "redb" },
         if block_time > 0 { format!("anvil with a block every {block_time} s") } else { "anvil automine (a block per transaction)".to_string() }
     );
     println!("| submitted in | accepted jobs/s | all executed in | all relayed in | relayed jobs/s | latency p50 | p90 | p99 | max |");
