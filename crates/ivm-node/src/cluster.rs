@@ -95,9 +95,11 @@ async fn hold<F, Fut>(
     }
     let stop = shared.shutdown.child_token();
     let mut running = tokio::spawn(task(shared.clone(), stop.clone()));
+    let wakeups = (role == Role::Relayer && shared.store.is_shared())
+        .then(|| tokio::spawn(relay_wakeups(shared.clone())));
     loop {
         tokio::select! {
-            _ = &mut running => return,
+            _ = &mut running => break,
             _ = tokio::time::sleep(ROLE_RETRY) => {}
         }
         if !lease.held().await {
@@ -108,7 +110,25 @@ async fn hold<F, Fut>(
             );
             stop.cancel();
             let _ = running.await;
-            return;
+            break;
+        }
+    }
+    if let Some(wakeups) = wakeups {
+        wakeups.abort();
+    }
+}
+
+/// Wakes this node's relayer when any node of the cluster queues a job for relay (without it
+/// the relayer still finds them at its next poll).
+async fn relay_wakeups(shared: Arc<Shared>) {
+    while !shared.shutdown.is_cancelled() {
+        if let Err(e) = shared.store.relay_wakeups(|| shared.relay_wake.notify_one()).await {
+            if let Some(held_back) = shared.log_limit.admit("relay wakeups") {
+                tracing::warn!(held_back, "cannot listen for queued relays: {e:#}");
+            }
+        }
+        if sleep_or_shutdown(&shared, ROLE_RETRY).await {
+            break;
         }
     }
 }

@@ -276,3 +276,29 @@ fn an_unreachable_database_is_named_without_its_password() {
         assert!(!shown.contains("s3cret-pw"), "{shown}");
     });
 }
+
+#[test]
+fn a_job_queued_for_relay_on_one_node_wakes_the_relayer_on_another() {
+    let location = StoreLocation::parse(&support::postgres_db());
+    runtime().block_on(async {
+        let a = Store::open(&location, "node-a").await.unwrap();
+        let relayer = Store::open(&location, "node-b").await.unwrap();
+        let woken = std::sync::Arc::new(tokio::sync::Notify::new());
+        let listening = {
+            let woken = woken.clone();
+            tokio::spawn(async move { relayer.relay_wakeups(|| woken.notify_one()).await })
+        };
+        tokio::time::sleep(Duration::from_millis(300)).await; // LISTEN is in place
+        insert(&a, job(1)).await;
+        let done = ExecutionOutcome::Done {
+            result_with_metadata: vec![1],
+            operator_signature: vec![2],
+            cycles: 5,
+        };
+        a.finish_execution(&[1; 32], done).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), woken.notified())
+            .await
+            .expect("the relayer on the other node was woken");
+        listening.abort();
+    });
+}

@@ -337,6 +337,16 @@ impl Store {
         }
     }
 
+    /// On a shared store: calls `wake` whenever any node queues a job for relay (until the
+    /// connection fails). The embedded store returns at once: its one node wakes its relayer
+    /// itself.
+    pub async fn relay_wakeups(&self, wake: impl Fn()) -> Result<()> {
+        match &self.backend {
+            Backend::Redb(_) => Ok(()),
+            Backend::Postgres(s) => s.relay_wakeups(wake).await,
+        }
+    }
+
     /// The nodes sharing this store (empty for the embedded store).
     pub async fn cluster(&self) -> Result<Vec<ClusterNode>> {
         match &self.backend {

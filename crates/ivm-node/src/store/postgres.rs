@@ -26,6 +26,9 @@ pub const NODE_LEASE: Duration = Duration::from_secs(5);
 /// A node gone for this long is no longer listed in the cluster.
 pub const FORGET_GONE_NODES: Duration = Duration::from_secs(600);
 
+/// The notification channel on which a job queued for relay wakes the relayer.
+const RELAY_CHANNEL: &str = "ivm_relay";
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 #[derive(Clone)]
@@ -352,6 +355,10 @@ impl PgStore {
             state.owner = None;
         }
         write_job(&mut tx, &job, &state).await?;
+        if job.state == JobState::Done && relay_at.is_some() {
+            // Wakes the relayer, which may run on another node (delivered at commit).
+            sqlx::query("SELECT pg_notify($1, '')").bind(RELAY_CHANNEL).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(Some(job))
     }
@@ -521,6 +528,16 @@ impl PgStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Calls `wake` whenever any node queues a job for relay, until the connection fails.
+    pub async fn relay_wakeups(&self, wake: impl Fn()) -> Result<()> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener.listen(RELAY_CHANNEL).await?;
+        loop {
+            listener.recv().await?;
+            wake();
+        }
     }
 
     /// The role's lock, if no other node holds it.
