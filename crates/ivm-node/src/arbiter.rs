@@ -343,12 +343,22 @@ async fn send_vote(
     id: U256,
     fraud_proven: bool,
 ) -> anyhow::Result<bool> {
+    let decided_first = || {
+        tracing::debug!(challenge = %id, "another arbiter's vote decided the challenge first");
+        Ok(false)
+    };
     match arbiter.resolve_challenge(jm, id, fraud_proven).await {
         Ok(_) => Ok(true),
         Err(e) if e.revert_reason().is_some_and(|r| r.contains("challenge is not open")) => {
-            tracing::debug!(challenge = %id, "another arbiter's vote decided the challenge first");
-            Ok(false)
+            decided_first()
         }
-        Err(e) => Err(anyhow!("voting on challenge {id}: {e}")),
+        Err(e) => {
+            // Mined in the same block as the deciding vote, the transaction reverts without a
+            // reason the estimate could have seen: the challenge's state tells.
+            match arbiter.get_challenge(jm, id).await {
+                Ok(c) if c.status != CHALLENGE_OPEN => decided_first(),
+                _ => Err(anyhow!("voting on challenge {id}: {e}")),
+            }
+        }
     }
 }
