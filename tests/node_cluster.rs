@@ -174,6 +174,22 @@ async fn scenario(url: &str, db: String) {
         .sum();
     assert!(taken >= 1, "no survivor took over the killed node's pending jobs");
 
+    // ----- metrics: one relayer among the survivors; the take-over counted -----
+    let mut relayers = 0;
+    let mut taken_total = 0;
+    for &i in &others {
+        let (code, body) = gws[i].get("/metrics").await;
+        assert_eq!(code, 200);
+        let text = String::from_utf8(body).unwrap();
+        relayers += usize::from(text.contains("ivm_node_role{role=\"relayer\"} 1"));
+        taken_total += text
+            .lines()
+            .find_map(|l| l.strip_prefix("ivm_node_jobs_taken_over_total "))
+            .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+    }
+    assert_eq!(relayers, 1, "exactly one survivor reports the relayer role");
+    assert_eq!(taken_total, taken, "the take-overs are counted");
+
     // ----- the operator's view: the dead node is GONE, the roles are on live nodes -----
     let s = status(&gws[others[0]]).await;
     assert_eq!(s.cluster.len(), 3, "{:?}", s.cluster);

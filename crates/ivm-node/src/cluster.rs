@@ -93,6 +93,11 @@ async fn hold<F, Fut>(
             tracing::warn!("cannot make queued relays due: {e:#}");
         }
     }
+    let held = match role {
+        Role::Relayer => &shared.metrics.role_relayer,
+        Role::Listener => &shared.metrics.role_listener,
+    };
+    held.store(1, std::sync::atomic::Ordering::Relaxed);
     let stop = shared.shutdown.child_token();
     let mut running = tokio::spawn(task(shared.clone(), stop.clone()));
     let wakeups = (role == Role::Relayer && shared.store.is_shared())
@@ -116,6 +121,7 @@ async fn hold<F, Fut>(
     if let Some(wakeups) = wakeups {
         wakeups.abort();
     }
+    held.store(0, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// Wakes this node's relayer when any node of the cluster queues a job for relay (without it
@@ -155,6 +161,7 @@ pub(crate) async fn run_heartbeat(shared: Arc<Shared>, url: String) {
         match beat.await {
             Ok(taken) => {
                 for id in taken {
+                    crate::metrics::Metrics::inc(&shared.metrics.jobs_taken_over);
                     tracing::info!(job = %B256::from(id), "taking over a job of a node that is gone");
                     shared.enqueue(id);
                 }

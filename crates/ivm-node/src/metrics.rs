@@ -69,6 +69,12 @@ pub struct Metrics {
     pub http_connection_limit_reached: AtomicU64,
     /// Relay transactions in flight now.
     pub relays_in_flight: AtomicU64,
+    /// 1 while this node holds the relayer role (always, on the embedded store).
+    pub role_relayer: AtomicU64,
+    /// 1 while this node holds the listener role.
+    pub role_listener: AtomicU64,
+    /// PENDING jobs this node took over from nodes that were gone (shared store).
+    pub jobs_taken_over: AtomicU64,
     /// Execution time of each job.
     pub exec_seconds: Histogram<{ EXEC_BUCKETS.len() }>,
     /// From acceptance to RELAYED, of each relayed job.
@@ -95,6 +101,9 @@ impl Default for Metrics {
             http_connections_open: zero(),
             http_connection_limit_reached: zero(),
             relays_in_flight: zero(),
+            role_relayer: zero(),
+            role_listener: zero(),
+            jobs_taken_over: zero(),
             exec_seconds: Histogram::new(EXEC_BUCKETS),
             relay_latency_seconds: Histogram::new(RELAY_BUCKETS),
         }
@@ -164,6 +173,20 @@ impl Metrics {
             "ivm_node_programs_submitted_total",
             "Programs stored through submit_program.",
             &[("", "", &self.programs_submitted)],
+        );
+        counter(
+            "ivm_node_jobs_taken_over_total",
+            "PENDING jobs this node took over from nodes of its cluster that were gone.",
+            &[("", "", &self.jobs_taken_over)],
+        );
+        let _ = writeln!(
+            out,
+            "# HELP ivm_node_role 1 while this node holds the role (one node of a cluster at a time).\n\
+             # TYPE ivm_node_role gauge\n\
+             ivm_node_role{{role=\"relayer\"}} {}\n\
+             ivm_node_role{{role=\"listener\"}} {}",
+            self.role_relayer.load(Relaxed),
+            self.role_listener.load(Relaxed)
         );
         let mut gauge = |name: &str, help: &str, value: u64| {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
