@@ -115,3 +115,32 @@ pub fn on_anvil<F: std::future::Future<Output = ()>>(scenario: impl FnOnce(Strin
         .unwrap()
         .block_on(scenario(anvil.url.clone()));
 }
+
+/// On chain, each of `expected` (job ID, output) is COMPLETED with its output and has exactly
+/// one `JobCompleted`, and the relayer sent exactly one transaction per job (none wasted on a
+/// duplicate relay).
+pub async fn assert_relayed_exactly_once(
+    chain: &crate::support::Chain,
+    expected: &[(ivm_contracts::alloy_primitives::B256, Vec<u8>)],
+) {
+    use ivm_contracts::client::alloy_provider::Provider;
+    for (id, output) in expected {
+        let meta = chain.user.job_metadata(chain.job_manager, *id).await.unwrap();
+        assert_eq!(meta.status, ivm_contracts::JOB_STATE_COMPLETED, "job {id}");
+        let result = chain.user.consumer_result(chain.consumer, *id).await.unwrap();
+        assert_eq!(result.unwrap().to_vec(), *output, "job {id}");
+    }
+    let completed = chain
+        .user
+        .events::<ivm_contracts::bindings::JobManager::JobCompleted>(chain.job_manager, 0)
+        .await
+        .unwrap();
+    let mut per_job = std::collections::HashMap::new();
+    for (event, _) in &completed {
+        *per_job.entry(event.jobID).or_insert(0usize) += 1;
+    }
+    assert_eq!(per_job.len(), expected.len());
+    assert!(per_job.values().all(|&n| n == 1), "{per_job:?}");
+    let sent = chain.user.provider().get_transaction_count(chain.relayer).await.unwrap();
+    assert_eq!(sent, expected.len() as u64);
+}

@@ -492,7 +492,7 @@ async fn serve(
             ui::warn(format!("anvil exited unexpectedly ({})", status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string())));
             "anvil exited"
         }
-        _ = futures_any_stopped(&nodes) => "node stopped",
+        _ = any_node_stopped(&nodes) => "node stopped",
     };
     eprintln!("{why}: shutting down the devnet (nodes, then anvil)…");
     for node in nodes {
@@ -511,7 +511,7 @@ async fn serve(
 }
 
 /// Resolves when any of the nodes stops.
-async fn futures_any_stopped(nodes: &[ivm_node::RunningNode]) {
+async fn any_node_stopped(nodes: &[ivm_node::RunningNode]) {
     let mut waits = tokio::task::JoinSet::new();
     for node in nodes {
         waits.spawn(node.stopped());
