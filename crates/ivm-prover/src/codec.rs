@@ -4,8 +4,7 @@
 //! Decoding never trusts a length prefix: callers pass the maximum they accept (derived by the
 //! verifier from the statement and policy), so a hostile file cannot make us allocate.
 use crate::field::{fr_from_bytes, fr_to_bytes, Fr};
-use crate::poly::UniPoly;
-use crate::sumcheck::SumcheckProof;
+use crate::sumcheck::{CompressedPoly, SumcheckProof};
 
 /// A decoding failure. The message says what was being read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -54,11 +53,14 @@ impl Writer {
             self.fr(x);
         }
     }
-    /// A sumcheck proof: round count, then each round polynomial's coefficients.
+    /// A sumcheck proof: round count, then each compressed round polynomial's coefficients
+    /// (their number is the degree, which the reader knows).
     pub fn sumcheck(&mut self, p: &SumcheckProof) {
         self.u32(p.round_polys.len() as u32);
         for poly in &p.round_polys {
-            self.frs(&poly.coeffs);
+            for c in &poly.coeffs {
+                self.fr(c);
+            }
         }
     }
     pub fn finish(self) -> Vec<u8> {
@@ -146,7 +148,10 @@ impl<'a> Reader<'a> {
     ) -> Result<SumcheckProof, DecodeError> {
         self.exact_len(rounds, what)?;
         let round_polys = (0..rounds)
-            .map(|_| Ok(UniPoly::from_coeffs(self.frs_exact(degree + 1, what)?)))
+            .map(|_| {
+                let coeffs = (0..degree).map(|_| self.fr(what)).collect::<Result<_, _>>()?;
+                Ok(CompressedPoly { coeffs })
+            })
             .collect::<Result<_, DecodeError>>()?;
         Ok(SumcheckProof { round_polys })
     }

@@ -16,6 +16,7 @@
 pub mod bytecode_fields;
 pub mod claim_reduction;
 pub mod codec;
+pub mod columns;
 pub mod eq_product;
 pub mod field;
 pub mod isa;

@@ -57,8 +57,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use crate::codec::{DecodeError, Reader, Writer};
-use ark_ff::PrimeField;
-
+use crate::columns::{self, Column};
 use crate::field::{Field, Fr, One, Zero};
 use crate::poly::{eq_eval, eq_table, DenseMle};
 use crate::r1cs::{Lc, R1csError, UniformR1cs, Var};
@@ -260,106 +259,12 @@ fn lerp(lo: Fr, hi: Fr, r: Fr, minus_one: Fr) -> Fr {
     }
 }
 
-/// `Σ_i e_i · x_i` with a single modular reduction at the end.
-///
-/// Each product of the two 256-bit Montgomery representations is added, unreduced, into a
-/// 576-bit integer (16 word multiplications instead of a full Montgomery multiplication).
-/// Since `mont(a) · mont(b) = a b R²` as integers mod p, the final value is
-/// `(acc mod p) · R^{-2}`. Zeros are skipped and ones (bits, flags) only add `e_i`.
-/// Uses the (hidden but public) Montgomery limbs of arkworks' `Fp`; checked against plain
-/// field arithmetic in the tests.
-struct DotAcc {
-    wide: [u64; 9],
-    plain: Fr,
-}
-
-impl DotAcc {
-    fn new() -> Self {
-        Self { wide: [0; 9], plain: Fr::zero() }
-    }
-
-    #[inline(always)]
-    fn add(&mut self, e: &Fr, x: &Fr) {
-        if x.is_zero() {
-            return;
-        }
-        if x.is_one() {
-            self.plain += e;
-            return;
-        }
-        let (a, b) = (&e.0 .0, &x.0 .0);
-        let mut prod = [0u64; 8];
-        for i in 0..4 {
-            let mut carry = 0u128;
-            for j in 0..4 {
-                let t = (a[i] as u128) * (b[j] as u128) + prod[i + j] as u128 + carry;
-                prod[i + j] = t as u64;
-                carry = t >> 64;
-            }
-            prod[i + 4] = carry as u64;
-        }
-        let mut carry = 0u128;
-        for (w, p) in self.wide.iter_mut().zip(prod) {
-            let t = *w as u128 + p as u128 + carry;
-            *w = t as u64;
-            carry = t >> 64;
-        }
-        // At most one carry per term, so the top limb cannot overflow for < 2^64 terms.
-        self.wide[8] += carry as u64;
-    }
-
-    /// `r2_inv` = `R^{-2}` (see [`montgomery_r2_inverse`]).
-    fn finish(&self, r2_inv: Fr) -> Fr {
-        let mut bytes = [0u8; 72];
-        for (k, limb) in self.wide.iter().enumerate() {
-            bytes[8 * k..8 * k + 8].copy_from_slice(&limb.to_le_bytes());
-        }
-        Fr::from_le_bytes_mod_order(&bytes) * r2_inv + self.plain
-    }
-}
-
-/// `R^{-2}` for the Montgomery radix `R = 2^256`.
-fn montgomery_r2_inverse() -> Fr {
-    Fr::from(2u64).pow([512u64]).inverse().expect("2 is invertible")
-}
-
 /// Every column's MLE at `point`, then every shifted column's next-row MLE there
-/// (`Σ_{i < T−1} eq(point, i) · col[i + 1]`). One eq table, read in cache-sized blocks across
-/// all columns, with lazily reduced dot products.
-fn evaluate_columns<V: AsRef<[Fr]> + Sync>(
-    cols: &[V],
-    shifted: &[usize],
-    point: &[Fr],
-) -> (Vec<Fr>, Vec<Fr>) {
+/// (`Σ_{i < T−1} eq(point, i) · col[i + 1]`), from one eq table ([`columns::evaluate`]).
+fn evaluate_columns(cols: &[Column<'_>], shifted: &[usize], point: &[Fr]) -> (Vec<Fr>, Vec<Fr>) {
     let eq = eq_table(point);
-    let rows = eq.len();
-    // One column per task: each dot product runs alone over the shared eq table.
-    let evals: Vec<DotAcc> = cols
-        .par_iter()
-        .map(|col| {
-            let mut acc = DotAcc::new();
-            for (e, x) in eq.iter().zip(col.as_ref()) {
-                acc.add(e, x);
-            }
-            acc
-        })
-        .collect();
-    // next[i] = col[i + 1]; the last row's next is 0.
-    let next: Vec<DotAcc> = shifted
-        .par_iter()
-        .map(|&j| {
-            let mut acc = DotAcc::new();
-            for (e, x) in eq[..rows - 1].iter().zip(&cols[j].as_ref()[1..]) {
-                acc.add(e, x);
-            }
-            acc
-        })
-        .collect();
-    let r2_inv = montgomery_r2_inverse();
-    (
-        evals.iter().map(|a| a.finish(r2_inv)).collect(),
-        next.iter().map(|a| a.finish(r2_inv)).collect(),
-    )
+    let shifted_cols: Vec<Column<'_>> = shifted.iter().map(|&j| cols[j]).collect();
+    (columns::evaluate(cols, &eq, 0), columns::evaluate(&shifted_cols, &eq, 1))
 }
 
 /// The outer sumcheck prover.
@@ -372,8 +277,8 @@ fn evaluate_columns<V: AsRef<[Fr]> + Sync>(
 /// constraints at all. (On an unsatisfied trace that table is not the true `L`: the proof is
 /// simply wrong and the verifier rejects it.) Round one reads the caller's columns in place;
 /// the tables are first materialised at half size, already bound to `r_0`.
-struct Outer<'a, C> {
-    cols: &'a [C],
+struct Outer<'a> {
+    cols: &'a [Column<'a>],
     shifted: &'a [usize],
     /// `(A_g, Σ_{p ∈ g} β_p B_p)` per group of product constraints with the same `A`.
     prods: Vec<(FastLc, FastLc)>,
@@ -393,10 +298,10 @@ struct Outer<'a, C> {
     qinf: Fr,
 }
 
-impl<'a, C: AsRef<[Fr]> + Sync> Outer<'a, C> {
+impl<'a> Outer<'a> {
     fn new(
         r1cs: &UniformR1cs,
-        cols: &'a [C],
+        cols: &'a [Column<'a>],
         shifted: &'a [usize],
         betas: &[Fr],
         tau: Vec<Fr>,
@@ -432,7 +337,7 @@ impl<'a, C: AsRef<[Fr]> + Sync> Outer<'a, C> {
             tau,
             n,
             round: 0,
-            len: cols[0].as_ref().len(),
+            len: cols[0].len(),
             scale: Fr::one(),
             inner: Fr::zero(),
             q0: Fr::zero(),
@@ -450,9 +355,14 @@ impl<'a, C: AsRef<[Fr]> + Sync> Outer<'a, C> {
     fn source(&self, s: usize, i: usize) -> Fr {
         let c = self.cols.len();
         if s < c {
-            self.cols[s].as_ref()[i]
+            self.cols[s].get(i)
         } else {
-            self.cols[self.shifted[s - c]].as_ref().get(i + 1).copied().unwrap_or_else(Fr::zero)
+            let col = &self.cols[self.shifted[s - c]];
+            if i + 1 < col.len() {
+                col.get(i + 1)
+            } else {
+                Fr::zero()
+            }
         }
     }
 
@@ -589,7 +499,7 @@ impl<'a, C: AsRef<[Fr]> + Sync> Outer<'a, C> {
     }
 }
 
-impl<C: AsRef<[Fr]> + Sync> SumcheckProver for Outer<'_, C> {
+impl SumcheckProver for Outer<'_> {
     fn num_vars(&self) -> usize {
         self.n - self.round
     }
@@ -641,17 +551,17 @@ fn shift_summand(v: &[Fr]) -> Fr {
 /// Prove that `cols` satisfies `r1cs` on every row. Panics if the R1CS is malformed or the
 /// columns are not `num_cols ≥ 1` vectors of one power-of-two length; an unsatisfied trace
 /// yields a proof that [`verify`] rejects.
-pub fn prove<C: AsRef<[Fr]> + Sync>(
+pub fn prove(
     r1cs: &UniformR1cs,
-    cols: &[C],
+    cols: &[Column<'_>],
     transcript: &mut Transcript,
 ) -> (SpartanProof, SpartanClaims) {
     r1cs.validate().expect("malformed R1CS");
     assert_eq!(cols.len(), r1cs.num_cols, "wrong number of columns");
     assert!(!cols.is_empty(), "a trace needs at least one column");
-    let rows = cols[0].as_ref().len();
+    let rows = cols[0].len();
     assert!(rows.is_power_of_two(), "row count {rows} is not a power of two");
-    assert!(cols.iter().all(|c| c.as_ref().len() == rows), "columns differ in length");
+    assert!(cols.iter().all(|c| c.len() == rows), "columns differ in length");
     let n = rows.trailing_zeros() as usize;
     let shifted = r1cs.shifted_columns();
 
@@ -675,21 +585,8 @@ pub fn prove<C: AsRef<[Fr]> + Sync>(
         let mut succ = eq_table(&point);
         succ.rotate_right(1);
         succ[0] = Fr::zero();
-        let mut combined = vec![Fr::zero(); rows];
-        combined.par_chunks_mut(1 << 12).enumerate().for_each(|(b, part)| {
-            let start = b << 12;
-            for (rho, &j) in rhos.iter().zip(&shifted) {
-                for (g, v) in part.iter_mut().zip(&cols[j].as_ref()[start..]) {
-                    if v.is_zero() {
-                        continue;
-                    } else if v.is_one() {
-                        *g += rho;
-                    } else {
-                        *g += *rho * v;
-                    }
-                }
-            }
-        });
+        let shifted_cols: Vec<Column<'_>> = shifted.iter().map(|&j| cols[j]).collect();
+        let combined = columns::combine(&shifted_cols, &rhos);
         let mut inst = CompositeSumcheck::new(
             vec![DenseMle::new(succ), DenseMle::new(combined)],
             SHIFT_DEGREE,
@@ -697,8 +594,7 @@ pub fn prove<C: AsRef<[Fr]> + Sync>(
         );
         let (proof, shift_point) = sumcheck::prove(&mut inst, claim, transcript);
         drop(inst);
-        let shifted_cols: Vec<&[Fr]> = shifted.iter().map(|&j| cols[j].as_ref()).collect();
-        let shift_evals = evaluate_columns(&shifted_cols, &[], &shift_point).0;
+        let shift_evals = columns::evaluate(&shifted_cols, &eq_table(&shift_point), 0);
         transcript.append_scalars(b"spartan/shift_evals", &shift_evals);
         (proof, shift_point, shift_evals)
     };
@@ -833,38 +729,6 @@ mod tests {
     }
 
     #[test]
-    fn lazy_dot_product_matches_field_arithmetic() {
-        let mut rng = ChaCha20Rng::seed_from_u64(3);
-        let r2_inv = montgomery_r2_inverse();
-        for len in [0usize, 1, 7, 300] {
-            let e: Vec<Fr> = (0..len).map(|_| Fr::rand(&mut rng)).collect();
-            // mixed: random, zero, one, small, p − 1
-            let x: Vec<Fr> = (0..len)
-                .map(|i| match i % 5 {
-                    0 => Fr::rand(&mut rng),
-                    1 => Fr::zero(),
-                    2 => Fr::one(),
-                    3 => Fr::from(i as u64 * 977),
-                    _ => -Fr::one(),
-                })
-                .collect();
-            let mut acc = DotAcc::new();
-            for (a, b) in e.iter().zip(&x) {
-                acc.add(a, b);
-            }
-            let naive: Fr = e.iter().zip(&x).map(|(a, b)| *a * b).sum();
-            assert_eq!(acc.finish(r2_inv), naive, "len {len}");
-        }
-        // Many maximal terms: the wide accumulator does not overflow.
-        let big = -Fr::one();
-        let mut acc = DotAcc::new();
-        for _ in 0..5000 {
-            acc.add(&big, &big);
-        }
-        assert_eq!(acc.finish(r2_inv), Fr::from(5000u64));
-    }
-
-    #[test]
     fn evaluate_columns_matches_mle() {
         let mut rng = ChaCha20Rng::seed_from_u64(4);
         for n in 0..6 {
@@ -872,7 +736,7 @@ mod tests {
             let cols: Vec<Vec<Fr>> =
                 (0..3).map(|_| (0..t).map(|_| Fr::rand(&mut rng)).collect()).collect();
             let point: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
-            let (evals, next) = evaluate_columns(&cols, &[0, 2], &point);
+            let (evals, next) = evaluate_columns(&columns::dense(&cols), &[0, 2], &point);
             for j in 0..3 {
                 assert_eq!(evals[j], DenseMle::new(cols[j].clone()).evaluate(&point));
             }

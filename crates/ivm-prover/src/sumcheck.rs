@@ -10,9 +10,14 @@
 //! # Verifier rules (reference/jolt.md §7.3 items 1 and 9)
 //!
 //! * The number of rounds and the degree bound come from the **verifier's** arguments, never
-//!   from the proof. A round polynomial must have exactly `degree + 1` coefficients (canonical
-//!   form; this is also the degree check).
-//! * Each round checks `g_k(0) + g_k(1)` against the running claim.
+//!   from the proof. A round polynomial travels **compressed** ([`CompressedPoly`]): exactly
+//!   `degree` coefficients, all but the linear one (canonical form; this is also the degree
+//!   check).
+//! * Each round's linear coefficient is derived from the running claim, so `g_k(0) + g_k(1)`
+//!   equals it by construction: a prover that starts from a false claim must send round
+//!   polynomials that are not the true restrictions, and the final check catches it with the
+//!   usual probability (`degree/|F|` per round), exactly as when the sum is checked
+//!   explicitly. It saves one field element per round.
 //! * The input claim (with `num_vars` and `degree`) is absorbed before any round, and every
 //!   round polynomial is absorbed before the round's challenge is drawn.
 //! * The verifier returns `(final_claim, point)`; the **caller** must check `final_claim`
@@ -39,8 +44,6 @@ pub enum SumcheckError {
     WrongRoundCount { expected: usize, got: usize },
     #[error("round {round}: polynomial has {got} coefficients, the degree bound allows exactly {expected}")]
     WrongDegree { round: usize, expected: usize, got: usize },
-    #[error("round {round}: g(0) + g(1) does not equal the running claim")]
-    RoundSumMismatch { round: usize },
     #[error("final sumcheck claim does not match the evaluation of the summand")]
     FinalEvalMismatch,
     #[error("batched sumcheck needs at least one claim")]
@@ -60,10 +63,41 @@ pub trait SumcheckProver {
     fn bind(&mut self, r: Fr);
 }
 
-/// The round polynomials of a sumcheck.
+/// The round polynomials of a sumcheck, compressed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SumcheckProof {
-    pub round_polys: Vec<UniPoly>,
+    pub round_polys: Vec<CompressedPoly>,
+}
+
+/// A round polynomial `g` as a proof carries it: its coefficients without the linear one,
+/// `[c_0, c_2, c_3, …]`. The verifier restores `c_1 = claim − 2·c_0 − Σ_{i≥2} c_i` from the
+/// running claim (`g(0) + g(1) = claim`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompressedPoly {
+    pub coeffs: Vec<Fr>,
+}
+
+impl CompressedPoly {
+    /// Drop the linear coefficient of `p` (which has at least two coefficients).
+    pub fn compress(p: &UniPoly) -> Self {
+        assert!(p.coeffs.len() >= 2, "a round polynomial of degree ≥ 1");
+        let mut coeffs = Vec::with_capacity(p.coeffs.len() - 1);
+        coeffs.push(p.coeffs[0]);
+        coeffs.extend_from_slice(&p.coeffs[2..]);
+        Self { coeffs }
+    }
+
+    /// The polynomial whose `g(0) + g(1)` is `claim`.
+    pub fn decompress(&self, claim: Fr) -> UniPoly {
+        let c0 = self.coeffs.first().copied().unwrap_or_else(Fr::zero);
+        let rest = self.coeffs.get(1..).unwrap_or(&[]);
+        let c1 = claim - c0 - c0 - rest.iter().sum::<Fr>();
+        let mut coeffs = Vec::with_capacity(self.coeffs.len() + 1);
+        coeffs.push(c0);
+        coeffs.push(c1);
+        coeffs.extend_from_slice(rest);
+        UniPoly::from_coeffs(coeffs)
+    }
 }
 
 /// `Σ_x comb(P_1(x), …, P_k(x))` for multilinear `P_j` and a composition `comb` of total
@@ -244,6 +278,7 @@ pub fn prove(
     transcript: &mut Transcript,
 ) -> (SumcheckProof, Vec<Fr>) {
     let (n, d) = (instance.num_vars(), instance.degree());
+    assert!(d >= 1, "a sumcheck of degree ≥ 1");
     absorb_claim(transcript, &claim, n, d);
     let mut round_polys = Vec::with_capacity(n);
     let mut point = Vec::with_capacity(n);
@@ -255,11 +290,12 @@ pub fn prove(
             running,
             "prover's round polynomial is inconsistent"
         );
-        transcript.append_scalars(b"sumcheck/round", &poly.coeffs);
+        let sent = CompressedPoly::compress(&poly);
+        transcript.append_scalars(b"sumcheck/round", &sent.coeffs);
         let r = transcript.challenge_scalar(b"sumcheck/challenge");
         running = poly.evaluate(r);
         instance.bind(r);
-        round_polys.push(poly);
+        round_polys.push(sent);
         point.push(r);
     }
     (SumcheckProof { round_polys }, point)
@@ -280,18 +316,16 @@ fn verify_rounds(
         });
     }
     let mut point = Vec::with_capacity(num_vars);
-    for (round, poly) in proof.round_polys.iter().enumerate() {
-        if poly.coeffs.len() != degree + 1 {
+    for (round, sent) in proof.round_polys.iter().enumerate() {
+        if degree == 0 || sent.coeffs.len() != degree {
             return Err(SumcheckError::WrongDegree {
                 round,
-                expected: degree + 1,
-                got: poly.coeffs.len(),
+                expected: degree,
+                got: sent.coeffs.len(),
             });
         }
-        if poly.at_zero() + poly.at_one() != claim {
-            return Err(SumcheckError::RoundSumMismatch { round });
-        }
-        transcript.append_scalars(b"sumcheck/round", &poly.coeffs);
+        let poly = sent.decompress(claim);
+        transcript.append_scalars(b"sumcheck/round", &sent.coeffs);
         let r = transcript.challenge_scalar(b"sumcheck/challenge");
         claim = poly.evaluate(r);
         point.push(r);
@@ -423,7 +457,8 @@ pub fn prove_batched(
             polys.push((active, p));
         }
         let combined = padded(combined, d + 1);
-        transcript.append_scalars(b"sumcheck/round", &combined.coeffs);
+        let sent = CompressedPoly::compress(&combined);
+        transcript.append_scalars(b"sumcheck/round", &sent.coeffs);
         let r = transcript.challenge_scalar(b"sumcheck/challenge");
         for (i, (active, p)) in polys.into_iter().enumerate() {
             running[i] = p.evaluate(r);
@@ -431,7 +466,7 @@ pub fn prove_batched(
                 instances[i].bind(r);
             }
         }
-        round_polys.push(combined);
+        round_polys.push(sent);
         point.push(r);
     }
     (SumcheckProof { round_polys }, point)
@@ -535,15 +570,18 @@ mod tests {
     #[test]
     fn rejects_wrong_claim() {
         let inst = make(5, 4);
+        // The rounds restore their linear coefficients from the false claim, so they are not
+        // the true restrictions and the final check fails.
         let err = full_verify(&inst, inst.claim + Fr::from(1u64), &inst.proof).unwrap_err();
-        assert_eq!(err, SumcheckError::RoundSumMismatch { round: 0 });
+        assert_eq!(err, SumcheckError::FinalEvalMismatch);
     }
 
     #[test]
     fn rejects_every_tampered_coefficient() {
         let inst = make(6, 4);
         for round in 0..4 {
-            for c in 0..4 {
+            // Degree 3: three coefficients travel (the linear one is derived).
+            for c in 0..3 {
                 let mut proof = inst.proof.clone();
                 proof.round_polys[round].coeffs[c] += Fr::from(1u64);
                 assert!(full_verify(&inst, inst.claim, &proof).is_err(), "round {round} coeff {c}");
@@ -552,24 +590,16 @@ mod tests {
     }
 
     #[test]
-    fn rejects_sum_preserving_tamper_at_the_end() {
-        // Keep g(0) + g(1) = 2c0 + c1 + c2 + c3 unchanged: c0 += 1, c1 -= 2. The rounds pass,
-        // but the next claim is wrong and the final check catches it.
+    fn a_tampered_round_fails_the_final_check() {
+        // Whatever a round polynomial is changed to, its derived linear coefficient keeps
+        // g(0) + g(1) equal to the running claim; the next claim is wrong and the final
+        // check catches it, in every round.
         let inst = make(7, 5);
         for round in 0..5 {
             let mut proof = inst.proof.clone();
-            let p = &mut proof.round_polys[round].coeffs;
-            p[0] += Fr::from(1u64);
-            p[1] -= Fr::from(2u64);
+            proof.round_polys[round].coeffs[0] += Fr::from(1u64);
             let err = full_verify(&inst, inst.claim, &proof).unwrap_err();
-            if round == 4 {
-                assert_eq!(err, SumcheckError::FinalEvalMismatch);
-            } else {
-                assert!(matches!(
-                    err,
-                    SumcheckError::RoundSumMismatch { .. } | SumcheckError::FinalEvalMismatch
-                ));
-            }
+            assert_eq!(err, SumcheckError::FinalEvalMismatch, "round {round}");
         }
     }
 
@@ -581,14 +611,14 @@ mod tests {
         proof.round_polys[1].coeffs.push(Fr::from(0u64));
         assert_eq!(
             full_verify(&inst, inst.claim, &proof).unwrap_err(),
-            SumcheckError::WrongDegree { round: 1, expected: 4, got: 5 }
+            SumcheckError::WrongDegree { round: 1, expected: 3, got: 4 }
         );
         // A degree-4 polynomial with the right sum: g + X^2(X-1)^2 ... adds 0 at 0 and 1.
         let mut proof = inst.proof.clone();
-        let c = &mut proof.round_polys[0].coeffs;
-        // X^2 (X-1)^2 = X^4 - 2X^3 + X^2
-        c[2] += Fr::from(1u64);
-        c[3] -= Fr::from(2u64);
+        let c = &mut proof.round_polys[0].coeffs; // [c0, c2, c3]
+                                                  // X^2 (X-1)^2 = X^4 - 2X^3 + X^2
+        c[1] += Fr::from(1u64);
+        c[2] -= Fr::from(2u64);
         c.push(Fr::from(1u64));
         assert!(matches!(
             full_verify(&inst, inst.claim, &proof),
@@ -637,11 +667,10 @@ mod tests {
         let inst = make(11, 4);
         let mut t = Transcript::new(b"test");
         t.append_bytes(b"extra", b"statement");
-        // Round 1's claim is g_0(r') for a different r', so a later round sum fails.
-        assert!(matches!(
-            verify(inst.claim, 4, 3, &inst.proof, &mut t),
-            Err(SumcheckError::RoundSumMismatch { round: 1 })
-        ));
+        // Every later claim is taken at other challenges, so the final check fails.
+        let (fin, point) = verify(inst.claim, 4, 3, &inst.proof, &mut t).unwrap();
+        let vals: Vec<Fr> = inst.polys.iter().map(|p| p.evaluate(&point)).collect();
+        assert_eq!(check_final(fin, comb3(&vals)), Err(SumcheckError::FinalEvalMismatch));
     }
 
     #[test]
@@ -716,9 +745,11 @@ mod tests {
         let finals: Vec<Fr> = b
             .polys
             .iter()
+            .take(claims.len())
             .enumerate()
             .map(|(i, ps)| {
-                let pt = out.instance_point(claims[i].num_vars);
+                // The instance's true values (a claim may state another size).
+                let pt = out.instance_point(ps[0].num_vars());
                 let vals: Vec<Fr> = ps.iter().map(|p| p.evaluate(pt)).collect();
                 comb_for(i)(&vals)
             })

@@ -165,7 +165,7 @@ fn the_proof_file_round_trips_and_rejects_corruption() {
     let bytes = ProofFile::new(st.clone(), proof).to_bytes();
     assert_eq!(bytes[8..10], FORMAT_VERSION.to_le_bytes());
     assert_eq!(FORMAT_VERSION, 2);
-    assert_eq!(&bytes[14..14 + PROOF_SYSTEM.len()], b"jolt-rv32im-dory/2");
+    assert_eq!(&bytes[14..14 + PROOF_SYSTEM.len()], b"jolt-rv32im-dory/2.1");
     assert_eq!(verify_file(elf, &bytes).unwrap(), *st);
     eprintln!("v2 proof file: {} bytes for {} cycles", bytes.len(), st.cycles);
 

@@ -17,9 +17,9 @@ fn memory_agrees(w: &Witness) -> bool {
     let reg = w.registers.read_values();
     let ram = w.ram.read_values();
     (0..1usize << w.log_rows).all(|i| {
-        w.cols[RS1V][i] == Fr::from(reg[2 * i])
-            && w.cols[RS2V][i] == Fr::from(reg[2 * i + 1])
-            && w.cols[RAMOLD][i] == Fr::from(ram[i])
+        w.col(RS1V)[i] == Fr::from(reg[2 * i])
+            && w.col(RS2V)[i] == Fr::from(reg[2 * i + 1])
+            && w.col(RAMOLD)[i] == Fr::from(ram[i])
     })
 }
 
@@ -33,8 +33,9 @@ fn real_runs_satisfy_the_v2_constraints_and_memory() {
     ] {
         let (st, w) = run(&elf(name), &input, &[], 1 << 20, &|_| ()).unwrap();
         let r1cs = cpu::constraints(st.outcome);
-        assert_eq!(w.cols.len(), NUM_COLS);
-        r1cs.is_satisfied(&w.cols)
+        let cols = w.dense_columns();
+        assert_eq!(cols.len(), NUM_COLS);
+        r1cs.is_satisfied(&cols)
             .unwrap_or_else(|(c, row)| panic!("{name}: constraint {c} fails on row {row}"));
         assert!(memory_agrees(&w), "{name}: memory traces disagree with the columns");
         assert_eq!(w.control.panic_word != 0, st.outcome == Outcome::Panicked, "{name}");
@@ -70,7 +71,7 @@ fn a_corrupted_row_breaks_the_constraints_or_the_memory() {
         let (_, w) =
             run(&elf("fibonacci"), &input, &[], 1 << 20, &|c| tamper(&mut c.rows)).unwrap();
         assert!(
-            r1cs.is_satisfied(&w.cols).is_err() || !memory_agrees(&w),
+            r1cs.is_satisfied(&w.dense_columns()).is_err() || !memory_agrees(&w),
             "a corrupted {what} went unnoticed"
         );
     }

@@ -377,7 +377,7 @@ mod tests {
             let (sumcheck, _) = sumcheck::prove(&mut dense, true_sum, &mut t);
             let proof = BooleanityProof { sumcheck, ra_eval: dense.final_evals()[1] };
             let err = verify(log_k, log_t, &proof, &mut Transcript::new(b"bool"));
-            assert_eq!(err, Err(SumcheckError::RoundSumMismatch { round: 0 }));
+            assert_eq!(err, Err(SumcheckError::FinalEvalMismatch));
         }
     }
 

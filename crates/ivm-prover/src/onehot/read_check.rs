@@ -228,7 +228,7 @@ mod tests {
         let (proof, _, _) = prove(&oh, &r_cycle, &v, &mut Transcript::new(b"rc"));
         let err =
             verify(claimed, 4, &r_cycle, &proof, |r| v.evaluate(r), &mut Transcript::new(b"rc"));
-        assert_eq!(err, Err(SumcheckError::RoundSumMismatch { round: 0 }));
+        assert_eq!(err, Err(SumcheckError::FinalEvalMismatch));
     }
 
     #[test]
@@ -284,7 +284,7 @@ mod tests {
             |_| Fr::from(1u64),
             &mut Transcript::new(b"hw"),
         );
-        assert_eq!(err, Err(SumcheckError::RoundSumMismatch { round: 0 }));
+        assert_eq!(err, Err(SumcheckError::FinalEvalMismatch));
     }
 
     #[test]

@@ -444,7 +444,7 @@ mod tests {
                     &proof,
                     &mut t,
                 );
-                assert_eq!(err, Err(SumcheckError::RoundSumMismatch { round: 0 }));
+                assert_eq!(err, Err(SumcheckError::FinalEvalMismatch));
             }
         }
     }

@@ -141,7 +141,7 @@ mod tests {
         let eq_a = eq_table(&r_addr);
         let other_init = init + eq_a[3];
         let err = verify(val, other_init, &r_addr, &r_cycle, &proof, &mut Transcript::new(b"val"));
-        assert_eq!(err, Err(SumcheckError::RoundSumMismatch { round: 0 }));
+        assert_eq!(err, Err(SumcheckError::FinalEvalMismatch));
         // The prover lies about the committed increment (or the write address) at the end.
         for bump_inc in [true, false] {
             let mut lie = proof.clone();

@@ -3,7 +3,7 @@ use rayon::prelude::*;
 
 use super::bytecode::{self, BytecodeStage};
 use super::chunks::{self, Hamming};
-use super::cpu::{self, FIRST_COMMITTED, NUM_COLS};
+use super::cpu::{self, FIRST_COMMITTED, NUM_BC, NUM_COLS};
 use super::polys::{Chunked, Claims, Polys};
 use super::proof::{transcript, Proof};
 use super::ram::{FinalCheck, Remapped};
@@ -14,6 +14,7 @@ use super::witness::Witness;
 use super::{initial_memory, preprocess_for_prover, run_with, Claim, ProveError};
 use crate::bytecode_fields::{LOAD, STORE};
 use crate::claim_reduction;
+use crate::columns::Column;
 use crate::field::Fr;
 use crate::isa::Row;
 use crate::joint_opening::{self, Layout, Source};
@@ -140,7 +141,7 @@ impl Committed {
     /// Moves the committed columns out of `w.cols` (Spartan reads them back through
     /// [`Committed::columns`]): a row-sized vector is never held twice.
     fn new(polys: &Polys, w: &mut Witness) -> Self {
-        let mut dense: Vec<DenseMle> = w.cols[FIRST_COMMITTED..NUM_COLS]
+        let mut dense: Vec<DenseMle> = w.cols[FIRST_COMMITTED - NUM_BC..]
             .iter_mut()
             .map(|c| DenseMle::new(std::mem::take(c)))
             .collect();
@@ -162,11 +163,13 @@ impl Committed {
 
     /// Every CPU column, in column order: the virtual ones from the witness, the committed
     /// ones from here.
-    fn columns<'a>(&'a self, w: &'a Witness) -> Vec<&'a [Fr]> {
-        let virtual_cols = w.cols[..FIRST_COMMITTED].iter().map(|c| c.as_slice());
-        virtual_cols
-            .chain(self.dense[..NUM_COLS - FIRST_COMMITTED].iter().map(|d| d.evals()))
-            .collect()
+    fn columns<'a>(&'a self, w: &'a Witness) -> Vec<Column<'a>> {
+        let mut cols = w.columns();
+        cols.truncate(FIRST_COMMITTED);
+        cols.extend(
+            self.dense[..NUM_COLS - FIRST_COMMITTED].iter().map(|d| Column::Dense(d.evals())),
+        );
+        cols
     }
 
     /// The chunks of matrix `m`.
@@ -206,10 +209,10 @@ fn prove_witness(
         claims.commit(polys.column(c), sp.point.clone(), sp.evals[c]);
     }
     progress(Phase::Memory);
-    let fields = bytecode::fields_table(&pre.bytecode, pre.log_k_bc);
+    let fields = &w.fields;
     let shifted = r1cs.shifted_columns();
     let stage = BytecodeStage {
-        fields: &fields,
+        fields,
         spartan: &sp,
         shifted: &shifted,
         entry: pre.bytecode.entry,
@@ -226,7 +229,7 @@ fn prove_witness(
         rdnew,
         fetches: &w.bytecode,
     };
-    let registers = registers::prove(&polys, &fields, r, &regs, &mut claims, &mut t);
+    let registers = registers::prove(&polys, fields, r, &regs, &mut claims, &mut t);
 
     let final_check = FinalCheck::new(&pre.ram, st, &w.control);
     let ram_stage = RamStage {

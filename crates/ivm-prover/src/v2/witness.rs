@@ -14,9 +14,11 @@ use std::collections::BTreeMap;
 use ivm_abi::{OUTPUT_LEN_ADDR, PANIC_ADDR, TERMINATION_ADDR};
 use rayon::prelude::*;
 
-use super::cpu::{self, NUM_COLS};
+use super::bytecode::fields_table;
+use super::cpu::{self, NUM_BC, NUM_COLS};
 use super::ram::{required_pages, Remapped};
 use crate::bytecode_fields::{cell, log_rows_for, INSEQ, LOG_K_LOOKUP, PADDING};
+use crate::columns::{self, Column};
 use crate::field::Fr;
 use crate::isa::tables::SLOTS;
 use crate::isa::Row;
@@ -37,7 +39,10 @@ pub const LOG_SLOT_ROWS: usize = 3;
 /// Everything the v2 prover commits to or proves about.
 pub struct Witness {
     pub log_rows: usize,
-    /// `NUM_COLS` columns of `T` rows.
+    /// The bytecode table's fields (`bytecode::fields_table`): CPU columns `0..NUM_BC` of
+    /// row `i` are entry `bytecode.addrs()[i]`'s, so they are never stored per row.
+    pub fields: Vec<[Fr; NUM_BC]>,
+    /// CPU columns `NUM_BC..NUM_COLS` of `T` rows each ([`Witness::col`]).
     pub cols: Vec<Vec<Fr>>,
     pub bytecode: OneHot,
     pub registers: MemoryTrace,
@@ -77,26 +82,62 @@ pub(crate) fn build(
     touched.extend(required_pages(&pre.ram, output_len).into_iter().map(|p| p * ivm_abi::PAGE));
     let map = PageMap::from_addresses(touched);
 
-    let cols = columns(pre, t, &row, fault_row);
     let bytecode = OneHot::new(pre.log_k_bc, (0..t).map(|i| row(i).bc as u32).collect())
         .expect("bytecode indices are inside the table");
-    let registers = register_trace(pre, t, &row, &cols);
+    let fields = fields_table(&pre.bytecode, pre.log_k_bc);
+    let cols = columns(pre, t, &row, fault_row, &fields);
+    let registers = register_trace(pre, t, &row, &cols[cpu::RDNEW - NUM_BC]);
     let (ram, ram_final) = ram_trace(pre, &map, initial, t, &row);
     let lookups = lookup_matrix(t, &row);
     let control = final_control(pre, &map, &ram_final, output_len);
-    Ok(Witness { log_rows, cols, bytecode, registers, ram, ram_final, map, lookups, control })
+    Ok(Witness {
+        log_rows,
+        fields,
+        cols,
+        bytecode,
+        registers,
+        ram,
+        ram_final,
+        map,
+        lookups,
+        control,
+    })
 }
 
-/// Rows are computed on both cores a block at a time (row-major), then scattered into the
-/// columns on both cores: the transient block is small, the columns are written once.
+impl Witness {
+    /// CPU column `c` (not a bytecode field: those are [`Witness::columns`]' indexed ones).
+    pub fn col(&self, c: usize) -> &[Fr] {
+        assert!(c >= NUM_BC, "column {c} is a bytecode field, read through the fetch index");
+        &self.cols[c - NUM_BC]
+    }
+
+    /// Every CPU column, in column order: the bytecode fields indexed by the fetches, the
+    /// others stored.
+    pub fn columns(&self) -> Vec<Column<'_>> {
+        let mut c = columns::indexed(self.bytecode.addrs(), self.fields.as_flattened(), NUM_BC);
+        c.extend(self.cols.iter().map(Column::from));
+        c
+    }
+
+    /// Every CPU column as a vector of `T` values (for tests: this is the memory the
+    /// prover avoids).
+    pub fn dense_columns(&self) -> Vec<Vec<Fr>> {
+        self.columns().iter().map(Column::to_vec).collect()
+    }
+}
+
+/// Columns `NUM_BC..NUM_COLS`. Rows are computed on both cores a block at a time
+/// (row-major), then scattered into the columns on both cores: the transient block is small,
+/// the columns are written once.
 fn columns<'a>(
     pre: &Preprocessed,
     t: usize,
     row: &(impl Fn(usize) -> &'a Row + Sync),
     fault_row: Option<usize>,
+    fields: &[[Fr; NUM_BC]],
 ) -> Vec<Vec<Fr>> {
     const BLOCK: usize = 1 << 12;
-    let mut cols = vec![vec![Fr::from(0u64); t]; NUM_COLS];
+    let mut cols = vec![vec![Fr::from(0u64); t]; NUM_COLS - NUM_BC];
     for start in (0..t).step_by(BLOCK) {
         let end = (start + BLOCK).min(t);
         let block = (start..end)
@@ -111,19 +152,21 @@ fn columns<'a>(
             .collect::<Vec<_>>();
         cols.par_iter_mut().enumerate().for_each(|(c, col)| {
             for (x, v) in col[start..end].iter_mut().zip(&block) {
-                *x = v[c];
+                *x = v[NUM_BC + c];
             }
         });
     }
     // LNP needs the next row: a real row (not inside a sequence) followed by a real row.
     let one = Fr::from(1u64);
-    let next_padding: Vec<Fr> =
-        (0..t).map(|i| if i + 1 < t { cols[PADDING][i + 1] } else { Fr::from(0u64) }).collect();
+    let field = |i: usize, f: usize| fields[row(i).bc][f];
     let lnp: Vec<Fr> = (0..t)
         .into_par_iter()
-        .map(|i| (one - cols[INSEQ][i] - cols[PADDING][i]) * (one - next_padding[i]))
+        .map(|i| {
+            let next_padding = if i + 1 < t { field(i + 1, PADDING) } else { Fr::from(0u64) };
+            (one - field(i, INSEQ) - field(i, PADDING)) * (one - next_padding)
+        })
         .collect();
-    cols[cpu::LNP] = lnp;
+    cols[cpu::LNP - NUM_BC] = lnp;
     cols
 }
 
@@ -131,12 +174,12 @@ fn register_trace<'a>(
     pre: &Preprocessed,
     t: usize,
     row: &impl Fn(usize) -> &'a Row,
-    cols: &[Vec<Fr>],
+    rdnew: &[Fr],
 ) -> MemoryTrace {
     let mut reads = Vec::with_capacity(2 * t);
     let mut writes = Vec::with_capacity(2 * t);
     let mut values = Vec::with_capacity(2 * t);
-    for (i, rdnew) in cols[cpu::RDNEW].iter().enumerate().take(t) {
+    for (i, rdnew) in rdnew.iter().enumerate().take(t) {
         let entry = &pre.bytecode.rows[row(i).bc];
         let wrd = if cpu::writes_register(entry) { entry.rd } else { 0 };
         let rdnew = crate::field::fr_to_u64(rdnew).expect("a 32-bit value");

@@ -1,0 +1,353 @@
+//! Trace columns as the constraint prover ([`crate::spartan`]) reads them.
+//!
+//! Most of a VM trace's columns are not free per row: the bytecode fields (pc, registers,
+//! immediate, flags, table) are a function of the instruction the row fetched. Storing them
+//! per row costs 32 bytes per field per row — half of the witness — and evaluating them at a
+//! point costs a pass over `T` rows each. An [`Column::Indexed`] column is instead a small
+//! table and a per-row index into it (the fetch addresses, which the prover keeps anyway), so
+//! it costs nothing per row, and all indexed columns that share an index are evaluated at a
+//! point together with one `O(T)` pass of additions (the eq weight of each table entry) and
+//! `O(K)` work per column.
+
+use rayon::prelude::*;
+
+use ark_ff::PrimeField;
+
+use crate::field::{Field, Fr, One, Zero};
+
+/// One column of `T` rows.
+#[derive(Clone, Copy, Debug)]
+pub enum Column<'a> {
+    /// One field element per row.
+    Dense(&'a [Fr]),
+    /// `table[index[i]·stride + offset]` on row `i`: a column of a row-major table with
+    /// `stride` entries per table row, selected per trace row by `index`.
+    Indexed { index: &'a [u32], table: &'a [Fr], stride: usize, offset: usize },
+}
+
+impl<'a> From<&'a Vec<Fr>> for Column<'a> {
+    fn from(v: &'a Vec<Fr>) -> Self {
+        Column::Dense(v)
+    }
+}
+
+impl<'a> From<&'a [Fr]> for Column<'a> {
+    fn from(v: &'a [Fr]) -> Self {
+        Column::Dense(v)
+    }
+}
+
+/// Every vector as a dense column.
+pub fn dense(cols: &[Vec<Fr>]) -> Vec<Column<'_>> {
+    cols.iter().map(Column::from).collect()
+}
+
+/// The columns of a row-major table (`stride` entries per row), each selected by `index`.
+pub fn indexed<'a>(index: &'a [u32], table: &'a [Fr], stride: usize) -> Vec<Column<'a>> {
+    assert_eq!(table.len() % stride, 0, "a table of whole rows");
+    (0..stride).map(|offset| Column::Indexed { index, table, stride, offset }).collect()
+}
+
+impl Column<'_> {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Dense(v) => v.len(),
+            Column::Indexed { index, .. } => index.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The value on row `i`.
+    #[inline(always)]
+    pub fn get(&self, i: usize) -> Fr {
+        match *self {
+            Column::Dense(v) => v[i],
+            Column::Indexed { index, table, stride, offset } => {
+                table[index[i] as usize * stride + offset]
+            }
+        }
+    }
+
+    /// Every row's value (for tests and small traces).
+    pub fn to_vec(&self) -> Vec<Fr> {
+        (0..self.len()).map(|i| self.get(i)).collect()
+    }
+}
+
+/// `Σ_i eq[i] · col[i + shift]` for every column (rows past the end read 0): with
+/// `shift = 0` the columns' multilinear extensions at the point `eq` is the table of, with
+/// `shift = 1` those of the columns read one row later.
+pub fn evaluate(cols: &[Column<'_>], eq: &[Fr], shift: usize) -> Vec<Fr> {
+    let r2_inv = montgomery_r2_inverse();
+    let mut out = vec![Fr::zero(); cols.len()];
+    // Dense columns: one lazily reduced dot product per column, one column per task.
+    let dense: Vec<(usize, &[Fr])> = cols
+        .iter()
+        .enumerate()
+        .filter_map(|(j, c)| match *c {
+            Column::Dense(v) => Some((j, v)),
+            Column::Indexed { .. } => None,
+        })
+        .collect();
+    let dense_evals: Vec<Fr> = dense
+        .par_iter()
+        .map(|&(_, v)| {
+            let mut acc = DotAcc::new();
+            for (e, x) in eq.iter().zip(v.get(shift..).unwrap_or(&[])) {
+                acc.add(e, x);
+            }
+            acc.finish(r2_inv)
+        })
+        .collect();
+    for (&(j, _), e) in dense.iter().zip(dense_evals) {
+        out[j] = e;
+    }
+    // Indexed columns: the eq weight of each table row once per distinct index, then a
+    // K-term dot product per column.
+    for (index, members) in group_by_index(cols) {
+        let k = members.iter().map(|&j| table_rows(&cols[j])).max().unwrap_or(0);
+        let weights = index_weights(index, k, eq, shift);
+        let evals: Vec<Fr> = members
+            .par_iter()
+            .map(|&j| match cols[j] {
+                Column::Indexed { table, stride, offset, .. } => {
+                    weights.iter().enumerate().map(|(r, w)| *w * table[r * stride + offset]).sum()
+                }
+                Column::Dense(_) => unreachable!("grouped columns are indexed"),
+            })
+            .collect();
+        for (&j, e) in members.iter().zip(evals) {
+            out[j] = e;
+        }
+    }
+    out
+}
+
+/// `Σ_j coeffs[j] · col_j` row by row.
+pub fn combine(cols: &[Column<'_>], coeffs: &[Fr]) -> Vec<Fr> {
+    assert_eq!(cols.len(), coeffs.len(), "one coefficient per column");
+    let rows = cols.first().map_or(0, Column::len);
+    let mut out = vec![Fr::zero(); rows];
+    const BLOCK: usize = 1 << 12;
+    for (j, c) in cols.iter().enumerate() {
+        let Column::Dense(v) = *c else { continue };
+        let rho = coeffs[j];
+        out.par_chunks_mut(BLOCK).zip(v.par_chunks(BLOCK)).for_each(|(o, v)| {
+            for (g, x) in o.iter_mut().zip(v) {
+                if x.is_zero() {
+                    continue;
+                } else if x.is_one() {
+                    *g += rho;
+                } else {
+                    *g += rho * x;
+                }
+            }
+        });
+    }
+    // Indexed columns sharing an index: combine their tables, then one gather per row.
+    for (index, members) in group_by_index(cols) {
+        let k = members.iter().map(|&j| table_rows(&cols[j])).max().unwrap_or(0);
+        let mut combined = vec![Fr::zero(); k];
+        for &j in &members {
+            if let Column::Indexed { table, stride, offset, .. } = cols[j] {
+                for (r, c) in combined.iter_mut().enumerate().take(table.len() / stride) {
+                    *c += coeffs[j] * table[r * stride + offset];
+                }
+            }
+        }
+        out.par_chunks_mut(BLOCK).zip(index.par_chunks(BLOCK)).for_each(|(o, idx)| {
+            for (g, &a) in o.iter_mut().zip(idx) {
+                *g += combined[a as usize];
+            }
+        });
+    }
+    out
+}
+
+fn table_rows(c: &Column<'_>) -> usize {
+    match *c {
+        Column::Indexed { table, stride, .. } => table.len() / stride,
+        Column::Dense(_) => 0,
+    }
+}
+
+/// The indexed columns grouped by their index (the same slice), in first-seen order.
+fn group_by_index<'a>(cols: &[Column<'a>]) -> Vec<(&'a [u32], Vec<usize>)> {
+    let mut groups: Vec<(&'a [u32], Vec<usize>)> = Vec::new();
+    for (j, c) in cols.iter().enumerate() {
+        if let Column::Indexed { index, .. } = *c {
+            let same = |g: &&mut (&[u32], Vec<usize>)| {
+                std::ptr::eq(g.0.as_ptr(), index.as_ptr()) && g.0.len() == index.len()
+            };
+            match groups.iter_mut().find(|g| same(g)) {
+                Some(g) => g.1.push(j),
+                None => groups.push((index, vec![j])),
+            }
+        }
+    }
+    groups
+}
+
+/// `w[k] = Σ_{i : index[i + shift] = k} eq[i]`, on every core.
+fn index_weights(index: &[u32], k: usize, eq: &[Fr], shift: usize) -> Vec<Fr> {
+    let index = index.get(shift..).unwrap_or(&[]);
+    let n = eq.len().min(index.len());
+    let block = n.div_ceil(rayon::current_num_threads().max(1)).max(1 << 12);
+    eq[..n]
+        .par_chunks(block)
+        .zip(index[..n].par_chunks(block))
+        .fold(
+            || vec![Fr::zero(); k],
+            |mut w, (e, idx)| {
+                for (e, &a) in e.iter().zip(idx) {
+                    w[a as usize] += e;
+                }
+                w
+            },
+        )
+        .reduce(|| vec![Fr::zero(); k], crate::par::add_vecs)
+}
+
+/// `Σ_i e_i · x_i` with a single modular reduction at the end.
+///
+/// Each product of the two 256-bit Montgomery representations is added, unreduced, into a
+/// 576-bit integer (16 word multiplications instead of a full Montgomery multiplication).
+/// Since `mont(a) · mont(b) = a b R²` as integers mod p, the final value is
+/// `(acc mod p) · R^{-2}`. Zeros are skipped and ones (bits, flags) only add `e_i`.
+/// Uses the (hidden but public) Montgomery limbs of arkworks' `Fp`; checked against plain
+/// field arithmetic in the tests.
+pub(crate) struct DotAcc {
+    wide: [u64; 9],
+    plain: Fr,
+}
+
+impl DotAcc {
+    pub(crate) fn new() -> Self {
+        Self { wide: [0; 9], plain: Fr::zero() }
+    }
+
+    #[inline(always)]
+    pub(crate) fn add(&mut self, e: &Fr, x: &Fr) {
+        if x.is_zero() {
+            return;
+        }
+        if x.is_one() {
+            self.plain += e;
+            return;
+        }
+        let (a, b) = (&e.0 .0, &x.0 .0);
+        let mut prod = [0u64; 8];
+        for i in 0..4 {
+            let mut carry = 0u128;
+            for j in 0..4 {
+                let t = (a[i] as u128) * (b[j] as u128) + prod[i + j] as u128 + carry;
+                prod[i + j] = t as u64;
+                carry = t >> 64;
+            }
+            prod[i + 4] = carry as u64;
+        }
+        let mut carry = 0u128;
+        for (w, p) in self.wide.iter_mut().zip(prod) {
+            let t = *w as u128 + p as u128 + carry;
+            *w = t as u64;
+            carry = t >> 64;
+        }
+        // At most one carry per term, so the top limb cannot overflow for < 2^64 terms.
+        self.wide[8] += carry as u64;
+    }
+
+    /// `r2_inv` = `R^{-2}` (see [`montgomery_r2_inverse`]).
+    pub(crate) fn finish(&self, r2_inv: Fr) -> Fr {
+        let mut bytes = [0u8; 72];
+        for (k, limb) in self.wide.iter().enumerate() {
+            bytes[8 * k..8 * k + 8].copy_from_slice(&limb.to_le_bytes());
+        }
+        Fr::from_le_bytes_mod_order(&bytes) * r2_inv + self.plain
+    }
+}
+
+/// `R^{-2}` for the Montgomery radix `R = 2^256`.
+pub(crate) fn montgomery_r2_inverse() -> Fr {
+    Fr::from(2u64).pow([512u64]).inverse().expect("2 is invertible")
+}
+
+#[cfg(test)]
+mod tests {
+    use ark_std::UniformRand;
+    use rand_chacha::rand_core::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
+
+    use super::*;
+    use crate::poly::{eq_table, DenseMle};
+
+    #[test]
+    fn lazy_dot_product_matches_field_arithmetic() {
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let r2_inv = montgomery_r2_inverse();
+        for len in [0usize, 1, 2, 7, 100] {
+            let e: Vec<Fr> = (0..len).map(|_| Fr::rand(&mut rng)).collect();
+            // mixed: random, zero, one, small, p − 1
+            let x: Vec<Fr> = (0..len)
+                .map(|i| match i % 5 {
+                    0 => Fr::rand(&mut rng),
+                    1 => Fr::zero(),
+                    2 => Fr::one(),
+                    3 => Fr::from(i as u64 * 977),
+                    _ => -Fr::one(),
+                })
+                .collect();
+            let mut acc = DotAcc::new();
+            for (a, b) in e.iter().zip(&x) {
+                acc.add(a, b);
+            }
+            let naive: Fr = e.iter().zip(&x).map(|(a, b)| *a * b).sum();
+            assert_eq!(acc.finish(r2_inv), naive, "len {len}");
+        }
+        // Many maximal terms: the wide accumulator does not overflow.
+        let big = -Fr::one();
+        let mut acc = DotAcc::new();
+        for _ in 0..5000 {
+            acc.add(&big, &big);
+        }
+        assert_eq!(acc.finish(r2_inv), Fr::from(5000u64));
+    }
+
+    /// Dense and indexed columns (two indices, tables of different sizes) evaluate, shift
+    /// and combine exactly as their materialised vectors do.
+    #[test]
+    fn indexed_columns_agree_with_their_dense_copies() {
+        let mut rng = ChaCha20Rng::seed_from_u64(4);
+        for n in 0..14 {
+            let t = 1usize << n;
+            let dense_col: Vec<Fr> = (0..t).map(|_| Fr::rand(&mut rng)).collect();
+            let idx_a: Vec<u32> = (0..t).map(|i| (i * 7 % 5) as u32).collect();
+            let idx_b: Vec<u32> = (0..t).map(|i| (i % 3) as u32).collect();
+            let table_a: Vec<Fr> = (0..5 * 3).map(|_| Fr::rand(&mut rng)).collect();
+            let table_b: Vec<Fr> = (0..3 * 2).map(|i| Fr::from(i as u64 % 2)).collect();
+            let mut cols = vec![Column::Dense(&dense_col)];
+            cols.extend(indexed(&idx_a, &table_a, 3));
+            cols.extend(indexed(&idx_b, &table_b, 2));
+            let copies: Vec<Vec<Fr>> = cols.iter().map(Column::to_vec).collect();
+            let point: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+            let eq = eq_table(&point);
+            for (j, e) in evaluate(&cols, &eq, 0).into_iter().enumerate() {
+                assert_eq!(e, DenseMle::new(copies[j].clone()).evaluate(&point), "col {j}");
+            }
+            for (j, e) in evaluate(&cols, &eq, 1).into_iter().enumerate() {
+                let mut next = copies[j][1..].to_vec();
+                next.push(Fr::zero());
+                assert_eq!(e, DenseMle::new(next).evaluate(&point), "next of col {j}");
+            }
+            let coeffs: Vec<Fr> = (0..cols.len()).map(|_| Fr::rand(&mut rng)).collect();
+            let combined = combine(&cols, &coeffs);
+            for (i, g) in combined.iter().enumerate() {
+                let want: Fr = copies.iter().zip(&coeffs).map(|(c, k)| c[i] * k).sum();
+                assert_eq!(*g, want, "row {i}");
+            }
+        }
+    }
+}
