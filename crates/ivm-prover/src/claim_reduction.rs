@@ -22,15 +22,13 @@ use std::collections::HashMap;
 use dory_pcs::backends::arkworks::ArkG1;
 use rayon::prelude::*;
 
-use crate::field::{Fr, Zero};
+use crate::field::{Field, Fr, Zero};
 use crate::joint_opening::{self, JointClaim, Layout, Source};
 use crate::onehot::OneHot;
 use crate::pcs::{DoryCommitment, DoryProof, DoryProverSetup, DoryVerifierSetup, PcsError};
 use crate::poly::{eq_eval, eq_table, DenseMle};
 use crate::sumcheck::SumcheckProver;
-use crate::sumcheck::{
-    self, BatchClaim, CompositeSumcheck, ProductSumcheck, SumcheckError, SumcheckProof,
-};
+use crate::sumcheck::{self, BatchClaim, CompositeSumcheck, SumcheckError, SumcheckProof};
 use crate::transcript::Transcript;
 
 /// A claim `P_poly(point) = eval`; `point` has the polynomial's own number of variables.
@@ -145,20 +143,15 @@ impl EqCache {
 }
 
 /// The second factor of an instance: a committed column, or `eq(ρ_a, a_j)` over a one-hot
-/// matrix's rows (0 where a row accesses nothing).
+/// matrix's rows (0 where a row accesses nothing); after the first bound variable, its own
+/// half-size copy.
 enum Factor<'a> {
     Column(&'a DenseMle),
     Rows { addrs: &'a [u32], table: Vec<Fr> },
+    Bound(Vec<Fr>),
 }
 
 impl Factor<'_> {
-    fn len(&self) -> usize {
-        match self {
-            Factor::Column(p) => p.len(),
-            Factor::Rows { addrs, .. } => addrs.len(),
-        }
-    }
-
     #[inline]
     fn get(&self, i: usize) -> Fr {
         match self {
@@ -167,80 +160,82 @@ impl Factor<'_> {
                 crate::onehot::NO_ACCESS => Fr::zero(),
                 a => table[a as usize],
             },
+            Factor::Bound(v) => v[i],
         }
     }
 }
 
-/// `Σ_x w(x)·f(x)` with `w = Σ_m c_m·E_m` over the shared eq tables (`EqCache`). The first
-/// round reads `w` and `f` from their sources; binding it writes the half-size vectors the
-/// other rounds use ([`ProductSumcheck`]). So no instance holds a row-sized vector of its
-/// own: dozens of instances run side by side, and this is the proof's memory peak.
-enum LazyProduct<'a> {
-    First { terms: Vec<(Fr, &'a [Fr])>, factor: Factor<'a> },
-    Rest(ProductSumcheck),
+/// One claim's share of `w`: `scale · table[offset + x] = c·eq(p_bound, r_bound)·eq(p_rest, x)`
+/// over the claim point's cached eq table. Binding the top variable only rescales (and, in
+/// the rare case `p_j = 1`, moves to the table's upper half): `w` is never stored.
+struct EqTerm<'a> {
+    scale: Fr,
+    point: &'a [Fr],
+    table: &'a [Fr],
+    offset: usize,
+}
+
+impl EqTerm<'_> {
+    /// Bind variable `j` (the top one left) to `r`; `half` is the size left afterwards.
+    fn bind(&mut self, j: usize, r: Fr, half: usize) {
+        let p = self.point[j];
+        let one = Fr::from(1u64);
+        let eq1 = p * r + (one - p) * (one - r);
+        // table[offset + b·half + x] ∝ eq1(p, b): divide out eq1(p, 0) = 1 − p, or else
+        // eq1(p, 1) = p (they are never both zero).
+        match (one - p).inverse() {
+            Some(inv) => self.scale *= eq1 * inv,
+            None => {
+                self.scale *= eq1 * p.inverse().expect("p = 1 is invertible");
+                self.offset += half;
+            }
+        }
+    }
+}
+
+/// `Σ_x w(x)·f(x)` with `w = Σ_m c_m·eq(p_m, x)` read from the shared eq tables
+/// (`EqCache`) and `f` a committed polynomial. Only `f` is ever copied (at half size, when
+/// the first variable is bound); `w` is recomputed from the tables each round. Dozens of
+/// instances run side by side, and this is the proof's memory peak.
+struct LazyProduct<'a> {
+    terms: Vec<EqTerm<'a>>,
+    factor: Factor<'a>,
+    len: usize,
+    bound: usize,
 }
 
 impl<'a> LazyProduct<'a> {
-    fn new(terms: Vec<(Fr, &'a [Fr])>, factor: Factor<'a>) -> Self {
-        let first = LazyProduct::First { terms, factor };
-        if first.len() > 1 {
-            return first;
-        }
-        // No rounds: the values themselves.
-        let (w, f) = (first.w(0), first.f(0));
-        LazyProduct::Rest(ProductSumcheck::new(DenseMle::new(vec![w]), DenseMle::new(vec![f])))
+    fn new(terms: Vec<(Fr, &'a [Fr], &'a [Fr])>, factor: Factor<'a>, len: usize) -> Self {
+        let terms = terms
+            .into_iter()
+            .map(|(scale, point, table)| EqTerm { scale, point, table, offset: 0 })
+            .collect();
+        LazyProduct { terms, factor, len, bound: 0 }
     }
 
-    fn len(&self) -> usize {
-        match self {
-            LazyProduct::First { factor, .. } => factor.len(),
-            LazyProduct::Rest(s) => 1 << s.num_vars(),
-        }
-    }
-
-    /// `w(i)` in the first round.
     #[inline]
     fn w(&self, i: usize) -> Fr {
-        match self {
-            LazyProduct::First { terms, .. } => terms.iter().map(|(c, e)| *c * e[i]).sum(),
-            LazyProduct::Rest(_) => {
-                unreachable!("w is read from its sources in the first round only")
-            }
-        }
-    }
-
-    #[inline]
-    fn f(&self, i: usize) -> Fr {
-        match self {
-            LazyProduct::First { factor, .. } => factor.get(i),
-            LazyProduct::Rest(_) => {
-                unreachable!("f is read from its source in the first round only")
-            }
-        }
+        self.terms.iter().map(|t| t.scale * t.table[t.offset + i]).sum()
     }
 
     fn claim(&self) -> Fr {
-        match self {
-            LazyProduct::First { .. } => (0..self.len())
-                .into_par_iter()
-                .with_min_len(1 << 10)
-                .map(|i| self.w(i) * self.f(i))
-                .sum(),
-            LazyProduct::Rest(s) => s.claim(),
-        }
+        (0..self.len)
+            .into_par_iter()
+            .with_min_len(1 << 10)
+            .map(|i| self.w(i) * self.factor.get(i))
+            .sum()
     }
 
+    /// `f` at the bound point (all variables bound).
     fn final_eval(&self) -> Fr {
-        match self {
-            LazyProduct::Rest(s) => s.final_evals().1,
-            LazyProduct::First { .. } => panic!("not all variables are bound yet"),
-        }
+        assert_eq!(self.len, 1, "not all variables are bound yet");
+        self.factor.get(0)
     }
 }
 
 impl SumcheckProver for LazyProduct<'_> {
     fn num_vars(&self) -> usize {
-        self.len().trailing_zeros() as usize
+        self.len.trailing_zeros() as usize
     }
 
     fn degree(&self) -> usize {
@@ -248,34 +243,26 @@ impl SumcheckProver for LazyProduct<'_> {
     }
 
     fn round_evals(&self) -> Vec<Fr> {
-        match self {
-            LazyProduct::Rest(s) => s.round_evals(),
-            LazyProduct::First { .. } => {
-                sumcheck::product_round(self.len() / 2, |i| self.w(i), |i| self.f(i))
-            }
-        }
+        sumcheck::product_round(self.len / 2, |i| self.w(i), |i| self.factor.get(i))
     }
 
     fn bind(&mut self, r: Fr) {
-        if let LazyProduct::Rest(s) = self {
-            return s.bind(r);
+        let half = self.len / 2;
+        let f = &self.factor;
+        let bound: Vec<Fr> = (0..half)
+            .into_par_iter()
+            .with_min_len(1 << 10)
+            .map(|i| {
+                let (lo, hi) = (f.get(i), f.get(i + half));
+                lo + r * (hi - lo)
+            })
+            .collect();
+        self.factor = Factor::Bound(bound);
+        for t in &mut self.terms {
+            t.bind(self.bound, r, half);
         }
-        let half = self.len() / 2;
-        let bound = |get: &(dyn Fn(usize) -> Fr + Sync)| -> DenseMle {
-            DenseMle::new(
-                (0..half)
-                    .into_par_iter()
-                    .with_min_len(1 << 10)
-                    .map(|i| {
-                        let (lo, hi) = (get(i), get(i + half));
-                        lo + r * (hi - lo)
-                    })
-                    .collect(),
-            )
-        };
-        let w = bound(&|i| self.w(i));
-        let f = bound(&|i| self.f(i));
-        *self = LazyProduct::Rest(ProductSumcheck::new(w, f));
+        self.bound += 1;
+        self.len = half;
     }
 }
 
@@ -312,8 +299,8 @@ impl<'a> Instance<'a> {
     fn new(source: Source<'a>, claims: Vec<(Fr, &'a [Fr])>, eq: &'a EqCache) -> Self {
         match source {
             Source::Dense(p) => {
-                let terms = claims.iter().map(|(c, point)| (*c, eq.get(point))).collect();
-                Instance::Dense(LazyProduct::new(terms, Factor::Column(p)))
+                let terms = claims.iter().map(|(c, point)| (*c, *point, eq.get(point))).collect();
+                Instance::Dense(LazyProduct::new(terms, Factor::Column(p), p.len()))
             }
             Source::OneHot(m) => {
                 let log_k = m.log_k();
@@ -365,11 +352,11 @@ fn cycle_phase<'a>(
         .iter()
         .map(|(coeff, point)| {
             let (r_a, r_c) = point.split_at(log_k);
-            (*coeff * eq_eval(r_a, rho_a), eq.get(r_c))
+            (*coeff * eq_eval(r_a, rho_a), r_c, eq.get(r_c))
         })
         .collect();
     let factor = Factor::Rows { addrs: m.addrs(), table: eq_table(rho_a) };
-    OneHotPhase::Cycle(LazyProduct::new(terms, factor))
+    OneHotPhase::Cycle(LazyProduct::new(terms, factor, m.addrs().len()))
 }
 
 impl SumcheckProver for Instance<'_> {

@@ -21,6 +21,7 @@ pub mod eq_product;
 pub mod field;
 pub mod isa;
 pub mod joint_opening;
+pub mod memory;
 pub mod onehot;
 pub mod paged_ram;
 pub mod par;

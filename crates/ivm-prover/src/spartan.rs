@@ -68,6 +68,10 @@ use crate::transcript::Transcript;
 pub const OUTER_DEGREE: usize = 3;
 /// Degree of the shift sumcheck's summand in each variable.
 pub const SHIFT_DEGREE: usize = 2;
+/// Rounds of the outer sumcheck that read the caller's columns instead of tables: the tables
+/// are built at `1/2^STREAMED_ROUNDS` of the trace's length (an eighth of the memory of
+/// building them after round one, for one more cheap pass over the rows per round).
+const STREAMED_ROUNDS: usize = 3;
 
 /// A Spartan proof. All lengths are determined by the R1CS and `log_rows`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -283,8 +287,10 @@ struct Outer<'a> {
     /// `(A_g, Σ_{p ∈ g} β_p B_p)` per group of product constraints with the same `A`.
     prods: Vec<(FastLc, FastLc)>,
     /// `[L, A_0, B'_0, A_1, B'_1, …]` (`B'_g = Σ β_p B_p`), each of length `len`; empty
-    /// before round two.
+    /// while the first [`STREAMED_ROUNDS`] rounds read the caller's columns.
     tables: Vec<Vec<Fr>>,
+    /// The challenges bound while no table exists yet.
+    prefix: Vec<Fr>,
     tau: Vec<Fr>,
     n: usize,
     round: usize,
@@ -334,6 +340,7 @@ impl<'a> Outer<'a> {
             shifted,
             prods,
             tables: Vec::new(),
+            prefix: Vec::new(),
             tau,
             n,
             round: 0,
@@ -364,23 +371,6 @@ impl<'a> Outer<'a> {
                 Fr::zero()
             }
         }
-    }
-
-    /// `[L, A_0, B'_0, …]` on row `i`.
-    fn row_values(&self, i: usize, out: &mut [Fr]) {
-        let mut l = Fr::zero();
-        for (p, (a, b)) in self.prods.iter().enumerate() {
-            let av = a.eval(|s| self.source(s, i));
-            let bv = b.eval(|s| self.source(s, i));
-            if av.is_one() {
-                l -= bv;
-            } else if !av.is_zero() {
-                l -= av * bv;
-            }
-            out[1 + 2 * p] = av;
-            out[2 + 2 * p] = bv;
-        }
-        out[0] = l;
     }
 
     /// Round one's leading coefficient, from the caller's columns.
@@ -438,13 +428,114 @@ impl<'a> Outer<'a> {
             .reduce(|| (Fr::zero(), Fr::zero()), |a, b| (a.0 + b.0, a.1 + b.1))
     }
 
-    /// The tables `[L, A_0, B'_0, …]` at half size, bound to `r`: blocks of rows on every
-    /// core, each writing its rows of every table.
-    fn first_tables(&self, r: Fr) -> Vec<Vec<Fr>> {
-        const BLOCK: usize = 1 << 11;
+    /// Add `Σ_rows w·[L, A_0, B'_0, …](row)` into `out`. With `only`, the `B'` sides (and `L`)
+    /// use only the listed groups: the others have `A = 0` on every row given.
+    fn accumulate(&self, rows: &[(usize, Fr)], only: Option<&[usize]>, out: &mut [Fr]) {
+        let all: Vec<usize>;
+        let groups = match only {
+            Some(g) => g,
+            None => {
+                all = (0..self.prods.len()).collect();
+                &all
+            }
+        };
+        for &(i, w) in rows {
+            let mut l = Fr::zero();
+            for &g in groups {
+                let (a, b) = &self.prods[g];
+                let av = a.eval(|s| self.source(s, i));
+                let bv = b.eval(|s| self.source(s, i));
+                if !av.is_zero() {
+                    l -= av * bv;
+                    out[1 + 2 * g] += w * av;
+                }
+                if !bv.is_zero() {
+                    out[2 + 2 * g] += w * bv;
+                }
+            }
+            out[0] += w * l;
+        }
+    }
+
+    /// The groups whose `A` side is non-zero on one of `rows`, into `live`.
+    fn live_groups(&self, rows: &[(usize, Fr)], live: &mut Vec<usize>) {
+        live.clear();
+        live.extend((0..self.prods.len()).filter(|&g| {
+            rows.iter().any(|&(i, _)| !self.prods[g].0.eval(|s| self.source(s, i)).is_zero())
+        }));
+    }
+
+    /// `(q(0), q(1), q(∞))` of a round before the tables exist, from the caller's columns:
+    /// each bound value is the eq-weighted sum over its source rows, and a group's `B'`
+    /// side is only evaluated where its `A` side is non-zero (flags are zero on most rows).
+    fn stream_q(&self) -> (Fr, Fr, Fr) {
+        let h = self.len / 2;
+        let weights = eq_table(&self.prefix);
+        let eq_rest = eq_table(&self.tau[self.round + 1..]);
+        let k = 1 + 2 * self.prods.len();
+        // Per worker: the bound values of the pair and the scratch lists, reused.
+        struct Acc {
+            q: [Fr; 3],
+            lo: Vec<Fr>,
+            hi: Vec<Fr>,
+            rows: Vec<(usize, Fr)>,
+            live: Vec<usize>,
+        }
+        let len = self.len;
+        eq_rest
+            .par_iter()
+            .enumerate()
+            .with_min_len(1 << 9)
+            .fold(
+                || Acc {
+                    q: [Fr::zero(); 3],
+                    lo: vec![Fr::zero(); k],
+                    hi: vec![Fr::zero(); k],
+                    rows: Vec::with_capacity(2 * weights.len()),
+                    live: Vec::new(),
+                },
+                |mut acc, (x, e)| {
+                    // Bound row x's sources are y·len + x, those of x + h follow them.
+                    acc.rows.clear();
+                    for off in [x, x + h] {
+                        acc.rows
+                            .extend(weights.iter().enumerate().map(|(y, w)| (y * len + off, *w)));
+                    }
+                    let (lo_rows, hi_rows) = acc.rows.split_at(weights.len());
+                    self.live_groups(&acc.rows, &mut acc.live);
+                    acc.lo.iter_mut().chain(acc.hi.iter_mut()).for_each(|v| *v = Fr::zero());
+                    self.accumulate(lo_rows, Some(&acc.live), &mut acc.lo);
+                    self.accumulate(hi_rows, Some(&acc.live), &mut acc.hi);
+                    let (lo, hi) = (&acc.lo, &acc.hi);
+                    let (mut f0, mut f1, mut finf) = (lo[0], hi[0], Fr::zero());
+                    for &g in &acc.live {
+                        let (a0, b0) = (lo[1 + 2 * g], lo[2 + 2 * g]);
+                        let (a1, b1) = (hi[1 + 2 * g], hi[2 + 2 * g]);
+                        f0 += a0 * b0;
+                        f1 += a1 * b1;
+                        finf += (a1 - a0) * (b1 - b0);
+                    }
+                    acc.q[0] += *e * f0;
+                    acc.q[1] += *e * f1;
+                    acc.q[2] += *e * finf;
+                    acc
+                },
+            )
+            .map(|acc| (acc.q[0], acc.q[1], acc.q[2]))
+            .reduce(
+                || (Fr::zero(), Fr::zero(), Fr::zero()),
+                |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2),
+            )
+    }
+
+    /// The tables `[L, A_0, B'_0, …]` of the trace bound to the streamed challenges (length
+    /// `len / 2` after the last of them): blocks of rows on every core, each writing its rows
+    /// of every table.
+    fn materialize(&self) -> Vec<Vec<Fr>> {
+        const BLOCK: usize = 1 << 10;
         let h = self.len / 2;
         let k = 1 + 2 * self.prods.len();
-        let minus_one = -Fr::one();
+        let weights = eq_table(&self.prefix);
         let mut tables: Vec<Vec<Fr>> = (0..k).map(|_| vec![Fr::zero(); h]).collect();
         let mut blocks: Vec<Vec<&mut [Fr]>> = (0..h.div_ceil(BLOCK)).map(|_| Vec::new()).collect();
         for t in &mut tables {
@@ -452,14 +543,18 @@ impl<'a> Outer<'a> {
                 blocks[b].push(part);
             }
         }
+        // Rows are `y·h + x` over the bound prefixes `y` (the table length is `h` now).
         blocks.into_par_iter().enumerate().for_each(|(b, mut parts)| {
-            let (mut lo, mut hi) = (vec![Fr::zero(); k], vec![Fr::zero(); k]);
+            let mut v = vec![Fr::zero(); k];
+            let mut rows = Vec::with_capacity(weights.len());
             for off in 0..parts[0].len() {
-                let i = b * BLOCK + off;
-                self.row_values(i, &mut lo);
-                self.row_values(i + h, &mut hi);
-                for ((t, l), hv) in parts.iter_mut().zip(&lo).zip(&hi) {
-                    t[off] = lerp(*l, *hv, r, minus_one);
+                let x = b * BLOCK + off;
+                rows.clear();
+                rows.extend(weights.iter().enumerate().map(|(y, w)| (y * h + x, *w)));
+                v.iter_mut().for_each(|e| *e = Fr::zero());
+                self.accumulate(&rows, None, &mut v);
+                for (t, val) in parts.iter_mut().zip(&v) {
+                    t[off] = *val;
                 }
             }
         });
@@ -470,6 +565,9 @@ impl<'a> Outer<'a> {
     fn q1_direct(&self) -> Fr {
         if self.round == 0 {
             return Fr::zero();
+        }
+        if self.tables.is_empty() {
+            return self.stream_q().1;
         }
         let h = self.len / 2;
         let eq_rest = eq_table(&self.tau[self.round + 1..]);
@@ -525,8 +623,11 @@ impl SumcheckProver for Outer<'_> {
         self.scale *= eq1(self.tau[self.round], r);
         let h = self.len / 2;
         let minus_one = -Fr::one();
-        if self.round == 0 {
-            self.tables = self.first_tables(r);
+        if self.tables.is_empty() {
+            self.prefix.push(r);
+            if self.prefix.len() == STREAMED_ROUNDS.min(self.n) {
+                self.tables = self.materialize();
+            }
         } else {
             self.tables.par_iter_mut().for_each(|t| {
                 let (lo, hi) = t.split_at_mut(h);
@@ -539,7 +640,12 @@ impl SumcheckProver for Outer<'_> {
         self.round += 1;
         self.len = h;
         if self.round < self.n {
-            (self.q0, self.qinf) = self.round_q();
+            (self.q0, self.qinf) = if self.tables.is_empty() {
+                let (q0, _, qinf) = self.stream_q();
+                (q0, qinf)
+            } else {
+                self.round_q()
+            };
         }
     }
 }

@@ -190,6 +190,12 @@ fn the_proof_file_round_trips_and_rejects_corruption() {
     huge.proof_bytes[1..5].copy_from_slice(&u32::MAX.to_le_bytes());
     let e = verify_file(elf, &huge.to_bytes()).unwrap_err();
     assert!(e.to_string().contains("page list"), "{e}");
+    // So is one run of a huge number of pages (the list is stored as runs of pages).
+    let mut huge = f.clone();
+    huge.proof_bytes[1..5].copy_from_slice(&1u32.to_le_bytes());
+    huge.proof_bytes[9..13].copy_from_slice(&u32::MAX.to_le_bytes());
+    let e = verify_file(elf, &huge.to_bytes()).unwrap_err();
+    assert!(e.to_string().contains("page list: a run of 4294967295 pages"), "{e}");
     // The same file labelled as format version 1 (prover v1) is refused by name.
     f.proof_bytes = ProofFile::from_bytes(&bytes).unwrap().proof_bytes;
     let mut v1 = f.to_bytes();

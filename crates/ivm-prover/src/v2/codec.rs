@@ -98,13 +98,55 @@ fn read_chunks(r: &mut Reader, polys: &Polys, m: Chunked) -> Result<ChunkedProof
     })
 }
 
+/// The page list as runs of consecutive pages, `(first, count)`: a run's memory is a few
+/// contiguous regions (image, heap, stack, I/O), so a list of thousands of pages takes a few
+/// dozen bytes. Runs are strictly increasing and separated by a gap, so each list has one
+/// encoding.
+fn write_pages(w: &mut Writer, pages: &[u32]) {
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for &p in pages {
+        match runs.last_mut() {
+            Some((first, count)) if u64::from(*first) + u64::from(*count) == u64::from(p) => {
+                *count += 1
+            }
+            _ => runs.push((p, 1)),
+        }
+    }
+    w.u32(runs.len() as u32);
+    for (first, count) in runs {
+        w.u32(first);
+        w.u32(count);
+    }
+}
+
+/// Read [`write_pages`]' runs, refusing more than `max` pages in all before allocating them.
+fn read_pages(r: &mut Reader, max: usize) -> Result<Vec<u32>, DecodeError> {
+    let n_runs = r.len(max, "page list (runs)")?;
+    let mut runs = Vec::with_capacity(n_runs);
+    let (mut total, mut next_free) = (0usize, 0u64);
+    for _ in 0..n_runs {
+        let (first, count) = (r.u32("page list")?, r.u32("page list")?);
+        total = total.saturating_add(count as usize);
+        if count == 0 || total > max {
+            return Err(DecodeError(format!(
+                "page list: a run of {count} pages (at most {max} pages in all, none empty)"
+            )));
+        }
+        if u64::from(first) < next_free || u64::from(first) + u64::from(count) > 1 << 32 {
+            return Err(DecodeError(
+                "page list: runs must be increasing, separated and below 2^32".into(),
+            ));
+        }
+        next_free = u64::from(first) + u64::from(count) + 1;
+        runs.push((first, count));
+    }
+    Ok(runs.into_iter().flat_map(|(first, count)| (0..count).map(move |i| first + i)).collect())
+}
+
 impl Proof {
     pub fn write(&self, w: &mut Writer) {
         w.u8(self.log_rows);
-        w.u32(self.pages.len() as u32);
-        for p in &self.pages {
-            w.u32(*p);
-        }
+        write_pages(w, &self.pages);
         w.u32(self.control.panic_word);
         w.u32(self.control.termination_word);
         w.u32(self.control.output_tail);
@@ -155,8 +197,7 @@ impl Proof {
         if !(1..=MAX_LOG_ROWS).contains(&lr) {
             return Err(DecodeError(format!("log_rows {log_rows} outside [1, {MAX_LOG_ROWS}]")));
         }
-        let n_pages = r.len(max_pages(&pre.ram, st), "page list")?;
-        let pages = (0..n_pages).map(|_| r.u32("page")).collect::<Result<Vec<_>, _>>()?;
+        let pages = read_pages(r, max_pages(&pre.ram, st))?;
         let map = check_pages(&pre.ram, pages.clone(), st).map_err(DecodeError)?;
         let control = FinalControl {
             panic_word: r.u32("panic word")?,

@@ -189,6 +189,7 @@ fn prove_witness(
     w: Witness,
     progress: &mut dyn FnMut(Phase),
 ) -> Proof {
+    crate::memory::return_large_blocks_when_freed();
     progress(Phase::Commit);
     let log_rows = w.log_rows;
     let polys = Polys::new(log_rows, pre.log_k_bc, w.map.log_k());
@@ -204,6 +205,9 @@ fn prove_witness(
     progress(Phase::Constraints);
     let r1cs = cpu::constraints(st.outcome);
     let (spartan, sp) = spartan::prove(&r1cs, &committed.columns(&w), &mut t);
+    // Every later claim on a stored virtual column is proven from other witness parts
+    // (memory traces, the lookup matrix): free them before the rest of the proof.
+    w.cols = Vec::new();
     let mut claims = Claims::default();
     for c in FIRST_COMMITTED..NUM_COLS {
         claims.commit(polys.column(c), sp.point.clone(), sp.evals[c]);
