@@ -1,7 +1,8 @@
 //! One prover benchmark run in a fresh process (so peak memory is this run's):
 //! `bench_prove <fibonacci|sha256|clob> <log2 trace rows>` proves the longest run that fits the
 //! trace and prints one JSON line with cycles, rows, prove time, cycles/second, peak RSS, proof
-//! size and verify time.
+//! size (`proof_bytes`: the proof body; `file_bytes`: the proof file with its statement, whose
+//! inputs and output grow with the run) and verify time.
 //! `scripts/bench-prover` runs the matrix and formats the table in docs/benchmarks.md.
 use std::time::Instant;
 
@@ -107,8 +108,13 @@ fn cpu_seconds() -> f64 {
 }
 
 /// Prove and verify through the proof file (what a verifier receives): the statement, the
-/// file's bytes, the padded rows, the verify time.
-fn prove_and_verify(elf: &[u8], input: &Inputs, start: Instant) -> (Statement, Vec<u8>, u64, f64) {
+/// file's bytes, the proof body's size (the file without the statement, whose inputs and
+/// output are the job's own data), the padded rows, the verify time.
+fn prove_and_verify(
+    elf: &[u8],
+    input: &Inputs,
+    start: Instant,
+) -> (Statement, Vec<u8>, usize, u64, f64) {
     let mut on_phase = |p: ivm_prover::v2::Phase| report_phase(start, p.name());
     let (st, bytes) =
         ivm_prover::prove_file(elf, &input.0, &input.1, u64::MAX, &mut on_phase).expect("prove");
@@ -117,7 +123,7 @@ fn prove_and_verify(elf: &[u8], input: &Inputs, start: Instant) -> (Statement, V
     ivm_prover::verify_file(elf, &bytes).expect("verify");
     let file = ivm_prover::ProofFile::from_bytes(&bytes).expect("a proof file");
     let rows = 1u64 << file.proof_bytes[0]; // the body starts with log2 of the rows
-    (st, bytes, rows, verify.elapsed().as_secs_f64())
+    (st, bytes, file.proof_bytes.len(), rows, verify.elapsed().as_secs_f64())
 }
 
 fn main() {
@@ -127,10 +133,10 @@ fn main() {
     let elf = elf(program);
     let input = input_for(program, &elf, log_rows);
     let start = Instant::now();
-    let (st, bytes, rows, verify_s) = prove_and_verify(&elf, &input, start);
+    let (st, bytes, proof_bytes, rows, verify_s) = prove_and_verify(&elf, &input, start);
     let prove_s = start.elapsed().as_secs_f64() - verify_s;
     println!(
-        "{{\"program\":\"{program}\",\"cycles\":{},\"rows\":{rows},\"prove_s\":{prove_s:.2},\"cycles_per_s\":{:.0},\"peak_rss_mib\":{},\"proof_bytes\":{},\"verify_s\":{verify_s:.3}}}",
+        "{{\"program\":\"{program}\",\"cycles\":{},\"rows\":{rows},\"prove_s\":{prove_s:.2},\"cycles_per_s\":{:.0},\"peak_rss_mib\":{},\"proof_bytes\":{proof_bytes},\"file_bytes\":{},\"verify_s\":{verify_s:.3}}}",
         st.cycles,
         st.cycles as f64 / prove_s,
         peak_rss_bytes() >> 20,
