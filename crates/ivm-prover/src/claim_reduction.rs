@@ -143,11 +143,20 @@ impl EqCache {
 }
 
 /// The second factor of an instance: a committed column, or `eq(ρ_a, a_j)` over a one-hot
-/// matrix's rows (0 where a row accesses nothing); after the first bound variable, its own
-/// half-size copy.
+/// matrix's rows (0 where a row accesses nothing); once a variable is bound, a one-hot
+/// factor takes one of `(K+1)²` values, kept as a `u16` per row and a table of them; then
+/// its own half-size copy.
 enum Factor<'a> {
     Column(&'a DenseMle),
-    Rows { addrs: &'a [u32], table: Vec<Fr> },
+    /// `table` has `K + 1` entries, the last 0 (rows without an access).
+    Rows {
+        addrs: &'a [u32],
+        table: Vec<Fr>,
+    },
+    Pairs {
+        pairs: Vec<u16>,
+        table: Vec<Fr>,
+    },
     Bound(Vec<Fr>),
 }
 
@@ -156,13 +165,26 @@ impl Factor<'_> {
     fn get(&self, i: usize) -> Fr {
         match self {
             Factor::Column(p) => p.get(i),
-            Factor::Rows { addrs, table } => match addrs[i] {
-                crate::onehot::NO_ACCESS => Fr::zero(),
-                a => table[a as usize],
-            },
+            Factor::Rows { addrs, table } => table[slot(addrs[i], table.len())],
+            Factor::Pairs { pairs, table } => table[pairs[i] as usize],
             Factor::Bound(v) => v[i],
         }
     }
+}
+
+/// Row of a one-hot factor's table (with `k1 = K + 1` entries) for address `a`.
+#[inline]
+fn slot(a: u32, k1: usize) -> usize {
+    if a == crate::onehot::NO_ACCESS {
+        k1 - 1
+    } else {
+        a as usize
+    }
+}
+
+/// Whether a one-hot factor's pairs of table rows fit a `u16` (and are few enough to bucket).
+fn pairs_fit(k1: usize) -> bool {
+    k1 * k1 <= 1 << 10
 }
 
 /// One claim's share of `w`: `scale · table[offset + x] = c·eq(p_bound, r_bound)·eq(p_rest, x)`
@@ -226,6 +248,45 @@ impl<'a> LazyProduct<'a> {
             .sum()
     }
 
+    /// The first cycle round of a one-hot factor (`f` from a table of `K + 1` values) without
+    /// a multiplication per row: every claim's eq weights are summed per pair of table rows
+    /// `(f(i), f(i + half))`, then each pair's sums are weighted once.
+    fn bucketed_round(&self, addrs: &[u32], table: &[Fr]) -> Vec<Fr> {
+        let (half, k1) = (self.len / 2, table.len());
+        let n = self.terms.len();
+        // sums[(m·k1² + pair)·2 + t] = Σ_{i in pair} table_m[offset_m + i + t·half]
+        let sums = (0..half)
+            .into_par_iter()
+            .with_min_len(1 << 12)
+            .fold(
+                || vec![Fr::zero(); 2 * n * k1 * k1],
+                |mut acc, i| {
+                    let b = slot(addrs[i], k1) * k1 + slot(addrs[i + half], k1);
+                    for (m, t) in self.terms.iter().enumerate() {
+                        let at = 2 * (m * k1 * k1 + b);
+                        acc[at] += t.table[t.offset + i];
+                        acc[at + 1] += t.table[t.offset + i + half];
+                    }
+                    acc
+                },
+            )
+            .reduce(|| vec![Fr::zero(); 2 * n * k1 * k1], crate::par::add_vecs);
+        let mut out = [Fr::zero(); 3];
+        for b in 0..k1 * k1 {
+            let (p0, p1) = (table[b / k1], table[b % k1]);
+            let (mut w0, mut w1) = (Fr::zero(), Fr::zero());
+            for (m, t) in self.terms.iter().enumerate() {
+                let at = 2 * (m * k1 * k1 + b);
+                w0 += t.scale * sums[at];
+                w1 += t.scale * sums[at + 1];
+            }
+            out[0] += w0 * p0;
+            out[1] += w1 * p1;
+            out[2] += (w1 + w1 - w0) * (p1 + p1 - p0);
+        }
+        out.to_vec()
+    }
+
     /// `f` at the bound point (all variables bound).
     fn final_eval(&self) -> Fr {
         assert_eq!(self.len, 1, "not all variables are bound yet");
@@ -243,21 +304,41 @@ impl SumcheckProver for LazyProduct<'_> {
     }
 
     fn round_evals(&self) -> Vec<Fr> {
-        sumcheck::product_round(self.len / 2, |i| self.w(i), |i| self.factor.get(i))
+        match &self.factor {
+            Factor::Rows { addrs, table } if pairs_fit(table.len()) => {
+                self.bucketed_round(addrs, table)
+            }
+            f => sumcheck::product_round(self.len / 2, |i| self.w(i), |i| f.get(i)),
+        }
     }
 
     fn bind(&mut self, r: Fr) {
         let half = self.len / 2;
         let f = &self.factor;
-        let bound: Vec<Fr> = (0..half)
-            .into_par_iter()
-            .with_min_len(1 << 10)
-            .map(|i| {
-                let (lo, hi) = (f.get(i), f.get(i + half));
-                lo + r * (hi - lo)
-            })
-            .collect();
-        self.factor = Factor::Bound(bound);
+        self.factor = match f {
+            Factor::Rows { addrs, table } if pairs_fit(table.len()) => {
+                let k1 = table.len();
+                let pairs = (0..half)
+                    .into_par_iter()
+                    .with_min_len(1 << 12)
+                    .map(|i| (slot(addrs[i], k1) * k1 + slot(addrs[i + half], k1)) as u16)
+                    .collect();
+                let table = (0..k1 * k1)
+                    .map(|b| table[b / k1] + r * (table[b % k1] - table[b / k1]))
+                    .collect();
+                Factor::Pairs { pairs, table }
+            }
+            _ => Factor::Bound(
+                (0..half)
+                    .into_par_iter()
+                    .with_min_len(1 << 10)
+                    .map(|i| {
+                        let (lo, hi) = (f.get(i), f.get(i + half));
+                        lo + r * (hi - lo)
+                    })
+                    .collect(),
+            ),
+        };
         for t in &mut self.terms {
             t.bind(self.bound, r, half);
         }
@@ -355,7 +436,9 @@ fn cycle_phase<'a>(
             (*coeff * eq_eval(r_a, rho_a), r_c, eq.get(r_c))
         })
         .collect();
-    let factor = Factor::Rows { addrs: m.addrs(), table: eq_table(rho_a) };
+    let mut table = eq_table(rho_a);
+    table.push(Fr::zero()); // rows without an access
+    let factor = Factor::Rows { addrs: m.addrs(), table };
     OneHotPhase::Cycle(LazyProduct::new(terms, factor, m.addrs().len()))
 }
 
