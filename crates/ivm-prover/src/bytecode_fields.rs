@@ -2,7 +2,7 @@
 //! instruction's pc, registers, immediate, flags and lookup table), as columns `BC` …
 //! `NUM_BC_FIELDS − 1` of the CPU (`v2::cpu` adds its own after them), and the trace-size
 //! rules shared by the prover and the shape estimates.
-use ark_ff::Zero;
+use ark_ff::{One, Zero};
 
 use crate::field::Fr;
 use crate::isa::tables::{Kind, NUM_KINDS, NUM_TABLES};
@@ -106,13 +106,16 @@ pub fn bytecode_fields(row: &BytecodeRow) -> [Fr; NUM_BC_FIELDS] {
         f.padding,
         f.invalid,
     ];
+    // Bits as the constants 0 and 1 (a conversion from u64 costs a field multiplication, and
+    // the verifier builds this for every entry).
+    let bit = |b: bool| if b { Fr::one() } else { Fr::zero() };
     for (i, b) in bits.into_iter().enumerate() {
-        v[FLAGS + i] = Fr::from(b as u64);
+        v[FLAGS + i] = bit(b);
     }
-    v[FIRST] = Fr::from((row.seq_index == 0 && !f.padding) as u64);
-    v[INSEQ] = Fr::from((!f.padding && !row.is_last_in_seq()) as u64);
+    v[FIRST] = bit(row.seq_index == 0 && !f.padding);
+    v[INSEQ] = bit(!f.padding && !row.is_last_in_seq());
     if let Some(t) = f.table {
-        v[TABLE_FLAGS + t.index()] = Fr::from(1u64);
+        v[TABLE_FLAGS + t.index()] = Fr::one();
     }
     v
 }

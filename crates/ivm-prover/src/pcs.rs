@@ -161,14 +161,43 @@ impl DoryProof {
                 "{rounds} reduce rounds (max {MAX_DORY_ROUNDS})"
             )));
         }
+        // Decode, then check every group element's subgroup membership on every core (the
+        // same checks `deserialize_compressed` makes one after another).
         let mut r = bytes;
-        let proof = <ArkDoryProof as CanonicalDeserialize>::deserialize_compressed(&mut r)
-            .map_err(|e| PcsError::Malformed(e.to_string()))?;
+        let proof =
+            <ArkDoryProof as CanonicalDeserialize>::deserialize_compressed_unchecked(&mut r)
+                .map_err(|e| PcsError::Malformed(e.to_string()))?;
         if !r.is_empty() {
             return Err(PcsError::Malformed("trailing bytes after proof".into()));
         }
+        check_group_elements(&proof).map_err(|e| PcsError::Malformed(e.to_string()))?;
         Ok(Self(proof))
     }
+}
+
+/// Every G1, G2 and G_T element of a Dory proof is in its prime-order subgroup.
+fn check_group_elements(p: &ArkDoryProof) -> Result<(), ark_serialize::SerializationError> {
+    use ark_serialize::Valid;
+    let mut gt: Vec<&ArkGT> = vec![&p.vmv_message.c, &p.vmv_message.d2];
+    let mut g1: Vec<&ArkG1> = vec![&p.vmv_message.e1];
+    let mut g2: Vec<&dory_pcs::backends::arkworks::ArkG2> = Vec::new();
+    for m in &p.first_messages {
+        gt.extend([&m.d1_left, &m.d1_right, &m.d2_left, &m.d2_right]);
+        g1.push(&m.e1_beta);
+        g2.push(&m.e2_beta);
+    }
+    for m in &p.second_messages {
+        gt.extend([&m.c_plus, &m.c_minus]);
+        g1.extend([&m.e1_plus, &m.e1_minus]);
+        g2.extend([&m.e2_plus, &m.e2_minus]);
+    }
+    if let Some(m) = &p.final_message {
+        g1.push(&m.e1);
+        g2.push(&m.e2);
+    }
+    gt.par_iter().try_for_each(|x| x.0.check())?;
+    g1.par_iter().try_for_each(|x| x.0.check())?;
+    g2.par_iter().try_for_each(|x| x.0.check())
 }
 
 /// Dory's matrix shape for `n` variables: (ν, σ) = (⌊n/2⌋, ⌈n/2⌉).

@@ -1,6 +1,8 @@
 //! The encoding of a v2 proof. Every length is derived by the reader from the ELF and the
 //! proof's shape fields (rows, pages), which are read and checked first; nothing is allocated
 //! from a length the file states.
+use rayon::prelude::*;
+
 use super::bytecode::BytecodeProof;
 use super::chunks::ChunkedProof;
 use super::polys::{Chunked, Polys, LOOKUP_GROUPS};
@@ -206,10 +208,14 @@ impl Proof {
             output_len_word: r.u32("output length word")?,
         };
         let polys = Polys::new(lr, pre.log_k_bc, map.log_k());
-        let commitments = (0..polys.count())
-            .map(|_| {
-                let b = r.bytes(MAX_COMMITMENT_BYTES, "commitment")?;
-                DoryCommitment::from_bytes(&b).map_err(|e| DecodeError(format!("commitment: {e}")))
+        // Each commitment's subgroup check is an exponentiation in G_T: on every core.
+        let encoded = (0..polys.count())
+            .map(|_| r.bytes(MAX_COMMITMENT_BYTES, "commitment"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let commitments = encoded
+            .par_iter()
+            .map(|b| {
+                DoryCommitment::from_bytes(b).map_err(|e| DecodeError(format!("commitment: {e}")))
             })
             .collect::<Result<_, _>>()?;
         let spartan = SpartanProof::read(r, &super::cpu::constraints(st.outcome), lr)?;

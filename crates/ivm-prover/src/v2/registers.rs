@@ -78,6 +78,30 @@ fn address_table(
     )
 }
 
+/// [`address_table`]'s multilinear extension at `r_addr` without building it: each entry's
+/// eq weight summed per register number of `rs1`, `rs2` and `wrd` (additions), then 3·64
+/// products.
+fn address_table_eval(
+    fields: &[[Fr; NUM_BC]],
+    r_k: &[Fr],
+    b: Fr,
+    ra_weight: Fr,
+    wa_weight: Fr,
+    r_addr: &[Fr],
+) -> Fr {
+    let eq_k = eq_table(r_k);
+    let eq = eq_table(r_addr);
+    let mut per_reg = [[Fr::zero(); 1 << LOG_REGISTERS]; 3];
+    for (e, f) in eq.iter().zip(fields) {
+        for (w, field) in per_reg.iter_mut().zip([RS1, RS2, WRD]) {
+            w[fr_to_u64(&f[field]).expect("register numbers are small") as usize] += e;
+        }
+    }
+    let weighted = |w: &[Fr]| -> Fr { w.iter().zip(&eq_k).map(|(a, b)| *a * b).sum() };
+    let [rs1, rs2, wrd] = per_reg.map(|w| weighted(&w));
+    ra_weight * ((Fr::one() - b) * rs1 + b * rs2) + wa_weight * b * wrd
+}
+
 /// The prover's side: the register trace and its increments, the CPU columns, the fetches.
 pub struct RegisterWitness<'a> {
     pub trace: &'a MemoryTrace,
@@ -86,21 +110,45 @@ pub struct RegisterWitness<'a> {
     pub fetches: &'a OneHot,
 }
 
-/// The two bytecode read checks' `(row point, table, claim)`; the address claims come from
-/// read/write checking (`ra`, `wa` at one point) and `Val` evaluation (`wa`).
+/// One of the two bytecode read checks: its row point, its table ([`address_table`]'s
+/// arguments: register point, half bit, weights) and its claim.
+struct AddressCheck {
+    rows: Vec<Fr>,
+    r_k: Vec<Fr>,
+    b: Fr,
+    ra_weight: Fr,
+    wa_weight: Fr,
+    claim: Fr,
+}
+
+/// The two bytecode read checks; the address claims come from read/write checking (`ra`, `wa`
+/// at one point) and `Val` evaluation (`wa`).
 fn address_checks(
-    fields: &[[Fr; NUM_BC]],
     rw: (&[Fr], &[Fr], Fr, Fr),
     val: (&[Fr], &[Fr], Fr),
     t: &mut Transcript,
-) -> [(Vec<Fr>, DenseMle, Fr); 2] {
+) -> [AddressCheck; 2] {
     let gamma = t.challenge_scalar(b"v2/registers/address_gamma");
     let split = |c: &[Fr]| (c[..c.len() - 1].to_vec(), c[c.len() - 1]);
     let (rw_rows, rw_b) = split(rw.1);
     let (val_rows, val_b) = split(val.1);
     [
-        (rw_rows, address_table(fields, rw.0, rw_b, Fr::one(), gamma), rw.2 + gamma * rw.3),
-        (val_rows, address_table(fields, val.0, val_b, Fr::zero(), Fr::one()), val.2),
+        AddressCheck {
+            rows: rw_rows,
+            r_k: rw.0.to_vec(),
+            b: rw_b,
+            ra_weight: Fr::one(),
+            wa_weight: gamma,
+            claim: rw.2 + gamma * rw.3,
+        },
+        AddressCheck {
+            rows: val_rows,
+            r_k: val.0.to_vec(),
+            b: val_b,
+            ra_weight: Fr::zero(),
+            wa_weight: Fr::one(),
+            claim: val.2,
+        },
     ]
 }
 
@@ -127,13 +175,13 @@ pub fn prove(
     let (val, _, ve) = val_eval::prove(w.trace, &rw.r_addr, &rw.r_cycle, t);
     claims.commit(polys.inc_registers(), ve.r_cycle.clone(), ve.inc);
     let checks = address_checks(
-        fields,
         (&rw.r_addr, &rw.r_cycle, rw.evals.ra, rw.evals.wa),
         (&ve.r_addr, &ve.r_cycle, ve.wa),
         t,
     );
-    let [addresses, val_addresses] = checks.map(|(point, table, _)| {
-        let (proof, _, ra) = read_check::prove(w.fetches, &point, &table, t);
+    let [addresses, val_addresses] = checks.map(|c| {
+        let table = address_table(fields, &c.r_k, c.b, c.ra_weight, c.wa_weight);
+        let (proof, _, ra) = read_check::prove(w.fetches, &c.rows, &table, t);
         claims.matrix(Chunked::Bytecode).push(ra);
         proof
     });
@@ -173,17 +221,53 @@ pub fn verify(
     let ve = val_eval::verify(rw.evals.val, Fr::zero(), &rw.r_addr, &rw.r_cycle, &proof.val, t)?;
     claims.commit(polys.inc_registers(), ve.r_cycle.clone(), ve.inc);
     let checks = address_checks(
-        fields,
         (&rw.r_addr, &rw.r_cycle, rw.evals.ra, rw.evals.wa),
         (&ve.r_addr, &ve.r_cycle, ve.wa),
         t,
     );
     let log_k = fields.len().trailing_zeros() as usize;
-    for ((point, table, claim), p) in
-        checks.into_iter().zip([&proof.addresses, &proof.val_addresses])
-    {
-        let ra = read_check::verify(claim, log_k, &point, p, |x| table.evaluate(x), t)?;
+    for (c, p) in checks.into_iter().zip([&proof.addresses, &proof.val_addresses]) {
+        let eval = |x: &[Fr]| address_table_eval(fields, &c.r_k, c.b, c.ra_weight, c.wa_weight, x);
+        let ra = read_check::verify(c.claim, log_k, &c.rows, p, eval, t)?;
         claims.matrix(Chunked::Bytecode).push(ra);
     }
     Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::onehot::tests::random_point;
+
+    /// A fields table with register numbers below 64 in `RS1`, `RS2`, `WRD`, flags and
+    /// arbitrary values elsewhere.
+    pub(crate) fn random_fields(seed: u64, log_k: usize) -> Vec<[Fr; NUM_BC]> {
+        let vals = random_point(seed, (1 << log_k) * NUM_BC);
+        (0..1usize << log_k)
+            .map(|k| {
+                let mut row = [Fr::zero(); NUM_BC];
+                for (f, x) in row.iter_mut().enumerate() {
+                    *x = match (k * 7 + f) % 4 {
+                        0 => Fr::zero(),
+                        1 => Fr::one(),
+                        _ => vals[k * NUM_BC + f],
+                    };
+                }
+                for (i, f) in [RS1, RS2, WRD].into_iter().enumerate() {
+                    row[f] = Fr::from(((k * 13 + i * 29) % 64) as u64);
+                }
+                row
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_verifiers_address_table_evaluation_is_the_provers_table() {
+        let fields = random_fields(5, 6);
+        let (r_k, r_addr) = (random_point(6, LOG_REGISTERS), random_point(7, 6));
+        let [b, ra_w, wa_w] = [8, 9, 10].map(|s| random_point(s, 1)[0]);
+        let table = address_table(&fields, &r_k, b, ra_w, wa_w);
+        let eval = address_table_eval(&fields, &r_k, b, ra_w, wa_w, &r_addr);
+        assert_eq!(eval, table.evaluate(&r_addr));
+    }
 }
