@@ -29,10 +29,12 @@
 //! *product* constraints (both sides non-constant) grouped by their `A` side, with
 //! `B'_g = Σ_{p ∈ g} β^p B_p` (guarded equalities under the same flag share one group).
 //!
-//! * No `T × columns` or `T × constraints` matrix is built. The outer prover keeps `1 + 2G`
-//!   tables (`L`, `A_g`, `B'_g`; `G` = number of groups) of `T/2` entries, built while binding
-//!   round one from the caller's columns (read in place), evaluating only the products'
-//!   `A`/`B` sides (±1 coefficients cost an addition). On a satisfying trace `F` vanishes on
+//! * No `T × columns` or `T × constraints` matrix is built. The first [`STREAMED_ROUNDS`]
+//!   rounds read the caller's columns in place (a bound value is the eq-weighted sum of its
+//!   source rows; a group's `B'` side is evaluated only where its `A` side is non-zero), then
+//!   the outer prover keeps `1 + 2G` tables (`L`, `A_g`, `B'_g`; `G` = number of groups) of
+//!   `T/2^STREAMED_ROUNDS` entries, evaluating only the products' `A`/`B` sides (±1
+//!   coefficients cost an addition). On a satisfying trace `F` vanishes on
 //!   every row, so `L[i] = −Σ_g A_g[i] B'_g[i]`: the linear constraints are **never
 //!   evaluated** by the prover. (On an unsatisfied trace this `L` is not the true one; the
 //!   proof is simply wrong and the verifier rejects it. The prover never panics on it.)
@@ -279,13 +281,16 @@ fn evaluate_columns(cols: &[Column<'_>], shifted: &[usize], point: &[Fr]) -> (Ve
 /// their `A` side, `A_g` and `Σ_{p ∈ g} β_p B_p`. On a satisfying trace `F`
 /// vanishes on every row, so `L[i] = −Σ_p β_p A_p[i] B_p[i]` needs no evaluation of the linear
 /// constraints at all. (On an unsatisfied trace that table is not the true `L`: the proof is
-/// simply wrong and the verifier rejects it.) Round one reads the caller's columns in place;
-/// the tables are first materialised at half size, already bound to `r_0`.
+/// simply wrong and the verifier rejects it.) The first [`STREAMED_ROUNDS`] rounds read the
+/// caller's columns in place; then the tables are materialised, already bound to those
+/// rounds' challenges.
 struct Outer<'a> {
     cols: &'a [Column<'a>],
     shifted: &'a [usize],
     /// `(A_g, Σ_{p ∈ g} β_p B_p)` per group of product constraints with the same `A`.
     prods: Vec<(FastLc, FastLc)>,
+    /// `0..G`: every group.
+    all_groups: Vec<usize>,
     /// `[L, A_0, B'_0, A_1, B'_1, …]` (`B'_g = Σ β_p B_p`), each of length `len`; empty
     /// while the first [`STREAMED_ROUNDS`] rounds read the caller's columns.
     tables: Vec<Vec<Fr>>,
@@ -338,6 +343,7 @@ impl<'a> Outer<'a> {
         let mut s = Outer {
             cols,
             shifted,
+            all_groups: (0..prods.len()).collect(),
             prods,
             tables: Vec::new(),
             prefix: Vec::new(),
@@ -431,14 +437,7 @@ impl<'a> Outer<'a> {
     /// Add `Σ_rows w·[L, A_0, B'_0, …](row)` into `out`. With `only`, the `B'` sides (and `L`)
     /// use only the listed groups: the others have `A = 0` on every row given.
     fn accumulate(&self, rows: &[(usize, Fr)], only: Option<&[usize]>, out: &mut [Fr]) {
-        let all: Vec<usize>;
-        let groups = match only {
-            Some(g) => g,
-            None => {
-                all = (0..self.prods.len()).collect();
-                &all
-            }
-        };
+        let groups = only.unwrap_or(&self.all_groups);
         for &(i, w) in rows {
             let mut l = Fr::zero();
             for &g in groups {
