@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use dory_pcs::backends::arkworks::ArkG1;
 use rayon::prelude::*;
 
+use crate::factor::{slot, Factor};
 use crate::field::{Field, Fr, Zero};
 use crate::joint_opening::{self, JointClaim, Layout, Source};
 use crate::onehot::OneHot;
@@ -142,47 +143,11 @@ impl EqCache {
     }
 }
 
-/// The second factor of an instance: a committed column, or `eq(ρ_a, a_j)` over a one-hot
-/// matrix's rows (0 where a row accesses nothing); once a variable is bound, a one-hot
-/// factor takes one of `(K+1)²` values, kept as a `u16` per row and a table of them; then
-/// its own half-size copy.
-enum Factor<'a> {
-    Column(&'a DenseMle),
-    /// `table` has `K + 1` entries, the last 0 (rows without an access).
-    Rows {
-        addrs: &'a [u32],
-        table: Vec<Fr>,
-    },
-    Pairs {
-        pairs: Vec<u16>,
-        table: Vec<Fr>,
-    },
-    Bound(Vec<Fr>),
-}
-
-impl Factor<'_> {
-    #[inline]
-    fn get(&self, i: usize) -> Fr {
-        match self {
-            Factor::Column(p) => p.get(i),
-            Factor::Rows { addrs, table } => table[slot(addrs[i], table.len())],
-            Factor::Pairs { pairs, table } => table[pairs[i] as usize],
-            Factor::Bound(v) => v[i],
-        }
-    }
-}
-
-/// Row of a one-hot factor's table (with `k1 = K + 1` entries) for address `a`.
-#[inline]
-fn slot(a: u32, k1: usize) -> usize {
-    if a == crate::onehot::NO_ACCESS {
-        k1 - 1
-    } else {
-        a as usize
-    }
-}
-
-/// Whether a one-hot factor's pairs of table rows fit a `u16` (and are few enough to bucket).
+/// The second factor of an instance is a committed column or `eq(ρ_a, a_j)` over a one-hot
+/// matrix's rows (`crate::factor`: read through the addresses, then through small indices,
+/// and only stored once binding has made it a fraction of the rows).
+///
+/// Whether a one-hot factor's pairs of table rows are few enough to bucket.
 fn pairs_fit(k1: usize) -> bool {
     k1 * k1 <= 1 << 10
 }
@@ -314,31 +279,7 @@ impl SumcheckProver for LazyProduct<'_> {
 
     fn bind(&mut self, r: Fr) {
         let half = self.len / 2;
-        let f = &self.factor;
-        self.factor = match f {
-            Factor::Rows { addrs, table } if pairs_fit(table.len()) => {
-                let k1 = table.len();
-                let pairs = (0..half)
-                    .into_par_iter()
-                    .with_min_len(1 << 12)
-                    .map(|i| (slot(addrs[i], k1) * k1 + slot(addrs[i + half], k1)) as u16)
-                    .collect();
-                let table = (0..k1 * k1)
-                    .map(|b| table[b / k1] + r * (table[b % k1] - table[b / k1]))
-                    .collect();
-                Factor::Pairs { pairs, table }
-            }
-            _ => Factor::Bound(
-                (0..half)
-                    .into_par_iter()
-                    .with_min_len(1 << 10)
-                    .map(|i| {
-                        let (lo, hi) = (f.get(i), f.get(i + half));
-                        lo + r * (hi - lo)
-                    })
-                    .collect(),
-            ),
-        };
+        self.factor.bind_top(r);
         for t in &mut self.terms {
             t.bind(self.bound, r, half);
         }
@@ -381,7 +322,7 @@ impl<'a> Instance<'a> {
         match source {
             Source::Dense(p) => {
                 let terms = claims.iter().map(|(c, point)| (*c, *point, eq.get(point))).collect();
-                Instance::Dense(LazyProduct::new(terms, Factor::Column(p), p.len()))
+                Instance::Dense(LazyProduct::new(terms, Factor::Slice(p.evals()), p.len()))
             }
             Source::OneHot(m) => {
                 let log_k = m.log_k();
@@ -436,9 +377,7 @@ fn cycle_phase<'a>(
             (*coeff * eq_eval(r_a, rho_a), r_c, eq.get(r_c))
         })
         .collect();
-    let mut table = eq_table(rho_a);
-    table.push(Fr::zero()); // rows without an access
-    let factor = Factor::Rows { addrs: m.addrs(), table };
+    let factor = Factor::one_hot(m.addrs(), eq_table(rho_a));
     OneHotPhase::Cycle(LazyProduct::new(terms, factor, m.addrs().len()))
 }
 

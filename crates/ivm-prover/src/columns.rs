@@ -20,6 +20,9 @@ use crate::field::{Field, Fr, One, Zero};
 pub enum Column<'a> {
     /// One field element per row.
     Dense(&'a [Fr]),
+    /// A value below 2^32 per row (register and memory values, addresses, bytes, bits): an
+    /// eighth of a field element's memory.
+    Small(&'a [u32]),
     /// `table[index[i]·stride + offset]` on row `i`: a column of a row-major table with
     /// `stride` entries per table row, selected per trace row by `index`.
     Indexed { index: &'a [u32], table: &'a [Fr], stride: usize, offset: usize },
@@ -53,6 +56,7 @@ impl Column<'_> {
     pub fn len(&self) -> usize {
         match self {
             Column::Dense(v) => v.len(),
+            Column::Small(v) => v.len(),
             Column::Indexed { index, .. } => index.len(),
         }
     }
@@ -66,6 +70,13 @@ impl Column<'_> {
     pub fn get(&self, i: usize) -> Fr {
         match *self {
             Column::Dense(v) => v[i],
+            // Zeros and ones (unused slots, bits, rows without a RAM access) are most of
+            // the values; the rest pay a Montgomery conversion.
+            Column::Small(v) => match v[i] {
+                0 => Fr::zero(),
+                1 => Fr::one(),
+                x => Fr::from(x as u64),
+            },
             Column::Indexed { index, table, stride, offset } => {
                 table[index[i] as usize * stride + offset]
             }
@@ -84,26 +95,31 @@ impl Column<'_> {
 pub fn evaluate(cols: &[Column<'_>], eq: &[Fr], shift: usize) -> Vec<Fr> {
     let r2_inv = montgomery_r2_inverse();
     let mut out = vec![Fr::zero(); cols.len()];
-    // Dense columns: one lazily reduced dot product per column, one column per task.
-    let dense: Vec<(usize, &[Fr])> = cols
-        .iter()
-        .enumerate()
-        .filter_map(|(j, c)| match *c {
-            Column::Dense(v) => Some((j, v)),
-            Column::Indexed { .. } => None,
-        })
-        .collect();
-    let dense_evals: Vec<Fr> = dense
+    // Dense and small columns: one lazily reduced dot product per column, one column per
+    // task.
+    let stored: Vec<usize> =
+        (0..cols.len()).filter(|&j| !matches!(cols[j], Column::Indexed { .. })).collect();
+    let stored_evals: Vec<Fr> = stored
         .par_iter()
-        .map(|&(_, v)| {
+        .map(|&j| {
             let mut acc = DotAcc::new();
-            for (e, x) in eq.iter().zip(v.get(shift..).unwrap_or(&[])) {
-                acc.add(e, x);
+            match cols[j] {
+                Column::Dense(v) => {
+                    for (e, x) in eq.iter().zip(v.get(shift..).unwrap_or(&[])) {
+                        acc.add(e, x);
+                    }
+                }
+                Column::Small(v) => {
+                    for (e, &x) in eq.iter().zip(v.get(shift..).unwrap_or(&[])) {
+                        acc.add_small(e, x);
+                    }
+                }
+                Column::Indexed { .. } => unreachable!("indexed columns are evaluated below"),
             }
             acc.finish(r2_inv)
         })
         .collect();
-    for (&(j, _), e) in dense.iter().zip(dense_evals) {
+    for (&j, e) in stored.iter().zip(stored_evals) {
         out[j] = e;
     }
     // Indexed columns: the eq weight of each table row once per distinct index, then a
@@ -117,7 +133,9 @@ pub fn evaluate(cols: &[Column<'_>], eq: &[Fr], shift: usize) -> Vec<Fr> {
                 Column::Indexed { table, stride, offset, .. } => {
                     weights.iter().enumerate().map(|(r, w)| *w * table[r * stride + offset]).sum()
                 }
-                Column::Dense(_) => unreachable!("grouped columns are indexed"),
+                Column::Dense(_) | Column::Small(_) => {
+                    unreachable!("grouped columns are indexed")
+                }
             })
             .collect();
         for (&j, e) in members.iter().zip(evals) {
@@ -134,19 +152,34 @@ pub fn combine(cols: &[Column<'_>], coeffs: &[Fr]) -> Vec<Fr> {
     let mut out = vec![Fr::zero(); rows];
     const BLOCK: usize = 1 << 12;
     for (j, c) in cols.iter().enumerate() {
-        let Column::Dense(v) = *c else { continue };
         let rho = coeffs[j];
-        out.par_chunks_mut(BLOCK).zip(v.par_chunks(BLOCK)).for_each(|(o, v)| {
-            for (g, x) in o.iter_mut().zip(v) {
-                if x.is_zero() {
-                    continue;
-                } else if x.is_one() {
-                    *g += rho;
-                } else {
-                    *g += rho * x;
-                }
+        match *c {
+            Column::Dense(v) => {
+                out.par_chunks_mut(BLOCK).zip(v.par_chunks(BLOCK)).for_each(|(o, v)| {
+                    for (g, x) in o.iter_mut().zip(v) {
+                        if x.is_zero() {
+                            continue;
+                        } else if x.is_one() {
+                            *g += rho;
+                        } else {
+                            *g += rho * x;
+                        }
+                    }
+                });
             }
-        });
+            Column::Small(v) => {
+                out.par_chunks_mut(BLOCK).zip(v.par_chunks(BLOCK)).for_each(|(o, v)| {
+                    for (g, &x) in o.iter_mut().zip(v) {
+                        match x {
+                            0 => {}
+                            1 => *g += rho,
+                            _ => *g += rho * Fr::from(x as u64),
+                        }
+                    }
+                });
+            }
+            Column::Indexed { .. } => {}
+        }
     }
     // Indexed columns sharing an index: combine their tables, then one gather per row.
     for (index, members) in group_by_index(cols) {
@@ -171,7 +204,7 @@ pub fn combine(cols: &[Column<'_>], coeffs: &[Fr]) -> Vec<Fr> {
 fn table_rows(c: &Column<'_>) -> usize {
     match *c {
         Column::Indexed { table, stride, .. } => table.len() / stride,
-        Column::Dense(_) => 0,
+        Column::Dense(_) | Column::Small(_) => 0,
     }
 }
 
@@ -260,6 +293,26 @@ impl DotAcc {
         self.wide[8] += carry as u64;
     }
 
+    /// Add `e·x` for a small `x`: `mont(e)·x·2^256 = e x R²`, four word multiplications
+    /// added into the top of the wide accumulator (`mont(e)·x < 2^288`, so for fewer than
+    /// 2^32 terms nothing overflows).
+    #[inline(always)]
+    pub(crate) fn add_small(&mut self, e: &Fr, x: u32) {
+        match x {
+            0 => {}
+            1 => self.plain += e,
+            _ => {
+                let mut carry = 0u128;
+                for (w, a) in self.wide[4..8].iter_mut().zip(&e.0 .0) {
+                    let t = (*a as u128) * (x as u128) + *w as u128 + carry;
+                    *w = t as u64;
+                    carry = t >> 64;
+                }
+                self.wide[8] += carry as u64;
+            }
+        }
+    }
+
     /// `r2_inv` = `R^{-2}` (see [`montgomery_r2_inverse`]).
     pub(crate) fn finish(&self, r2_inv: Fr) -> Fr {
         let mut bytes = [0u8; 72];
@@ -307,13 +360,16 @@ mod tests {
             let naive: Fr = e.iter().zip(&x).map(|(a, b)| *a * b).sum();
             assert_eq!(acc.finish(r2_inv), naive, "len {len}");
         }
-        // Many maximal terms: the wide accumulator does not overflow.
+        // Many maximal terms, full and small: the wide accumulator does not overflow.
         let big = -Fr::one();
         let mut acc = DotAcc::new();
         for _ in 0..5000 {
             acc.add(&big, &big);
+            acc.add_small(&big, u32::MAX);
+            acc.add_small(&big, 1);
         }
-        assert_eq!(acc.finish(r2_inv), Fr::from(5000u64));
+        let want = Fr::from(5000u64) - Fr::from(5000 * (u32::MAX as u64 + 1));
+        assert_eq!(acc.finish(r2_inv), want);
     }
 
     /// Dense and indexed columns (two indices, tables of different sizes) evaluate, shift
@@ -328,7 +384,9 @@ mod tests {
             let idx_b: Vec<u32> = (0..t).map(|i| (i % 3) as u32).collect();
             let table_a: Vec<Fr> = (0..5 * 3).map(|_| Fr::rand(&mut rng)).collect();
             let table_b: Vec<Fr> = (0..3 * 2).map(|i| Fr::from(i as u64 % 2)).collect();
-            let mut cols = vec![Column::Dense(&dense_col)];
+            let small_col: Vec<u32> =
+                (0..t).map(|i| [0, 1, u32::MAX, i as u32 * 977][i % 4]).collect();
+            let mut cols = vec![Column::Dense(&dense_col), Column::Small(&small_col)];
             cols.extend(indexed(&idx_a, &table_a, 3));
             cols.extend(indexed(&idx_b, &table_b, 2));
             let copies: Vec<Vec<Fr>> = cols.iter().map(Column::to_vec).collect();

@@ -17,27 +17,28 @@ use std::cell::RefCell;
 
 use rayon::prelude::*;
 
+use crate::factor::Factor;
 use crate::field::{Field, Fr, One, Zero};
-use crate::poly::{eq_table, DenseMle, UniPoly};
+use crate::poly::{eq_table, UniPoly};
 use crate::sumcheck::SumcheckProver;
 
 /// One term `α·eq(point, ·)·Π factors`.
-pub struct Term {
+pub struct Term<'a> {
     pub coeff: Fr,
     pub point: Vec<Fr>,
-    pub factors: Vec<DenseMle>,
+    pub factors: Vec<Factor<'a>>,
 }
 
-struct State {
-    term: Term,
+struct State<'a> {
+    term: Term<'a>,
     /// `Π eq(point_l, ρ_l)` over the variables bound so far.
     scale: Fr,
     /// `Σ_{j'} eq(point_rest, j')·Π F(j')` over the unbound variables, once known.
     inner: Option<Fr>,
 }
 
-pub struct EqProduct {
-    states: Vec<State>,
+pub struct EqProduct<'a> {
+    states: Vec<State<'a>>,
     degree: usize,
     num_vars: usize,
     round: usize,
@@ -47,9 +48,9 @@ pub struct EqProduct {
     first: RefCell<Option<Vec<Fr>>>,
 }
 
-impl EqProduct {
+impl<'a> EqProduct<'a> {
     /// Every factor and point must have `num_vars` variables.
-    pub fn new(terms: Vec<Term>, num_vars: usize) -> Self {
+    pub fn new(terms: Vec<Term<'a>>, num_vars: usize) -> Self {
         assert!(!terms.is_empty(), "an eq-product sum needs at least one term");
         for t in &terms {
             assert_eq!(t.point.len(), num_vars, "eq point has the wrong number of coordinates");
@@ -117,10 +118,9 @@ fn extrapolate(evals: &mut Vec<Fr>, len: usize) {
 
 /// `q(X) = Σ_i eq_rest[i]·Π_f F_f(X, i)` at `X = 0..=d`, skipping `X = 1` if `skip_one`
 /// (left zero).
-fn inner_evals(factors: &[DenseMle], eq_rest: &[Fr], skip_one: bool) -> Vec<Fr> {
+fn inner_evals(factors: &[Factor], eq_rest: &[Fr], skip_one: bool) -> Vec<Fr> {
     let d = factors.len();
     let half = eq_rest.len();
-    let evals: Vec<&[Fr]> = factors.iter().map(|f| f.evals()).collect();
     let chunk = (half / (4 * rayon::current_num_threads())).max(1 << 10);
     (0..half)
         .into_par_iter()
@@ -128,9 +128,9 @@ fn inner_evals(factors: &[DenseMle], eq_rest: &[Fr], skip_one: bool) -> Vec<Fr> 
         .fold(
             || (vec![Fr::zero(); d + 1], vec![Fr::zero(); d], vec![Fr::zero(); d]),
             |(mut sums, mut vals, mut diffs), i| {
-                for (f, e) in evals.iter().enumerate() {
-                    vals[f] = e[i];
-                    diffs[f] = e[i + half] - e[i];
+                for (f, e) in factors.iter().enumerate() {
+                    vals[f] = e.get(i);
+                    diffs[f] = e.get(i + half) - vals[f];
                 }
                 let w = eq_rest[i];
                 sums[0] += w * vals.iter().product::<Fr>();
@@ -150,7 +150,7 @@ fn inner_evals(factors: &[DenseMle], eq_rest: &[Fr], skip_one: bool) -> Vec<Fr> 
         .reduce(|| vec![Fr::zero(); d + 1], crate::par::add_vecs)
 }
 
-impl SumcheckProver for EqProduct {
+impl SumcheckProver for EqProduct<'_> {
     fn num_vars(&self) -> usize {
         self.num_vars - self.round
     }
@@ -205,6 +205,7 @@ impl SumcheckProver for EqProduct {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::poly::DenseMle;
     use crate::sumcheck::{self, CompositeSumcheck};
     use crate::transcript::Transcript;
     use ark_std::UniformRand;
@@ -237,7 +238,7 @@ mod tests {
             .map(|&d| Term {
                 coeff: Fr::rand(&mut rng),
                 point: rand_vec(&mut rng, n),
-                factors: (0..d).map(|_| DenseMle::new(rand_vec(&mut rng, 1 << n))).collect(),
+                factors: (0..d).map(|_| Factor::Dense(rand_vec(&mut rng, 1 << n))).collect(),
             })
             .collect();
         let max_d = 3;
@@ -246,7 +247,7 @@ mod tests {
         let mut coeffs = Vec::new();
         for t in &terms {
             polys.push(DenseMle::new(eq_table(&t.point)));
-            polys.extend(t.factors.iter().cloned());
+            polys.extend(t.factors.iter().map(|f| DenseMle::new(f.to_vec())));
             polys.extend((t.factors.len()..max_d).map(|_| DenseMle::new(vec![Fr::one(); 1 << n])));
             coeffs.push(t.coeff);
         }

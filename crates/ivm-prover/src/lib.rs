@@ -18,6 +18,7 @@ pub mod claim_reduction;
 pub mod codec;
 pub mod columns;
 pub mod eq_product;
+pub mod factor;
 pub mod field;
 pub mod isa;
 pub mod joint_opening;

@@ -17,9 +17,9 @@ fn memory_agrees(w: &Witness) -> bool {
     let reg = w.registers.read_values();
     let ram = w.ram.read_values();
     (0..1usize << w.log_rows).all(|i| {
-        w.col(RS1V)[i] == Fr::from(reg[2 * i])
-            && w.col(RS2V)[i] == Fr::from(reg[2 * i + 1])
-            && w.col(RAMOLD)[i] == Fr::from(ram[i])
+        w.col(RS1V).get(i) == Fr::from(reg[2 * i])
+            && w.col(RS2V).get(i) == Fr::from(reg[2 * i + 1])
+            && w.col(RAMOLD).get(i) == Fr::from(ram[i])
     })
 }
 

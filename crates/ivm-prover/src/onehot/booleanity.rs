@@ -22,9 +22,10 @@ use rayon::prelude::*;
 
 use super::read_check::RaClaim;
 use super::OneHot;
+use crate::factor::Factor;
 use crate::field::{Field, Fr, One, Zero};
 use crate::par::add_arrays;
-use crate::poly::{eq_eval, eq_table, DenseMle};
+use crate::poly::{eq_eval, eq_table};
 use crate::sumcheck::{self, BatchClaim, SumcheckError, SumcheckProof, SumcheckProver};
 use crate::transcript::Transcript;
 
@@ -144,20 +145,21 @@ fn eq1(r: Fr, t: Fr) -> Fr {
     r * t + (Fr::one() - r) * (Fr::one() - t)
 }
 
-enum Phase {
+enum Phase<'a> {
     /// Binding address variables; `bound` holds `ρ` so far.
     Address { g: Vec<Fr>, bound: Vec<Fr>, prefix_eq: Fr, eq_bound: Vec<Fr> },
     /// Binding cycle variables: `scale·Σ_j eq(r_c, j)·(h(j)² − h(j))`, `r_c[..bound]` already
     /// bound (their eq factors are in `scale`).
-    Cycle(CycleState),
+    Cycle(CycleState<'a>),
 }
 
 /// The cycle phase with the eq factor of the variable being bound taken out (as in
 /// [`crate::eq_product`]): the inner sum `q(t) = Σ_{j'} eq(r_rest, j')·(h(t, j')² − h(t, j'))`
 /// has degree 2, `q(1)` follows from the running sum, and eq over the unbound variables is
 /// a fresh table each round.
-struct CycleState {
-    h: DenseMle,
+struct CycleState<'a> {
+    /// Read through the matrix's addresses until binding makes it dense (`crate::factor`).
+    h: Factor<'a>,
     scale: Fr,
     bound: usize,
     /// `q` at the current round's point, once bound: `(1 − r)·q(0) + r·q(1)`.
@@ -170,7 +172,7 @@ struct BooleanityProver<'a> {
     oh: &'a OneHot,
     r_a: Vec<Fr>,
     r_c: Vec<Fr>,
-    phase: Phase,
+    phase: Phase<'a>,
 }
 
 impl<'a> BooleanityProver<'a> {
@@ -190,7 +192,7 @@ impl<'a> BooleanityProver<'a> {
     fn enter_cycle_phase_if_done(&mut self) {
         if let Phase::Address { bound, prefix_eq, g, .. } = &self.phase {
             if bound.len() == self.oh.log_k() {
-                let h = self.oh.address_eq_column(bound);
+                let h = self.oh.address_eq_factor(bound);
                 // The running sum: Σ_j eq(r_c, j)·(h² − h) grouped by address.
                 let e = eq_table(bound);
                 let inner = g.iter().zip(&e).map(|(gk, ek)| *gk * (*ek * ek - ek)).sum();
@@ -246,14 +248,14 @@ fn cycle_round(c: &CycleState, r_c: &[Fr]) -> Vec<Fr> {
     let r = r_c[c.bound];
     let eq_rest = eq_table(&r_c[c.bound + 1..]);
     let half = eq_rest.len();
-    let hv = c.h.evals();
+    let h = &c.h;
     let sums = (0..half)
         .into_par_iter()
         .with_min_len(1 << 10)
         .fold(
             || [Fr::zero(); 3],
             |mut acc, i| {
-                let (h0, h1) = (hv[i], hv[i + half]);
+                let (h0, h1) = (h.get(i), h.get(i + half));
                 let h2 = h1 + h1 - h0;
                 let w = eq_rest[i];
                 acc[0] += w * (h0 * h0 - h0);
@@ -321,6 +323,7 @@ impl SumcheckProver for BooleanityProver<'_> {
 mod tests {
     use super::*;
     use crate::onehot::tests::{random_onehot, random_point};
+    use crate::poly::DenseMle;
     use crate::sumcheck::CompositeSumcheck;
 
     #[test]

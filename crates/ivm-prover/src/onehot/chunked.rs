@@ -177,7 +177,7 @@ pub fn prove(
         .map(|(c, a)| {
             let (r_a, r_c) = c.point.split_at(log_k);
             let factors =
-                chunks.iter().zip(chunking.split_point(r_a)).map(|(m, r)| m.address_eq_column(r));
+                chunks.iter().zip(chunking.split_point(r_a)).map(|(m, r)| m.address_eq_factor(r));
             Term { coeff: *a, point: r_c.to_vec(), factors: factors.collect() }
         })
         .collect();

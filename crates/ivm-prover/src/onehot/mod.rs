@@ -149,6 +149,13 @@ impl OneHot {
             .reduce(|| vec![Fr::zero(); k], crate::par::add_vecs)
     }
 
+    /// [`OneHot::address_eq_column`] read through the addresses (`crate::factor`): nothing
+    /// per row until it is bound.
+    pub fn address_eq_factor(&self, r_addr: &[Fr]) -> crate::factor::Factor<'_> {
+        assert_eq!(r_addr.len(), self.log_k, "address point has the wrong number of coordinates");
+        crate::factor::Factor::one_hot(&self.addrs, eq_table(r_addr))
+    }
+
     /// `h(j) = ra(r_addr, j) = eq(r_addr, addr_j)` (0 on rows without access), as a
     /// `log_t`-variable polynomial.
     pub fn address_eq_column(&self, r_addr: &[Fr]) -> DenseMle {
@@ -244,9 +251,11 @@ pub(crate) mod tests {
                 assert_eq!(*gk, dense.evaluate(&at), "G({k})");
             }
             let h = oh.address_eq_column(r_addr);
+            let lazy = oh.address_eq_factor(r_addr);
             for j in 0..1 << log_t {
                 let at = [r_addr.to_vec(), index_to_point(j, log_t)].concat();
                 assert_eq!(h.get(j), dense.evaluate(&at), "h({j})");
+                assert_eq!(lazy.get(j), h.get(j), "h({j}) read through the addresses");
             }
         }
     }

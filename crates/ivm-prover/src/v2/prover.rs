@@ -3,7 +3,7 @@ use rayon::prelude::*;
 
 use super::bytecode::{self, BytecodeStage};
 use super::chunks::{self, Hamming};
-use super::cpu::{self, FIRST_COMMITTED, NUM_BC, NUM_COLS};
+use super::cpu::{self, FIRST_COMMITTED, NUM_COLS};
 use super::polys::{Chunked, Claims, Polys};
 use super::proof::{transcript, Proof};
 use super::ram::{FinalCheck, Remapped};
@@ -138,13 +138,11 @@ struct Committed {
 }
 
 impl Committed {
-    /// Moves the committed columns out of `w.cols` (Spartan reads them back through
+    /// Moves the committed columns out of the witness (Spartan reads them back through
     /// [`Committed::columns`]): a row-sized vector is never held twice.
     fn new(polys: &Polys, w: &mut Witness) -> Self {
-        let mut dense: Vec<DenseMle> = w.cols[FIRST_COMMITTED - NUM_BC..]
-            .iter_mut()
-            .map(|c| DenseMle::new(std::mem::take(c)))
-            .collect();
+        let mut dense: Vec<DenseMle> =
+            std::mem::take(&mut w.committed).into_iter().map(DenseMle::new).collect();
         dense.push(DenseMle::new(w.registers.increments()));
         dense.push(DenseMle::new(w.ram.increments()));
         let mut chunks = polys.bytecode.split(&w.bytecode);
@@ -207,7 +205,7 @@ fn prove_witness(
     let (spartan, sp) = spartan::prove(&r1cs, &committed.columns(&w), &mut t);
     // Every later claim on a stored virtual column is proven from other witness parts
     // (memory traces, the lookup matrix): free them before the rest of the proof.
-    w.cols = Vec::new();
+    w.small = Vec::new();
     let mut claims = Claims::default();
     for c in FIRST_COMMITTED..NUM_COLS {
         claims.commit(polys.column(c), sp.point.clone(), sp.evals[c]);

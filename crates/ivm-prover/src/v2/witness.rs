@@ -15,10 +15,11 @@ use ivm_abi::{OUTPUT_LEN_ADDR, PANIC_ADDR, TERMINATION_ADDR};
 use rayon::prelude::*;
 
 use super::bytecode::fields_table;
-use super::cpu::{self, NUM_BC, NUM_COLS};
+use super::cpu::{self, FIRST_COMMITTED, NUM_BC, NUM_COLS};
 use super::ram::{required_pages, Remapped};
 use crate::bytecode_fields::{cell, log_rows_for, INSEQ, LOG_K_LOOKUP, PADDING};
 use crate::columns::{self, Column};
+use crate::field::fr_to_u64;
 use crate::field::Fr;
 use crate::isa::tables::SLOTS;
 use crate::isa::Row;
@@ -42,8 +43,12 @@ pub struct Witness {
     /// The bytecode table's fields (`bytecode::fields_table`): CPU columns `0..NUM_BC` of
     /// row `i` are entry `bytecode.addrs()[i]`'s, so they are never stored per row.
     pub fields: Vec<[Fr; NUM_BC]>,
-    /// CPU columns `NUM_BC..NUM_COLS` of `T` rows each ([`Witness::col`]).
-    pub cols: Vec<Vec<Fr>>,
+    /// The stored virtual CPU columns, `NUM_BC..FIRST_COMMITTED`, of `T` rows each: register
+    /// and RAM values, the RAM address, permission bits, slot bytes and values, all below
+    /// 2^32 ([`Witness::col`]).
+    pub small: Vec<Vec<u32>>,
+    /// The committed CPU columns, `FIRST_COMMITTED..NUM_COLS`.
+    pub committed: Vec<Vec<Fr>>,
     pub bytecode: OneHot,
     pub registers: MemoryTrace,
     pub ram: MemoryTrace,
@@ -85,15 +90,16 @@ pub(crate) fn build(
     let bytecode = OneHot::new(pre.log_k_bc, (0..t).map(|i| row(i).bc as u32).collect())
         .expect("bytecode indices are inside the table");
     let fields = fields_table(&pre.bytecode, pre.log_k_bc);
-    let cols = columns(pre, t, &row, fault_row, &fields);
-    let registers = register_trace(pre, t, &row, &cols[cpu::RDNEW - NUM_BC]);
+    let (small, committed) = columns(pre, t, &row, fault_row, &fields);
+    let registers = register_trace(pre, t, &row, &committed[cpu::RDNEW - FIRST_COMMITTED]);
     let (ram, ram_final) = ram_trace(pre, &map, initial, t, &row);
     let lookups = lookup_matrix(t, &row);
     let control = final_control(pre, &map, &ram_final, output_len);
     Ok(Witness {
         log_rows,
         fields,
-        cols,
+        small,
+        committed,
         bytecode,
         registers,
         ram,
@@ -105,17 +111,17 @@ pub(crate) fn build(
 }
 
 impl Witness {
-    /// CPU column `c` (not a bytecode field: those are [`Witness::columns`]' indexed ones).
-    pub fn col(&self, c: usize) -> &[Fr] {
-        assert!(c >= NUM_BC, "column {c} is a bytecode field, read through the fetch index");
-        &self.cols[c - NUM_BC]
+    /// CPU column `c`.
+    pub fn col(&self, c: usize) -> Column<'_> {
+        self.columns()[c]
     }
 
     /// Every CPU column, in column order: the bytecode fields indexed by the fetches, the
     /// others stored.
     pub fn columns(&self) -> Vec<Column<'_>> {
         let mut c = columns::indexed(self.bytecode.addrs(), self.fields.as_flattened(), NUM_BC);
-        c.extend(self.cols.iter().map(Column::from));
+        c.extend(self.small.iter().map(|v| Column::Small(v)));
+        c.extend(self.committed.iter().map(Column::from));
         c
     }
 
@@ -126,18 +132,19 @@ impl Witness {
     }
 }
 
-/// Columns `NUM_BC..NUM_COLS`. Rows are computed on both cores a block at a time
-/// (row-major), then scattered into the columns on both cores: the transient block is small,
-/// the columns are written once.
+/// Columns `NUM_BC..FIRST_COMMITTED` (small) and `FIRST_COMMITTED..NUM_COLS`. Rows are
+/// computed on both cores a block at a time (row-major), then scattered into the columns on
+/// both cores: the transient block is small, the columns are written once.
 fn columns<'a>(
     pre: &Preprocessed,
     t: usize,
     row: &(impl Fn(usize) -> &'a Row + Sync),
     fault_row: Option<usize>,
     fields: &[[Fr; NUM_BC]],
-) -> Vec<Vec<Fr>> {
+) -> (Vec<Vec<u32>>, Vec<Vec<Fr>>) {
     const BLOCK: usize = 1 << 12;
-    let mut cols = vec![vec![Fr::from(0u64); t]; NUM_COLS - NUM_BC];
+    let mut small = vec![vec![0u32; t]; FIRST_COMMITTED - NUM_BC];
+    let mut cols = vec![vec![Fr::from(0u64); t]; NUM_COLS - FIRST_COMMITTED];
     for start in (0..t).step_by(BLOCK) {
         let end = (start + BLOCK).min(t);
         let block = (start..end)
@@ -150,9 +157,16 @@ fn columns<'a>(
                 cpu::row_columns(&pre.bytecode.rows[r.bc], r, perms.unwrap_or_default(), fault)
             })
             .collect::<Vec<_>>();
+        small.par_iter_mut().enumerate().for_each(|(c, col)| {
+            for (x, v) in col[start..end].iter_mut().zip(&block) {
+                *x = fr_to_u64(&v[NUM_BC + c])
+                    .and_then(|x| u32::try_from(x).ok())
+                    .expect("a stored virtual column is below 2^32");
+            }
+        });
         cols.par_iter_mut().enumerate().for_each(|(c, col)| {
             for (x, v) in col[start..end].iter_mut().zip(&block) {
-                *x = v[NUM_BC + c];
+                *x = v[FIRST_COMMITTED + c];
             }
         });
     }
@@ -166,8 +180,8 @@ fn columns<'a>(
             (one - field(i, INSEQ) - field(i, PADDING)) * (one - next_padding)
         })
         .collect();
-    cols[cpu::LNP - NUM_BC] = lnp;
-    cols
+    cols[cpu::LNP - FIRST_COMMITTED] = lnp;
+    (small, cols)
 }
 
 fn register_trace<'a>(

@@ -1,0 +1,182 @@
+//! A multilinear factor of a sumcheck over the rows, bound top variable first, that is not
+//! materialized while it has few distinct values.
+//!
+//! The one-hot arguments multiply columns like `h(j) = eq(r_addr, addr_j)`: one value of a
+//! `K`-entry table per row. Stored as field elements such a column of a `2^20`-row run's eight
+//! lookup slots is 256 MB, and the ra virtualization and booleanity sumchecks hold one per
+//! chunk at once (gigabytes). Read through the addresses it costs nothing; after the top
+//! variable is bound to `r`, row `i` holds `t[a_i] + r·(t[a_{i+half}] − t[a_i])`, a function
+//! of the *pair* of addresses — still one small index per row into a table of `K²`
+//! combinations, and so on while the table stays small ([`MAX_TABLE`]). Only then is the
+//! factor stored densely, at a fraction of the rows.
+use rayon::prelude::*;
+
+use crate::field::{Fr, Zero};
+use crate::onehot::NO_ACCESS;
+
+/// The largest table an index may select from (a `u16` index).
+pub const MAX_TABLE: usize = 1 << 16;
+
+/// Rows per parallel task when binding.
+const PAR_MIN: usize = 1 << 12;
+
+/// Row values of a factor over `len` rows.
+pub enum Factor<'a> {
+    /// Borrowed field elements (a committed column: binding it makes a half-size copy).
+    Slice(&'a [Fr]),
+    /// Owned field elements.
+    Dense(Vec<Fr>),
+    /// `table[addr_i]`, `table[K]` for [`NO_ACCESS`] (so `table` has `K + 1` entries).
+    Rows { addrs: &'a [u32], table: Vec<Fr> },
+    /// `table[index_i]`.
+    Indexed { index: Vec<u16>, table: Vec<Fr> },
+}
+
+impl<'a> Factor<'a> {
+    /// `table[addr_i]` per row, with `table` over the `K` addresses; rows without an access
+    /// read 0.
+    pub fn one_hot(addrs: &'a [u32], mut table: Vec<Fr>) -> Self {
+        table.push(Fr::zero());
+        Factor::Rows { addrs, table }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Factor::Slice(v) => v.len(),
+            Factor::Dense(v) => v.len(),
+            Factor::Rows { addrs, .. } => addrs.len(),
+            Factor::Indexed { index, .. } => index.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn num_vars(&self) -> usize {
+        self.len().trailing_zeros() as usize
+    }
+
+    /// The value on row `i`.
+    #[inline(always)]
+    pub fn get(&self, i: usize) -> Fr {
+        match self {
+            Factor::Slice(v) => v[i],
+            Factor::Dense(v) => v[i],
+            Factor::Rows { addrs, table } => table[slot(addrs[i], table.len())],
+            Factor::Indexed { index, table } => table[index[i] as usize],
+        }
+    }
+
+    /// The table index of row `i` for a factor read through a table.
+    #[inline(always)]
+    fn index(&self, i: usize) -> usize {
+        match self {
+            Factor::Rows { addrs, table } => slot(addrs[i], table.len()),
+            Factor::Indexed { index, .. } => index[i] as usize,
+            Factor::Slice(_) | Factor::Dense(_) => unreachable!("dense factors have no index"),
+        }
+    }
+
+    /// The table a row's value is read from, if any.
+    pub fn table(&self) -> Option<&[Fr]> {
+        match self {
+            Factor::Rows { table, .. } | Factor::Indexed { table, .. } => Some(table),
+            Factor::Slice(_) | Factor::Dense(_) => None,
+        }
+    }
+
+    /// Fix the top variable to `r` (the rows halve).
+    pub fn bind_top(&mut self, r: Fr) {
+        let half = self.len() / 2;
+        assert!(half > 0, "cannot bind a factor with no variables");
+        let next = match self.table() {
+            Some(table) if table.len() * table.len() <= MAX_TABLE => {
+                let n = table.len();
+                let combined = (0..n * n)
+                    .map(|b| {
+                        let (lo, hi) = (table[b / n], table[b % n]);
+                        lo + r * (hi - lo)
+                    })
+                    .collect();
+                let index = (0..half)
+                    .into_par_iter()
+                    .with_min_len(PAR_MIN)
+                    .map(|i| (self.index(i) * n + self.index(i + half)) as u16)
+                    .collect();
+                Factor::Indexed { index, table: combined }
+            }
+            _ => Factor::Dense(
+                (0..half)
+                    .into_par_iter()
+                    .with_min_len(PAR_MIN)
+                    .map(|i| {
+                        let (lo, hi) = (self.get(i), self.get(i + half));
+                        lo + r * (hi - lo)
+                    })
+                    .collect(),
+            ),
+        };
+        *self = next;
+    }
+
+    /// Every row's value (for tests).
+    pub fn to_vec(&self) -> Vec<Fr> {
+        (0..self.len()).map(|i| self.get(i)).collect()
+    }
+}
+
+/// Row of a one-hot factor's table (with `k1 = K + 1` entries) for address `a`.
+#[inline(always)]
+pub fn slot(a: u32, k1: usize) -> usize {
+    if a == NO_ACCESS {
+        k1 - 1
+    } else {
+        a as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::poly::DenseMle;
+    use ark_std::UniformRand;
+    use rand_chacha::rand_core::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
+
+    /// Bound variable by variable, a one-hot factor equals its dense copy bound the same way,
+    /// through every representation (rows, indices into growing tables, dense).
+    #[test]
+    fn binds_exactly_like_its_dense_copy() {
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        for k in [2usize, 8, 300] {
+            let n = 10;
+            let addrs: Vec<u32> = (0..1u32 << n)
+                .map(|i| if i % 7 == 3 { NO_ACCESS } else { (i * 31 + 5) % k as u32 })
+                .collect();
+            let table: Vec<Fr> = (0..k).map(|_| Fr::rand(&mut rng)).collect();
+            let mut f = Factor::one_hot(&addrs, table.clone());
+            let dense: Vec<Fr> = addrs
+                .iter()
+                .map(|&a| if a == NO_ACCESS { Fr::zero() } else { table[a as usize] })
+                .collect();
+            let mut d = DenseMle::new(dense);
+            assert_eq!(f.to_vec(), d.evals());
+            let mut kinds = Vec::new();
+            for _ in 0..n {
+                let r = Fr::rand(&mut rng);
+                f.bind_top(r);
+                d.bind_top(r);
+                assert_eq!(f.to_vec(), d.evals());
+                kinds.push(f.table().map(<[Fr]>::len));
+            }
+            // 9 addresses (with "no access") stay indexed for two bindings, 301 for none.
+            match k {
+                8 => assert_eq!(&kinds[..3], &[Some(81), Some(6561), None]),
+                300 => assert_eq!(kinds[0], None),
+                _ => {}
+            }
+        }
+    }
+}
