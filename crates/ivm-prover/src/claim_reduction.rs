@@ -27,7 +27,7 @@ use crate::field::{Field, Fr, Zero};
 use crate::joint_opening::{self, JointClaim, Layout, Source};
 use crate::onehot::OneHot;
 use crate::pcs::{DoryCommitment, DoryProof, DoryProverSetup, DoryVerifierSetup, PcsError};
-use crate::poly::{eq_eval, eq_table, DenseMle};
+use crate::poly::{eq_eval, eq_table, DenseMle, SplitEq};
 use crate::sumcheck::SumcheckProver;
 use crate::sumcheck::{self, BatchClaim, CompositeSumcheck, SumcheckError, SumcheckProof};
 use crate::transcript::Transcript;
@@ -114,7 +114,9 @@ fn products_of_pairs() -> Combiner {
 /// `eq(p, ·)` for every distinct cycle point of the claims (the whole point of a dense claim,
 /// the cycle part of a one-hot one), computed once on both cores and shared by the instances:
 /// the stages leave many claims at a few points (Spartan's, a virtualization's).
-struct EqCache(HashMap<Vec<Fr>, Vec<Fr>>);
+/// Each table is kept split (`SplitEq`): whole, the fourteen or so tables of a `2^20`-row
+/// proof took ~0.6 GB at the prover's memory peak.
+struct EqCache(HashMap<Vec<Fr>, SplitEq>);
 
 impl EqCache {
     fn new(sources: &[Source], claims: &[Claim]) -> Self {
@@ -131,14 +133,14 @@ impl EqCache {
             points
                 .into_par_iter()
                 .map(|p| {
-                    let eq = eq_table(&p);
+                    let eq = SplitEq::new(&p);
                     (p, eq)
                 })
                 .collect(),
         )
     }
 
-    fn get(&self, point: &[Fr]) -> &[Fr] {
+    fn get(&self, point: &[Fr]) -> &SplitEq {
         &self.0[point]
     }
 }
@@ -158,7 +160,7 @@ fn pairs_fit(k1: usize) -> bool {
 struct EqTerm<'a> {
     scale: Fr,
     point: &'a [Fr],
-    table: &'a [Fr],
+    table: &'a SplitEq,
     offset: usize,
 }
 
@@ -192,7 +194,7 @@ struct LazyProduct<'a> {
 }
 
 impl<'a> LazyProduct<'a> {
-    fn new(terms: Vec<(Fr, &'a [Fr], &'a [Fr])>, factor: Factor<'a>, len: usize) -> Self {
+    fn new(terms: Vec<(Fr, &'a [Fr], &'a SplitEq)>, factor: Factor<'a>, len: usize) -> Self {
         let terms = terms
             .into_iter()
             .map(|(scale, point, table)| EqTerm { scale, point, table, offset: 0 })
@@ -200,48 +202,110 @@ impl<'a> LazyProduct<'a> {
         LazyProduct { terms, factor, len, bound: 0 }
     }
 
-    #[inline]
-    fn w(&self, i: usize) -> Fr {
-        self.terms.iter().map(|t| t.scale * t.table[t.offset + i]).sum()
+    /// Rows per block over which every term's high eq half is constant: the smallest
+    /// low half (all are powers of two, so aligned blocks of it suit every term), at most
+    /// `rows`. A term's `offset` is a multiple of the rows left, so blocks stay aligned.
+    fn block(&self, rows: usize) -> usize {
+        self.terms.iter().map(|t| t.table.block_len()).min().unwrap_or(rows).min(rows).max(1)
+    }
+
+    /// `w` on the aligned block of rows `start..start + out.len()`: one multiplication per
+    /// term and row, as with whole eq tables.
+    fn w_block(&self, start: usize, out: &mut [Fr]) {
+        out.fill(Fr::zero());
+        for t in &self.terms {
+            let (h, lo) = t.table.block(t.offset + start, out.len());
+            let c = t.scale * h;
+            for (o, l) in out.iter_mut().zip(lo) {
+                *o += c * l;
+            }
+        }
     }
 
     fn claim(&self) -> Fr {
-        (0..self.len)
+        let b = self.block(self.len);
+        (0..self.len / b)
             .into_par_iter()
-            .with_min_len(1 << 10)
-            .map(|i| self.w(i) * self.factor.get(i))
+            .with_min_len(((1 << 10) / b).max(1))
+            .map_init(
+                || vec![Fr::zero(); b],
+                |w, k| {
+                    self.w_block(k * b, w);
+                    let f = |x: usize| self.factor.get(k * b + x);
+                    w.iter().enumerate().map(|(x, wx)| *wx * f(x)).sum::<Fr>()
+                },
+            )
             .sum()
+    }
+
+    /// A round over the rows: `w` a block at a time from the split eq tables.
+    fn dense_round(&self) -> Vec<Fr> {
+        let half = self.len / 2;
+        let b = self.block(half);
+        let f = &self.factor;
+        let scratch = || ([Fr::zero(); 3], vec![Fr::zero(); b], vec![Fr::zero(); b]);
+        let (sums, _, _) = (0..half / b)
+            .into_par_iter()
+            .with_min_len(((1 << 10) / b).max(1))
+            .fold(scratch, |(mut acc, mut w0, mut w1), k| {
+                let s = k * b;
+                self.w_block(s, &mut w0);
+                self.w_block(s + half, &mut w1);
+                for (x, (a0, a1)) in w0.iter().zip(&w1).enumerate() {
+                    let (p0, p1) = (f.get(s + x), f.get(s + x + half));
+                    acc[0] += *a0 * p0;
+                    acc[1] += *a1 * p1;
+                    acc[2] += (*a1 + a1 - a0) * (p1 + p1 - p0);
+                }
+                (acc, w0, w1)
+            })
+            .reduce(scratch, |a, b| (crate::par::add_arrays(a.0, b.0), a.1, a.2));
+        sums.to_vec()
     }
 
     /// The first cycle round of a one-hot factor (`f` from a table of `K + 1` values) without
     /// a multiplication per row: every claim's eq weights are summed per pair of table rows
-    /// `(f(i), f(i + half))`, then each pair's sums are weighted once.
+    /// `(f(i), f(i + half))` — the low eq halves per block, weighted by the block's high
+    /// half once — then each pair's sums are weighted once.
     fn bucketed_round(&self, addrs: &[u32], table: &[Fr]) -> Vec<Fr> {
         let (half, k1) = (self.len / 2, table.len());
         let n = self.terms.len();
-        // sums[(m·k1² + pair)·2 + t] = Σ_{i in pair} table_m[offset_m + i + t·half]
-        let sums = (0..half)
+        let b = self.block(half);
+        let pairs = k1 * k1;
+        // sums[(m·k1² + pair)·2 + t] = Σ_{i in pair} eq_m(offset_m + i + t·half)
+        let scratch = || (vec![Fr::zero(); 2 * n * pairs], vec![Fr::zero(); 2 * pairs]);
+        let (sums, _) = (0..half / b)
             .into_par_iter()
-            .with_min_len(1 << 12)
-            .fold(
-                || vec![Fr::zero(); 2 * n * k1 * k1],
-                |mut acc, i| {
-                    let b = slot(addrs[i], k1) * k1 + slot(addrs[i + half], k1);
-                    for (m, t) in self.terms.iter().enumerate() {
-                        let at = 2 * (m * k1 * k1 + b);
-                        acc[at] += t.table[t.offset + i];
-                        acc[at + 1] += t.table[t.offset + i + half];
+            .with_min_len(((1 << 12) / b).max(1))
+            .fold(scratch, |(mut acc, mut local), k| {
+                let s = k * b;
+                for (m, t) in self.terms.iter().enumerate() {
+                    let (h0, lo0) = t.table.block(t.offset + s, b);
+                    let (h1, lo1) = t.table.block(t.offset + s + half, b);
+                    local.fill(Fr::zero());
+                    for (x, (l0, l1)) in lo0.iter().zip(lo1).enumerate() {
+                        let i = s + x;
+                        let pair = slot(addrs[i], k1) * k1 + slot(addrs[i + half], k1);
+                        local[2 * pair] += l0;
+                        local[2 * pair + 1] += l1;
                     }
-                    acc
-                },
-            )
-            .reduce(|| vec![Fr::zero(); 2 * n * k1 * k1], crate::par::add_vecs);
+                    let seg = &mut acc[2 * m * pairs..2 * (m + 1) * pairs];
+                    for (a, (l, h)) in seg.iter_mut().zip(local.iter().zip([h0, h1].iter().cycle()))
+                    {
+                        if !l.is_zero() {
+                            *a += *h * l;
+                        }
+                    }
+                }
+                (acc, local)
+            })
+            .reduce(scratch, |a, b| (crate::par::add_vecs(a.0, b.0), a.1));
         let mut out = [Fr::zero(); 3];
-        for b in 0..k1 * k1 {
+        for b in 0..pairs {
             let (p0, p1) = (table[b / k1], table[b % k1]);
             let (mut w0, mut w1) = (Fr::zero(), Fr::zero());
             for (m, t) in self.terms.iter().enumerate() {
-                let at = 2 * (m * k1 * k1 + b);
+                let at = 2 * (m * pairs + b);
                 w0 += t.scale * sums[at];
                 w1 += t.scale * sums[at + 1];
             }
@@ -273,7 +337,7 @@ impl SumcheckProver for LazyProduct<'_> {
             Factor::Rows { addrs, table } if pairs_fit(table.len()) => {
                 self.bucketed_round(addrs, table)
             }
-            f => sumcheck::product_round(self.len / 2, |i| self.w(i), |i| f.get(i)),
+            _ => self.dense_round(),
         }
     }
 
@@ -333,7 +397,7 @@ impl<'a> Instance<'a> {
                     for (coeff, point) in &claims {
                         let (r_a, r_c) = point.split_at(log_k);
                         polys.push(DenseMle::new(eq_table(r_a)));
-                        let g = m.cycle_weights_from(eq.get(r_c));
+                        let g = m.cycle_weights_split(eq.get(r_c));
                         polys.push(DenseMle::new(g.into_iter().map(|x| x * coeff).collect()));
                     }
                     OneHotPhase::Address(CompositeSumcheck::new(polys, 2, products_of_pairs()))

@@ -154,6 +154,52 @@ pub fn eq_table(r: &[Fr]) -> Vec<Fr> {
     table
 }
 
+/// `eq(r, ·)` kept as its two half tables, `eq(r, j) = hi[j >> b]·lo[j mod 2^b]`: about
+/// `2·2^(n/2)` entries instead of `2^n`, for one multiplication per read. For the many eq
+/// tables a prover reads side by side (the claim reduction's), where memory, not the
+/// multiplication, is what counts.
+pub struct SplitEq {
+    hi: Vec<Fr>,
+    lo: Vec<Fr>,
+    bits: usize,
+}
+
+impl SplitEq {
+    pub fn new(r: &[Fr]) -> Self {
+        let (r_hi, r_lo) = r.split_at(r.len() / 2);
+        Self { hi: eq_table(r_hi), lo: eq_table(r_lo), bits: r_lo.len() }
+    }
+
+    /// Number of entries (`2^n`).
+    pub fn len(&self) -> usize {
+        self.hi.len() * self.lo.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// `eq(r, j)`.
+    #[inline(always)]
+    pub fn get(&self, j: usize) -> Fr {
+        self.hi[j >> self.bits] * self.lo[j & ((1 << self.bits) - 1)]
+    }
+
+    /// Entries per row of the low half: a block of this many entries, aligned, shares one
+    /// high-half factor.
+    pub fn block_len(&self) -> usize {
+        self.lo.len()
+    }
+
+    /// The block of `len` entries from `start` (aligned to `len`, `len ≤ block_len()`) as
+    /// `(h, lo)`: `eq(r, start + x) = h·lo[x]`.
+    pub fn block(&self, start: usize, len: usize) -> (Fr, &[Fr]) {
+        debug_assert!(len <= self.lo.len() && start % len == 0, "an aligned block of one row");
+        let at = start & (self.lo.len() - 1);
+        (self.hi[start >> self.bits], &self.lo[at..at + len])
+    }
+}
+
 /// Rows below which splitting work across cores costs more than it saves.
 const PAR_MIN: usize = 1 << 12;
 
@@ -315,6 +361,26 @@ mod tests {
 
     fn rand_vec(rng: &mut ChaCha20Rng, n: usize) -> Vec<Fr> {
         (0..n).map(|_| Fr::rand(rng)).collect()
+    }
+
+    #[test]
+    fn split_eq_reads_the_whole_table() {
+        let mut rng = rng(11);
+        for n in 0..9 {
+            let r = rand_vec(&mut rng, n);
+            let (whole, split) = (eq_table(&r), SplitEq::new(&r));
+            assert_eq!(split.len(), whole.len());
+            for (j, e) in whole.iter().enumerate() {
+                assert_eq!(split.get(j), *e, "n {n}, entry {j}");
+            }
+            let len = split.block_len().min(2);
+            for start in (0..whole.len()).step_by(len) {
+                let (h, lo) = split.block(start, len);
+                for (x, l) in lo.iter().enumerate() {
+                    assert_eq!(h * l, whole[start + x], "n {n}, block at {start}");
+                }
+            }
+        }
     }
 
     #[test]

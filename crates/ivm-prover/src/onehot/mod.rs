@@ -131,16 +131,28 @@ impl OneHot {
     /// [`OneHot::cycle_weights`] from the table `eq(r_cycle, ·)` (when the caller has it).
     pub fn cycle_weights_from(&self, eq_c: &[Fr]) -> Vec<Fr> {
         assert_eq!(eq_c.len(), self.addrs.len(), "eq table and rows differ in size");
+        self.weights_by(|j| eq_c[j])
+    }
+
+    /// [`OneHot::cycle_weights_from`] a split eq table.
+    pub fn cycle_weights_split(&self, eq_c: &crate::poly::SplitEq) -> Vec<Fr> {
+        assert_eq!(eq_c.len(), self.addrs.len(), "eq table and rows differ in size");
+        self.weights_by(|j| eq_c.get(j))
+    }
+
+    /// `G(k) = Σ_{j: addr_j = k} eq(j)` on every core.
+    fn weights_by(&self, eq: impl Fn(usize) -> Fr + Sync) -> Vec<Fr> {
         let k = 1usize << self.log_k;
+        let block = rows_per_task(self.addrs.len());
         self.addrs
-            .par_chunks(rows_per_task(self.addrs.len()))
-            .zip(eq_c.par_chunks(rows_per_task(self.addrs.len())))
+            .par_chunks(block)
+            .enumerate()
             .fold(
                 || vec![Fr::zero(); k],
-                |mut acc, (addrs, eqs)| {
-                    for (&a, e) in addrs.iter().zip(eqs) {
+                |mut acc, (b, addrs)| {
+                    for (j, &a) in addrs.iter().enumerate() {
                         if a != NO_ACCESS {
-                            acc[a as usize] += e;
+                            acc[a as usize] += eq(b * block + j);
                         }
                     }
                     acc
