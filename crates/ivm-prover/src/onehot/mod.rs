@@ -122,10 +122,12 @@ impl OneHot {
     }
 
     /// `G(k) = ra(k, r_cycle) = Σ_{j: addr_j = k} eq(r_cycle, j)` for every address `k`.
-    /// `O(T + K·threads)`: each worker folds its share of rows into its own `K`-vector.
+    /// `O(T + K·threads)`: each worker folds its share of rows into its own `K`-vector. The
+    /// eq table is read from its halves (`SplitEq`): the lookup matrix has `8T` rows, and a
+    /// whole table of them was 256 MB at `2^20` rows.
     pub fn cycle_weights(&self, r_cycle: &[Fr]) -> Vec<Fr> {
         assert_eq!(r_cycle.len(), self.log_t, "cycle point has the wrong number of coordinates");
-        self.cycle_weights_from(&eq_table(r_cycle))
+        self.cycle_weights_split(&crate::poly::SplitEq::new(r_cycle))
     }
 
     /// [`OneHot::cycle_weights`] from the table `eq(r_cycle, ·)` (when the caller has it).
