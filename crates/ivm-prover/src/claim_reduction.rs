@@ -123,7 +123,7 @@ impl EqCache {
         let mut points: Vec<Vec<Fr>> = claims
             .iter()
             .map(|c| match sources[c.poly] {
-                Source::Dense(_) => c.point.clone(),
+                Source::Dense(_) | Source::Small(_) => c.point.clone(),
                 Source::OneHot(m) => c.point[m.log_k()..].to_vec(),
             })
             .collect();
@@ -384,9 +384,15 @@ impl OneHotPhase<'_> {
 impl<'a> Instance<'a> {
     fn new(source: Source<'a>, claims: Vec<(Fr, &'a [Fr])>, eq: &'a EqCache) -> Self {
         match source {
-            Source::Dense(p) => {
+            Source::Dense(_) | Source::Small(_) => {
                 let terms = claims.iter().map(|(c, point)| (*c, *point, eq.get(point))).collect();
-                Instance::Dense(LazyProduct::new(terms, Factor::Slice(p.evals()), p.len()))
+                let factor = match source {
+                    Source::Dense(p) => Factor::Slice(p.evals()),
+                    Source::Small(v) => Factor::Small(v),
+                    Source::OneHot(_) => unreachable!("matched above"),
+                };
+                let len = factor.len();
+                Instance::Dense(LazyProduct::new(terms, factor, len))
             }
             Source::OneHot(m) => {
                 let log_k = m.log_k();
@@ -584,6 +590,7 @@ mod tests {
 
     struct Fixture {
         dense: Vec<DenseMle>,
+        small: Vec<u32>,
         onehot: Vec<OneHot>,
     }
 
@@ -598,11 +605,18 @@ mod tests {
             random_onehot(12, 0, 7, false),
             random_onehot(13, 8, 1, false),
         ];
-        Fixture { dense, onehot }
+        let small = (0..1u32 << 8).map(|i| [0, 1, u32::MAX, i * 40_503][i as usize % 4]).collect();
+        Fixture { dense, small, onehot }
     }
 
     fn sources(f: &Fixture) -> Vec<Source<'_>> {
-        f.dense.iter().map(Source::Dense).chain(f.onehot.iter().map(Source::OneHot)).collect()
+        let small = std::iter::once(Source::Small(&f.small));
+        f.dense
+            .iter()
+            .map(Source::Dense)
+            .chain(small)
+            .chain(f.onehot.iter().map(Source::OneHot))
+            .collect()
     }
 
     /// One to three claims per polynomial at random points.

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use ark_ff::PrimeField;
 
 use crate::field::{Field, Fr, One, Zero};
+use crate::poly::DenseMle;
 
 /// One column of `T` rows.
 #[derive(Clone, Copy, Debug)]
@@ -37,6 +38,35 @@ impl<'a> From<&'a Vec<Fr>> for Column<'a> {
 impl<'a> From<&'a [Fr]> for Column<'a> {
     fn from(v: &'a [Fr]) -> Self {
         Column::Dense(v)
+    }
+}
+
+/// A column the prover owns: field elements, or values below 2^32 (an eighth of the memory;
+/// most committed CPU columns are machine words, bytes and bits).
+pub enum Stored {
+    Field(DenseMle),
+    Small(Vec<u32>),
+}
+
+impl Stored {
+    /// `values` (a power-of-two number of rows) as small values if every one is below 2^32.
+    pub fn compact(values: Vec<Fr>) -> Self {
+        let small: Option<Vec<u32>> = values
+            .par_iter()
+            .with_min_len(1 << 12)
+            .map(|x| crate::field::fr_to_u64(x).and_then(|v| u32::try_from(v).ok()))
+            .collect();
+        match small {
+            Some(v) => Stored::Small(v),
+            None => Stored::Field(DenseMle::new(values)),
+        }
+    }
+
+    pub fn column(&self) -> Column<'_> {
+        match self {
+            Stored::Field(p) => Column::Dense(p.evals()),
+            Stored::Small(v) => Column::Small(v),
+        }
     }
 }
 
@@ -81,6 +111,11 @@ impl Column<'_> {
                 table[index[i] as usize * stride + offset]
             }
         }
+    }
+
+    /// The column's multilinear extension at `point`.
+    pub fn evaluate(&self, point: &[Fr]) -> Fr {
+        evaluate(&[*self], &crate::poly::eq_table(point), 0)[0]
     }
 
     /// Every row's value (for tests and small traces).

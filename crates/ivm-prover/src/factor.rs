@@ -11,7 +11,7 @@
 //! factor stored densely, at a fraction of the rows.
 use rayon::prelude::*;
 
-use crate::field::{Fr, Zero};
+use crate::field::{Fr, One, Zero};
 use crate::onehot::NO_ACCESS;
 
 /// The largest table an index may select from (a `u16` index).
@@ -26,6 +26,8 @@ pub enum Factor<'a> {
     Slice(&'a [Fr]),
     /// Owned field elements.
     Dense(Vec<Fr>),
+    /// Borrowed values below 2^32 (binding makes a half-size field copy).
+    Small(&'a [u32]),
     /// `table[addr_i]`, `table[K]` for [`NO_ACCESS`] (so `table` has `K + 1` entries).
     Rows { addrs: &'a [u32], table: Vec<Fr> },
     /// `table[index_i]`.
@@ -45,6 +47,7 @@ impl<'a> Factor<'a> {
         match self {
             Factor::Slice(v) => v.len(),
             Factor::Dense(v) => v.len(),
+            Factor::Small(v) => v.len(),
             Factor::Rows { addrs, .. } => addrs.len(),
             Factor::Indexed { index, .. } => index.len(),
         }
@@ -64,6 +67,11 @@ impl<'a> Factor<'a> {
         match self {
             Factor::Slice(v) => v[i],
             Factor::Dense(v) => v[i],
+            Factor::Small(v) => match v[i] {
+                0 => Fr::zero(),
+                1 => Fr::one(),
+                x => Fr::from(x as u64),
+            },
             Factor::Rows { addrs, table } => table[slot(addrs[i], table.len())],
             Factor::Indexed { index, table } => table[index[i] as usize],
         }
@@ -75,7 +83,9 @@ impl<'a> Factor<'a> {
         match self {
             Factor::Rows { addrs, table } => slot(addrs[i], table.len()),
             Factor::Indexed { index, .. } => index[i] as usize,
-            Factor::Slice(_) | Factor::Dense(_) => unreachable!("dense factors have no index"),
+            Factor::Slice(_) | Factor::Dense(_) | Factor::Small(_) => {
+                unreachable!("stored factors have no index")
+            }
         }
     }
 
@@ -83,7 +93,7 @@ impl<'a> Factor<'a> {
     pub fn table(&self) -> Option<&[Fr]> {
         match self {
             Factor::Rows { table, .. } | Factor::Indexed { table, .. } => Some(table),
-            Factor::Slice(_) | Factor::Dense(_) => None,
+            Factor::Slice(_) | Factor::Dense(_) | Factor::Small(_) => None,
         }
     }
 
@@ -147,6 +157,21 @@ mod tests {
 
     /// Bound variable by variable, a one-hot factor equals its dense copy bound the same way,
     /// through every representation (rows, indices into growing tables, dense).
+    #[test]
+    fn a_small_factor_binds_like_its_field_copy() {
+        let mut rng = ChaCha20Rng::seed_from_u64(6);
+        let v: Vec<u32> = (0..64u32).map(|i| [0, 1, u32::MAX, i * 7919][i as usize % 4]).collect();
+        let mut f = Factor::Small(&v);
+        let mut d = DenseMle::new(v.iter().map(|&x| Fr::from(x as u64)).collect());
+        assert_eq!(f.to_vec(), d.evals());
+        for _ in 0..6 {
+            let r = Fr::rand(&mut rng);
+            f.bind_top(r);
+            d.bind_top(r);
+            assert_eq!(f.to_vec(), d.evals());
+        }
+    }
+
     #[test]
     fn binds_exactly_like_its_dense_copy() {
         let mut rng = ChaCha20Rng::seed_from_u64(5);

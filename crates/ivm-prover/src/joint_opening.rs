@@ -37,7 +37,10 @@ use rayon::prelude::*;
 use crate::field::{Fr, One};
 use crate::onehot::commit::{commit_with_width, DoryOneHot};
 use crate::onehot::OneHot;
-use crate::pcs::{dory_open_with, row_commitments, tier2_commitment, CommitmentScheme, Dory};
+use crate::pcs::{
+    dory_open_with, row_commitments, small_row_commitments, tier2_commitment, CommitmentScheme,
+    Dory,
+};
 use crate::pcs::{DoryCommitment, DoryProof, DoryProverSetup, DoryVerifierSetup, PcsError};
 use crate::transcript::Transcript;
 
@@ -68,6 +71,8 @@ impl Layout {
 #[derive(Clone, Copy)]
 pub enum Source<'a> {
     Dense(&'a crate::poly::DenseMle),
+    /// Values below 2^32, one per row (`columns::Stored::Small`).
+    Small(&'a [u32]),
     OneHot(&'a OneHot),
 }
 
@@ -75,6 +80,7 @@ impl Source<'_> {
     pub fn num_vars(&self) -> usize {
         match self {
             Source::Dense(p) => p.num_vars(),
+            Source::Small(v) => v.len().trailing_zeros() as usize,
             Source::OneHot(m) => m.num_vars(),
         }
     }
@@ -83,6 +89,7 @@ impl Source<'_> {
     pub fn evaluate(&self, point: &[Fr]) -> Fr {
         match self {
             Source::Dense(p) => p.evaluate(point),
+            Source::Small(v) => crate::columns::Column::Small(v).evaluate(point),
             Source::OneHot(m) => m.evaluate(point),
         }
     }
@@ -96,6 +103,18 @@ impl Source<'_> {
                 for (row, chunk) in p.evals().chunks(cols).enumerate() {
                     let l = left[row].0;
                     v.par_iter_mut().zip(chunk).for_each(|(x, c)| *x += l * c);
+                }
+                v
+            }
+            Source::Small(values) => {
+                let mut v = vec![Fr::zero(); cols];
+                for (row, chunk) in values.chunks(cols).enumerate() {
+                    let l = left[row].0;
+                    v.par_iter_mut().zip(chunk).for_each(|(x, &c)| match c {
+                        0 => {}
+                        1 => *x += l,
+                        c => *x += l * Fr::from(c as u64),
+                    });
                 }
                 v
             }
@@ -133,6 +152,16 @@ pub fn commit(
                 let mut row = p.evals().to_vec();
                 row.resize(1 << sigma, Fr::zero());
                 row_commitments(setup, &row, 0, sigma)
+            };
+            (tier2_commitment(setup, &rows), rows)
+        }
+        Source::Small(v) => {
+            let rows = if n >= sigma {
+                small_row_commitments(setup, v, n - sigma, sigma)
+            } else {
+                let mut row = v.to_vec();
+                row.resize(1 << sigma, 0);
+                small_row_commitments(setup, &row, 0, sigma)
             };
             (tier2_commitment(setup, &rows), rows)
         }
@@ -308,7 +337,14 @@ mod tests {
 
     struct Fixture {
         dense: Vec<DenseMle>,
+        small: Vec<Vec<u32>>,
         onehot: Vec<OneHot>,
+    }
+
+    fn small_values(n: usize) -> Vec<u32> {
+        (0..1u32 << n)
+            .map(|i| [0, 1, u32::MAX, i.wrapping_mul(2_654_435_761)][i as usize % 4])
+            .collect()
     }
 
     fn fixture() -> Fixture {
@@ -322,11 +358,18 @@ mod tests {
             random_onehot(2, 2, 7, false),
             random_onehot(3, 1, 4, false),
         ];
-        Fixture { dense, onehot }
+        let small = vec![small_values(3), small_values(9)];
+        Fixture { dense, small, onehot }
     }
 
     fn sources(f: &Fixture) -> Vec<Source<'_>> {
-        f.dense.iter().map(Source::Dense).chain(f.onehot.iter().map(Source::OneHot)).collect()
+        let small = f.small.iter().map(|v| Source::Small(v));
+        f.dense
+            .iter()
+            .map(Source::Dense)
+            .chain(small)
+            .chain(f.onehot.iter().map(Source::OneHot))
+            .collect()
     }
 
     #[test]
@@ -335,6 +378,21 @@ mod tests {
         let p = DenseMle::new(random_point(7, 1 << 9));
         let (joint, _) = commit(&setup, Layout::new(9), Source::Dense(&p));
         assert_eq!(joint, Dory::commit(&setup, &p).0);
+    }
+
+    /// A column of small values commits as its field copy does (in any row layout).
+    #[test]
+    fn a_small_column_commits_as_its_field_copy() {
+        let setup = DoryProverSetup::new(DORY_SEED, 10);
+        for n in [3, 9] {
+            let v = small_values(n);
+            let p = DenseMle::new(v.iter().map(|&x| Fr::from(x as u64)).collect());
+            let (small, _) = commit(&setup, Layout::new(9), Source::Small(&v));
+            let (field, _) = commit(&setup, Layout::new(9), Source::Dense(&p));
+            assert_eq!(small, field, "{n} variables");
+            let point = random_point(n as u64, n);
+            assert_eq!(Source::Small(&v).evaluate(&point), p.evaluate(&point));
+        }
     }
 
     #[test]

@@ -493,6 +493,25 @@ pub(crate) fn row_commitments(
     coeffs.par_chunks(num_cols).map(|row| ArkG1(row_msm(bases, row))).collect()
 }
 
+/// [`row_commitments`] of values below 2^32: each row a bucket MSM over the bits it uses.
+pub(crate) fn small_row_commitments(
+    setup: &DoryProverSetup,
+    values: &[u32],
+    nu: usize,
+    sigma: usize,
+) -> Vec<ArkG1> {
+    let num_cols = 1usize << sigma;
+    assert_eq!(values.len(), num_cols << nu, "value count must be 2^(ν+σ)");
+    let bases = &setup.g1_affine()[..num_cols];
+    values
+        .par_chunks(num_cols)
+        .map(|row| {
+            let wide: Vec<u64> = row.iter().map(|&v| v as u64).collect();
+            ArkG1(small_msm(bases, &wide))
+        })
+        .collect()
+}
+
 /// Tier 2: `Π_i e(row_i, G2_i)` — the value dory-pcs's `commit` computes with
 /// `multi_pair_g2_setup(rows, g2_vec[..2^ν])` (a pairing product is a unique element of G_T,
 /// however it is evaluated). We evaluate it as one multi-Miller loop (parallel inside

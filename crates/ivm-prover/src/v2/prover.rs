@@ -14,7 +14,7 @@ use super::witness::Witness;
 use super::{initial_memory, preprocess_for_prover, run_with, Claim, ProveError};
 use crate::bytecode_fields::{LOAD, STORE};
 use crate::claim_reduction;
-use crate::columns::Column;
+use crate::columns::{Column, Stored};
 use crate::field::Fr;
 use crate::isa::Row;
 use crate::joint_opening::{self, Layout, Source};
@@ -131,7 +131,11 @@ pub fn prove_witness_tampered(
 /// The committed polynomials, in `Polys` order, and the lookup matrix's chunks (whose slot
 /// groups are what is committed).
 struct Committed {
-    dense: Vec<DenseMle>,
+    /// CPU columns `FIRST_COMMITTED..NUM_COLS`, small where every value is below 2^32.
+    columns: Vec<Stored>,
+    /// The register and RAM increments (signed: field elements).
+    inc_registers: DenseMle,
+    inc_ram: DenseMle,
     chunks: Vec<OneHot>,
     lookup_chunks: Vec<OneHot>,
     lookup_groups: Vec<Vec<OneHot>>,
@@ -141,22 +145,31 @@ impl Committed {
     /// Moves the committed columns out of the witness (Spartan reads them back through
     /// [`Committed::columns`]): a row-sized vector is never held twice.
     fn new(polys: &Polys, w: &mut Witness) -> Self {
-        let mut dense: Vec<DenseMle> =
-            std::mem::take(&mut w.committed).into_iter().map(DenseMle::new).collect();
-        dense.push(DenseMle::new(w.registers.increments()));
-        dense.push(DenseMle::new(w.ram.increments()));
+        let columns = std::mem::take(&mut w.committed).into_iter().map(Stored::compact).collect();
         let mut chunks = polys.bytecode.split(&w.bytecode);
         chunks.extend(polys.ram.split(w.ram.reads()));
         let lookup_chunks = polys.lookups.split(&w.lookups);
         let lookup_groups: Vec<Vec<OneHot>> =
             lookup_chunks.iter().map(slot_split::groups_of).collect();
-        Committed { dense, chunks, lookup_chunks, lookup_groups }
+        Committed {
+            columns,
+            inc_registers: DenseMle::new(w.registers.increments()),
+            inc_ram: DenseMle::new(w.ram.increments()),
+            chunks,
+            lookup_chunks,
+            lookup_groups,
+        }
     }
 
+    /// Every committed polynomial, in `Polys` order.
     fn sources(&self) -> Vec<Source<'_>> {
-        let dense = self.dense.iter().map(Source::Dense);
+        let columns = self.columns.iter().map(|c| match c {
+            Stored::Field(p) => Source::Dense(p),
+            Stored::Small(v) => Source::Small(v),
+        });
+        let incs = [&self.inc_registers, &self.inc_ram].into_iter().map(Source::Dense);
         let chunks = self.chunks.iter().chain(self.lookup_groups.iter().flatten());
-        dense.chain(chunks.map(Source::OneHot)).collect()
+        columns.chain(incs).chain(chunks.map(Source::OneHot)).collect()
     }
 
     /// Every CPU column, in column order: the virtual ones from the witness, the committed
@@ -164,9 +177,7 @@ impl Committed {
     fn columns<'a>(&'a self, w: &'a Witness) -> Vec<Column<'a>> {
         let mut cols = w.columns();
         cols.truncate(FIRST_COMMITTED);
-        cols.extend(
-            self.dense[..NUM_COLS - FIRST_COMMITTED].iter().map(|d| Column::Dense(d.evals())),
-        );
+        cols.extend(self.columns.iter().map(Stored::column));
         cols
     }
 
@@ -175,7 +186,7 @@ impl Committed {
         if m == Chunked::Lookups {
             return &self.lookup_chunks;
         }
-        let start = polys.chunk(m, 0) - self.dense.len();
+        let start = polys.chunk(m, 0) - polys.chunk(Chunked::Bytecode, 0);
         &self.chunks[start..start + polys.chunking(m).d()]
     }
 }
@@ -223,12 +234,10 @@ fn prove_witness(
     let bytecode = bytecode::prove(&stage, &w.bytecode, &mut claims, &mut t);
 
     let (r, evals) = (&sp.point, &sp.evals);
-    let d = &committed.dense;
-    let rdnew = &d[polys.column(cpu::RDNEW)];
     let regs = RegisterWitness {
         trace: &w.registers,
-        inc: &d[polys.inc_registers()],
-        rdnew,
+        inc: &committed.inc_registers,
+        rdnew: committed.columns[polys.column(cpu::RDNEW)].column(),
         fetches: &w.bytecode,
     };
     let registers = registers::prove(&polys, fields, r, &regs, &mut claims, &mut t);
@@ -240,12 +249,7 @@ fn prove_witness(
         initial,
         final_check: &final_check,
     };
-    let ram_w = RamWitness {
-        trace: &w.ram,
-        inc: &d[polys.inc_ram()],
-        ramnew: &d[polys.column(cpu::RAMNEW)],
-        final_memory: &w.ram_final,
-    };
+    let ram_w = RamWitness { trace: &w.ram, inc: &committed.inc_ram, final_memory: &w.ram_final };
     let ram = ram_proof::prove(&ram_stage, &polys, r, &ram_w, &mut claims, &mut t);
     progress(Phase::Lookups);
     let lookups = super::lookups::prove(r, &w.lookups, &mut claims, &mut t);

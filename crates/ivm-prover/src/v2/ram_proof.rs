@@ -98,7 +98,6 @@ fn address_claim(evals: &[Fr], g: &[Fr]) -> Fr {
 pub struct RamWitness<'a> {
     pub trace: &'a MemoryTrace,
     pub inc: &'a DenseMle,
-    pub ramnew: &'a DenseMle,
     pub final_memory: &'a [u64],
 }
 

@@ -20,6 +20,7 @@ use ark_ff::{One, Zero};
 use super::cpu::{NUM_BC, RDNEW, RS1V, RS2V, WRD};
 use super::polys::{Chunked, Claims, Polys};
 use crate::bytecode_fields::{RS1, RS2};
+use crate::columns::Column;
 use crate::field::{fr_to_u64, Fr};
 use crate::onehot::read_check::{self, ReadCheckProof};
 use crate::onehot::OneHot;
@@ -106,7 +107,7 @@ fn address_table_eval(
 pub struct RegisterWitness<'a> {
     pub trace: &'a MemoryTrace,
     pub inc: &'a DenseMle,
-    pub rdnew: &'a DenseMle,
+    pub rdnew: Column<'a>,
     pub fetches: &'a OneHot,
 }
 
