@@ -128,17 +128,16 @@ pub fn prove_witness_tampered(
     Ok((st.clone(), prove_witness(&pre, &st, &initial, w, &mut |_| ())))
 }
 
-/// The committed polynomials, in `Polys` order, and the lookup matrix's chunks (whose slot
-/// groups are what is committed).
+/// The committed polynomials but the lookup chunks' slot groups, which are rebuilt from the
+/// lookup matrix where they are needed ([`lookup_groups`]).
 struct Committed {
     /// CPU columns `FIRST_COMMITTED..NUM_COLS`, small where every value is below 2^32.
     columns: Vec<Stored>,
     /// The register and RAM increments (signed: field elements).
     inc_registers: DenseMle,
     inc_ram: DenseMle,
+    /// The bytecode and RAM chunks.
     chunks: Vec<OneHot>,
-    lookup_chunks: Vec<OneHot>,
-    lookup_groups: Vec<Vec<OneHot>>,
 }
 
 impl Committed {
@@ -148,27 +147,22 @@ impl Committed {
         let columns = std::mem::take(&mut w.committed).into_iter().map(Stored::compact).collect();
         let mut chunks = polys.bytecode.split(&w.bytecode);
         chunks.extend(polys.ram.split(w.ram.reads()));
-        let lookup_chunks = polys.lookups.split(&w.lookups);
-        let lookup_groups: Vec<Vec<OneHot>> =
-            lookup_chunks.iter().map(slot_split::groups_of).collect();
         Committed {
             columns,
             inc_registers: DenseMle::new(w.registers.increments()),
             inc_ram: DenseMle::new(w.ram.increments()),
             chunks,
-            lookup_chunks,
-            lookup_groups,
         }
     }
 
-    /// Every committed polynomial, in `Polys` order.
-    fn sources(&self) -> Vec<Source<'_>> {
+    /// Every committed polynomial, in `Polys` order, with the lookup chunks' slot `groups`.
+    fn sources<'a>(&'a self, groups: &'a [Vec<OneHot>]) -> Vec<Source<'a>> {
         let columns = self.columns.iter().map(|c| match c {
             Stored::Field(p) => Source::Dense(p),
             Stored::Small(v) => Source::Small(v),
         });
         let incs = [&self.inc_registers, &self.inc_ram].into_iter().map(Source::Dense);
-        let chunks = self.chunks.iter().chain(self.lookup_groups.iter().flatten());
+        let chunks = self.chunks.iter().chain(groups.iter().flatten());
         columns.chain(incs).chain(chunks.map(Source::OneHot)).collect()
     }
 
@@ -181,11 +175,9 @@ impl Committed {
         cols
     }
 
-    /// The chunks of matrix `m`.
+    /// The chunks of the bytecode or RAM matrix `m`.
     fn of(&self, polys: &Polys, m: Chunked) -> &[OneHot] {
-        if m == Chunked::Lookups {
-            return &self.lookup_chunks;
-        }
+        assert_ne!(m, Chunked::Lookups, "lookup chunks are rebuilt where needed");
         let start = polys.chunk(m, 0) - polys.chunk(Chunked::Bytecode, 0);
         &self.chunks[start..start + polys.chunking(m).d()]
     }
@@ -206,9 +198,11 @@ fn prove_witness(
     let setup = prover_setup(layout.num_vars());
     let mut w = w;
     let committed = Committed::new(&polys, &mut w);
-    let sources = committed.sources();
-    let (commitments, hints): (Vec<_>, Vec<_>) =
-        sources.par_iter().map(|s| joint_opening::commit(&setup, layout, *s)).unzip();
+    let (commitments, hints): (Vec<_>, Vec<_>) = {
+        let groups = lookup_groups(&polys.lookups.split(&w.lookups));
+        let sources = committed.sources(&groups);
+        sources.par_iter().map(|s| joint_opening::commit(&setup, layout, *s)).unzip()
+    };
     let mut t = transcript(pre, st, log_rows, w.map.pages(), &w.control, &commitments);
 
     progress(Phase::Constraints);
@@ -255,23 +249,25 @@ fn prove_witness(
     let lookups = super::lookups::prove(r, &w.lookups, &mut claims, &mut t);
 
     progress(Phase::OneHot);
+    let lookup_chunks = polys.lookups.split(&w.lookups);
+    let groups = lookup_groups(&lookup_chunks);
     let mut lookup_claims = Vec::new();
     let chunks = hamming_points(r, evals, &mut t).map(|(m, h)| {
-        let (proof, out) =
-            chunks::prove(&polys, m, committed.of(&polys, m), &h, &mut claims, &mut t);
+        let of = if m == Chunked::Lookups { &lookup_chunks } else { committed.of(&polys, m) };
+        let (proof, out) = chunks::prove(&polys, m, of, &h, &mut claims, &mut t);
         match m {
             Chunked::Lookups => lookup_claims = out,
             _ => chunks::commit_claims(&polys, m, out, &mut claims),
         }
         proof
     });
-    let lookup_groups =
-        slot_split::prove(&polys, &committed.lookup_groups, lookup_claims, &mut claims, &mut t);
+    drop(lookup_chunks);
+    let lookup_groups = slot_split::prove(&polys, &groups, lookup_claims, &mut claims, &mut t);
     progress(Phase::Openings);
     let openings = claim_reduction::prove(
         &setup,
         layout,
-        &sources,
+        &committed.sources(&groups),
         &commitments,
         hints,
         &claims.committed,
@@ -292,6 +288,13 @@ fn prove_witness(
         lookup_groups,
         openings,
     }
+}
+
+/// The committed slot groups of the lookup chunks. Built twice (for the commitment, then for
+/// the one-hot stage and the openings) rather than held through Spartan and the memory
+/// stages, where they would be ~0.45 GB of a `2^20`-row proof's peak.
+fn lookup_groups(chunks: &[OneHot]) -> Vec<Vec<OneHot>> {
+    chunks.iter().map(slot_split::groups_of).collect()
 }
 
 /// Where each chunked matrix's Hamming weights are checked: bytecode (every row fetches) and
