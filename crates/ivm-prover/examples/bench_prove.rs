@@ -13,8 +13,23 @@ fn elf(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run scripts/setup first)"))
 }
 
+/// The highest RSS since the last [`reset_peak`] (Linux's `VmHWM`).
 fn peak_rss_bytes() -> u64 {
     status_bytes("VmHWM:")
+}
+
+/// The highest RSS of the whole run so far (phase peaks are reset as phases start).
+static RUN_PEAK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Start measuring a new peak (`/proc/self/clear_refs`: "5" resets `VmHWM` to the current
+/// RSS), keeping the run's maximum.
+fn reset_peak() {
+    RUN_PEAK.fetch_max(peak_rss_bytes(), std::sync::atomic::Ordering::Relaxed);
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn run_peak_bytes() -> u64 {
+    RUN_PEAK.load(std::sync::atomic::Ordering::Relaxed).max(peak_rss_bytes())
 }
 
 /// A memory line of /proc/self/status, in bytes.
@@ -81,8 +96,8 @@ fn input_for(program: &str, elf: &[u8], log_rows: u32) -> Inputs {
     make(lo)
 }
 
-/// Per phase on stderr: when it starts, and the peak and current RSS so far (the peak
-/// reached during a phase shows at the start of the next).
+/// Per phase on stderr: when it starts, the peak RSS of the phase before it, and the
+/// current RSS.
 /// Also the process's CPU time so far (user + system): against the wall clock it shows how
 /// well a phase uses the cores.
 fn report_phase(start: Instant, name: &str) {
@@ -94,6 +109,7 @@ fn report_phase(start: Instant, name: &str) {
         mib(peak_rss_bytes()),
         mib(status_bytes("VmRSS:")),
     );
+    reset_peak();
 }
 
 /// User plus system CPU time of this process, from /proc/self/stat (fields 14 and 15, in
@@ -139,7 +155,7 @@ fn main() {
         "{{\"program\":\"{program}\",\"cycles\":{},\"rows\":{rows},\"prove_s\":{prove_s:.2},\"cycles_per_s\":{:.0},\"peak_rss_mib\":{},\"proof_bytes\":{proof_bytes},\"file_bytes\":{},\"verify_s\":{verify_s:.3}}}",
         st.cycles,
         st.cycles as f64 / prove_s,
-        peak_rss_bytes() >> 20,
+        run_peak_bytes() >> 20,
         bytes.len()
     );
 }

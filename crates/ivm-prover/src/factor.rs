@@ -32,7 +32,17 @@ pub enum Factor<'a> {
     Rows { addrs: &'a [u32], table: Vec<Fr> },
     /// `table[index_i]`.
     Indexed { index: Vec<u16>, table: Vec<Fr> },
+    /// A factor that is not yet copied (borrowed values, or indices into a table too large
+    /// to pair up) with its next variables bound by reading it:
+    /// row `i` is `Σ_y weights[y]·base(y·len + i)`, `weights` the eq table of the bound
+    /// challenges (at most [`STREAMED_BINDINGS`] of them; the next binding makes the copy).
+    Streamed { base: Box<Factor<'a>>, weights: Vec<Fr> },
 }
+
+/// Variables a factor is bound by reading its source rows before a copy of it is made (with
+/// the next binding, a quarter of the rows smaller than without: dozens of committed columns
+/// reduced side by side then cost an eighth of their size each, not half).
+pub const STREAMED_BINDINGS: usize = 2;
 
 impl<'a> Factor<'a> {
     /// `table[addr_i]` per row, with `table` over the `K` addresses; rows without an access
@@ -50,6 +60,7 @@ impl<'a> Factor<'a> {
             Factor::Small(v) => v.len(),
             Factor::Rows { addrs, .. } => addrs.len(),
             Factor::Indexed { index, .. } => index.len(),
+            Factor::Streamed { base, weights } => base.len() / weights.len(),
         }
     }
 
@@ -74,6 +85,19 @@ impl<'a> Factor<'a> {
             },
             Factor::Rows { addrs, table } => table[slot(addrs[i], table.len())],
             Factor::Indexed { index, table } => table[index[i] as usize],
+            Factor::Streamed { base, weights } => {
+                let len = base.len() / weights.len();
+                let mut acc = Fr::zero();
+                for (y, w) in weights.iter().enumerate() {
+                    let v = base.get(y * len + i);
+                    if v.is_one() {
+                        acc += w;
+                    } else if !v.is_zero() {
+                        acc += *w * v;
+                    }
+                }
+                acc
+            }
         }
     }
 
@@ -83,7 +107,7 @@ impl<'a> Factor<'a> {
         match self {
             Factor::Rows { addrs, table } => slot(addrs[i], table.len()),
             Factor::Indexed { index, .. } => index[i] as usize,
-            Factor::Slice(_) | Factor::Dense(_) | Factor::Small(_) => {
+            Factor::Slice(_) | Factor::Dense(_) | Factor::Small(_) | Factor::Streamed { .. } => {
                 unreachable!("stored factors have no index")
             }
         }
@@ -93,7 +117,9 @@ impl<'a> Factor<'a> {
     pub fn table(&self) -> Option<&[Fr]> {
         match self {
             Factor::Rows { table, .. } | Factor::Indexed { table, .. } => Some(table),
-            Factor::Slice(_) | Factor::Dense(_) | Factor::Small(_) => None,
+            Factor::Slice(_) | Factor::Dense(_) | Factor::Small(_) | Factor::Streamed { .. } => {
+                None
+            }
         }
     }
 
@@ -101,7 +127,31 @@ impl<'a> Factor<'a> {
     pub fn bind_top(&mut self, r: Fr) {
         let half = self.len() / 2;
         assert!(half > 0, "cannot bind a factor with no variables");
-        let next = match self.table() {
+        let one = Fr::one();
+        let next = match self {
+            Factor::Streamed { weights, .. } if weights.len() < 1 << STREAMED_BINDINGS => {
+                // The new variable is the lowest bit of the bound prefix.
+                let w = weights.iter().flat_map(|w| [*w - *w * r, *w * r]).collect();
+                *weights = w;
+                return;
+            }
+            Factor::Streamed { .. } | Factor::Dense(_) => self.bound_copy(r, half),
+            _ if self.table().is_some_and(|t| t.len() * t.len() <= MAX_TABLE) => {
+                self.bound_copy(r, half)
+            }
+            _ if STREAMED_BINDINGS > 0 => {
+                let base = std::mem::replace(self, Factor::Dense(Vec::new()));
+                Factor::Streamed { base: Box::new(base), weights: vec![one - r, r] }
+            }
+            _ => self.bound_copy(r, half),
+        };
+        *self = next;
+    }
+
+    /// The factor with its top variable bound to `r`, as indices into a table of pairs while
+    /// that stays small, else as field elements.
+    fn bound_copy(&self, r: Fr, half: usize) -> Factor<'a> {
+        match self.table() {
             Some(table) if table.len() * table.len() <= MAX_TABLE => {
                 let n = table.len();
                 let combined = (0..n * n)
@@ -127,8 +177,7 @@ impl<'a> Factor<'a> {
                     })
                     .collect(),
             ),
-        };
-        *self = next;
+        }
     }
 
     /// Every row's value (for tests).
@@ -164,11 +213,17 @@ mod tests {
         let mut f = Factor::Small(&v);
         let mut d = DenseMle::new(v.iter().map(|&x| Fr::from(x as u64)).collect());
         assert_eq!(f.to_vec(), d.evals());
-        for _ in 0..6 {
+        let copy = d.evals().to_vec();
+        let mut g = Factor::Slice(&copy);
+        for round in 0..6 {
             let r = Fr::rand(&mut rng);
             f.bind_top(r);
+            g.bind_top(r);
             d.bind_top(r);
-            assert_eq!(f.to_vec(), d.evals());
+            assert_eq!(f.to_vec(), d.evals(), "small, after {} bindings", round + 1);
+            assert_eq!(g.to_vec(), d.evals(), "slice, after {} bindings", round + 1);
+            let streamed = matches!(f, Factor::Streamed { .. });
+            assert_eq!(streamed, round < STREAMED_BINDINGS, "copied after the streamed bindings");
         }
     }
 

@@ -73,7 +73,7 @@ pub const SHIFT_DEGREE: usize = 2;
 /// Rounds of the outer sumcheck that read the caller's columns instead of tables: the tables
 /// are built at `1/2^STREAMED_ROUNDS` of the trace's length (an eighth of the memory of
 /// building them after round one, for one more cheap pass over the rows per round).
-const STREAMED_ROUNDS: usize = 3;
+const STREAMED_ROUNDS: usize = 4;
 
 /// A Spartan proof. All lengths are determined by the R1CS and `log_rows`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -101,13 +101,14 @@ impl Chunking {
 
     /// The chunk matrices of `oh` (which must have this chunking's address space).
     pub fn split(&self, oh: &OneHot) -> Vec<OneHot> {
+        (0..self.d()).map(|i| self.split_one(oh, i)).collect()
+    }
+
+    /// Chunk matrix `i` of `oh`.
+    pub fn split_one(&self, oh: &OneHot, i: usize) -> OneHot {
         assert_eq!(oh.log_k(), self.log_k(), "matrix and chunking differ in address space");
-        (0..self.d())
-            .map(|i| {
-                let addrs = oh.addrs().iter().map(|&a| self.chunk(a, i)).collect();
-                OneHot::new(self.widths[i], addrs).expect("a chunk of a valid address is valid")
-            })
-            .collect()
+        let addrs = oh.addrs().iter().map(|&a| self.chunk(a, i)).collect();
+        OneHot::new(self.widths[i], addrs).expect("a chunk of a valid address is valid")
     }
 }
 

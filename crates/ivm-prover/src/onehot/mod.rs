@@ -145,7 +145,13 @@ impl OneHot {
     /// `G(k) = Σ_{j: addr_j = k} eq(j)` on every core.
     fn weights_by(&self, eq: impl Fn(usize) -> Fr + Sync) -> Vec<Fr> {
         let k = 1usize << self.log_k;
-        let block = rows_per_task(self.addrs.len());
+        // Each task folds into its own K-vector: for a large address space (the 2^21 lookup
+        // cells) one task per core, not four.
+        let block = if k >= 1 << 16 {
+            self.addrs.len().div_ceil(rayon::current_num_threads()).max(1)
+        } else {
+            rows_per_task(self.addrs.len())
+        };
         self.addrs
             .par_chunks(block)
             .enumerate()

@@ -199,7 +199,7 @@ fn prove_witness(
     let mut w = w;
     let committed = Committed::new(&polys, &mut w);
     let (commitments, hints): (Vec<_>, Vec<_>) = {
-        let groups = lookup_groups(&polys.lookups.split(&w.lookups));
+        let groups = lookup_groups(&polys, &w.lookups);
         let sources = committed.sources(&groups);
         sources.par_iter().map(|s| joint_opening::commit(&setup, layout, *s)).unzip()
     };
@@ -250,7 +250,6 @@ fn prove_witness(
 
     progress(Phase::OneHot);
     let lookup_chunks = polys.lookups.split(&w.lookups);
-    let groups = lookup_groups(&lookup_chunks);
     let mut lookup_claims = Vec::new();
     let chunks = hamming_points(r, evals, &mut t).map(|(m, h)| {
         let of = if m == Chunked::Lookups { &lookup_chunks } else { committed.of(&polys, m) };
@@ -262,6 +261,7 @@ fn prove_witness(
         proof
     });
     drop(lookup_chunks);
+    let groups = lookup_groups(&polys, &w.lookups);
     let lookup_groups = slot_split::prove(&polys, &groups, lookup_claims, &mut claims, &mut t);
     progress(Phase::Openings);
     let openings = claim_reduction::prove(
@@ -290,11 +290,13 @@ fn prove_witness(
     }
 }
 
-/// The committed slot groups of the lookup chunks. Built twice (for the commitment, then for
-/// the one-hot stage and the openings) rather than held through Spartan and the memory
-/// stages, where they would be ~0.45 GB of a `2^20`-row proof's peak.
-fn lookup_groups(chunks: &[OneHot]) -> Vec<Vec<OneHot>> {
-    chunks.iter().map(slot_split::groups_of).collect()
+/// The committed slot groups of the lookup chunks, one chunk at a time. Built twice (for the
+/// commitment, then after the one-hot stage for its group claims and the openings) rather
+/// than held through the stages between, where with the chunks they were ~0.45 GB of a
+/// `2^20`-row proof's peak.
+fn lookup_groups(polys: &Polys, lookups: &OneHot) -> Vec<Vec<OneHot>> {
+    let chunking = polys.chunking(Chunked::Lookups);
+    (0..chunking.d()).map(|i| slot_split::groups_of(&chunking.split_one(lookups, i))).collect()
 }
 
 /// Where each chunked matrix's Hamming weights are checked: bytecode (every row fetches) and
