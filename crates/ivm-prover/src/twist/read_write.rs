@@ -209,13 +209,18 @@ impl<'a> ReadWriteProver<'a> {
         let wa: Vec<Fr> = self.trace.writes().addrs().par_iter().map(|&a| at(a)).collect();
         let wv: Vec<Fr> =
             (0..ra.len()).into_par_iter().map(|j| self.trace.write_value(j)).collect();
-        // Val(ρ_a, j): the initial memory's value, then one increment per write.
+        // Val(ρ_a, j): the initial memory's value, then one increment per write (replayed
+        // here rather than read from a row-sized vector of increments).
         let mut val = Vec::with_capacity(ra.len());
         let mut cur: Fr = self.trace.init().iter().zip(&eq_a).map(|(&v, e)| *e * Fr::from(v)).sum();
-        for (w, inc) in wa.iter().zip(self.trace.increments()) {
+        let writes = self.trace.writes().addrs();
+        self.trace.replay(|j, mem| {
             val.push(cur);
-            cur += *w * inc;
-        }
+            if writes[j] != NO_ACCESS {
+                let (new, old) = (self.trace.raw_write_value(j), mem[writes[j] as usize]);
+                cur += wa[j] * (Fr::from(new) - Fr::from(old));
+            }
+        });
         let gamma = self.gamma;
         let comb: Combiner =
             Box::new(move |v: &[Fr]| v[0] * (v[1] * v[4] + gamma * v[2] * (v[3] - v[4])));
