@@ -225,7 +225,7 @@ impl<'a> ReadWriteProver<'a> {
         let comb: Combiner =
             Box::new(move |v: &[Fr]| v[0] * (v[1] * v[4] + gamma * v[2] * (v[3] - v[4])));
         let polys = [std::mem::take(&mut self.eq_c), ra, wa, wv, val].map(DenseMle::new);
-        self.phase = Phase::Cycle(CompositeSumcheck::new(polys.to_vec(), DEGREE, comb));
+        self.phase = Phase::Cycle(CompositeSumcheck::new(Vec::from(polys), DEGREE, comb));
     }
 
     pub(super) fn final_evals(&self) -> ReadWriteEvals {
