@@ -22,11 +22,11 @@ const PAR_MIN: usize = 1 << 12;
 
 /// Row values of a factor over `len` rows.
 pub enum Factor<'a> {
-    /// Borrowed field elements (a committed column: binding it makes a half-size copy).
+    /// Borrowed field elements (a committed column; binding streams it, then copies it).
     Slice(&'a [Fr]),
     /// Owned field elements.
     Dense(Vec<Fr>),
-    /// Borrowed values below 2^32 (binding makes a half-size field copy).
+    /// Borrowed values below 2^32 (binding streams them, then copies them as field elements).
     Small(&'a [u32]),
     /// `table[addr_i]`, `table[K]` for [`NO_ACCESS`] (so `table` has `K + 1` entries).
     Rows { addrs: &'a [u32], table: Vec<Fr> },
