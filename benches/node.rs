@@ -5,7 +5,8 @@
 //! jobs/second and submit → relayed latency percentiles. Prints a Markdown table.
 //!
 //! `cargo bench --bench node -- [--jobs N] [--concurrency C] [--executors E] [--rate R]
-//! [--block-time S] [--relays-in-flight N] [--gas-limit G] [--db postgres://…]` (or
+//! [--block-time S] [--relays-in-flight N] [--relay-batch N] [--gas-limit G]
+//! [--db postgres://…]` (or
 //! `scripts/bench-node`).
 use std::{
     collections::HashMap,
@@ -57,6 +58,7 @@ fn main() {
     // Seconds between blocks (0: anvil's automine, a block per transaction).
     let block_time = arg(&args, "--block-time", 0);
     let in_flight = arg(&args, "--relays-in-flight", 64).max(1);
+    let relay_batch = arg(&args, "--relay-batch", 32).max(1);
 
     let root = env!("CARGO_MANIFEST_DIR");
     let elf = format!("{root}/guest-examples/target/ivm/fibonacci.elf");
@@ -71,6 +73,7 @@ fn main() {
         devnet.args(["--block-time", &block_time.to_string()]);
     }
     devnet.args(["--max-relays-in-flight", &in_flight.to_string()]);
+    devnet.args(["--max-relay-batch", &relay_batch.to_string()]);
     // `--db postgres://…`: the node on PostgreSQL instead of its redb file.
     let db = args.iter().position(|a| a == "--db").and_then(|i| args.get(i + 1)).cloned();
     if let Some(db) = &db {

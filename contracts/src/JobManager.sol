@@ -148,6 +148,48 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
         bytes calldata jobRequest,
         bytes calldata signatureOnRequest
     ) external override nonReentrant onlyRelayer("submitResultForOffchainJob") {
+        _relayOffchainJob(offchainResultWithMetadata, signatureOnResult, jobRequest, signatureOnRequest, 0);
+    }
+
+    /// ivm: relays many offchain jobs in one transaction, each exactly as
+    /// `submitResultForOffchainJob` would (same checks, storage, events and consumer calls), in
+    /// the order given. All or nothing: if one would revert, the batch reverts with its reason.
+    /// The items' `versionedBlobHashes` are matched against the transaction's blobs in order
+    /// (the first item's first). One transaction instead of one per job is what lets a relayer
+    /// keep up with a node: the per-transaction work of a chain is paid once.
+    function submitResultsForOffchainJobs(
+        bytes[] calldata offchainResultsWithMetadata,
+        bytes[] calldata signaturesOnResults,
+        bytes[] calldata jobRequests,
+        bytes[] calldata signaturesOnRequests
+    ) external nonReentrant onlyRelayer("submitResultsForOffchainJobs") {
+        uint256 n = jobRequests.length;
+        require(
+            n > 0 && offchainResultsWithMetadata.length == n && signaturesOnResults.length == n
+                && signaturesOnRequests.length == n,
+            "JobManager.submitResultsForOffchainJobs: empty batch or arrays of different lengths"
+        );
+        uint256 nextBlob = 0;
+        for (uint256 i = 0; i < n; i++) {
+            nextBlob = _relayOffchainJob(
+                offchainResultsWithMetadata[i],
+                signaturesOnResults[i],
+                jobRequests[i],
+                signaturesOnRequests[i],
+                nextBlob
+            );
+        }
+    }
+
+    /// One offchain job: its request and result checked, created and completed. Its blobs are
+    /// the transaction's from index `firstBlob`; returns the index after them.
+    function _relayOffchainJob(
+        bytes calldata offchainResultWithMetadata,
+        bytes calldata signatureOnResult,
+        bytes calldata jobRequest,
+        bytes calldata signatureOnRequest,
+        uint256 firstBlob
+    ) internal returns (uint256 nextBlob) {
         OffchainJobRequest memory request = abi.decode(jobRequest, (OffchainJobRequest));
         bytes32 jobID = keccak256(abi.encodePacked(request.nonce, request.consumer));
 
@@ -180,7 +222,7 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
         );
         for (uint256 i = 0; i < r.versionedBlobHashes.length; i++) {
             require(
-                blobhash(i) == r.versionedBlobHashes[i],
+                blobhash(firstBlob + i) == r.versionedBlobHashes[i],
                 "JobManager.submitResultForOffchainJob: given blob hash does not match"
             );
         }
@@ -191,6 +233,7 @@ contract JobManager is IJobManager, Ownable, ReentrancyGuard {
         _createJob(request.nonce, request.consumer, request.programID, request.maxCycles);
         IConsumer(request.consumer).setInputsForJob(jobID, request.onchainInput, request.offchainInputHash);
         _submitResult(jobID, r.maxCycles, r.onchainInputHash, r.programID, r.result);
+        return firstBlob + r.versionedBlobHashes.length;
     }
 
     function getJobMetadata(bytes32 jobID) external view override returns (JobMetadata memory) {

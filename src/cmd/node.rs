@@ -138,6 +138,10 @@ pub struct NodeArgs {
     /// each waiting for its receipt).
     #[arg(long, value_name = "N", env = "IVM_NODE_MAX_RELAYS_IN_FLIGHT", default_value_t = 64)]
     pub max_relays_in_flight: usize,
+    /// Offchain jobs without blobs relayed together in one transaction, at most
+    /// (`submitResultsForOffchainJobs`; 1: each job in its own transaction).
+    #[arg(long, value_name = "N", env = "IVM_NODE_MAX_RELAY_BATCH", default_value_t = 32)]
+    pub max_relay_batch: usize,
     /// Key of the admin routes (`ivm job retry --admin-key`); without it they are off.
     #[arg(long, env = "IVM_NODE_ADMIN_KEY", hide_env_values = true, value_name = "KEY")]
     pub admin_key: Option<String>,
@@ -231,6 +235,7 @@ pub fn run(args: NodeArgs) -> Outcome {
     config.max_programs_total_bytes = args.programs_quota_bytes;
     config.max_relay_reverts = args.max_relay_reverts;
     config.max_relays_in_flight = args.max_relays_in_flight.max(1);
+    config.max_relay_batch = args.max_relay_batch.max(1);
     config.arbiters = arbiter_key.into_iter().map(ivm_node::ArbiterKey::honest).collect();
     config.admin_key = args.admin_key.map(ivm_node::UploadKey::new);
 

@@ -306,7 +306,15 @@ impl Client {
             .with_from(self.address())
             .with_to(to)
             .with_input(call.abi_encode());
-        let out = self.provider.call(tx).await.map_err(rpc_error)?;
+        // At the latest block, as `cast call` does, not alloy's default "pending": a node
+        // computes the pending block by executing every transaction in its pool, so with a
+        // relayer's many transactions in flight each read would re-run all of them.
+        let out = self
+            .provider
+            .call(tx)
+            .block(BlockNumberOrTag::Latest.into())
+            .await
+            .map_err(rpc_error)?;
         C::abi_decode_returns(&out)
             .map_err(|e| ClientError::Decode(format!("{}: {e}", C::SIGNATURE)))
     }

@@ -147,6 +147,9 @@ pub struct NodeConfig {
     /// Relay transactions in flight at once (nonces managed by the node). 1 sends one at a
     /// time and waits for each receipt.
     pub max_relays_in_flight: usize,
+    /// Offchain jobs without blobs relayed together in one transaction, at most
+    /// (`submitResultsForOffchainJobs`; 1 relays each job in its own transaction).
+    pub max_relay_batch: usize,
     /// How long to wait for a relay transaction's receipt before treating it as failed
     /// (the job is checked on chain before the next attempt).
     pub relay_receipt_timeout: Duration,
@@ -243,6 +246,7 @@ impl NodeConfig {
             max_relay_reverts: 10,
             relay_receipt_timeout: Duration::from_secs(120),
             max_relays_in_flight: 64,
+            max_relay_batch: 32,
             finality_depth: 64,
             arbiters: Vec::new(),
             admin_key: None,

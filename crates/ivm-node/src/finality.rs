@@ -4,9 +4,10 @@
 //! because every attempt first reads the job's state in `JobManager` and skips a result that
 //! is already there.
 //!
-//! Cost: a relay's receipt is read once, to learn its block; after that each check reads one
-//! block header per distinct height (not one receipt per relay), so thousands of relays waiting
-//! for finality cost a few requests per poll. A height whose hash changed has its relays'
+//! Cost: a relay's receipt is read once, to learn its block (once per transaction in a check: a
+//! batch's jobs share it); after that each check reads one block header per distinct height
+//! (not one receipt per relay), so thousands of relays waiting for finality cost a few
+//! requests per poll. A height whose hash changed has its relays'
 //! receipts read again: moved to another block, or lost.
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub(crate) async fn check(shared: &Arc<Shared>, watch: &mut Watch) -> anyhow::Re
         return Ok(0);
     }
     let mut lost = 0;
+    let mut receipts = Receipts::default();
     let provider = shared.chain.provider();
     let head = provider.get_block_number().await?;
     let mut by_height: BTreeMap<u64, Vec<[u8; 32]>> = BTreeMap::new();
@@ -51,7 +53,7 @@ pub(crate) async fn check(shared: &Arc<Shared>, watch: &mut Watch) -> anyhow::Re
             shared.store.mark_relay_final(&id).await?;
             continue;
         };
-        lost += usize::from(!locate(shared, watch, id, tx, head).await?);
+        lost += usize::from(!locate(shared, watch, &mut receipts, id, tx, head).await?);
     }
     for (height, ids) in by_height {
         let canonical = provider.get_block_by_number(height.into()).await?.map(|b| b.header.hash);
@@ -65,7 +67,8 @@ pub(crate) async fn check(shared: &Arc<Shared>, watch: &mut Watch) -> anyhow::Re
             } else {
                 // That block is gone: the transaction moved, or is lost.
                 watch.included.remove(&id);
-                lost += usize::from(!locate(shared, watch, id, seen.tx, head).await?);
+                lost +=
+                    usize::from(!locate(shared, watch, &mut receipts, id, seen.tx, head).await?);
             }
         }
     }
@@ -79,21 +82,43 @@ async fn relay_tx(shared: &Shared, id: &[u8; 32]) -> anyhow::Result<Option<B256>
     Ok(tx.filter(|t| !t.is_zero()))
 }
 
+/// Where each transaction read in one check was included (`None`: not on chain), so that the
+/// jobs of a batch read their shared receipt once.
+#[derive(Default)]
+struct Receipts(HashMap<B256, Option<(Option<u64>, Option<B256>)>>);
+
+impl Receipts {
+    async fn inclusion(
+        &mut self,
+        shared: &Shared,
+        tx: B256,
+    ) -> anyhow::Result<Option<(Option<u64>, Option<B256>)>> {
+        if let Some(known) = self.0.get(&tx) {
+            return Ok(*known);
+        }
+        let receipt = shared.chain.provider().get_transaction_receipt(tx).await?;
+        let inclusion = receipt.map(|r| (r.block_number, r.block_hash));
+        self.0.insert(tx, inclusion);
+        Ok(inclusion)
+    }
+}
+
 /// Reads the relay's receipt: remembers its block (final already if deep enough), or requeues
 /// the job when the chain no longer has it. Whether the transaction is on chain.
 async fn locate(
     shared: &Shared,
     watch: &mut Watch,
+    receipts: &mut Receipts,
     id: [u8; 32],
     tx: B256,
     head: u64,
 ) -> anyhow::Result<bool> {
-    match shared.chain.provider().get_transaction_receipt(tx).await? {
-        Some(receipt) => {
-            let block = receipt.block_number.unwrap_or(head);
+    match receipts.inclusion(shared, tx).await? {
+        Some((block_number, block_hash)) => {
+            let block = block_number.unwrap_or(head);
             if head.saturating_sub(block) >= shared.config.finality_depth {
                 shared.store.mark_relay_final(&id).await?;
-            } else if let Some(block_hash) = receipt.block_hash {
+            } else if let Some(block_hash) = block_hash {
                 watch.included.insert(id, Inclusion { tx, block, block_hash });
             }
         }

@@ -108,6 +108,10 @@ pub struct DevnetArgs {
     /// --max-relays-in-flight`).
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_relays_in_flight: usize,
+    /// Offchain jobs relayed together in one transaction, at most (`ivm node
+    /// --max-relay-batch`).
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub max_relay_batch: usize,
     /// Practice mode: the devnet's operator posts WRONG results for this program (an ELF name
     /// from the programs directory, a 0x program ID, or `all`), so you can rehearse catching and
     /// overturning them with `ivm challenge`. Repeatable. Only the devnet has this mode.
@@ -362,6 +366,7 @@ async fn start_nodes(
         config.listen = SocketAddr::from(([127, 0, 0, 1], port));
         config.executors = args.executors.max(1);
         config.max_relays_in_flight = args.max_relays_in_flight.max(1);
+        config.max_relay_batch = args.max_relay_batch.max(1);
         config.listener_start_block = deploy_block;
         config.poll_interval = Duration::from_millis(200);
         // The first node also votes with every arbiter key: each verifies the proofs on its

@@ -7,7 +7,9 @@ use ivm_contracts::alloy_sol_types::{SolCall, SolEvent};
 use ivm_contracts::bindings::JobManager;
 use ivm_contracts::client::alloy_provider::network::{TransactionBuilder, TransactionBuilder4844};
 use ivm_contracts::client::alloy_provider::Provider;
-use ivm_contracts::client::alloy_rpc_types_eth::{Filter, TransactionReceipt, TransactionRequest};
+use ivm_contracts::client::alloy_rpc_types_eth::{
+    BlockId, Filter, TransactionReceipt, TransactionRequest,
+};
 use ivm_contracts::client::{alloy_provider, decode_revert, gas_with_margin};
 use ivm_contracts::da::BlobTransactionSidecar;
 use ivm_contracts::{JOB_STATE_CANCELLED, JOB_STATE_PENDING};
@@ -17,6 +19,7 @@ use crate::store::{JobKind, JobRecord};
 use crate::Shared;
 
 /// Why a relay attempt did not settle the job.
+#[derive(Debug, Clone)]
 pub(super) struct AttemptError {
     pub message: String,
     /// The relay itself reverted (not a transport problem): it will likely revert again.
@@ -75,20 +78,148 @@ pub(super) async fn attempt(
         .abi_encode()
         .into(),
     };
-    let chain = &shared.chain;
-    let mut tx = TransactionRequest::default()
-        .with_from(chain.address())
-        .with_to(shared.config.job_manager)
-        .with_input(input);
-    let blobs = offchain_input_blobs(shared, job).await?;
-    if let Some(sidecar) = blobs {
+    let mut tx = relay_transaction(shared, input);
+    if let Some(sidecar) = offchain_input_blobs(shared, job).await? {
         tx = tx.with_blob_sidecar(sidecar);
     }
+    match send(shared, nonces, tx).await {
+        Ok(tx_hash) => Ok(Settled::Relayed(tx_hash)),
+        Err(SendError::NoReceipt(message)) => Err(message.into()),
+        Err(e) => {
+            // Maybe someone else's transaction just landed it.
+            if let Some(settled) = settled_on_chain(shared, job).await? {
+                return Ok(settled);
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// Whether an offchain job may share a relay transaction with others: it posts no blobs.
+pub(super) fn batchable(job: &JobRecord) -> bool {
+    job.kind == JobKind::Offchain && job.offchain_input_hash == ivm_contracts::EMPTY_INPUT_HASH.0
+}
+
+/// One attempt for several [`batchable`] jobs: those not settled on chain yet go in one
+/// `submitResultsForOffchainJobs` transaction. That call is all or nothing, so if it reverts
+/// (one job's relay would revert), each job is sent alone: the others land, and the culprit
+/// gets its own revert reason. Outcomes in the order of `jobs`.
+pub(super) async fn attempt_batch(
+    shared: &Arc<Shared>,
+    nonces: &Nonces,
+    jobs: &[JobRecord],
+) -> Vec<Result<Settled, AttemptError>> {
+    let mut outcomes: Vec<Option<Result<Settled, AttemptError>>> = Vec::new();
+    let mut open = Vec::new();
+    for (i, job) in jobs.iter().enumerate() {
+        outcomes.push(match settled_on_chain(shared, job).await {
+            Ok(Some(settled)) => Some(Ok(settled)),
+            Ok(None) => {
+                open.push(i);
+                None
+            }
+            Err(e) => Some(Err(e.into())),
+        });
+    }
+    match open.len() {
+        0 => {}
+        1 => outcomes[open[0]] = Some(attempt(shared, nonces, &jobs[open[0]]).await),
+        _ => match send_batch(shared, nonces, jobs, &open).await {
+            Ok(tx_hash) => {
+                tracing::debug!(jobs = open.len(), %tx_hash, "relay batch landed");
+                open.iter().for_each(|&i| outcomes[i] = Some(Ok(Settled::Relayed(tx_hash))));
+            }
+            Err(e) if e.reverted() => {
+                let e = AttemptError::from(e);
+                tracing::debug!(
+                    jobs = open.len(),
+                    "relay batch reverts ({}); sending each alone",
+                    e.message
+                );
+                // Concurrently: the nonce sequence still orders the sends.
+                let singles = open.iter().map(|&i| attempt(shared, nonces, &jobs[i]));
+                let results = futures_util::future::join_all(singles).await;
+                for (&i, result) in open.iter().zip(results) {
+                    outcomes[i] = Some(result);
+                }
+            }
+            // A transport problem: all retried later, each checked on chain first.
+            Err(e) => {
+                let e = AttemptError::from(e);
+                open.iter().for_each(|&i| outcomes[i] = Some(Err(e.clone())));
+            }
+        },
+    }
+    outcomes.into_iter().map(|o| o.expect("every job has an outcome")).collect()
+}
+
+/// Sends the jobs `open` of `jobs` in one `submitResultsForOffchainJobs` transaction.
+async fn send_batch(
+    shared: &Shared,
+    nonces: &Nonces,
+    jobs: &[JobRecord],
+    open: &[usize],
+) -> Result<B256, SendError> {
+    let field = |f: fn(&JobRecord) -> &Vec<u8>| -> Vec<Bytes> {
+        open.iter().map(|&i| Bytes::copy_from_slice(f(&jobs[i]))).collect()
+    };
+    let call = JobManager::submitResultsForOffchainJobsCall {
+        offchainResultsWithMetadata: field(|j| &j.result_with_metadata),
+        signaturesOnResults: field(|j| &j.operator_signature),
+        jobRequests: field(|j| &j.request),
+        signaturesOnRequests: field(|j| &j.request_signature),
+    };
+    send(shared, nonces, relay_transaction(shared, call.abi_encode().into())).await
+}
+
+/// A relay transaction from the relayer to `JobManager`, gas and fees to be filled.
+fn relay_transaction(shared: &Shared, input: Bytes) -> TransactionRequest {
+    TransactionRequest::default()
+        .with_from(shared.chain.address())
+        .with_to(shared.config.job_manager)
+        .with_input(input)
+}
+
+/// Why a relay transaction did not land.
+enum SendError {
+    /// Not sent: the estimate or the send failed (`reverted`: the EVM said no).
+    NotSent { message: String, reverted: bool },
+    /// Sent, and no receipt with enough confirmations came (dropped, replaced, too slow).
+    NoReceipt(String),
+    /// Mined, and reverted.
+    Reverted(B256),
+}
+
+impl SendError {
+    fn reverted(&self) -> bool {
+        matches!(self, SendError::NotSent { reverted: true, .. } | SendError::Reverted(_))
+    }
+}
+
+impl From<SendError> for AttemptError {
+    fn from(e: SendError) -> Self {
+        let reverted = e.reverted();
+        let message = match e {
+            SendError::NotSent { message, .. } | SendError::NoReceipt(message) => message,
+            SendError::Reverted(tx_hash) => format!("relay transaction {tx_hash} reverted"),
+        };
+        AttemptError { message, reverted }
+    }
+}
+
+/// Estimates, signs and sends `tx` with the next nonce, and waits for its receipt and
+/// confirmations. The transaction's hash once it landed.
+async fn send(shared: &Shared, nonces: &Nonces, tx: TransactionRequest) -> Result<B256, SendError> {
+    let chain = &shared.chain;
     // Estimated before taking a nonce: a relay that would revert never consumes one.
     // Gas and fees are filled here, outside the nonce sequence, so that the sequence is held
     // only for signing and one `eth_sendRawTransaction`: it is what serialises the relays.
+    // Against the latest block, not alloy's default "pending": a node computes the pending
+    // block by executing every transaction in its pool — with many relays in flight, each
+    // estimate would re-run all of them (on anvil that was most of its CPU). No relay depends
+    // on another in flight (one consumer's Ordered jobs are never in flight together).
     let sent = async {
-        let estimate = chain.provider().estimate_gas(tx.clone()).await?;
+        let estimate = chain.provider().estimate_gas(tx.clone()).block(BlockId::latest()).await?;
         let fees = chain.provider().estimate_eip1559_fees().await?;
         let tx = tx
             .with_gas_limit(gas_with_margin(estimate))
@@ -96,38 +227,24 @@ pub(super) async fn attempt(
             .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
         nonces.send(chain, tx).await
     };
-    let pending = match sent.await {
-        Ok(p) => p,
-        Err(e) => {
-            // Maybe someone else's transaction just landed it.
-            if let Some(settled) = settled_on_chain(shared, job).await? {
-                return Ok(settled);
-            }
-            let reverted = is_revert(&e);
-            let message = format!("relay transaction not sent: {}", rpc_message(&e));
-            return Err(AttemptError { message, reverted });
-        }
-    };
+    let pending = sent.await.map_err(|e| SendError::NotSent {
+        message: format!("relay transaction not sent: {}", rpc_message(&e)),
+        reverted: is_revert(&e),
+    })?;
     let tx_hash = *pending.tx_hash();
-    tracing::debug!(job = %B256::from(job.id), %tx_hash, "relay transaction sent");
+    tracing::debug!(%tx_hash, "relay transaction sent");
     let receipt = match await_receipt(shared, tx_hash).await {
         Ok(r) => r,
         Err(e) => {
             // Dropped or replaced, maybe: later nonces would wait behind its gap for ever.
             nonces.resync().await;
-            return Err(e.into());
+            return Err(SendError::NoReceipt(e));
         }
     };
     if !receipt.status() {
-        if let Some(settled) = settled_on_chain(shared, job).await? {
-            return Ok(settled);
-        }
-        return Err(AttemptError {
-            message: format!("relay transaction {tx_hash} reverted"),
-            reverted: true,
-        });
+        return Err(SendError::Reverted(tx_hash));
     }
-    Ok(Settled::Relayed(tx_hash))
+    Ok(tx_hash)
 }
 
 /// The blobs an offchain job's result is posted with: its offchain input, packed as when the

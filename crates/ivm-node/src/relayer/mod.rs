@@ -3,6 +3,10 @@
 //! - Pipelined: up to `max_relays_in_flight` relay transactions are in flight at once, with
 //!   nonces the node hands out itself ([`nonces`]); a send that fails, or a transaction that
 //!   gets no receipt (dropped, replaced), makes the next send read the pending nonce again.
+//! - Batched: offchain jobs without blobs that are due together go up to `max_relay_batch` per
+//!   transaction (`submitResultsForOffchainJobs`, all or nothing; if a batch would revert, its
+//!   jobs are sent one by one so that the others land). A chain's per-transaction work (a
+//!   block per transaction on an automining devnet, the sender's signature) is paid per batch.
 //! - Exactly once: before each send it reads the job's state in `JobManager`; a job that already
 //!   has a result (a send that landed before a crash, or another relayer) is marked RELAYED with
 //!   the transaction of its `JobCompleted` event instead of being sent again.
@@ -37,7 +41,7 @@ use tokio_util::sync::CancellationToken;
 use crate::metrics::Metrics;
 use crate::store::{now_ms, JobRecord, JobState};
 use crate::Shared;
-use attempt::{attempt, AttemptError, Settled};
+use attempt::{attempt, attempt_batch, batchable, AttemptError, Settled};
 use nonces::Nonces;
 
 /// Relays until `stop` (a shutdown, or this node losing the relayer role).
@@ -92,11 +96,12 @@ pub(crate) async fn run(shared: Arc<Shared>, stop: CancellationToken) {
     flight.tasks.abort_all();
 }
 
-/// The relays in flight: one task per job.
+/// The relays in flight: one task per transaction, of one job or a batch.
 struct InFlight {
     shared: Arc<Shared>,
     tasks: JoinSet<()>,
-    jobs: HashMap<tokio::task::Id, ([u8; 32], bool)>,
+    /// Each task's jobs, and whether one of them is Ordered.
+    jobs: HashMap<tokio::task::Id, (Vec<[u8; 32]>, bool)>,
     capacity: usize,
 }
 
@@ -117,21 +122,23 @@ impl InFlight {
         self.jobs.len() >= self.capacity
     }
 
-    fn contains(&self, id: &[u8; 32]) -> bool {
-        self.jobs.values().any(|(j, _)| j == id)
+    /// The jobs in flight.
+    fn job_ids(&self) -> std::collections::HashSet<[u8; 32]> {
+        self.jobs.values().flat_map(|(ids, _)| ids.iter().copied()).collect()
     }
 
-    fn start(&mut self, shared: &Arc<Shared>, nonces: &Arc<Nonces>, job: JobRecord) {
-        let (id, ordered) = (job.id, job.relay_strategy == RelayStrategy::Ordered as i32);
+    fn start(&mut self, shared: &Arc<Shared>, nonces: &Arc<Nonces>, batch: Vec<JobRecord>) {
+        let ids = batch.iter().map(|j| j.id).collect();
+        let ordered = batch.iter().any(|j| j.relay_strategy == RelayStrategy::Ordered as i32);
         let (shared, nonces) = (shared.clone(), nonces.clone());
         let task = self.tasks.spawn(async move {
-            if let Err(e) = relay_one(&shared, &nonces, job).await {
+            if let Err(e) = relay(&shared, &nonces, batch).await {
                 if let Some(held_back) = shared.log_limit.admit("relayer") {
                     tracing::error!(held_back, "relayer: {e:#}");
                 }
             }
         });
-        self.jobs.insert(task.id(), (id, ordered));
+        self.jobs.insert(task.id(), (ids, ordered));
         self.publish();
     }
 
@@ -156,8 +163,9 @@ impl InFlight {
     }
 }
 
-/// Starts a relay for every due job not in flight, while slots are free (Ordered jobs only
-/// when next in order). Returns when the earliest relay that is not due yet falls due.
+/// Starts relays for every due job not in flight, while slots are free (Ordered jobs only
+/// when next in order; batchable jobs up to `max_relay_batch` per transaction). Returns when
+/// the earliest relay that is not due yet falls due.
 async fn start_due(
     shared: &Arc<Shared>,
     nonces: &Arc<Nonces>,
@@ -166,8 +174,9 @@ async fn start_due(
     let now = now_ms();
     let mut due = Vec::new();
     let mut next_due: Option<u64> = None;
+    let in_flight = flight.job_ids();
     for (id, at) in shared.store.relay_queue().await? {
-        if flight.contains(&id) {
+        if in_flight.contains(&id) {
             continue;
         }
         if at > now {
@@ -179,18 +188,37 @@ async fn start_due(
         }
     }
     due.sort_by_key(|j| (j.consumer, j.nonce));
+    let mut ready = Vec::new();
     for job in due {
-        if flight.is_full() {
-            break;
-        }
         if job.relay_strategy == RelayStrategy::Ordered as i32
             && !next_in_order(shared, &job).await?
         {
             continue;
         }
-        flight.start(shared, nonces, job);
+        ready.push(job);
+    }
+    let (batchable, alone): (Vec<_>, Vec<_>) = ready.into_iter().partition(batchable);
+    let mut batches = batches(batchable, shared.config.max_relay_batch);
+    batches.extend(alone.into_iter().map(|job| vec![job]));
+    for batch in batches {
+        if flight.is_full() {
+            break;
+        }
+        flight.start(shared, nonces, batch);
     }
     Ok(next_due)
+}
+
+/// `jobs` in batches of at most `max` (at least one job each).
+fn batches(jobs: Vec<JobRecord>, max: usize) -> Vec<Vec<JobRecord>> {
+    let mut out: Vec<Vec<JobRecord>> = Vec::new();
+    for job in jobs {
+        match out.last_mut() {
+            Some(batch) if batch.len() < max.max(1) => batch.push(job),
+            _ => out.push(vec![job]),
+        }
+    }
+    out
 }
 
 /// No Ordered job of the same consumer with a lower nonce is still open.
@@ -208,10 +236,26 @@ async fn next_in_order(shared: &Shared, job: &JobRecord) -> anyhow::Result<bool>
     Ok(true)
 }
 
-/// One attempt; stores the outcome. Returns whether the job was settled.
-async fn relay_one(shared: &Arc<Shared>, nonces: &Nonces, job: JobRecord) -> anyhow::Result<bool> {
+/// One attempt for a job or a batch; stores each job's outcome.
+async fn relay(shared: &Arc<Shared>, nonces: &Nonces, batch: Vec<JobRecord>) -> anyhow::Result<()> {
+    let outcomes = match batch.as_slice() {
+        [job] => vec![attempt(shared, nonces, job).await],
+        jobs => attempt_batch(shared, nonces, jobs).await,
+    };
+    for (job, outcome) in batch.into_iter().zip(outcomes) {
+        record(shared, job, outcome).await?;
+    }
+    Ok(())
+}
+
+/// Stores a job's relay outcome: RELAYED, FAILED, or queued for another attempt.
+async fn record(
+    shared: &Arc<Shared>,
+    job: JobRecord,
+    outcome: Result<Settled, AttemptError>,
+) -> anyhow::Result<()> {
     let job_id = B256::from(job.id);
-    match attempt(shared, nonces, &job).await {
+    match outcome {
         Ok(Settled::Relayed(tx)) => {
             shared.store.mark_relayed(&job.id, tx.to_vec()).await?;
             Metrics::inc(&shared.metrics.relayed);
@@ -219,12 +263,12 @@ async fn relay_one(shared: &Arc<Shared>, nonces: &Nonces, job: JobRecord) -> any
             shared.metrics.relay_latency_seconds.observe(latency_ms as f64 / 1000.0);
             tracing::info!(job = %job_id, %tx, "result relayed");
             practice_self_challenge(shared, &job);
-            Ok(true)
+            Ok(())
         }
         Ok(Settled::Failed(reason)) => {
             shared.store.mark_failed(&job.id, reason.clone()).await?;
             tracing::warn!(job = %job_id, %reason, "job cannot be relayed");
-            Ok(true)
+            Ok(())
         }
         Err(AttemptError { message, reverted: true })
             if shared.config.max_relay_reverts > 0
@@ -235,7 +279,7 @@ async fn relay_one(shared: &Arc<Shared>, nonces: &Nonces, job: JobRecord) -> any
             shared.store.mark_failed(&job.id, reason.clone()).await?;
             Metrics::inc(&shared.metrics.relay_errors);
             tracing::warn!(job = %job_id, %reason, "relay keeps reverting; job failed");
-            Ok(true)
+            Ok(())
         }
         Err(AttemptError { message: error, .. }) => {
             let attempts = job.retries.saturating_add(1);
@@ -255,7 +299,7 @@ async fn relay_one(shared: &Arc<Shared>, nonces: &Nonces, job: JobRecord) -> any
                 tracing::warn!(job = %job_id, attempts, retry_in = ?backoff, held_back,
                     "relay failed: {error}");
             }
-            Ok(false)
+            Ok(())
         }
     }
 }
