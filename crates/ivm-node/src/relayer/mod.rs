@@ -118,6 +118,10 @@ impl InFlight {
         self.jobs.is_empty()
     }
 
+    fn free(&self) -> usize {
+        self.capacity.saturating_sub(self.jobs.len())
+    }
+
     fn is_full(&self) -> bool {
         self.jobs.len() >= self.capacity
     }
@@ -172,16 +176,30 @@ async fn start_due(
     flight: &mut InFlight,
 ) -> anyhow::Result<Option<u64>> {
     let now = now_ms();
-    let mut due = Vec::new();
     let mut next_due: Option<u64> = None;
     let in_flight = flight.job_ids();
+    let mut due_ids = Vec::new();
     for (id, at) in shared.store.relay_queue().await? {
         if in_flight.contains(&id) {
             continue;
         }
         if at > now {
             next_due = Some(next_due.map_or(at, |n| n.min(at)));
-        } else if let Some(job) = shared.store.job(&id).await? {
+        } else {
+            due_ids.push((at, id));
+        }
+    }
+    // Records are read only for as many jobs as the free slots can take (longest due first):
+    // with a backlog of thousands, reading every one on every scan is what would load the store.
+    due_ids.sort_unstable();
+    let due_at: HashMap<[u8; 32], u64> = due_ids.iter().map(|&(at, id)| (id, at)).collect();
+    let wanted = flight.free() * shared.config.max_relay_batch.max(1);
+    let mut due = Vec::new();
+    for (_, id) in due_ids {
+        if due.len() >= wanted {
+            break;
+        }
+        if let Some(job) = shared.store.job(&id).await? {
             if job.state == JobState::Done {
                 due.push(job);
             }
@@ -197,17 +215,33 @@ async fn start_due(
         }
         ready.push(job);
     }
-    let (batchable, alone): (Vec<_>, Vec<_>) = ready.into_iter().partition(batchable);
-    let mut batches = batches(batchable, shared.config.max_relay_batch);
+    let (together, alone): (Vec<_>, Vec<_>) = ready.into_iter().partition(batchable);
+    let max_batch = shared.config.max_relay_batch.max(1);
+    let mut batches = batches(together, max_batch);
     batches.extend(alone.into_iter().map(|job| vec![job]));
     for batch in batches {
         if flight.is_full() {
             break;
         }
+        // Nagle for relays: while other relays are in flight, a partial batch waits up to
+        // BATCH_LINGER_MS for more jobs. A chain pays per transaction (a block each on an
+        // automining devnet), so under load fewer, fuller batches relay more; at a light load
+        // nothing is in flight and a job goes at once.
+        if batch.len() > 1 || batchable(&batch[0]) {
+            let first_due = batch.iter().filter_map(|j| due_at.get(&j.id)).min().copied();
+            let release = first_due.unwrap_or(now) + BATCH_LINGER_MS;
+            if batch.len() < max_batch && !flight.is_empty() && release > now {
+                next_due = Some(next_due.map_or(release, |n| n.min(release)));
+                continue;
+            }
+        }
         flight.start(shared, nonces, batch);
     }
     Ok(next_due)
 }
+
+/// How long a partial batch may wait for more jobs while other relays are in flight.
+const BATCH_LINGER_MS: u64 = 100;
 
 /// `jobs` in batches of at most `max` (at least one job each).
 fn batches(jobs: Vec<JobRecord>, max: usize) -> Vec<Vec<JobRecord>> {
