@@ -223,7 +223,7 @@ fn main() {
         format!("{concurrency} submissions in flight")
     };
     println!(
-        "{jobs} offchain fibonacci(10) jobs, {offered}, {executors} executors, {in_flight} relays in flight, store {}, {}, 1 confirmation\n",
+        "{jobs} offchain fibonacci(10) jobs, {offered}, {executors} executors, {in_flight} relays in flight (up to {relay_batch} jobs each), store {}, {}, 1 confirmation\n",
         if db.is_some() { "PostgreSQL" } else { "redb" },
         if block_time > 0 { format!("anvil with a block every {block_time} s") } else { "anvil automine (a block per transaction)".to_string() }
     );
