@@ -123,6 +123,8 @@ async fn done_but_not_relayed(
         }
     }
     node.shutdown().await;
+    // Past every retry's backoff (100 ms): all are due when the next node starts.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     ids
 }
 
@@ -229,8 +231,9 @@ async fn jobs_due_together_are_relayed_in_one_transaction() {
 }
 
 /// One job of a batch can no longer be relayed (the owner lowered `maxJobCycles` below its
-/// `maxCycles` after the node accepted it): the batch would revert, so its jobs go one by one —
-/// the others land, and that one fails with its own reason.
+/// `maxCycles` after the node accepted it): the batch would revert, so it is halved until the
+/// culprit is alone — the others land (the half without it still as one batch), and that job
+/// fails with its own reason.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_whose_relay_reverts_does_not_hold_back_its_batch() {
     let anvil = Anvil::spawn();
@@ -238,7 +241,7 @@ async fn a_job_whose_relay_reverts_does_not_hold_back_its_batch() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("node.redb");
     let elf = guest_elf("fibonacci");
-    let jobs = [(1, 1_000_000), (2, 2_000_000), (3, 1_000_000)];
+    let jobs = [(1, 1_000_000), (2, 1_000_000), (3, 1_000_000), (4, 1_000_000), (5, 2_000_000)];
     let ids = done_but_not_relayed(&chain, &db, &elf, &jobs).await;
 
     chain.deposit_bond().await;
@@ -247,11 +250,13 @@ async fn a_job_whose_relay_reverts_does_not_hold_back_its_batch() {
     config.max_relay_reverts = 1;
     let node = ivm_node::start(config).await.unwrap();
     let gw = Gateway::new(node.url());
-    wait_relayed(&gw, &[ids[0], ids[2]], Duration::from_secs(30)).await;
-    let landed = completions(&chain, &[ids[0], ids[2]]).await;
-    // Sent one by one after the batch of three would have reverted.
-    assert_ne!(landed[0].1, landed[1].1, "the other two went alone");
-    let culprit = gw.wait_terminal(&ids[1].0, Duration::from_secs(30)).await;
+    let good = &ids[..4];
+    wait_relayed(&gw, good, Duration::from_secs(30)).await;
+    let landed = completions(&chain, good).await;
+    // Halves of [1 2 3 4 5]: [1 2] lands as one batch; [3 4 5] reverts, then [3] and [4 5]…
+    assert_eq!(landed[0].1, landed[1].1, "the half without the culprit went as one batch");
+    assert_ne!(landed[0].1, landed[2].1, "the batch of all five did not land");
+    let culprit = gw.wait_terminal(&ids[4].0, Duration::from_secs(30)).await;
     let st = culprit.status.unwrap();
     assert_eq!(st.status, JobStatusType::Failed as i32);
     let reason = st.failure_reason.unwrap();

@@ -101,9 +101,11 @@ pub(super) fn batchable(job: &JobRecord) -> bool {
 }
 
 /// One attempt for several [`batchable`] jobs: those not settled on chain yet go in one
-/// `submitResultsForOffchainJobs` transaction. That call is all or nothing, so if it reverts
-/// (one job's relay would revert), each job is sent alone: the others land, and the culprit
-/// gets its own revert reason. Outcomes in the order of `jobs`.
+/// `submitResultsForOffchainJobs` transaction. That call is all or nothing, so a batch that
+/// reverts (a job's relay would revert) is split in halves, each tried again: the other jobs
+/// still land in batches, and the culprit ends alone with its own revert reason — a consumer
+/// whose jobs always revert costs a batch a few estimates, not its batching. Outcomes in the
+/// order of `jobs`.
 pub(super) async fn attempt_batch(
     shared: &Arc<Shared>,
     nonces: &Nonces,
@@ -121,36 +123,54 @@ pub(super) async fn attempt_batch(
             Err(e) => Some(Err(e.into())),
         });
     }
-    match open.len() {
-        0 => {}
-        1 => outcomes[open[0]] = Some(attempt(shared, nonces, &jobs[open[0]]).await),
-        _ => match send_batch(shared, nonces, jobs, &open).await {
-            Ok(tx_hash) => {
-                tracing::debug!(jobs = open.len(), %tx_hash, "relay batch landed");
-                open.iter().for_each(|&i| outcomes[i] = Some(Ok(Settled::Relayed(tx_hash))));
-            }
-            Err(e) if e.reverted() => {
-                let e = AttemptError::from(e);
-                tracing::debug!(
-                    jobs = open.len(),
-                    "relay batch reverts ({}); sending each alone",
-                    e.message
-                );
-                // Concurrently: the nonce sequence still orders the sends.
-                let singles = open.iter().map(|&i| attempt(shared, nonces, &jobs[i]));
-                let results = futures_util::future::join_all(singles).await;
-                for (&i, result) in open.iter().zip(results) {
-                    outcomes[i] = Some(result);
-                }
-            }
-            // A transport problem: all retried later, each checked on chain first.
-            Err(e) => {
-                let e = AttemptError::from(e);
-                open.iter().for_each(|&i| outcomes[i] = Some(Err(e.clone())));
-            }
-        },
+    for (i, outcome) in relay_open(shared, nonces, jobs, open).await {
+        outcomes[i] = Some(outcome);
     }
     outcomes.into_iter().map(|o| o.expect("every job has an outcome")).collect()
+}
+
+/// Relays the jobs `open` of `jobs` (none settled on chain at the last check): alone, or as a
+/// batch that is halved while it reverts. Each job's outcome with its index.
+fn relay_open<'a>(
+    shared: &'a Arc<Shared>,
+    nonces: &'a Nonces,
+    jobs: &'a [JobRecord],
+    open: Vec<usize>,
+) -> futures_util::future::BoxFuture<'a, Vec<(usize, Result<Settled, AttemptError>)>> {
+    Box::pin(async move {
+        match open.as_slice() {
+            [] => Vec::new(),
+            &[i] => vec![(i, attempt(shared, nonces, &jobs[i]).await)],
+            _ => match send_batch(shared, nonces, jobs, &open).await {
+                Ok(tx_hash) => {
+                    tracing::debug!(jobs = open.len(), %tx_hash, "relay batch landed");
+                    open.into_iter().map(|i| (i, Ok(Settled::Relayed(tx_hash)))).collect()
+                }
+                Err(e) if e.reverted() => {
+                    let e = AttemptError::from(e);
+                    tracing::debug!(
+                        jobs = open.len(),
+                        "relay batch reverts ({}); halving it",
+                        e.message
+                    );
+                    let (left, right) = open.split_at(open.len() / 2);
+                    // Concurrently: the nonce sequence still orders the sends.
+                    let (mut a, b) = futures_util::future::join(
+                        relay_open(shared, nonces, jobs, left.to_vec()),
+                        relay_open(shared, nonces, jobs, right.to_vec()),
+                    )
+                    .await;
+                    a.extend(b);
+                    a
+                }
+                // A transport problem: all retried later, each checked on chain first.
+                Err(e) => {
+                    let e = AttemptError::from(e);
+                    open.into_iter().map(|i| (i, Err(e.clone()))).collect()
+                }
+            },
+        }
+    })
 }
 
 /// Sends the jobs `open` of `jobs` in one `submitResultsForOffchainJobs` transaction.
