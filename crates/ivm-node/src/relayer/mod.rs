@@ -4,9 +4,10 @@
 //!   nonces the node hands out itself ([`nonces`]); a send that fails, or a transaction that
 //!   gets no receipt (dropped, replaced), makes the next send read the pending nonce again.
 //! - Batched: offchain jobs without blobs that are due together go up to `max_relay_batch` per
-//!   transaction (`submitResultsForOffchainJobs`, all or nothing; if a batch would revert, its
-//!   jobs are sent one by one so that the others land). A chain's per-transaction work (a
-//!   block per transaction on an automining devnet, the sender's signature) is paid per batch.
+//!   transaction (`submitResultsForOffchainJobs`, all or nothing; a batch that would revert is
+//!   halved until the reverting job is alone, so the others land). A chain's per-transaction
+//!   work (a block per transaction on an automining devnet, the sender's signature) is paid per
+//!   batch; under load a partial batch lingers briefly for more jobs.
 //! - Exactly once: before each send it reads the job's state in `JobManager`; a job that already
 //!   has a result (a send that landed before a crash, or another relayer) is marked RELAYED with
 //!   the transaction of its `JobCompleted` event instead of being sent again.
