@@ -143,28 +143,33 @@ pub fn commit(
         layout.num_vars
     );
     let sigma = layout.sigma;
-    match source {
-        Source::OneHot(m) => commit_with_width(setup, m, sigma),
+    let rows = match source {
+        Source::OneHot(m) => return commit_with_width(setup, m, sigma),
         Source::Dense(p) => {
-            let rows = if n >= sigma {
-                row_commitments(setup, p.evals(), n - sigma, sigma)
-            } else {
-                let mut row = p.evals().to_vec();
-                row.resize(1 << sigma, Fr::zero());
-                row_commitments(setup, &row, 0, sigma)
-            };
-            (tier2_commitment(setup, &rows), rows)
+            in_layout_rows(p.evals(), sigma, |values, nu| row_commitments(setup, values, nu, sigma))
         }
         Source::Small(v) => {
-            let rows = if n >= sigma {
-                small_row_commitments(setup, v, n - sigma, sigma)
-            } else {
-                let mut row = v.to_vec();
-                row.resize(1 << sigma, 0);
-                small_row_commitments(setup, &row, 0, sigma)
-            };
-            (tier2_commitment(setup, &rows), rows)
+            in_layout_rows(v, sigma, |values, nu| small_row_commitments(setup, values, nu, sigma))
         }
+    };
+    (tier2_commitment(setup, &rows), rows)
+}
+
+/// Commits `values` (a power-of-two count) as rows of the layout's width `2^σ` with
+/// `commit_rows(values, ν)`: as they are when they fill whole rows, else as one row padded
+/// with zeros (a polynomial smaller than a row).
+fn in_layout_rows<T: Copy + Default>(
+    values: &[T],
+    sigma: usize,
+    commit_rows: impl Fn(&[T], usize) -> Vec<ArkG1>,
+) -> Vec<ArkG1> {
+    let n = values.len().trailing_zeros() as usize;
+    if n >= sigma {
+        commit_rows(values, n - sigma)
+    } else {
+        let mut row = values.to_vec();
+        row.resize(1 << sigma, T::default());
+        commit_rows(&row, 0)
     }
 }
 

@@ -487,10 +487,7 @@ pub(crate) fn row_commitments(
     nu: usize,
     sigma: usize,
 ) -> Vec<ArkG1> {
-    let num_cols = 1usize << sigma;
-    assert_eq!(coeffs.len(), num_cols << nu, "coefficient count must be 2^(ν+σ)");
-    let bases = &setup.g1_affine()[..num_cols];
-    coeffs.par_chunks(num_cols).map(|row| ArkG1(row_msm(bases, row))).collect()
+    rows_committed_by(setup, coeffs, nu, sigma, row_msm)
 }
 
 /// [`row_commitments`] of values below 2^32: each row a bucket MSM over the bits it uses.
@@ -500,16 +497,25 @@ pub(crate) fn small_row_commitments(
     nu: usize,
     sigma: usize,
 ) -> Vec<ArkG1> {
+    rows_committed_by(setup, values, nu, sigma, |bases, row| {
+        let wide: Vec<u64> = row.iter().map(|&v| v as u64).collect();
+        small_msm(bases, &wide)
+    })
+}
+
+/// The rows of a `2^ν × 2^σ` matrix, each committed against the first `2^σ` G1 generators by
+/// `msm`, in parallel.
+fn rows_committed_by<T: Sync>(
+    setup: &DoryProverSetup,
+    values: &[T],
+    nu: usize,
+    sigma: usize,
+    msm: impl Fn(&[G1Affine], &[T]) -> G1Projective + Sync,
+) -> Vec<ArkG1> {
     let num_cols = 1usize << sigma;
     assert_eq!(values.len(), num_cols << nu, "value count must be 2^(ν+σ)");
     let bases = &setup.g1_affine()[..num_cols];
-    values
-        .par_chunks(num_cols)
-        .map(|row| {
-            let wide: Vec<u64> = row.iter().map(|&v| v as u64).collect();
-            ArkG1(small_msm(bases, &wide))
-        })
-        .collect()
+    values.par_chunks(num_cols).map(|row| ArkG1(msm(bases, row))).collect()
 }
 
 /// Tier 2: `Π_i e(row_i, G2_i)` — the value dory-pcs's `commit` computes with
