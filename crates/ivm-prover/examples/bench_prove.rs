@@ -2,7 +2,8 @@
 //! `bench_prove <fibonacci|sha256|clob> <log2 trace rows>` proves the longest run that fits the
 //! trace and prints one JSON line with cycles, rows, prove time, cycles/second, peak RSS, proof
 //! size (`proof_bytes`: the proof body; `file_bytes`: the proof file with its statement, whose
-//! inputs and output grow with the run) and verify time.
+//! inputs and output grow with the run) and verify time. `--out FILE` (after the two
+//! arguments) keeps the proof file, e.g. for `benches/challenge_gas.rs`.
 //! `scripts/bench-prover` runs the matrix and formats the table in docs/benchmarks.md.
 use std::time::Instant;
 
@@ -151,6 +152,11 @@ fn main() {
     let start = Instant::now();
     let (st, bytes, proof_bytes, rows, verify_s) = prove_and_verify(&elf, &input, start);
     let prove_s = start.elapsed().as_secs_f64() - verify_s;
+    // `--out FILE`: keep the proof file (benches/challenge_gas.rs files it on anvil).
+    if let Some(i) = args.iter().position(|a| a == "--out") {
+        let out = args.get(i + 1).expect("--out takes a file");
+        std::fs::write(out, &bytes).unwrap_or_else(|e| panic!("writing {out}: {e}"));
+    }
     println!(
         "{{\"program\":\"{program}\",\"cycles\":{},\"rows\":{rows},\"prove_s\":{prove_s:.2},\"cycles_per_s\":{:.0},\"peak_rss_mib\":{},\"proof_bytes\":{proof_bytes},\"file_bytes\":{},\"verify_s\":{verify_s:.3}}}",
         st.cycles,
