@@ -8,41 +8,14 @@
 //!
 //! `cargo bench --bench challenge_gas -- <proof file>…` (proof files from
 //! `bench_prove … --out FILE`, or `ivm prove -o FILE`).
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::time::{Duration, Instant};
 
 use ivm_contracts::alloy_primitives::{Address, B256};
 use ivm_contracts::client::Client;
 use ivm_contracts::{ClaimedOutcome, JOB_STATE_COMPLETED};
-
-struct Devnet(Child);
-
-impl Drop for Devnet {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
-        let _ = self.0.wait();
-    }
-}
-
-/// `ivm devnet --json` in a temporary profile directory; its profile.
-fn start_devnet(dir: &std::path::Path) -> (Devnet, serde_json::Value) {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ivm"))
-        .args(["devnet", "--json", "--port", "0", "--node-port", "0"])
-        .arg("--profile-dir")
-        .arg(dir)
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start ivm devnet");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let profile = serde_json::from_str(&line).expect("devnet --json");
-    (Devnet(child), profile)
-}
+use support::Devnet;
 
 /// Requests fibonacci(10) through the example consumer and waits until the node's result is on
 /// chain.
@@ -65,25 +38,12 @@ async fn completed_job(user: &Client, jm: Address, consumer: Address, program: &
 async fn main() {
     let files: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     assert!(!files.is_empty(), "usage: cargo bench --bench challenge_gas -- <proof file>…");
-    let dir = tempfile::tempdir().unwrap();
-    let (_devnet, profile) = start_devnet(dir.path());
-    let url = profile["rpcUrl"].as_str().expect("rpcUrl").to_string();
-    let address =
-        |k: &str| -> Address { profile["contracts"][k].as_str().unwrap().parse().unwrap() };
-    let (jm, consumer) = (address("jobManager"), address("consumer"));
-    let key = |i: usize| profile["devAccounts"][i]["privateKey"].as_str().unwrap().to_string();
-    let user = Client::connect(&url, &key(7)).await.unwrap();
-    let challenger = Client::connect(&url, &key(8)).await.unwrap();
-    let program = profile["programs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "fibonacci")
-        .expect("fibonacci submitted")["programId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let program = hex::decode(program.trim_start_matches("0x")).unwrap();
+    let devnet = Devnet::start(&[]);
+    let url = devnet.profile["rpcUrl"].as_str().expect("rpcUrl").to_string();
+    let (jm, consumer) = (devnet.contract("jobManager"), devnet.contract("consumer"));
+    let user = Client::connect(&url, &devnet.dev_key(7)).await.unwrap();
+    let challenger = Client::connect(&url, &devnet.dev_key(8)).await.unwrap();
+    let program = devnet.program_id("fibonacci");
     let bond = challenger.dispute_parameters(jm).await.unwrap().challengeBond;
     let claim = ClaimedOutcome::Panicked;
 

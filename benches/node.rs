@@ -8,28 +8,18 @@
 //! [--block-time S] [--relays-in-flight N] [--relay-batch N] [--gas-limit G]
 //! [--db postgres://…]` (or
 //! `scripts/bench-node`).
+mod support;
+
 use std::{
     collections::HashMap,
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
     sync::Arc,
     time::{Duration, Instant},
 };
 
 use ivm::node_client::NodeClient;
 use ivm_api::{RelayStrategy, SubmitJobRequest};
-use ivm_contracts::{
-    alloy_primitives::Address, sign_eip191, signing_key_from_hex, OffchainJobRequest,
-};
-
-struct Devnet(Child);
-
-impl Drop for Devnet {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
-        let _ = self.0.wait();
-    }
-}
+use ivm_contracts::{sign_eip191, signing_key_from_hex, OffchainJobRequest};
+use support::Devnet;
 
 fn arg(args: &[String], name: &str, default: usize) -> usize {
     args.iter()
@@ -66,52 +56,32 @@ fn main() {
         std::path::Path::new(&elf).is_file(),
         "{elf} missing: run `ivm build --path guest-examples` first"
     );
-    let dir = tempfile::tempdir().unwrap();
-    let mut devnet = Command::new(env!("CARGO_BIN_EXE_ivm"));
-    devnet.args(["devnet"]);
+    let mut devnet_args: Vec<String> = vec![
+        "--executors".into(),
+        executors.to_string(),
+        "--max-relays-in-flight".into(),
+        in_flight.to_string(),
+        "--max-relay-batch".into(),
+        relay_batch.to_string(),
+    ];
     if block_time > 0 {
-        devnet.args(["--block-time", &block_time.to_string()]);
+        devnet_args.extend(["--block-time".into(), block_time.to_string()]);
     }
-    devnet.args(["--max-relays-in-flight", &in_flight.to_string()]);
-    devnet.args(["--max-relay-batch", &relay_batch.to_string()]);
     // `--db postgres://…`: the node on PostgreSQL instead of its redb file.
     let db = args.iter().position(|a| a == "--db").and_then(|i| args.get(i + 1)).cloned();
     if let Some(db) = &db {
-        devnet.args(["--db", db]);
+        devnet_args.extend(["--db".into(), db.clone()]);
     }
     let gas_limit = arg(&args, "--gas-limit", 0);
     if gas_limit > 0 {
-        devnet.args(["--gas-limit", &gas_limit.to_string()]);
+        devnet_args.extend(["--gas-limit".into(), gas_limit.to_string()]);
     }
-    let mut child = devnet
-        .args(["--json", "--port", "0", "--node-port", "0", "--executors", &executors.to_string()])
-        .arg("--profile-dir")
-        .arg(dir.path())
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start ivm devnet");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let _devnet = Devnet(child);
-    let profile: serde_json::Value = serde_json::from_str(&line).expect("devnet --json");
-    let node_url = profile["nodeUrl"].as_str().unwrap().to_string();
-    let consumer: Address = profile["contracts"]["consumer"].as_str().unwrap().parse().unwrap();
-    let program_id = profile["programs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "fibonacci")
-        .expect("fibonacci submitted")["programId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let program_id = hex::decode(program_id.trim_start_matches("0x")).unwrap();
+    let devnet = Devnet::start(&devnet_args);
+    let node_url = devnet.profile["nodeUrl"].as_str().unwrap().to_string();
+    let consumer = devnet.contract("consumer");
+    let program_id = devnet.program_id("fibonacci");
     // Dev account 0 is the example consumer's offchain signer.
-    let key =
-        signing_key_from_hex(profile["devAccounts"][0]["privateKey"].as_str().unwrap()).unwrap();
+    let key = signing_key_from_hex(&devnet.dev_key(0)).unwrap();
 
     let mut input = vec![0u8; 32];
     input[31] = 10;
