@@ -8,14 +8,15 @@
 //!
 //! `cargo bench --bench challenge_gas -- <proof file>…` (proof files from
 //! `bench_prove … --out FILE`, or `ivm prove -o FILE`).
-mod support;
+#[path = "../tests/devnet_support/mod.rs"]
+mod devnet_support;
 
 use std::time::{Duration, Instant};
 
+use devnet_support::Devnet;
 use ivm_contracts::alloy_primitives::{Address, B256};
 use ivm_contracts::client::Client;
 use ivm_contracts::{ClaimedOutcome, JOB_STATE_COMPLETED};
-use support::Devnet;
 
 /// Requests fibonacci(10) through the example consumer and waits until the node's result is on
 /// chain.
@@ -38,12 +39,12 @@ async fn completed_job(user: &Client, jm: Address, consumer: Address, program: &
 async fn main() {
     let files: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     assert!(!files.is_empty(), "usage: cargo bench --bench challenge_gas -- <proof file>…");
-    let devnet = Devnet::start(&[]);
+    let devnet = Devnet::start();
     let url = devnet.profile["rpcUrl"].as_str().expect("rpcUrl").to_string();
     let (jm, consumer) = (devnet.contract("jobManager"), devnet.contract("consumer"));
     let user = Client::connect(&url, &devnet.dev_key(7)).await.unwrap();
     let challenger = Client::connect(&url, &devnet.dev_key(8)).await.unwrap();
-    let program = devnet.program_id("fibonacci");
+    let program = hex::decode(devnet.program_id("fibonacci").trim_start_matches("0x")).unwrap();
     let bond = challenger.dispute_parameters(jm).await.unwrap().challengeBond;
     let claim = ClaimedOutcome::Panicked;
 

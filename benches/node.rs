@@ -8,7 +8,8 @@
 //! [--block-time S] [--relays-in-flight N] [--relay-batch N] [--gas-limit G]
 //! [--db postgres://…]` (or
 //! `scripts/bench-node`).
-mod support;
+#[path = "../tests/devnet_support/mod.rs"]
+mod devnet_support;
 
 use std::{
     collections::HashMap,
@@ -16,10 +17,10 @@ use std::{
     time::{Duration, Instant},
 };
 
+use devnet_support::Devnet;
 use ivm::node_client::NodeClient;
 use ivm_api::{RelayStrategy, SubmitJobRequest};
 use ivm_contracts::{sign_eip191, signing_key_from_hex, OffchainJobRequest};
-use support::Devnet;
 
 fn arg(args: &[String], name: &str, default: usize) -> usize {
     args.iter()
@@ -76,10 +77,10 @@ fn main() {
     if gas_limit > 0 {
         devnet_args.extend(["--gas-limit".into(), gas_limit.to_string()]);
     }
-    let devnet = Devnet::start(&devnet_args);
+    let devnet = Devnet::start_with(&devnet_args.iter().map(String::as_str).collect::<Vec<_>>());
     let node_url = devnet.profile["nodeUrl"].as_str().unwrap().to_string();
     let consumer = devnet.contract("consumer");
-    let program_id = devnet.program_id("fibonacci");
+    let program_id = hex::decode(devnet.program_id("fibonacci").trim_start_matches("0x")).unwrap();
     // Dev account 0 is the example consumer's offchain signer.
     let key = signing_key_from_hex(&devnet.dev_key(0)).unwrap();
 

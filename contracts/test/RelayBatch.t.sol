@@ -36,6 +36,7 @@ contract RelayBatchTest is Fixture {
         inputs = new bytes[](n);
     }
 
+    /// Sends the batch as the relayer (a `vm.expectRevert` before it applies to the call).
     function relay(Batch memory b) internal {
         vm.prank(relayer);
         jm.submitResultsForOffchainJobs(b.results, b.resultSigs, b.requests, b.requestSigs);
@@ -69,9 +70,8 @@ contract RelayBatchTest is Fixture {
     function test_batch_oneBadItemRevertsTheWholeBatch() public {
         Batch memory b = batchOf(1, emptyInputs(3));
         b.resultSigs[1] = signMessage(ANVIL_KEY_1, b.results[1]);
-        vm.prank(relayer);
         vm.expectRevert(bytes("JobManager.submitResultForOffchainJob: Invalid signature on result"));
-        jm.submitResultsForOffchainJobs(b.results, b.resultSigs, b.requests, b.requestSigs);
+        relay(b);
         for (uint64 nonce = 1; nonce <= 3; nonce++) {
             assertEq(uint256(jm.getJobMetadata(jobIdOf(nonce, address(consumer))).status), 0);
         }
@@ -83,18 +83,16 @@ contract RelayBatchTest is Fixture {
         b.resultSigs[1] = b.resultSigs[0];
         b.requests[1] = b.requests[0];
         b.requestSigs[1] = b.requestSigs[0];
-        vm.prank(relayer);
         vm.expectRevert(bytes("JobManager.createJob: job already exists with this nonce and consumer"));
-        jm.submitResultsForOffchainJobs(b.results, b.resultSigs, b.requests, b.requestSigs);
+        relay(b);
     }
 
     function test_batch_jobAlreadyRelayedAloneReverts() public {
         Batch memory b = batchOf(1, emptyInputs(2));
         vm.prank(relayer);
         jm.submitResultForOffchainJob(b.results[1], b.resultSigs[1], b.requests[1], b.requestSigs[1]);
-        vm.prank(relayer);
         vm.expectRevert(bytes("JobManager.createJob: job already exists with this nonce and consumer"));
-        jm.submitResultsForOffchainJobs(b.results, b.resultSigs, b.requests, b.requestSigs);
+        relay(b);
     }
 
     function test_batch_revertsForNonRelayer() public {
@@ -142,8 +140,7 @@ contract RelayBatchTest is Fixture {
         inputs[1] = "same input";
         Batch memory b = batchOf(1, inputs);
         vm.blobhashes(standInBlobHashes(keccak256(inputs[0])));
-        vm.prank(relayer);
         vm.expectRevert(bytes("JobManager.submitResultForOffchainJob: given blob hash does not match"));
-        jm.submitResultsForOffchainJobs(b.results, b.resultSigs, b.requests, b.requestSigs);
+        relay(b);
     }
 }

@@ -1,5 +1,6 @@
 //! `ivm devnet --json` as a child process and helpers to drive the real `ivm` binary, shared by
-//! tests/e2e_network.rs and tests/challenge.rs.
+//! tests/e2e_network.rs, tests/challenge.rs and the devnet benchmarks (benches/node.rs,
+//! benches/challenge_gas.rs).
 #![allow(dead_code)]
 
 use std::{
@@ -137,6 +138,16 @@ impl Devnet {
             .as_str()
             .unwrap()
             .to_string()
+    }
+
+    /// A contract's address from the profile (`jobManager`, `consumer`).
+    pub fn contract(&self, name: &str) -> Address {
+        self.profile["contracts"][name].as_str().unwrap().parse().unwrap()
+    }
+
+    /// Dev account `i`'s private key.
+    pub fn dev_key(&self, i: usize) -> String {
+        self.profile["devAccounts"][i]["privateKey"].as_str().unwrap().to_string()
     }
 
     /// `ivm <args> --profile-dir <dir>`.
