@@ -5,6 +5,8 @@
 //! inputs and output grow with the run) and verify time. `--out FILE` (after the two
 //! arguments) keeps the proof file, e.g. for `benches/challenge_gas.rs`.
 //! `scripts/bench-prover` runs the matrix and formats the table in docs/benchmarks.md.
+//! `BENCH_STOP_AT="<phase name>"` exits as that phase starts: under `heaptrack`, what is
+//! still allocated then ("leaked") is what the phase starts with.
 use std::time::Instant;
 
 use ivm_prover::statement::Statement;
@@ -132,7 +134,13 @@ fn prove_and_verify(
     input: &Inputs,
     start: Instant,
 ) -> (Statement, Vec<u8>, usize, u64, f64) {
-    let mut on_phase = |p: ivm_prover::v2::Phase| report_phase(start, p.name());
+    let stop = std::env::var("BENCH_STOP_AT").ok();
+    let mut on_phase = |p: ivm_prover::v2::Phase| {
+        report_phase(start, p.name());
+        if stop.as_deref() == Some(p.name()) {
+            std::process::exit(0);
+        }
+    };
     let (st, bytes) =
         ivm_prover::prove_file(elf, &input.0, &input.1, u64::MAX, &mut on_phase).expect("prove");
     report_phase(start, "(done)");

@@ -62,6 +62,29 @@ impl Stored {
         }
     }
 
+    /// A column of `rows` zeros, to be filled with [`Stored::set`].
+    pub fn zeros(rows: usize) -> Self {
+        Stored::Small(vec![0; rows])
+    }
+
+    /// Sets row `i` to `x`; the column becomes field elements at its first value of 2^32 or
+    /// more (so a column is never held as field elements while it need not be).
+    pub fn set(&mut self, i: usize, x: Fr) {
+        match self {
+            Stored::Small(v) => {
+                match crate::field::fr_to_u64(&x).and_then(|x| u32::try_from(x).ok()) {
+                    Some(x) => v[i] = x,
+                    None => {
+                        let mut wide: Vec<Fr> = v.par_iter().map(|&x| Fr::from(x as u64)).collect();
+                        wide[i] = x;
+                        *self = Stored::Field(DenseMle::new(wide));
+                    }
+                }
+            }
+            Stored::Field(p) => p.evals_mut()[i] = x,
+        }
+    }
+
     pub fn column(&self) -> Column<'_> {
         match self {
             Stored::Field(p) => Column::Dense(p.evals()),
@@ -371,6 +394,21 @@ mod tests {
 
     use super::*;
     use crate::poly::{eq_table, DenseMle};
+
+    /// A column filled row by row stays `u32`s until a value needs a field element, then holds
+    /// every value written so far and after.
+    #[test]
+    fn a_stored_column_widens_at_its_first_large_value() {
+        let mut c = Stored::zeros(4);
+        c.set(0, Fr::from(7u64));
+        c.set(1, Fr::from(u32::MAX as u64));
+        assert!(matches!(c, Stored::Small(_)));
+        c.set(2, -Fr::from(1u64));
+        assert!(matches!(c, Stored::Field(_)));
+        c.set(3, Fr::from(5u64));
+        let expected = [Fr::from(7u64), Fr::from(u32::MAX as u64), -Fr::from(1u64), Fr::from(5u64)];
+        assert_eq!(c.column().to_vec(), expected);
+    }
 
     #[test]
     fn lazy_dot_product_matches_field_arithmetic() {

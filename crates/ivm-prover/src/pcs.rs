@@ -24,13 +24,13 @@
 //!   every group element (subgroup checks) and rejects trailing bytes.
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
-use ark_bn254::{G1Affine, G1Projective, G2Projective};
+use ark_bn254::{Fq12, G1Affine, G1Projective, G2Projective};
 use ark_ec::pairing::Pairing;
-use ark_ec::pairing::PairingOutput;
+use ark_ec::pairing::{MillerLoopOutput, PairingOutput};
 use ark_ec::{CurveGroup, VariableBaseMSM};
-use ark_ff::{AdditiveGroup, Zero};
+use ark_ff::{AdditiveGroup, One, Zero};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_std::UniformRand;
 use dory_pcs::backends::arkworks::{
@@ -250,8 +250,10 @@ pub struct DoryProverSetup {
     /// `inner.g1_vec` in affine form, computed on first use by [`Dory::commit`].
     g1_affine: OnceLock<Vec<G1Affine>>,
     /// The G2 row generators prepared for the Miller loop (line coefficients), computed on
-    /// first use by [`Dory::commit`] (~17 KB per generator).
-    g2_prepared: OnceLock<Vec<G2Prepared>>,
+    /// first use by [`Dory::commit`] (~17 KB per generator: ~70 MB for `2^12` rows), and
+    /// released by [`DoryProverSetup::release_prepared_generators`] once a proof's
+    /// commitments are made (nothing after them pairs with these generators).
+    g2_prepared: Mutex<Option<Arc<Vec<G2Prepared>>>>,
 }
 
 type G2Prepared = <ark_bn254::Bn254 as Pairing>::G2Prepared;
@@ -265,27 +267,35 @@ pub struct DoryVerifierSetup {
 
 impl DoryProverSetup {
     pub fn new(seed: &[u8], max_num_vars: usize) -> Self {
-        let inner = dory_prover_setup(seed, max_num_vars);
-        // Dory's opening pairs the setup generators in every round: prepare them once
-        // (dory-pcs's process-wide cache; a larger setup replaces a smaller one).
-        dory_pcs::backends::arkworks::init_cache(&inner.g1_vec, &inner.g2_vec);
-        Self::from_inner(inner, max_num_vars)
+        Self::from_inner(dory_prover_setup(seed, max_num_vars), max_num_vars)
     }
 
     /// Wrap an existing Dory setup (its vectors must hold at least `2^⌈max_num_vars/2⌉`
     /// generators).
     pub fn from_inner(inner: ProverSetup<BN254>, max_num_vars: usize) -> Self {
-        Self { inner, max_num_vars, g1_affine: OnceLock::new(), g2_prepared: OnceLock::new() }
+        Self { inner, max_num_vars, g1_affine: OnceLock::new(), g2_prepared: Mutex::new(None) }
+    }
+
+    /// Frees the prepared G2 generators until the next commitment needs them again.
+    pub fn release_prepared_generators(&self) {
+        *self.g2_prepared.lock().expect("a panicked commitment poisoned the setup") = None;
     }
 
     /// The G2 row generators a `max_num_vars` polynomial can use (`2^⌊max/2⌋` of them),
     /// prepared for the Miller loop once and cached.
-    fn g2_prepared(&self) -> &[G2Prepared] {
-        self.g2_prepared.get_or_init(|| {
+    fn g2_prepared(&self) -> Arc<Vec<G2Prepared>> {
+        let mut cached = self.g2_prepared.lock().expect("a panicked commitment poisoned the setup");
+        let prepared = cached.get_or_insert_with(|| {
             let rows = (1usize << (self.max_num_vars / 2)).min(self.inner.g2_vec.len());
             let proj: Vec<G2Projective> = self.inner.g2_vec[..rows].iter().map(|g| g.0).collect();
-            G2Projective::normalize_batch(&proj).into_par_iter().map(G2Prepared::from).collect()
-        })
+            let prepare = |g| {
+                let mut p = G2Prepared::from(g);
+                p.ell_coeffs.shrink_to_fit(); // grown by doubling: ~30% spare capacity
+                p
+            };
+            Arc::new(G2Projective::normalize_batch(&proj).into_par_iter().map(prepare).collect())
+        });
+        Arc::clone(prepared)
     }
 
     /// The G1 column generators in affine form (batch-normalized once, then cached).
@@ -520,17 +530,28 @@ fn rows_committed_by<T: Sync>(
 
 /// Tier 2: `Π_i e(row_i, G2_i)` — the value dory-pcs's `commit` computes with
 /// `multi_pair_g2_setup(rows, g2_vec[..2^ν])` (a pairing product is a unique element of G_T,
-/// however it is evaluated). We evaluate it as one multi-Miller loop (parallel inside
-/// arkworks) over the cached prepared G2 generators and one final exponentiation. Rows that
-/// are the identity contribute `e(0, G2_i) = 1` and are left out.
+/// however it is evaluated). We evaluate it as multi-Miller loops (parallel inside arkworks)
+/// over the cached prepared G2 generators, a few hundred pairs each (arkworks takes its
+/// prepared points by value: a loop over every row at once held a copy of each), and one
+/// final exponentiation. Rows that are the identity contribute `e(0, G2_i) = 1` and are left
+/// out.
 pub(crate) fn tier2_commitment(setup: &DoryProverSetup, rows: &[ArkG1]) -> DoryCommitment {
-    let g2 = &setup.g2_prepared()[..rows.len()];
-    let (ps, qs): (Vec<G1Projective>, Vec<&G2Prepared>) =
-        rows.iter().zip(g2).filter(|(p, _)| !p.0.is_zero()).map(|(p, q)| (p.0, q)).unzip();
-    let ps = G1Projective::normalize_batch(&ps);
-    let ml = ark_bn254::Bn254::multi_miller_loop(ps, qs.into_iter().cloned());
+    const PAIRS_PER_LOOP: usize = 256;
+    let g2 = setup.g2_prepared();
+    let pairs: Vec<(G1Projective, &G2Prepared)> = rows
+        .iter()
+        .zip(&g2[..rows.len()])
+        .filter(|(p, _)| !p.0.is_zero())
+        .map(|(p, q)| (p.0, q))
+        .collect();
+    let ml = pairs.chunks(PAIRS_PER_LOOP).fold(Fq12::one(), |acc, chunk| {
+        let ps: Vec<G1Projective> = chunk.iter().map(|(p, _)| *p).collect();
+        let qs = chunk.iter().map(|(_, q)| (*q).clone());
+        acc * ark_bn254::Bn254::multi_miller_loop(G1Projective::normalize_batch(&ps), qs).0
+    });
     DoryCommitment(
-        ark_bn254::Bn254::final_exponentiation(ml).expect("a Miller loop output is never zero"),
+        ark_bn254::Bn254::final_exponentiation(MillerLoopOutput(ml))
+            .expect("a Miller loop output is never zero"),
     )
 }
 
@@ -618,6 +639,12 @@ fn small_msm(bases: &[G1Affine], scalars: &[u64]) -> G1Projective {
     acc
 }
 
+/// Frees the generators [`dory_open_with`] prepared (dory-pcs keeps them process-wide; an
+/// opening without them prepares its points as it goes, in the same proof).
+pub fn release_opening_cache() {
+    dory_pcs::backends::arkworks::invalidate_cache();
+}
+
 /// Prove that the committed polynomial `poly` (of `point.len()` variables) evaluates to `eval`
 /// at `point`, for a polynomial in any form Dory can take a vector–matrix product of: a dense
 /// table, or a sparse one ([`crate::onehot`]) whose dense form would not fit in memory. `hint`
@@ -633,6 +660,10 @@ pub fn dory_open_with<P: MultilinearLagrange<ArkFr>>(
     transcript: &mut Transcript,
 ) -> DoryProof {
     absorb_statement(transcript, commitment, point, &eval);
+    // Dory's opening pairs the setup generators in every round: prepare them once, here
+    // rather than with the setup (they are ~80 MB at 2^12 generators, and a proof opens
+    // only at its end; `release_opening_cache` frees them).
+    dory_pcs::backends::arkworks::init_cache(&setup.inner.g1_vec, &setup.inner.g2_vec);
     let (nu, sigma) = dory_shape(point.len());
     let (proof, _) =
         dory_pcs::prove::<ArkFr, BN254, G1Routines, G2Routines, _, _, dory_pcs::Transparent>(
@@ -763,5 +794,29 @@ impl CommitmentScheme for Dory {
             &mut DoryTranscript(transcript),
         )
         .map_err(|e| PcsError::Invalid(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tier 2 pairs the rows in several Miller loops (a few hundred pairs each): the product
+    /// is the one multi-pairing, across loop boundaries, with identity rows left out — and
+    /// again after the prepared generators were released and prepared anew.
+    #[test]
+    fn tier2_in_several_loops_is_the_multi_pairing() {
+        let setup = DoryProverSetup::new(DORY_SEED, 20);
+        let mut rng = generator_rng(b"tier2 test", 0, 0);
+        let rows: Vec<ArkG1> = (0..600)
+            .map(|i| {
+                ArkG1(if i % 7 == 3 { G1Projective::zero() } else { G1Projective::rand(&mut rng) })
+            })
+            .collect();
+        let g2: Vec<G2Projective> = setup.inner.g2_vec[..rows.len()].iter().map(|g| g.0).collect();
+        let expected = ark_bn254::Bn254::multi_pairing(rows.iter().map(|r| r.0), g2);
+        assert_eq!(tier2_commitment(&setup, &rows).0, expected);
+        setup.release_prepared_generators();
+        assert_eq!(tier2_commitment(&setup, &rows).0, expected);
     }
 }

@@ -65,6 +65,11 @@ impl DenseMle {
         &self.evals
     }
 
+    /// The values, to change in place (the length, hence `num_vars`, stays).
+    pub fn evals_mut(&mut self) -> &mut [Fr] {
+        &mut self.evals
+    }
+
     pub fn into_evals(self) -> Vec<Fr> {
         self.evals
     }

@@ -144,7 +144,7 @@ impl Committed {
     /// Moves the committed columns out of the witness (Spartan reads them back through
     /// [`Committed::columns`]): a row-sized vector is never held twice.
     fn new(polys: &Polys, w: &mut Witness) -> Self {
-        let columns = std::mem::take(&mut w.committed).into_iter().map(Stored::compact).collect();
+        let columns = std::mem::take(&mut w.committed);
         let mut chunks = polys.bytecode.split(&w.bytecode);
         chunks.extend(polys.ram.split(w.ram.reads()));
         Committed {
@@ -198,11 +198,7 @@ fn prove_witness(
     let setup = prover_setup(layout.num_vars());
     let mut w = w;
     let committed = Committed::new(&polys, &mut w);
-    let (commitments, hints): (Vec<_>, Vec<_>) = {
-        let groups = lookup_groups(&polys, &w.lookups);
-        let sources = committed.sources(&groups);
-        sources.par_iter().map(|s| joint_opening::commit(&setup, layout, *s)).unzip()
-    };
+    let (commitments, hints) = commit_all(&setup, layout, &polys, &committed, &w.lookups);
     let mut t = transcript(pre, st, log_rows, w.map.pages(), &w.control, &commitments);
 
     progress(Phase::Constraints);
@@ -274,6 +270,7 @@ fn prove_witness(
         &mut t,
         &mut || progress(Phase::Dory),
     );
+    crate::pcs::release_opening_cache();
     Proof {
         log_rows: log_rows as u8,
         pages: w.map.pages().to_vec(),
@@ -290,10 +287,34 @@ fn prove_witness(
     }
 }
 
-/// The committed slot groups of the lookup chunks, one chunk at a time. Built twice (for the
-/// commitment, then after the one-hot stage for its group claims and the openings) rather
-/// than held through the stages between, where with the chunks they were ~0.45 GB of a
-/// `2^20`-row proof's peak.
+/// The commitments of every committed polynomial, in `Polys` order, with their opening
+/// hints. The lookup chunks' slot groups are built and committed one chunk at a time (all
+/// of them are ~0.2 GB at `2^20` rows).
+fn commit_all(
+    setup: &crate::pcs::DoryProverSetup,
+    layout: Layout,
+    polys: &Polys,
+    committed: &Committed,
+    lookups: &OneHot,
+) -> (Vec<crate::pcs::DoryCommitment>, Vec<Vec<dory_pcs::backends::arkworks::ArkG1>>) {
+    let commit = |sources: Vec<Source>| -> Vec<_> {
+        sources.par_iter().map(|s| joint_opening::commit(setup, layout, *s)).collect()
+    };
+    let mut all = commit(committed.sources(&[]));
+    let chunking = polys.chunking(Chunked::Lookups);
+    for i in 0..chunking.d() {
+        let groups = slot_split::groups_of(&chunking.split_one(lookups, i));
+        all.extend(commit(groups.iter().map(Source::OneHot).collect()));
+    }
+    // Nothing after the commitments pairs with the prepared generators (~70 MB).
+    setup.release_prepared_generators();
+    all.into_iter().unzip()
+}
+
+/// The committed slot groups of the lookup chunks, for the one-hot stage's group claims and
+/// the openings. Built there rather than held from the commitment ([`commit_all`] builds them
+/// one chunk at a time) through the stages between, where with the chunks they were ~0.45 GB
+/// of a `2^20`-row proof's peak.
 fn lookup_groups(polys: &Polys, lookups: &OneHot) -> Vec<Vec<OneHot>> {
     let chunking = polys.chunking(Chunked::Lookups);
     (0..chunking.d()).map(|i| slot_split::groups_of(&chunking.split_one(lookups, i))).collect()

@@ -18,7 +18,7 @@ use super::bytecode::fields_table;
 use super::cpu::{self, FIRST_COMMITTED, NUM_BC, NUM_COLS};
 use super::ram::{required_pages, Remapped};
 use crate::bytecode_fields::{cell, log_rows_for, INSEQ, LOG_K_LOOKUP, PADDING};
-use crate::columns::{self, Column};
+use crate::columns::{self, Column, Stored};
 use crate::field::fr_to_u64;
 use crate::field::Fr;
 use crate::isa::tables::SLOTS;
@@ -47,8 +47,9 @@ pub struct Witness {
     /// and RAM values, the RAM address, permission bits, slot bytes and values, all below
     /// 2^32 ([`Witness::col`]).
     pub small: Vec<Vec<u32>>,
-    /// The committed CPU columns, `FIRST_COMMITTED..NUM_COLS`.
-    pub committed: Vec<Vec<Fr>>,
+    /// The committed CPU columns, `FIRST_COMMITTED..NUM_COLS`, small where every value is
+    /// below 2^32.
+    pub committed: Vec<Stored>,
     pub bytecode: OneHot,
     pub registers: MemoryTrace,
     pub ram: MemoryTrace,
@@ -91,7 +92,7 @@ pub(crate) fn build(
         .expect("bytecode indices are inside the table");
     let fields = fields_table(&pre.bytecode, pre.log_k_bc);
     let (small, committed) = columns(pre, t, &row, fault_row, &fields);
-    let registers = register_trace(pre, t, &row, &committed[cpu::RDNEW - FIRST_COMMITTED]);
+    let registers = register_trace(pre, t, &row, committed[cpu::RDNEW - FIRST_COMMITTED].column());
     let (ram, ram_final) = ram_trace(pre, &map, initial, t, &row);
     let lookups = lookup_matrix(t, &row);
     let control = final_control(pre, &map, &ram_final, output_len);
@@ -121,7 +122,7 @@ impl Witness {
     pub fn columns(&self) -> Vec<Column<'_>> {
         let mut c = columns::indexed(self.bytecode.addrs(), self.fields.as_flattened(), NUM_BC);
         c.extend(self.small.iter().map(|v| Column::Small(v)));
-        c.extend(self.committed.iter().map(Column::from));
+        c.extend(self.committed.iter().map(Stored::column));
         c
     }
 
@@ -141,10 +142,10 @@ fn columns<'a>(
     row: &(impl Fn(usize) -> &'a Row + Sync),
     fault_row: Option<usize>,
     fields: &[[Fr; NUM_BC]],
-) -> (Vec<Vec<u32>>, Vec<Vec<Fr>>) {
+) -> (Vec<Vec<u32>>, Vec<Stored>) {
     const BLOCK: usize = 1 << 12;
     let mut small = vec![vec![0u32; t]; FIRST_COMMITTED - NUM_BC];
-    let mut cols = vec![vec![Fr::from(0u64); t]; NUM_COLS - FIRST_COMMITTED];
+    let mut cols: Vec<Stored> = (FIRST_COMMITTED..NUM_COLS).map(|_| Stored::zeros(t)).collect();
     for start in (0..t).step_by(BLOCK) {
         let end = (start + BLOCK).min(t);
         let block = (start..end)
@@ -165,8 +166,8 @@ fn columns<'a>(
             }
         });
         cols.par_iter_mut().enumerate().for_each(|(c, col)| {
-            for (x, v) in col[start..end].iter_mut().zip(&block) {
-                *x = v[FIRST_COMMITTED + c];
+            for (i, v) in (start..end).zip(&block) {
+                col.set(i, v[FIRST_COMMITTED + c]);
             }
         });
     }
@@ -180,7 +181,7 @@ fn columns<'a>(
             (one - field(i, INSEQ) - field(i, PADDING)) * (one - next_padding)
         })
         .collect();
-    cols[cpu::LNP - FIRST_COMMITTED] = lnp;
+    cols[cpu::LNP - FIRST_COMMITTED] = Stored::compact(lnp);
     (small, cols)
 }
 
@@ -188,15 +189,15 @@ fn register_trace<'a>(
     pre: &Preprocessed,
     t: usize,
     row: &impl Fn(usize) -> &'a Row,
-    rdnew: &[Fr],
+    rdnew: Column<'_>,
 ) -> MemoryTrace {
     let mut reads = Vec::with_capacity(2 * t);
     let mut writes = Vec::with_capacity(2 * t);
     let mut values = Vec::with_capacity(2 * t);
-    for (i, rdnew) in rdnew.iter().enumerate().take(t) {
+    for i in 0..t {
         let entry = &pre.bytecode.rows[row(i).bc];
         let wrd = if cpu::writes_register(entry) { entry.rd } else { 0 };
-        let rdnew = crate::field::fr_to_u64(rdnew).expect("a 32-bit value");
+        let rdnew = crate::field::fr_to_u64(&rdnew.get(i)).expect("a 32-bit value");
         reads.extend([u32::from(entry.rs1), u32::from(entry.rs2)]);
         writes.extend([NO_ACCESS, u32::from(wrd)]);
         values.extend([0, rdnew]);
