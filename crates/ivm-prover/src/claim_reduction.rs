@@ -123,7 +123,7 @@ impl EqCache {
         let mut points: Vec<Vec<Fr>> = claims
             .iter()
             .map(|c| match sources[c.poly] {
-                Source::Dense(_) | Source::Small(_) => c.point.clone(),
+                Source::Dense(_) | Source::Small(_) | Source::Wide(_) => c.point.clone(),
                 Source::OneHot(m) => c.point[m.log_k()..].to_vec(),
             })
             .collect();
@@ -384,11 +384,12 @@ impl OneHotPhase<'_> {
 impl<'a> Instance<'a> {
     fn new(source: Source<'a>, claims: Vec<(Fr, &'a [Fr])>, eq: &'a EqCache) -> Self {
         match source {
-            Source::Dense(_) | Source::Small(_) => {
+            Source::Dense(_) | Source::Small(_) | Source::Wide(_) => {
                 let terms = claims.iter().map(|(c, point)| (*c, *point, eq.get(point))).collect();
                 let factor = match source {
                     Source::Dense(p) => Factor::Slice(p.evals()),
                     Source::Small(v) => Factor::Small(v),
+                    Source::Wide(v) => Factor::Wide(v),
                     Source::OneHot(_) => unreachable!("matched above"),
                 };
                 let len = factor.len();

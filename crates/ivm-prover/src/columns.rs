@@ -24,6 +24,9 @@ pub enum Column<'a> {
     /// A value below 2^32 per row (register and memory values, addresses, bytes, bits): an
     /// eighth of a field element's memory.
     Small(&'a [u32]),
+    /// A signed value below 2^127 in magnitude per row (products of machine words, signed
+    /// offsets): half a field element's memory.
+    Wide(&'a [i128]),
     /// `table[index[i]·stride + offset]` on row `i`: a column of a row-major table with
     /// `stride` entries per table row, selected per trace row by `index`.
     Indexed { index: &'a [u32], table: &'a [Fr], stride: usize, offset: usize },
@@ -42,10 +45,12 @@ impl<'a> From<&'a [Fr]> for Column<'a> {
 }
 
 /// A column the prover owns: field elements, or values below 2^32 (an eighth of the memory;
-/// most committed CPU columns are machine words, bytes and bits).
+/// most committed CPU columns are machine words, bytes and bits), or signed values below 2^127
+/// (half of it: products and signed offsets).
 pub enum Stored {
     Field(DenseMle),
     Small(Vec<u32>),
+    Wide(Vec<i128>),
 }
 
 impl Stored {
@@ -67,20 +72,26 @@ impl Stored {
         Stored::Small(vec![0; rows])
     }
 
-    /// Sets row `i` to `x`; the column becomes field elements at its first value of 2^32 or
-    /// more (so a column is never held as field elements while it need not be).
+    /// Sets row `i` to `x`; the column widens at its first value that does not fit (so a
+    /// column is never held wider than it needs).
     pub fn set(&mut self, i: usize, x: Fr) {
+        use crate::field::{fr_from_i128, fr_to_i128, fr_to_u64};
         match self {
-            Stored::Small(v) => {
-                match crate::field::fr_to_u64(&x).and_then(|x| u32::try_from(x).ok()) {
-                    Some(x) => v[i] = x,
-                    None => {
-                        let mut wide: Vec<Fr> = v.par_iter().map(|&x| Fr::from(x as u64)).collect();
-                        wide[i] = x;
-                        *self = Stored::Field(DenseMle::new(wide));
-                    }
+            Stored::Small(v) => match fr_to_u64(&x).and_then(|x| u32::try_from(x).ok()) {
+                Some(x) => v[i] = x,
+                None => {
+                    *self = Stored::Wide(v.par_iter().map(|&x| i128::from(x)).collect());
+                    self.set(i, x);
                 }
-            }
+            },
+            Stored::Wide(v) => match fr_to_i128(&x) {
+                Some(x) => v[i] = x,
+                None => {
+                    let field = v.par_iter().map(|&x| fr_from_i128(x)).collect();
+                    *self = Stored::Field(DenseMle::new(field));
+                    self.set(i, x);
+                }
+            },
             Stored::Field(p) => p.evals_mut()[i] = x,
         }
     }
@@ -89,6 +100,7 @@ impl Stored {
         match self {
             Stored::Field(p) => Column::Dense(p.evals()),
             Stored::Small(v) => Column::Small(v),
+            Stored::Wide(v) => Column::Wide(v),
         }
     }
 }
@@ -110,6 +122,7 @@ impl Column<'_> {
         match self {
             Column::Dense(v) => v.len(),
             Column::Small(v) => v.len(),
+            Column::Wide(v) => v.len(),
             Column::Indexed { index, .. } => index.len(),
         }
     }
@@ -130,6 +143,7 @@ impl Column<'_> {
                 1 => Fr::one(),
                 x => Fr::from(x as u64),
             },
+            Column::Wide(v) => crate::field::fr_from_i128(v[i]),
             Column::Indexed { index, table, stride, offset } => {
                 table[index[i] as usize * stride + offset]
             }
@@ -172,6 +186,11 @@ pub fn evaluate(cols: &[Column<'_>], eq: &[Fr], shift: usize) -> Vec<Fr> {
                         acc.add_small(e, x);
                     }
                 }
+                Column::Wide(v) => {
+                    for (e, &x) in eq.iter().zip(v.get(shift..).unwrap_or(&[])) {
+                        acc.add(e, &crate::field::fr_from_i128(x));
+                    }
+                }
                 Column::Indexed { .. } => unreachable!("indexed columns are evaluated below"),
             }
             acc.finish(r2_inv)
@@ -191,7 +210,7 @@ pub fn evaluate(cols: &[Column<'_>], eq: &[Fr], shift: usize) -> Vec<Fr> {
                 Column::Indexed { table, stride, offset, .. } => {
                     weights.iter().enumerate().map(|(r, w)| *w * table[r * stride + offset]).sum()
                 }
-                Column::Dense(_) | Column::Small(_) => {
+                Column::Dense(_) | Column::Small(_) | Column::Wide(_) => {
                     unreachable!("grouped columns are indexed")
                 }
             })
@@ -236,6 +255,15 @@ pub fn combine(cols: &[Column<'_>], coeffs: &[Fr]) -> Vec<Fr> {
                     }
                 });
             }
+            Column::Wide(v) => {
+                out.par_chunks_mut(BLOCK).zip(v.par_chunks(BLOCK)).for_each(|(o, v)| {
+                    for (g, &x) in o.iter_mut().zip(v) {
+                        if x != 0 {
+                            *g += rho * crate::field::fr_from_i128(x);
+                        }
+                    }
+                });
+            }
             Column::Indexed { .. } => {}
         }
     }
@@ -262,7 +290,7 @@ pub fn combine(cols: &[Column<'_>], coeffs: &[Fr]) -> Vec<Fr> {
 fn table_rows(c: &Column<'_>) -> usize {
     match *c {
         Column::Indexed { table, stride, .. } => table.len() / stride,
-        Column::Dense(_) | Column::Small(_) => 0,
+        Column::Dense(_) | Column::Small(_) | Column::Wide(_) => 0,
     }
 }
 
@@ -395,8 +423,8 @@ mod tests {
     use super::*;
     use crate::poly::{eq_table, DenseMle};
 
-    /// A column filled row by row stays `u32`s until a value needs a field element, then holds
-    /// every value written so far and after.
+    /// A column filled row by row stays `u32`s until a value needs more, then signed 128-bit
+    /// integers until one needs a field element, holding every value written before and after.
     #[test]
     fn a_stored_column_widens_at_its_first_large_value() {
         let mut c = Stored::zeros(4);
@@ -404,9 +432,13 @@ mod tests {
         c.set(1, Fr::from(u32::MAX as u64));
         assert!(matches!(c, Stored::Small(_)));
         c.set(2, -Fr::from(1u64));
-        assert!(matches!(c, Stored::Field(_)));
-        c.set(3, Fr::from(5u64));
-        let expected = [Fr::from(7u64), Fr::from(u32::MAX as u64), -Fr::from(1u64), Fr::from(5u64)];
+        assert!(matches!(c, Stored::Wide(_)));
+        let big = Fr::from(2u64).pow([127u64]);
+        c.set(3, -big + Fr::from(1u64));
+        assert!(matches!(c, Stored::Wide(_)), "−(2^127 − 1) is wide");
+        c.set(3, big);
+        assert!(matches!(c, Stored::Field(_)), "2^127 is not");
+        let expected = [Fr::from(7u64), Fr::from(u32::MAX as u64), -Fr::from(1u64), big];
         assert_eq!(c.column().to_vec(), expected);
     }
 

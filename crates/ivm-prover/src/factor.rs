@@ -28,6 +28,8 @@ pub enum Factor<'a> {
     Dense(Vec<Fr>),
     /// Borrowed values below 2^32 (binding streams them, then copies them as field elements).
     Small(&'a [u32]),
+    /// Borrowed signed values below 2^127 in magnitude (bound like [`Factor::Small`]).
+    Wide(&'a [i128]),
     /// `table[addr_i]`, `table[K]` for [`NO_ACCESS`] (so `table` has `K + 1` entries).
     Rows { addrs: &'a [u32], table: Vec<Fr> },
     /// `table[index_i]`.
@@ -58,6 +60,7 @@ impl<'a> Factor<'a> {
             Factor::Slice(v) => v.len(),
             Factor::Dense(v) => v.len(),
             Factor::Small(v) => v.len(),
+            Factor::Wide(v) => v.len(),
             Factor::Rows { addrs, .. } => addrs.len(),
             Factor::Indexed { index, .. } => index.len(),
             Factor::Streamed { base, weights } => base.len() / weights.len(),
@@ -83,6 +86,7 @@ impl<'a> Factor<'a> {
                 1 => Fr::one(),
                 x => Fr::from(x as u64),
             },
+            Factor::Wide(v) => crate::field::fr_from_i128(v[i]),
             Factor::Rows { addrs, table } => table[slot(addrs[i], table.len())],
             Factor::Indexed { index, table } => table[index[i] as usize],
             Factor::Streamed { base, weights } => {
@@ -107,7 +111,11 @@ impl<'a> Factor<'a> {
         match self {
             Factor::Rows { addrs, table } => slot(addrs[i], table.len()),
             Factor::Indexed { index, .. } => index[i] as usize,
-            Factor::Slice(_) | Factor::Dense(_) | Factor::Small(_) | Factor::Streamed { .. } => {
+            Factor::Slice(_)
+            | Factor::Dense(_)
+            | Factor::Small(_)
+            | Factor::Wide(_)
+            | Factor::Streamed { .. } => {
                 unreachable!("stored factors have no index")
             }
         }
@@ -117,9 +125,11 @@ impl<'a> Factor<'a> {
     pub fn table(&self) -> Option<&[Fr]> {
         match self {
             Factor::Rows { table, .. } | Factor::Indexed { table, .. } => Some(table),
-            Factor::Slice(_) | Factor::Dense(_) | Factor::Small(_) | Factor::Streamed { .. } => {
-                None
-            }
+            Factor::Slice(_)
+            | Factor::Dense(_)
+            | Factor::Small(_)
+            | Factor::Wide(_)
+            | Factor::Streamed { .. } => None,
         }
     }
 
@@ -215,13 +225,17 @@ mod tests {
         assert_eq!(f.to_vec(), d.evals());
         let copy = d.evals().to_vec();
         let mut g = Factor::Slice(&copy);
+        let signed: Vec<i128> = v.iter().map(|&x| x as i128).collect();
+        let mut w = Factor::Wide(&signed);
         for round in 0..6 {
             let r = Fr::rand(&mut rng);
             f.bind_top(r);
             g.bind_top(r);
+            w.bind_top(r);
             d.bind_top(r);
             assert_eq!(f.to_vec(), d.evals(), "small, after {} bindings", round + 1);
             assert_eq!(g.to_vec(), d.evals(), "slice, after {} bindings", round + 1);
+            assert_eq!(w.to_vec(), d.evals(), "wide, after {} bindings", round + 1);
             let streamed = matches!(f, Factor::Streamed { .. });
             assert_eq!(streamed, round < STREAMED_BINDINGS, "copied after the streamed bindings");
         }

@@ -38,8 +38,8 @@ use crate::field::{Fr, One};
 use crate::onehot::commit::{commit_with_width, DoryOneHot};
 use crate::onehot::OneHot;
 use crate::pcs::{
-    dory_open_with, row_commitments, small_row_commitments, tier2_commitment, CommitmentScheme,
-    Dory,
+    dory_open_with, row_commitments, small_row_commitments, tier2_commitment, wide_row_commitments,
+    CommitmentScheme, Dory,
 };
 use crate::pcs::{DoryCommitment, DoryProof, DoryProverSetup, DoryVerifierSetup, PcsError};
 use crate::transcript::Transcript;
@@ -73,6 +73,8 @@ pub enum Source<'a> {
     Dense(&'a crate::poly::DenseMle),
     /// Values below 2^32, one per row (`columns::Stored::Small`).
     Small(&'a [u32]),
+    /// Signed values below 2^127 in magnitude, one per row (`columns::Stored::Wide`).
+    Wide(&'a [i128]),
     OneHot(&'a OneHot),
 }
 
@@ -81,6 +83,7 @@ impl Source<'_> {
         match self {
             Source::Dense(p) => p.num_vars(),
             Source::Small(v) => v.len().trailing_zeros() as usize,
+            Source::Wide(v) => v.len().trailing_zeros() as usize,
             Source::OneHot(m) => m.num_vars(),
         }
     }
@@ -90,6 +93,7 @@ impl Source<'_> {
         match self {
             Source::Dense(p) => p.evaluate(point),
             Source::Small(v) => crate::columns::Column::Small(v).evaluate(point),
+            Source::Wide(v) => crate::columns::Column::Wide(v).evaluate(point),
             Source::OneHot(m) => m.evaluate(point),
         }
     }
@@ -114,6 +118,18 @@ impl Source<'_> {
                         0 => {}
                         1 => *x += l,
                         c => *x += l * Fr::from(c as u64),
+                    });
+                }
+                v
+            }
+            Source::Wide(values) => {
+                let mut v = vec![Fr::zero(); cols];
+                for (row, chunk) in values.chunks(cols).enumerate() {
+                    let l = left[row].0;
+                    v.par_iter_mut().zip(chunk).for_each(|(x, &c)| {
+                        if c != 0 {
+                            *x += l * crate::field::fr_from_i128(c);
+                        }
                     });
                 }
                 v
@@ -150,6 +166,9 @@ pub fn commit(
         }
         Source::Small(v) => {
             in_layout_rows(v, sigma, |values, nu| small_row_commitments(setup, values, nu, sigma))
+        }
+        Source::Wide(v) => {
+            in_layout_rows(v, sigma, |values, nu| wide_row_commitments(setup, values, nu, sigma))
         }
     };
     (tier2_commitment(setup, &rows), rows)
@@ -397,6 +416,29 @@ mod tests {
             assert_eq!(small, field, "{n} variables");
             let point = random_point(n as u64, n);
             assert_eq!(Source::Small(&v).evaluate(&point), p.evaluate(&point));
+        }
+    }
+
+    #[test]
+    fn a_wide_column_commits_and_opens_as_its_field_copy() {
+        let setup = DoryProverSetup::new(DORY_SEED, 10);
+        for n in [3, 9] {
+            let v: Vec<i128> = small_values(n)
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| [x as i128, -(x as i128), (x as i128) << 70, i128::MAX][i % 4])
+                .collect();
+            let p = DenseMle::new(v.iter().map(|&x| crate::field::fr_from_i128(x)).collect());
+            let (wide, _) = commit(&setup, Layout::new(9), Source::Wide(&v));
+            let (field, _) = commit(&setup, Layout::new(9), Source::Dense(&p));
+            assert_eq!(wide, field, "{n} variables");
+            let point = random_point(n as u64, n);
+            assert_eq!(Source::Wide(&v).evaluate(&point), p.evaluate(&point));
+            let left: Vec<ArkFr> = random_point(7, 1 << n).into_iter().map(ArkFr).collect();
+            assert_eq!(
+                Source::Wide(&v).vector_matrix_product(&left, 3.min(n)),
+                Source::Dense(&p).vector_matrix_product(&left, 3.min(n))
+            );
         }
     }
 

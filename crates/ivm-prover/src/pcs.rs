@@ -513,6 +513,20 @@ pub(crate) fn small_row_commitments(
     })
 }
 
+/// [`row_commitments`] of signed values below 2^127 in magnitude, one row at a time as
+/// field elements.
+pub(crate) fn wide_row_commitments(
+    setup: &DoryProverSetup,
+    values: &[i128],
+    nu: usize,
+    sigma: usize,
+) -> Vec<ArkG1> {
+    rows_committed_by(setup, values, nu, sigma, |bases, row| {
+        let row: Vec<Fr> = row.iter().map(|&v| crate::field::fr_from_i128(v)).collect();
+        row_msm(bases, &row)
+    })
+}
+
 /// The rows of a `2^ν × 2^σ` matrix, each committed against the first `2^σ` G1 generators by
 /// `msm`, in parallel.
 fn rows_committed_by<T: Sync>(

@@ -160,6 +160,7 @@ impl Committed {
         let columns = self.columns.iter().map(|c| match c {
             Stored::Field(p) => Source::Dense(p),
             Stored::Small(v) => Source::Small(v),
+            Stored::Wide(v) => Source::Wide(v),
         });
         let incs = [&self.inc_registers, &self.inc_ram].into_iter().map(Source::Dense);
         let chunks = self.chunks.iter().chain(groups.iter().flatten());
