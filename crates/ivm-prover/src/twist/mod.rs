@@ -142,13 +142,18 @@ impl MemoryTrace {
 
     /// `Inc(j) = wv(j) − Val(w_j, j)` (0 on rows that write nothing).
     pub fn increments(&self) -> Vec<Fr> {
+        self.signed_increments().into_iter().map(fr_i64).collect()
+    }
+
+    /// [`MemoryTrace::increments`] as integers (a quarter of the memory).
+    pub fn signed_increments(&self) -> Vec<i64> {
         let mut out = Vec::with_capacity(self.write_values.len());
         self.replay(|j, mem| {
             let w = self.writes.addrs()[j];
             out.push(if w == NO_ACCESS {
-                Fr::from(0u64)
+                0
             } else {
-                fr_i64(self.write_values[j] as i64 - mem[w as usize] as i64)
+                self.write_values[j] as i64 - mem[w as usize] as i64
             });
         });
         out

@@ -19,7 +19,6 @@ use crate::field::Fr;
 use crate::isa::Row;
 use crate::joint_opening::{self, Layout, Source};
 use crate::onehot::OneHot;
-use crate::poly::DenseMle;
 use crate::preprocess::{prover_setup, Preprocessed};
 use crate::spartan;
 use crate::statement::Statement;
@@ -133,9 +132,9 @@ pub fn prove_witness_tampered(
 struct Committed {
     /// CPU columns `FIRST_COMMITTED..NUM_COLS`, small where every value is below 2^32.
     columns: Vec<Stored>,
-    /// The register and RAM increments (signed: field elements).
-    inc_registers: DenseMle,
-    inc_ram: DenseMle,
+    /// The register and RAM increments (signed).
+    inc_registers: Vec<i128>,
+    inc_ram: Vec<i128>,
     /// The bytecode and RAM chunks.
     chunks: Vec<OneHot>,
 }
@@ -149,8 +148,8 @@ impl Committed {
         chunks.extend(polys.ram.split(w.ram.reads()));
         Committed {
             columns,
-            inc_registers: DenseMle::new(w.registers.increments()),
-            inc_ram: DenseMle::new(w.ram.increments()),
+            inc_registers: signed(w.registers.signed_increments()),
+            inc_ram: signed(w.ram.signed_increments()),
             chunks,
         }
     }
@@ -162,7 +161,7 @@ impl Committed {
             Stored::Small(v) => Source::Small(v),
             Stored::Wide(v) => Source::Wide(v),
         });
-        let incs = [&self.inc_registers, &self.inc_ram].into_iter().map(Source::Dense);
+        let incs = [&self.inc_registers, &self.inc_ram].into_iter().map(|v| Source::Wide(v));
         let chunks = self.chunks.iter().chain(groups.iter().flatten());
         columns.chain(incs).chain(chunks.map(Source::OneHot)).collect()
     }
@@ -227,7 +226,7 @@ fn prove_witness(
     let (r, evals) = (&sp.point, &sp.evals);
     let regs = RegisterWitness {
         trace: &w.registers,
-        inc: &committed.inc_registers,
+        inc: Column::Wide(&committed.inc_registers),
         rdnew: committed.columns[polys.column(cpu::RDNEW)].column(),
         fetches: &w.bytecode,
     };
@@ -240,7 +239,8 @@ fn prove_witness(
         initial,
         final_check: &final_check,
     };
-    let ram_w = RamWitness { trace: &w.ram, inc: &committed.inc_ram, final_memory: &w.ram_final };
+    let inc = Column::Wide(&committed.inc_ram);
+    let ram_w = RamWitness { trace: &w.ram, inc, final_memory: &w.ram_final };
     let ram = ram_proof::prove(&ram_stage, &polys, r, &ram_w, &mut claims, &mut t);
     progress(Phase::Lookups);
     let lookups = super::lookups::prove(r, &w.lookups, &mut claims, &mut t);
@@ -310,6 +310,10 @@ fn commit_all(
     // Nothing after the commitments pairs with the prepared generators (~70 MB).
     setup.release_prepared_generators();
     all.into_iter().unzip()
+}
+
+fn signed(v: Vec<i64>) -> Vec<i128> {
+    v.into_iter().map(i128::from).collect()
 }
 
 /// The committed slot groups of the lookup chunks, for the one-hot stage's group claims and

@@ -18,6 +18,7 @@ use super::cpu::{IS_CTRL, PERM_R, PERM_W, RAMADDR, RAMNEW, RAMOLD};
 use super::polys::{Chunked, Claims, Polys};
 use super::ram::{FinalCheck, Remapped};
 use crate::bytecode_fields::{LOAD, STORE};
+use crate::columns::Column;
 use crate::field::Fr;
 use crate::onehot::read_check::{self, RaClaim, ReadCheckProof};
 use crate::paged_ram::PageMap;
@@ -97,7 +98,7 @@ fn address_claim(evals: &[Fr], g: &[Fr]) -> Fr {
 /// The prover's side.
 pub struct RamWitness<'a> {
     pub trace: &'a MemoryTrace,
-    pub inc: &'a DenseMle,
+    pub inc: Column<'a>,
     pub final_memory: &'a [u64],
 }
 
@@ -145,7 +146,8 @@ pub fn prove(
     let final_value = fin.evaluate(&r_io);
     t.append_scalar(b"v2/ram/final_value", &final_value);
     let wa = w.trace.writes().address_eq_column(&r_io);
-    let mut sum = CompositeSumcheck::new(vec![w.inc.clone(), wa], 2, |v: &[Fr]| v[0] * v[1]);
+    let mut sum =
+        CompositeSumcheck::new(vec![DenseMle::new(w.inc.to_vec()), wa], 2, |v: &[Fr]| v[0] * v[1]);
     let total = sum.claim();
     let (final_sum, sigma) = sumcheck::prove(&mut sum, total, t);
     let f = sum.final_evals();

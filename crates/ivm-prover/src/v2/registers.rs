@@ -106,7 +106,7 @@ fn address_table_eval(
 /// The prover's side: the register trace and its increments, the CPU columns, the fetches.
 pub struct RegisterWitness<'a> {
     pub trace: &'a MemoryTrace,
-    pub inc: &'a DenseMle,
+    pub inc: Column<'a>,
     pub rdnew: Column<'a>,
     pub fetches: &'a OneHot,
 }
