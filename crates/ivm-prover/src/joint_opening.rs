@@ -102,37 +102,10 @@ impl Source<'_> {
     fn vector_matrix_product(&self, left: &[ArkFr], sigma: usize) -> Vec<Fr> {
         let cols = 1usize << sigma;
         match self {
-            Source::Dense(p) => {
-                let mut v = vec![Fr::zero(); cols];
-                for (row, chunk) in p.evals().chunks(cols).enumerate() {
-                    let l = left[row].0;
-                    v.par_iter_mut().zip(chunk).for_each(|(x, c)| *x += l * c);
-                }
-                v
-            }
-            Source::Small(values) => {
-                let mut v = vec![Fr::zero(); cols];
-                for (row, chunk) in values.chunks(cols).enumerate() {
-                    let l = left[row].0;
-                    v.par_iter_mut().zip(chunk).for_each(|(x, &c)| match c {
-                        0 => {}
-                        1 => *x += l,
-                        c => *x += l * Fr::from(c as u64),
-                    });
-                }
-                v
-            }
+            Source::Dense(p) => rows_times(p.evals(), left, cols, |c: &Fr| *c),
+            Source::Small(values) => rows_times(values, left, cols, |&c: &u32| Fr::from(c as u64)),
             Source::Wide(values) => {
-                let mut v = vec![Fr::zero(); cols];
-                for (row, chunk) in values.chunks(cols).enumerate() {
-                    let l = left[row].0;
-                    v.par_iter_mut().zip(chunk).for_each(|(x, &c)| {
-                        if c != 0 {
-                            *x += l * crate::field::fr_from_i128(c);
-                        }
-                    });
-                }
-                v
+                rows_times(values, left, cols, |&c| crate::field::fr_from_i128(c))
             }
             Source::OneHot(m) => {
                 let rows = 1usize << m.num_vars().saturating_sub(sigma);
@@ -144,6 +117,31 @@ impl Source<'_> {
             }
         }
     }
+}
+
+/// `Σ_row left[row]·values[row]` over rows of `cols` values, each value read as a field
+/// element by `value` (zeros skipped, ones added: most committed values are bits and small).
+fn rows_times<T: Sync + PartialEq + Default>(
+    values: &[T],
+    left: &[ArkFr],
+    cols: usize,
+    value: impl Fn(&T) -> Fr + Sync,
+) -> Vec<Fr> {
+    let mut v = vec![Fr::zero(); cols];
+    for (row, chunk) in values.chunks(cols).enumerate() {
+        let l = left[row].0;
+        v.par_iter_mut().zip(chunk).for_each(|(x, c)| {
+            if *c != T::default() {
+                let c = value(c);
+                if c.is_one() {
+                    *x += l;
+                } else {
+                    *x += l * c;
+                }
+            }
+        });
+    }
+    v
 }
 
 /// Commit to `source` in `layout`; the hint (row commitments) is kept for [`prove`].
