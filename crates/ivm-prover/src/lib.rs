@@ -23,6 +23,7 @@ pub mod field;
 pub mod isa;
 pub mod joint_opening;
 pub mod memory;
+mod miller_loop;
 pub mod onehot;
 pub mod paged_ram;
 pub mod par;

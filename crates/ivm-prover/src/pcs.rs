@@ -26,11 +26,11 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use ark_bn254::{Fq12, G1Affine, G1Projective, G2Projective};
+use ark_bn254::{G1Affine, G1Projective, G2Projective};
 use ark_ec::pairing::Pairing;
 use ark_ec::pairing::{MillerLoopOutput, PairingOutput};
 use ark_ec::{CurveGroup, VariableBaseMSM};
-use ark_ff::{AdditiveGroup, One, Zero};
+use ark_ff::{AdditiveGroup, Zero};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_std::UniformRand;
 use dory_pcs::backends::arkworks::{
@@ -544,25 +544,19 @@ fn rows_committed_by<T: Sync>(
 
 /// Tier 2: `Π_i e(row_i, G2_i)` — the value dory-pcs's `commit` computes with
 /// `multi_pair_g2_setup(rows, g2_vec[..2^ν])` (a pairing product is a unique element of G_T,
-/// however it is evaluated). We evaluate it as multi-Miller loops (parallel inside arkworks)
-/// over the cached prepared G2 generators, a few hundred pairs each (arkworks takes its
-/// prepared points by value: a loop over every row at once held a copy of each), and one
-/// final exponentiation. Rows that are the identity contribute `e(0, G2_i) = 1` and are left
-/// out.
+/// however it is evaluated). We evaluate it as one multi-Miller loop over the cached prepared
+/// G2 generators ([`crate::miller_loop`]: borrowed, one accumulator per core) and one final
+/// exponentiation. Rows that are the identity contribute `e(0, G2_i) = 1` and are left out.
 pub(crate) fn tier2_commitment(setup: &DoryProverSetup, rows: &[ArkG1]) -> DoryCommitment {
-    const PAIRS_PER_LOOP: usize = 256;
     let g2 = setup.g2_prepared();
-    let pairs: Vec<(G1Projective, &G2Prepared)> = rows
+    let (ps, qs): (Vec<G1Projective>, Vec<&G2Prepared>) = rows
         .iter()
         .zip(&g2[..rows.len()])
         .filter(|(p, _)| !p.0.is_zero())
         .map(|(p, q)| (p.0, q))
-        .collect();
-    let ml = pairs.chunks(PAIRS_PER_LOOP).fold(Fq12::one(), |acc, chunk| {
-        let ps: Vec<G1Projective> = chunk.iter().map(|(p, _)| *p).collect();
-        let qs = chunk.iter().map(|(_, q)| (*q).clone());
-        acc * ark_bn254::Bn254::multi_miller_loop(G1Projective::normalize_batch(&ps), qs).0
-    });
+        .unzip();
+    let pairs: Vec<_> = G1Projective::normalize_batch(&ps).into_iter().zip(qs).collect();
+    let ml = crate::miller_loop::multi_miller_loop(&pairs);
     DoryCommitment(
         ark_bn254::Bn254::final_exponentiation(MillerLoopOutput(ml))
             .expect("a Miller loop output is never zero"),
@@ -815,11 +809,10 @@ impl CommitmentScheme for Dory {
 mod tests {
     use super::*;
 
-    /// Tier 2 pairs the rows in several Miller loops (a few hundred pairs each): the product
-    /// is the one multi-pairing, across loop boundaries, with identity rows left out — and
-    /// again after the prepared generators were released and prepared anew.
+    /// Tier 2 is the multi-pairing of the rows with the generators, identity rows left out —
+    /// and again after the prepared generators were released and prepared anew.
     #[test]
-    fn tier2_in_several_loops_is_the_multi_pairing() {
+    fn tier2_is_the_multi_pairing() {
         let setup = DoryProverSetup::new(DORY_SEED, 20);
         let mut rng = generator_rng(b"tier2 test", 0, 0);
         let rows: Vec<ArkG1> = (0..600)
