@@ -166,7 +166,9 @@ impl OneHot {
                     acc
                 },
             )
-            .reduce(|| vec![Fr::zero(); k], crate::par::add_vecs)
+            // Without an identity: `reduce`'s would be one more K-vector per task.
+            .reduce_with(crate::par::add_vecs)
+            .unwrap_or_else(|| vec![Fr::zero(); k])
     }
 
     /// [`OneHot::address_eq_column`] read through the addresses (`crate::factor`): nothing

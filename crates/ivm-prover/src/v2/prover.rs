@@ -130,7 +130,8 @@ pub fn prove_witness_tampered(
 /// The committed polynomials but the lookup chunks' slot groups, which are rebuilt from the
 /// lookup matrix where they are needed ([`lookup_groups`]).
 struct Committed {
-    /// CPU columns `FIRST_COMMITTED..NUM_COLS`, small where every value is below 2^32.
+    /// CPU columns `FIRST_COMMITTED..NUM_COLS`, as narrow as their values allow
+    /// (`u32`, `i128` or field elements: `Stored::set`).
     columns: Vec<Stored>,
     /// The register and RAM increments (signed).
     inc_registers: Vec<i128>,
@@ -304,7 +305,7 @@ fn commit_all(
     let mut all = commit(committed.sources(&[]));
     let chunking = polys.chunking(Chunked::Lookups);
     for i in 0..chunking.d() {
-        let groups = slot_split::groups_of(&chunking.split_one(lookups, i));
+        let groups = chunk_groups(polys, lookups, i);
         all.extend(commit(groups.iter().map(Source::OneHot).collect()));
     }
     // Nothing after the commitments pairs with the prepared generators (~70 MB).
@@ -321,8 +322,12 @@ fn signed(v: Vec<i64>) -> Vec<i128> {
 /// one chunk at a time) through the stages between, where with the chunks they were ~0.45 GB
 /// of a `2^20`-row proof's peak.
 fn lookup_groups(polys: &Polys, lookups: &OneHot) -> Vec<Vec<OneHot>> {
-    let chunking = polys.chunking(Chunked::Lookups);
-    (0..chunking.d()).map(|i| slot_split::groups_of(&chunking.split_one(lookups, i))).collect()
+    (0..polys.chunking(Chunked::Lookups).d()).map(|i| chunk_groups(polys, lookups, i)).collect()
+}
+
+/// The committed slot groups of lookup chunk `i`.
+fn chunk_groups(polys: &Polys, lookups: &OneHot, i: usize) -> Vec<OneHot> {
+    slot_split::groups_of(&polys.chunking(Chunked::Lookups).split_one(lookups, i))
 }
 
 /// Where each chunked matrix's Hamming weights are checked: bytecode (every row fetches) and
