@@ -54,19 +54,6 @@ pub enum Stored {
 }
 
 impl Stored {
-    /// `values` (a power-of-two number of rows) as small values if every one is below 2^32.
-    pub fn compact(values: Vec<Fr>) -> Self {
-        let small: Option<Vec<u32>> = values
-            .par_iter()
-            .with_min_len(1 << 12)
-            .map(|x| crate::field::fr_to_u64(x).and_then(|v| u32::try_from(v).ok()))
-            .collect();
-        match small {
-            Some(v) => Stored::Small(v),
-            None => Stored::Field(DenseMle::new(values)),
-        }
-    }
-
     /// A column of `rows` zeros, to be filled with [`Stored::set`].
     pub fn zeros(rows: usize) -> Self {
         Stored::Small(vec![0; rows])

@@ -181,7 +181,10 @@ fn columns<'a>(
             (one - field(i, INSEQ) - field(i, PADDING)) * (one - next_padding)
         })
         .collect();
-    cols[cpu::LNP - FIRST_COMMITTED] = Stored::compact(lnp);
+    let column = &mut cols[cpu::LNP - FIRST_COMMITTED];
+    for (i, x) in lnp.into_iter().enumerate() {
+        column.set(i, x);
+    }
     (small, cols)
 }
 
