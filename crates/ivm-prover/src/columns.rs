@@ -137,6 +137,45 @@ impl Column<'_> {
         }
     }
 
+    /// `Σ_(i, w) w · col[i + shift]` over the given rows (rows past the end read 0): one
+    /// bound value of the column. Zeros are skipped and ones added, the rest multiplied.
+    #[inline]
+    pub fn weighted_sum(&self, rows: &[(usize, Fr)], shift: usize) -> Fr {
+        fn sum<T>(v: &[T], rows: &[(usize, Fr)], shift: usize, f: impl Fn(&T, Fr) -> Fr) -> Fr {
+            let mut acc = Fr::zero();
+            for &(i, w) in rows {
+                if let Some(x) = v.get(i + shift) {
+                    acc += f(x, w);
+                }
+            }
+            acc
+        }
+        let times = |x: Fr, w: Fr| {
+            if x.is_zero() {
+                x
+            } else if x.is_one() {
+                w
+            } else {
+                w * x
+            }
+        };
+        match *self {
+            Column::Dense(v) => sum(v, rows, shift, |x, w| times(*x, w)),
+            Column::Small(v) => sum(v, rows, shift, |&x, w| match x {
+                0 => Fr::zero(),
+                1 => w,
+                x => w * Fr::from(x as u64),
+            }),
+            Column::Wide(v) => sum(v, rows, shift, |&x, w| match x {
+                0 => Fr::zero(),
+                x => w * crate::field::fr_from_i128(x),
+            }),
+            Column::Indexed { index, table, stride, offset } => {
+                sum(index, rows, shift, |&a, w| times(table[a as usize * stride + offset], w))
+            }
+        }
+    }
+
     /// The column's multilinear extension at `point`.
     pub fn evaluate(&self, point: &[Fr]) -> Fr {
         evaluate(&[*self], &crate::poly::eq_table(point), 0)[0]
@@ -427,6 +466,36 @@ mod tests {
         assert!(matches!(c, Stored::Field(_)), "2^127 is not");
         let expected = [Fr::from(7u64), Fr::from(u32::MAX as u64), -Fr::from(1u64), big];
         assert_eq!(c.column().to_vec(), expected);
+    }
+
+    /// A weighted sum over some rows, as and one row later, equals the field computation for
+    /// every storage (rows past the end read 0).
+    #[test]
+    fn weighted_sums_match_field_arithmetic() {
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        let small: Vec<u32> = vec![0, 1, 7, u32::MAX];
+        let wide: Vec<i128> = vec![0, -1, 1 << 100, 3];
+        let dense: Vec<Fr> = (0..4).map(|_| Fr::rand(&mut rng)).collect();
+        let index: Vec<u32> = vec![2, 0, 1, 2];
+        let table: Vec<Fr> = (0..6).map(|_| Fr::rand(&mut rng)).collect();
+        let cols = [
+            Column::Small(&small),
+            Column::Wide(&wide),
+            Column::Dense(&dense),
+            Column::Indexed { index: &index, table: &table, stride: 2, offset: 1 },
+        ];
+        let rows: Vec<(usize, Fr)> =
+            [3usize, 0, 2].iter().map(|&i| (i, Fr::rand(&mut rng))).collect();
+        for col in &cols {
+            let values = col.to_vec();
+            for shift in [0, 1] {
+                let naive: Fr = rows
+                    .iter()
+                    .map(|&(i, w)| w * values.get(i + shift).copied().unwrap_or_else(Fr::zero))
+                    .sum();
+                assert_eq!(col.weighted_sum(&rows, shift), naive, "{col:?} shift {shift}");
+            }
+        }
     }
 
     #[test]

@@ -290,8 +290,13 @@ struct Outer<'a> {
     shifted: &'a [usize],
     /// `(A_g, Σ_{p ∈ g} β_p B_p)` per group of product constraints with the same `A`.
     prods: Vec<(FastLc, FastLc)>,
-    /// `0..G`: every group.
-    all_groups: Vec<usize>,
+    /// `L`: every linear part, `Σ_c β_c·(A_c B_c − C_c)` over the constraints with a
+    /// constant side and `−Σ_p β_p C_p` over the product constraints (read only while the
+    /// tables do not exist: a bound value of a linear combination is the combination of
+    /// the bound sources).
+    lin: FastLc,
+    /// Number of sources: the columns, then the next-row columns.
+    slots: usize,
     /// `[L, A_0, B'_0, A_1, B'_1, …]` (`B'_g = Σ β_p B_p`), each of length `len`; empty
     /// while the first [`STREAMED_ROUNDS`] rounds read the caller's columns.
     tables: Vec<Vec<Fr>>,
@@ -328,8 +333,15 @@ impl<'a> Outer<'a> {
         // Product constraints sharing their `A` side (e.g. guarded equalities under one flag)
         // are merged: Σ_p β_p A B_p = A · (Σ_p β_p B_p).
         let mut groups: Vec<(&Lc, Lc)> = Vec::new();
+        let mut lin = Lc::zero();
         for (con, &beta) in r1cs.constraints.iter().zip(betas) {
-            if con.a.is_constant() || con.b.is_constant() {
+            lin -= con.c.clone() * beta;
+            if con.a.is_constant() {
+                lin += con.b.clone() * (con.a.constant * beta);
+                continue;
+            }
+            if con.b.is_constant() {
+                lin += con.a.clone() * (con.b.constant * beta);
                 continue;
             }
             let scaled_b = con.b.clone() * beta;
@@ -344,8 +356,9 @@ impl<'a> Outer<'a> {
         let mut s = Outer {
             cols,
             shifted,
-            all_groups: (0..prods.len()).collect(),
             prods,
+            lin: FastLc::new(&lin, slot),
+            slots: c + shifted.len(),
             tables: Vec::new(),
             prefix: Vec::new(),
             tau,
@@ -435,51 +448,32 @@ impl<'a> Outer<'a> {
             .reduce(|| (Fr::zero(), Fr::zero()), |a, b| (a.0 + b.0, a.1 + b.1))
     }
 
-    /// Add `Σ_rows w·[L, A_0, B'_0, …](row)` into `out`. With `only`, the `B'` sides (and `L`)
-    /// use only the listed groups: the others have `A = 0` on every row given.
-    fn accumulate(&self, rows: &[(usize, Fr)], only: Option<&[usize]>, out: &mut [Fr]) {
-        let groups = only.unwrap_or(&self.all_groups);
-        for &(i, w) in rows {
-            let mut l = Fr::zero();
-            for &g in groups {
-                let (a, b) = &self.prods[g];
-                let av = a.eval(|s| self.source(s, i));
-                let bv = b.eval(|s| self.source(s, i));
-                if !av.is_zero() {
-                    l -= av * bv;
-                    out[1 + 2 * g] += w * av;
-                }
-                if !bv.is_zero() {
-                    out[2 + 2 * g] += w * bv;
-                }
-            }
-            out[0] += w * l;
+    /// `Σ_rows w·source(s, row)` for every source `s`, into `out`.
+    fn bind_sources(&self, rows: &[(usize, Fr)], out: &mut [Fr]) {
+        let c = self.cols.len();
+        for (s, o) in out.iter_mut().enumerate() {
+            *o = match s.checked_sub(c) {
+                None => self.cols[s].weighted_sum(rows, 0),
+                Some(k) => self.cols[self.shifted[k]].weighted_sum(rows, 1),
+            };
         }
     }
 
-    /// The groups whose `A` side is non-zero on one of `rows`, into `live`.
-    fn live_groups(&self, rows: &[(usize, Fr)], live: &mut Vec<usize>) {
-        live.clear();
-        live.extend((0..self.prods.len()).filter(|&g| {
-            rows.iter().any(|&(i, _)| !self.prods[g].0.eval(|s| self.source(s, i)).is_zero())
-        }));
-    }
-
     /// `(q(0), q(1), q(∞))` of a round before the tables exist, from the caller's columns:
-    /// each bound value is the eq-weighted sum over its source rows, and a group's `B'`
-    /// side is only evaluated where its `A` side is non-zero (flags are zero on most rows).
+    /// each source is bound (its eq-weighted sum over the rows that fold into a bound row),
+    /// then every table's bound value is its linear combination of the bound sources; a
+    /// group's `B'` side is only evaluated where its `A` side is non-zero (flags are zero on
+    /// most rows).
     fn stream_q(&self) -> (Fr, Fr, Fr) {
         let h = self.len / 2;
         let weights = eq_table(&self.prefix);
         let eq_rest = eq_table(&self.tau[self.round + 1..]);
-        let k = 1 + 2 * self.prods.len();
-        // Per worker: the bound values of the pair and the scratch lists, reused.
+        // Per worker: the bound sources of the pair and the row list, reused.
         struct Acc {
             q: [Fr; 3],
             lo: Vec<Fr>,
             hi: Vec<Fr>,
             rows: Vec<(usize, Fr)>,
-            live: Vec<usize>,
         }
         let len = self.len;
         eq_rest
@@ -489,10 +483,9 @@ impl<'a> Outer<'a> {
             .fold(
                 || Acc {
                     q: [Fr::zero(); 3],
-                    lo: vec![Fr::zero(); k],
-                    hi: vec![Fr::zero(); k],
+                    lo: vec![Fr::zero(); self.slots],
+                    hi: vec![Fr::zero(); self.slots],
                     rows: Vec::with_capacity(2 * weights.len()),
-                    live: Vec::new(),
                 },
                 |mut acc, (x, e)| {
                     // Bound row x's sources are y·len + x, those of x + h follow them.
@@ -502,15 +495,18 @@ impl<'a> Outer<'a> {
                             .extend(weights.iter().enumerate().map(|(y, w)| (y * len + off, *w)));
                     }
                     let (lo_rows, hi_rows) = acc.rows.split_at(weights.len());
-                    self.live_groups(&acc.rows, &mut acc.live);
-                    acc.lo.iter_mut().chain(acc.hi.iter_mut()).for_each(|v| *v = Fr::zero());
-                    self.accumulate(lo_rows, Some(&acc.live), &mut acc.lo);
-                    self.accumulate(hi_rows, Some(&acc.live), &mut acc.hi);
+                    self.bind_sources(lo_rows, &mut acc.lo);
+                    self.bind_sources(hi_rows, &mut acc.hi);
                     let (lo, hi) = (&acc.lo, &acc.hi);
-                    let (mut f0, mut f1, mut finf) = (lo[0], hi[0], Fr::zero());
-                    for &g in &acc.live {
-                        let (a0, b0) = (lo[1 + 2 * g], lo[2 + 2 * g]);
-                        let (a1, b1) = (hi[1 + 2 * g], hi[2 + 2 * g]);
+                    let mut f0 = self.lin.eval(|s| lo[s]);
+                    let mut f1 = self.lin.eval(|s| hi[s]);
+                    let mut finf = Fr::zero();
+                    for (a, b) in &self.prods {
+                        let (a0, a1) = (a.eval(|s| lo[s]), a.eval(|s| hi[s]));
+                        if a0.is_zero() && a1.is_zero() {
+                            continue;
+                        }
+                        let (b0, b1) = (b.eval(|s| lo[s]), b.eval(|s| hi[s]));
                         f0 += a0 * b0;
                         f1 += a1 * b1;
                         finf += (a1 - a0) * (b1 - b0);
@@ -545,16 +541,18 @@ impl<'a> Outer<'a> {
         }
         // Rows are `y·h + x` over the bound prefixes `y` (the table length is `h` now).
         blocks.into_par_iter().enumerate().for_each(|(b, mut parts)| {
-            let mut v = vec![Fr::zero(); k];
+            let mut bound = vec![Fr::zero(); self.slots];
             let mut rows = Vec::with_capacity(weights.len());
             for off in 0..parts[0].len() {
                 let x = b * BLOCK + off;
                 rows.clear();
                 rows.extend(weights.iter().enumerate().map(|(y, w)| (y * h + x, *w)));
-                v.iter_mut().for_each(|e| *e = Fr::zero());
-                self.accumulate(&rows, None, &mut v);
-                for (t, val) in parts.iter_mut().zip(&v) {
-                    t[off] = *val;
+                self.bind_sources(&rows, &mut bound);
+                let value = |s: usize| bound[s];
+                parts[0][off] = self.lin.eval(value);
+                for (g, (a, b)) in self.prods.iter().enumerate() {
+                    parts[1 + 2 * g][off] = a.eval(value);
+                    parts[2 + 2 * g][off] = b.eval(value);
                 }
             }
         });
