@@ -17,6 +17,9 @@ use crate::onehot::NO_ACCESS;
 /// The largest table an index may select from (a `u16` index).
 pub const MAX_TABLE: usize = 1 << 16;
 
+/// [`Factor::pair_weights`] sums into at most `2^this` entries per core.
+pub const MAX_PAIR_BUCKETS_LOG: usize = 13;
+
 /// Rows per parallel task when binding.
 const PAR_MIN: usize = 1 << 12;
 
@@ -133,6 +136,35 @@ impl<'a> Factor<'a> {
         }
     }
 
+    /// For a factor read through a table of `m ≤ 2^(MAX_PAIR_BUCKETS_LOG/2)` entries: the
+    /// weights `w[i]` (one per row of the lower half) summed per pair of table entries
+    /// `(index(i), index(i + half))`, at `p·m + q`, with the table. A round polynomial that
+    /// depends on a row pair only through its two values then costs one addition per row and
+    /// a little work per pair of entries.
+    pub fn pair_weights(&self, w: &[Fr]) -> Option<(&[Fr], Vec<Fr>)> {
+        let table = self.table()?;
+        let m = table.len();
+        if m * m > 1 << MAX_PAIR_BUCKETS_LOG {
+            return None;
+        }
+        let half = w.len();
+        debug_assert_eq!(2 * half, self.len());
+        let block = half.div_ceil(rayon::current_num_threads()).max(PAR_MIN);
+        let sums = w
+            .par_chunks(block)
+            .enumerate()
+            .map(|(c, ws)| {
+                let mut b = vec![Fr::zero(); m * m];
+                for (k, wi) in ws.iter().enumerate() {
+                    let i = c * block + k;
+                    b[self.index(i) * m + self.index(i + half)] += wi;
+                }
+                b
+            })
+            .reduce(|| vec![Fr::zero(); m * m], crate::par::add_vecs);
+        Some((table, sums))
+    }
+
     /// Fix the top variable to `r` (the rows halve).
     pub fn bind_top(&mut self, r: Fr) {
         let half = self.len() / 2;
@@ -238,6 +270,33 @@ mod tests {
             assert_eq!(w.to_vec(), d.evals(), "wide, after {} bindings", round + 1);
             let streamed = matches!(f, Factor::Streamed { .. });
             assert_eq!(streamed, round < STREAMED_BINDINGS, "copied after the streamed bindings");
+        }
+    }
+
+    /// Pair weights are the row weights summed per pair of table entries, for as long as the
+    /// table is small enough, and absent after.
+    #[test]
+    fn pair_weights_group_the_rows_by_their_pair_of_entries() {
+        let mut rng = ChaCha20Rng::seed_from_u64(8);
+        let addrs: Vec<u32> =
+            (0..1u32 << 12).map(|i| if i % 5 == 1 { NO_ACCESS } else { (i * 13) % 8 }).collect();
+        let table: Vec<Fr> = (0..8).map(|_| Fr::rand(&mut rng)).collect();
+        let mut f = Factor::one_hot(&addrs, table);
+        for round in 0..3 {
+            let half = f.len() / 2;
+            let w: Vec<Fr> = (0..half).map(|_| Fr::rand(&mut rng)).collect();
+            let Some((t, pairs)) = f.pair_weights(&w) else {
+                assert_eq!(round, 2, "a table of 6561 entries has too many pairs");
+                break;
+            };
+            let m = t.len();
+            // The same sums of w·g(lo, hi) for a function g of the pair of values.
+            let g = |lo: Fr, hi: Fr| lo * hi + hi;
+            let direct: Fr = (0..half).map(|i| w[i] * g(f.get(i), f.get(i + half))).sum();
+            let grouped: Fr =
+                pairs.iter().enumerate().map(|(k, s)| *s * g(t[k / m], t[k % m])).sum();
+            assert_eq!(direct, grouped, "round {round}");
+            f.bind_top(Fr::rand(&mut rng));
         }
     }
 

@@ -249,22 +249,35 @@ fn cycle_round(c: &CycleState, r_c: &[Fr]) -> Vec<Fr> {
     let eq_rest = eq_table(&r_c[c.bound + 1..]);
     let half = eq_rest.len();
     let h = &c.h;
-    let sums = (0..half)
-        .into_par_iter()
-        .with_min_len(1 << 10)
-        .fold(
-            || [Fr::zero(); 3],
-            |mut acc, i| {
-                let (h0, h1) = (h.get(i), h.get(i + half));
-                let h2 = h1 + h1 - h0;
-                let w = eq_rest[i];
-                acc[0] += w * (h0 * h0 - h0);
-                acc[1] += w * (h1 * h1 - h1);
-                acc[2] += w * (h2 * h2 - h2);
-                acc
-            },
-        )
-        .reduce(|| [Fr::zero(); 3], add_arrays);
+    // The summand of a row pair at X = 0, 1, 2 (X = 2 by extrapolating the line).
+    let add = |acc: &mut [Fr; 3], w: Fr, h0: Fr, h1: Fr| {
+        let h2 = h1 + h1 - h0;
+        acc[0] += w * (h0 * h0 - h0);
+        acc[1] += w * (h1 * h1 - h1);
+        acc[2] += w * (h2 * h2 - h2);
+    };
+    let sums = match h.pair_weights(&eq_rest) {
+        // While h is read through a small table, rows are summed per pair of its entries.
+        Some((table, pairs)) => {
+            let m = table.len();
+            let mut acc = [Fr::zero(); 3];
+            for (k, w) in pairs.iter().enumerate().filter(|(_, w)| !w.is_zero()) {
+                add(&mut acc, *w, table[k / m], table[k % m]);
+            }
+            acc
+        }
+        None => (0..half)
+            .into_par_iter()
+            .with_min_len(1 << 10)
+            .fold(
+                || [Fr::zero(); 3],
+                |mut acc, i| {
+                    add(&mut acc, eq_rest[i], h.get(i), h.get(i + half));
+                    acc
+                },
+            )
+            .reduce(|| [Fr::zero(); 3], add_arrays),
+    };
     let q1 = match c.inner {
         Some(inner) if !r.is_zero() => {
             (inner - (Fr::one() - r) * sums[0]) * r.inverse().expect("r is not zero")
