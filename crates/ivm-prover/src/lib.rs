@@ -13,6 +13,7 @@
 //! `docs/prover-architecture.md`), written by [`proof_file`]. Prover v1 (Lasso and grand
 //! products) was removed when v2 proved every outcome; the module keeps its name.
 
+mod batch_add;
 pub mod bytecode_fields;
 pub mod claim_reduction;
 pub mod codec;

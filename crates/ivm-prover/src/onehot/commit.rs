@@ -9,7 +9,6 @@
 //! The opening needs only `L^T·M` (Dory's vector–matrix product), which for a one-hot matrix
 //! is one field addition per accessed row ([`DoryOneHot`]).
 
-use ark_bn254::G1Projective;
 use ark_ff::Zero;
 use dory_pcs::backends::arkworks::{ArkFr, ArkG1};
 use dory_pcs::error::DoryError;
@@ -51,11 +50,31 @@ pub fn commit_with_width(
         "matrix has {n} variables, setup supports {}",
         setup.max_num_vars
     );
-    let g1 = setup.g1_affine();
     let num_rows = 1usize << n.saturating_sub(sigma);
-    let rows = fold_cells(oh, sigma, num_rows, G1Projective::zero(), |acc, r, c| acc[r] += g1[c]);
+    let (members, start) = columns_by_row(oh, sigma, num_rows);
+    let rows = crate::batch_add::subset_sums(setup.g1_affine(), &members, &start);
     let rows: Vec<ArkG1> = rows.into_iter().map(ArkG1).collect();
     (tier2_commitment(setup, &rows), rows)
+}
+
+/// The Dory columns of every row's ones, row after row (`members[start[r]..start[r + 1]]`
+/// for row `r`): a counting sort of the accessed entries' cells.
+fn columns_by_row(oh: &OneHot, sigma: usize, num_rows: usize) -> (Vec<u32>, Vec<usize>) {
+    let mut start = vec![0usize; num_rows + 1];
+    for (j, k) in oh.accesses() {
+        start[cell(oh, k, j, sigma).0 + 1] += 1;
+    }
+    for r in 0..num_rows {
+        start[r + 1] += start[r];
+    }
+    let mut fill = start.clone();
+    let mut members = vec![0u32; start[num_rows]];
+    for (j, k) in oh.accesses() {
+        let (r, c) = cell(oh, k, j, sigma);
+        members[fill[r]] = c as u32;
+        fill[r] += 1;
+    }
+    (members, start)
 }
 
 /// Prove `ra(point)`; returns the evaluation and the Dory proof. Verify it with
