@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use dory_pcs::backends::arkworks::ArkG1;
 use rayon::prelude::*;
 
-use crate::factor::{slot, Factor};
+use crate::factor::Factor;
 use crate::field::{Field, Fr, Zero};
 use crate::joint_opening::{self, JointClaim, Layout, Source};
 use crate::onehot::OneHot;
@@ -149,9 +149,10 @@ impl EqCache {
 /// matrix's rows (`crate::factor`: read through the addresses, then through small indices,
 /// and only stored once binding has made it a fraction of the rows).
 ///
-/// Whether a one-hot factor's pairs of table rows are few enough to bucket.
+/// Whether a factor's pairs of table rows are few enough to bucket (a one-hot factor's
+/// `K + 1 = 9` rows in the first cycle round, their 81 pairs in the second).
 fn pairs_fit(k1: usize) -> bool {
-    k1 * k1 <= 1 << 10
+    k1 * k1 <= 1 << crate::factor::MAX_PAIR_BUCKETS_LOG
 }
 
 /// One claim's share of `w`: `scale · table[offset + x] = c·eq(p_bound, r_bound)·eq(p_rest, x)`
@@ -263,43 +264,51 @@ impl<'a> LazyProduct<'a> {
         sums.to_vec()
     }
 
-    /// The first cycle round of a one-hot factor (`f` from a table of `K + 1` values) without
-    /// a multiplication per row: every claim's eq weights are summed per pair of table rows
-    /// `(f(i), f(i + half))` — the low eq halves per block, weighted by the block's high
-    /// half once — then each pair's sums are weighted once.
-    fn bucketed_round(&self, addrs: &[u32], table: &[Fr]) -> Vec<Fr> {
+    /// A cycle round of a factor read through a small table (`f(i) = table[index(i)]`: a
+    /// one-hot factor's first two rounds) without a multiplication per row: every claim's eq
+    /// weights are summed per pair of table rows `(f(i), f(i + half))` — the low eq halves
+    /// per block, weighted by the block's high half once — then each pair's sums are
+    /// weighted once.
+    fn bucketed_round(&self, table: &[Fr]) -> Vec<Fr> {
         let (half, k1) = (self.len / 2, table.len());
         let n = self.terms.len();
         let b = self.block(half);
         let pairs = k1 * k1;
-        // sums[(m·k1² + pair)·2 + t] = Σ_{i in pair} eq_m(offset_m + i + t·half)
-        let scratch = || (vec![Fr::zero(); 2 * n * pairs], vec![Fr::zero(); 2 * pairs]);
-        let (sums, _) = (0..half / b)
+        let f = &self.factor;
+        // sums[(m·k1² + pair)·2 + t] = Σ_{i in pair} eq_m(offset_m + i + t·half), one table
+        // per core (each covers a contiguous share of the blocks).
+        let blocks = half / b;
+        let per_core = blocks.div_ceil(rayon::current_num_threads()).max(1);
+        let sums = (0..blocks.div_ceil(per_core))
             .into_par_iter()
-            .with_min_len(((1 << 12) / b).max(1))
-            .fold(scratch, |(mut acc, mut local), k| {
-                let s = k * b;
-                for (m, t) in self.terms.iter().enumerate() {
-                    let (h0, lo0) = t.table.block(t.offset + s, b);
-                    let (h1, lo1) = t.table.block(t.offset + s + half, b);
-                    local.fill(Fr::zero());
-                    for (x, (l0, l1)) in lo0.iter().zip(lo1).enumerate() {
-                        let i = s + x;
-                        let pair = slot(addrs[i], k1) * k1 + slot(addrs[i + half], k1);
-                        local[2 * pair] += l0;
-                        local[2 * pair + 1] += l1;
-                    }
-                    let seg = &mut acc[2 * m * pairs..2 * (m + 1) * pairs];
-                    for (a, (l, h)) in seg.iter_mut().zip(local.iter().zip([h0, h1].iter().cycle()))
-                    {
-                        if !l.is_zero() {
-                            *a += *h * l;
+            .map(|c| {
+                let mut acc = vec![Fr::zero(); 2 * n * pairs];
+                let mut local = vec![Fr::zero(); 2 * pairs];
+                for k in c * per_core..((c + 1) * per_core).min(blocks) {
+                    let s = k * b;
+                    for (m, t) in self.terms.iter().enumerate() {
+                        let (h0, lo0) = t.table.block(t.offset + s, b);
+                        let (h1, lo1) = t.table.block(t.offset + s + half, b);
+                        local.fill(Fr::zero());
+                        for (x, (l0, l1)) in lo0.iter().zip(lo1).enumerate() {
+                            let i = s + x;
+                            let pair = f.index(i) * k1 + f.index(i + half);
+                            local[2 * pair] += l0;
+                            local[2 * pair + 1] += l1;
+                        }
+                        let seg = &mut acc[2 * m * pairs..2 * (m + 1) * pairs];
+                        for (a, (l, h)) in
+                            seg.iter_mut().zip(local.iter().zip([h0, h1].iter().cycle()))
+                        {
+                            if !l.is_zero() {
+                                *a += *h * l;
+                            }
                         }
                     }
                 }
-                (acc, local)
+                acc
             })
-            .reduce(scratch, |a, b| (crate::par::add_vecs(a.0, b.0), a.1));
+            .reduce(|| vec![Fr::zero(); 2 * n * pairs], crate::par::add_vecs);
         let mut out = [Fr::zero(); 3];
         for b in 0..pairs {
             let (p0, p1) = (table[b / k1], table[b % k1]);
@@ -333,10 +342,8 @@ impl SumcheckProver for LazyProduct<'_> {
     }
 
     fn round_evals(&self) -> Vec<Fr> {
-        match &self.factor {
-            Factor::Rows { addrs, table } if pairs_fit(table.len()) => {
-                self.bucketed_round(addrs, table)
-            }
+        match self.factor.table() {
+            Some(table) if pairs_fit(table.len()) => self.bucketed_round(table),
             _ => self.dense_round(),
         }
     }

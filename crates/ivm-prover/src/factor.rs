@@ -110,7 +110,7 @@ impl<'a> Factor<'a> {
 
     /// The table index of row `i` for a factor read through a table.
     #[inline(always)]
-    fn index(&self, i: usize) -> usize {
+    pub(crate) fn index(&self, i: usize) -> usize {
         match self {
             Factor::Rows { addrs, table } => slot(addrs[i], table.len()),
             Factor::Indexed { index, .. } => index[i] as usize,
