@@ -235,54 +235,81 @@ impl<'a> ReadWriteProver<'a> {
     }
 
     /// Address round `m = bound.len()`: `s(t)` at `t = 0..=3`.
+    ///
+    /// A cell is `(u, bit, rest)`: `u` the bound prefix, `bit` the variable of this round.
+    /// Each core replays its rows with the memory bound to the prefix, `Val(ρ, bit, rest) =
+    /// Σ_u eq(ρ, u)·mem[u, bit, rest]` (updated by one multiplication per write), and sums the
+    /// quadratic `s(t)` as coefficients: two or three multiplications per access.
     fn address_round(&self, bound: &[Fr], eq_bound: &[Fr]) -> Vec<Fr> {
         let rest_bits = self.trace.log_k() - bound.len() - 1;
+        let low = 1usize << (rest_bits + 1);
         let reads = self.trace.reads().addrs();
         let writes = self.trace.writes().addrs();
-        let ts: [Fr; DEGREE + 1] = std::array::from_fn(|t| Fr::from(t as u64));
-        // The two Val values of the cells sharing `rest`, at bit 0 and bit 1.
-        let cell_pair = |mem: &[Fr], a: usize| {
+        // (Val at bit 0, Val at bit 1, eq(ρ, u), bit) of cell `a`.
+        let cell = |bmem: &[Fr], a: usize| {
             let rest = a & ((1 << rest_bits) - 1);
-            let v = |bit: usize| -> Fr {
-                eq_bound
-                    .iter()
-                    .enumerate()
-                    .map(|(u, e)| *e * mem[(u << (rest_bits + 1)) | (bit << rest_bits) | rest])
-                    .sum()
-            };
-            (v(0), v(1), eq_bound[a >> (rest_bits + 1)], (a >> rest_bits) & 1 == 1)
+            let (v0, v1) = (bmem[rest], bmem[(1 << rest_bits) | rest]);
+            (v0, v1 - v0, eq_bound[a >> (rest_bits + 1)], (a >> rest_bits) & 1 == 1)
         };
-        let sums = self
+        let coeffs = self
             .checkpoints
             .par_iter()
             .enumerate()
-            .map(|(c, start)| {
+            .map(|(chunk, start)| {
                 let mut mem = start.clone();
-                let mut acc = [Fr::zero(); DEGREE + 1];
-                let end = ((c + 1) * self.chunk).min(reads.len());
-                for j in c * self.chunk..end {
+                let mut bmem = vec![Fr::zero(); low];
+                for (u, e) in eq_bound.iter().enumerate() {
+                    for (b, v) in bmem.iter_mut().zip(&mem[u * low..(u + 1) * low]) {
+                        *b += *e * v;
+                    }
+                }
+                // s(t) = c[0] + c[1]·t + c[2]·t²; an access selects its cell's half by
+                // `t` (bit 1) or `1 − t` (bit 0), and reads `Val = v0 + t·d`.
+                let mut c = [Fr::zero(); 3];
+                let end = ((chunk + 1) * self.chunk).min(reads.len());
+                for j in chunk * self.chunk..end {
                     if reads[j] != NO_ACCESS {
-                        let (v0, v1, e, bit) = cell_pair(&mem, reads[j] as usize);
+                        // w·sel(t)·(v0 + t·d)
+                        let (v0, d, e, bit) = cell(&bmem, reads[j] as usize);
                         let w = self.eq_c[j] * e;
-                        for (a, &t) in acc.iter_mut().zip(&ts) {
-                            let sel = if bit { t } else { Fr::one() - t };
-                            *a += w * sel * (v0 + t * (v1 - v0));
+                        let (a, b) = (w * v0, w * d);
+                        if bit {
+                            c[1] += a;
+                            c[2] += b;
+                        } else {
+                            c[0] += a;
+                            c[1] += b - a;
+                            c[2] -= b;
                         }
                     }
                     if writes[j] != NO_ACCESS {
-                        let (v0, v1, e, bit) = cell_pair(&mem, writes[j] as usize);
-                        let (w, wv) = (self.eq_c[j] * self.gamma * e, self.trace.write_value(j));
-                        for (a, &t) in acc.iter_mut().zip(&ts) {
-                            let sel = if bit { t } else { Fr::one() - t };
-                            *a += w * sel * (wv - (v0 + t * (v1 - v0)));
+                        // γ·w·sel(t)·(wv − v0 − t·d)
+                        let at = writes[j] as usize;
+                        let (v0, d, e, bit) = cell(&bmem, at);
+                        let wv = self.trace.write_value(j);
+                        let w = self.eq_c[j] * self.gamma * e;
+                        let (a, b) = (w * (wv - v0), w * d);
+                        if bit {
+                            c[1] += a;
+                            c[2] -= b;
+                        } else {
+                            c[0] += a;
+                            c[1] -= a + b;
+                            c[2] += b;
                         }
-                        mem[writes[j] as usize] = wv;
+                        bmem[at & (low - 1)] += e * (wv - mem[at]);
+                        mem[at] = wv;
                     }
                 }
-                acc
+                c
             })
-            .reduce(|| [Fr::zero(); DEGREE + 1], crate::par::add_arrays);
-        sums.to_vec()
+            .reduce(|| [Fr::zero(); 3], crate::par::add_arrays);
+        (0..=DEGREE as u64)
+            .map(|t| {
+                let t = Fr::from(t);
+                coeffs[0] + t * (coeffs[1] + t * coeffs[2])
+            })
+            .collect()
     }
 }
 
