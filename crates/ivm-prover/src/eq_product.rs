@@ -9,7 +9,8 @@
 //! * the eq factor of the variable being bound is taken out of the sum (Gruen's trick), so
 //!   each term's inner sum `q_m(X) = Σ_{j'} eq(r_rest, j')·Π_i F_i(X, j')` has degree `d`, not
 //!   `d + 1`, and is evaluated at `d` points: its value at 1 follows from the running sum;
-//! * eq over the unbound variables is a fresh table each round, never a bound polynomial.
+//! * eq over the unbound variables is a fresh table each round, never a bound polynomial, held
+//!   as its two half tables (`poly::SplitEq`).
 //!
 //! Per pair of rows and term this is `d²` multiplications against `(d + 2)·d` for the generic
 //! prover.
@@ -19,7 +20,7 @@ use rayon::prelude::*;
 
 use crate::factor::Factor;
 use crate::field::{Field, Fr, One, Zero};
-use crate::poly::{eq_table, UniPoly};
+use crate::poly::{SplitEq, UniPoly};
 use crate::sumcheck::SumcheckProver;
 
 /// One term `α·eq(point, ·)·Π factors`.
@@ -118,7 +119,7 @@ fn extrapolate(evals: &mut Vec<Fr>, len: usize) {
 
 /// `q(X) = Σ_i eq_rest[i]·Π_f F_f(X, i)` at `X = 0..=d`, skipping `X = 1` if `skip_one`
 /// (left zero).
-fn inner_evals(factors: &[Factor], eq_rest: &[Fr], skip_one: bool) -> Vec<Fr> {
+fn inner_evals(factors: &[Factor], eq_rest: &SplitEq, skip_one: bool) -> Vec<Fr> {
     let d = factors.len();
     let half = eq_rest.len();
     let chunk = (half / (4 * rayon::current_num_threads())).max(1 << 10);
@@ -132,7 +133,7 @@ fn inner_evals(factors: &[Factor], eq_rest: &[Fr], skip_one: bool) -> Vec<Fr> {
                     vals[f] = e.get(i);
                     diffs[f] = e.get(i + half) - vals[f];
                 }
-                let w = eq_rest[i];
+                let w = eq_rest.get(i);
                 sums[0] += w * vals.iter().product::<Fr>();
                 for (x, s) in sums.iter_mut().enumerate().skip(1) {
                     for (v, dv) in vals.iter_mut().zip(&diffs) {
@@ -168,7 +169,8 @@ impl SumcheckProver for EqProduct<'_> {
         let mut last = Vec::with_capacity(self.states.len());
         for s in &self.states {
             let r = s.term.point[k];
-            let eq_rest = eq_table(&s.term.point[k + 1..]);
+            // Split: whole, the lookup slots' first table was 128 MB at 2^20 rows.
+            let eq_rest = SplitEq::new(&s.term.point[k + 1..]);
             // q(1) from the running sum `(1 − r)·q(0) + r·q(1)` (r = 0 has probability ~2^−254;
             // then, and in the first round, q(1) is computed).
             let known = s.inner.filter(|_| !r.is_zero());
@@ -246,7 +248,7 @@ mod tests {
         let mut polys = Vec::new();
         let mut coeffs = Vec::new();
         for t in &terms {
-            polys.push(DenseMle::new(eq_table(&t.point)));
+            polys.push(DenseMle::new(crate::poly::eq_table(&t.point)));
             polys.extend(t.factors.iter().map(|f| DenseMle::new(f.to_vec())));
             polys.extend((t.factors.len()..max_d).map(|_| DenseMle::new(vec![Fr::one(); 1 << n])));
             coeffs.push(t.coeff);

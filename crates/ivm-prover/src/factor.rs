@@ -137,11 +137,11 @@ impl<'a> Factor<'a> {
     }
 
     /// For a factor read through a table of `m ≤ 2^(MAX_PAIR_BUCKETS_LOG/2)` entries: the
-    /// weights `w[i]` (one per row of the lower half) summed per pair of table entries
-    /// `(index(i), index(i + half))`, at `p·m + q`, with the table. A round polynomial that
-    /// depends on a row pair only through its two values then costs one addition per row and
-    /// a little work per pair of entries.
-    pub fn pair_weights(&self, w: &[Fr]) -> Option<(&[Fr], Vec<Fr>)> {
+    /// weights `w(i)` (one per row of the lower half, from their split eq table) summed per
+    /// pair of table entries `(index(i), index(i + half))`, at `p·m + q`, with the table. A
+    /// round polynomial that depends on a row pair only through its two values then costs
+    /// one multiplication and one addition per row and a little work per pair of entries.
+    pub fn pair_weights(&self, w: &crate::poly::SplitEq) -> Option<(&[Fr], Vec<Fr>)> {
         let table = self.table()?;
         let m = table.len();
         if m * m > 1 << MAX_PAIR_BUCKETS_LOG {
@@ -149,17 +149,21 @@ impl<'a> Factor<'a> {
         }
         let half = w.len();
         debug_assert_eq!(2 * half, self.len());
-        let block = half.div_ceil(rayon::current_num_threads()).max(PAR_MIN);
-        let sums = w
-            .par_chunks(block)
-            .enumerate()
-            .map(|(c, ws)| {
-                let mut b = vec![Fr::zero(); m * m];
-                for (k, wi) in ws.iter().enumerate() {
-                    let i = c * block + k;
-                    b[self.index(i) * m + self.index(i + half)] += wi;
+        let b = w.block_len().min(half);
+        let blocks = half / b;
+        let per_core = blocks.div_ceil(rayon::current_num_threads()).max(1);
+        let sums = (0..blocks.div_ceil(per_core))
+            .into_par_iter()
+            .map(|c| {
+                let mut sums = vec![Fr::zero(); m * m];
+                for k in c * per_core..((c + 1) * per_core).min(blocks) {
+                    let (h, lo) = w.block(k * b, b);
+                    for (x, l) in lo.iter().enumerate() {
+                        let i = k * b + x;
+                        sums[self.index(i) * m + self.index(i + half)] += h * l;
+                    }
                 }
-                b
+                sums
             })
             .reduce(|| vec![Fr::zero(); m * m], crate::par::add_vecs);
         Some((table, sums))
@@ -284,8 +288,9 @@ mod tests {
         let mut f = Factor::one_hot(&addrs, table);
         for round in 0..3 {
             let half = f.len() / 2;
-            let w: Vec<Fr> = (0..half).map(|_| Fr::rand(&mut rng)).collect();
-            let Some((t, pairs)) = f.pair_weights(&w) else {
+            let p: Vec<Fr> = (0..half.trailing_zeros()).map(|_| Fr::rand(&mut rng)).collect();
+            let w = crate::poly::eq_table(&p);
+            let Some((t, pairs)) = f.pair_weights(&crate::poly::SplitEq::new(&p)) else {
                 assert_eq!(round, 2, "a table of 6561 entries has too many pairs");
                 break;
             };

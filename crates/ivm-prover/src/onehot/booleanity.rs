@@ -25,7 +25,7 @@ use super::OneHot;
 use crate::factor::Factor;
 use crate::field::{Field, Fr, One, Zero};
 use crate::par::add_arrays;
-use crate::poly::{eq_eval, eq_table};
+use crate::poly::{eq_eval, eq_table, SplitEq};
 use crate::sumcheck::{self, BatchClaim, SumcheckError, SumcheckProof, SumcheckProver};
 use crate::transcript::Transcript;
 
@@ -246,7 +246,8 @@ fn address_round(g: &[Fr], r_a: &[Fr], bound: &[Fr], prefix_eq: Fr, eq_bound: &[
 /// rows and `q(1)` from the running sum (computed too if `r = 0`, probability ~2^−254).
 fn cycle_round(c: &CycleState, r_c: &[Fr]) -> Vec<Fr> {
     let r = r_c[c.bound];
-    let eq_rest = eq_table(&r_c[c.bound + 1..]);
+    // Split: whole, the first round's table over the lookup slots' `8T / 2` rows was 128 MB.
+    let eq_rest = SplitEq::new(&r_c[c.bound + 1..]);
     let half = eq_rest.len();
     let h = &c.h;
     // The summand of a row pair at X = 0, 1, 2 (X = 2 by extrapolating the line).
@@ -272,7 +273,7 @@ fn cycle_round(c: &CycleState, r_c: &[Fr]) -> Vec<Fr> {
             .fold(
                 || [Fr::zero(); 3],
                 |mut acc, i| {
-                    add(&mut acc, eq_rest[i], h.get(i), h.get(i + half));
+                    add(&mut acc, eq_rest.get(i), h.get(i), h.get(i + half));
                     acc
                 },
             )
