@@ -136,10 +136,38 @@ impl OneHot {
         self.weights_by(|j| eq_c[j])
     }
 
-    /// [`OneHot::cycle_weights_from`] a split eq table.
+    /// [`OneHot::cycle_weights_from`] a split eq table. For a small address space the rows
+    /// of a block sharing the table's high factor are first summed per address (additions
+    /// only), and each sum is weighted once per block: `K` multiplications per block instead
+    /// of one per row.
     pub fn cycle_weights_split(&self, eq_c: &crate::poly::SplitEq) -> Vec<Fr> {
         assert_eq!(eq_c.len(), self.addrs.len(), "eq table and rows differ in size");
-        self.weights_by(|j| eq_c.get(j))
+        let (k, b) = (1usize << self.log_k, eq_c.block_len().min(self.addrs.len()));
+        if k * 8 > b {
+            return self.weights_by(|j| eq_c.get(j));
+        }
+        let blocks = self.addrs.len() / b;
+        let per_core = blocks.div_ceil(rayon::current_num_threads()).max(1);
+        (0..blocks.div_ceil(per_core))
+            .into_par_iter()
+            .map(|c| {
+                let (mut acc, mut local) = (vec![Fr::zero(); k], vec![Fr::zero(); k]);
+                for block in c * per_core..((c + 1) * per_core).min(blocks) {
+                    let (h, lo) = eq_c.block(block * b, b);
+                    local.fill(Fr::zero());
+                    for (&a, l) in self.addrs[block * b..(block + 1) * b].iter().zip(lo) {
+                        if a != NO_ACCESS {
+                            local[a as usize] += l;
+                        }
+                    }
+                    for (g, l) in acc.iter_mut().zip(&local) {
+                        *g += h * l;
+                    }
+                }
+                acc
+            })
+            .reduce_with(crate::par::add_vecs)
+            .unwrap_or_else(|| vec![Fr::zero(); k])
     }
 
     /// `G(k) = Σ_{j: addr_j = k} eq(j)` on every core.
@@ -250,6 +278,22 @@ pub(crate) mod tests {
             Err(OneHotError::AddressOutOfRange { row: 2, addr: 16, size: 16 })
         );
         assert!(OneHot::new(4, vec![0, 15, NO_ACCESS, 3]).is_ok());
+    }
+
+    /// Per-address cycle weights from a split eq table, summed per block for small address
+    /// spaces and per row otherwise, equal those from the whole table.
+    #[test]
+    fn cycle_weights_from_a_split_table_match_the_whole_table() {
+        let mut paths = Vec::new();
+        for (seed, log_k, log_t) in [(4, 3, 12), (5, 2, 13), (6, 9, 10), (7, 0, 6)] {
+            let oh = random_onehot(seed, log_k, log_t, true);
+            let r_cycle = random_point(seed + 7, log_t);
+            let split = crate::poly::SplitEq::new(&r_cycle);
+            paths.push((1usize << log_k) * 8 <= split.block_len());
+            let whole = oh.cycle_weights_from(&eq_table(&r_cycle));
+            assert_eq!(oh.cycle_weights_split(&split), whole, "log_k {log_k}, log_t {log_t}");
+        }
+        assert_eq!(paths, [true, true, false, true], "both paths are taken");
     }
 
     #[test]
