@@ -277,38 +277,32 @@ impl<'a> LazyProduct<'a> {
         let f = &self.factor;
         // sums[(m·k1² + pair)·2 + t] = Σ_{i in pair} eq_m(offset_m + i + t·half), one table
         // per core (each covers a contiguous share of the blocks).
-        let blocks = half / b;
-        let per_core = blocks.div_ceil(rayon::current_num_threads()).max(1);
-        let sums = (0..blocks.div_ceil(per_core))
-            .into_par_iter()
-            .map(|c| {
-                let mut acc = vec![Fr::zero(); 2 * n * pairs];
-                let mut local = vec![Fr::zero(); 2 * pairs];
-                for k in c * per_core..((c + 1) * per_core).min(blocks) {
-                    let s = k * b;
-                    for (m, t) in self.terms.iter().enumerate() {
-                        let (h0, lo0) = t.table.block(t.offset + s, b);
-                        let (h1, lo1) = t.table.block(t.offset + s + half, b);
-                        local.fill(Fr::zero());
-                        for (x, (l0, l1)) in lo0.iter().zip(lo1).enumerate() {
-                            let i = s + x;
-                            let pair = f.index(i) * k1 + f.index(i + half);
-                            local[2 * pair] += l0;
-                            local[2 * pair + 1] += l1;
-                        }
-                        let seg = &mut acc[2 * m * pairs..2 * (m + 1) * pairs];
-                        for (a, (l, h)) in
-                            seg.iter_mut().zip(local.iter().zip([h0, h1].iter().cycle()))
-                        {
-                            if !l.is_zero() {
-                                *a += *h * l;
-                            }
+        let (sums, _) = crate::par::fold_block_shares(
+            half / b,
+            || (vec![Fr::zero(); 2 * n * pairs], vec![Fr::zero(); 2 * pairs]),
+            |(acc, local), k| {
+                let s = k * b;
+                for (m, t) in self.terms.iter().enumerate() {
+                    let (h0, lo0) = t.table.block(t.offset + s, b);
+                    let (h1, lo1) = t.table.block(t.offset + s + half, b);
+                    local.fill(Fr::zero());
+                    for (x, (l0, l1)) in lo0.iter().zip(lo1).enumerate() {
+                        let i = s + x;
+                        let pair = f.index(i) * k1 + f.index(i + half);
+                        local[2 * pair] += l0;
+                        local[2 * pair + 1] += l1;
+                    }
+                    let seg = &mut acc[2 * m * pairs..2 * (m + 1) * pairs];
+                    for (a, (l, h)) in seg.iter_mut().zip(local.iter().zip([h0, h1].iter().cycle()))
+                    {
+                        if !l.is_zero() {
+                            *a += *h * l;
                         }
                     }
                 }
-                acc
-            })
-            .reduce(|| vec![Fr::zero(); 2 * n * pairs], crate::par::add_vecs);
+            },
+            |a, b| (crate::par::add_vecs(a.0, b.0), a.1),
+        );
         let mut out = [Fr::zero(); 3];
         for b in 0..pairs {
             let (p0, p1) = (table[b / k1], table[b % k1]);

@@ -150,22 +150,18 @@ impl<'a> Factor<'a> {
         let half = w.len();
         debug_assert_eq!(2 * half, self.len());
         let b = w.block_len().min(half);
-        let blocks = half / b;
-        let per_core = blocks.div_ceil(rayon::current_num_threads()).max(1);
-        let sums = (0..blocks.div_ceil(per_core))
-            .into_par_iter()
-            .map(|c| {
-                let mut sums = vec![Fr::zero(); m * m];
-                for k in c * per_core..((c + 1) * per_core).min(blocks) {
-                    let (h, lo) = w.block(k * b, b);
-                    for (x, l) in lo.iter().enumerate() {
-                        let i = k * b + x;
-                        sums[self.index(i) * m + self.index(i + half)] += h * l;
-                    }
+        let sums = crate::par::fold_block_shares(
+            half / b,
+            || vec![Fr::zero(); m * m],
+            |sums, k| {
+                let (h, lo) = w.block(k * b, b);
+                for (x, l) in lo.iter().enumerate() {
+                    let i = k * b + x;
+                    sums[self.index(i) * m + self.index(i + half)] += h * l;
                 }
-                sums
-            })
-            .reduce(|| vec![Fr::zero(); m * m], crate::par::add_vecs);
+            },
+            crate::par::add_vecs,
+        );
         Some((table, sums))
     }
 

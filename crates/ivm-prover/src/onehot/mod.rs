@@ -146,28 +146,24 @@ impl OneHot {
         if k * 8 > b {
             return self.weights_by(|j| eq_c.get(j));
         }
-        let blocks = self.addrs.len() / b;
-        let per_core = blocks.div_ceil(rayon::current_num_threads()).max(1);
-        (0..blocks.div_ceil(per_core))
-            .into_par_iter()
-            .map(|c| {
-                let (mut acc, mut local) = (vec![Fr::zero(); k], vec![Fr::zero(); k]);
-                for block in c * per_core..((c + 1) * per_core).min(blocks) {
-                    let (h, lo) = eq_c.block(block * b, b);
-                    local.fill(Fr::zero());
-                    for (&a, l) in self.addrs[block * b..(block + 1) * b].iter().zip(lo) {
-                        if a != NO_ACCESS {
-                            local[a as usize] += l;
-                        }
-                    }
-                    for (g, l) in acc.iter_mut().zip(&local) {
-                        *g += h * l;
+        let (acc, _) = crate::par::fold_block_shares(
+            self.addrs.len() / b,
+            || (vec![Fr::zero(); k], vec![Fr::zero(); k]),
+            |(acc, local), block| {
+                let (h, lo) = eq_c.block(block * b, b);
+                local.fill(Fr::zero());
+                for (&a, l) in self.addrs[block * b..(block + 1) * b].iter().zip(lo) {
+                    if a != NO_ACCESS {
+                        local[a as usize] += l;
                     }
                 }
-                acc
-            })
-            .reduce_with(crate::par::add_vecs)
-            .unwrap_or_else(|| vec![Fr::zero(); k])
+                for (g, l) in acc.iter_mut().zip(local.iter()) {
+                    *g += h * l;
+                }
+            },
+            |a, b| (crate::par::add_vecs(a.0, b.0), a.1),
+        );
+        acc
     }
 
     /// `G(k) = Σ_{j: addr_j = k} eq(j)` on every core.
