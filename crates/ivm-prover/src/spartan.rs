@@ -279,11 +279,11 @@ fn evaluate_columns(cols: &[Column<'_>], shifted: &[usize], point: &[Fr]) -> (Ve
 /// Writing `F(x) = Σ_c β^c (A_c B_c − C_c)(x) = L(x) + Σ_p β_p A_p(x) B_p(x)`, where `p` runs
 /// over the product constraints (both sides non-constant) and `L` collects every linear part,
 /// the prover keeps `1 + 2G` tables: `L`, and per group `g` of product constraints sharing
-/// their `A` side, `A_g` and `Σ_{p ∈ g} β_p B_p`. On a satisfying trace `F`
-/// vanishes on every row, so `L[i] = −Σ_p β_p A_p[i] B_p[i]` needs no evaluation of the linear
-/// constraints at all. (On an unsatisfied trace that table is not the true `L`: the proof is
-/// simply wrong and the verifier rejects it.) The first [`STREAMED_ROUNDS`] rounds read the
-/// caller's columns in place; then the tables are materialised, already bound to those
+/// their `A` side, `A_g` and `Σ_{p ∈ g} β_p B_p` — every one a linear combination of the
+/// sources (columns and next-row columns). The first [`STREAMED_ROUNDS`] rounds read the
+/// caller's columns in place: per bound row, each source is bound once (its eq-weighted sum
+/// over the rows that fold into it) and the tables' bound values are their combinations of
+/// the bound sources; then the tables are materialised the same way, already bound to those
 /// rounds' challenges.
 struct Outer<'a> {
     cols: &'a [Column<'a>],
