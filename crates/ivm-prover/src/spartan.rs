@@ -380,16 +380,21 @@ impl<'a> Outer<'a> {
     /// Slot value on row `i` of the caller's trace (next of the last row reads 0).
     #[inline(always)]
     fn source(&self, s: usize, i: usize) -> Fr {
-        let c = self.cols.len();
-        if s < c {
-            self.cols[s].get(i)
+        let (col, shift) = self.slot_column(s);
+        if i + shift < col.len() {
+            col.get(i + shift)
         } else {
-            let col = &self.cols[self.shifted[s - c]];
-            if i + 1 < col.len() {
-                col.get(i + 1)
-            } else {
-                Fr::zero()
-            }
+            Fr::zero()
+        }
+    }
+
+    /// Source `s` as a column and the rows it is read later by (0, or 1 for a next-row
+    /// column).
+    #[inline(always)]
+    fn slot_column(&self, s: usize) -> (&Column<'a>, usize) {
+        match s.checked_sub(self.cols.len()) {
+            None => (&self.cols[s], 0),
+            Some(k) => (&self.cols[self.shifted[k]], 1),
         }
     }
 
@@ -450,12 +455,9 @@ impl<'a> Outer<'a> {
 
     /// `Σ_rows w·source(s, row)` for every source `s`, into `out`.
     fn bind_sources(&self, rows: &[(usize, Fr)], out: &mut [Fr]) {
-        let c = self.cols.len();
         for (s, o) in out.iter_mut().enumerate() {
-            *o = match s.checked_sub(c) {
-                None => self.cols[s].weighted_sum(rows, 0),
-                Some(k) => self.cols[self.shifted[k]].weighted_sum(rows, 1),
-            };
+            let (col, shift) = self.slot_column(s);
+            *o = col.weighted_sum(rows, shift);
         }
     }
 

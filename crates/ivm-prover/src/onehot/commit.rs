@@ -93,35 +93,27 @@ pub fn open(
     (eval, proof)
 }
 
-/// Folds every accessed entry's Dory cell `(row, column)` into a table of `len` entries with
-/// `add`: one pass over the rows, each worker into its own table, the tables then summed.
-fn fold_cells<T>(
-    oh: &OneHot,
-    sigma: usize,
-    len: usize,
-    zero: T,
-    add: impl Fn(&mut [T], usize, usize) + Sync,
-) -> Vec<T>
-where
-    T: Clone + Send + Sync + for<'a> std::ops::AddAssign<&'a T>,
-{
+/// `v[c] = Σ_row left[row]·M[row][c]` over Dory's `2^σ` columns: one pass over the rows,
+/// each worker into its own vector, the vectors then summed.
+fn vector_times_matrix(oh: &OneHot, left: &[ArkFr], sigma: usize) -> Vec<Fr> {
     const CHUNK: usize = 1 << 14;
+    let len = 1usize << sigma;
     oh.addrs()
         .par_chunks(CHUNK)
         .enumerate()
         .fold(
-            || vec![zero.clone(); len],
+            || vec![Fr::zero(); len],
             |mut acc, (chunk, addrs)| {
                 for (i, &a) in addrs.iter().enumerate() {
                     if a != super::NO_ACCESS {
                         let (r, c) = cell(oh, a as usize, chunk * CHUNK + i, sigma);
-                        add(&mut acc, r, c);
+                        acc[c] += left[r].0;
                     }
                 }
                 acc
             },
         )
-        .reduce(|| vec![zero.clone(); len], crate::par::add_vecs)
+        .reduce(|| vec![Fr::zero(); len], crate::par::add_vecs)
 }
 
 /// A one-hot matrix as Dory's polynomial type: the vector–matrix product is sparse.
@@ -159,9 +151,7 @@ impl Polynomial<ArkFr> for DoryOneHot<'_> {
 impl MultilinearLagrange<ArkFr> for DoryOneHot<'_> {
     /// `v[c] = Σ_row left[row]·M[row][c]`: one addition per accessed row.
     fn vector_matrix_product(&self, left_vec: &[ArkFr], _nu: usize, sigma: usize) -> Vec<ArkFr> {
-        let v =
-            fold_cells(self.0, sigma, 1 << sigma, Fr::zero(), |acc, r, c| acc[c] += left_vec[r].0);
-        v.into_iter().map(ArkFr).collect()
+        vector_times_matrix(self.0, left_vec, sigma).into_iter().map(ArkFr).collect()
     }
 }
 
