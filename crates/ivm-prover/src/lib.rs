@@ -21,6 +21,7 @@ pub mod columns;
 pub mod eq_product;
 pub mod factor;
 pub mod field;
+mod gt;
 pub mod isa;
 pub mod joint_opening;
 pub mod memory;

@@ -123,10 +123,15 @@ impl DoryCommitment {
     /// Strict decoding (canonical, in the order-r subgroup of G_T).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, PcsError> {
         let mut r = bytes;
-        let x = PairingOutput::<ark_bn254::Bn254>::deserialize_compressed(&mut r)
+        // Canonical field elements here; membership in G_T below (`gt`: faster than
+        // arkworks' own check, which `deserialize_compressed` would make).
+        let x = PairingOutput::<ark_bn254::Bn254>::deserialize_compressed_unchecked(&mut r)
             .map_err(|e| PcsError::Malformed(e.to_string()))?;
         if !r.is_empty() {
             return Err(PcsError::Malformed("trailing bytes after commitment".into()));
+        }
+        if !crate::gt::in_gt(&x.0) {
+            return Err(PcsError::Malformed("commitment is not in G_T".into()));
         }
         Ok(Self(x))
     }
@@ -195,7 +200,10 @@ fn check_group_elements(p: &ArkDoryProof) -> Result<(), ark_serialize::Serializa
         g1.push(&m.e1);
         g2.push(&m.e2);
     }
-    gt.par_iter().try_for_each(|x| x.0.check())?;
+    gt.par_iter().try_for_each(|x| match crate::gt::in_gt(&x.0 .0) {
+        true => Ok(()),
+        false => Err(ark_serialize::SerializationError::InvalidData),
+    })?;
     g1.par_iter().try_for_each(|x| x.0.check())?;
     g2.par_iter().try_for_each(|x| x.0.check())
 }

@@ -262,3 +262,39 @@ fn proofs_verify_against_the_embedded_setup() {
     assert!(Dory::verify(&vs, &o.commitment, &o.point, o.eval + Fr::from(1u64), &o.proof, &mut t)
         .is_err());
 }
+
+/// An element of the cyclotomic subgroup of small order (dividing its cofactor over `r`):
+/// multiplied into a `G_T` element it passes every check but the order-`r` one.
+fn small_order_element() -> ark_bn254::Fq12 {
+    use ark_ff::{Field, One, PrimeField};
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let f = ark_bn254::Fq12::rand(&mut rng);
+    let g = f.frobenius_map(6) * f.inverse().unwrap();
+    let cyclotomic = g.frobenius_map(2) * g;
+    let small = cyclotomic.pow(ark_bn254::Fr::MODULUS);
+    assert!(!small.is_one());
+    small
+}
+
+#[test]
+fn rejects_group_elements_outside_g_t() {
+    use ark_serialize::CanonicalSerialize;
+    let o = open_random(16, 6);
+    let small = small_order_element();
+    // A commitment times a small-order element: canonical bytes, not in G_T.
+    let mut forged = o.commitment.clone();
+    forged.0 .0 *= small;
+    let err = DoryCommitment::from_bytes(&forged.to_bytes()).unwrap_err();
+    assert!(err.to_string().contains("not in G_T"), "{err}");
+    // The same inside a Dory proof's messages (its first G_T element, then a round's).
+    let mut p = o.proof.clone();
+    p.0.vmv_message.c.0 .0 *= small;
+    assert!(matches!(DoryProof::from_bytes(&p.to_bytes()), Err(PcsError::Malformed(_))));
+    let mut p = o.proof.clone();
+    p.0.second_messages[0].c_plus.0 .0 *= small;
+    assert!(matches!(DoryProof::from_bytes(&p.to_bytes()), Err(PcsError::Malformed(_))));
+    // And a zero field element.
+    let mut zero = Vec::new();
+    ark_bn254::Fq12::from(0u64).serialize_compressed(&mut zero).unwrap();
+    assert!(DoryCommitment::from_bytes(&zero).is_err());
+}
