@@ -12,7 +12,7 @@
 use rayon::prelude::*;
 
 use crate::field::{Fr, One, Zero};
-use crate::onehot::NO_ACCESS;
+use crate::onehot::{Addrs, NO_ACCESS};
 
 /// The largest table an index may select from (a `u16` index).
 pub const MAX_TABLE: usize = 1 << 16;
@@ -34,7 +34,7 @@ pub enum Factor<'a> {
     /// Borrowed signed values below 2^127 in magnitude (bound like [`Factor::Small`]).
     Wide(&'a [i128]),
     /// `table[addr_i]`, `table[K]` for [`NO_ACCESS`] (so `table` has `K + 1` entries).
-    Rows { addrs: &'a [u32], table: Vec<Fr> },
+    Rows { addrs: &'a Addrs, table: Vec<Fr> },
     /// `table[index_i]`.
     Indexed { index: Vec<u16>, table: Vec<Fr> },
     /// A factor that is not yet copied (borrowed values, or indices into a table too large
@@ -52,7 +52,7 @@ pub const STREAMED_BINDINGS: usize = 2;
 impl<'a> Factor<'a> {
     /// `table[addr_i]` per row, with `table` over the `K` addresses; rows without an access
     /// read 0.
-    pub fn one_hot(addrs: &'a [u32], mut table: Vec<Fr>) -> Self {
+    pub fn one_hot(addrs: &'a Addrs, mut table: Vec<Fr>) -> Self {
         table.push(Fr::zero());
         Factor::Rows { addrs, table }
     }
@@ -90,7 +90,7 @@ impl<'a> Factor<'a> {
                 x => Fr::from(x as u64),
             },
             Factor::Wide(v) => crate::field::fr_from_i128(v[i]),
-            Factor::Rows { addrs, table } => table[slot(addrs[i], table.len())],
+            Factor::Rows { addrs, table } => table[slot(addrs.get(i), table.len())],
             Factor::Indexed { index, table } => table[index[i] as usize],
             Factor::Streamed { base, weights } => {
                 let len = base.len() / weights.len();
@@ -112,7 +112,7 @@ impl<'a> Factor<'a> {
     #[inline(always)]
     pub(crate) fn index(&self, i: usize) -> usize {
         match self {
-            Factor::Rows { addrs, table } => slot(addrs[i], table.len()),
+            Factor::Rows { addrs, table } => slot(addrs.get(i), table.len()),
             Factor::Indexed { index, .. } => index[i] as usize,
             Factor::Slice(_)
             | Factor::Dense(_)
@@ -281,6 +281,7 @@ mod tests {
         let addrs: Vec<u32> =
             (0..1u32 << 12).map(|i| if i % 5 == 1 { NO_ACCESS } else { (i * 13) % 8 }).collect();
         let table: Vec<Fr> = (0..8).map(|_| Fr::rand(&mut rng)).collect();
+        let addrs = Addrs::from_words(3, addrs);
         let mut f = Factor::one_hot(&addrs, table);
         for round in 0..3 {
             let half = f.len() / 2;
@@ -310,7 +311,10 @@ mod tests {
                 .map(|i| if i % 7 == 3 { NO_ACCESS } else { (i * 31 + 5) % k as u32 })
                 .collect();
             let table: Vec<Fr> = (0..k).map(|_| Fr::rand(&mut rng)).collect();
-            let mut f = Factor::one_hot(&addrs, table.clone());
+            // Bytes for the small spaces, words for the large one: both storages bind alike.
+            let log_k = k.next_power_of_two().trailing_zeros() as usize;
+            let held = Addrs::from_words(log_k, addrs.clone());
+            let mut f = Factor::one_hot(&held, table.clone());
             let dense: Vec<Fr> = addrs
                 .iter()
                 .map(|&a| if a == NO_ACCESS { Fr::zero() } else { table[a as usize] })

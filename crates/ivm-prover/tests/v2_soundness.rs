@@ -213,7 +213,7 @@ fn cheat_witness(what: &str, tamper: &dyn Fn(&mut v2::witness::Witness)) {
 }
 
 fn with_addrs(m: &OneHot, change: impl FnOnce(&mut Vec<u32>)) -> OneHot {
-    let mut addrs = m.addrs().to_vec();
+    let mut addrs: Vec<u32> = m.addrs().iter().collect();
     change(&mut addrs);
     OneHot::new(m.log_k(), addrs).unwrap()
 }
@@ -221,7 +221,7 @@ fn with_addrs(m: &OneHot, change: impl FnOnce(&mut Vec<u32>)) -> OneHot {
 #[test]
 fn a_load_missing_from_the_ram_matrix_is_rejected() {
     cheat_witness("a RAM row without its one", &|w| {
-        let j = w.ram.reads().addrs().iter().position(|&a| a != NO_ACCESS).unwrap();
+        let j = w.ram.reads().addrs().iter().position(|a| a != NO_ACCESS).unwrap();
         let m = with_addrs(w.ram.reads(), |a| a[j] = NO_ACCESS);
         let values = w.ram.write_values().to_vec();
         w.ram = MemoryTrace::new(w.ram.init().to_vec(), m.clone(), m, values).unwrap();
@@ -232,7 +232,7 @@ fn a_load_missing_from_the_ram_matrix_is_rejected() {
 fn a_wrong_register_increment_is_rejected() {
     cheat_witness("a register write that is not RDNEW", &|w| {
         let writes = w.registers.writes();
-        let j = writes.addrs().iter().position(|&a| a != NO_ACCESS && a != 0).unwrap();
+        let j = writes.addrs().iter().position(|a| a != NO_ACCESS && a != 0).unwrap();
         let mut values = w.registers.write_values().to_vec();
         values[j] += 1;
         let (init, reads) = (w.registers.init().to_vec(), w.registers.reads().clone());
@@ -243,7 +243,7 @@ fn a_wrong_register_increment_is_rejected() {
 #[test]
 fn a_lookup_of_another_cell_is_rejected() {
     cheat_witness("a slot reading another subtable cell", &|w| {
-        let j = w.lookups.addrs().iter().position(|&a| a & 0xff != 0).unwrap();
+        let j = w.lookups.addrs().iter().position(|a| a & 0xff != 0).unwrap();
         w.lookups = with_addrs(&w.lookups, |a| a[j] ^= 1);
     });
 }

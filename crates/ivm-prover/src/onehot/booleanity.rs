@@ -382,7 +382,7 @@ mod tests {
         let oh = random_onehot(5, log_k, log_t, false);
         for bad in [Fr::from(2u64), -Fr::one()] {
             let mut m = oh.to_dense().into_evals();
-            m[oh.flat_index(oh.addrs()[7] as usize, 7)] = bad;
+            m[oh.flat_index(oh.addrs().get(7) as usize, 7)] = bad;
             let mut t = Transcript::new(b"bool");
             let (r_a, r_c) = draw_point(log_k, log_t, &mut t);
             let eq = DenseMle::new(eq_table(&[r_a, r_c].concat()));

@@ -107,8 +107,13 @@ impl Chunking {
     /// Chunk matrix `i` of `oh`.
     pub fn split_one(&self, oh: &OneHot, i: usize) -> OneHot {
         assert_eq!(oh.log_k(), self.log_k(), "matrix and chunking differ in address space");
-        let addrs = oh.addrs().iter().map(|&a| self.chunk(a, i)).collect();
-        OneHot::new(self.widths[i], addrs).expect("a chunk of a valid address is valid")
+        // Straight to the chunk's (byte) addresses: no `u32` per row first.
+        let (shift, width) = (self.shifts()[i], self.widths[i]);
+        let mask = (1u32 << width) - 1;
+        OneHot::from_fn(width, oh.log_t(), |j| match oh.addrs().get(j) {
+            NO_ACCESS => NO_ACCESS,
+            a => (a >> shift) & mask,
+        })
     }
 }
 

@@ -98,18 +98,17 @@ pub fn open(
 fn vector_times_matrix(oh: &OneHot, left: &[ArkFr], sigma: usize) -> Vec<Fr> {
     const CHUNK: usize = 1 << 14;
     let len = 1usize << sigma;
-    oh.addrs()
-        .par_chunks(CHUNK)
-        .enumerate()
+    let rows = oh.addrs().len();
+    (0..rows.div_ceil(CHUNK))
+        .into_par_iter()
         .fold(
             || vec![Fr::zero(); len],
-            |mut acc, (chunk, addrs)| {
-                for (i, &a) in addrs.iter().enumerate() {
-                    if a != super::NO_ACCESS {
-                        let (r, c) = cell(oh, a as usize, chunk * CHUNK + i, sigma);
-                        acc[c] += left[r].0;
-                    }
-                }
+            |mut acc, chunk| {
+                let range = chunk * CHUNK..((chunk + 1) * CHUNK).min(rows);
+                oh.addrs().for_each_access(range, |j, a| {
+                    let (r, c) = cell(oh, a, j, sigma);
+                    acc[c] += left[r].0;
+                });
                 acc
             },
         )

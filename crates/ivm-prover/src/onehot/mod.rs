@@ -6,7 +6,8 @@
 //! `log_k + log_t` variables, **address variables on top** (index `k·T + j`, see
 //! [`crate::poly`] for the order), so the sumchecks below bind the address variables first.
 //!
-//! The matrix is never materialised: [`OneHot`] keeps one `u32` address per row, and every
+//! The matrix is never materialised: [`OneHot`] keeps one address per row (a byte or a `u32`,
+//! [`addrs`]), and every
 //! operation the arguments need costs `O(T + K)`:
 //! * [`OneHot::cycle_weights`]: `G(k) = ra(k, r_cycle) = Σ_{j: addr_j = k} eq(r_cycle, j)`;
 //! * [`OneHot::address_eq_column`]: `h(j) = ra(r_addr, j) = eq(r_addr, addr_j)`;
@@ -24,12 +25,15 @@
 //! Booleanity plus a Hamming weight of 1 per row make a committed matrix one-hot; the prover
 //! cannot commit anything else and pass both.
 
+pub mod addrs;
 pub mod booleanity;
 pub mod chunked;
 pub mod commit;
 pub mod read_check;
 
 use rayon::prelude::*;
+
+pub use addrs::Addrs;
 
 use crate::field::{Fr, Zero};
 use crate::poly::{eq_table, DenseMle};
@@ -58,11 +62,12 @@ pub enum OneHotError {
 pub struct OneHot {
     log_k: usize,
     log_t: usize,
-    addrs: Vec<u32>,
+    addrs: Addrs,
 }
 
 impl OneHot {
-    /// `addrs[j]` is the address row `j` reads, or [`NO_ACCESS`].
+    /// `addrs[j]` is the address row `j` reads, or [`NO_ACCESS`] (held as given:
+    /// [`OneHot::from_fn`] builds the narrowest storage).
     pub fn new(log_k: usize, addrs: Vec<u32>) -> Result<Self, OneHotError> {
         if log_k > MAX_LOG_K {
             return Err(OneHotError::AddressSpaceTooLarge(log_k));
@@ -77,7 +82,18 @@ impl OneHot {
             return Err(OneHotError::AddressOutOfRange { row, addr, size });
         }
         let log_t = addrs.len().trailing_zeros() as usize;
-        Ok(Self { log_k, log_t, addrs })
+        Ok(Self { log_k, log_t, addrs: Addrs::Words(addrs) })
+    }
+
+    /// The matrix whose row `j` reads `f(j)` (or nothing, [`NO_ACCESS`]), for `2^log_t` rows,
+    /// built on every core without a `u32` per row first: for the chunk matrices, whose
+    /// addresses are bytes. The caller guarantees every address is below `2^log_k` (checked
+    /// in debug builds).
+    pub fn from_fn(log_k: usize, log_t: usize, f: impl Fn(usize) -> u32 + Sync) -> Self {
+        assert!(log_k <= MAX_LOG_K, "an address space of 2^{log_k} entries is too large");
+        let addrs = Addrs::from_fn(log_k, 1 << log_t, f);
+        debug_assert!(addrs.iter().all(|a| a == NO_ACCESS || u64::from(a) < 1u64 << log_k));
+        Self { log_k, log_t, addrs }
     }
 
     pub fn log_k(&self) -> usize {
@@ -94,17 +110,13 @@ impl OneHot {
     }
 
     /// One address (or [`NO_ACCESS`]) per row.
-    pub fn addrs(&self) -> &[u32] {
+    pub fn addrs(&self) -> &Addrs {
         &self.addrs
     }
 
     /// The rows that access something, as `(row, address)`.
     pub fn accesses(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.addrs
-            .iter()
-            .enumerate()
-            .filter(|(_, &a)| a != NO_ACCESS)
-            .map(|(j, &a)| (j, a as usize))
+        self.addrs.iter().enumerate().filter(|&(_, a)| a != NO_ACCESS).map(|(j, a)| (j, a as usize))
     }
 
     /// Index of entry `(k, j)` in the polynomial's evaluation table (address on top).
@@ -152,11 +164,8 @@ impl OneHot {
             |(acc, local), block| {
                 let (h, lo) = eq_c.block(block * b, b);
                 local.fill(Fr::zero());
-                for (&a, l) in self.addrs[block * b..(block + 1) * b].iter().zip(lo) {
-                    if a != NO_ACCESS {
-                        local[a as usize] += l;
-                    }
-                }
+                let start = block * b;
+                self.addrs.for_each_access(start..start + b, |j, a| local[a] += lo[j - start]);
                 for (g, l) in acc.iter_mut().zip(local.iter()) {
                     *g += h * l;
                 }
@@ -171,22 +180,19 @@ impl OneHot {
         let k = 1usize << self.log_k;
         // Each task folds into its own K-vector: for a large address space (the 2^21 lookup
         // cells) one task per core, not four.
+        let rows = self.addrs.len();
         let block = if k >= 1 << 16 {
-            self.addrs.len().div_ceil(rayon::current_num_threads()).max(1)
+            rows.div_ceil(rayon::current_num_threads()).max(1)
         } else {
-            rows_per_task(self.addrs.len())
+            rows_per_task(rows)
         };
-        self.addrs
-            .par_chunks(block)
-            .enumerate()
+        (0..rows.div_ceil(block))
+            .into_par_iter()
             .fold(
                 || vec![Fr::zero(); k],
-                |mut acc, (b, addrs)| {
-                    for (j, &a) in addrs.iter().enumerate() {
-                        if a != NO_ACCESS {
-                            acc[a as usize] += eq(b * block + j);
-                        }
-                    }
+                |mut acc, b| {
+                    let range = b * block..((b + 1) * block).min(rows);
+                    self.addrs.for_each_access(range, |j, a| acc[a] += eq(j));
                     acc
                 },
             )
@@ -210,7 +216,7 @@ impl OneHot {
         DenseMle::new(
             self.addrs
                 .par_iter()
-                .map(|&a| if a == NO_ACCESS { Fr::zero() } else { eq_a[a as usize] })
+                .map(|a| if a == NO_ACCESS { Fr::zero() } else { eq_a[a as usize] })
                 .collect(),
         )
     }
@@ -302,7 +308,7 @@ pub(crate) mod tests {
                 let ones: usize = (0..1 << log_k)
                     .filter(|&k| dense.get(oh.flat_index(k, j)) == Fr::from(1u64))
                     .count();
-                assert_eq!(ones, usize::from(oh.addrs()[j] != NO_ACCESS));
+                assert_eq!(ones, usize::from(oh.addrs().get(j) != NO_ACCESS));
             }
             let point = random_point(seed + 100, log_k + log_t);
             let (r_addr, r_cycle) = point.split_at(log_k);

@@ -262,7 +262,7 @@ mod tests {
         let (log_k, log_t) = (3, 4);
         let oh = random_onehot(41, log_k, log_t, false);
         let mut dense = oh.to_dense().into_evals();
-        let extra = (oh.addrs()[3] as usize + 1) % (1 << log_k);
+        let extra = (oh.addrs().get(3) as usize + 1) % (1 << log_k);
         dense[oh.flat_index(extra, 3)] = Fr::from(1u64);
         let dense = DenseMle::new(dense);
         let r_cycle = random_point(42, log_t);

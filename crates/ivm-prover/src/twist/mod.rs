@@ -106,7 +106,7 @@ impl MemoryTrace {
 
     /// The value written on row `j` as a field element (0 where nothing is written).
     pub fn write_value(&self, j: usize) -> Fr {
-        if self.writes.addrs()[j] == NO_ACCESS {
+        if self.writes.addrs().get(j) == NO_ACCESS {
             Fr::from(0u64)
         } else {
             Fr::from(self.write_values[j])
@@ -123,7 +123,7 @@ impl MemoryTrace {
         let mut mem = self.init.clone();
         for j in 0..self.write_values.len() {
             step(j, &mem);
-            let w = self.writes.addrs()[j];
+            let w = self.writes.addrs().get(j);
             if w != NO_ACCESS {
                 mem[w as usize] = self.write_values[j];
             }
@@ -134,7 +134,7 @@ impl MemoryTrace {
     pub fn read_values(&self) -> Vec<u64> {
         let mut out = Vec::with_capacity(self.write_values.len());
         self.replay(|j, mem| {
-            let a = self.reads.addrs()[j];
+            let a = self.reads.addrs().get(j);
             out.push(if a == NO_ACCESS { 0 } else { mem[a as usize] });
         });
         out
@@ -149,7 +149,7 @@ impl MemoryTrace {
     pub fn signed_increments(&self) -> Vec<i64> {
         let mut out = Vec::with_capacity(self.write_values.len());
         self.replay(|j, mem| {
-            let w = self.writes.addrs()[j];
+            let w = self.writes.addrs().get(j);
             out.push(if w == NO_ACCESS {
                 0
             } else {

@@ -205,8 +205,8 @@ impl<'a> ReadWriteProver<'a> {
         }
         let eq_a = eq_table(bound);
         let at = |a: u32| if a == NO_ACCESS { Fr::zero() } else { eq_a[a as usize] };
-        let ra: Vec<Fr> = self.trace.reads().addrs().par_iter().map(|&a| at(a)).collect();
-        let wa: Vec<Fr> = self.trace.writes().addrs().par_iter().map(|&a| at(a)).collect();
+        let ra: Vec<Fr> = self.trace.reads().addrs().par_iter().map(|a| at(a)).collect();
+        let wa: Vec<Fr> = self.trace.writes().addrs().par_iter().map(|a| at(a)).collect();
         let wv: Vec<Fr> =
             (0..ra.len()).into_par_iter().map(|j| self.trace.write_value(j)).collect();
         // Val(ρ_a, j): the initial memory's value, then one increment per write (replayed
@@ -216,8 +216,8 @@ impl<'a> ReadWriteProver<'a> {
         let writes = self.trace.writes().addrs();
         self.trace.replay(|j, mem| {
             val.push(cur);
-            if writes[j] != NO_ACCESS {
-                let (new, old) = (self.trace.raw_write_value(j), mem[writes[j] as usize]);
+            if writes.get(j) != NO_ACCESS {
+                let (new, old) = (self.trace.raw_write_value(j), mem[writes.get(j) as usize]);
                 cur += wa[j] * (Fr::from(new) - Fr::from(old));
             }
         });
@@ -268,9 +268,9 @@ impl<'a> ReadWriteProver<'a> {
                 let mut c = [Fr::zero(); 3];
                 let end = ((chunk + 1) * self.chunk).min(reads.len());
                 for j in chunk * self.chunk..end {
-                    if reads[j] != NO_ACCESS {
+                    if reads.get(j) != NO_ACCESS {
                         // w·sel(t)·(v0 + t·d)
-                        let (v0, d, e, bit) = cell(&bmem, reads[j] as usize);
+                        let (v0, d, e, bit) = cell(&bmem, reads.get(j) as usize);
                         let w = self.eq_c[j] * e;
                         let (a, b) = (w * v0, w * d);
                         if bit {
@@ -282,9 +282,9 @@ impl<'a> ReadWriteProver<'a> {
                             c[2] -= b;
                         }
                     }
-                    if writes[j] != NO_ACCESS {
+                    if writes.get(j) != NO_ACCESS {
                         // γ·w·sel(t)·(wv − v0 − t·d)
-                        let at = writes[j] as usize;
+                        let at = writes.get(j) as usize;
                         let (v0, d, e, bit) = cell(&bmem, at);
                         let wv = self.trace.write_value(j);
                         let w = self.eq_c[j] * self.gamma * e;

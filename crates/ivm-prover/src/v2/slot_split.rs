@@ -42,12 +42,12 @@ pub fn groups_of(chunk: &OneHot) -> Vec<OneHot> {
     let low = 1usize << (LOG_SLOT_ROWS - LOOKUP_GROUP_BITS);
     (0..LOOKUP_GROUPS)
         .map(|g| {
-            let addrs: Vec<u32> = chunk
-                .addrs()
-                .chunks(per_row)
-                .flat_map(|row| row[g * low..(g + 1) * low].iter().copied())
-                .collect();
-            OneHot::new(chunk.log_k(), addrs).expect("a group of a valid chunk is valid")
+            // Row `(j, b)` of group `g` is row `(j, g, b)` of the chunk.
+            let log_t = chunk.log_t() - LOOKUP_GROUP_BITS;
+            OneHot::from_fn(chunk.log_k(), log_t, |i| {
+                let (j, b) = (i / low, i % low);
+                chunk.addrs().get(j * per_row + g * low + b)
+            })
         })
         .collect()
 }

@@ -120,7 +120,8 @@ impl Witness {
     /// Every CPU column, in column order: the bytecode fields indexed by the fetches, the
     /// others stored.
     pub fn columns(&self) -> Vec<Column<'_>> {
-        let mut c = columns::indexed(self.bytecode.addrs(), self.fields.as_flattened(), NUM_BC);
+        let fetches = self.bytecode.addrs().words().expect("built as words by OneHot::new");
+        let mut c = columns::indexed(fetches, self.fields.as_flattened(), NUM_BC);
         c.extend(self.small.iter().map(|v| Column::Small(v)));
         c.extend(self.committed.iter().map(Stored::column));
         c
