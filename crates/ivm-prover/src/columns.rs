@@ -103,7 +103,18 @@ pub fn indexed<'a>(index: &'a [u32], table: &'a [Fr], stride: usize) -> Vec<Colu
     (0..stride).map(|offset| Column::Indexed { index, table, stride, offset }).collect()
 }
 
-impl Column<'_> {
+impl<'a> Column<'a> {
+    /// The column as a sumcheck factor, read where it is (an indexed column is copied).
+    pub fn factor(&self) -> crate::factor::Factor<'a> {
+        use crate::factor::Factor;
+        match *self {
+            Column::Dense(v) => Factor::Slice(v),
+            Column::Small(v) => Factor::Small(v),
+            Column::Wide(v) => Factor::Wide(v),
+            Column::Indexed { .. } => Factor::Dense(self.to_vec()),
+        }
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         match self {

@@ -20,6 +20,7 @@ pub mod codec;
 pub mod columns;
 pub mod eq_product;
 pub mod factor;
+pub mod factor_product;
 pub mod field;
 mod gt;
 pub mod isa;

@@ -137,7 +137,8 @@ impl<'a> CycleFirstProver<'a> {
         let mut entries = Vec::with_capacity(reads.len() * 2);
         trace.replay(|j, mem| {
             let wv = trace.raw_write_value(j);
-            entries.extend(row_entries(j, reads.get(j), writes.get(j), mem, wv).into_iter().flatten());
+            entries
+                .extend(row_entries(j, reads.get(j), writes.get(j), mem, wv).into_iter().flatten());
         });
         let eq = DenseMle::new(eq_table(r_cycle));
         let wv = DenseMle::new((0..reads.len()).map(|j| trace.write_value(j)).collect());

@@ -25,10 +25,12 @@
 use rayon::prelude::*;
 
 use super::MemoryTrace;
+use crate::eq_product::{EqProduct, Term};
+use crate::factor::Factor;
 use crate::field::{Fr, One, Zero};
 use crate::onehot::NO_ACCESS;
-use crate::poly::{eq_eval, eq_table, DenseMle};
-use crate::sumcheck::{self, CompositeSumcheck, SumcheckError, SumcheckProof, SumcheckProver};
+use crate::poly::{eq_eval, eq_table, SplitEq};
+use crate::sumcheck::{self, SumcheckError, SumcheckProof, SumcheckProver};
 use crate::transcript::Transcript;
 
 /// Degree of the summand in each variable (`eq·ra·Val`).
@@ -161,23 +163,25 @@ pub fn verify(
     Ok(ReadWriteClaims { r_addr, r_cycle: r_c, evals: proof.evals })
 }
 
-type Combiner = Box<dyn Fn(&[Fr]) -> Fr + Sync + Send>;
-
-enum Phase {
+enum Phase<'a> {
     /// `bound` = the address challenges so far, `eq_bound = eq_table(bound)`.
     Address { bound: Vec<Fr>, eq_bound: Vec<Fr> },
-    /// Dense over the rows: `[eq_c, ra(ρ_a,·), wa(ρ_a,·), wv, Val(ρ_a,·)]`.
-    Cycle(CompositeSumcheck<Combiner>),
+    /// Over the rows, the summand `eq_c·(ra·Val + γ·wa·(wv − Val))` as the two eq-weighted
+    /// products `eq_c·Val·(ra − γ·wa)` and `γ·eq_c·wa·wv` ([`cycle_terms`]).
+    Cycle(EqProduct<'a>),
 }
 
 struct ReadWriteProver<'a> {
     trace: &'a MemoryTrace,
     gamma: Fr,
-    eq_c: Vec<Fr>,
+    r_cycle: Vec<Fr>,
+    /// `eq(r_cycle, ·)` as its two half tables (a whole table of the `2T` register rows was
+    /// 64 MB).
+    eq_c: SplitEq,
     /// Memory (as field elements) at the start of each chunk of `chunk` rows.
     checkpoints: Vec<Vec<Fr>>,
     chunk: usize,
-    phase: Phase,
+    phase: Phase<'a>,
 }
 
 impl<'a> ReadWriteProver<'a> {
@@ -191,9 +195,10 @@ impl<'a> ReadWriteProver<'a> {
                 checkpoints.push(mem.iter().map(|&v| Fr::from(v)).collect());
             }
         });
-        let eq_c = eq_table(r_cycle);
+        let eq_c = SplitEq::new(r_cycle);
         let phase = Phase::Address { bound: Vec::new(), eq_bound: vec![Fr::one()] };
-        let mut p = Self { trace, gamma, eq_c, checkpoints, chunk, phase };
+        let r_cycle = r_cycle.to_vec();
+        let mut p = Self { trace, gamma, r_cycle, eq_c, checkpoints, chunk, phase };
         p.enter_cycle_phase_if_done();
         p
     }
@@ -203,35 +208,15 @@ impl<'a> ReadWriteProver<'a> {
         if bound.len() < self.trace.log_k() {
             return;
         }
-        let eq_a = eq_table(bound);
-        let at = |a: u32| if a == NO_ACCESS { Fr::zero() } else { eq_a[a as usize] };
-        let ra: Vec<Fr> = self.trace.reads().addrs().par_iter().map(|a| at(a)).collect();
-        let wa: Vec<Fr> = self.trace.writes().addrs().par_iter().map(|a| at(a)).collect();
-        let wv: Vec<Fr> =
-            (0..ra.len()).into_par_iter().map(|j| self.trace.write_value(j)).collect();
-        // Val(ρ_a, j): the initial memory's value, then one increment per write (replayed
-        // here rather than read from a row-sized vector of increments).
-        let mut val = Vec::with_capacity(ra.len());
-        let mut cur: Fr = self.trace.init().iter().zip(&eq_a).map(|(&v, e)| *e * Fr::from(v)).sum();
-        let writes = self.trace.writes().addrs();
-        self.trace.replay(|j, mem| {
-            val.push(cur);
-            if writes.get(j) != NO_ACCESS {
-                let (new, old) = (self.trace.raw_write_value(j), mem[writes.get(j) as usize]);
-                cur += wa[j] * (Fr::from(new) - Fr::from(old));
-            }
-        });
-        let gamma = self.gamma;
-        let comb: Combiner =
-            Box::new(move |v: &[Fr]| v[0] * (v[1] * v[4] + gamma * v[2] * (v[3] - v[4])));
-        let polys = [std::mem::take(&mut self.eq_c), ra, wa, wv, val].map(DenseMle::new);
-        self.phase = Phase::Cycle(CompositeSumcheck::new(Vec::from(polys), DEGREE, comb));
+        let terms = cycle_terms(self.trace, &eq_table(bound), self.gamma, &self.r_cycle);
+        self.phase = Phase::Cycle(EqProduct::new(terms, self.trace.log_t()));
     }
 
     pub(super) fn final_evals(&self) -> ReadWriteEvals {
         let Phase::Cycle(inst) = &self.phase else { panic!("read/write sumcheck is not finished") };
-        let v = inst.final_evals();
-        ReadWriteEvals { ra: v[1], wa: v[2], wv: v[3], val: v[4] }
+        let v = inst.final_factor_evals();
+        let (val, ra_minus_wa, wa, wv) = (v[0][0], v[0][1], v[1][0], v[1][1]);
+        ReadWriteEvals { ra: ra_minus_wa + self.gamma * wa, wa, wv, val }
     }
 
     /// Address round `m = bound.len()`: `s(t)` at `t = 0..=3`.
@@ -251,6 +236,8 @@ impl<'a> ReadWriteProver<'a> {
             let (v0, v1) = (bmem[rest], bmem[(1 << rest_bits) | rest]);
             (v0, v1 - v0, eq_bound[a >> (rest_bits + 1)], (a >> rest_bits) & 1 == 1)
         };
+        // The fields the cores read (the phase is not `Sync`).
+        let (trace, eq_c, gamma, rows) = (self.trace, &self.eq_c, self.gamma, self.chunk);
         let coeffs = self
             .checkpoints
             .par_iter()
@@ -266,12 +253,12 @@ impl<'a> ReadWriteProver<'a> {
                 // s(t) = c[0] + c[1]·t + c[2]·t²; an access selects its cell's half by
                 // `t` (bit 1) or `1 − t` (bit 0), and reads `Val = v0 + t·d`.
                 let mut c = [Fr::zero(); 3];
-                let end = ((chunk + 1) * self.chunk).min(reads.len());
-                for j in chunk * self.chunk..end {
+                let end = ((chunk + 1) * rows).min(reads.len());
+                for j in chunk * rows..end {
                     if reads.get(j) != NO_ACCESS {
                         // w·sel(t)·(v0 + t·d)
                         let (v0, d, e, bit) = cell(&bmem, reads.get(j) as usize);
-                        let w = self.eq_c[j] * e;
+                        let w = eq_c.get(j) * e;
                         let (a, b) = (w * v0, w * d);
                         if bit {
                             c[1] += a;
@@ -286,8 +273,8 @@ impl<'a> ReadWriteProver<'a> {
                         // γ·w·sel(t)·(wv − v0 − t·d)
                         let at = writes.get(j) as usize;
                         let (v0, d, e, bit) = cell(&bmem, at);
-                        let wv = self.trace.write_value(j);
-                        let w = self.eq_c[j] * self.gamma * e;
+                        let wv = trace.write_value(j);
+                        let w = eq_c.get(j) * gamma * e;
                         let (a, b) = (w * (wv - v0), w * d);
                         if bit {
                             c[1] += a;
@@ -311,6 +298,56 @@ impl<'a> ReadWriteProver<'a> {
             })
             .collect()
     }
+}
+
+/// The cycle phase's summand `eq_c·(ra·Val + γ·wa·(wv − Val))` at the bound address
+/// `eq_a = eq_table(ρ_a)`, as `eq_c·Val·(ra − γ·wa) + γ·eq_c·wa·wv`: `Val` appears once, and
+/// `ra − γ·wa` is read through the row's pair of addresses (a table of `(K + 1)²` entries
+/// and a `u16` per row) while the space is small enough — the registers' — so the row-sized
+/// field vectors are `Val` and `wv` only (five of them before, 320 MB at `2^20` rows).
+fn cycle_terms<'a>(
+    trace: &'a MemoryTrace,
+    eq_a: &[Fr],
+    gamma: Fr,
+    r_cycle: &[Fr],
+) -> Vec<Term<'a>> {
+    let (reads, writes) = (trace.reads().addrs(), trace.writes().addrs());
+    let k1 = eq_a.len() + 1;
+    let at = |a: u32| if a == NO_ACCESS { Fr::zero() } else { eq_a[a as usize] };
+    let slot = |a: u32| crate::factor::slot(a, k1);
+    let ra_minus_wa = if k1 * k1 <= 1 << 16 {
+        let table = (0..k1 * k1)
+            .map(|i| {
+                let eq = |s: usize| if s == k1 - 1 { Fr::zero() } else { eq_a[s] };
+                eq(i / k1) - gamma * eq(i % k1)
+            })
+            .collect();
+        let index = (0..reads.len())
+            .into_par_iter()
+            .map(|j| (slot(reads.get(j)) * k1 + slot(writes.get(j))) as u16);
+        Factor::Indexed { index: index.collect(), table }
+    } else {
+        let rows = (0..reads.len()).into_par_iter();
+        Factor::Dense(rows.map(|j| at(reads.get(j)) - gamma * at(writes.get(j))).collect())
+    };
+    let wv = (0..reads.len()).into_par_iter().map(|j| trace.write_value(j)).collect();
+    // Val(ρ_a, j): the initial memory's value, then one increment per write (replayed here
+    // rather than read from a row-sized vector of increments).
+    let mut val = Vec::with_capacity(reads.len());
+    let mut cur: Fr = trace.init().iter().zip(eq_a).map(|(&v, e)| *e * Fr::from(v)).sum();
+    trace.replay(|j, mem| {
+        val.push(cur);
+        let w = writes.get(j);
+        if w != NO_ACCESS {
+            let (new, old) = (trace.raw_write_value(j), mem[w as usize]);
+            cur += eq_a[w as usize] * (Fr::from(new) - Fr::from(old));
+        }
+    });
+    let term = |coeff, factors| Term { coeff, point: r_cycle.to_vec(), factors };
+    vec![
+        term(Fr::one(), vec![Factor::Dense(val), ra_minus_wa]),
+        term(gamma, vec![Factor::one_hot(writes, eq_a.to_vec()), Factor::Dense(wv)]),
+    ]
 }
 
 impl SumcheckProver for ReadWriteProver<'_> {
@@ -348,6 +385,8 @@ impl SumcheckProver for ReadWriteProver<'_> {
 mod tests {
     use super::*;
     use crate::onehot::tests::random_point;
+    use crate::poly::DenseMle;
+    use crate::sumcheck::CompositeSumcheck;
     use crate::twist::tests::random_trace;
 
     const ORDERS: [BindingOrder; 2] = [BindingOrder::AddressFirst, BindingOrder::CycleFirst];
@@ -395,9 +434,16 @@ mod tests {
         }
     }
 
+    /// Both ways of reading `ra − γ·wa` in the cycle rounds: through the pair of addresses
+    /// (`log_k` 3) and as field elements (`log_k` 8: `257²` pairs do not fit a `u16`).
     #[test]
     fn the_address_first_prover_matches_a_dense_sumcheck() {
-        let (log_k, log_t) = (3, 5);
+        for (log_k, log_t) in [(3, 5), (8, 4)] {
+            matches_a_dense_sumcheck(log_k, log_t);
+        }
+    }
+
+    fn matches_a_dense_sumcheck(log_k: usize, log_t: usize) {
         let trace = random_trace(8, log_k, log_t);
         let r_cycle = random_point(9, log_t);
         let gamma = Fr::from(77u64);

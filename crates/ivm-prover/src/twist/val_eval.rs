@@ -9,9 +9,11 @@
 //! openings `Inc(σ)` and `wa(r_a, σ)` of committed polynomials.
 
 use super::MemoryTrace;
+use crate::factor::Factor;
+use crate::factor_product::FactorProduct;
 use crate::field::Fr;
-use crate::poly::{lt_eval, lt_table, DenseMle};
-use crate::sumcheck::{self, CompositeSumcheck, SumcheckError, SumcheckProof};
+use crate::poly::{lt_eval, lt_table};
+use crate::sumcheck::{self, SumcheckError, SumcheckProof};
 use crate::transcript::Transcript;
 
 const DEGREE: usize = 3;
@@ -44,12 +46,24 @@ pub fn prove(
     r_cycle: &[Fr],
     transcript: &mut Transcript,
 ) -> (ValEvalProof, Fr, ValEvalClaims) {
-    let inc = DenseMle::new(trace.increments());
-    let wa = trace.writes().address_eq_column(r_addr);
-    let lt = DenseMle::new(lt_table(r_cycle));
-    let mut inst = CompositeSumcheck::new(vec![inc, wa, lt], DEGREE, |v: &[Fr]| v[0] * v[1] * v[2]);
-    let sum = inst.claim();
+    prove_with(trace, Factor::Dense(trace.increments()), r_addr, r_cycle, transcript)
+}
+
+/// [`prove`] with the increments given (the prover's committed column, read where it is
+/// rather than copied as field elements); `wa(r_addr, ·)` is read through the write
+/// addresses. Only `LT` is a row-sized field vector.
+pub fn prove_with(
+    trace: &MemoryTrace,
+    inc: Factor<'_>,
+    r_addr: &[Fr],
+    r_cycle: &[Fr],
+    transcript: &mut Transcript,
+) -> (ValEvalProof, Fr, ValEvalClaims) {
     let eq_a = crate::poly::eq_table(r_addr);
+    let wa = Factor::one_hot(trace.writes().addrs(), eq_a.clone());
+    let mut inst = FactorProduct::new(vec![inc, wa, Factor::Dense(lt_table(r_cycle))]);
+    debug_assert_eq!(sumcheck::SumcheckProver::degree(&inst), DEGREE);
+    let sum = inst.claim();
     let init: Fr = trace.init().iter().zip(&eq_a).map(|(&v, e)| *e * Fr::from(v)).sum();
     let (sumcheck, point) = sumcheck::prove(&mut inst, sum, transcript);
     let f = inst.final_evals();
@@ -77,6 +91,7 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::poly::DenseMle;
     use crate::field::One;
     use crate::onehot::tests::random_point;
     use crate::poly::{eq_table, index_to_point};

@@ -222,7 +222,9 @@ fn prove_witness(
         entry: pre.bytecode.entry,
         cycles: super::verifier::instructions_started(st),
     };
+    tmark("before bytecode");
     let bytecode = bytecode::prove(&stage, &w.bytecode, &mut claims, &mut t);
+    tmark("bytecode");
 
     let (r, evals) = (&sp.point, &sp.evals);
     let regs = RegisterWitness {
@@ -232,6 +234,7 @@ fn prove_witness(
         fetches: &w.bytecode,
     };
     let registers = registers::prove(&polys, fields, r, &regs, &mut claims, &mut t);
+    tmark("registers");
 
     let final_check = FinalCheck::new(&pre.ram, st, &w.control);
     let ram_stage = RamStage {
@@ -243,6 +246,7 @@ fn prove_witness(
     let inc = Column::Wide(&committed.inc_ram);
     let ram_w = RamWitness { trace: &w.ram, inc, final_memory: &w.ram_final };
     let ram = ram_proof::prove(&ram_stage, &polys, r, &ram_w, &mut claims, &mut t);
+    tmark("ram");
     progress(Phase::Lookups);
     let lookups = super::lookups::prove(r, &w.lookups, &mut claims, &mut t);
 
@@ -311,6 +315,23 @@ fn commit_all(
     // Nothing after the commitments pairs with the prepared generators (~70 MB).
     setup.release_prepared_generators();
     all.into_iter().unzip()
+}
+
+pub fn tmark(name: &str) {
+    let st = std::fs::read_to_string("/proc/self/status").unwrap();
+    let get = |k: &str| {
+        st.lines()
+            .find(|l| l.starts_with(k))
+            .unwrap()
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >> 10
+    };
+    eprintln!("TIMING {name}: peak {} rss {}", get("VmHWM:"), get("VmRSS:"));
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 fn signed(v: Vec<i64>) -> Vec<i128> {

@@ -19,6 +19,8 @@ use super::polys::{Chunked, Claims, Polys};
 use super::ram::{FinalCheck, Remapped};
 use crate::bytecode_fields::{LOAD, STORE};
 use crate::columns::Column;
+use crate::factor::Factor;
+use crate::factor_product::FactorProduct;
 use crate::field::Fr;
 use crate::onehot::read_check::{self, RaClaim, ReadCheckProof};
 use crate::paged_ram::PageMap;
@@ -120,7 +122,7 @@ pub fn prove(
         point: [rw.r_addr.clone(), rw.r_cycle.clone()].concat(),
         eval: rw.evals.ra,
     });
-    let (val, _, ve) = val_eval::prove(w.trace, &rw.r_addr, &rw.r_cycle, t);
+    let (val, _, ve) = val_eval::prove_with(w.trace, w.inc.factor(), &rw.r_addr, &rw.r_cycle, t);
     claims.commit(polys.inc_ram(), ve.r_cycle.clone(), ve.inc);
     claims
         .matrix(Chunked::Ram)
@@ -145,9 +147,8 @@ pub fn prove(
     let (final_check, r_io) = sumcheck::prove(&mut zero, Fr::zero(), t);
     let final_value = fin.evaluate(&r_io);
     t.append_scalar(b"v2/ram/final_value", &final_value);
-    let wa = w.trace.writes().address_eq_column(&r_io);
-    let mut sum =
-        CompositeSumcheck::new(vec![DenseMle::new(w.inc.to_vec()), wa], 2, |v: &[Fr]| v[0] * v[1]);
+    let wa = Factor::one_hot(w.trace.writes().addrs(), eq_table(&r_io));
+    let mut sum = FactorProduct::new(vec![w.inc.factor(), wa]);
     let total = sum.claim();
     let (final_sum, sigma) = sumcheck::prove(&mut sum, total, t);
     let f = sum.final_evals();

@@ -173,7 +173,7 @@ pub fn prove(
     let rdnew = w.rdnew.evaluate(rows);
     t.append_scalar(b"v2/registers/rdnew", &rdnew);
     claims.commit(polys.column(RDNEW), rows.to_vec(), rdnew);
-    let (val, _, ve) = val_eval::prove(w.trace, &rw.r_addr, &rw.r_cycle, t);
+    let (val, _, ve) = val_eval::prove_with(w.trace, w.inc.factor(), &rw.r_addr, &rw.r_cycle, t);
     claims.commit(polys.inc_registers(), ve.r_cycle.clone(), ve.inc);
     let checks = address_checks(
         (&rw.r_addr, &rw.r_cycle, rw.evals.ra, rw.evals.wa),
