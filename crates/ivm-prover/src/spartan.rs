@@ -74,7 +74,7 @@ pub const SHIFT_DEGREE: usize = 2;
 /// are built at `1/2^STREAMED_ROUNDS` of the trace's length (a sixteenth: ~0.3 GB at `2^20`
 /// rows, for one more pass over the rows per round — four rounds cost ~1.6 s more than three
 /// there and halve the tables).
-const STREAMED_ROUNDS: usize = 4;
+const STREAMED_ROUNDS: usize = 5;
 
 /// A Spartan proof. All lengths are determined by the R1CS and `log_rows`.
 #[derive(Clone, Debug, PartialEq, Eq)]

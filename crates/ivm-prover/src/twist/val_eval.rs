@@ -91,9 +91,9 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::poly::DenseMle;
     use crate::field::One;
     use crate::onehot::tests::random_point;
+    use crate::poly::DenseMle;
     use crate::poly::{eq_table, index_to_point};
     use crate::twist::read_write;
     use crate::twist::tests::random_trace;

@@ -128,7 +128,7 @@ pub fn prove_witness_tampered(
 }
 
 /// The committed polynomials but the lookup chunks' slot groups, which are rebuilt from the
-/// lookup matrix where they are needed ([`lookup_groups`]).
+/// lookup chunks after the one-hot stage (`prove_witness`).
 struct Committed {
     /// CPU columns `FIRST_COMMITTED..NUM_COLS`, as narrow as their values allow
     /// (`u32`, `i128` or field elements: `Stored::set`).
@@ -222,9 +222,7 @@ fn prove_witness(
         entry: pre.bytecode.entry,
         cycles: super::verifier::instructions_started(st),
     };
-    tmark("before bytecode");
     let bytecode = bytecode::prove(&stage, &w.bytecode, &mut claims, &mut t);
-    tmark("bytecode");
 
     let (r, evals) = (&sp.point, &sp.evals);
     let regs = RegisterWitness {
@@ -234,7 +232,6 @@ fn prove_witness(
         fetches: &w.bytecode,
     };
     let registers = registers::prove(&polys, fields, r, &regs, &mut claims, &mut t);
-    tmark("registers");
 
     let final_check = FinalCheck::new(&pre.ram, st, &w.control);
     let ram_stage = RamStage {
@@ -246,12 +243,13 @@ fn prove_witness(
     let inc = Column::Wide(&committed.inc_ram);
     let ram_w = RamWitness { trace: &w.ram, inc, final_memory: &w.ram_final };
     let ram = ram_proof::prove(&ram_stage, &polys, r, &ram_w, &mut claims, &mut t);
-    tmark("ram");
     progress(Phase::Lookups);
     let lookups = super::lookups::prove(r, &w.lookups, &mut claims, &mut t);
 
     progress(Phase::OneHot);
+    // From here on the lookup matrix is its chunks (bytes per row, not a `u32`).
     let lookup_chunks = polys.lookups.split(&w.lookups);
+    drop(w.lookups);
     let mut lookup_claims = Vec::new();
     let chunks = hamming_points(r, evals, &mut t).map(|(m, h)| {
         let of = if m == Chunked::Lookups { &lookup_chunks } else { committed.of(&polys, m) };
@@ -262,8 +260,9 @@ fn prove_witness(
         }
         proof
     });
-    drop(lookup_chunks);
-    let groups = lookup_groups(&polys, &w.lookups);
+    // Each chunk is freed once its slot groups are built.
+    let groups: Vec<Vec<OneHot>> =
+        lookup_chunks.into_iter().map(|c| slot_split::groups_of(&c)).collect();
     let lookup_groups = slot_split::prove(&polys, &groups, lookup_claims, &mut claims, &mut t);
     progress(Phase::Openings);
     let openings = claim_reduction::prove(
@@ -317,33 +316,8 @@ fn commit_all(
     all.into_iter().unzip()
 }
 
-pub fn tmark(name: &str) {
-    let st = std::fs::read_to_string("/proc/self/status").unwrap();
-    let get = |k: &str| {
-        st.lines()
-            .find(|l| l.starts_with(k))
-            .unwrap()
-            .split_whitespace()
-            .nth(1)
-            .unwrap()
-            .parse::<u64>()
-            .unwrap()
-            >> 10
-    };
-    eprintln!("TIMING {name}: peak {} rss {}", get("VmHWM:"), get("VmRSS:"));
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
 fn signed(v: Vec<i64>) -> Vec<i128> {
     v.into_iter().map(i128::from).collect()
-}
-
-/// The committed slot groups of the lookup chunks, for the one-hot stage's group claims and
-/// the openings. Built there rather than held from the commitment ([`commit_all`] builds them
-/// one chunk at a time) through the stages between, where with the chunks they were ~0.45 GB
-/// of a `2^20`-row proof's peak.
-fn lookup_groups(polys: &Polys, lookups: &OneHot) -> Vec<Vec<OneHot>> {
-    (0..polys.chunking(Chunked::Lookups).d()).map(|i| chunk_groups(polys, lookups, i)).collect()
 }
 
 /// The committed slot groups of lookup chunk `i`.
