@@ -34,10 +34,9 @@
 //!   source rows; a group's `B'` side is evaluated only where its `A` side is non-zero), then
 //!   the outer prover keeps `1 + 2G` tables (`L`, `A_g`, `B'_g`; `G` = number of groups) of
 //!   `T/2^STREAMED_ROUNDS` entries, evaluating only the products' `A`/`B` sides (±1
-//!   coefficients cost an addition). On a satisfying trace `F` vanishes on
-//!   every row, so `L[i] = −Σ_g A_g[i] B'_g[i]`: the linear constraints are **never
-//!   evaluated** by the prover. (On an unsatisfied trace this `L` is not the true one; the
-//!   proof is simply wrong and the verifier rejects it. The prover never panics on it.)
+//!   coefficients cost an addition). `L` is the constraints' linear part, bound from the
+//!   sources like the other tables (each source is read once per bound row and every table
+//!   is a linear combination of the bound sources).
 //! * Split-eq: the round polynomial is `eq(τ_k, t) · q(t)` with `q` quadratic; the eq factor
 //!   over the remaining variables is a half-size table. The prover computes `q(0)` and the
 //!   leading coefficient `q(∞) = Σ eq · Σ_g ΔA_g ΔB'_g` and derives `q(1)` from the
@@ -71,9 +70,9 @@ pub const OUTER_DEGREE: usize = 3;
 /// Degree of the shift sumcheck's summand in each variable.
 pub const SHIFT_DEGREE: usize = 2;
 /// Rounds of the outer sumcheck that read the caller's columns instead of tables: the tables
-/// are built at `1/2^STREAMED_ROUNDS` of the trace's length (a sixteenth: ~0.3 GB at `2^20`
-/// rows, for one more pass over the rows per round — four rounds cost ~1.6 s more than three
-/// there and halve the tables).
+/// are built at `1/2^STREAMED_ROUNDS` of the trace's length (a thirty-second: ~145 MB at
+/// `2^20` rows; the fifth streamed round costs ~1.1 s there and halves them, which took the
+/// CLOB's peak under 1 GiB per million cycles).
 const STREAMED_ROUNDS: usize = 5;
 
 /// A Spartan proof. All lengths are determined by the R1CS and `log_rows`.
