@@ -24,9 +24,9 @@ pub enum Column<'a> {
     /// A value below 2^32 per row (register and memory values, addresses, bytes, bits): an
     /// eighth of a field element's memory.
     Small(&'a [u32]),
-    /// A signed value below 2^127 in magnitude per row (products of machine words, signed
-    /// offsets): half a field element's memory.
-    Wide(&'a [i128]),
+    /// An `i64` per row (signed offsets and differences, products of machine words below
+    /// 2^63): a quarter of a field element's memory.
+    Wide(&'a [i64]),
     /// `table[index[i]·stride + offset]` on row `i`: a column of a row-major table with
     /// `stride` entries per table row, selected per trace row by `index`.
     Indexed { index: &'a [u32], table: &'a [Fr], stride: usize, offset: usize },
@@ -45,12 +45,13 @@ impl<'a> From<&'a [Fr]> for Column<'a> {
 }
 
 /// A column the prover owns: field elements, or values below 2^32 (an eighth of the memory;
-/// most committed CPU columns are machine words, bytes and bits), or signed values below 2^127
-/// (half of it: products and signed offsets).
+/// most committed CPU columns are machine words, bytes and bits), or `i64`s (a quarter of it:
+/// signed offsets and differences, most products of machine words — an unsigned product of
+/// 2^63 or more makes its column field elements).
 pub enum Stored {
     Field(DenseMle),
     Small(Vec<u32>),
-    Wide(Vec<i128>),
+    Wide(Vec<i64>),
 }
 
 impl Stored {
@@ -62,19 +63,19 @@ impl Stored {
     /// Sets row `i` to `x`; the column widens at its first value that does not fit (so a
     /// column is never held wider than it needs).
     pub fn set(&mut self, i: usize, x: Fr) {
-        use crate::field::{fr_from_i128, fr_to_i128, fr_to_u64};
+        use crate::field::{fr_i64, fr_to_i64, fr_to_u64};
         match self {
             Stored::Small(v) => match fr_to_u64(&x).and_then(|x| u32::try_from(x).ok()) {
                 Some(x) => v[i] = x,
                 None => {
-                    *self = Stored::Wide(v.par_iter().map(|&x| i128::from(x)).collect());
+                    *self = Stored::Wide(v.par_iter().map(|&x| i64::from(x)).collect());
                     self.set(i, x);
                 }
             },
-            Stored::Wide(v) => match fr_to_i128(&x) {
+            Stored::Wide(v) => match fr_to_i64(&x) {
                 Some(x) => v[i] = x,
                 None => {
-                    let field = v.par_iter().map(|&x| fr_from_i128(x)).collect();
+                    let field = v.par_iter().map(|&x| fr_i64(x)).collect();
                     *self = Stored::Field(DenseMle::new(field));
                     self.set(i, x);
                 }
@@ -141,7 +142,7 @@ impl<'a> Column<'a> {
                 1 => Fr::one(),
                 x => Fr::from(x as u64),
             },
-            Column::Wide(v) => crate::field::fr_from_i128(v[i]),
+            Column::Wide(v) => crate::field::fr_i64(v[i]),
             Column::Indexed { index, table, stride, offset } => {
                 table[index[i] as usize * stride + offset]
             }
@@ -179,7 +180,7 @@ impl<'a> Column<'a> {
             }),
             Column::Wide(v) => sum(v, rows, shift, |&x, w| match x {
                 0 => Fr::zero(),
-                x => w * crate::field::fr_from_i128(x),
+                x => w * crate::field::fr_i64(x),
             }),
             Column::Indexed { index, table, stride, offset } => {
                 sum(index, rows, shift, |&a, w| times(table[a as usize * stride + offset], w))
@@ -225,7 +226,7 @@ pub fn evaluate(cols: &[Column<'_>], eq: &[Fr], shift: usize) -> Vec<Fr> {
                 }
                 Column::Wide(v) => {
                     for (e, &x) in eq.iter().zip(v.get(shift..).unwrap_or(&[])) {
-                        acc.add(e, &crate::field::fr_from_i128(x));
+                        acc.add(e, &crate::field::fr_i64(x));
                     }
                 }
                 Column::Indexed { .. } => unreachable!("indexed columns are evaluated below"),
@@ -296,7 +297,7 @@ pub fn combine(cols: &[Column<'_>], coeffs: &[Fr]) -> Vec<Fr> {
                 out.par_chunks_mut(BLOCK).zip(v.par_chunks(BLOCK)).for_each(|(o, v)| {
                     for (g, &x) in o.iter_mut().zip(v) {
                         if x != 0 {
-                            *g += rho * crate::field::fr_from_i128(x);
+                            *g += rho * crate::field::fr_i64(x);
                         }
                     }
                 });
@@ -460,8 +461,8 @@ mod tests {
     use super::*;
     use crate::poly::{eq_table, DenseMle};
 
-    /// A column filled row by row stays `u32`s until a value needs more, then signed 128-bit
-    /// integers until one needs a field element, holding every value written before and after.
+    /// A column filled row by row stays `u32`s until a value needs more, then `i64`s until
+    /// one needs a field element, holding every value written before and after.
     #[test]
     fn a_stored_column_widens_at_its_first_large_value() {
         let mut c = Stored::zeros(4);
@@ -470,11 +471,13 @@ mod tests {
         assert!(matches!(c, Stored::Small(_)));
         c.set(2, -Fr::from(1u64));
         assert!(matches!(c, Stored::Wide(_)));
-        let big = Fr::from(2u64).pow([127u64]);
-        c.set(3, -big + Fr::from(1u64));
-        assert!(matches!(c, Stored::Wide(_)), "−(2^127 − 1) is wide");
+        let big = Fr::from(1u64 << 63);
+        c.set(3, -big);
+        assert!(matches!(c, Stored::Wide(_)), "−2^63 is an i64");
+        c.set(3, Fr::from(i64::MAX as u64));
+        assert!(matches!(c, Stored::Wide(_)), "2^63 − 1 is an i64");
         c.set(3, big);
-        assert!(matches!(c, Stored::Field(_)), "2^127 is not");
+        assert!(matches!(c, Stored::Field(_)), "2^63 is not");
         let expected = [Fr::from(7u64), Fr::from(u32::MAX as u64), -Fr::from(1u64), big];
         assert_eq!(c.column().to_vec(), expected);
     }
@@ -485,7 +488,7 @@ mod tests {
     fn weighted_sums_match_field_arithmetic() {
         let mut rng = ChaCha20Rng::seed_from_u64(5);
         let small: Vec<u32> = vec![0, 1, 7, u32::MAX];
-        let wide: Vec<i128> = vec![0, -1, 1 << 100, 3];
+        let wide: Vec<i64> = vec![0, -1, i64::MIN, 3];
         let dense: Vec<Fr> = (0..4).map(|_| Fr::rand(&mut rng)).collect();
         let index: Vec<u32> = vec![2, 0, 1, 2];
         let table: Vec<Fr> = (0..6).map(|_| Fr::rand(&mut rng)).collect();

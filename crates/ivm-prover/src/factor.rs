@@ -31,8 +31,8 @@ pub enum Factor<'a> {
     Dense(Vec<Fr>),
     /// Borrowed values below 2^32 (binding streams them, then copies them as field elements).
     Small(&'a [u32]),
-    /// Borrowed signed values below 2^127 in magnitude (bound like [`Factor::Small`]).
-    Wide(&'a [i128]),
+    /// Borrowed `i64`s (bound like [`Factor::Small`]).
+    Wide(&'a [i64]),
     /// `table[addr_i]`, `table[K]` for [`NO_ACCESS`] (so `table` has `K + 1` entries).
     Rows { addrs: &'a Addrs, table: Vec<Fr> },
     /// `table[index_i]`.
@@ -89,7 +89,7 @@ impl<'a> Factor<'a> {
                 1 => Fr::one(),
                 x => Fr::from(x as u64),
             },
-            Factor::Wide(v) => crate::field::fr_from_i128(v[i]),
+            Factor::Wide(v) => crate::field::fr_i64(v[i]),
             Factor::Rows { addrs, table } => table[slot(addrs.get(i), table.len())],
             Factor::Indexed { index, table } => table[index[i] as usize],
             Factor::Streamed { base, weights } => {
@@ -257,7 +257,7 @@ mod tests {
         assert_eq!(f.to_vec(), d.evals());
         let copy = d.evals().to_vec();
         let mut g = Factor::Slice(&copy);
-        let signed: Vec<i128> = v.iter().map(|&x| x as i128).collect();
+        let signed: Vec<i64> = v.iter().map(|&x| x as i64).collect();
         let mut w = Factor::Wide(&signed);
         for round in 0..6 {
             let r = Fr::rand(&mut rng);

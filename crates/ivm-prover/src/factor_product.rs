@@ -103,7 +103,7 @@ mod tests {
         let addrs: Vec<u32> =
             (0..1u32 << n).map(|i| if i % 3 == 0 { u32::MAX } else { i % 8 }).collect();
         let addrs = Addrs::from_words(3, addrs);
-        let wide: Vec<i128> = (0..1i128 << n).map(|i| (i * 7919) - 1_000_000_000_000).collect();
+        let wide: Vec<i64> = (0..1i64 << n).map(|i| (i * 7919) - 1_000_000_000_000).collect();
         let dense: Vec<Fr> = (0..1 << n).map(|_| Fr::rand(&mut rng)).collect();
         let table: Vec<Fr> = (0..8).map(|_| Fr::rand(&mut rng)).collect();
         let factors = || {

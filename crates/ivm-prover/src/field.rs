@@ -74,26 +74,18 @@ pub fn fr_to_u64(x: &Fr) -> Option<u64> {
     }
 }
 
-/// `x` as a signed integer, if `x` or `−x` is below 2^127 (products of machine words,
-/// signed differences).
-pub fn fr_to_i128(x: &Fr) -> Option<i128> {
+/// `x` as an `i64`, if it is one (signed offsets, differences, most products of machine
+/// words).
+pub fn fr_to_i64(x: &Fr) -> Option<i64> {
     let below = |y: &Fr| {
         let big = y.into_bigint();
         let l = big.as_ref();
-        (l[2] == 0 && l[3] == 0 && l[1] >> 63 == 0)
-            .then(|| (i128::from(l[1]) << 64) | i128::from(l[0]))
+        (l[1..].iter().all(|&w| w == 0) && l[0] <= i64::MAX as u64).then_some(l[0] as i64)
     };
-    below(x).or_else(|| below(&-*x).map(|v| -v))
-}
-
-/// The field element of a signed integer.
-#[inline(always)]
-pub fn fr_from_i128(v: i128) -> Fr {
-    if v >= 0 {
-        Fr::from(v as u128)
-    } else {
-        -Fr::from(v.unsigned_abs())
-    }
+    // −2^63 is the one value whose negation is not an i64.
+    below(x)
+        .or_else(|| below(&-*x).map(|v| -v))
+        .or_else(|| (*x == -Fr::from(1u64 << 63)).then_some(i64::MIN))
 }
 
 /// Number of bits of the field modulus.

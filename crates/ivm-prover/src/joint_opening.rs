@@ -73,8 +73,8 @@ pub enum Source<'a> {
     Dense(&'a crate::poly::DenseMle),
     /// Values below 2^32, one per row (`columns::Stored::Small`).
     Small(&'a [u32]),
-    /// Signed values below 2^127 in magnitude, one per row (`columns::Stored::Wide`).
-    Wide(&'a [i128]),
+    /// `i64`s, one per row (`columns::Stored::Wide`).
+    Wide(&'a [i64]),
     OneHot(&'a OneHot),
 }
 
@@ -104,9 +104,7 @@ impl Source<'_> {
         match self {
             Source::Dense(p) => rows_times(p.evals(), left, cols, |c: &Fr| *c),
             Source::Small(values) => rows_times(values, left, cols, |&c: &u32| Fr::from(c as u64)),
-            Source::Wide(values) => {
-                rows_times(values, left, cols, |&c| crate::field::fr_from_i128(c))
-            }
+            Source::Wide(values) => rows_times(values, left, cols, |&c| crate::field::fr_i64(c)),
             Source::OneHot(m) => {
                 let rows = 1usize << m.num_vars().saturating_sub(sigma);
                 DoryOneHot(m)
@@ -421,12 +419,12 @@ mod tests {
     fn a_wide_column_commits_and_opens_as_its_field_copy() {
         let setup = DoryProverSetup::new(DORY_SEED, 10);
         for n in [3, 9] {
-            let v: Vec<i128> = small_values(n)
+            let v: Vec<i64> = small_values(n)
                 .iter()
                 .enumerate()
-                .map(|(i, &x)| [x as i128, -(x as i128), (x as i128) << 70, i128::MAX][i % 4])
+                .map(|(i, &x)| [x as i64, -(x as i64), (x as i64) << 31, i64::MIN][i % 4])
                 .collect();
-            let p = DenseMle::new(v.iter().map(|&x| crate::field::fr_from_i128(x)).collect());
+            let p = DenseMle::new(v.iter().map(|&x| crate::field::fr_i64(x)).collect());
             let (wide, _) = commit(&setup, Layout::new(9), Source::Wide(&v));
             let (field, _) = commit(&setup, Layout::new(9), Source::Dense(&p));
             assert_eq!(wide, field, "{n} variables");

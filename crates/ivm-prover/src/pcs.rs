@@ -521,16 +521,15 @@ pub(crate) fn small_row_commitments(
     })
 }
 
-/// [`row_commitments`] of signed values below 2^127 in magnitude, one row at a time as
-/// field elements.
+/// [`row_commitments`] of `i64`s, one row at a time as field elements.
 pub(crate) fn wide_row_commitments(
     setup: &DoryProverSetup,
-    values: &[i128],
+    values: &[i64],
     nu: usize,
     sigma: usize,
 ) -> Vec<ArkG1> {
     rows_committed_by(setup, values, nu, sigma, |bases, row| {
-        let row: Vec<Fr> = row.iter().map(|&v| crate::field::fr_from_i128(v)).collect();
+        let row: Vec<Fr> = row.iter().map(|&v| crate::field::fr_i64(v)).collect();
         row_msm(bases, &row)
     })
 }

@@ -7,8 +7,7 @@
 //! [`crate::poly`] for the order), so the sumchecks below bind the address variables first.
 //!
 //! The matrix is never materialised: [`OneHot`] keeps one address per row (a byte or a `u32`,
-//! [`addrs`]), and every
-//! operation the arguments need costs `O(T + K)`:
+//! [`addrs`]), and every operation the arguments need costs `O(T + K)`:
 //! * [`OneHot::cycle_weights`]: `G(k) = ra(k, r_cycle) = Σ_{j: addr_j = k} eq(r_cycle, j)`;
 //! * [`OneHot::address_eq_column`]: `h(j) = ra(r_addr, j) = eq(r_addr, addr_j)`;
 //! * [`OneHot::evaluate`]: `ra(r_addr, r_cycle)`;

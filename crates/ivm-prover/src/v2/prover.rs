@@ -131,11 +131,11 @@ pub fn prove_witness_tampered(
 /// lookup chunks after the one-hot stage (`prove_witness`).
 struct Committed {
     /// CPU columns `FIRST_COMMITTED..NUM_COLS`, as narrow as their values allow
-    /// (`u32`, `i128` or field elements: `Stored::set`).
+    /// (`u32`, `i64` or field elements: `Stored::set`).
     columns: Vec<Stored>,
     /// The register and RAM increments (signed).
-    inc_registers: Vec<i128>,
-    inc_ram: Vec<i128>,
+    inc_registers: Vec<i64>,
+    inc_ram: Vec<i64>,
     /// The bytecode and RAM chunks.
     chunks: Vec<OneHot>,
 }
@@ -149,8 +149,8 @@ impl Committed {
         chunks.extend(polys.ram.split(w.ram.reads()));
         Committed {
             columns,
-            inc_registers: signed(w.registers.signed_increments()),
-            inc_ram: signed(w.ram.signed_increments()),
+            inc_registers: w.registers.signed_increments(),
+            inc_ram: w.ram.signed_increments(),
             chunks,
         }
     }
@@ -314,10 +314,6 @@ fn commit_all(
     // Nothing after the commitments pairs with the prepared generators (~70 MB).
     setup.release_prepared_generators();
     all.into_iter().unzip()
-}
-
-fn signed(v: Vec<i64>) -> Vec<i128> {
-    v.into_iter().map(i128::from).collect()
 }
 
 /// The committed slot groups of lookup chunk `i`.
