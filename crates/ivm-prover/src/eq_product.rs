@@ -120,8 +120,18 @@ fn extrapolate(evals: &mut Vec<Fr>, len: usize) {
 /// `q(X) = Σ_i eq_rest[i]·Π_f F_f(X, i)` at `X = 0..=d`, skipping `X = 1` if `skip_one`
 /// (left zero).
 fn inner_evals(factors: &[Factor], eq_rest: &SplitEq, skip_one: bool) -> Vec<Fr> {
+    round_sums(factors, eq_rest.len(), Some(eq_rest), skip_one)
+}
+
+/// `Σ_{i < half} w(i)·Π_f (F_f(i) + X·(F_f(i + half) − F_f(i)))` at `X = 0..=d`, with `w`
+/// the eq table `eq` or 1 (`crate::factor_product`), skipping `X = 1` if `skip_one`.
+pub(crate) fn round_sums(
+    factors: &[Factor],
+    half: usize,
+    eq: Option<&SplitEq>,
+    skip_one: bool,
+) -> Vec<Fr> {
     let d = factors.len();
-    let half = eq_rest.len();
     let chunk = (half / (4 * rayon::current_num_threads())).max(1 << 10);
     (0..half)
         .into_par_iter()
@@ -133,8 +143,9 @@ fn inner_evals(factors: &[Factor], eq_rest: &SplitEq, skip_one: bool) -> Vec<Fr>
                     vals[f] = e.get(i);
                     diffs[f] = e.get(i + half) - vals[f];
                 }
-                let w = eq_rest.get(i);
-                sums[0] += w * vals.iter().product::<Fr>();
+                let w = eq.map(|e| e.get(i));
+                let weigh = |p: Fr| w.map_or(p, |w| w * p);
+                sums[0] += weigh(vals.iter().product::<Fr>());
                 for (x, s) in sums.iter_mut().enumerate().skip(1) {
                     for (v, dv) in vals.iter_mut().zip(&diffs) {
                         *v += dv;
@@ -142,7 +153,7 @@ fn inner_evals(factors: &[Factor], eq_rest: &SplitEq, skip_one: bool) -> Vec<Fr>
                     if x == 1 && skip_one {
                         continue;
                     }
-                    *s += w * vals.iter().product::<Fr>();
+                    *s += weigh(vals.iter().product::<Fr>());
                 }
                 (sums, vals, diffs)
             },

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use crate::factor::Factor;
-use crate::field::{Fr, Zero};
+use crate::field::Fr;
 use crate::sumcheck::SumcheckProver;
 
 pub struct FactorProduct<'a> {
@@ -49,31 +49,8 @@ impl SumcheckProver for FactorProduct<'_> {
 
     /// `s(t) = Σ_{i < half} Π_f (F_f(i) + t·(F_f(i + half) − F_f(i)))` at `t = 0..=d`.
     fn round_evals(&self) -> Vec<Fr> {
-        let d = self.factors.len();
         let half = self.factors[0].len() / 2;
-        let chunk = (half / (4 * rayon::current_num_threads())).max(1 << 10);
-        (0..half)
-            .into_par_iter()
-            .with_min_len(chunk)
-            .fold(
-                || (vec![Fr::zero(); d + 1], vec![Fr::zero(); d], vec![Fr::zero(); d]),
-                |(mut sums, mut vals, mut diffs), i| {
-                    for (f, factor) in self.factors.iter().enumerate() {
-                        vals[f] = factor.get(i);
-                        diffs[f] = factor.get(i + half) - vals[f];
-                    }
-                    sums[0] += vals.iter().product::<Fr>();
-                    for s in sums.iter_mut().skip(1) {
-                        for (v, dv) in vals.iter_mut().zip(&diffs) {
-                            *v += dv;
-                        }
-                        *s += vals.iter().product::<Fr>();
-                    }
-                    (sums, vals, diffs)
-                },
-            )
-            .map(|(sums, _, _)| sums)
-            .reduce(|| vec![Fr::zero(); d + 1], crate::par::add_vecs)
+        crate::eq_product::round_sums(&self.factors, half, None, false)
     }
 
     fn bind(&mut self, r: Fr) {
