@@ -237,7 +237,7 @@ impl<'a> ReadWriteProver<'a> {
             (v0, v1 - v0, eq_bound[a >> (rest_bits + 1)], (a >> rest_bits) & 1 == 1)
         };
         // The fields the cores read (the phase is not `Sync`).
-        let (trace, eq_c, gamma, rows) = (self.trace, &self.eq_c, self.gamma, self.chunk);
+        let (trace, eq_c, gamma, chunk_rows) = (self.trace, &self.eq_c, self.gamma, self.chunk);
         let coeffs = self
             .checkpoints
             .par_iter()
@@ -253,8 +253,8 @@ impl<'a> ReadWriteProver<'a> {
                 // s(t) = c[0] + c[1]·t + c[2]·t²; an access selects its cell's half by
                 // `t` (bit 1) or `1 − t` (bit 0), and reads `Val = v0 + t·d`.
                 let mut c = [Fr::zero(); 3];
-                let end = ((chunk + 1) * rows).min(reads.len());
-                for j in chunk * rows..end {
+                let end = ((chunk + 1) * chunk_rows).min(reads.len());
+                for j in chunk * chunk_rows..end {
                     if reads.get(j) != NO_ACCESS {
                         // w·sel(t)·(v0 + t·d)
                         let (v0, d, e, bit) = cell(&bmem, reads.get(j) as usize);
