@@ -282,7 +282,7 @@ fn rejects_group_elements_outside_g_t() {
     let o = open_random(16, 6);
     let small = small_order_element();
     // A commitment times a small-order element: canonical bytes, not in G_T.
-    let mut forged = o.commitment.clone();
+    let mut forged = o.commitment;
     forged.0 .0 *= small;
     let err = DoryCommitment::from_bytes(&forged.to_bytes()).unwrap_err();
     assert!(err.to_string().contains("not in G_T"), "{err}");

@@ -28,6 +28,8 @@ impl Addrs {
         if log_k <= MAX_LOG_K_BYTES {
             Addrs::Bytes((0..len).into_par_iter().map(|j| to_byte(f(j))).collect())
         } else {
+            // A closure, not `f` itself: `map` needs `Send`, and `f` is only `Sync`.
+            #[allow(clippy::redundant_closure)]
             Addrs::Words((0..len).into_par_iter().map(|j| f(j)).collect())
         }
     }
@@ -35,7 +37,7 @@ impl Addrs {
     /// `words` of a `2^log_k` space, narrowed to bytes when it is small enough.
     pub fn from_words(log_k: usize, words: Vec<u32>) -> Self {
         if log_k <= MAX_LOG_K_BYTES {
-            Addrs::Bytes(words.par_iter().map(|&a| to_byte(a)).collect())
+            Self::from_fn(log_k, words.len(), |j| words[j])
         } else {
             Addrs::Words(words)
         }

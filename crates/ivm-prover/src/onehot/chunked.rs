@@ -79,11 +79,7 @@ impl Chunking {
 
     /// Chunk `i` of `addr` ([`NO_ACCESS`] stays [`NO_ACCESS`]).
     pub fn chunk(&self, addr: u32, i: usize) -> u32 {
-        if addr == NO_ACCESS {
-            return NO_ACCESS;
-        }
-        let shift = self.shifts()[i];
-        (addr >> shift) & ((1u32 << self.widths[i]) - 1)
+        chunk_bits(addr, self.shifts()[i], self.widths[i])
     }
 
     /// The coordinates of an address point that belong to each chunk (most significant first,
@@ -109,11 +105,16 @@ impl Chunking {
         assert_eq!(oh.log_k(), self.log_k(), "matrix and chunking differ in address space");
         // Straight to the chunk's (byte) addresses: no `u32` per row first.
         let (shift, width) = (self.shifts()[i], self.widths[i]);
-        let mask = (1u32 << width) - 1;
-        OneHot::from_fn(width, oh.log_t(), |j| match oh.addrs().get(j) {
-            NO_ACCESS => NO_ACCESS,
-            a => (a >> shift) & mask,
-        })
+        OneHot::from_fn(width, oh.log_t(), |j| chunk_bits(oh.addrs().get(j), shift, width))
+    }
+}
+
+/// The `width` bits of `addr` from bit `shift` up ([`NO_ACCESS`] stays [`NO_ACCESS`]).
+fn chunk_bits(addr: u32, shift: usize, width: usize) -> u32 {
+    if addr == NO_ACCESS {
+        NO_ACCESS
+    } else {
+        (addr >> shift) & ((1u32 << width) - 1)
     }
 }
 

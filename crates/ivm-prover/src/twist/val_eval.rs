@@ -60,7 +60,7 @@ pub fn prove_with(
     transcript: &mut Transcript,
 ) -> (ValEvalProof, Fr, ValEvalClaims) {
     let eq_a = crate::poly::eq_table(r_addr);
-    let wa = Factor::one_hot(trace.writes().addrs(), eq_a.clone());
+    let wa = trace.writes().address_eq_factor(r_addr);
     let mut inst = FactorProduct::new(vec![inc, wa, Factor::Dense(lt_table(r_cycle))]);
     debug_assert_eq!(sumcheck::SumcheckProver::degree(&inst), DEGREE);
     let sum = inst.claim();

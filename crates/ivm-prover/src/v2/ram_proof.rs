@@ -19,7 +19,6 @@ use super::polys::{Chunked, Claims, Polys};
 use super::ram::{FinalCheck, Remapped};
 use crate::bytecode_fields::{LOAD, STORE};
 use crate::columns::Column;
-use crate::factor::Factor;
 use crate::factor_product::FactorProduct;
 use crate::field::Fr;
 use crate::onehot::read_check::{self, RaClaim, ReadCheckProof};
@@ -147,7 +146,7 @@ pub fn prove(
     let (final_check, r_io) = sumcheck::prove(&mut zero, Fr::zero(), t);
     let final_value = fin.evaluate(&r_io);
     t.append_scalar(b"v2/ram/final_value", &final_value);
-    let wa = Factor::one_hot(w.trace.writes().addrs(), eq_table(&r_io));
+    let wa = w.trace.writes().address_eq_factor(&r_io);
     let mut sum = FactorProduct::new(vec![w.inc.factor(), wa]);
     let total = sum.claim();
     let (final_sum, sigma) = sumcheck::prove(&mut sum, total, t);
