@@ -50,7 +50,7 @@ impl SumcheckProver for FactorProduct<'_> {
     /// `s(t) = Σ_{i < half} Π_f (F_f(i) + t·(F_f(i + half) − F_f(i)))` at `t = 0..=d`.
     fn round_evals(&self) -> Vec<Fr> {
         let half = self.factors[0].len() / 2;
-        crate::eq_product::round_sums(&self.factors, half, None, false)
+        crate::eq_product::round_sums(&self.factors, half, None)
     }
 
     fn bind(&mut self, r: Fr) {
