@@ -262,6 +262,10 @@ pub struct DoryProverSetup {
     /// released by [`DoryProverSetup::release_prepared_generators`] once a proof's
     /// commitments are made (nothing after them pairs with these generators).
     g2_prepared: Mutex<Option<Arc<Vec<G2Prepared>>>>,
+    /// The sums of every subset of each aligned byte of the first `2^σ` G1 generators
+    /// ([`DoryProverSetup::g1_byte_sums`]), for one `σ` at a time; released with the prepared
+    /// G2 generators.
+    g1_byte_sums: Mutex<Option<Arc<(usize, Vec<G1Affine>)>>>,
 }
 
 type G2Prepared = <ark_bn254::Bn254 as Pairing>::G2Prepared;
@@ -281,12 +285,48 @@ impl DoryProverSetup {
     /// Wrap an existing Dory setup (its vectors must hold at least `2^⌈max_num_vars/2⌉`
     /// generators).
     pub fn from_inner(inner: ProverSetup<BN254>, max_num_vars: usize) -> Self {
-        Self { inner, max_num_vars, g1_affine: OnceLock::new(), g2_prepared: Mutex::new(None) }
+        Self {
+            inner,
+            max_num_vars,
+            g1_affine: OnceLock::new(),
+            g2_prepared: Mutex::new(None),
+            g1_byte_sums: Mutex::new(None),
+        }
     }
 
-    /// Frees the prepared G2 generators until the next commitment needs them again.
+    /// Frees the prepared G2 generators (and the G1 byte sums) until the next commitment
+    /// needs them again.
     pub fn release_prepared_generators(&self) {
         *self.g2_prepared.lock().expect("a panicked commitment poisoned the setup") = None;
+        *self.g1_byte_sums.lock().expect("a panicked commitment poisoned the setup") = None;
+    }
+
+    /// For rows of `2^sigma` columns (`sigma ≥ 3`): entry `256·g + mask` is
+    /// `Σ_{b ∈ mask} G1[8g + b]`, the sum of the generators of byte `g`'s set bits (entry
+    /// `256·g` is the identity). A one-hot row then costs one addition per byte of columns
+    /// that holds a one, not one per one (`onehot::commit`). `32·2^σ` points: ~9 MB for
+    /// `σ = 12`; built once per proof (~`2^σ·32` additions).
+    pub(crate) fn g1_byte_sums(&self, sigma: usize) -> Arc<(usize, Vec<G1Affine>)> {
+        assert!(sigma >= 3, "byte sums need rows of at least 8 columns");
+        let mut cached =
+            self.g1_byte_sums.lock().expect("a panicked commitment poisoned the setup");
+        if let Some(t) = cached.as_ref().filter(|t| t.0 == sigma) {
+            return Arc::clone(t);
+        }
+        let g1 = &self.g1_affine()[..1 << sigma];
+        let sums: Vec<G1Projective> = g1
+            .par_chunks(8)
+            .flat_map_iter(|byte| {
+                let mut t = vec![G1Projective::zero(); 256];
+                for mask in 1..256usize {
+                    t[mask] = t[mask & (mask - 1)] + byte[mask.trailing_zeros() as usize];
+                }
+                t
+            })
+            .collect();
+        let table = Arc::new((sigma, G1Projective::normalize_batch(&sums)));
+        *cached = Some(Arc::clone(&table));
+        table
     }
 
     /// The G2 row generators a `max_num_vars` polynomial can use (`2^⌊max/2⌋` of them),

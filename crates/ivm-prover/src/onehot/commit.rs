@@ -52,7 +52,12 @@ pub fn commit_with_width(
     );
     let num_rows = 1usize << n.saturating_sub(sigma);
     let (members, start) = columns_by_row(oh, sigma, num_rows);
-    let rows = crate::batch_add::subset_sums(setup.g1_affine(), &members, &start);
+    let rows = if sigma >= 3 {
+        let (members, start) = by_bytes(&members, &start);
+        crate::batch_add::subset_sums(&setup.g1_byte_sums(sigma).1, &members, &start)
+    } else {
+        crate::batch_add::subset_sums(setup.g1_affine(), &members, &start)
+    };
     let rows: Vec<ArkG1> = rows.into_iter().map(ArkG1).collect();
     (tier2_commitment(setup, &rows), rows)
 }
@@ -75,6 +80,35 @@ fn columns_by_row(oh: &OneHot, sigma: usize, num_rows: usize) -> (Vec<u32>, Vec<
         fill[r] += 1;
     }
     (members, start)
+}
+
+/// Each row's columns (ascending within a row) as entries of the setup's byte sums
+/// (`DoryProverSetup::g1_byte_sums`): one entry `256·g + mask` per byte `g` of columns that
+/// holds a one. A row of `n` ones then sums at most `n` points, and a dense one an eighth.
+fn by_bytes(members: &[u32], start: &[usize]) -> (Vec<u32>, Vec<usize>) {
+    let mut out = Vec::with_capacity(members.len());
+    let mut out_start = Vec::with_capacity(start.len());
+    out_start.push(0);
+    for row in start.windows(2) {
+        let mut current: Option<(u32, u32)> = None; // (byte, mask)
+        for &c in &members[row[0]..row[1]] {
+            let (byte, bit) = (c >> 3, 1u32 << (c & 7));
+            match &mut current {
+                Some((b, mask)) if *b == byte => *mask |= bit,
+                _ => {
+                    if let Some((b, mask)) = current {
+                        out.push(256 * b + mask);
+                    }
+                    current = Some((byte, bit));
+                }
+            }
+        }
+        if let Some((b, mask)) = current {
+            out.push(256 * b + mask);
+        }
+        out_start.push(out.len());
+    }
+    (out, out_start)
 }
 
 /// Prove `ra(point)`; returns the evaluation and the Dory proof. Verify it with
