@@ -206,6 +206,34 @@ mod tests {
         }
     }
 
+    /// Rows of any width — narrower than a byte (no byte sums), one byte, many bytes — for a
+    /// matrix smaller than a row, one whose rows are all ones, and a random one.
+    #[test]
+    fn row_sums_by_bytes_equal_the_dense_rows() {
+        let setup = DoryProverSetup::new(DORY_SEED, 12);
+        let all_ones = OneHot::new(1, vec![0; 1 << 9]).unwrap();
+        let matrices = [
+            random_onehot(6, 1, 2, false),
+            random_onehot(4, 2, 3, true),
+            all_ones,
+            random_onehot(5, 3, 8, true),
+        ];
+        for sigma in [2, 3, 6] {
+            let layout = crate::joint_opening::Layout::new(2 * sigma);
+            for oh in matrices.iter().filter(|m| m.num_vars() <= 2 * sigma) {
+                let (sparse, rows) = commit_with_width(&setup, oh, sigma);
+                let dense = oh.to_dense();
+                let (expected, expected_rows) = crate::joint_opening::commit(
+                    &setup,
+                    layout,
+                    crate::joint_opening::Source::Dense(&dense),
+                );
+                assert_eq!(sparse, expected, "σ {sigma}, {} variables", oh.num_vars());
+                assert_eq!(rows, expected_rows);
+            }
+        }
+    }
+
     #[test]
     fn sparse_opening_verifies_and_binds_the_value() {
         let setup = DoryProverSetup::new(DORY_SEED, 12);
