@@ -74,6 +74,13 @@ pub fn fr_to_u64(x: &Fr) -> Option<u64> {
     }
 }
 
+/// `x` as a `u128`, if it is one (products of machine words).
+pub fn fr_to_u128(x: &Fr) -> Option<u128> {
+    let big = x.into_bigint();
+    let limbs = big.as_ref();
+    limbs[2..].iter().all(|&l| l == 0).then(|| u128::from(limbs[0]) | u128::from(limbs[1]) << 64)
+}
+
 /// `x` as an `i64`, if it is one (signed offsets, differences, most products of machine
 /// words).
 pub fn fr_to_i64(x: &Fr) -> Option<i64> {

@@ -45,7 +45,7 @@ use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
 use sha3::{Digest, Keccak256};
 
-use crate::field::{fr_to_u64, Fr};
+use crate::field::{fr_to_u128, Fr};
 use crate::poly::DenseMle;
 use crate::transcript::Transcript;
 
@@ -610,36 +610,33 @@ pub(crate) fn tier2_commitment(setup: &DoryProverSetup, rows: &[ArkG1]) -> DoryC
     )
 }
 
-/// `Σ_j scalars[j]·bases[j]`. Rows whose coefficients all fit in 64 bits (the common case:
-/// witness columns are small machine values, flags and zeros) take a bucket MSM over only
-/// the bits they use; rows of small negative values (`p − v`, v < 2^64) take it on the
-/// negated values; anything else takes arkworks' full-width MSM.
+/// `Σ_j scalars[j]·bases[j]`. Rows whose coefficients are all `±v` with `v < 2^128` (the
+/// common case: witness columns are small machine values, flags, zeros and products of
+/// words) take bucket MSMs over only the bits they use — the positive and the negated
+/// coefficients apart, each split into its low and high 64 bits (mostly zero, so nearly
+/// free); anything else takes arkworks' full-width MSM.
 fn row_msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
     debug_assert_eq!(bases.len(), scalars.len());
-    let mut pos = Vec::with_capacity(scalars.len());
-    let mut neg: Vec<u64> = Vec::new();
+    let n = scalars.len();
+    // [positive low, positive high, negated low, negated high]
+    let mut parts = [vec![0u64; n], vec![0u64; n], vec![0u64; n], vec![0u64; n]];
     for (j, x) in scalars.iter().enumerate() {
-        if let Some(v) = fr_to_u64(x) {
-            pos.push(v);
-            if !neg.is_empty() {
-                neg.push(0);
-            }
-        } else if let Some(v) = fr_to_u64(&-*x) {
-            if neg.is_empty() {
-                neg = vec![0; j];
-            }
-            pos.push(0);
-            neg.push(v);
-        } else {
-            return G1Projective::msm(bases, scalars).expect("equal lengths");
+        let (at, v) = match (fr_to_u128(x), fr_to_u128(&-*x)) {
+            (Some(v), _) => (0, v),
+            (None, Some(v)) => (2, v),
+            (None, None) => return G1Projective::msm(bases, scalars).expect("equal lengths"),
+        };
+        parts[at][j] = v as u64;
+        parts[at + 1][j] = (v >> 64) as u64;
+    }
+    let [pos_lo, pos_hi, neg_lo, neg_hi] = parts.map(|p| small_msm(bases, &p));
+    let shifted = |mut p: G1Projective| {
+        for _ in 0..64 {
+            p.double_in_place();
         }
-    }
-    let p = small_msm(bases, &pos);
-    if neg.is_empty() {
         p
-    } else {
-        p - small_msm(bases, &neg)
-    }
+    };
+    pos_lo + shifted(pos_hi) - neg_lo - shifted(neg_hi)
 }
 
 /// `Σ_j scalars[j]·bases[j]` for 64-bit scalars: zero terms are skipped, a 0/1 vector is a
@@ -872,5 +869,25 @@ mod tests {
         assert_eq!(tier2_commitment(&setup, &rows).0, expected);
         setup.release_prepared_generators();
         assert_eq!(tier2_commitment(&setup, &rows).0, expected);
+    }
+
+    /// Every path of a row's MSM — bits, small values, negated ones, values above 64 bits of
+    /// either sign, and a full-width value — gives arkworks' MSM.
+    #[test]
+    fn row_msm_is_the_msm_for_every_coefficient_width() {
+        let setup = DoryProverSetup::new(DORY_SEED, 10);
+        let bases = &setup.g1_affine()[..32];
+        let mut rng = generator_rng(b"row msm test", 0, 0);
+        let big = |hi: u64, lo: u64| Fr::from(hi) * Fr::from(1u128 << 64) + Fr::from(lo);
+        let rows: Vec<Vec<Fr>> = vec![
+            (0..32).map(|j| Fr::from(j % 2)).collect(),
+            (0..32).map(|j| Fr::from(j * 1_000_003)).collect(),
+            (0..32).map(|j| -Fr::from(j * 77) + Fr::from(j % 3)).collect(),
+            (0..32).map(|j| if j % 3 == 0 { big(j + 1, j) } else { -big(j, 5) }).collect(),
+            (0..32).map(|j| if j == 7 { Fr::rand(&mut rng) } else { Fr::from(j) }).collect(),
+        ];
+        for (i, row) in rows.iter().enumerate() {
+            assert_eq!(row_msm(bases, row), G1Projective::msm(bases, row).unwrap(), "row {i}");
+        }
     }
 }
