@@ -242,18 +242,11 @@ pub fn prove(
         sources.len() == claims.len() && hints.len() == claims.len(),
         "one source, hint and claim each"
     );
-    let t0 = std::time::Instant::now();
     let (coeffs, commitment, eval) = combine(layout, claims, point, transcript);
-    eprintln!("PROF combine {:.3}", t0.elapsed().as_secs_f64());
-    let t0 = std::time::Instant::now();
     let rows = combine_hints(layout, &coeffs, hints);
-    eprintln!("PROF combine_hints {:.3}", t0.elapsed().as_secs_f64());
-    let t0 = std::time::Instant::now();
     let joint =
         JointPoly { layout, terms: coeffs.into_iter().zip(sources.iter().copied()).collect() };
-    let p = dory_open_with(setup, &joint, eval, rows, &commitment, point, transcript);
-    eprintln!("PROF dory {:.3}", t0.elapsed().as_secs_f64());
-    p
+    dory_open_with(setup, &joint, eval, rows, &commitment, point, transcript)
 }
 
 /// The joint hint: row `r` of `Q` is `Σ_i c_i·(row r of P'_i)` (smaller polynomials have
@@ -346,7 +339,6 @@ impl Polynomial<ArkFr> for JointPoly<'_> {
 
 impl MultilinearLagrange<ArkFr> for JointPoly<'_> {
     fn vector_matrix_product(&self, left_vec: &[ArkFr], _nu: usize, sigma: usize) -> Vec<ArkFr> {
-        let _t = crate::Tm(std::time::Instant::now(), "vmp".into());
         let mut v = vec![Fr::zero(); 1 << sigma];
         for (c, s) in &self.terms {
             let part = s.vector_matrix_product(left_vec, sigma);

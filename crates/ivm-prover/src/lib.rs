@@ -44,13 +44,3 @@ pub mod twist;
 pub mod v2;
 
 pub use proof_file::{prove_file, verify_file, ProofFile, ProofFileError};
-
-pub(crate) struct Tm(pub std::time::Instant, pub String);
-impl Drop for Tm {
-    fn drop(&mut self) {
-        let e = self.0.elapsed().as_secs_f64();
-        if e > 0.001 {
-            eprintln!("PROF {} {:.3}", self.1, e);
-        }
-    }
-}
