@@ -140,7 +140,7 @@ impl<'a> Column<'a> {
             Column::Small(v) => match v[i] {
                 0 => Fr::zero(),
                 1 => Fr::one(),
-                x => Fr::from(x as u64),
+                x => crate::field::fr_u32(x),
             },
             Column::Wide(v) => crate::field::fr_i64(v[i]),
             Column::Indexed { index, table, stride, offset } => {
@@ -176,7 +176,7 @@ impl<'a> Column<'a> {
             Column::Small(v) => sum(v, rows, shift, |&x, w| match x {
                 0 => Fr::zero(),
                 1 => w,
-                x => w * Fr::from(x as u64),
+                x => crate::field::mul_u32(&w, x),
             }),
             Column::Wide(v) => sum(v, rows, shift, |&x, w| match x {
                 0 => Fr::zero(),
@@ -288,7 +288,7 @@ pub fn combine(cols: &[Column<'_>], coeffs: &[Fr]) -> Vec<Fr> {
                         match x {
                             0 => {}
                             1 => *g += rho,
-                            _ => *g += rho * Fr::from(x as u64),
+                            _ => *g += crate::field::mul_u32(&rho, x),
                         }
                     }
                 });

@@ -87,7 +87,7 @@ impl<'a> Factor<'a> {
             Factor::Small(v) => match v[i] {
                 0 => Fr::zero(),
                 1 => Fr::one(),
-                x => Fr::from(x as u64),
+                x => crate::field::fr_u32(x),
             },
             Factor::Wide(v) => crate::field::fr_i64(v[i]),
             Factor::Rows { addrs, table } => table[slot(addrs.get(i), table.len())],

@@ -15,20 +15,71 @@ pub use ark_ff::{Field, One, Zero};
 /// Bytes of a canonically encoded field element (little-endian, arkworks compressed form).
 pub const FR_BYTES: usize = 32;
 
+/// Field element from a 32-bit value: [`mul_u32`] of one (a third of `Fr::from`'s time,
+/// which multiplies by `R²` in full).
+#[inline]
+pub fn fr_u32(v: u32) -> Fr {
+    mul_u32(&Fr::one(), v)
+}
+
 /// Field element from an unsigned machine value.
 #[inline]
 pub fn fr_u64(v: u64) -> Fr {
-    Fr::from(v)
+    match u32::try_from(v) {
+        Ok(small) => fr_u32(small),
+        Err(_) => Fr::from(v),
+    }
 }
 
 /// Field element from a signed machine value: negative values map to `p - |v|`.
 #[inline]
 pub fn fr_i64(v: i64) -> Fr {
     if v >= 0 {
-        Fr::from(v as u64)
+        fr_u64(v as u64)
     } else {
-        -Fr::from(v.unsigned_abs())
+        -fr_u64(v.unsigned_abs())
     }
+}
+
+/// `⌊2^317 / p⌋`: [`mul_u32`]'s estimate of a quotient by `p` from its top bits.
+const QUOTIENT_SCALE: u64 = 0xa948_e8c4_c474_094f;
+
+/// `w·x` for a small `x`, without a full field multiplication: the Montgomery limbs of `w`
+/// times `x` (a 286-bit integer that is already `w·x` in Montgomery form, unreduced), then
+/// reduced by `p` with a quotient estimated from its top 33 bits (short by at most two).
+/// About a third of a multiplication, and `mul_u32(&Fr::one(), x)` converts `x` to a field
+/// element for a third of `Fr::from`.
+#[inline]
+pub fn mul_u32(w: &Fr, x: u32) -> Fr {
+    let a = &w.0 .0;
+    let mut t = [0u64; 5];
+    let mut carry = 0u128;
+    for (ti, ai) in t.iter_mut().zip(a) {
+        let v = (*ai as u128) * (x as u128) + carry;
+        *ti = v as u64;
+        carry = v >> 64;
+    }
+    t[4] = carry as u64;
+    // t < p·2^32 < 2^286, so t >> 253 fits in 33 bits and q ≤ ⌊t / p⌋ ≤ q + 2.
+    let top = (t[3] >> 61) | (t[4] << 3);
+    let q = (((top as u128) * (QUOTIENT_SCALE as u128)) >> 64) as u64;
+    let p = &Fr::MODULUS.0;
+    // t − q·p (< 3p < 2^256: the fifth limb cancels).
+    let (mut borrow, mut carry) = (0u64, 0u128);
+    let mut r = [0u64; 4];
+    for i in 0..4 {
+        let qp = (q as u128) * (p[i] as u128) + carry;
+        carry = qp >> 64;
+        let (d1, b1) = t[i].overflowing_sub(qp as u64);
+        let (d2, b2) = d1.overflowing_sub(borrow);
+        r[i] = d2;
+        borrow = u64::from(b1 | b2);
+    }
+    let mut r = ark_ff::BigInt::new(r);
+    while r >= Fr::MODULUS {
+        r.sub_with_borrow(&Fr::MODULUS);
+    }
+    Fr::new_unchecked(r)
 }
 
 /// `1` for true, `0` for false.
@@ -122,6 +173,39 @@ mod tests {
         assert_eq!(fr_to_u64(&fr_u64(u64::MAX)), Some(u64::MAX));
         assert_eq!(fr_to_u64(&fr_i64(-1)), None);
         assert_eq!(modulus_bits(), 254);
+    }
+
+    /// The short multiplication is the field's, at the extremes of both factors and at
+    /// random; its quotient scale is `⌊2^317 / p⌋`.
+    #[test]
+    fn mul_u32_is_field_multiplication() {
+        use ark_std::UniformRand;
+        use rand_chacha::rand_core::{RngCore, SeedableRng};
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
+        let mut ws = vec![Fr::zero(), Fr::one(), -Fr::one(), -Fr::from(2u64), Fr::from(u64::MAX)];
+        ws.extend((0..2000).map(|_| Fr::rand(&mut rng)));
+        let xs = [0u32, 1, 2, 3, 255, 65_536, u32::MAX - 1, u32::MAX];
+        for w in &ws {
+            for &x in xs.iter().chain(&[rng.next_u32()]) {
+                assert_eq!(mul_u32(w, x), *w * Fr::from(x as u64), "{w} · {x}");
+            }
+        }
+        // scale·p ≤ 2^317 < (scale + 1)·p, as 320-bit integers (limbs, little-endian).
+        let times_p = |c: u64| {
+            let mut out = [0u64; 5];
+            let mut carry = 0u128;
+            for (o, l) in out.iter_mut().zip(&Fr::MODULUS.0) {
+                let v = (c as u128) * (*l as u128) + carry;
+                *o = v as u64;
+                carry = v >> 64;
+            }
+            out[4] = carry as u64;
+            out
+        };
+        let two_317 = [0, 0, 0, 0, 1u64 << 61];
+        let le = |a: [u64; 5], b: [u64; 5]| a.iter().rev().cmp(b.iter().rev()).is_le();
+        assert!(le(times_p(QUOTIENT_SCALE), two_317));
+        assert!(!le(times_p(QUOTIENT_SCALE + 1), two_317));
     }
 
     #[test]

@@ -103,7 +103,9 @@ impl Source<'_> {
         let cols = 1usize << sigma;
         match self {
             Source::Dense(p) => rows_times(p.evals(), left, cols, |c: &Fr| *c),
-            Source::Small(values) => rows_times(values, left, cols, |&c: &u32| Fr::from(c as u64)),
+            Source::Small(values) => {
+                rows_times(values, left, cols, |&c: &u32| crate::field::fr_u32(c))
+            }
             Source::Wide(values) => rows_times(values, left, cols, |&c| crate::field::fr_i64(c)),
             Source::OneHot(m) => {
                 let rows = 1usize << m.num_vars().saturating_sub(sigma);
