@@ -618,7 +618,7 @@ pub fn slots(table: Table, x: u32, y: u32) -> [(Kind, u8, u8); SLOTS] {
 
 /// Slot values `kind.eval(a, b)` of the honest reads, as field elements.
 pub fn slot_values(table: Table, x: u32, y: u32) -> [Fr; SLOTS] {
-    slots(table, x, y).map(|(k, a, b)| Fr::from(k.eval(a, b)))
+    slots(table, x, y).map(|(k, a, b)| crate::field::fr_u64(k.eval(a, b)))
 }
 
 /// The byte width of an operand in its decomposition.

@@ -44,8 +44,8 @@ struct Entry {
 /// The entries of row `j` (a read and a write of the same cell make one entry).
 fn row_entries(j: usize, read: u32, write: u32, mem: &[u64], wv: u64) -> [Option<Entry>; 2] {
     let at = |cell: u32, ra: bool, wa: bool| {
-        let v = Fr::from(mem[cell as usize]);
-        let next = if wa { Fr::from(wv) } else { v };
+        let v = crate::field::fr_u64(mem[cell as usize]);
+        let next = if wa { crate::field::fr_u64(wv) } else { v };
         let bit = |b: bool| if b { Fr::one() } else { Fr::zero() };
         Entry { block: j, cell, ra: bit(ra), wa: bit(wa), val: v, prev: v, next }
     };
@@ -166,7 +166,7 @@ impl<'a> CycleFirstProver<'a> {
         let k = 1usize << self.trace.log_k();
         let mut ra = vec![Fr::zero(); k];
         let mut wa = vec![Fr::zero(); k];
-        let mut val: Vec<Fr> = self.trace.init().iter().map(|&v| Fr::from(v)).collect();
+        let mut val: Vec<Fr> = self.trace.init().iter().map(|&v| crate::field::fr_u64(v)).collect();
         for e in entries {
             let c = e.cell as usize;
             (ra[c], wa[c], val[c]) = (e.ra, e.wa, e.val);

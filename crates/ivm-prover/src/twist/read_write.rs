@@ -67,7 +67,7 @@ fn true_claim(trace: &MemoryTrace, eq_c: &[Fr], gamma: Fr) -> Fr {
         .into_iter()
         .zip(trace.increments())
         .zip(eq_c)
-        .map(|((r, i), e)| *e * (Fr::from(r) + gamma * i))
+        .map(|((r, i), e)| *e * (crate::field::fr_u64(r) + gamma * i))
         .sum()
 }
 
@@ -192,7 +192,7 @@ impl<'a> ReadWriteProver<'a> {
         let mut checkpoints = Vec::with_capacity(rows / chunk);
         trace.replay(|j, mem| {
             if j % chunk == 0 {
-                checkpoints.push(mem.iter().map(|&v| Fr::from(v)).collect());
+                checkpoints.push(mem.iter().map(|&v| crate::field::fr_u64(v)).collect());
             }
         });
         let eq_c = SplitEq::new(r_cycle);
@@ -334,13 +334,14 @@ fn cycle_terms<'a>(
     // Val(ρ_a, j): the initial memory's value, then one increment per write (replayed here
     // rather than read from a row-sized vector of increments).
     let mut val = Vec::with_capacity(reads.len());
-    let mut cur: Fr = trace.init().iter().zip(eq_a).map(|(&v, e)| *e * Fr::from(v)).sum();
+    let mut cur: Fr =
+        trace.init().iter().zip(eq_a).map(|(&v, e)| *e * crate::field::fr_u64(v)).sum();
     trace.replay(|j, mem| {
         val.push(cur);
         let w = writes.get(j);
         if w != NO_ACCESS {
             let (new, old) = (trace.raw_write_value(j), mem[w as usize]);
-            cur += eq_a[w as usize] * (Fr::from(new) - Fr::from(old));
+            cur += eq_a[w as usize] * (crate::field::fr_u64(new) - crate::field::fr_u64(old));
         }
     });
     let term = |coeff, factors| Term { coeff, point: r_cycle.to_vec(), factors };

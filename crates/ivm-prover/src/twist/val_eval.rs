@@ -64,7 +64,7 @@ pub fn prove_with(
     let mut inst = FactorProduct::new(vec![inc, wa, Factor::Dense(lt_table(r_cycle))]);
     debug_assert_eq!(sumcheck::SumcheckProver::degree(&inst), DEGREE);
     let sum = inst.claim();
-    let init: Fr = trace.init().iter().zip(&eq_a).map(|(&v, e)| *e * Fr::from(v)).sum();
+    let init: Fr = trace.init().iter().zip(&eq_a).map(|(&v, e)| *e * crate::field::fr_u64(v)).sum();
     let (sumcheck, point) = sumcheck::prove(&mut inst, sum, transcript);
     let f = inst.final_evals();
     absorb(transcript, f[0], f[1]);

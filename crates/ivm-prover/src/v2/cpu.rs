@@ -412,17 +412,19 @@ pub fn constraints(outcome: Outcome) -> UniformR1cs {
 
 // ---- witness -------------------------------------------------------------------------------
 
-/// The columns of one row. `perms` are the accessed word's `[readable, writable, control]`
+/// The columns of one row. `fields` are the entry's [`bytecode_fields_v2`] (computed once
+/// per entry, not per row); `perms` are the accessed word's `[readable, writable, control]`
 /// bits (all false without a RAM access); `fault` marks the faulting row.
 pub fn row_columns(
     entry: &BytecodeRow,
+    fields: &[Fr; NUM_BC],
     row: &Row,
     perms: [bool; 3],
     fault: bool,
 ) -> [Fr; NUM_COLS] {
     let mut v = [Fr::zero(); NUM_COLS];
-    v[..NUM_BC].copy_from_slice(&bytecode_fields_v2(entry));
-    let set = |v: &mut [Fr; NUM_COLS], c: usize, x: u64| v[c] = Fr::from(x);
+    v[..NUM_BC].copy_from_slice(fields);
+    let set = |v: &mut [Fr; NUM_COLS], c: usize, x: u64| v[c] = crate::field::fr_u64(x);
     set(&mut v, RS1V, row.rs1_val as u64);
     set(&mut v, RS2V, row.rs2_val as u64);
     if writes_register(entry) {
@@ -440,13 +442,13 @@ pub fn row_columns(
     let q = &row.lookup;
     set(&mut v, LX, q.x as u64);
     set(&mut v, LY, q.y as u64);
-    v[PROD] = Fr::from(q.x as u64) * Fr::from(q.y as u64);
+    v[PROD] = crate::field::mul_u32(&crate::field::fr_u32(q.x), q.y);
     set(&mut v, LKOUT, q.out as u64);
     let mut e = [Fr::zero(); SLOTS];
     for (s, (kind, a, b)) in q.slots().into_iter().enumerate() {
         set(&mut v, slot_a(s), a as u64);
         set(&mut v, slot_b(s), b as u64);
-        e[s] = Fr::from(kind.eval(a, b));
+        e[s] = crate::field::fr_u64(kind.eval(a, b));
         v[slot_e(s)] = e[s];
     }
     v[P01..=SP].copy_from_slice(&aux_products(&e));
@@ -456,7 +458,7 @@ pub fn row_columns(
     let brt = if f.branch { out } else { Fr::zero() };
     v[BRT] = brt;
     if f.jump {
-        v[JMP] = out - Fr::from(entry.pc as u64 + 4);
+        v[JMP] = out - crate::field::fr_u64(entry.pc as u64 + 4);
     }
     v[BRK] = brt * (entry.imm_signed_fr() - Fr::from(4u64));
     let store_ctrl = v[STORE] * v[IS_CTRL];

@@ -57,9 +57,9 @@ fn table(g: &[Fr]) -> DenseMle {
             for b in 0..=255u8 {
                 let value = k.map_or(0, |k| k.eval(a, b));
                 v.push(
-                    Fr::from(value)
-                        + g[1] * Fr::from(a as u64)
-                        + g[2] * Fr::from(b as u64)
+                    crate::field::fr_u64(value)
+                        + crate::field::mul_u32(&g[1], a.into())
+                        + crate::field::mul_u32(&g[2], b.into())
                         + g[3] * Fr::from(kind)
                         + g[4],
                 );

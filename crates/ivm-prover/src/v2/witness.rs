@@ -156,7 +156,8 @@ fn columns<'a>(
                 // Outside the program's memory (a faulting access) nothing is permitted.
                 let perms = r.ram.and_then(|a| pre.ram.index(a.addr)).map(|i| pre.perms.at(i));
                 let fault = fault_row == Some(i);
-                cpu::row_columns(&pre.bytecode.rows[r.bc], r, perms.unwrap_or_default(), fault)
+                let entry = &pre.bytecode.rows[r.bc];
+                cpu::row_columns(entry, &fields[r.bc], r, perms.unwrap_or_default(), fault)
             })
             .collect::<Vec<_>>();
         small.par_iter_mut().enumerate().for_each(|(c, col)| {
