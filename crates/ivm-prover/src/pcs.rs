@@ -640,25 +640,24 @@ fn row_msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Projective {
 }
 
 /// `Σ_j scalars[j]·bases[j]` for 64-bit scalars: zero terms are skipped, a 0/1 vector is a
-/// plain sum of the selected bases (mixed additions), otherwise Pippenger's bucket method
-/// with the window width chosen for the number of non-zero terms and the largest bit length.
+/// plain sum of the selected bases, otherwise Pippenger's bucket method with the window width
+/// chosen for the number of non-zero terms and the largest bit length. Sums of bases (the
+/// selected ones, each window's buckets) are taken as batched affine additions
+/// (`batch_add::subset_sums`: one field inversion per level), not one projective addition
+/// each.
 fn small_msm(bases: &[G1Affine], scalars: &[u64]) -> G1Projective {
-    let mut acc = G1Projective::zero();
     let max = scalars.iter().fold(0u64, |m, &s| m | s);
     if max == 0 {
-        return acc;
+        return G1Projective::zero();
     }
     if max == 1 {
-        for (b, &s) in bases.iter().zip(scalars) {
-            if s != 0 {
-                acc += b;
-            }
-        }
-        return acc;
+        let members: Vec<u32> =
+            (0..scalars.len() as u32).filter(|&j| scalars[j as usize] != 0).collect();
+        return crate::batch_add::subset_sums(bases, &members, &[0, members.len()])[0];
     }
     let bits = 64 - max.leading_zeros() as usize;
     let nnz = scalars.iter().filter(|&&s| s != 0).count();
-    // Cost model in additions: per window, one mixed addition per non-zero term plus ~2 per
+    // Cost model in additions: per window, one addition per non-zero term plus ~2 per
     // bucket for the running-sum reduction.
     let c = (1..=bits.min(16))
         .min_by_key(|&c| bits.div_ceil(c) * (nnz + (2usize << c)))
@@ -667,24 +666,39 @@ fn small_msm(bases: &[G1Affine], scalars: &[u64]) -> G1Projective {
     let mask = (1u64 << c) - 1;
     // Buckets never needed above the largest digit that occurs in a single-window MSM.
     let num_buckets = if windows == 1 { max as usize } else { mask as usize };
-    let mut buckets = vec![G1Projective::zero(); num_buckets];
+    let mut acc = G1Projective::zero();
+    let mut start = vec![0usize; num_buckets + 1];
+    let mut members = vec![0u32; nnz];
     for w in (0..windows).rev() {
         for _ in 0..c {
             acc.double_in_place();
         }
-        let shift = w * c;
-        for (b, &s) in bases.iter().zip(scalars) {
-            let d = (s >> shift) & mask;
+        let digit = |s: u64| ((s >> (w * c)) & mask) as usize;
+        // The columns of each bucket (digit d ≥ 1 at start[d − 1]..start[d]): a counting sort.
+        start.fill(0);
+        for &s in scalars {
+            let d = digit(s);
             if d != 0 {
-                buckets[d as usize - 1] += b;
+                start[d] += 1;
             }
         }
+        for d in 1..=num_buckets {
+            start[d] += start[d - 1];
+        }
+        let mut fill = start.clone();
+        for (j, &s) in scalars.iter().enumerate() {
+            let d = digit(s);
+            if d != 0 {
+                members[fill[d - 1]] = j as u32;
+                fill[d - 1] += 1;
+            }
+        }
+        let buckets = crate::batch_add::subset_sums(bases, &members[..start[num_buckets]], &start);
         let mut running = G1Projective::zero();
         let mut sum = G1Projective::zero();
-        for bucket in buckets.iter_mut().rev() {
-            running += &*bucket;
+        for bucket in buckets.iter().rev() {
+            running += bucket;
             sum += &running;
-            *bucket = G1Projective::zero();
         }
         acc += &sum;
     }
