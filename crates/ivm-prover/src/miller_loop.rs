@@ -1,34 +1,79 @@
-//! The BN254 multi-Miller loop over borrowed prepared G2 points, for Dory's tier-2
-//! commitments (`pcs::tier2_commitment`: one pair per layout row, hundreds of thousands per
-//! proof).
+//! The BN254 multi-Miller loop for Dory's tier-2 commitments (`pcs::tier2_commitment`: one
+//! pair per layout row, hundreds of thousands per proof), over G2 points prepared once.
 //!
-//! It takes arkworks' exact steps (`ark_ec::bn`: the line coefficients of `G2Prepared`,
-//! evaluated at the G1 point for a D-type twist) with two differences that matter at this
-//! scale: the prepared points are borrowed (arkworks takes them by value, ~17 KB each, so
-//! a caller with cached points copies every one), and each core runs one accumulator over
-//! its share of the pairs (arkworks runs one per four pairs, and every accumulator is
-//! squared at each of the loop's 64 steps).
-use ark_bn254::{Config, Fq12, G1Affine};
+//! It takes arkworks' steps (`ark_ec::bn`: the line coefficients of `G2Prepared`, evaluated at
+//! the G1 point for a D-type twist) with three differences that matter at this scale:
+//!
+//! * every line is **normalized**: divided by its `F_p2` constant term and by the G1 point's
+//!   `y`. A factor in `F_p2` leaves the pairing unchanged (the final exponentiation's
+//!   exponent `(p^12 − 1)/r` is a multiple of `p^2 − 1`), and a line with constant term 1
+//!   multiplies into the accumulator with 10 `F_p2` multiplications instead of 13
+//!   ([`mul_by_1_3_4`]). The points then carry `(x/y, 1/y)` (one batched inversion) and the
+//!   prepared G2 points two coefficients per step instead of three ([`NormalizedG2`]);
+//! * the prepared points are borrowed (arkworks takes them by value, ~17 KB each);
+//! * each core runs one accumulator over its share of the pairs (arkworks runs one per four
+//!   pairs, and every accumulator is squared at each of the loop's 64 steps).
+//!
+//! So [`multi_miller_loop`]'s value differs from arkworks' by a factor that the final
+//! exponentiation removes: only final-exponentiated values are equal (tested).
+use ark_bn254::{Config, Fq, Fq12, Fq12Config, Fq2, Fq6, G1Affine, G2Affine};
 use ark_ec::bn::{BnConfig, G2Prepared};
-use ark_ff::{CyclotomicMultSubgroup, Field, One};
+use ark_ff::fields::models::fp12_2over3over2::Fp12Config;
+use ark_ff::{batch_inversion, CyclotomicMultSubgroup, Field, One, Zero};
 use rayon::prelude::*;
 
-/// `Π_i f_i` for the pairs `(P_i, Q_i)`, before the final exponentiation (the value
-/// `Bn254::multi_miller_loop` returns for them). Every `Q_i` must be a prepared point other
-/// than the identity, and no `P_i` the identity.
-pub fn multi_miller_loop(pairs: &[(G1Affine, &G2Prepared<Config>)]) -> Fq12 {
+/// A G2 point's Miller-loop lines, each divided by its constant term: `(c1/c0, c2/c0)` per
+/// step, in the loop's order.
+pub struct NormalizedG2 {
+    lines: Vec<(Fq2, Fq2)>,
+}
+
+impl NormalizedG2 {
+    /// Prepares `q` (not the identity).
+    pub fn new(q: G2Affine) -> Self {
+        let prepared = G2Prepared::<Config>::from(q);
+        let mut inverses: Vec<Fq2> = prepared.ell_coeffs.iter().map(|c| c.0).collect();
+        assert!(inverses.iter().all(|c| !c.is_zero()), "a line with no constant term");
+        batch_inversion(&mut inverses);
+        let lines = prepared
+            .ell_coeffs
+            .iter()
+            .zip(&inverses)
+            .map(|((_, c1, c2), inv)| (*c1 * inv, *c2 * inv))
+            .collect();
+        Self { lines }
+    }
+}
+
+/// A G1 point as its normalized lines read it: `(x/y, 1/y)`.
+#[derive(Clone, Copy)]
+struct Scaled {
+    x_over_y: Fq,
+    inv_y: Fq,
+}
+
+/// `Π_i f_i` for the pairs `(P_i, Q_i)`, before the final exponentiation — up to a factor
+/// the final exponentiation removes. No `P_i` may be the identity.
+pub fn multi_miller_loop(pairs: &[(G1Affine, &NormalizedG2)]) -> Fq12 {
     let Some((_, first)) = pairs.first() else { return Fq12::one() };
-    let steps = first.ell_coeffs.len();
-    debug_assert!(pairs.iter().all(|(_, q)| q.ell_coeffs.len() == steps), "prepared points");
-    let per_core = pairs.len().div_ceil(rayon::current_num_threads()).max(1);
-    let mut f: Fq12 = pairs.par_chunks(per_core).map(loop_over).product();
+    let steps = first.lines.len();
+    debug_assert!(pairs.iter().all(|(_, q)| q.lines.len() == steps), "prepared points");
+    let mut inv_y: Vec<Fq> = pairs.iter().map(|(p, _)| p.y).collect();
+    batch_inversion(&mut inv_y);
+    let scaled: Vec<(Scaled, &NormalizedG2)> = pairs
+        .iter()
+        .zip(inv_y)
+        .map(|((p, q), inv_y)| (Scaled { x_over_y: p.x * inv_y, inv_y }, *q))
+        .collect();
+    let per_core = scaled.len().div_ceil(rayon::current_num_threads()).max(1);
+    let mut f: Fq12 = scaled.par_chunks(per_core).map(loop_over).product();
     if <Config as BnConfig>::X_IS_NEGATIVE {
         f.cyclotomic_inverse_in_place();
     }
     // The two lines of the Frobenius-twisted points, after the loop.
     for k in [steps - 2, steps - 1] {
-        for (p, q) in pairs {
-            line(&mut f, &q.ell_coeffs[k], p);
+        for (p, q) in &scaled {
+            line(&mut f, &q.lines[k], p);
         }
     }
     f
@@ -36,7 +81,7 @@ pub fn multi_miller_loop(pairs: &[(G1Affine, &G2Prepared<Config>)]) -> Fq12 {
 
 /// The loop's steps (a doubling line per bit, an addition line per non-zero digit) for some
 /// of the pairs, with one accumulator.
-fn loop_over(pairs: &[(G1Affine, &G2Prepared<Config>)]) -> Fq12 {
+fn loop_over(pairs: &[(Scaled, &NormalizedG2)]) -> Fq12 {
     let digits = <Config as BnConfig>::ATE_LOOP_COUNT;
     let mut f = Fq12::one();
     let mut k = 0; // the line's index: the same in every prepared point
@@ -47,7 +92,7 @@ fn loop_over(pairs: &[(G1Affine, &G2Prepared<Config>)]) -> Fq12 {
         let lines = if digits[i - 1] == 0 { 1 } else { 2 };
         for _ in 0..lines {
             for (p, q) in pairs {
-                line(&mut f, &q.ell_coeffs[k], p);
+                line(&mut f, &q.lines[k], p);
             }
             k += 1;
         }
@@ -55,39 +100,53 @@ fn loop_over(pairs: &[(G1Affine, &G2Prepared<Config>)]) -> Fq12 {
     f
 }
 
-/// `f ← f · ℓ(P)`: a line with coefficients `(c0, c1, c2)` evaluated at `P` (D-type twist).
+/// `f ← f · ℓ(P)/(c0·y)`: a normalized line `1 + (n1·x/y)·w + (n2/y)·vw` (D-type twist).
 #[inline(always)]
-fn line(f: &mut Fq12, (c0, c1, c2): &ark_ec::bn::g2::EllCoeff<Config>, p: &G1Affine) {
-    let (mut c0, mut c1) = (*c0, *c1);
-    c0.mul_assign_by_fp(&p.y);
-    c1.mul_assign_by_fp(&p.x);
-    f.mul_by_034(&c0, &c1, c2);
+fn line(f: &mut Fq12, (n1, n2): &(Fq2, Fq2), p: &Scaled) {
+    let (mut c3, mut c4) = (*n1, *n2);
+    c3.mul_assign_by_fp(&p.x_over_y);
+    c4.mul_assign_by_fp(&p.inv_y);
+    mul_by_1_3_4(f, &c3, &c4);
+}
+
+/// `f ← f·(1 + c3·w + c4·vw)`: arkworks' `mul_by_034` with the constant term 1 (its
+/// `f.c0 · c0` product, three `F_p2` multiplications, is `f.c0`).
+#[inline(always)]
+fn mul_by_1_3_4(f: &mut Fq12, c3: &Fq2, c4: &Fq2) {
+    let a: Fq6 = f.c0;
+    let mut b = f.c1;
+    b.mul_by_01(c3, c4);
+    let mut e = f.c0 + f.c1;
+    e.mul_by_01(&(Fq2::one() + c3), c4);
+    f.c1 = e - (a + b);
+    f.c0 = b;
+    <Fq12Config as Fp12Config>::mul_fp6_by_nonresidue_in_place(&mut f.c0);
+    f.c0 += a;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use ark_bn254::{Bn254, G1Projective, G2Projective};
-    use ark_ec::pairing::Pairing;
+    use ark_ec::pairing::{MillerLoopOutput, Pairing};
     use ark_ec::CurveGroup;
     use ark_std::UniformRand;
     use rand_chacha::rand_core::SeedableRng;
 
-    /// The same Miller-loop value as arkworks' for any number of pairs (one, fewer than the
-    /// cores, uneven shares).
+    /// The same pairing product as arkworks' once final-exponentiated, for any number of
+    /// pairs (one, fewer than the cores, uneven shares); none is `Fq12::one()` for pairs.
     #[test]
-    fn equals_arkworks_multi_miller_loop() {
+    fn equals_arkworks_after_the_final_exponentiation() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(11);
         for n in [1usize, 2, 5, 33] {
             let ps: Vec<G1Affine> =
                 (0..n).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
-            let qs: Vec<G2Prepared<Config>> = (0..n)
-                .map(|_| G2Prepared::from(G2Projective::rand(&mut rng).into_affine()))
-                .collect();
-            let pairs: Vec<(G1Affine, &G2Prepared<Config>)> = ps.iter().copied().zip(&qs).collect();
-            let ours = multi_miller_loop(&pairs);
-            let theirs = Bn254::multi_miller_loop(ps.clone(), qs.clone()).0;
-            assert_eq!(ours, theirs, "{n} pairs");
+            let qs: Vec<G2Affine> =
+                (0..n).map(|_| G2Projective::rand(&mut rng).into_affine()).collect();
+            let prepared: Vec<NormalizedG2> = qs.iter().map(|q| NormalizedG2::new(*q)).collect();
+            let pairs: Vec<(G1Affine, &NormalizedG2)> = ps.iter().copied().zip(&prepared).collect();
+            let ours = Bn254::final_exponentiation(MillerLoopOutput(multi_miller_loop(&pairs)));
+            assert_eq!(ours, Some(Bn254::multi_pairing(ps, qs)), "{n} pairs");
         }
         assert_eq!(multi_miller_loop(&[]), Fq12::one());
     }

@@ -257,18 +257,19 @@ pub struct DoryProverSetup {
     pub max_num_vars: usize,
     /// `inner.g1_vec` in affine form, computed on first use by [`Dory::commit`].
     g1_affine: OnceLock<Vec<G1Affine>>,
-    /// The G2 row generators prepared for the Miller loop (line coefficients), computed on
-    /// first use by [`Dory::commit`] (~17 KB per generator: ~70 MB for `2^12` rows), and
+    /// The G2 row generators prepared for the Miller loop (normalized line coefficients,
+    /// `miller_loop::NormalizedG2`), computed on first use by [`Dory::commit`] (~11 KB per
+    /// generator: ~47 MB for `2^12` rows), and
     /// released by [`DoryProverSetup::release_prepared_generators`] once a proof's
     /// commitments are made (nothing after them pairs with these generators).
-    g2_prepared: Mutex<Option<Arc<Vec<G2Prepared>>>>,
+    g2_prepared: Mutex<Option<Arc<Vec<NormalizedG2>>>>,
     /// The sums of every subset of each aligned byte of the first `2^σ` G1 generators
     /// ([`DoryProverSetup::g1_byte_sums`]), for one `σ` at a time; released with the prepared
     /// G2 generators.
     g1_byte_sums: Mutex<Option<Arc<(usize, Vec<G1Affine>)>>>,
 }
 
-type G2Prepared = <ark_bn254::Bn254 as Pairing>::G2Prepared;
+use crate::miller_loop::NormalizedG2;
 
 /// Verifier setup plus the number of variables it supports.
 #[derive(Clone)]
@@ -331,17 +332,17 @@ impl DoryProverSetup {
 
     /// The G2 row generators a `max_num_vars` polynomial can use (`2^⌊max/2⌋` of them),
     /// prepared for the Miller loop once and cached.
-    fn g2_prepared(&self) -> Arc<Vec<G2Prepared>> {
+    fn g2_prepared(&self) -> Arc<Vec<NormalizedG2>> {
         let mut cached = self.g2_prepared.lock().expect("a panicked commitment poisoned the setup");
         let prepared = cached.get_or_insert_with(|| {
             let rows = (1usize << (self.max_num_vars / 2)).min(self.inner.g2_vec.len());
             let proj: Vec<G2Projective> = self.inner.g2_vec[..rows].iter().map(|g| g.0).collect();
-            let prepare = |g| {
-                let mut p = G2Prepared::from(g);
-                p.ell_coeffs.shrink_to_fit(); // grown by doubling: ~30% spare capacity
-                p
-            };
-            Arc::new(G2Projective::normalize_batch(&proj).into_par_iter().map(prepare).collect())
+            Arc::new(
+                G2Projective::normalize_batch(&proj)
+                    .into_par_iter()
+                    .map(NormalizedG2::new)
+                    .collect(),
+            )
         });
         Arc::clone(prepared)
     }
@@ -596,7 +597,7 @@ fn rows_committed_by<T: Sync>(
 /// exponentiation. Rows that are the identity contribute `e(0, G2_i) = 1` and are left out.
 pub(crate) fn tier2_commitment(setup: &DoryProverSetup, rows: &[ArkG1]) -> DoryCommitment {
     let g2 = setup.g2_prepared();
-    let (ps, qs): (Vec<G1Projective>, Vec<&G2Prepared>) = rows
+    let (ps, qs): (Vec<G1Projective>, Vec<&NormalizedG2>) = rows
         .iter()
         .zip(&g2[..rows.len()])
         .filter(|(p, _)| !p.0.is_zero())
