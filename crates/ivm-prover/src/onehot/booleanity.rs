@@ -250,11 +250,15 @@ fn cycle_round(c: &CycleState, r_c: &[Fr]) -> Vec<Fr> {
     let eq_rest = SplitEq::new(&r_c[c.bound + 1..]);
     let half = eq_rest.len();
     let h = &c.h;
-    // The summand of a row pair at X = 0, 1, 2 (X = 2 by extrapolating the line).
+    // q(1) follows from the running sum unless this is the first cycle round (or r = 0).
+    let need_q1 = c.inner.is_none() || r.is_zero();
+    // The summand of a row pair at X = 0, 1, 2 (X = 2 by extrapolating the line), weighted.
     let add = |acc: &mut [Fr; 3], w: Fr, h0: Fr, h1: Fr| {
         let h2 = h1 + h1 - h0;
         acc[0] += w * (h0 * h0 - h0);
-        acc[1] += w * (h1 * h1 - h1);
+        if need_q1 {
+            acc[1] += w * (h1 * h1 - h1);
+        }
         acc[2] += w * (h2 * h2 - h2);
     };
     let sums = match h.pair_weights(&eq_rest) {
@@ -267,17 +271,24 @@ fn cycle_round(c: &CycleState, r_c: &[Fr]) -> Vec<Fr> {
             }
             acc
         }
-        None => (0..half)
-            .into_par_iter()
-            .with_min_len(1 << 10)
-            .fold(
-                || [Fr::zero(); 3],
-                |mut acc, i| {
-                    add(&mut acc, eq_rest.get(i), h.get(i), h.get(i + half));
-                    acc
-                },
-            )
-            .reduce(|| [Fr::zero(); 3], add_arrays),
+        // A block of rows at a time: the low eq half weighs each row, the high half the
+        // block's sums once.
+        None => {
+            let b = eq_rest.block_len().min(half);
+            (0..half / b)
+                .into_par_iter()
+                .with_min_len(((1 << 10) / b).max(1))
+                .map(|k| {
+                    let (hi, lo) = eq_rest.block(k * b, b);
+                    let mut acc = [Fr::zero(); 3];
+                    for (x, w) in lo.iter().enumerate() {
+                        let i = k * b + x;
+                        add(&mut acc, *w, h.get(i), h.get(i + half));
+                    }
+                    acc.map(|a| hi * a)
+                })
+                .reduce(|| [Fr::zero(); 3], add_arrays)
+        }
     };
     let q1 = match c.inner {
         Some(inner) if !r.is_zero() => {
