@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use dory_pcs::backends::arkworks::ArkG1;
 use rayon::prelude::*;
 
+use crate::columns;
 use crate::factor::Factor;
 use crate::field::{Field, Fr, Zero};
 use crate::joint_opening::{self, JointClaim, Layout, Source};
@@ -506,26 +507,64 @@ pub fn prove(
     check_shape(&sizes, claims).unwrap_or_else(|e| panic!("{e}"));
     let (rho, _) = absorb(&sizes, claims, transcript);
     let eq = EqCache::new(sources, claims);
-    let mut instances: Vec<Instance> = sources
-        .par_iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let mine = claims
-                .iter()
-                .zip(&rho)
-                .filter(|(c, _)| c.poly == i)
-                .map(|(c, r)| (*r, c.point.as_slice()))
-                .collect();
-            Instance::new(*s, mine, &eq)
+    let mine: Vec<Vec<(Fr, &[Fr])>> = (0..sources.len())
+        .map(|i| {
+            let of_i = claims.iter().zip(&rho).filter(|(c, _)| c.poly == i);
+            of_i.map(|(c, r)| (*r, c.point.as_slice())).collect()
         })
         .collect();
-    // The instances' own sums: a cheating prover's false claims then surface as a first round
-    // the verifier (which sums the claims) rejects.
-    let sums: Vec<Fr> = instances.par_iter().map(Instance::sum).collect();
+    let groups = same_point_columns(sources, &mine);
+    let grouped: Vec<bool> =
+        (0..sources.len()).map(|i| groups.iter().any(|g| g.contains(&i))).collect();
+    let singles: Vec<usize> = (0..sources.len()).filter(|&i| !grouped[i]).collect();
+    let mut instances: Vec<Instance> =
+        singles.par_iter().map(|&i| Instance::new(sources[i], mine[i].clone(), &eq)).collect();
+    // Every polynomial's true sum (a cheating prover's false claims then surface as a first
+    // round the verifier, which sums the claims, rejects): an instance's own, or a grouped
+    // column's value at the group's point times its claim's coefficient.
+    let mut sums = vec![Fr::zero(); sources.len()];
+    let single_sums: Vec<Fr> = instances.par_iter().map(Instance::sum).collect();
+    for (&i, s) in singles.iter().zip(single_sums) {
+        sums[i] = s;
+    }
+    for g in &groups {
+        let values = evaluate_columns(sources, g, mine[g[0]][0].1);
+        for (&i, v) in g.iter().zip(values) {
+            sums[i] = mine[i][0].0 * v;
+        }
+    }
+    let shape: Vec<BatchClaim> = sums
+        .iter()
+        .zip(&sizes)
+        .map(|(&claim, &num_vars)| BatchClaim { claim, num_vars, degree: 2 })
+        .collect();
+    let coeffs = sumcheck::batch_coefficients(&shape, transcript);
+    // The instances: each ungrouped polynomial with its coefficient, then each group as one
+    // combined column (coefficient 1).
+    let mut drawn: Vec<(BatchClaim, Fr)> = singles.iter().map(|&i| (shape[i], coeffs[i])).collect();
+    for g in &groups {
+        let (point, weights) = (mine[g[0]][0].1, g.iter().map(|&i| coeffs[i] * mine[i][0].0));
+        let combined = columns::combine(&group_columns(sources, g), &weights.collect::<Vec<_>>());
+        let claim = g.iter().map(|&i| coeffs[i] * sums[i]).sum();
+        let len = combined.len();
+        let terms = vec![(Fr::from(1u64), point, eq.get(point))];
+        instances.push(Instance::Dense(LazyProduct::new(terms, Factor::Dense(combined), len)));
+        drawn.push((BatchClaim { claim, num_vars: sizes[g[0]], degree: 2 }, Fr::from(1u64)));
+    }
+    let (shape, coeffs): (Vec<BatchClaim>, Vec<Fr>) = drawn.into_iter().unzip();
     let mut refs: Vec<&mut dyn SumcheckProver> =
         instances.iter_mut().map(|i| i as &mut dyn SumcheckProver).collect();
-    let (sumcheck, point) = sumcheck::prove_batched(&mut refs, &sums, transcript);
-    let evals: Vec<Fr> = instances.iter().map(Instance::final_eval).collect();
+    let (sumcheck, point) = sumcheck::prove_batched_drawn(&mut refs, &shape, &coeffs, transcript);
+    let mut evals = vec![Fr::zero(); sources.len()];
+    for (&i, inst) in singles.iter().zip(&instances) {
+        evals[i] = inst.final_eval();
+    }
+    for g in &groups {
+        let own_point = &point[point.len() - sizes[g[0]]..];
+        for (&i, v) in g.iter().zip(evaluate_columns(sources, g, own_point)) {
+            evals[i] = v;
+        }
+    }
     drop(instances);
     drop(eq);
     transcript.append_scalars(b"openings/evals", &evals);
@@ -533,6 +572,44 @@ pub fn prove(
     let joint = joint_claims(commitments, &sizes, &evals);
     let dory = joint_opening::prove(setup, layout, sources, hints, &joint, &point, transcript);
     OpeningProof { sumcheck, evals, dory }
+}
+
+/// Groups of two or more stored columns (dense, small or wide) of one size whose only claim
+/// is at one point (Spartan leaves most CPU columns so): each group is reduced as one
+/// combined column `Σ_i c_i·ρ_i·P_i`, whose round polynomials are the members' combination,
+/// instead of one eq-weighted pass per column per round.
+fn same_point_columns(sources: &[Source], mine: &[Vec<(Fr, &[Fr])>]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, s) in sources.iter().enumerate() {
+        if matches!(s, Source::OneHot(_)) || mine[i].len() != 1 {
+            continue;
+        }
+        let key = |j: usize| (mine[j][0].1, sources[j].num_vars());
+        match groups.iter_mut().find(|g| key(g[0]) == key(i)) {
+            Some(g) => g.push(i),
+            None => groups.push(vec![i]),
+        }
+    }
+    groups.retain(|g| g.len() > 1);
+    groups
+}
+
+/// The stored columns of a group, as columns.
+fn group_columns<'a>(sources: &[Source<'a>], group: &[usize]) -> Vec<columns::Column<'a>> {
+    group
+        .iter()
+        .map(|&i| match sources[i] {
+            Source::Dense(p) => columns::Column::Dense(p.evals()),
+            Source::Small(v) => columns::Column::Small(v),
+            Source::Wide(v) => columns::Column::Wide(v),
+            Source::OneHot(_) => unreachable!("groups hold stored columns only"),
+        })
+        .collect()
+}
+
+/// A group's columns at `point` (one eq table, one pass per column).
+fn evaluate_columns(sources: &[Source], group: &[usize], point: &[Fr]) -> Vec<Fr> {
+    columns::evaluate(&group_columns(sources, group), &eq_table(point), 0)
 }
 
 fn joint_claims(commitments: &[DoryCommitment], sizes: &[usize], evals: &[Fr]) -> Vec<JointClaim> {
@@ -677,6 +754,55 @@ mod tests {
         let mut moved = claims.clone();
         moved[0].point[0] += Fr::one();
         assert!(check(&moved, &proof).is_err(), "claim at another point");
+    }
+
+    /// Columns of one size claimed once each at one point are reduced as one combined
+    /// column: the proof is the one the verifier expects, and a false claim on one member
+    /// (a cheating prover's) yields a proof it rejects, not a prover panic.
+    #[test]
+    fn columns_claimed_at_one_point_are_reduced_together() {
+        let setup = DoryProverSetup::new(DORY_SEED, 10);
+        let vsetup = setup.verifier_setup();
+        let layout = Layout::new(8);
+        let small: Vec<u32> = (0..1u32 << 8).map(|i| i.wrapping_mul(2_654_435_761) % 1000).collect();
+        let wide: Vec<i64> = (0..1i64 << 8).map(|i| (i - 100) * 1_000_000_007).collect();
+        let dense = DenseMle::new(random_point(40, 1 << 8));
+        let other = DenseMle::new(random_point(41, 1 << 8));
+        let srcs = [
+            Source::Small(&small),
+            Source::Wide(&wide),
+            Source::Dense(&dense),
+            Source::Dense(&other),
+        ];
+        let (shared, own) = (random_point(42, 8), random_point(43, 8));
+        let mut claims: Vec<Claim> = srcs[..3]
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Claim { poly: i, eval: s.evaluate(&shared), point: shared.clone() })
+            .collect();
+        claims.push(Claim { poly: 3, eval: srcs[3].evaluate(&own), point: own });
+        let groups = same_point_columns(&srcs, &{
+            let one = |i: usize| vec![(Fr::one(), claims[i].point.as_slice())];
+            (0..4).map(one).collect::<Vec<_>>()
+        });
+        assert_eq!(groups, vec![vec![0, 1, 2]]);
+        let (commitments, hints): (Vec<_>, Vec<_>) =
+            srcs.iter().map(|s| joint_opening::commit(&setup, layout, *s)).unzip();
+        let sizes = [8; 4];
+        let run = |claims: &[Claim]| {
+            let mut pt = Transcript::new(b"openings");
+            let hints = hints.clone();
+            let proof =
+                prove(&setup, layout, &srcs, &commitments, hints, claims, &mut pt, &mut || ());
+            let mut vt = Transcript::new(b"openings");
+            verify(&vsetup, layout, &commitments, &sizes, claims, &proof, &mut vt)
+        };
+        run(&claims).expect("honest openings");
+        for m in 0..3 {
+            let mut bad = claims.clone();
+            bad[m].eval += Fr::one();
+            assert!(run(&bad).is_err(), "a false claim on member {m}");
+        }
     }
 
     #[test]

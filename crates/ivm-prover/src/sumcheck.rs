@@ -432,7 +432,22 @@ pub fn prove_batched(
         })
         .collect();
     let coeffs = batch_coefficients(&shape, transcript);
-    let (n, d) = batch_shape(&shape);
+    prove_batched_drawn(instances, &shape, &coeffs, transcript)
+}
+
+/// [`prove_batched`] once its coefficients are drawn ([`batch_coefficients`] of the claims
+/// the verifier sees). `shape[i]` and `coeffs[i]` belong to `instances[i]`, which may stand
+/// for several of the verifier's claims of one size at once: their combination (its claim
+/// `Σ c_m·claim_m`, coefficient 1, round polynomials `Σ c_m·s_m`) gives the same round
+/// polynomials as the members apart.
+pub fn prove_batched_drawn(
+    instances: &mut [&mut dyn SumcheckProver],
+    shape: &[BatchClaim],
+    coeffs: &[Fr],
+    transcript: &mut Transcript,
+) -> (SumcheckProof, Vec<Fr>) {
+    assert!(instances.len() == shape.len() && shape.len() == coeffs.len(), "one each");
+    let (n, d) = batch_shape(shape);
     // Running claim of each instance, scaled for its dummy rounds.
     let mut running: Vec<Fr> = shape.iter().map(|c| scale_pow2(c.claim, n - c.num_vars)).collect();
     let half = Fr::from(2u64).inverse().expect("2 is invertible");
