@@ -16,6 +16,10 @@
 //! `K`-vectors (`eq(r_addr^m, ·)` and `Σ_{j: a_j = k} ρ^m·eq(r_cycle^m, j)`), then the cycle
 //! variables over `T`-vectors (`Σ_m ρ^m·eq(r_addr^m, ρ_a)·eq(r_cycle^m, ·)` and
 //! `eq(ρ_a, a_j)`): `O(claims·(K + T))`.
+//!
+//! The prover runs fewer instances than the verifier sees: stored columns of one size claimed
+//! once at one point share one instance over their combination with the batch coefficients
+//! (`same_point_columns`), which has the same round polynomials as the members apart.
 
 use std::collections::HashMap;
 
@@ -764,7 +768,8 @@ mod tests {
         let setup = DoryProverSetup::new(DORY_SEED, 10);
         let vsetup = setup.verifier_setup();
         let layout = Layout::new(8);
-        let small: Vec<u32> = (0..1u32 << 8).map(|i| i.wrapping_mul(2_654_435_761) % 1000).collect();
+        let small: Vec<u32> =
+            (0..1u32 << 8).map(|i| i.wrapping_mul(2_654_435_761) % 1000).collect();
         let wide: Vec<i64> = (0..1i64 << 8).map(|i| (i - 100) * 1_000_000_007).collect();
         let dense = DenseMle::new(random_point(40, 1 << 8));
         let other = DenseMle::new(random_point(41, 1 << 8));

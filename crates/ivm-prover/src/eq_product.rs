@@ -54,6 +54,7 @@ impl<'a> EqProduct<'a> {
     pub fn new(terms: Vec<Term<'a>>, num_vars: usize) -> Self {
         assert!(!terms.is_empty(), "an eq-product sum needs at least one term");
         for t in &terms {
+            assert!(!t.factors.is_empty(), "a term needs at least one factor");
             assert_eq!(t.point.len(), num_vars, "eq point has the wrong number of coordinates");
             assert!(t.factors.iter().all(|f| f.num_vars() == num_vars), "factor size differs");
         }
@@ -221,13 +222,13 @@ fn extend(v: &mut [Fr], deg: usize) {
     }
     for j in 1..=deg {
         for i in (j..=deg).rev() {
-            t[i] = t[i] - t[i - 1];
+            t[i] -= t[i - 1];
         }
     }
     // ∇^i f(x + 1) = ∇^i f(x) + ∇^{i+1} f(x + 1), from the top (∇^deg is constant).
     for out in v[deg + 1..].iter_mut() {
         for i in (0..deg).rev() {
-            t[i] = t[i] - t[i + 1];
+            t[i] -= t[i + 1];
         }
         *out = t[0];
     }

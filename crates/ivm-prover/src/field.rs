@@ -47,8 +47,8 @@ const QUOTIENT_SCALE: u64 = 0xa948_e8c4_c474_094f;
 /// `w·x` for a small `x`, without a full field multiplication: the Montgomery limbs of `w`
 /// times `x` (a 286-bit integer that is already `w·x` in Montgomery form, unreduced), then
 /// reduced by `p` with a quotient estimated from its top 33 bits (short by at most two).
-/// About a third of a multiplication, and `mul_u32(&Fr::one(), x)` converts `x` to a field
-/// element for a third of `Fr::from`.
+/// About half a multiplication's time (9 against 17 ns here), and `mul_u32(&Fr::one(), x)`
+/// converts `x` to a field element for a third of `Fr::from`'s.
 #[inline]
 pub fn mul_u32(w: &Fr, x: u32) -> Fr {
     let a = &w.0 .0;

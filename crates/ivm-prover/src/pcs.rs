@@ -266,10 +266,13 @@ pub struct DoryProverSetup {
     /// The sums of every subset of each aligned byte of the first `2^σ` G1 generators
     /// ([`DoryProverSetup::g1_byte_sums`]), for one `σ` at a time; released with the prepared
     /// G2 generators.
-    g1_byte_sums: Mutex<Option<Arc<(usize, Vec<G1Affine>)>>>,
+    g1_byte_sums: Mutex<Option<ByteSums>>,
 }
 
 use crate::miller_loop::NormalizedG2;
+
+/// The byte sums of the first `2^σ` G1 generators, with their `σ`.
+pub(crate) type ByteSums = Arc<(usize, Vec<G1Affine>)>;
 
 /// Verifier setup plus the number of variables it supports.
 #[derive(Clone)]
@@ -307,7 +310,7 @@ impl DoryProverSetup {
     /// `256·g` is the identity). A one-hot row then costs one addition per byte of columns
     /// that holds a one, not one per one (`onehot::commit`). `32·2^σ` points: ~9 MB for
     /// `σ = 12`; built once per proof (~`2^σ·32` additions).
-    pub(crate) fn g1_byte_sums(&self, sigma: usize) -> Arc<(usize, Vec<G1Affine>)> {
+    pub(crate) fn g1_byte_sums(&self, sigma: usize) -> ByteSums {
         assert!(sigma >= 3, "byte sums need rows of at least 8 columns");
         let mut cached =
             self.g1_byte_sums.lock().expect("a panicked commitment poisoned the setup");
