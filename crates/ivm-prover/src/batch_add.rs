@@ -15,6 +15,29 @@ use rayon::prelude::*;
 /// inversion to be cheap, few enough that the task's points stay in cache.
 const POINTS_PER_TASK: usize = 1 << 14;
 
+/// `(set, member)` pairs sorted into the `(members, start)` form [`subset_sums`] takes, for
+/// `sets` sets: a counting sort (two passes over `pairs()`; members keep their order within a
+/// set).
+pub fn into_sets<I: Iterator<Item = (usize, u32)>>(
+    sets: usize,
+    pairs: impl Fn() -> I,
+) -> (Vec<u32>, Vec<usize>) {
+    let mut start = vec![0usize; sets + 1];
+    for (s, _) in pairs() {
+        start[s + 1] += 1;
+    }
+    for s in 0..sets {
+        start[s + 1] += start[s];
+    }
+    let mut fill = start.clone();
+    let mut members = vec![0u32; start[sets]];
+    for (s, m) in pairs() {
+        members[fill[s]] = m;
+        fill[s] += 1;
+    }
+    (members, start)
+}
+
 /// `Σ_{c ∈ members[start[s]..start[s+1]]} bases[c]` for every set `s` (`start` has one more
 /// entry than there are sets, and is non-decreasing).
 pub fn subset_sums(bases: &[G1Affine], members: &[u32], start: &[usize]) -> Vec<G1Projective> {

@@ -671,33 +671,18 @@ fn small_msm(bases: &[G1Affine], scalars: &[u64]) -> G1Projective {
     // Buckets never needed above the largest digit that occurs in a single-window MSM.
     let num_buckets = if windows == 1 { max as usize } else { mask as usize };
     let mut acc = G1Projective::zero();
-    let mut start = vec![0usize; num_buckets + 1];
-    let mut members = vec![0u32; nnz];
     for w in (0..windows).rev() {
         for _ in 0..c {
             acc.double_in_place();
         }
-        let digit = |s: u64| ((s >> (w * c)) & mask) as usize;
-        // The columns of each bucket (digit d ≥ 1 at start[d − 1]..start[d]): a counting sort.
-        start.fill(0);
-        for &s in scalars {
-            let d = digit(s);
-            if d != 0 {
-                start[d] += 1;
-            }
-        }
-        for d in 1..=num_buckets {
-            start[d] += start[d - 1];
-        }
-        let mut fill = start.clone();
-        for (j, &s) in scalars.iter().enumerate() {
-            let d = digit(s);
-            if d != 0 {
-                members[fill[d - 1]] = j as u32;
-                fill[d - 1] += 1;
-            }
-        }
-        let buckets = crate::batch_add::subset_sums(bases, &members[..start[num_buckets]], &start);
+        // The columns of each bucket: digit d ≥ 1 is set d − 1.
+        let (members, start) = crate::batch_add::into_sets(num_buckets, || {
+            scalars.iter().enumerate().filter_map(move |(j, &s)| {
+                let d = ((s >> (w * c)) & mask) as usize;
+                (d != 0).then(|| (d - 1, j as u32))
+            })
+        });
+        let buckets = crate::batch_add::subset_sums(bases, &members, &start);
         let mut running = G1Projective::zero();
         let mut sum = G1Projective::zero();
         for bucket in buckets.iter().rev() {

@@ -63,23 +63,14 @@ pub fn commit_with_width(
 }
 
 /// The Dory columns of every row's ones, row after row (`members[start[r]..start[r + 1]]`
-/// for row `r`): a counting sort of the accessed entries' cells.
+/// for row `r`).
 fn columns_by_row(oh: &OneHot, sigma: usize, num_rows: usize) -> (Vec<u32>, Vec<usize>) {
-    let mut start = vec![0usize; num_rows + 1];
-    for (j, k) in oh.accesses() {
-        start[cell(oh, k, j, sigma).0 + 1] += 1;
-    }
-    for r in 0..num_rows {
-        start[r + 1] += start[r];
-    }
-    let mut fill = start.clone();
-    let mut members = vec![0u32; start[num_rows]];
-    for (j, k) in oh.accesses() {
-        let (r, c) = cell(oh, k, j, sigma);
-        members[fill[r]] = c as u32;
-        fill[r] += 1;
-    }
-    (members, start)
+    crate::batch_add::into_sets(num_rows, || {
+        oh.accesses().map(move |(j, k)| {
+            let (r, c) = cell(oh, k, j, sigma);
+            (r, c as u32)
+        })
+    })
 }
 
 /// Each row's columns (ascending within a row) as entries of the setup's byte sums
