@@ -406,12 +406,19 @@ impl<'a> Instance<'a> {
                 let phase = if log_k == 0 {
                     cycle_phase(m, &claims, eq, &[])
                 } else {
-                    let mut polys = Vec::with_capacity(2 * claims.len());
-                    for (coeff, point) in &claims {
-                        let (r_a, r_c) = point.split_at(log_k);
-                        polys.push(DenseMle::new(eq_table(r_a)));
-                        let g = m.cycle_weights_split(eq.get(r_c));
-                        polys.push(DenseMle::new(g.into_iter().map(|x| x * coeff).collect()));
+                    // One pair per cycle point: `Σ_m c_m·eq(r_addr^m, ·)` and the rows'
+                    // weights `eq(r_cycle, ·)` summed per address (one pass over the rows).
+                    let groups = by_cycle_point(&claims, log_k);
+                    let mut polys = Vec::with_capacity(2 * groups.len());
+                    for (r_c, members) in groups {
+                        let mut w = vec![Fr::zero(); 1 << log_k];
+                        for (coeff, r_a) in members {
+                            for (w, e) in w.iter_mut().zip(eq_table(r_a)) {
+                                *w += coeff * e;
+                            }
+                        }
+                        polys.push(DenseMle::new(w));
+                        polys.push(DenseMle::new(m.cycle_weights_split(eq.get(r_c))));
                     }
                     OneHotPhase::Address(CompositeSumcheck::new(polys, 2, products_of_pairs()))
                 };
@@ -439,6 +446,25 @@ impl<'a> Instance<'a> {
     }
 }
 
+/// A one-hot matrix's claims `(c_m, (r_addr^m, r_cycle^m))` grouped by their cycle point, in
+/// order of first appearance: the claims at one cycle point weight the rows with one eq
+/// table, so they cost one pass over the rows together (a virtualization leaves all of its
+/// claims on a chunk at one point).
+fn by_cycle_point<'a>(
+    claims: &[(Fr, &'a [Fr])],
+    log_k: usize,
+) -> Vec<(&'a [Fr], Vec<(Fr, &'a [Fr])>)> {
+    let mut groups: Vec<(&[Fr], Vec<(Fr, &[Fr])>)> = Vec::new();
+    for &(coeff, point) in claims {
+        let (r_a, r_c) = point.split_at(log_k);
+        match groups.iter_mut().find(|(p, _)| *p == r_c) {
+            Some((_, members)) => members.push((coeff, r_a)),
+            None => groups.push((r_c, vec![(coeff, r_a)])),
+        }
+    }
+    groups
+}
+
 /// The cycle phase of a one-hot instance once the address variables are bound to `rho_a`.
 fn cycle_phase<'a>(
     m: &'a OneHot,
@@ -446,12 +472,11 @@ fn cycle_phase<'a>(
     eq: &'a EqCache,
     rho_a: &[Fr],
 ) -> OneHotPhase<'a> {
-    let log_k = m.log_k();
-    let terms = claims
-        .iter()
-        .map(|(coeff, point)| {
-            let (r_a, r_c) = point.split_at(log_k);
-            (*coeff * eq_eval(r_a, rho_a), r_c, eq.get(r_c))
+    let terms = by_cycle_point(claims, m.log_k())
+        .into_iter()
+        .map(|(r_c, members)| {
+            let scale = members.iter().map(|(coeff, r_a)| *coeff * eq_eval(r_a, rho_a)).sum();
+            (scale, r_c, eq.get(r_c))
         })
         .collect();
     let factor = Factor::one_hot(m.addrs(), eq_table(rho_a));
