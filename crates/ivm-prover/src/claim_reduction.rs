@@ -835,6 +835,46 @@ mod tests {
         }
     }
 
+    /// A one-hot matrix's claims that share a cycle point (a chunk's virtualization,
+    /// booleanity and Hamming claims) are weighted together: the proof verifies, and a false
+    /// one among them is rejected.
+    #[test]
+    fn one_hot_claims_at_one_cycle_point_are_weighted_together() {
+        let setup = DoryProverSetup::new(DORY_SEED, 10);
+        let vsetup = setup.verifier_setup();
+        let layout = Layout::new(9);
+        let m = random_onehot(31, 3, 6, true);
+        let srcs = [Source::OneHot(&m)];
+        let (shared, own) = (random_point(32, 6), random_point(33, 6));
+        let cycles = [&shared, &shared, &own, &shared];
+        let claims: Vec<Claim> = cycles
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let point = [random_point(34 + i as u64, 3), c.to_vec()].concat();
+                Claim { poly: 0, eval: m.evaluate(&point), point }
+            })
+            .collect();
+        let mine: Vec<(Fr, &[Fr])> = claims.iter().map(|c| (Fr::one(), &c.point[..])).collect();
+        let groups = by_cycle_point(&mine, 3);
+        assert_eq!(groups.iter().map(|g| g.1.len()).collect::<Vec<_>>(), [3, 1]);
+        let (commitment, hint) = joint_opening::commit(&setup, layout, srcs[0]);
+        let run = |claims: &[Claim]| {
+            let mut pt = Transcript::new(b"openings");
+            let hints = vec![hint.clone()];
+            let proof =
+                prove(&setup, layout, &srcs, &[commitment], hints, claims, &mut pt, &mut || ());
+            let mut vt = Transcript::new(b"openings");
+            verify(&vsetup, layout, &[commitment], &[9], claims, &proof, &mut vt)
+        };
+        run(&claims).expect("honest openings");
+        for i in 0..claims.len() {
+            let mut bad = claims.clone();
+            bad[i].eval += Fr::one();
+            assert!(run(&bad).is_err(), "a false claim {i}");
+        }
+    }
+
     #[test]
     fn a_claim_true_of_another_committed_matrix_is_rejected() {
         let setup = DoryProverSetup::new(DORY_SEED, 10);

@@ -85,29 +85,102 @@ pub struct BatchedBooleanityProof {
     pub ra_evals: Vec<Fr>,
 }
 
+/// The prover's side of a batch of booleanity checks, for a caller that runs them in a
+/// larger batched sumcheck (their points drawn, their claims all zero).
+pub struct Booleanity<'a> {
+    provers: Vec<BooleanityProver<'a>>,
+}
+
+impl<'a> Booleanity<'a> {
+    /// Draw every matrix's random point (their commitments already absorbed).
+    pub fn draw(ohs: &[&'a OneHot], transcript: &mut Transcript) -> Self {
+        let provers = ohs
+            .iter()
+            .map(|oh| {
+                let (r_a, r_c) = draw_point(oh.log_k(), oh.log_t(), transcript);
+                BooleanityProver::new(oh, r_a, &r_c)
+            })
+            .collect();
+        Booleanity { provers }
+    }
+
+    /// The sumcheck instances, one per matrix (claim 0, degree [`DEGREE`]).
+    pub fn instances(&mut self) -> Vec<&mut dyn SumcheckProver> {
+        self.provers.iter_mut().map(|p| p as &mut dyn SumcheckProver).collect()
+    }
+
+    /// Every matrix's value at its suffix of the batch's `point`, absorbed, and the claims.
+    pub fn finish(&self, point: &[Fr], transcript: &mut Transcript) -> (Vec<Fr>, Vec<RaClaim>) {
+        let ra_evals: Vec<Fr> = self.provers.iter().map(BooleanityProver::final_ra).collect();
+        transcript.append_scalars(b"booleanity/ra_evals", &ra_evals);
+        let claims = self
+            .provers
+            .iter()
+            .zip(&ra_evals)
+            .map(|(p, &eval)| RaClaim {
+                point: point[point.len() - p.oh.num_vars()..].to_vec(),
+                eval,
+            })
+            .collect();
+        (ra_evals, claims)
+    }
+}
+
+/// The verifier's side of [`Booleanity`]: matrices of shapes `(log_k, log_t)`.
+pub struct BooleanityCheck {
+    shapes: Vec<(usize, usize)>,
+    points: Vec<(Vec<Fr>, Vec<Fr>)>,
+}
+
+impl BooleanityCheck {
+    pub fn draw(shapes: &[(usize, usize)], transcript: &mut Transcript) -> Self {
+        let points = shapes.iter().map(|&(k, t)| draw_point(k, t, transcript)).collect();
+        BooleanityCheck { shapes: shapes.to_vec(), points }
+    }
+
+    /// What the verifier knows of each instance: claim 0, its size and degree.
+    pub fn batch_claims(&self) -> Vec<BatchClaim> {
+        let claim = |&(k, t): &(usize, usize)| BatchClaim {
+            claim: Fr::zero(),
+            num_vars: k + t,
+            degree: DEGREE,
+        };
+        self.shapes.iter().map(claim).collect()
+    }
+
+    /// Absorb the stated `ra_evals` (one per matrix); returns each summand's value at its
+    /// suffix of the batch's `point` given them (for the caller's final check) and the
+    /// claims they leave.
+    pub fn finish(
+        &self,
+        point: &[Fr],
+        ra_evals: &[Fr],
+        transcript: &mut Transcript,
+    ) -> (Vec<Fr>, Vec<RaClaim>) {
+        assert_eq!(ra_evals.len(), self.shapes.len(), "one value per matrix");
+        let mut finals = Vec::with_capacity(self.shapes.len());
+        let mut claims = Vec::with_capacity(self.shapes.len());
+        for ((&(k, t), (r_a, r_c)), &v) in self.shapes.iter().zip(&self.points).zip(ra_evals) {
+            let p = &point[point.len() - (k + t)..];
+            let (p_a, p_c) = p.split_at(k);
+            finals.push(eq_eval(r_a, p_a) * eq_eval(r_c, p_c) * (v * v - v));
+            claims.push(RaClaim { point: p.to_vec(), eval: v });
+        }
+        transcript.append_scalars(b"booleanity/ra_evals", ra_evals);
+        (finals, claims)
+    }
+}
+
 /// Prove that every matrix in `ohs` is boolean (their commitments already absorbed).
 pub fn prove_batched(
     ohs: &[&OneHot],
     transcript: &mut Transcript,
 ) -> (BatchedBooleanityProof, Vec<RaClaim>) {
-    let points: Vec<(Vec<Fr>, Vec<Fr>)> =
-        ohs.iter().map(|oh| draw_point(oh.log_k(), oh.log_t(), transcript)).collect();
-    let mut provers: Vec<BooleanityProver> = ohs
-        .iter()
-        .zip(points)
-        .map(|(oh, (r_a, r_c))| BooleanityProver::new(oh, r_a, &r_c))
-        .collect();
-    let mut refs: Vec<&mut dyn SumcheckProver> =
-        provers.iter_mut().map(|p| p as &mut dyn SumcheckProver).collect();
+    let mut batch = Booleanity::draw(ohs, transcript);
+    let mut refs = batch.instances();
     let zeros = vec![Fr::zero(); ohs.len()];
     let (sumcheck, point) = sumcheck::prove_batched(&mut refs, &zeros, transcript);
-    let ra_evals: Vec<Fr> = provers.iter().map(BooleanityProver::final_ra).collect();
-    transcript.append_scalars(b"booleanity/ra_evals", &ra_evals);
-    let claims = ohs
-        .iter()
-        .zip(&ra_evals)
-        .map(|(oh, &eval)| RaClaim { point: point[point.len() - oh.num_vars()..].to_vec(), eval })
-        .collect();
+    let (ra_evals, claims) = batch.finish(&point, transcript);
     (BatchedBooleanityProof { sumcheck, ra_evals }, claims)
 }
 
@@ -120,23 +193,10 @@ pub fn verify_batched(
     if proof.ra_evals.len() != shapes.len() || shapes.is_empty() {
         return Err(SumcheckError::EmptyBatch);
     }
-    let points: Vec<(Vec<Fr>, Vec<Fr>)> =
-        shapes.iter().map(|&(k, t)| draw_point(k, t, transcript)).collect();
-    let batch: Vec<BatchClaim> = shapes
-        .iter()
-        .map(|&(k, t)| BatchClaim { claim: Fr::zero(), num_vars: k + t, degree: DEGREE })
-        .collect();
-    let out = sumcheck::verify_batched(&batch, &proof.sumcheck, transcript)?;
-    let mut finals = Vec::with_capacity(shapes.len());
-    let mut claims = Vec::with_capacity(shapes.len());
-    for ((&(k, t), (r_a, r_c)), &v) in shapes.iter().zip(&points).zip(&proof.ra_evals) {
-        let p = out.instance_point(k + t);
-        let (p_a, p_c) = p.split_at(k);
-        finals.push(eq_eval(r_a, p_a) * eq_eval(r_c, p_c) * (v * v - v));
-        claims.push(RaClaim { point: p.to_vec(), eval: v });
-    }
+    let check = BooleanityCheck::draw(shapes, transcript);
+    let out = sumcheck::verify_batched(&check.batch_claims(), &proof.sumcheck, transcript)?;
+    let (finals, claims) = check.finish(&out.point, &proof.ra_evals, transcript);
     out.check(&finals)?;
-    transcript.append_scalars(b"booleanity/ra_evals", &proof.ra_evals);
     Ok(claims)
 }
 

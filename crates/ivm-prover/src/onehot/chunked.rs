@@ -26,7 +26,7 @@ use super::{OneHot, NO_ACCESS};
 use crate::eq_product::{EqProduct, Term};
 use crate::field::Fr;
 use crate::poly::eq_eval;
-use crate::sumcheck::{self, SumcheckError, SumcheckProof};
+use crate::sumcheck::{self, BatchClaim, SumcheckError, SumcheckProof, SumcheckProver};
 use crate::transcript::Transcript;
 
 /// The widest committed chunk: `2^3` addresses. A chunk matrix has `2^width·T` entries, and
@@ -165,37 +165,139 @@ fn chunk_claims(
         .collect()
 }
 
+/// The prover's side of a virtualization, for a caller that runs its sumcheck in a larger
+/// batch (whose last `log_t` challenges are then its cycle point).
+pub struct Virtualization<'a> {
+    chunking: &'a Chunking,
+    claims: &'a [RaClaim],
+    instance: EqProduct<'a>,
+    claim: Fr,
+}
+
+impl<'a> Virtualization<'a> {
+    /// Absorb `claims` (on the virtual product of `chunks`, made by `chunking`; every point
+    /// `(r_addr, r_cycle)` over the full address space) and build the sumcheck instance.
+    pub fn new(
+        chunking: &'a Chunking,
+        chunks: &'a [OneHot],
+        claims: &'a [RaClaim],
+        transcript: &mut Transcript,
+    ) -> Self {
+        assert_eq!(chunks.len(), chunking.d(), "one matrix per chunk");
+        let log_t = chunks[0].log_t();
+        let log_k = chunking.log_k();
+        let alpha = absorb(claims, log_t, transcript);
+        // Per claim: α·eq(r_cycle, ·)·Π_i ra_i(r_addr_i, ·).
+        let terms: Vec<Term> = claims
+            .iter()
+            .zip(&alpha)
+            .map(|(c, a)| {
+                let (r_a, r_c) = c.point.split_at(log_k);
+                let factors = chunks
+                    .iter()
+                    .zip(chunking.split_point(r_a))
+                    .map(|(m, r)| m.address_eq_factor(r));
+                Term { coeff: *a, point: r_c.to_vec(), factors: factors.collect() }
+            })
+            .collect();
+        let instance = EqProduct::new(terms, log_t);
+        // The true sum (a false claim then fails the verifier's first round check).
+        let claim = instance.claim();
+        Virtualization { chunking, claims, instance, claim }
+    }
+
+    pub fn claim(&self) -> Fr {
+        self.claim
+    }
+
+    pub fn instance(&mut self) -> &mut dyn SumcheckProver {
+        &mut self.instance
+    }
+
+    /// Once the sumcheck is done: the chunk values at its cycle point `rho` (per claim, then
+    /// per chunk), absorbed, and the claims they leave.
+    pub fn finish(
+        &self,
+        rho: &[Fr],
+        transcript: &mut Transcript,
+    ) -> (Vec<Vec<Fr>>, Vec<ChunkClaim>) {
+        let chunk_evals = self.instance.final_factor_evals();
+        for e in &chunk_evals {
+            transcript.append_scalars(b"ra-virt/chunk_evals", e);
+        }
+        let out = chunk_claims(self.chunking, self.claims, rho, &chunk_evals);
+        (chunk_evals, out)
+    }
+}
+
+/// The verifier's side of [`Virtualization`].
+pub struct VirtualizationCheck<'a> {
+    chunking: &'a Chunking,
+    log_t: usize,
+    claims: &'a [RaClaim],
+    alpha: Vec<Fr>,
+}
+
+impl<'a> VirtualizationCheck<'a> {
+    /// Absorb `claims` (the verifier's own, on the product over `2^log_t` rows).
+    pub fn new(
+        chunking: &'a Chunking,
+        log_t: usize,
+        claims: &'a [RaClaim],
+        transcript: &mut Transcript,
+    ) -> Self {
+        let alpha = absorb(claims, log_t, transcript);
+        VirtualizationCheck { chunking, log_t, claims, alpha }
+    }
+
+    /// What the verifier knows of the instance: its claim, size and degree.
+    pub fn batch_claim(&self) -> BatchClaim {
+        let claim = self.alpha.iter().zip(self.claims).map(|(a, c)| *a * c.eval).sum();
+        BatchClaim { claim, num_vars: self.log_t, degree: self.chunking.d() + 1 }
+    }
+
+    /// Absorb the stated chunk values (per claim, then per chunk); returns the summand's value
+    /// at `rho` given them (for the caller's final check) and the chunk claims they leave.
+    pub fn finish(
+        &self,
+        rho: &[Fr],
+        chunk_evals: &[Vec<Fr>],
+        transcript: &mut Transcript,
+    ) -> Result<(Fr, Vec<ChunkClaim>), VirtualizationError> {
+        let (log_k, d) = (self.chunking.log_k(), self.chunking.d());
+        if chunk_evals.len() != self.claims.len() || chunk_evals.iter().any(|e| e.len() != d) {
+            return Err(VirtualizationError::Shape {
+                expected: self.claims.len(),
+                got: chunk_evals.len(),
+            });
+        }
+        let expected: Fr = self
+            .claims
+            .iter()
+            .zip(chunk_evals)
+            .zip(&self.alpha)
+            .map(|((c, e), a)| *a * eq_eval(&c.point[log_k..], rho) * e.iter().product::<Fr>())
+            .sum();
+        for e in chunk_evals {
+            transcript.append_scalars(b"ra-virt/chunk_evals", e);
+        }
+        Ok((expected, chunk_claims(self.chunking, self.claims, rho, chunk_evals)))
+    }
+}
+
 /// Reduce `claims` on the virtual product of `chunks` (made by `chunking`) to claims on the
-/// chunks. Every claim's point is `(r_addr, r_cycle)` over the full address space.
+/// chunks, with a sumcheck of its own. Every claim's point is `(r_addr, r_cycle)` over the
+/// full address space.
 pub fn prove(
     chunking: &Chunking,
     chunks: &[OneHot],
     claims: &[RaClaim],
     transcript: &mut Transcript,
 ) -> (VirtualizationProof, Vec<ChunkClaim>) {
-    assert_eq!(chunks.len(), chunking.d(), "one matrix per chunk");
-    let log_t = chunks[0].log_t();
-    let log_k = chunking.log_k();
-    let alpha = absorb(claims, log_t, transcript);
-    // Per claim: α·eq(r_cycle, ·)·Π_i ra_i(r_addr_i, ·).
-    let terms: Vec<Term> = claims
-        .iter()
-        .zip(&alpha)
-        .map(|(c, a)| {
-            let (r_a, r_c) = c.point.split_at(log_k);
-            let factors =
-                chunks.iter().zip(chunking.split_point(r_a)).map(|(m, r)| m.address_eq_factor(r));
-            Term { coeff: *a, point: r_c.to_vec(), factors: factors.collect() }
-        })
-        .collect();
-    let mut instance = EqProduct::new(terms, log_t);
-    let claim = instance.claim();
-    let (sumcheck, rho) = sumcheck::prove(&mut instance, claim, transcript);
-    let chunk_evals = instance.final_factor_evals();
-    for e in &chunk_evals {
-        transcript.append_scalars(b"ra-virt/chunk_evals", e);
-    }
-    let out = chunk_claims(chunking, claims, &rho, &chunk_evals);
+    let mut v = Virtualization::new(chunking, chunks, claims, transcript);
+    let claim = v.claim();
+    let (sumcheck, rho) = sumcheck::prove(v.instance(), claim, transcript);
+    let (chunk_evals, out) = v.finish(&rho, transcript);
     (VirtualizationProof { sumcheck, chunk_evals }, out)
 }
 
@@ -217,27 +319,13 @@ pub fn verify(
     proof: &VirtualizationProof,
     transcript: &mut Transcript,
 ) -> Result<Vec<ChunkClaim>, VirtualizationError> {
-    let (log_k, d) = (chunking.log_k(), chunking.d());
-    if proof.chunk_evals.len() != claims.len() || proof.chunk_evals.iter().any(|e| e.len() != d) {
-        return Err(VirtualizationError::Shape {
-            expected: claims.len(),
-            got: proof.chunk_evals.len(),
-        });
-    }
-    let alpha = absorb(claims, log_t, transcript);
-    let claim: Fr = alpha.iter().zip(claims).map(|(a, c)| *a * c.eval).sum();
-    let (final_claim, rho) = sumcheck::verify(claim, log_t, d + 1, &proof.sumcheck, transcript)?;
-    let expected: Fr = claims
-        .iter()
-        .zip(&proof.chunk_evals)
-        .zip(&alpha)
-        .map(|((c, e), a)| *a * eq_eval(&c.point[log_k..], &rho) * e.iter().product::<Fr>())
-        .sum();
+    let check = VirtualizationCheck::new(chunking, log_t, claims, transcript);
+    let c = check.batch_claim();
+    let (final_claim, rho) =
+        sumcheck::verify(c.claim, c.num_vars, c.degree, &proof.sumcheck, transcript)?;
+    let (expected, out) = check.finish(&rho, &proof.chunk_evals, transcript)?;
     sumcheck::check_final(final_claim, expected)?;
-    for e in &proof.chunk_evals {
-        transcript.append_scalars(b"ra-virt/chunk_evals", e);
-    }
-    Ok(chunk_claims(chunking, claims, &rho, &proof.chunk_evals))
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -15,8 +15,6 @@ use super::witness::{LOG_REGISTERS, LOG_REGISTER_ROWS, MAX_LOG_ROWS};
 use crate::bytecode_fields::LOG_K_LOOKUP;
 use crate::claim_reduction::OpeningProof;
 use crate::codec::{DecodeError, Reader, Writer};
-use crate::onehot::booleanity::BatchedBooleanityProof;
-use crate::onehot::chunked::VirtualizationProof;
 use crate::onehot::read_check::{BatchedReadCheckProof, ReadCheckProof};
 use crate::pcs::{max_dory_proof_bytes, MAX_COMMITMENT_BYTES};
 use crate::pcs::{DoryCommitment, DoryProof};
@@ -66,38 +64,31 @@ fn read_val(r: &mut Reader, log_t: usize, what: &str) -> Result<ValEvalProof, De
 }
 
 fn write_chunks(w: &mut Writer, p: &ChunkedProof) {
-    w.sumcheck(&p.virtualization.sumcheck);
-    for e in &p.virtualization.chunk_evals {
+    w.sumcheck(&p.sumcheck);
+    for e in &p.chunk_evals {
         w.frs(e);
     }
+    w.frs(&p.booleanity);
     w.sumcheck(&p.hamming.sumcheck);
     w.frs(&p.hamming.ra_evals);
-    w.sumcheck(&p.booleanity.sumcheck);
-    w.frs(&p.booleanity.ra_evals);
 }
 
 fn read_chunks(r: &mut Reader, polys: &Polys, m: Chunked) -> Result<ChunkedProof, DecodeError> {
     let chunking = polys.chunking(m);
     let (d, log_t) = (chunking.d(), polys.log_t(m));
     let what = "one-hot chunks";
-    let sumcheck = r.sumcheck(log_t, d + 1, what)?;
+    let widest = chunking.widths().iter().max().copied().unwrap_or(0);
+    // The virtualization (degree d + 1 over the rows) batched with booleanity (degree 3 over
+    // a chunk's addresses and the rows).
+    let sumcheck = r.sumcheck(widest + log_t, (d + 1).max(3), what)?;
     let chunk_evals =
         (0..m.virtual_claims()).map(|_| r.frs_exact(d, what)).collect::<Result<_, _>>()?;
-    let widths = chunking.widths();
-    let widest = widths.iter().max().copied().unwrap_or(0);
+    let booleanity = r.frs_exact(d, what)?;
     let hamming = BatchedReadCheckProof {
         sumcheck: r.sumcheck(widest, 2, what)?,
         ra_evals: r.frs_exact(d, what)?,
     };
-    let booleanity = BatchedBooleanityProof {
-        sumcheck: r.sumcheck(widest + log_t, 3, what)?,
-        ra_evals: r.frs_exact(d, what)?,
-    };
-    Ok(ChunkedProof {
-        virtualization: VirtualizationProof { sumcheck, chunk_evals },
-        hamming,
-        booleanity,
-    })
+    Ok(ChunkedProof { sumcheck, chunk_evals, booleanity, hamming })
 }
 
 /// The page list as runs of consecutive pages, `(first, count)`: a run's memory is a few

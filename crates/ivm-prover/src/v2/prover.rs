@@ -251,7 +251,7 @@ fn prove_witness(
     let lookup_chunks = polys.lookups.split(&w.lookups);
     drop(w.lookups);
     let mut lookup_claims = Vec::new();
-    let chunks = hamming_points(r, evals, &mut t).map(|(m, h)| {
+    let chunks = hamming_points(r, evals).map(|(m, h)| {
         let of = if m == Chunked::Lookups { &lookup_chunks } else { committed.of(&polys, m) };
         let (proof, out) = chunks::prove(&polys, m, of, &h, &mut claims, &mut t);
         match m {
@@ -322,18 +322,12 @@ fn chunk_groups(polys: &Polys, lookups: &OneHot, i: usize) -> Vec<OneHot> {
 }
 
 /// Where each chunked matrix's Hamming weights are checked: bytecode (every row fetches) and
-/// RAM (rows with a load or store) at Spartan's point, lookup slots (every slot reads) at a
-/// fresh point over their eight memory rows per CPU row.
-pub(super) fn hamming_points(
-    r: &[Fr],
-    evals: &[Fr],
-    t: &mut crate::transcript::Transcript,
-) -> [(Chunked, Hamming); 3] {
-    let one = Fr::from(1u64);
-    let slot = t.challenge_scalars(b"v2/chunks/slot", super::witness::LOG_SLOT_ROWS);
+/// lookup slots (every slot reads) at the chunk stage's own cycle point, RAM (rows with a
+/// load or store) at Spartan's point, where the verifier knows the flag.
+pub(super) fn hamming_points(r: &[Fr], evals: &[Fr]) -> [(Chunked, Hamming); 3] {
     [
-        (Chunked::Bytecode, Hamming { point: r.to_vec(), flag: one }),
-        (Chunked::Ram, Hamming { point: r.to_vec(), flag: evals[LOAD] + evals[STORE] }),
-        (Chunked::Lookups, Hamming { point: [r, &slot].concat(), flag: one }),
+        (Chunked::Bytecode, Hamming::One),
+        (Chunked::Ram, Hamming::Flag { point: r.to_vec(), flag: evals[LOAD] + evals[STORE] }),
+        (Chunked::Lookups, Hamming::One),
     ]
 }
