@@ -26,8 +26,10 @@ pub const FORMAT_VERSION: u16 = 2;
 /// The proof system (and its parameter set) of the proofs in this format: prover v2, Twist
 /// and Shout (docs/prover-architecture.md). `/2.1` sends each sumcheck round polynomial
 /// without its linear coefficient (the verifier derives it from the running claim); `/2.2`
-/// batches each chunked matrix's virtualization with its chunks' booleanity (one cycle point
-/// for both). A `/2` or `/2.1` file from an earlier ivm is refused by its system name.
+/// commits only the lookup slots' operand bytes (their subtable kinds follow from the table
+/// flags) and batches each chunked matrix's virtualization with its chunks' booleanity (one
+/// cycle point for both). A `/2` or `/2.1` file from an earlier ivm is refused by its system
+/// name.
 pub const PROOF_SYSTEM: &str = "jolt-rv32im-dory/2.2";
 /// What format version 1 carried (named in the error a version-1 file gets).
 const PROOF_SYSTEM_V1: &str = "jolt-rv32im-dory/1";

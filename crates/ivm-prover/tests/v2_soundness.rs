@@ -90,6 +90,8 @@ fn every_part_of_the_proof_is_checked() {
         ("final memory", Box::new(move |p| p.ram.final_value += one)),
         ("RAM address check", Box::new(move |p| p.ram.addresses.ra_eval += one)),
         ("lookup read", Box::new(move |p| p.lookups.ra_eval += one)),
+        ("lookup kinds", Box::new(move |p| p.lookups.kind_eval += one)),
+        ("lookup kinds' fetch", Box::new(move |p| p.lookups.flags.ra_eval += one)),
         ("a chunk value", Box::new(move |p| p.chunks[2].chunk_evals[0][1] += one)),
         ("a chunk's booleanity", Box::new(move |p| p.chunks[1].booleanity[0] += one)),
         ("an opened value", Box::new(move |p| p.openings.evals[5] += one)),
@@ -245,6 +247,29 @@ fn a_lookup_of_another_cell_is_rejected() {
     cheat_witness("a slot reading another subtable cell", &|w| {
         let j = w.lookups.addrs().iter().position(|a| a & 0xff != 0).unwrap();
         w.lookups = with_addrs(&w.lookups, |a| a[j] ^= 1);
+    });
+}
+
+/// A slot that reads its own bytes and gets the right value, but from a subtable of another
+/// kind than its instruction's table prescribes (the kinds are not committed: the table
+/// flags fix them).
+#[test]
+fn a_lookup_in_a_subtable_of_another_kind_is_rejected() {
+    use ivm_prover::isa::tables::Kind;
+    cheat_witness("a slot reading a same-valued cell of another kind", &|w| {
+        let kind_of = |c: u32| Kind::ALL[(c >> 16) as usize];
+        let same_value_elsewhere = |c: u32| {
+            let (k, a, b) = (kind_of(c), (c >> 8) as u8, c as u8);
+            Kind::ALL.iter().position(|o| *o != k && o.eval(a, b) == k.eval(a, b))
+        };
+        let (j, other) = w
+            .lookups
+            .addrs()
+            .iter()
+            .enumerate()
+            .find_map(|(j, c)| same_value_elsewhere(c).map(|o| (j, o)))
+            .expect("some slot's value is shared by another kind");
+        w.lookups = with_addrs(&w.lookups, |a| a[j] = (other as u32) << 16 | (a[j] & 0xffff));
     });
 }
 

@@ -103,9 +103,20 @@ impl Chunking {
     /// Chunk matrix `i` of `oh`.
     pub fn split_one(&self, oh: &OneHot, i: usize) -> OneHot {
         assert_eq!(oh.log_k(), self.log_k(), "matrix and chunking differ in address space");
+        self.split_one_by(i, oh.log_t(), |j| oh.addrs().get(j))
+    }
+
+    /// Chunk matrix `i` of the `2^log_t`-row matrix whose row `j` reads `addr(j)` (in this
+    /// chunking's address space, or [`NO_ACCESS`]).
+    pub fn split_one_by(
+        &self,
+        i: usize,
+        log_t: usize,
+        addr: impl Fn(usize) -> u32 + Sync,
+    ) -> OneHot {
         // Straight to the chunk's (byte) addresses: no `u32` per row first.
         let (shift, width) = (self.shifts()[i], self.widths[i]);
-        OneHot::from_fn(width, oh.log_t(), |j| chunk_bits(oh.addrs().get(j), shift, width))
+        OneHot::from_fn(width, log_t, |j| chunk_bits(addr(j), shift, width))
     }
 }
 

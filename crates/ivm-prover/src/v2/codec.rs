@@ -5,14 +5,14 @@ use rayon::prelude::*;
 
 use super::bytecode::BytecodeProof;
 use super::chunks::ChunkedProof;
+use super::lookups::{LookupsProof, LOG_K_OPERANDS};
 use super::polys::{Chunked, Polys, LOOKUP_GROUPS};
 use super::proof::Proof;
 use super::ram::{check_pages, max_pages};
 use super::ram_proof::RamProof;
 use super::registers::RegistersProof;
 use super::slot_split::SlotSplitProof;
-use super::witness::{LOG_REGISTERS, LOG_REGISTER_ROWS, MAX_LOG_ROWS};
-use crate::bytecode_fields::LOG_K_LOOKUP;
+use super::witness::{LOG_REGISTERS, LOG_REGISTER_ROWS, LOG_SLOT_ROWS, MAX_LOG_ROWS};
 use crate::claim_reduction::OpeningProof;
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::onehot::read_check::{BatchedReadCheckProof, ReadCheckProof};
@@ -61,6 +61,14 @@ fn read_val(r: &mut Reader, log_t: usize, what: &str) -> Result<ValEvalProof, De
     let sumcheck = r.sumcheck(log_t, 3, what)?;
     let e = r.frs_exact(2, what)?;
     Ok(ValEvalProof { sumcheck, inc: e[0], wa: e[1] })
+}
+
+fn read_lookups(r: &mut Reader, log_rows: usize, bc: usize) -> Result<LookupsProof, DecodeError> {
+    let what = "lookups";
+    let sumcheck = r.sumcheck(LOG_K_OPERANDS + log_rows + LOG_SLOT_ROWS, 3, what)?;
+    let e = r.frs_exact(2, what)?;
+    let flags = read_read_check(r, bc, what)?;
+    Ok(LookupsProof { sumcheck, ra_eval: e[0], kind_eval: e[1], flags })
 }
 
 fn write_chunks(w: &mut Writer, p: &ChunkedProof) {
@@ -167,7 +175,9 @@ impl Proof {
         w.fr(&m.final_value);
         w.sumcheck(&m.final_sum);
         w.frs(&[m.final_inc, m.final_wa]);
-        write_read_check(w, &self.lookups);
+        w.sumcheck(&self.lookups.sumcheck);
+        w.frs(&[self.lookups.ra_eval, self.lookups.kind_eval]);
+        write_read_check(w, &self.lookups.flags);
         for c in &self.chunks {
             write_chunks(w, c);
         }
@@ -243,7 +253,7 @@ impl Proof {
             final_inc: last[0],
             final_wa: last[1],
         };
-        let lookups = read_read_check(r, LOG_K_LOOKUP, "lookups")?;
+        let lookups = read_lookups(r, lr, bc)?;
         let chunks = [
             read_chunks(r, &polys, Chunked::Bytecode)?,
             read_chunks(r, &polys, Chunked::Ram)?,

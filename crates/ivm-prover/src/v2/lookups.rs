@@ -1,117 +1,306 @@
 //! Instruction lookups: one Shout read check of the slot matrix (eight memory rows per CPU
-//! row, `witness` docs) into the universal subtable memory of `(kind, a, b)` cells, at
-//! Spartan's point `r` extended by three random coordinates `s` for the slot:
+//! row, `witness` docs) whose addresses are the slots' **operand bytes** `(a, b)` only; a
+//! slot's subtable kind is virtual — fixed by the row's table flags (`tables::slot_kinds`),
+//! which the bytecode fetch proves — so only `2^16` addresses per slot are committed (as
+//! chunks), not the `2^21` cells `(kind, a, b)`.
 //!
-//! `Σ_k ra(k, (r, s))·(value + γ·a + γ²·b + γ³·kind + γ⁴)(k)
-//!    = Σ_slot eq(s, slot)·(e + γ·a + γ²·b + γ³·kind)_slot(r) + γ⁴`,
+//! At Spartan's point `r` extended by three random coordinates `s` for the slot:
 //!
-//! where a slot's kind is fixed by the row's table flags (`tables::slot_kinds`) and the byte
-//! and value columns are Spartan's claims. So every slot read the cell its bytes name, in the
-//! subtable its table prescribes, and got that cell's value; and every slot reads exactly one
-//! cell. The verifier evaluates the table in `O(kinds·16)` (`Kind::mle`).
-use super::cpu::{slot_a, slot_b, slot_e};
+//! `Σ_{k, i} eq((r, s), i)·ra(k, i)·(T_{κ(i)}(k) + L(k))
+//!    = Σ_slot eq(s, slot)·(e + γ·a + γ²·b)_slot(r) + γ³`,
+//!
+//! with `L(k) = γ·a(k) + γ²·b(k) + γ³` and `κ(i)` the kind of slot row `i`. The sumcheck binds
+//! the 16 address variables first (the rows' eq weights summed per kind and address, one
+//! pair of `2^16`-vectors per kind the run uses), then the slot rows (`eq·ra·h` with
+//! `h(i) = T_{κ(i)}(ρ_a) + L(ρ_a)` read through the row's kind). It ends with two claims:
+//! `ra(ρ_a, ρ_i)`, for the chunks' virtualization, and the kinds' value
+//! `κ̃(ρ_i) = Σ_i eq(ρ_i, i)·T_{κ(i)}(ρ_a)`, which is linear in the table flags:
+//!
+//! `κ̃(ρ_j, ρ_slot) = Σ_table c_table·flag_table(ρ_j)`,
+//! `c_table = Σ_slot eq(ρ_slot, slot)·T_{slot_kinds(table)[slot]}(ρ_a)`,
+//!
+//! proven by a read check of the bytecode fetch matrix at `ρ_j` against the ELF-derived table
+//! `Σ_table c_table·flags_table(entry)`. So every slot read the cell its bytes name in the
+//! subtable its instruction's table prescribes, and got that cell's value. The verifier
+//! evaluates `T_κ(ρ_a)` in `O(kinds·16)` (`Kind::mle`) and the bytecode table in `O(K_bc)`.
+use super::cpu::{slot_a, slot_b, slot_e, NUM_BC};
 use super::polys::{Chunked, Claims};
 use super::witness::LOG_SLOT_ROWS;
 use crate::bytecode_fields::{LOG_K_LOOKUP, TABLE_FLAGS};
-use crate::field::Fr;
+use crate::eq_product::{EqProduct, Term};
+use crate::factor::Factor;
+use crate::field::{fr_u64, mul_u32, Fr, Zero};
 use crate::isa::tables::{slot_kinds, Kind, Table, SLOTS};
-use crate::onehot::read_check::{self, identity_eval, ReadCheckProof};
-use crate::onehot::OneHot;
-use crate::poly::{eq_table, DenseMle};
-use crate::sumcheck::SumcheckError;
+use crate::onehot::read_check::{self, identity_eval, RaClaim, ReadCheckProof};
+use crate::onehot::{OneHot, NO_ACCESS};
+use crate::poly::{eq_eval, eq_table, DenseMle};
+use crate::sumcheck::{self, CompositeSumcheck, SumcheckError, SumcheckProof, SumcheckProver};
 use crate::transcript::Transcript;
 
-/// Bits of a cell index: kind (5), `a` (8), `b` (8).
-const KIND_BITS: usize = LOG_K_LOOKUP - 16;
+/// Bits of a slot's committed address: its operand bytes `a` (high) and `b`.
+pub const LOG_K_OPERANDS: usize = 16;
+/// Bits of a slot's kind in the witness's cell index `(kind, a, b)`.
+const KIND_BITS: usize = LOG_K_LOOKUP - LOG_K_OPERANDS;
+/// Degree of the summand in each variable (`eq·ra·h` over the rows).
+const DEGREE: usize = 3;
+
+/// The read check over the operand addresses and the slot rows, its two final values, and
+/// the bytecode read check that proves the kinds' value from the table flags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LookupsProof {
+    pub sumcheck: SumcheckProof,
+    /// `ra(ρ_a, ρ_i)` of the operand matrix.
+    pub ra_eval: Fr,
+    /// `κ̃(ρ_i)`: the slot rows' subtable values at `ρ_a`.
+    pub kind_eval: Fr,
+    pub flags: ReadCheckProof,
+}
+
+/// The operand address of a witness cell `(kind, a, b)` ([`NO_ACCESS`] stays).
+pub fn operands(cell: u32) -> u32 {
+    if cell == NO_ACCESS {
+        cell
+    } else {
+        cell & ((1 << LOG_K_OPERANDS) - 1)
+    }
+}
 
 fn draw(log_rows_point: &[Fr], t: &mut Transcript) -> (Vec<Fr>, Vec<Fr>) {
     let s = t.challenge_scalars(b"v2/lookups/slot", LOG_SLOT_ROWS);
-    let gamma = t.challenge_powers(b"v2/lookups/gamma", 5);
+    let gamma = t.challenge_powers(b"v2/lookups/gamma", 4);
     ([log_rows_point, &s].concat(), gamma)
 }
 
 /// The claimed sum from Spartan's claims at `r` and the slot point `s`.
 fn claim(evals: &[Fr], s: &[Fr], g: &[Fr]) -> Fr {
     let eq_s = eq_table(s);
-    let mut sum = g[4];
+    let mut sum = g[3];
     for (slot, e) in eq_s.iter().enumerate().take(SLOTS) {
-        let kind: Fr = Table::ALL
-            .iter()
-            .map(|t| evals[TABLE_FLAGS + t.index()] * Fr::from(slot_kinds(*t)[slot].index() as u64))
-            .sum();
-        sum += *e
-            * (evals[slot_e(slot)]
-                + g[1] * evals[slot_a(slot)]
-                + g[2] * evals[slot_b(slot)]
-                + g[3] * kind);
+        sum += *e * (evals[slot_e(slot)] + g[1] * evals[slot_a(slot)] + g[2] * evals[slot_b(slot)]);
     }
     sum
 }
 
-/// The prover's table over all `2^21` cells (kinds past the last are all-zero subtables).
-fn table(g: &[Fr]) -> DenseMle {
-    let mut v = Vec::with_capacity(1 << LOG_K_LOOKUP);
-    for kind in 0..1u64 << KIND_BITS {
-        let k = Kind::ALL.get(kind as usize);
-        for a in 0..=255u8 {
-            for b in 0..=255u8 {
-                let value = k.map_or(0, |k| k.eval(a, b));
-                v.push(
-                    crate::field::fr_u64(value)
-                        + crate::field::mul_u32(&g[1], a.into())
-                        + crate::field::mul_u32(&g[2], b.into())
-                        + g[3] * Fr::from(kind)
-                        + g[4],
-                );
+/// `L(ρ_a) = γ·a + γ²·b + γ³` at an operand point.
+fn operand_eval(p: &[Fr], g: &[Fr]) -> Fr {
+    let (p_a, p_b) = p.split_at(8);
+    g[1] * identity_eval(p_a) + g[2] * identity_eval(p_b) + g[3]
+}
+
+/// `T_κ(ρ_a)` for every kind index below `2^KIND_BITS` (0 past the last kind).
+fn kind_evals(p: &[Fr]) -> Vec<Fr> {
+    let (p_a, p_b) = p.split_at(8);
+    let mut out = vec![Fr::zero(); 1 << KIND_BITS];
+    for (o, k) in out.iter_mut().zip(Kind::ALL) {
+        *o = k.mle(p_a, p_b);
+    }
+    out
+}
+
+/// The bytecode table whose read check at `ρ_j` gives `κ̃(ρ_j, ρ_slot)`: entry `e` holds
+/// `Σ_table c_table·flag_table(e)`.
+fn flags_table(fields: &[[Fr; NUM_BC]], rho_a: &[Fr], rho_slot: &[Fr]) -> Vec<Fr> {
+    let (kinds, eq_s) = (kind_evals(rho_a), eq_table(rho_slot));
+    let c: Vec<Fr> = Table::ALL
+        .iter()
+        .map(|t| slot_kinds(*t).iter().zip(&eq_s).map(|(k, e)| *e * kinds[k.index()]).sum())
+        .collect();
+    fields
+        .iter()
+        .map(|f| Table::ALL.iter().map(|t| f[TABLE_FLAGS + t.index()] * c[t.index()]).sum())
+        .collect()
+}
+
+/// The witness of the lookup stage: the slot matrix over the cells `(kind, a, b)`, the
+/// bytecode fetch matrix and the fields table.
+pub struct LookupWitness<'a> {
+    pub cells: &'a OneHot,
+    pub fetches: &'a OneHot,
+    pub fields: &'a [[Fr; NUM_BC]],
+}
+
+/// The read check's prover: address rounds over per-kind pairs, then the rows.
+struct ReadCheck<'a> {
+    operands: &'a OneHot,
+    kinds: &'a OneHot,
+    point: Vec<Fr>,
+    g: Vec<Fr>,
+    bound: Vec<Fr>,
+    phase: Phase<'a>,
+}
+
+enum Phase<'a> {
+    /// Pairs `(F_κ, T_κ + L)` over the operand addresses, `F_κ(k)` the eq weights of the
+    /// rows of kind `κ` at address `k` (only the kinds the run uses).
+    Address(CompositeSumcheck<fn(&[Fr]) -> Fr>),
+    Rows(EqProduct<'a>),
+}
+
+fn products_of_pairs(v: &[Fr]) -> Fr {
+    v.chunks(2).map(|p| p[0] * p[1]).sum()
+}
+
+impl<'a> ReadCheck<'a> {
+    fn new(
+        cells: &OneHot,
+        operands: &'a OneHot,
+        kinds: &'a OneHot,
+        point: Vec<Fr>,
+        g: Vec<Fr>,
+    ) -> Self {
+        let k = 1usize << LOG_K_OPERANDS;
+        let weights = cells.cycle_weights(&point);
+        let ops: Vec<Fr> = (0..k as u32)
+            .map(|x| mul_u32(&g[1], x >> 8) + mul_u32(&g[2], x & 0xff) + g[3])
+            .collect();
+        let mut polys = Vec::new();
+        for (kind, w) in Kind::ALL.iter().zip(weights.chunks(k)) {
+            if w.iter().all(Zero::is_zero) {
+                continue;
             }
+            let values = (0..k as u32)
+                .map(|x| fr_u64(kind.eval((x >> 8) as u8, x as u8)) + ops[x as usize])
+                .collect();
+            polys.push(DenseMle::new(w.to_vec()));
+            polys.push(DenseMle::new(values));
+        }
+        let address = CompositeSumcheck::new(polys, 2, products_of_pairs as fn(&[Fr]) -> Fr);
+        ReadCheck { operands, kinds, point, g, bound: Vec::new(), phase: Phase::Address(address) }
+    }
+
+    fn enter_rows(&mut self) {
+        let mut h = kind_evals(&self.bound);
+        let l = operand_eval(&self.bound, &self.g);
+        for x in &mut h {
+            *x += l;
+        }
+        let factors = vec![
+            self.operands.address_eq_factor(&self.bound),
+            Factor::one_hot(self.kinds.addrs(), h),
+        ];
+        let term = Term { coeff: Fr::from(1u64), point: self.point.clone(), factors };
+        self.phase = Phase::Rows(EqProduct::new(vec![term], self.point.len()));
+    }
+
+    /// `ra(ρ_a, ρ_i)` and `κ̃(ρ_i)` once every variable is bound.
+    fn finals(&self) -> (Fr, Fr) {
+        let Phase::Rows(rows) = &self.phase else { panic!("the row rounds are not done") };
+        let f = &rows.final_factor_evals()[0];
+        (f[0], f[1] - operand_eval(&self.bound, &self.g))
+    }
+}
+
+impl SumcheckProver for ReadCheck<'_> {
+    fn num_vars(&self) -> usize {
+        match &self.phase {
+            Phase::Address(_) => LOG_K_OPERANDS - self.bound.len() + self.point.len(),
+            Phase::Rows(s) => s.num_vars(),
         }
     }
-    DenseMle::new(v)
+
+    fn degree(&self) -> usize {
+        DEGREE
+    }
+
+    fn round_evals(&self) -> Vec<Fr> {
+        match &self.phase {
+            Phase::Address(s) => s.round_evals(),
+            Phase::Rows(s) => s.round_evals(),
+        }
+    }
+
+    fn bind(&mut self, r: Fr) {
+        match &mut self.phase {
+            Phase::Address(s) => {
+                s.bind(r);
+                self.bound.push(r);
+                if self.bound.len() == LOG_K_OPERANDS {
+                    self.enter_rows();
+                }
+            }
+            Phase::Rows(s) => s.bind(r),
+        }
+    }
 }
 
-/// The verifier's evaluation of [`table`] at `p = (p_kind, p_a, p_b)`.
-fn table_eval(p: &[Fr], g: &[Fr]) -> Fr {
-    let (p_kind, rest) = p.split_at(KIND_BITS);
-    let (p_a, p_b) = rest.split_at(8);
-    let eq_kind = eq_table(p_kind);
-    let value: Fr = Kind::ALL.iter().zip(&eq_kind).map(|(k, e)| *e * k.mle(p_a, p_b)).sum();
-    value
-        + g[1] * identity_eval(p_a)
-        + g[2] * identity_eval(p_b)
-        + g[3] * identity_eval(p_kind)
-        + g[4]
-}
-
-pub fn prove(r: &[Fr], slots: &OneHot, claims: &mut Claims, t: &mut Transcript) -> ReadCheckProof {
+pub fn prove(r: &[Fr], w: &LookupWitness, claims: &mut Claims, t: &mut Transcript) -> LookupsProof {
     let (point, g) = draw(r, t);
-    let (proof, _, ra) = read_check::prove(slots, &point, &table(&g), t);
-    claims.matrix(Chunked::Lookups).push(ra);
-    proof
+    let log_t = w.cells.log_t();
+    let operands = OneHot::from_fn(LOG_K_OPERANDS, log_t, |i| operands(w.cells.addrs().get(i)));
+    let kinds = OneHot::from_fn(KIND_BITS, log_t, |i| w.cells.addrs().get(i) >> LOG_K_OPERANDS);
+    let mut check = ReadCheck::new(w.cells, &operands, &kinds, point.clone(), g);
+    let sum = claim_of(&check);
+    let (sumcheck, p) = sumcheck::prove(&mut check, sum, t);
+    let (ra_eval, kind_eval) = check.finals();
+    drop(check);
+    t.append_scalars(b"v2/lookups/evals", &[ra_eval, kind_eval]);
+    let (rho_a, rho_i) = p.split_at(LOG_K_OPERANDS);
+    claims.matrix(Chunked::Lookups).push(RaClaim { point: p.clone(), eval: ra_eval });
+    let (rho_j, rho_slot) = rho_i.split_at(r.len());
+    let table = DenseMle::new(flags_table(w.fields, rho_a, rho_slot));
+    let (flags, _, ra) = read_check::prove(w.fetches, rho_j, &table, t);
+    claims.matrix(Chunked::Bytecode).push(ra);
+    LookupsProof { sumcheck, ra_eval, kind_eval, flags }
+}
+
+/// The read check's true sum (a false claim then fails the verifier's first round check).
+fn claim_of(check: &ReadCheck) -> Fr {
+    match &check.phase {
+        Phase::Address(s) => s.claim(),
+        Phase::Rows(_) => unreachable!("the address rounds come first"),
+    }
 }
 
 pub fn verify(
     evals: &[Fr],
     r: &[Fr],
-    proof: &ReadCheckProof,
+    fields: &[[Fr; NUM_BC]],
+    proof: &LookupsProof,
     claims: &mut Claims,
     t: &mut Transcript,
 ) -> Result<(), SumcheckError> {
     let (point, g) = draw(r, t);
     let sum = claim(evals, &point[r.len()..], &g);
-    let ra = read_check::verify(sum, LOG_K_LOOKUP, &point, proof, |p| table_eval(p, &g), t)?;
-    claims.matrix(Chunked::Lookups).push(ra);
+    let n = LOG_K_OPERANDS + point.len();
+    let (final_claim, p) = sumcheck::verify(sum, n, DEGREE, &proof.sumcheck, t)?;
+    let (rho_a, rho_i) = p.split_at(LOG_K_OPERANDS);
+    let h = operand_eval(rho_a, &g) + proof.kind_eval;
+    sumcheck::check_final(final_claim, eq_eval(&point, rho_i) * proof.ra_eval * h)?;
+    t.append_scalars(b"v2/lookups/evals", &[proof.ra_eval, proof.kind_eval]);
+    claims.matrix(Chunked::Lookups).push(RaClaim { point: p.clone(), eval: proof.ra_eval });
+    let (rho_j, rho_slot) = rho_i.split_at(r.len());
+    let table = flags_table(fields, rho_a, rho_slot);
+    let log_k = fields.len().trailing_zeros() as usize;
+    let table_eval = |x: &[Fr]| eq_table(x).iter().zip(&table).map(|(e, v)| *e * v).sum();
+    let ra = read_check::verify(proof.kind_eval, log_k, rho_j, &proof.flags, table_eval, t)?;
+    claims.matrix(Chunked::Bytecode).push(ra);
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::isa::tables::NUM_KINDS;
     use crate::onehot::tests::random_point;
 
+    /// The verifier's `T_κ(ρ_a) + L(ρ_a)` is the prover's table of kind `κ` at `ρ_a`.
     #[test]
     fn the_verifiers_table_evaluation_is_the_provers_table() {
-        let g = random_point(1, 5);
-        let p = random_point(2, LOG_K_LOOKUP);
-        assert_eq!(table_eval(&p, &g), table(&g).evaluate(&p));
+        let g = random_point(1, 4);
+        let p = random_point(2, LOG_K_OPERANDS);
+        let kinds = kind_evals(&p);
+        for kind in Kind::ALL {
+            let table: Vec<Fr> = (0..1u32 << 16)
+                .map(|x| {
+                    fr_u64(kind.eval((x >> 8) as u8, x as u8))
+                        + g[1] * Fr::from(x >> 8)
+                        + g[2] * Fr::from(x & 0xff)
+                        + g[3]
+                })
+                .collect();
+            let expected = DenseMle::new(table).evaluate(&p);
+            assert_eq!(kinds[kind.index()] + operand_eval(&p, &g), expected, "{kind:?}");
+        }
+        assert!(kinds[NUM_KINDS..].iter().all(Zero::is_zero));
     }
 }

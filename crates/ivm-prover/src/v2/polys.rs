@@ -7,8 +7,8 @@
 //! lookup matrix's chunks, each cut into [`LOOKUP_GROUPS`] slot groups (`slot_split`). The
 //! register address matrices are not committed (`registers` docs).
 use super::cpu::{FIRST_COMMITTED, NUM_COLS, NUM_COMMITTED};
+use super::lookups::LOG_K_OPERANDS;
 use super::witness::{LOG_REGISTER_ROWS, LOG_SLOT_ROWS};
-use crate::bytecode_fields::LOG_K_LOOKUP;
 use crate::onehot::chunked::Chunking;
 
 /// The lookup matrix's chunks are committed per group of slots: slot `s = (g, b)` (high bits
@@ -28,11 +28,12 @@ pub enum Chunked {
 
 impl Chunked {
     /// How many claims the stages leave on the matrix as a whole (the virtualization's size):
-    /// bytecode — four read checks and two for the register addresses; RAM — read/write
+    /// bytecode — four read checks, two for the register addresses and one for the lookup
+    /// slots' kinds; RAM — read/write
     /// checking, `Val`, the address check and the final state; lookups — one read check.
     pub fn virtual_claims(self) -> usize {
         match self {
-            Chunked::Bytecode => 6,
+            Chunked::Bytecode => 7,
             Chunked::Ram => 4,
             Chunked::Lookups => 1,
         }
@@ -54,7 +55,7 @@ impl Polys {
             log_rows,
             bytecode: Chunking::new(log_k_bc),
             ram: Chunking::new(log_k_ram),
-            lookups: Chunking::new(LOG_K_LOOKUP),
+            lookups: Chunking::new(LOG_K_OPERANDS),
         }
     }
 

@@ -1,12 +1,12 @@
 //! A v2 proof, and the preamble both sides absorb before any challenge.
 use super::bytecode::BytecodeProof;
 use super::chunks::ChunkedProof;
+use super::lookups::LookupsProof;
 use super::ram_proof::RamProof;
 use super::registers::RegistersProof;
 use super::slot_split::SlotSplitProof;
 use super::DOMAIN;
 use crate::claim_reduction::OpeningProof;
-use crate::onehot::read_check::ReadCheckProof;
 use crate::pcs::DoryCommitment;
 use crate::preprocess::Preprocessed;
 use crate::ram::FinalControl;
@@ -29,7 +29,7 @@ pub struct Proof {
     pub bytecode: BytecodeProof,
     pub registers: RegistersProof,
     pub ram: RamProof,
-    pub lookups: ReadCheckProof,
+    pub lookups: LookupsProof,
     /// Bytecode, RAM, lookups (`polys::Chunked` order).
     pub chunks: [ChunkedProof; 3],
     /// The lookup chunks' claims, per slot group.

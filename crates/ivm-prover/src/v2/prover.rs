@@ -4,6 +4,7 @@ use rayon::prelude::*;
 use super::bytecode::{self, BytecodeStage};
 use super::chunks::{self, Hamming};
 use super::cpu::{self, FIRST_COMMITTED, NUM_COLS};
+use super::lookups::LookupWitness;
 use super::polys::{Chunked, Claims, Polys};
 use super::proof::{transcript, Proof};
 use super::ram::{FinalCheck, Remapped};
@@ -244,11 +245,13 @@ fn prove_witness(
     let ram_w = RamWitness { trace: &w.ram, inc, final_memory: &w.ram_final };
     let ram = ram_proof::prove(&ram_stage, &polys, r, &ram_w, &mut claims, &mut t);
     progress(Phase::Lookups);
-    let lookups = super::lookups::prove(r, &w.lookups, &mut claims, &mut t);
+    let lookup_w = LookupWitness { cells: &w.lookups, fetches: &w.bytecode, fields };
+    let lookups = super::lookups::prove(r, &lookup_w, &mut claims, &mut t);
 
     progress(Phase::OneHot);
     // From here on the lookup matrix is its chunks (bytes per row, not a `u32`).
-    let lookup_chunks = polys.lookups.split(&w.lookups);
+    let lookup_chunks: Vec<OneHot> =
+        (0..polys.lookups.d()).map(|i| operand_chunk(&polys, &w.lookups, i)).collect();
     drop(w.lookups);
     let mut lookup_claims = Vec::new();
     let chunks = hamming_points(r, evals).map(|(m, h)| {
@@ -318,7 +321,13 @@ fn commit_all(
 
 /// The committed slot groups of lookup chunk `i`.
 fn chunk_groups(polys: &Polys, lookups: &OneHot, i: usize) -> Vec<OneHot> {
-    slot_split::groups_of(&polys.chunking(Chunked::Lookups).split_one(lookups, i))
+    slot_split::groups_of(&operand_chunk(polys, lookups, i))
+}
+
+/// Chunk `i` of the lookup slots' operand addresses, from the witness's cells `(kind, a, b)`.
+fn operand_chunk(polys: &Polys, cells: &OneHot, i: usize) -> OneHot {
+    let address = |j: usize| super::lookups::operands(cells.addrs().get(j));
+    polys.chunking(Chunked::Lookups).split_one_by(i, cells.log_t(), address)
 }
 
 /// Where each chunked matrix's Hamming weights are checked: bytecode (every row fetches) and

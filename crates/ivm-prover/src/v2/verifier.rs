@@ -148,7 +148,7 @@ pub(crate) fn verify_with(
         final_check: &final_check,
     };
     ram_proof::verify(&ram_stage, &polys, evals, r, &proof.ram, &mut claims, &mut t)?;
-    super::lookups::verify(evals, r, &proof.lookups, &mut claims, &mut t)
+    super::lookups::verify(evals, r, &fields, &proof.lookups, &mut claims, &mut t)
         .map_err(VerifyError::Lookups)?;
     let mut lookup_claims = Vec::new();
     for ((m, h), p) in hamming_points(r, evals).into_iter().zip(&proof.chunks) {
