@@ -17,7 +17,10 @@
 //! # Protocol
 //!
 //! Both sides absorb `N`, every commitment with its number of variables and claimed value,
-//! and the point; draw `c_i` (powers of one challenge); then one Dory proof opens
+//! and the point; draw `c_i` (independent challenges below `2^128`: a false claim survives
+//! the combination with probability at most `2^-128`, and each coefficient's scalar
+//! multiplications — the hints' combination, the verifier's `G_T` exponentiations — cost half
+//! a full-width one); then one Dory proof opens
 //! `Q = Σ_i c_i·P'_i` at `ρ` against `Σ_i c_i·C_i` for `Σ_i c_i·eq(0, ρ_{<N−n_i})·v_i`. The
 //! prover never materialises `Q`: Dory only needs `L^T·Q`, which is the same combination of
 //! each polynomial's own (dense or sparse) vector–matrix product.
@@ -206,7 +209,7 @@ fn combine(
     claims: &[JointClaim],
     point: &[Fr],
     transcript: &mut Transcript,
-) -> (Vec<Fr>, DoryCommitment, Fr) {
+) -> (Vec<u128>, DoryCommitment, Fr) {
     transcript.append_u64(b"joint/num_vars", layout.num_vars as u64);
     transcript.append_u64(b"joint/count", claims.len() as u64);
     for c in claims {
@@ -215,15 +218,16 @@ fn combine(
         transcript.append_scalar(b"joint/eval", &c.eval);
     }
     transcript.append_scalars(b"joint/point", point);
-    let coeffs = transcript.challenge_powers(b"joint/coeff", claims.len());
+    let coeffs = transcript.challenge_u128s(b"joint/coeff", claims.len());
     let mut commitment = PairingOutput::<ark_bn254::Bn254>::zero();
     let mut eval = Fr::zero();
-    for (c, claim) in coeffs.iter().zip(claims) {
+    for (&c, claim) in coeffs.iter().zip(claims) {
+        let c = Fr::from(c);
         commitment += claim.commitment.0 * c;
         // eq(0, ρ_{<N−n}) = Π (1 − ρ_l) over the coordinates the polynomial does not use.
         let pad: Fr =
             point[..layout.num_vars - claim.num_vars].iter().map(|x| Fr::one() - x).product();
-        eval += *c * pad * claim.eval;
+        eval += c * pad * claim.eval;
     }
     (coeffs, DoryCommitment(commitment), eval)
 }
@@ -246,15 +250,15 @@ pub fn prove(
     );
     let (coeffs, commitment, eval) = combine(layout, claims, point, transcript);
     let rows = combine_hints(layout, &coeffs, hints);
-    let joint =
-        JointPoly { layout, terms: coeffs.into_iter().zip(sources.iter().copied()).collect() };
+    let terms = coeffs.into_iter().map(Fr::from).zip(sources.iter().copied()).collect();
+    let joint = JointPoly { layout, terms };
     dory_open_with(setup, &joint, eval, rows, &commitment, point, transcript)
 }
 
 /// The joint hint: row `r` of `Q` is `Σ_i c_i·(row r of P'_i)` (smaller polynomials have
 /// fewer rows). One multi-scalar multiplication per row over the polynomials that have it —
 /// a scalar multiplication per (polynomial, row) would cost several times more.
-fn combine_hints(layout: Layout, coeffs: &[Fr], hints: Vec<Vec<ArkG1>>) -> Vec<ArkG1> {
+fn combine_hints(layout: Layout, coeffs: &[u128], hints: Vec<Vec<ArkG1>>) -> Vec<ArkG1> {
     let rows_q = 1usize << (layout.num_vars - layout.sigma);
     let affine: Vec<Vec<G1Affine>> = hints
         .into_par_iter()
@@ -263,8 +267,10 @@ fn combine_hints(layout: Layout, coeffs: &[Fr], hints: Vec<Vec<ArkG1>>) -> Vec<A
     (0..rows_q)
         .into_par_iter()
         .map(|r| {
-            let (bases, scalars): (Vec<G1Affine>, Vec<Fr>) =
+            let (bases, scalars): (Vec<G1Affine>, Vec<u128>) =
                 affine.iter().zip(coeffs).filter_map(|(h, c)| h.get(r).map(|g| (*g, *c))).unzip();
+            // arkworks' MSM runs over the scalars' bits: 128-bit coefficients, half the windows.
+            let scalars: Vec<Fr> = scalars.into_iter().map(Fr::from).collect();
             ArkG1(G1Projective::msm(&bases, &scalars).expect("equal lengths"))
         })
         .collect()

@@ -125,6 +125,17 @@ impl Transcript {
         (0..n).map(|_| self.challenge_scalar(label)).collect()
     }
 
+    /// `n` independent challenges below `2^128` (each drawn separately, same label): random
+    /// combination coefficients whose scalar multiplications cost half a full-width one.
+    pub fn challenge_u128s(&mut self, label: &[u8], n: usize) -> Vec<u128> {
+        (0..n)
+            .map(|_| {
+                let bytes = self.challenge_bytes(label);
+                u128::from_le_bytes(bytes[..16].try_into().expect("16 bytes"))
+            })
+            .collect()
+    }
+
     /// `1, γ, γ², …, γ^{n-1}` for one challenge γ (for random linear combinations).
     pub fn challenge_powers(&mut self, label: &[u8], n: usize) -> Vec<Fr> {
         let g = self.challenge_scalar(label);
