@@ -17,7 +17,7 @@ use super::witness::LOG_SLOT_ROWS;
 use crate::field::Fr;
 use crate::onehot::chunked::ChunkClaim;
 use crate::onehot::OneHot;
-use crate::poly::eq_table;
+use crate::poly::{eq_table, SplitEq};
 use crate::transcript::Transcript;
 
 use super::polys::Claims;
@@ -76,16 +76,21 @@ pub fn prove(
     t: &mut Transcript,
 ) -> SlotSplitProof {
     let widths = polys.lookups.widths();
-    // The claims share a few cycle points (a virtualization's, a batched check's): one eq
-    // table each.
-    let mut eqs: HashMap<Vec<Fr>, Vec<Fr>> = HashMap::new();
+    // A chunk's claims share their cycle point (the chunk stage's): each group's rows are
+    // weighted once per cycle point, `G(k) = Σ_{j: a_j = k} eq(r_c, j)`, and each claim's
+    // value is `Σ_k eq(r_k, k)·G(k)`.
+    let mut weights: HashMap<(usize, Vec<Fr>), Vec<Vec<Fr>>> = HashMap::new();
     let values: Vec<Vec<Fr>> = out
         .iter()
         .map(|c| {
             let (point, _) = split_point(&c.claim.point, widths[c.chunk]);
             let (r_k, r_c) = point.split_at(widths[c.chunk]);
-            let eq_c = eqs.entry(r_c.to_vec()).or_insert_with(|| eq_table(r_c));
-            groups[c.chunk].iter().map(|m| m.evaluate_with(r_k, eq_c)).collect()
+            let g = weights.entry((c.chunk, r_c.to_vec())).or_insert_with(|| {
+                let eq_c = SplitEq::new(r_c);
+                groups[c.chunk].iter().map(|m| m.cycle_weights_split(&eq_c)).collect()
+            });
+            let eq_k = eq_table(r_k);
+            g.iter().map(|w| w.iter().zip(&eq_k).map(|(w, e)| *w * e).sum()).collect()
         })
         .collect();
     absorb(&values, t);
