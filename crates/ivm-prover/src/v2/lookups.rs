@@ -105,10 +105,12 @@ fn flags_table(fields: &[[Fr; NUM_BC]], rho_a: &[Fr], rho_slot: &[Fr]) -> Vec<Fr
         .iter()
         .map(|t| slot_kinds(*t).iter().zip(&eq_s).map(|(k, e)| *e * kinds[k.index()]).sum())
         .collect();
-    fields
-        .iter()
-        .map(|f| Table::ALL.iter().map(|t| f[TABLE_FLAGS + t.index()] * c[t.index()]).sum())
-        .collect()
+    // An entry has at most one table flag (and flags are 0 or 1): skip the zeros.
+    let entry = |f: &[Fr; NUM_BC]| -> Fr {
+        let flag = |t: &Table| f[TABLE_FLAGS + t.index()];
+        Table::ALL.iter().filter(|t| !flag(t).is_zero()).map(|t| flag(t) * c[t.index()]).sum()
+    };
+    fields.iter().map(entry).collect()
 }
 
 /// The witness of the lookup stage: the slot matrix over the cells `(kind, a, b)`, the
