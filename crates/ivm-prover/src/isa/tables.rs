@@ -611,6 +611,12 @@ pub fn slot_kinds(table: Table) -> [Kind; SLOTS] {
     layout(table).map(|(k, _, _)| k)
 }
 
+/// Which slots of `table` are read (the others are unused: no memory row reads anything).
+pub fn slot_used(table: Table) -> [bool; SLOTS] {
+    let l = layout(table);
+    std::array::from_fn(|slot| used_in(&l, slot))
+}
+
 /// The honest slot reads `(kind, a, b)` for the query `(table, x, y)`.
 pub fn slots(table: Table, x: u32, y: u32) -> [(Kind, u8, u8); SLOTS] {
     layout(table).map(|(k, a, b)| (k, src_byte(a, x, y), src_byte(b, x, y)))
@@ -642,7 +648,7 @@ pub fn binding(table: Table) -> Binding {
         for (side, src) in [(Side::A, *a), (Side::B, *b)] {
             match src {
                 Src::Zero => {
-                    if slot_used(&l, slot) {
+                    if used_in(&l, slot) {
                         extra.push(BindEq {
                             operand: Operand::Zero,
                             terms: vec![Term { slot, side, coeff: 1 }],
@@ -682,7 +688,7 @@ pub fn binding(table: Table) -> Binding {
     Binding { eqs }
 }
 
-fn slot_used(l: &Layout, slot: usize) -> bool {
+fn used_in(l: &Layout, slot: usize) -> bool {
     let (k, a, b) = l[slot];
     k != Kind::Zero || a != Src::Zero || b != Src::Zero
 }
@@ -768,6 +774,11 @@ impl LookupQuery {
             Some(t) => LookupQuery { table, x, y, out: t.eval(x, y) },
             None => LookupQuery { table: None, x: 0, y: 0, out: 0 },
         }
+    }
+
+    /// Which slots this query reads (none without a table).
+    pub fn used(&self) -> [bool; SLOTS] {
+        self.table.map_or([false; SLOTS], slot_used)
     }
 
     /// The slot reads of this query.

@@ -68,7 +68,7 @@ fn read_lookups(r: &mut Reader, log_rows: usize, bc: usize) -> Result<LookupsPro
     let sumcheck = r.sumcheck(LOG_K_OPERANDS + log_rows + LOG_SLOT_ROWS, 3, what)?;
     let e = r.frs_exact(2, what)?;
     let flags = read_read_check(r, bc, what)?;
-    Ok(LookupsProof { sumcheck, ra_eval: e[0], kind_eval: e[1], flags })
+    Ok(LookupsProof { sumcheck, ra_eval: e[0], value_eval: e[1], flags })
 }
 
 fn write_chunks(w: &mut Writer, p: &ChunkedProof) {
@@ -176,7 +176,7 @@ impl Proof {
         w.sumcheck(&m.final_sum);
         w.frs(&[m.final_inc, m.final_wa]);
         w.sumcheck(&self.lookups.sumcheck);
-        w.frs(&[self.lookups.ra_eval, self.lookups.kind_eval]);
+        w.frs(&[self.lookups.ra_eval, self.lookups.value_eval]);
         write_read_check(w, &self.lookups.flags);
         for c in &self.chunks {
             write_chunks(w, c);

@@ -4,20 +4,25 @@
 //! which the bytecode fetch proves — so only `2^16` addresses per slot are committed (as
 //! chunks), not the `2^21` cells `(kind, a, b)`.
 //!
+//! A slot its table does not use (`tables::slot_used`), and every slot of a row without a
+//! lookup, reads nothing (`NO_ACCESS`: its row of the matrix is zero): for most instructions
+//! half the slots, whose ones would otherwise be committed and summed. Whether slot row `i`
+//! is read, `u(i)`, is linear in the table flags too.
+//!
 //! At Spartan's point `r` extended by three random coordinates `s` for the slot:
 //!
 //! `Σ_{k, i} eq((r, s), i)·ra(k, i)·(T_{κ(i)}(k) + L(k))
-//!    = Σ_slot eq(s, slot)·(e + γ·a + γ²·b)_slot(r) + γ³`,
+//!    = Σ_slot eq(s, slot)·(e + γ·a + γ²·b)_slot(r) + γ³·ũ(r, s)`,
 //!
-//! with `L(k) = γ·a(k) + γ²·b(k) + γ³` and `κ(i)` the kind of slot row `i`. The sumcheck binds
-//! the 16 address variables first (the rows' eq weights summed per kind and address, one
-//! pair of `2^16`-vectors per kind the run uses), then the slot rows (`eq·ra·h` with
-//! `h(i) = T_{κ(i)}(ρ_a) + L(ρ_a)` read through the row's kind). It ends with two claims:
-//! `ra(ρ_a, ρ_i)`, for the chunks' virtualization, and the kinds' value
-//! `κ̃(ρ_i) = Σ_i eq(ρ_i, i)·T_{κ(i)}(ρ_a)`, which is linear in the table flags:
+//! with `L(k) = γ·a(k) + γ²·b(k) + γ³` and `κ(i)` the kind of slot row `i`; an unused slot's
+//! `e, a, b` must then be 0. The sumcheck binds the 16 address variables first (the rows' eq
+//! weights summed per kind and address, one pair of `2^16`-vectors per kind the run uses),
+//! then the slot rows (`eq·ra·h` with `h(i) = u(i)·(T_{κ(i)}(ρ_a) + L(ρ_a))` read through the
+//! row's kind). It ends with two claims: `ra(ρ_a, ρ_i)`, for the chunks' virtualization, and
+//! the rows' values `h̃(ρ_i)`, which is linear in the table flags:
 //!
-//! `κ̃(ρ_j, ρ_slot) = Σ_table c_table·flag_table(ρ_j)`,
-//! `c_table = Σ_slot eq(ρ_slot, slot)·T_{slot_kinds(table)[slot]}(ρ_a)`,
+//! `h̃(ρ_j, ρ_slot) = Σ_table c_table·flag_table(ρ_j)`,
+//! `c_table = Σ_{slot used by table} eq(ρ_slot, slot)·(T_{slot_kinds(table)[slot]}(ρ_a) + L(ρ_a))`,
 //!
 //! proven by a read check of the bytecode fetch matrix at `ρ_j` against the ELF-derived table
 //! `Σ_table c_table·flags_table(entry)`. So every slot read the cell its bytes name in the
@@ -30,7 +35,7 @@ use crate::bytecode_fields::{LOG_K_LOOKUP, TABLE_FLAGS};
 use crate::eq_product::{EqProduct, Term};
 use crate::factor::Factor;
 use crate::field::{fr_u64, mul_u32, Fr, Zero};
-use crate::isa::tables::{slot_kinds, Kind, Table, SLOTS};
+use crate::isa::tables::{slot_kinds, slot_used, Kind, Table, SLOTS};
 use crate::onehot::read_check::{self, identity_eval, RaClaim, ReadCheckProof};
 use crate::onehot::{OneHot, NO_ACCESS};
 use crate::poly::{eq_eval, eq_table, DenseMle};
@@ -51,8 +56,8 @@ pub struct LookupsProof {
     pub sumcheck: SumcheckProof,
     /// `ra(ρ_a, ρ_i)` of the operand matrix.
     pub ra_eval: Fr,
-    /// `κ̃(ρ_i)`: the slot rows' subtable values at `ρ_a`.
-    pub kind_eval: Fr,
+    /// `h̃(ρ_i)`: the slot rows' values at `ρ_a` (0 on unused slots).
+    pub value_eval: Fr,
     pub flags: ReadCheckProof,
 }
 
@@ -71,10 +76,20 @@ fn draw(log_rows_point: &[Fr], t: &mut Transcript) -> (Vec<Fr>, Vec<Fr>) {
     ([log_rows_point, &s].concat(), gamma)
 }
 
+/// `ũ(r, s)`: whether the slot rows are read, from Spartan's table-flag claims at `r` and a
+/// slot point `s` (what the chunks' Hamming weights must be there).
+pub fn used_at(evals: &[Fr], s: &[Fr]) -> Fr {
+    let eq_s = eq_table(s);
+    let used = |t: &Table| -> Fr {
+        slot_used(*t).iter().zip(&eq_s).filter(|(u, _)| **u).map(|(_, e)| *e).sum()
+    };
+    Table::ALL.iter().map(|t| evals[TABLE_FLAGS + t.index()] * used(t)).sum()
+}
+
 /// The claimed sum from Spartan's claims at `r` and the slot point `s`.
 fn claim(evals: &[Fr], s: &[Fr], g: &[Fr]) -> Fr {
     let eq_s = eq_table(s);
-    let mut sum = g[3];
+    let mut sum = g[3] * used_at(evals, s);
     for (slot, e) in eq_s.iter().enumerate().take(SLOTS) {
         sum += *e * (evals[slot_e(slot)] + g[1] * evals[slot_a(slot)] + g[2] * evals[slot_b(slot)]);
     }
@@ -97,14 +112,16 @@ fn kind_evals(p: &[Fr]) -> Vec<Fr> {
     out
 }
 
-/// The bytecode table whose read check at `ρ_j` gives `κ̃(ρ_j, ρ_slot)`: entry `e` holds
+/// The bytecode table whose read check at `ρ_j` gives `h̃(ρ_j, ρ_slot)`: entry `e` holds
 /// `Σ_table c_table·flag_table(e)`.
-fn flags_table(fields: &[[Fr; NUM_BC]], rho_a: &[Fr], rho_slot: &[Fr]) -> Vec<Fr> {
+fn flags_table(fields: &[[Fr; NUM_BC]], rho_a: &[Fr], rho_slot: &[Fr], g: &[Fr]) -> Vec<Fr> {
     let (kinds, eq_s) = (kind_evals(rho_a), eq_table(rho_slot));
-    let c: Vec<Fr> = Table::ALL
-        .iter()
-        .map(|t| slot_kinds(*t).iter().zip(&eq_s).map(|(k, e)| *e * kinds[k.index()]).sum())
-        .collect();
+    let l = operand_eval(rho_a, g);
+    let c_table = |t: &Table| -> Fr {
+        let slots = slot_kinds(*t).into_iter().zip(slot_used(*t)).zip(&eq_s);
+        slots.filter(|((_, u), _)| *u).map(|((k, _), e)| *e * (kinds[k.index()] + l)).sum()
+    };
+    let c: Vec<Fr> = Table::ALL.iter().map(c_table).collect();
     // An entry has at most one table flag (and flags are 0 or 1): skip the zeros.
     let entry = |f: &[Fr; NUM_BC]| -> Fr {
         let flag = |t: &Table| f[TABLE_FLAGS + t.index()];
@@ -184,11 +201,11 @@ impl<'a> ReadCheck<'a> {
         self.phase = Phase::Rows(EqProduct::new(vec![term], self.point.len()));
     }
 
-    /// `ra(ρ_a, ρ_i)` and `κ̃(ρ_i)` once every variable is bound.
+    /// `ra(ρ_a, ρ_i)` and `h̃(ρ_i)` once every variable is bound.
     fn finals(&self) -> (Fr, Fr) {
         let Phase::Rows(rows) = &self.phase else { panic!("the row rounds are not done") };
         let f = &rows.final_factor_evals()[0];
-        (f[0], f[1] - operand_eval(&self.bound, &self.g))
+        (f[0], f[1])
     }
 }
 
@@ -229,20 +246,23 @@ pub fn prove(r: &[Fr], w: &LookupWitness, claims: &mut Claims, t: &mut Transcrip
     let (point, g) = draw(r, t);
     let log_t = w.cells.log_t();
     let operands = OneHot::from_fn(LOG_K_OPERANDS, log_t, |i| operands(w.cells.addrs().get(i)));
-    let kinds = OneHot::from_fn(KIND_BITS, log_t, |i| w.cells.addrs().get(i) >> LOG_K_OPERANDS);
-    let mut check = ReadCheck::new(w.cells, &operands, &kinds, point.clone(), g);
+    let kinds = OneHot::from_fn(KIND_BITS, log_t, |i| match w.cells.addrs().get(i) {
+        NO_ACCESS => NO_ACCESS,
+        cell => cell >> LOG_K_OPERANDS,
+    });
+    let mut check = ReadCheck::new(w.cells, &operands, &kinds, point.clone(), g.clone());
     let sum = claim_of(&check);
     let (sumcheck, p) = sumcheck::prove(&mut check, sum, t);
-    let (ra_eval, kind_eval) = check.finals();
+    let (ra_eval, value_eval) = check.finals();
     drop(check);
-    t.append_scalars(b"v2/lookups/evals", &[ra_eval, kind_eval]);
+    t.append_scalars(b"v2/lookups/evals", &[ra_eval, value_eval]);
     let (rho_a, rho_i) = p.split_at(LOG_K_OPERANDS);
     claims.matrix(Chunked::Lookups).push(RaClaim { point: p.clone(), eval: ra_eval });
     let (rho_j, rho_slot) = rho_i.split_at(r.len());
-    let table = DenseMle::new(flags_table(w.fields, rho_a, rho_slot));
+    let table = DenseMle::new(flags_table(w.fields, rho_a, rho_slot, &g));
     let (flags, _, ra) = read_check::prove(w.fetches, rho_j, &table, t);
     claims.matrix(Chunked::Bytecode).push(ra);
-    LookupsProof { sumcheck, ra_eval, kind_eval, flags }
+    LookupsProof { sumcheck, ra_eval, value_eval, flags }
 }
 
 /// The read check's true sum (a false claim then fails the verifier's first round check).
@@ -266,15 +286,14 @@ pub fn verify(
     let n = LOG_K_OPERANDS + point.len();
     let (final_claim, p) = sumcheck::verify(sum, n, DEGREE, &proof.sumcheck, t)?;
     let (rho_a, rho_i) = p.split_at(LOG_K_OPERANDS);
-    let h = operand_eval(rho_a, &g) + proof.kind_eval;
-    sumcheck::check_final(final_claim, eq_eval(&point, rho_i) * proof.ra_eval * h)?;
-    t.append_scalars(b"v2/lookups/evals", &[proof.ra_eval, proof.kind_eval]);
+    sumcheck::check_final(final_claim, eq_eval(&point, rho_i) * proof.ra_eval * proof.value_eval)?;
+    t.append_scalars(b"v2/lookups/evals", &[proof.ra_eval, proof.value_eval]);
     claims.matrix(Chunked::Lookups).push(RaClaim { point: p.clone(), eval: proof.ra_eval });
     let (rho_j, rho_slot) = rho_i.split_at(r.len());
-    let table = flags_table(fields, rho_a, rho_slot);
+    let table = flags_table(fields, rho_a, rho_slot, &g);
     let log_k = fields.len().trailing_zeros() as usize;
     let table_eval = |x: &[Fr]| eq_table(x).iter().zip(&table).map(|(e, v)| *e * v).sum();
-    let ra = read_check::verify(proof.kind_eval, log_k, rho_j, &proof.flags, table_eval, t)?;
+    let ra = read_check::verify(proof.value_eval, log_k, rho_j, &proof.flags, table_eval, t)?;
     claims.matrix(Chunked::Bytecode).push(ra);
     Ok(())
 }

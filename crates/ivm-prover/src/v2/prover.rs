@@ -254,7 +254,7 @@ fn prove_witness(
         (0..polys.lookups.d()).map(|i| operand_chunk(&polys, &w.lookups, i)).collect();
     drop(w.lookups);
     let mut lookup_claims = Vec::new();
-    let chunks = hamming_points(r, evals).map(|(m, h)| {
+    let chunks = hamming_points(r, evals, &mut t).map(|(m, h)| {
         let of = if m == Chunked::Lookups { &lookup_chunks } else { committed.of(&polys, m) };
         let (proof, out) = chunks::prove(&polys, m, of, &h, &mut claims, &mut t);
         match m {
@@ -330,13 +330,20 @@ fn operand_chunk(polys: &Polys, cells: &OneHot, i: usize) -> OneHot {
     polys.chunking(Chunked::Lookups).split_one_by(i, cells.log_t(), address)
 }
 
-/// Where each chunked matrix's Hamming weights are checked: bytecode (every row fetches) and
-/// lookup slots (every slot reads) at the chunk stage's own cycle point, RAM (rows with a
-/// load or store) at Spartan's point, where the verifier knows the flag.
-pub(super) fn hamming_points(r: &[Fr], evals: &[Fr]) -> [(Chunked, Hamming); 3] {
+/// Where each chunked matrix's Hamming weights are checked: bytecode (every row fetches) at
+/// the chunk stage's own cycle point; RAM (rows with a load or store) at Spartan's point and
+/// the lookup slots (the slots their tables use) at Spartan's point extended by a fresh slot
+/// point, where the verifier knows the flags.
+pub(super) fn hamming_points(
+    r: &[Fr],
+    evals: &[Fr],
+    t: &mut crate::transcript::Transcript,
+) -> [(Chunked, Hamming); 3] {
+    let s = t.challenge_scalars(b"v2/chunks/slot", super::witness::LOG_SLOT_ROWS);
+    let used = super::lookups::used_at(evals, &s);
     [
         (Chunked::Bytecode, Hamming::One),
         (Chunked::Ram, Hamming::Flag { point: r.to_vec(), flag: evals[LOAD] + evals[STORE] }),
-        (Chunked::Lookups, Hamming::One),
+        (Chunked::Lookups, Hamming::Flag { point: [r, &s].concat(), flag: used }),
     ]
 }

@@ -151,7 +151,7 @@ pub(crate) fn verify_with(
     super::lookups::verify(evals, r, &fields, &proof.lookups, &mut claims, &mut t)
         .map_err(VerifyError::Lookups)?;
     let mut lookup_claims = Vec::new();
-    for ((m, h), p) in hamming_points(r, evals).into_iter().zip(&proof.chunks) {
+    for ((m, h), p) in hamming_points(r, evals, &mut t).into_iter().zip(&proof.chunks) {
         let out = chunks::verify(&polys, m, &h, p, &mut claims, &mut t)?;
         match m {
             Chunked::Lookups => lookup_claims = out,

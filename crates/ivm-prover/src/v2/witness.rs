@@ -8,7 +8,8 @@
 //! * RAM: at most one access per row, which reads and writes the same word (a load writes the
 //!   value back), over the remapped pages, `K_ram × T`;
 //! * lookups: the eight slot reads of row `i` are memory rows `8i + s` of one matrix over the
-//!   `2^21` subtable cells `(kind, a, b)`, `2^21 × 8T`.
+//!   `2^21` subtable cells `(kind, a, b)`, `2^21 × 8T`; a slot its table does not use (and
+//!   every slot of a row without a lookup) reads nothing.
 use std::collections::BTreeMap;
 
 use ivm_abi::{OUTPUT_LEN_ADDR, PANIC_ADDR, TERMINATION_ADDR};
@@ -239,8 +240,9 @@ fn ram_trace<'a>(
 fn lookup_matrix<'a>(t: usize, row: &impl Fn(usize) -> &'a Row) -> OneHot {
     let mut addrs = Vec::with_capacity(t * SLOTS);
     for i in 0..t {
-        for (kind, a, b) in row(i).lookup.slots() {
-            addrs.push(cell(kind, a, b) as u32);
+        let q = &row(i).lookup;
+        for ((kind, a, b), used) in q.slots().into_iter().zip(q.used()) {
+            addrs.push(if used { cell(kind, a, b) as u32 } else { NO_ACCESS });
         }
     }
     OneHot::new(LOG_K_LOOKUP, addrs).expect("subtable cells fit the lookup address space")
