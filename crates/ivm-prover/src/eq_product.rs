@@ -154,7 +154,15 @@ pub(crate) fn round_sums(factors: &[Factor], half: usize, eq: Option<&SplitEq>) 
                 let mut scratch = [Fr::zero(); SCRATCH];
                 for x in 0..block {
                     let i = k * block + x;
-                    for (f, e) in factors.iter().enumerate() {
+                    // A row pair whose first factor is zero on both sides adds nothing (a
+                    // one-hot matrix's rows without an access: RAM's, unused lookup slots).
+                    let (v0, v1) = (factors[0].get(i), factors[0].get(i + half));
+                    if v0.is_zero() && v1.is_zero() {
+                        continue;
+                    }
+                    vals[0] = v0;
+                    diffs[0] = v1 - v0;
+                    for (f, e) in factors.iter().enumerate().skip(1) {
                         let v = e.get(i);
                         vals[f] = v;
                         diffs[f] = e.get(i + half) - v;
