@@ -343,7 +343,11 @@ fn cycle_round(c: &CycleState, r_c: &[Fr]) -> Vec<Fr> {
                     let mut acc = [Fr::zero(); 3];
                     for (x, w) in lo.iter().enumerate() {
                         let i = k * b + x;
-                        add(&mut acc, *w, h.get(i), h.get(i + half));
+                        let (h0, h1) = (h.get(i), h.get(i + half));
+                        // Rows without an access pair up to zero: no summand.
+                        if !(h0.is_zero() && h1.is_zero()) {
+                            add(&mut acc, *w, h0, h1);
+                        }
                     }
                     acc.map(|a| hi * a)
                 })
