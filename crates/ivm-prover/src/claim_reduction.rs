@@ -446,15 +446,15 @@ impl<'a> Instance<'a> {
     }
 }
 
+/// A cycle point and the claims at it, `(c_m, r_addr^m)`.
+type CyclePointGroup<'a> = (&'a [Fr], Vec<(Fr, &'a [Fr])>);
+
 /// A one-hot matrix's claims `(c_m, (r_addr^m, r_cycle^m))` grouped by their cycle point, in
 /// order of first appearance: the claims at one cycle point weight the rows with one eq
 /// table, so they cost one pass over the rows together (a virtualization leaves all of its
 /// claims on a chunk at one point).
-fn by_cycle_point<'a>(
-    claims: &[(Fr, &'a [Fr])],
-    log_k: usize,
-) -> Vec<(&'a [Fr], Vec<(Fr, &'a [Fr])>)> {
-    let mut groups: Vec<(&[Fr], Vec<(Fr, &[Fr])>)> = Vec::new();
+fn by_cycle_point<'a>(claims: &[(Fr, &'a [Fr])], log_k: usize) -> Vec<CyclePointGroup<'a>> {
+    let mut groups: Vec<CyclePointGroup> = Vec::new();
     for &(coeff, point) in claims {
         let (r_a, r_c) = point.split_at(log_k);
         match groups.iter_mut().find(|(p, _)| *p == r_c) {
