@@ -757,8 +757,9 @@ pub fn combine_degree(table: Table) -> usize {
 /// Maximum of [`combine_degree`] over all tables.
 pub const MAX_COMBINE_DEGREE: usize = 4;
 
-/// One lookup of a row. `table = None` for rows without a lookup: then `x = y = out = 0`
-/// and every slot reads `(Kind::Zero, 0, 0)`.
+/// One lookup of a row. `table = None` for rows without a lookup: then `x = y = out = 0`,
+/// every slot's bytes and value are those of `(Kind::Zero, 0, 0)`, and no slot is read
+/// ([`LookupQuery::used`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LookupQuery {
     pub table: Option<Table>,

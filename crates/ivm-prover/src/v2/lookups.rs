@@ -25,8 +25,8 @@
 //! `c_table = Σ_{slot used by table} eq(ρ_slot, slot)·(T_{slot_kinds(table)[slot]}(ρ_a) + L(ρ_a))`,
 //!
 //! proven by a read check of the bytecode fetch matrix at `ρ_j` against the ELF-derived table
-//! `Σ_table c_table·flags_table(entry)`. So every slot read the cell its bytes name in the
-//! subtable its instruction's table prescribes, and got that cell's value. The verifier
+//! `Σ_table c_table·flags_table(entry)`. So every used slot read the cell its bytes name in
+//! the subtable its instruction's table prescribes, and got that cell's value. The verifier
 //! evaluates `T_κ(ρ_a)` in `O(kinds·16)` (`Kind::mle`) and the bytecode table in `O(K_bc)`.
 use super::cpu::{slot_a, slot_b, slot_e, NUM_BC};
 use super::polys::{Chunked, Claims};
