@@ -28,6 +28,7 @@ pub mod joint_opening;
 pub mod memory;
 mod miller_loop;
 pub mod onehot;
+pub mod opening_curve;
 pub mod paged_ram;
 pub mod par;
 pub mod pcs;

@@ -55,9 +55,6 @@ struct Scaled {
 /// `Π_i f_i` for the pairs `(P_i, Q_i)`, before the final exponentiation — up to a factor
 /// the final exponentiation removes. No `P_i` may be the identity.
 pub fn multi_miller_loop(pairs: &[(G1Affine, &NormalizedG2)]) -> Fq12 {
-    let Some((_, first)) = pairs.first() else { return Fq12::one() };
-    let steps = first.lines.len();
-    debug_assert!(pairs.iter().all(|(_, q)| q.lines.len() == steps), "prepared points");
     let mut inv_y: Vec<Fq> = pairs.iter().map(|(p, _)| p.y).collect();
     batch_inversion(&mut inv_y);
     let scaled: Vec<(Scaled, &NormalizedG2)> = pairs
@@ -65,15 +62,61 @@ pub fn multi_miller_loop(pairs: &[(G1Affine, &NormalizedG2)]) -> Fq12 {
         .zip(inv_y)
         .map(|((p, q), inv_y)| (Scaled { x_over_y: p.x * inv_y, inv_y }, *q))
         .collect();
-    let per_core = scaled.len().div_ceil(rayon::current_num_threads()).max(1);
-    let mut f: Fq12 = scaled.par_chunks(per_core).map(loop_over).product();
+    loop_and_twist(&scaled)
+}
+
+/// [`multi_miller_loop`] for G2 points prepared by arkworks (lines not normalized: a point
+/// used once costs more to normalize than the normalization saves), with the same
+/// accumulators. Neither point of a pair may be the identity.
+pub fn multi_miller_loop_prepared(pairs: &[(G1Affine, &G2Prepared<Config>)]) -> Fq12 {
+    loop_and_twist(pairs)
+}
+
+/// One pair as the loop reads it: its `k`-th line, evaluated at its G1 point, multiplied
+/// into `f`.
+trait PairLines: Sync {
+    fn steps(&self) -> usize;
+    fn multiply_line(&self, f: &mut Fq12, k: usize);
+}
+
+impl PairLines for (Scaled, &NormalizedG2) {
+    fn steps(&self) -> usize {
+        self.1.lines.len()
+    }
+    #[inline(always)]
+    fn multiply_line(&self, f: &mut Fq12, k: usize) {
+        line(f, &self.1.lines[k], &self.0);
+    }
+}
+
+impl PairLines for (G1Affine, &G2Prepared<Config>) {
+    fn steps(&self) -> usize {
+        self.1.ell_coeffs.len()
+    }
+    /// arkworks' `ell` for a D-type twist: `f·(c0·y + c1·x·w + c2·vw)`.
+    #[inline(always)]
+    fn multiply_line(&self, f: &mut Fq12, k: usize) {
+        let (mut c0, mut c1, c2) = self.1.ell_coeffs[k];
+        c0.mul_assign_by_fp(&self.0.y);
+        c1.mul_assign_by_fp(&self.0.x);
+        f.mul_by_034(&c0, &c1, &c2);
+    }
+}
+
+/// The loop over every pair (one accumulator per core), then the two lines of the
+/// Frobenius-twisted points.
+fn loop_and_twist<L: PairLines>(pairs: &[L]) -> Fq12 {
+    let Some(first) = pairs.first() else { return Fq12::one() };
+    let steps = first.steps();
+    debug_assert!(pairs.iter().all(|p| p.steps() == steps), "prepared points");
+    let per_core = pairs.len().div_ceil(rayon::current_num_threads()).max(1);
+    let mut f: Fq12 = pairs.par_chunks(per_core).map(loop_over).product();
     if <Config as BnConfig>::X_IS_NEGATIVE {
         f.cyclotomic_inverse_in_place();
     }
-    // The two lines of the Frobenius-twisted points, after the loop.
     for k in [steps - 2, steps - 1] {
-        for (p, q) in &scaled {
-            line(&mut f, &q.lines[k], p);
+        for p in pairs {
+            p.multiply_line(&mut f, k);
         }
     }
     f
@@ -81,7 +124,7 @@ pub fn multi_miller_loop(pairs: &[(G1Affine, &NormalizedG2)]) -> Fq12 {
 
 /// The loop's steps (a doubling line per bit, an addition line per non-zero digit) for some
 /// of the pairs, with one accumulator.
-fn loop_over(pairs: &[(Scaled, &NormalizedG2)]) -> Fq12 {
+fn loop_over<L: PairLines>(pairs: &[L]) -> Fq12 {
     let digits = <Config as BnConfig>::ATE_LOOP_COUNT;
     let mut f = Fq12::one();
     let mut k = 0; // the line's index: the same in every prepared point
@@ -91,8 +134,8 @@ fn loop_over(pairs: &[(Scaled, &NormalizedG2)]) -> Fq12 {
         }
         let lines = if digits[i - 1] == 0 { 1 } else { 2 };
         for _ in 0..lines {
-            for (p, q) in pairs {
-                line(&mut f, &q.lines[k], p);
+            for p in pairs {
+                p.multiply_line(&mut f, k);
             }
             k += 1;
         }
@@ -149,5 +192,22 @@ mod tests {
             assert_eq!(ours, Some(Bn254::multi_pairing(ps, qs)), "{n} pairs");
         }
         assert_eq!(multi_miller_loop(&[]), Fq12::one());
+    }
+
+    /// The arkworks-prepared variant gives arkworks' pairing product too.
+    #[test]
+    fn prepared_equals_arkworks_after_the_final_exponentiation() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(12);
+        for n in [1usize, 3, 17] {
+            let ps: Vec<G1Affine> =
+                (0..n).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
+            let qs: Vec<G2Affine> =
+                (0..n).map(|_| G2Projective::rand(&mut rng).into_affine()).collect();
+            let prepared: Vec<G2Prepared<Config>> = qs.iter().map(|q| (*q).into()).collect();
+            let pairs: Vec<_> = ps.iter().copied().zip(&prepared).collect();
+            let ours =
+                Bn254::final_exponentiation(MillerLoopOutput(multi_miller_loop_prepared(&pairs)));
+            assert_eq!(ours, Some(Bn254::multi_pairing(ps, qs)), "{n} pairs");
+        }
     }
 }

@@ -37,9 +37,12 @@ use dory_pcs::backends::arkworks::{
     ArkDoryProof, ArkFr, ArkG1, ArkG2, ArkGT, G1Routines, G2Routines, BN254,
 };
 use dory_pcs::primitives::arithmetic::Group;
+use dory_pcs::primitives::arithmetic::PairingCurve;
 use dory_pcs::primitives::poly::MultilinearLagrange;
 use dory_pcs::primitives::serialization::DorySerialize;
 use dory_pcs::{ProverSetup, VerifierSetup};
+
+use crate::opening_curve::{OpeningCurve, OpeningG1, OpeningG2, PreparedGenerators};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
@@ -694,12 +697,6 @@ fn small_msm(bases: &[G1Affine], scalars: &[u64]) -> G1Projective {
     acc
 }
 
-/// Frees the generators [`dory_open_with`] prepared (dory-pcs keeps them process-wide; an
-/// opening without them prepares its points as it goes, in the same proof).
-pub fn release_opening_cache() {
-    dory_pcs::backends::arkworks::invalidate_cache();
-}
-
 /// Prove that the committed polynomial `poly` (of `point.len()` variables) evaluates to `eval`
 /// at `point`, for a polynomial in any form Dory can take a vector–matrix product of: a dense
 /// table, or a sparse one ([`crate::onehot`]) whose dense form would not fit in memory. `hint`
@@ -715,23 +712,33 @@ pub fn dory_open_with<P: MultilinearLagrange<ArkFr>>(
     transcript: &mut Transcript,
 ) -> DoryProof {
     absorb_statement(transcript, commitment, point, &eval);
-    // Dory's opening pairs the setup generators in every round: prepare them once, here
-    // rather than with the setup (they are ~80 MB at 2^12 generators, and a proof opens
-    // only at its end; `release_opening_cache` frees them).
-    dory_pcs::backends::arkworks::init_cache(&setup.inner.g1_vec, &setup.inner.g2_vec);
+    // The opening runs over `OpeningCurve`'s routines (the same values, faster), with the
+    // setup's G2 generators prepared as for the tier-2 commitments: ~47 MB at 2^12
+    // generators, prepared here rather than kept from the commitments (the stages between
+    // need the memory more) and freed when the opening is done.
+    let opening_setup = ProverSetup::<OpeningCurve> {
+        g1_vec: setup.inner.g1_vec.clone(),
+        g2_vec: setup.inner.g2_vec.clone(),
+        h1: setup.inner.h1,
+        h2: setup.inner.h2,
+        ht: setup.inner.ht,
+    };
+    let prepared = PreparedGenerators::register(&opening_setup, setup.g2_prepared());
     let (nu, sigma) = dory_shape(point.len());
     let (proof, _) =
-        dory_pcs::prove::<ArkFr, BN254, G1Routines, G2Routines, _, _, dory_pcs::Transparent>(
+        dory_pcs::prove::<ArkFr, OpeningCurve, OpeningG1, OpeningG2, _, _, dory_pcs::Transparent>(
             poly,
             &to_dory_point(point),
             hint,
             ArkFr(Fr::from(0u64)),
             nu,
             sigma,
-            &setup.inner,
-            &mut DoryTranscript(transcript),
+            &opening_setup,
+            &mut DoryTranscript::new(transcript),
         )
         .expect("shape is consistent by construction");
+    drop(prepared);
+    setup.release_prepared_generators();
     DoryProof(proof)
 }
 
@@ -741,11 +748,20 @@ fn absorb_statement(t: &mut Transcript, commitment: &DoryCommitment, point: &[Fr
     t.append_scalar(b"pcs/eval", eval);
 }
 
-/// Our transcript, seen through Dory's transcript trait.
-struct DoryTranscript<'a>(&'a mut Transcript);
+/// Our transcript, seen through Dory's transcript trait (for the curve type `C` the prover
+/// or the verifier runs Dory over).
+struct DoryTranscript<'a, C>(&'a mut Transcript, std::marker::PhantomData<C>);
 
-impl dory_pcs::primitives::transcript::Transcript for DoryTranscript<'_> {
-    type Curve = BN254;
+impl<'a, C> DoryTranscript<'a, C> {
+    fn new(transcript: &'a mut Transcript) -> Self {
+        Self(transcript, std::marker::PhantomData)
+    }
+}
+
+impl<C: PairingCurve<G1 = ArkG1>> dory_pcs::primitives::transcript::Transcript
+    for DoryTranscript<'_, C>
+{
+    type Curve = C;
 
     fn append_bytes(&mut self, label: &[u8], bytes: &[u8]) {
         self.0.append_bytes(label, bytes);
@@ -846,7 +862,7 @@ impl CommitmentScheme for Dory {
             &to_dory_point(point),
             &proof.0,
             setup.inner.clone(),
-            &mut DoryTranscript(transcript),
+            &mut DoryTranscript::new(transcript),
         )
         .map_err(|e| PcsError::Invalid(e.to_string()))
     }

@@ -278,7 +278,6 @@ fn prove_witness(
         &mut t,
         &mut || progress(Phase::Dory),
     );
-    crate::pcs::release_opening_cache();
     Proof {
         log_rows: log_rows as u8,
         pages: w.map.pages().to_vec(),
