@@ -25,6 +25,7 @@ pub mod field;
 mod gt;
 pub mod isa;
 pub mod joint_opening;
+mod line_mul;
 pub mod memory;
 mod miller_loop;
 pub mod onehot;

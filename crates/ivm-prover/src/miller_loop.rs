@@ -16,9 +16,8 @@
 //!
 //! So [`multi_miller_loop`]'s value differs from arkworks' by a factor that the final
 //! exponentiation removes: only final-exponentiated values are equal (tested).
-use ark_bn254::{Config, Fq, Fq12, Fq12Config, Fq2, Fq6, G1Affine, G2Affine};
+use ark_bn254::{Config, Fq, Fq12, Fq2, G1Affine, G2Affine};
 use ark_ec::bn::{BnConfig, G2Prepared};
-use ark_ff::fields::models::fp12_2over3over2::Fp12Config;
 use ark_ff::{batch_inversion, CyclotomicMultSubgroup, Field, One, Zero};
 use rayon::prelude::*;
 
@@ -99,7 +98,7 @@ impl PairLines for (G1Affine, &G2Prepared<Config>) {
         let (mut c0, mut c1, c2) = self.1.ell_coeffs[k];
         c0.mul_assign_by_fp(&self.0.y);
         c1.mul_assign_by_fp(&self.0.x);
-        f.mul_by_034(&c0, &c1, &c2);
+        crate::line_mul::mul_by_034(f, &c0, &c1, &c2);
     }
 }
 
@@ -149,22 +148,7 @@ fn line(f: &mut Fq12, (n1, n2): &(Fq2, Fq2), p: &Scaled) {
     let (mut c3, mut c4) = (*n1, *n2);
     c3.mul_assign_by_fp(&p.x_over_y);
     c4.mul_assign_by_fp(&p.inv_y);
-    mul_by_1_3_4(f, &c3, &c4);
-}
-
-/// `f ← f·(1 + c3·w + c4·vw)`: arkworks' `mul_by_034` with the constant term 1 (its
-/// `f.c0 · c0` product, three `F_p2` multiplications, is `f.c0`).
-#[inline(always)]
-fn mul_by_1_3_4(f: &mut Fq12, c3: &Fq2, c4: &Fq2) {
-    let a: Fq6 = f.c0;
-    let mut b = f.c1;
-    b.mul_by_01(c3, c4);
-    let mut e = f.c0 + f.c1;
-    e.mul_by_01(&(Fq2::one() + c3), c4);
-    f.c1 = e - (a + b);
-    f.c0 = b;
-    <Fq12Config as Fp12Config>::mul_fp6_by_nonresidue_in_place(&mut f.c0);
-    f.c0 += a;
+    crate::line_mul::mul_by_line(f, &c3, &c4);
 }
 
 #[cfg(test)]
