@@ -173,11 +173,18 @@ impl<'a> Column<'a> {
         };
         match *self {
             Column::Dense(v) => sum(v, rows, shift, |x, w| times(*x, w)),
-            Column::Small(v) => sum(v, rows, shift, |&x, w| match x {
-                0 => Fr::zero(),
-                1 => w,
-                x => crate::field::mul_u32(&w, x),
-            }),
+            Column::Small(v) => {
+                // Ones added, other words summed unreduced and reduced once.
+                let (mut ones, mut words) = (Fr::zero(), crate::field::SmallSum::new());
+                for &(i, w) in rows {
+                    match v.get(i + shift) {
+                        None | Some(0) => {}
+                        Some(1) => ones += w,
+                        Some(&x) => words.add(&w, x),
+                    }
+                }
+                ones + words.finish()
+            }
             Column::Wide(v) => sum(v, rows, shift, |&x, w| match x {
                 0 => Fr::zero(),
                 x => w * crate::field::fr_i64(x),

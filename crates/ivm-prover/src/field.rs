@@ -51,35 +51,64 @@ const QUOTIENT_SCALE: u64 = 0xa948_e8c4_c474_094f;
 /// converts `x` to a field element for a third of `Fr::from`'s.
 #[inline]
 pub fn mul_u32(w: &Fr, x: u32) -> Fr {
-    let a = &w.0 .0;
-    let mut t = [0u64; 5];
-    let mut carry = 0u128;
-    for (ti, ai) in t.iter_mut().zip(a) {
-        let v = (*ai as u128) * (x as u128) + carry;
-        *ti = v as u64;
-        carry = v >> 64;
+    let mut sum = SmallSum::new();
+    sum.add(w, x);
+    sum.finish()
+}
+
+/// `Σ w_i·x_i` for 32-bit `x_i`: each term is the Montgomery limbs of `w_i` times `x_i` (four
+/// word multiplications) added into a 320-bit integer that is the sum in Montgomery form,
+/// unreduced; [`SmallSum::finish`] reduces it once, by a quotient estimated from its top
+/// bits. A term is below `p·2^32 < 2^286`, so fewer than `2^30` terms stay below `2^316`,
+/// where the estimate holds.
+#[derive(Clone, Copy, Default)]
+pub struct SmallSum {
+    t: [u64; 5],
+}
+
+impl SmallSum {
+    pub fn new() -> Self {
+        Self::default()
     }
-    t[4] = carry as u64;
-    // t < p·2^32 < 2^286, so t >> 253 fits in 33 bits and q ≤ ⌊t / p⌋ ≤ q + 2.
-    let top = (t[3] >> 61) | (t[4] << 3);
-    let q = (((top as u128) * (QUOTIENT_SCALE as u128)) >> 64) as u64;
-    let p = &Fr::MODULUS.0;
-    // t − q·p (< 3p < 2^256: the fifth limb cancels).
-    let (mut borrow, mut carry) = (0u64, 0u128);
-    let mut r = [0u64; 4];
-    for i in 0..4 {
-        let qp = (q as u128) * (p[i] as u128) + carry;
-        carry = qp >> 64;
-        let (d1, b1) = t[i].overflowing_sub(qp as u64);
-        let (d2, b2) = d1.overflowing_sub(borrow);
-        r[i] = d2;
-        borrow = u64::from(b1 | b2);
+
+    /// Adds `w·x`.
+    #[inline(always)]
+    pub fn add(&mut self, w: &Fr, x: u32) {
+        let mut carry = 0u128;
+        for (ti, ai) in self.t[..4].iter_mut().zip(&w.0 .0) {
+            let v = (*ai as u128) * (x as u128) + *ti as u128 + carry;
+            *ti = v as u64;
+            carry = v >> 64;
+        }
+        self.t[4] += carry as u64;
     }
-    let mut r = ark_ff::BigInt::new(r);
-    while r >= Fr::MODULUS {
-        r.sub_with_borrow(&Fr::MODULUS);
+
+    /// The sum as a field element.
+    #[inline]
+    pub fn finish(self) -> Fr {
+        let t = self.t;
+        // t < 2^316, so t >> 253 fits in 63 bits; with `QUOTIENT_SCALE` < 2^317/p the
+        // estimate is short of ⌊t / p⌋ by at most two.
+        let top = (t[3] >> 61) | (t[4] << 3);
+        let q = (((top as u128) * (QUOTIENT_SCALE as u128)) >> 64) as u64;
+        let p = &Fr::MODULUS.0;
+        // t − q·p (< 3p < 2^256: the fifth limb cancels).
+        let (mut borrow, mut carry) = (0u64, 0u128);
+        let mut r = [0u64; 4];
+        for i in 0..4 {
+            let qp = (q as u128) * (p[i] as u128) + carry;
+            carry = qp >> 64;
+            let (d1, b1) = t[i].overflowing_sub(qp as u64);
+            let (d2, b2) = d1.overflowing_sub(borrow);
+            r[i] = d2;
+            borrow = u64::from(b1 | b2);
+        }
+        let mut r = ark_ff::BigInt::new(r);
+        while r >= Fr::MODULUS {
+            r.sub_with_borrow(&Fr::MODULUS);
+        }
+        Fr::new_unchecked(r)
     }
-    Fr::new_unchecked(r)
 }
 
 /// `1` for true, `0` for false.
@@ -177,6 +206,28 @@ mod tests {
 
     /// The short multiplication is the field's, at the extremes of both factors and at
     /// random; its quotient scale is `⌊2^317 / p⌋`.
+    #[test]
+    fn small_sums_are_field_sums() {
+        use ark_std::UniformRand;
+        use rand_chacha::rand_core::{RngCore, SeedableRng};
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(10);
+        for n in [0usize, 1, 2, 5, 32, 1000] {
+            let mut sum = SmallSum::new();
+            let mut expected = Fr::zero();
+            for k in 0..n {
+                // The extremes first: the largest weight times the largest word.
+                let (w, x) = if k < 3 {
+                    (-Fr::one(), u32::MAX)
+                } else {
+                    (Fr::rand(&mut rng), rng.next_u32())
+                };
+                sum.add(&w, x);
+                expected += w * Fr::from(x);
+            }
+            assert_eq!(sum.finish(), expected, "{n} terms");
+        }
+    }
+
     #[test]
     fn mul_u32_is_field_multiplication() {
         use ark_std::UniformRand;
