@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use ark_ff::PrimeField;
 
-use crate::field::{Field, Fr, One, Zero};
+use crate::field::{Field, Fr, One, SmallSum, Zero};
 use crate::poly::DenseMle;
 
 /// One column of `T` rows.
@@ -28,8 +28,9 @@ pub enum Column<'a> {
     /// 2^63): a quarter of a field element's memory.
     Wide(&'a [i64]),
     /// `table[index[i]·stride + offset]` on row `i`: a column of a row-major table with
-    /// `stride` entries per table row, selected per trace row by `index`.
-    Indexed { index: &'a [u32], table: &'a [Fr], stride: usize, offset: usize },
+    /// `stride` entries per table row, selected per trace row by `index`. `small` is the
+    /// table's entries as words ([`small_entries`]), for sums that need not multiply in full.
+    Indexed { index: &'a [u32], table: &'a [Fr], small: &'a [i32], stride: usize, offset: usize },
 }
 
 impl<'a> From<&'a Vec<Fr>> for Column<'a> {
@@ -98,10 +99,34 @@ pub fn dense(cols: &[Vec<Fr>]) -> Vec<Column<'_>> {
     cols.iter().map(Column::from).collect()
 }
 
-/// The columns of a row-major table (`stride` entries per row), each selected by `index`.
-pub fn indexed<'a>(index: &'a [u32], table: &'a [Fr], stride: usize) -> Vec<Column<'a>> {
+/// The columns of a row-major table (`stride` entries per row), each selected by `index`;
+/// `small` is [`small_entries`] of the table.
+pub fn indexed<'a>(
+    index: &'a [u32],
+    table: &'a [Fr],
+    small: &'a [i32],
+    stride: usize,
+) -> Vec<Column<'a>> {
     assert_eq!(table.len() % stride, 0, "a table of whole rows");
-    (0..stride).map(|offset| Column::Indexed { index, table, stride, offset }).collect()
+    assert_eq!(table.len(), small.len(), "a small form of every entry");
+    (0..stride).map(|offset| Column::Indexed { index, table, small, stride, offset }).collect()
+}
+
+/// [`small_entries`]' mark of an entry that is not a signed word.
+pub const NOT_SMALL: i32 = i32::MIN;
+
+/// Each entry as the signed value it is if `|x| < 2^31` (negative `x` being `p − |x|`),
+/// else [`NOT_SMALL`] (four bytes an entry: the CLOB's table is `2^15 × 48` entries).
+pub fn small_entries(table: &[Fr]) -> Vec<i32> {
+    let word = |x: &Fr| crate::field::fr_to_u64(x).filter(|&v| v <= i32::MAX as u64);
+    table
+        .par_iter()
+        .map(|x| match (word(x), word(&-*x)) {
+            (Some(v), _) => v as i32,
+            (None, Some(v)) => -(v as i32),
+            (None, None) => NOT_SMALL,
+        })
+        .collect()
 }
 
 impl<'a> Column<'a> {
@@ -143,7 +168,7 @@ impl<'a> Column<'a> {
                 x => crate::field::fr_u32(x),
             },
             Column::Wide(v) => crate::field::fr_i64(v[i]),
-            Column::Indexed { index, table, stride, offset } => {
+            Column::Indexed { index, table, stride, offset, .. } => {
                 table[index[i] as usize * stride + offset]
             }
         }
@@ -175,7 +200,7 @@ impl<'a> Column<'a> {
             Column::Dense(v) => sum(v, rows, shift, |x, w| times(*x, w)),
             Column::Small(v) => {
                 // Ones added, other words summed unreduced and reduced once.
-                let (mut ones, mut words) = (Fr::zero(), crate::field::SmallSum::new());
+                let (mut ones, mut words) = (Fr::zero(), SmallSum::new());
                 for &(i, w) in rows {
                     match v.get(i + shift) {
                         None | Some(0) => {}
@@ -189,8 +214,22 @@ impl<'a> Column<'a> {
                 0 => Fr::zero(),
                 x => w * crate::field::fr_i64(x),
             }),
-            Column::Indexed { index, table, stride, offset } => {
-                sum(index, rows, shift, |&a, w| times(table[a as usize * stride + offset], w))
+            Column::Indexed { index, table, small, stride, offset } => {
+                // Mostly flags and small fields: ones added, words summed unreduced.
+                let (mut ones, mut big) = (Fr::zero(), Fr::zero());
+                let (mut pos, mut neg) = (SmallSum::new(), SmallSum::new());
+                for &(i, w) in rows {
+                    let Some(&a) = index.get(i + shift) else { continue };
+                    let at = a as usize * stride + offset;
+                    match small[at] {
+                        0 => {}
+                        1 => ones += w,
+                        x if x > 1 => pos.add(&w, x as u32),
+                        NOT_SMALL => big += w * table[at],
+                        x => neg.add(&w, x.unsigned_abs()),
+                    }
+                }
+                ones + big + pos.finish() - neg.finish()
             }
         }
     }
@@ -497,16 +536,26 @@ mod tests {
         let small: Vec<u32> = vec![0, 1, 7, u32::MAX];
         let wide: Vec<i64> = vec![0, -1, i64::MIN, 3];
         let dense: Vec<Fr> = (0..4).map(|_| Fr::rand(&mut rng)).collect();
-        let index: Vec<u32> = vec![2, 0, 1, 2];
-        let table: Vec<Fr> = (0..6).map(|_| Fr::rand(&mut rng)).collect();
-        let cols = [
-            Column::Small(&small),
-            Column::Wide(&wide),
-            Column::Dense(&dense),
-            Column::Indexed { index: &index, table: &table, stride: 2, offset: 1 },
+        let index: Vec<u32> = vec![2, 0, 1, 3, 2];
+        // Entries of every kind: 0, 1, words, negated words, the extremes, and field
+        // elements that are not words.
+        let table: Vec<Fr> = vec![
+            Fr::zero(),
+            Fr::one(),
+            Fr::from(7u64),
+            -Fr::from(5u64),
+            Fr::from(1u64 << 31),
+            -Fr::from(1u64 << 31),
+            Fr::rand(&mut rng),
+            Fr::from(1u64 << 32),
         ];
+        let small_table = small_entries(&table);
+        assert_eq!(small_table[..4], [0, 1, 7, -5]);
+        assert_eq!(small_table[4..], [NOT_SMALL; 4]);
+        let mut cols = vec![Column::Small(&small), Column::Wide(&wide), Column::Dense(&dense)];
+        cols.extend(indexed(&index, &table, &small_table, 2));
         let rows: Vec<(usize, Fr)> =
-            [3usize, 0, 2].iter().map(|&i| (i, Fr::rand(&mut rng))).collect();
+            [3usize, 0, 2, 4, 1].iter().map(|&i| (i, Fr::rand(&mut rng))).collect();
         for col in &cols {
             let values = col.to_vec();
             for shift in [0, 1] {
@@ -569,8 +618,9 @@ mod tests {
             let small_col: Vec<u32> =
                 (0..t).map(|i| [0, 1, u32::MAX, i as u32 * 977][i % 4]).collect();
             let mut cols = vec![Column::Dense(&dense_col), Column::Small(&small_col)];
-            cols.extend(indexed(&idx_a, &table_a, 3));
-            cols.extend(indexed(&idx_b, &table_b, 2));
+            let (small_a, small_b) = (small_entries(&table_a), small_entries(&table_b));
+            cols.extend(indexed(&idx_a, &table_a, &small_a, 3));
+            cols.extend(indexed(&idx_b, &table_b, &small_b, 2));
             let copies: Vec<Vec<Fr>> = cols.iter().map(Column::to_vec).collect();
             let point: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
             let eq = eq_table(&point);

@@ -44,6 +44,8 @@ pub struct Witness {
     /// The bytecode table's fields (`bytecode::fields_table`): CPU columns `0..NUM_BC` of
     /// row `i` are entry `bytecode.addrs()[i]`'s, so they are never stored per row.
     pub fields: Vec<[Fr; NUM_BC]>,
+    /// [`columns::small_entries`] of `fields`.
+    pub fields_small: Vec<i32>,
     /// The stored virtual CPU columns, `NUM_BC..FIRST_COMMITTED`, of `T` rows each: register
     /// and RAM values, the RAM address, permission bits, slot bytes and values, all below
     /// 2^32 ([`Witness::col`]).
@@ -97,9 +99,11 @@ pub(crate) fn build(
     let (ram, ram_final) = ram_trace(pre, &map, initial, t, &row);
     let lookups = lookup_matrix(t, &row);
     let control = final_control(pre, &map, &ram_final, output_len);
+    let fields_small = columns::small_entries(fields.as_flattened());
     Ok(Witness {
         log_rows,
         fields,
+        fields_small,
         small,
         committed,
         bytecode,
@@ -122,7 +126,8 @@ impl Witness {
     /// others stored.
     pub fn columns(&self) -> Vec<Column<'_>> {
         let fetches = self.bytecode.addrs().words().expect("built as words by OneHot::new");
-        let mut c = columns::indexed(fetches, self.fields.as_flattened(), NUM_BC);
+        let mut c =
+            columns::indexed(fetches, self.fields.as_flattened(), &self.fields_small, NUM_BC);
         c.extend(self.small.iter().map(|v| Column::Small(v)));
         c.extend(self.committed.iter().map(Stored::column));
         c
