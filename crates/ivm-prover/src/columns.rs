@@ -85,6 +85,17 @@ impl Stored {
         }
     }
 
+    /// Sets row `i` to the word `x` (as [`Stored::set`], without converting a field
+    /// element back to a word).
+    #[inline]
+    pub fn set_word(&mut self, i: usize, x: u64) {
+        match (self, u32::try_from(x)) {
+            (Stored::Small(v), Ok(x)) => v[i] = x,
+            (Stored::Wide(v), _) if x <= i64::MAX as u64 => v[i] = x as i64,
+            (s, _) => s.set(i, crate::field::fr_u64(x)),
+        }
+    }
+
     pub fn column(&self) -> Column<'_> {
         match self {
             Stored::Field(p) => Column::Dense(p.evals()),

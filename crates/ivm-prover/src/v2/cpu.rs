@@ -412,6 +412,24 @@ pub fn constraints(outcome: Outcome) -> UniformR1cs {
 
 // ---- witness -------------------------------------------------------------------------------
 
+/// One row's columns, with the machine words they were made from.
+pub struct RowColumns {
+    /// Every column's value.
+    pub values: [Fr; NUM_COLS],
+    /// `words[c]` is column `c`'s value as a word where bit `c` of `is_word` is set (the
+    /// stored columns take it as it is instead of converting the field element back).
+    pub words: [u64; NUM_COLS],
+    pub is_word: u128,
+}
+
+impl RowColumns {
+    /// Column `c` as a word, if it was made from one.
+    #[inline]
+    pub fn word(&self, c: usize) -> Option<u64> {
+        (self.is_word >> c & 1 == 1).then_some(self.words[c])
+    }
+}
+
 /// The columns of one row. `fields` are the entry's [`bytecode_fields_v2`] (computed once
 /// per entry, not per row); `perms` are the accessed word's `[readable, writable, control]`
 /// bits (all false without a RAM access); `fault` marks the faulting row.
@@ -421,10 +439,17 @@ pub fn row_columns(
     row: &Row,
     perms: [bool; 3],
     fault: bool,
-) -> [Fr; NUM_COLS] {
+) -> RowColumns {
+    const _: () = assert!(NUM_COLS <= 128, "one bit per column");
+    let mut words = [0u64; NUM_COLS];
+    let mut is_word = 0u128;
     let mut v = [Fr::zero(); NUM_COLS];
     v[..NUM_BC].copy_from_slice(fields);
-    let set = |v: &mut [Fr; NUM_COLS], c: usize, x: u64| v[c] = crate::field::fr_u64(x);
+    let mut set = |v: &mut [Fr; NUM_COLS], c: usize, x: u64| {
+        v[c] = crate::field::fr_u64(x);
+        words[c] = x;
+        is_word |= 1 << c;
+    };
     set(&mut v, RS1V, row.rs1_val as u64);
     set(&mut v, RS2V, row.rs2_val as u64);
     if writes_register(entry) {
@@ -448,8 +473,8 @@ pub fn row_columns(
     for (s, (kind, a, b)) in q.slots().into_iter().enumerate() {
         set(&mut v, slot_a(s), a as u64);
         set(&mut v, slot_b(s), b as u64);
-        e[s] = crate::field::fr_u64(kind.eval(a, b));
-        v[slot_e(s)] = e[s];
+        set(&mut v, slot_e(s), kind.eval(a, b));
+        e[s] = v[slot_e(s)];
     }
     v[P01..=SP].copy_from_slice(&aux_products(&e));
 
@@ -474,7 +499,7 @@ pub fn row_columns(
         v[INSEQ_FAULT] = v[INSEQ];
         v[LOAD_FAULT] = v[LOAD];
     }
-    v
+    RowColumns { values: v, words, is_word }
 }
 
 #[cfg(test)]

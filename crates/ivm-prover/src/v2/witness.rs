@@ -167,15 +167,22 @@ fn columns<'a>(
             })
             .collect::<Vec<_>>();
         small.par_iter_mut().enumerate().for_each(|(c, col)| {
+            let c = NUM_BC + c;
             for (x, v) in col[start..end].iter_mut().zip(&block) {
-                *x = fr_to_u64(&v[NUM_BC + c])
+                *x = v
+                    .word(c)
+                    .or_else(|| fr_to_u64(&v.values[c]))
                     .and_then(|x| u32::try_from(x).ok())
                     .expect("a stored virtual column is below 2^32");
             }
         });
         cols.par_iter_mut().enumerate().for_each(|(c, col)| {
+            let c = FIRST_COMMITTED + c;
             for (i, v) in (start..end).zip(&block) {
-                col.set(i, v[FIRST_COMMITTED + c]);
+                match v.word(c) {
+                    Some(x) => col.set_word(i, x),
+                    None => col.set(i, v.values[c]),
+                }
             }
         });
     }
