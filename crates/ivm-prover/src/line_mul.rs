@@ -140,27 +140,41 @@ const fn mul_wide(a: &Limbs, b: &Limbs) -> Wide {
     r
 }
 
+/// `acc += x` over limbs of equal length; the carry out.
 #[inline(always)]
-fn add_wide(acc: &mut Wide, x: &Wide) {
+fn add_limbs(acc: &mut [u64], x: &[u64]) -> bool {
     let mut carry = false;
-    for k in 0..8 {
-        let (s, c1) = acc[k].overflowing_add(x[k]);
+    for (a, x) in acc.iter_mut().zip(x) {
+        let (s, c1) = a.overflowing_add(*x);
         let (s, c2) = s.overflowing_add(carry as u64);
-        acc[k] = s;
+        *a = s;
         carry = c1 | c2;
     }
+    carry
+}
+
+/// `acc −= x` over limbs of equal length; the borrow out.
+#[inline(always)]
+fn sub_limbs(acc: &mut [u64], x: &[u64]) -> bool {
+    let mut borrow = false;
+    for (a, x) in acc.iter_mut().zip(x) {
+        let (s, b1) = a.overflowing_sub(*x);
+        let (s, b2) = s.overflowing_sub(borrow as u64);
+        *a = s;
+        borrow = b1 | b2;
+    }
+    borrow
+}
+
+#[inline(always)]
+fn add_wide(acc: &mut Wide, x: &Wide) {
+    let carry = add_limbs(acc, x);
     debug_assert!(!carry, "sums stay below 2^512");
 }
 
 #[inline(always)]
 fn sub_wide(acc: &mut Wide, x: &Wide) {
-    let mut borrow = false;
-    for k in 0..8 {
-        let (s, b1) = acc[k].overflowing_sub(x[k]);
-        let (s, b2) = s.overflowing_sub(borrow as u64);
-        acc[k] = s;
-        borrow = b1 | b2;
-    }
+    let borrow = sub_limbs(acc, x);
     debug_assert!(!borrow, "the k·p² offset covers the subtracted products");
 }
 
@@ -168,13 +182,7 @@ fn sub_wide(acc: &mut Wide, x: &Wide) {
 /// reduction's division by `R` returns as `aR`.
 #[inline(always)]
 fn add_high(acc: &mut Wide, x: &Limbs) {
-    let mut carry = false;
-    for k in 0..4 {
-        let (s, c1) = acc[4 + k].overflowing_add(x[k]);
-        let (s, c2) = s.overflowing_add(carry as u64);
-        acc[4 + k] = s;
-        carry = c1 | c2;
-    }
+    let carry = add_limbs(&mut acc[4..], x);
     debug_assert!(!carry, "sums stay below 2^512");
 }
 
@@ -198,13 +206,7 @@ fn reduce(mut t: Wide) -> Fq {
     }
     let mut r = [t[4], t[5], t[6], t[7]];
     while !less_than(&r, &P) {
-        let mut borrow = false;
-        for k in 0..4 {
-            let (s, b1) = r[k].overflowing_sub(P[k]);
-            let (s, b2) = s.overflowing_sub(borrow as u64);
-            r[k] = s;
-            borrow = b1 | b2;
-        }
+        sub_limbs(&mut r, &P);
     }
     Fq::new_unchecked(BigInt::new(r))
 }
