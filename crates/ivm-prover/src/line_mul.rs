@@ -1,6 +1,6 @@
-//! The Miller loop's inner step, `f ← f·(c0 + c3·w + c4·vw)` in BN254's `F_p^12` (a line
-//! evaluated at a G1 point; `c0 = 1` for normalized lines), with one Montgomery reduction per
-//! output coefficient.
+//! The Miller loop's inner step, `f ← f·(1 + c3·w + c4·vw)` in BN254's `F_p^12` (a
+//! normalized line evaluated at a G1 point), with one Montgomery reduction per output
+//! coefficient.
 //!
 //! arkworks multiplies a line in as two sparse `F_p^6` products (ten `F_p2` products, each
 //! reduced, and some forty reduced additions). Written out, each of the twelve `F_p`
@@ -10,9 +10,8 @@
 //! proof, is unchanged.
 //!
 //! Bounds: inputs are reduced (`p < 2^253.7`), so a product is `< p² < 2^507.4`. A real part
-//! is `base·R + 2p² + a0b0 + c0d0 − a1b1 − c1d1 ∈ [0, 2^511)` (with `c0 ≠ 1`, arkworks'
-//! `mul_by_034`: `3p² + three products − three products`), an imaginary part at most
-//! `base·R` plus six products `< 2^511`; Montgomery reduction of `T < 2^511 < 3pR` gives a
+//! is `base·R + 2p² + a0b0 + c0d0 − a1b1 − c1d1 ∈ [0, 2^511)`, an imaginary part
+//! `base·R` plus four products `< 2^511`; Montgomery reduction of `T < 2^511 < 3pR` gives a
 //! value `< 4p < 2^256`, brought below `p` by at most three subtractions.
 use ark_bn254::{Fq, Fq12, Fq2, Fq6Config, FqConfig};
 use ark_ff::fields::models::fp6_3over2::Fp6Config;
@@ -39,7 +38,6 @@ const fn p_squared_times(k: u64) -> Wide {
     out
 }
 const TWO_P_SQUARED: Wide = p_squared_times(2);
-const THREE_P_SQUARED: Wide = p_squared_times(3);
 
 /// `f ← f·(1 + c3·w + c4·vw)`, i.e. `f·(1 + L·w)` with `L = c3 + c4·v`:
 /// `f0' = f0 + v·(f1·L)`, `f1' = f1 + f0·L`, where for `X ∈ F_p^6`
@@ -51,24 +49,6 @@ pub fn mul_by_line(f: &mut Fq12, c3: &Fq2, c4: &Fq2) {
     let (f0, f1) = (f.c0, f.c1);
     let out = |base: &Fq2, a: &Fq2, b: &Fq2, c: &Fq2, d: &Fq2| {
         reduce_fq2(plus_two_products(limbs(base), [a, b, c, d]))
-    };
-    f.c0.c0 = out(&f0.c0, &f1.c1, &xi_c4, &f1.c2, &xi_c3);
-    f.c0.c1 = out(&f0.c1, &f1.c0, c3, &f1.c2, &xi_c4);
-    f.c0.c2 = out(&f0.c2, &f1.c0, c4, &f1.c1, c3);
-    f.c1.c0 = out(&f1.c0, &f0.c0, c3, &f0.c2, &xi_c4);
-    f.c1.c1 = out(&f1.c1, &f0.c0, c4, &f0.c1, c3);
-    f.c1.c2 = out(&f1.c2, &f0.c1, c4, &f0.c2, c3);
-}
-
-/// `f ← f·(c0 + c3·w + c4·vw)` (arkworks' `mul_by_034`): as [`mul_by_line`] with each old
-/// coefficient multiplied by `c0` — three products per coefficient, one reduction.
-#[inline]
-pub fn mul_by_034(f: &mut Fq12, c0: &Fq2, c3: &Fq2, c4: &Fq2) {
-    let xi_c3 = Fq6Config::mul_fp2_by_nonresidue(*c3);
-    let xi_c4 = Fq6Config::mul_fp2_by_nonresidue(*c4);
-    let (f0, f1) = (f.c0, f.c1);
-    let out = |base: &Fq2, a: &Fq2, b: &Fq2, c: &Fq2, d: &Fq2| {
-        reduce_fq2(three_products([base, c0, a, b, c, d]))
     };
     f.c0.c0 = out(&f0.c0, &f1.c1, &xi_c4, &f1.c2, &xi_c3);
     f.c0.c1 = out(&f0.c1, &f1.c0, c3, &f1.c2, &xi_c4);
@@ -93,17 +73,6 @@ fn plus_two_products(base: [Limbs; 2], [a, b, c, d]: [&Fq2; 4]) -> [Wide; 2] {
     add_high(&mut re, &base[0]);
     let mut im = [0u64; 8];
     add_high(&mut im, &base[1]);
-    add_product(&mut re, &mut im, a, b);
-    add_product(&mut re, &mut im, c, d);
-    [re, im]
-}
-
-/// `x·y + a·b + c·d` as unreduced (real, imaginary) parts.
-#[inline(always)]
-fn three_products([x, y, a, b, c, d]: [&Fq2; 6]) -> [Wide; 2] {
-    let mut re = THREE_P_SQUARED;
-    let mut im = [0u64; 8];
-    add_product(&mut re, &mut im, x, y);
     add_product(&mut re, &mut im, a, b);
     add_product(&mut re, &mut im, c, d);
     [re, im]
@@ -237,7 +206,7 @@ mod tests {
         *f * line
     }
 
-    /// Both equal arkworks on random values and at the extremes (0, 1, p − 1 in every
+    /// Equals arkworks on random values and at the extremes (0, 1, p − 1 in every
     /// coefficient), where the sums are largest and the offsets matter.
     #[test]
     fn equals_arkworks() {
@@ -261,24 +230,6 @@ mod tests {
             mul_by_line(&mut ours, &c3, &c4);
             assert_eq!(ours, reference(&f, &c3, &c4));
         }
-        for _ in 0..500 {
-            let (f, c0, c3, c4) = (
-                Fq12::rand(&mut rng),
-                Fq2::rand(&mut rng),
-                Fq2::rand(&mut rng),
-                Fq2::rand(&mut rng),
-            );
-            let (mut ours, mut theirs) = (f, f);
-            mul_by_034(&mut ours, &c0, &c3, &c4);
-            theirs.mul_by_034(&c0, &c3, &c4);
-            assert_eq!(ours, theirs, "mul_by_034");
-        }
-        let e = Fq2::new(max, max);
-        let f = Fq12::new(ark_bn254::Fq6::new(e, e, e), ark_bn254::Fq6::new(e, e, e));
-        let (mut ours, mut theirs) = (f, f);
-        mul_by_034(&mut ours, &e, &e, &e);
-        theirs.mul_by_034(&e, &e, &e);
-        assert_eq!(ours, theirs, "mul_by_034 at p − 1");
         let mut f = Fq12::rand(&mut rng);
         let before = f;
         mul_by_line(&mut f, &Fq2::zero(), &Fq2::zero());

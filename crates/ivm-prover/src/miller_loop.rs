@@ -1,5 +1,7 @@
 //! The BN254 multi-Miller loop for Dory's tier-2 commitments (`pcs::tier2_commitment`: one
-//! pair per layout row, hundreds of thousands per proof), over G2 points prepared once.
+//! pair per layout row, hundreds of thousands per proof), over G2 points prepared once, and
+//! for the Dory opening's pairings of G2 points used once ([`multi_miller_loop_affine`]:
+//! lines computed as the loop goes, in affine coordinates, already normalized).
 //!
 //! It takes arkworks' steps (`ark_ec::bn`: the line coefficients of `G2Prepared`, evaluated at
 //! the G1 point for a D-type twist) with three differences that matter at this scale:
@@ -7,8 +9,8 @@
 //! * every line is **normalized**: divided by its `F_p2` constant term and by the G1 point's
 //!   `y`. A factor in `F_p2` leaves the pairing unchanged (the final exponentiation's
 //!   exponent `(p^12 − 1)/r` is a multiple of `p^2 − 1`), and a line with constant term 1
-//!   multiplies into the accumulator with 10 `F_p2` multiplications instead of 13
-//!   ([`mul_by_1_3_4`]). The points then carry `(x/y, 1/y)` (one batched inversion) and the
+//!   multiplies into the accumulator with one reduction per coefficient
+//!   ([`crate::line_mul`]). The points then carry `(x/y, 1/y)` (one batched inversion) and the
 //!   prepared G2 points two coefficients per step instead of three ([`NormalizedG2`]);
 //! * the prepared points are borrowed (arkworks takes them by value, ~17 KB each);
 //! * each core runs one accumulator over its share of the pairs (arkworks runs one per four
@@ -18,7 +20,7 @@
 //! exponentiation removes: only final-exponentiated values are equal (tested).
 use ark_bn254::{Config, Fq, Fq12, Fq2, G1Affine, G2Affine};
 use ark_ec::bn::{BnConfig, G2Prepared};
-use ark_ff::{batch_inversion, CyclotomicMultSubgroup, Field, One, Zero};
+use ark_ff::{batch_inversion, AdditiveGroup, CyclotomicMultSubgroup, Field, One, Zero};
 use rayon::prelude::*;
 
 /// A G2 point's Miller-loop lines, each divided by its constant term: `(c1/c0, c2/c0)` per
@@ -64,11 +66,97 @@ pub fn multi_miller_loop(pairs: &[(G1Affine, &NormalizedG2)]) -> Fq12 {
     loop_and_twist(&scaled)
 }
 
-/// [`multi_miller_loop`] for G2 points prepared by arkworks (lines not normalized: a point
-/// used once costs more to normalize than the normalization saves), with the same
-/// accumulators. Neither point of a pair may be the identity.
-pub fn multi_miller_loop_prepared(pairs: &[(G1Affine, &G2Prepared<Config>)]) -> Fq12 {
-    loop_and_twist(pairs)
+/// [`multi_miller_loop`] for G2 points used once: each point's lines are computed as the
+/// loop goes, in affine coordinates, the points of a core's share stepping together so that
+/// one field inversion per step serves them all (Montgomery's trick). A line through `T`
+/// with slope `s` comes out normalized, `(−s, s·x_T − y_T)`, so nothing is stored per point
+/// and each line costs the normalized product. Neither point of a pair may be the identity.
+pub fn multi_miller_loop_affine(pairs: &[(G1Affine, G2Affine)]) -> Fq12 {
+    // The loop below multiplies the Frobenius lines into each share's accumulator, which is
+    // right only for a positive curve parameter (BN254's).
+    const _: () = assert!(!<Config as BnConfig>::X_IS_NEGATIVE);
+    let mut inv_y: Vec<Fq> = pairs.iter().map(|(p, _)| p.y).collect();
+    batch_inversion(&mut inv_y);
+    let scaled: Vec<(Scaled, G2Affine)> = pairs
+        .iter()
+        .zip(inv_y)
+        .map(|((p, q), inv_y)| (Scaled { x_over_y: p.x * inv_y, inv_y }, *q))
+        .collect();
+    let per_core = scaled.len().div_ceil(rayon::current_num_threads()).max(1);
+    scaled.par_chunks(per_core).map(affine_loop).product()
+}
+
+/// The whole loop, Frobenius lines included, for some of the pairs, with one accumulator.
+fn affine_loop(pairs: &[(Scaled, G2Affine)]) -> Fq12 {
+    let digits = <Config as BnConfig>::ATE_LOOP_COUNT;
+    let mut f = Fq12::one();
+    let mut t: Vec<(Fq2, Fq2)> = pairs.iter().map(|(_, q)| (q.x, q.y)).collect();
+    let mut inverses = vec![Fq2::zero(); pairs.len()];
+    for i in (1..digits.len()).rev() {
+        if i != digits.len() - 1 {
+            f.square_in_place();
+        }
+        affine_step(&mut f, pairs, &mut t, &mut inverses, None);
+        match digits[i - 1] {
+            1 => affine_step(&mut f, pairs, &mut t, &mut inverses, Some(&|q: &G2Affine| *q)),
+            -1 => affine_step(&mut f, pairs, &mut t, &mut inverses, Some(&|q: &G2Affine| -*q)),
+            _ => {}
+        }
+    }
+    let q1 = |q: &G2Affine| frobenius(q);
+    let q2 = |q: &G2Affine| -frobenius(&frobenius(q));
+    affine_step(&mut f, pairs, &mut t, &mut inverses, Some(&q1));
+    affine_step(&mut f, pairs, &mut t, &mut inverses, Some(&q2));
+    f
+}
+
+/// One step for every pair: the tangent at `T` (`add = None`) or the chord through `T` and
+/// `add(Q)`; multiplies its line into `f` and moves `T` to the doubled or summed point.
+fn affine_step(
+    f: &mut Fq12,
+    pairs: &[(Scaled, G2Affine)],
+    t: &mut [(Fq2, Fq2)],
+    inverses: &mut [Fq2],
+    add: Option<&dyn Fn(&G2Affine) -> G2Affine>,
+) {
+    for (k, (_, q)) in pairs.iter().enumerate() {
+        inverses[k] = match add {
+            None => t[k].1.double(),
+            Some(add) => t[k].0 - add(q).x,
+        };
+    }
+    assert!(
+        inverses.iter().all(|d| !d.is_zero()),
+        "a vertical line: points outside the prime-order subgroup"
+    );
+    batch_inversion(inverses);
+    for (k, (p, q)) in pairs.iter().enumerate() {
+        let (x, y) = t[k];
+        let (s, other_x) = match add {
+            None => {
+                let x2 = x.square();
+                ((x2.double() + x2) * inverses[k], x)
+            }
+            Some(add) => {
+                let q = add(q);
+                ((y - q.y) * inverses[k], q.x)
+            }
+        };
+        line(f, &(-s, s * x - y), p);
+        let x3 = s.square() - x - other_x;
+        t[k] = (x3, s * (x - x3) - y);
+    }
+}
+
+/// `π(q)` on the twist: the `p`-power Frobenius of the coordinates, times the twist's
+/// constants.
+fn frobenius(q: &G2Affine) -> G2Affine {
+    let (mut x, mut y) = (q.x, q.y);
+    x.frobenius_map_in_place(1);
+    x *= <Config as BnConfig>::TWIST_MUL_BY_Q_X;
+    y.frobenius_map_in_place(1);
+    y *= <Config as BnConfig>::TWIST_MUL_BY_Q_Y;
+    G2Affine::new_unchecked(x, y)
 }
 
 /// One pair as the loop reads it: its `k`-th line, evaluated at its G1 point, multiplied
@@ -85,20 +173,6 @@ impl PairLines for (Scaled, &NormalizedG2) {
     #[inline(always)]
     fn multiply_line(&self, f: &mut Fq12, k: usize) {
         line(f, &self.1.lines[k], &self.0);
-    }
-}
-
-impl PairLines for (G1Affine, &G2Prepared<Config>) {
-    fn steps(&self) -> usize {
-        self.1.ell_coeffs.len()
-    }
-    /// arkworks' `ell` for a D-type twist: `f·(c0·y + c1·x·w + c2·vw)`.
-    #[inline(always)]
-    fn multiply_line(&self, f: &mut Fq12, k: usize) {
-        let (mut c0, mut c1, c2) = self.1.ell_coeffs[k];
-        c0.mul_assign_by_fp(&self.0.y);
-        c1.mul_assign_by_fp(&self.0.x);
-        crate::line_mul::mul_by_034(f, &c0, &c1, &c2);
     }
 }
 
@@ -178,19 +252,18 @@ mod tests {
         assert_eq!(multi_miller_loop(&[]), Fq12::one());
     }
 
-    /// The arkworks-prepared variant gives arkworks' pairing product too.
+    /// The affine variant gives arkworks' pairing product too.
     #[test]
-    fn prepared_equals_arkworks_after_the_final_exponentiation() {
-        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(12);
-        for n in [1usize, 3, 17] {
+    fn affine_equals_arkworks_after_the_final_exponentiation() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(13);
+        for n in [1usize, 2, 3, 17] {
             let ps: Vec<G1Affine> =
                 (0..n).map(|_| G1Projective::rand(&mut rng).into_affine()).collect();
             let qs: Vec<G2Affine> =
                 (0..n).map(|_| G2Projective::rand(&mut rng).into_affine()).collect();
-            let prepared: Vec<G2Prepared<Config>> = qs.iter().map(|q| (*q).into()).collect();
-            let pairs: Vec<_> = ps.iter().copied().zip(&prepared).collect();
+            let pairs: Vec<_> = ps.iter().copied().zip(qs.iter().copied()).collect();
             let ours =
-                Bn254::final_exponentiation(MillerLoopOutput(multi_miller_loop_prepared(&pairs)));
+                Bn254::final_exponentiation(MillerLoopOutput(multi_miller_loop_affine(&pairs)));
             assert_eq!(ours, Some(Bn254::multi_pairing(ps, qs)), "{n} pairs");
         }
     }

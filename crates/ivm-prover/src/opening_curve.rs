@@ -17,11 +17,11 @@
 //! * **pairings** ([`crate::miller_loop`]): one accumulator per core; pairs with the setup's
 //!   G2 generators read the lines [`crate::pcs::DoryProverSetup`] prepared (normalized) for
 //!   the tier-2 commitments, registered for the opening's duration by
-//!   [`PreparedGenerators::register`].
+//!   [`PreparedGenerators::register`]; the vectors' G2 points, each paired once, have their
+//!   lines computed as the loop goes, in affine coordinates (one inversion per step for all).
 use std::sync::{Arc, Mutex};
 
 use ark_bn254::{Bn254, G1Projective, G2Projective};
-use ark_ec::bn::G2Prepared;
 use ark_ec::pairing::{MillerLoopOutput, Pairing};
 use ark_ec::scalar_mul::glv::GLVConfig;
 use ark_ec::scalar_mul::BatchMulPreprocessing;
@@ -33,7 +33,7 @@ use dory_pcs::primitives::arithmetic::{DoryRoutines, PairingCurve};
 use dory_pcs::ProverSetup;
 use rayon::prelude::*;
 
-use crate::miller_loop::{multi_miller_loop, multi_miller_loop_prepared, NormalizedG2};
+use crate::miller_loop::{multi_miller_loop, multi_miller_loop_affine, NormalizedG2};
 
 /// BN254 for the opening prover (see the module docs).
 #[derive(Clone, Debug, Default)]
@@ -91,7 +91,8 @@ fn final_exponentiation(f: ark_bn254::Fq12) -> ArkGT {
     )
 }
 
-/// `Π e(p_i, q_i)` with both sides arbitrary: G2 points prepared by arkworks.
+/// `Π e(p_i, q_i)` with both sides arbitrary: each G2 point's lines computed as the loop
+/// goes, in affine coordinates with one inversion per step for all of them.
 fn pair_all(ps: &[ArkG1], qs: &[ArkG2]) -> ArkGT {
     assert_eq!(ps.len(), qs.len(), "multi_pair requires equal length vectors");
     let (ps, qs): (Vec<G1Projective>, Vec<G2Projective>) = ps
@@ -100,11 +101,11 @@ fn pair_all(ps: &[ArkG1], qs: &[ArkG2]) -> ArkGT {
         .filter(|(p, q)| !p.0.is_zero() && !q.0.is_zero())
         .map(|(p, q)| (p.0, q.0))
         .unzip();
-    let ps = G1Projective::normalize_batch(&ps);
-    let prepared: Vec<G2Prepared<ark_bn254::Config>> =
-        G2Projective::normalize_batch(&qs).into_par_iter().map(G2Prepared::from).collect();
-    let pairs: Vec<_> = ps.into_iter().zip(&prepared).collect();
-    final_exponentiation(multi_miller_loop_prepared(&pairs))
+    let pairs: Vec<_> = G1Projective::normalize_batch(&ps)
+        .into_iter()
+        .zip(G2Projective::normalize_batch(&qs))
+        .collect();
+    final_exponentiation(multi_miller_loop_affine(&pairs))
 }
 
 /// `Π e(p_i, q_i)` for the setup's generators `q_i`, prepared.
