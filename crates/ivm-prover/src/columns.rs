@@ -431,17 +431,19 @@ fn index_weights(index: &[u32], k: usize, eq: &[Fr], shift: usize) -> Vec<Fr> {
 /// Each product of the two 256-bit Montgomery representations is added, unreduced, into a
 /// 576-bit integer (16 word multiplications instead of a full Montgomery multiplication).
 /// Since `mont(a) · mont(b) = a b R²` as integers mod p, the final value is
-/// `(acc mod p) · R^{-2}`. Zeros are skipped and ones (bits, flags) only add `e_i`.
+/// `(acc mod p) · R^{-2}`. Small `x_i` go to a [`SmallSum`] (four word multiplications each,
+/// for fewer than 2^30 of them). Zeros are skipped and ones (bits, flags) only add `e_i`.
 /// Uses the (hidden but public) Montgomery limbs of arkworks' `Fp`; checked against plain
 /// field arithmetic in the tests.
 pub(crate) struct DotAcc {
     wide: [u64; 9],
+    small: SmallSum,
     plain: Fr,
 }
 
 impl DotAcc {
     pub(crate) fn new() -> Self {
-        Self { wide: [0; 9], plain: Fr::zero() }
+        Self { wide: [0; 9], small: SmallSum::new(), plain: Fr::zero() }
     }
 
     #[inline(always)]
@@ -474,23 +476,13 @@ impl DotAcc {
         self.wide[8] += carry as u64;
     }
 
-    /// Add `e·x` for a small `x`: `mont(e)·x·2^256 = e x R²`, four word multiplications
-    /// added into the top of the wide accumulator (`mont(e)·x < 2^288`, so for fewer than
-    /// 2^32 terms nothing overflows).
+    /// Add `e·x` for a small `x`.
     #[inline(always)]
     pub(crate) fn add_small(&mut self, e: &Fr, x: u32) {
         match x {
             0 => {}
             1 => self.plain += e,
-            _ => {
-                let mut carry = 0u128;
-                for (w, a) in self.wide[4..8].iter_mut().zip(&e.0 .0) {
-                    let t = (*a as u128) * (x as u128) + *w as u128 + carry;
-                    *w = t as u64;
-                    carry = t >> 64;
-                }
-                self.wide[8] += carry as u64;
-            }
+            _ => self.small.add(e, x),
         }
     }
 
@@ -500,7 +492,7 @@ impl DotAcc {
         for (k, limb) in self.wide.iter().enumerate() {
             bytes[8 * k..8 * k + 8].copy_from_slice(&limb.to_le_bytes());
         }
-        Fr::from_le_bytes_mod_order(&bytes) * r2_inv + self.plain
+        Fr::from_le_bytes_mod_order(&bytes) * r2_inv + self.small.finish() + self.plain
     }
 }
 

@@ -18,8 +18,10 @@
 //!
 //! So [`multi_miller_loop`]'s value differs from arkworks' by a factor that the final
 //! exponentiation removes: only final-exponentiated values are equal (tested).
-use ark_bn254::{Config, Fq, Fq12, Fq2, G1Affine, G2Affine};
+use ark_bn254::{Bn254, Config, Fq, Fq12, Fq2, G1Affine, G1Projective, G2Affine};
 use ark_ec::bn::{BnConfig, G2Prepared};
+use ark_ec::pairing::{MillerLoopOutput, Pairing, PairingOutput};
+use ark_ec::CurveGroup;
 use ark_ff::{batch_inversion, AdditiveGroup, CyclotomicMultSubgroup, Field, One, Zero};
 use rayon::prelude::*;
 
@@ -56,14 +58,31 @@ struct Scaled {
 /// `Π_i f_i` for the pairs `(P_i, Q_i)`, before the final exponentiation — up to a factor
 /// the final exponentiation removes. No `P_i` may be the identity.
 pub fn multi_miller_loop(pairs: &[(G1Affine, &NormalizedG2)]) -> Fq12 {
+    loop_and_twist(&scaled(pairs))
+}
+
+/// `Π e(p_i, q_i)` over prepared `q_i`; identities among the `p_i` are left out
+/// (`e(0, q) = 1`).
+pub fn pairing_with_prepared<'a>(
+    ps: impl IntoIterator<Item = &'a G1Projective>,
+    qs: &[NormalizedG2],
+) -> PairingOutput<Bn254> {
+    let (ps, qs): (Vec<G1Projective>, Vec<&NormalizedG2>) =
+        ps.into_iter().zip(qs).filter(|(p, _)| !p.is_zero()).map(|(p, q)| (*p, q)).unzip();
+    let pairs: Vec<_> = G1Projective::normalize_batch(&ps).into_iter().zip(qs).collect();
+    Bn254::final_exponentiation(MillerLoopOutput(multi_miller_loop(&pairs)))
+        .expect("a Miller loop output is never zero")
+}
+
+/// Each pair with its G1 point as the normalized lines read it (one batched inversion).
+fn scaled<Q: Copy>(pairs: &[(G1Affine, Q)]) -> Vec<(Scaled, Q)> {
     let mut inv_y: Vec<Fq> = pairs.iter().map(|(p, _)| p.y).collect();
     batch_inversion(&mut inv_y);
-    let scaled: Vec<(Scaled, &NormalizedG2)> = pairs
+    pairs
         .iter()
         .zip(inv_y)
         .map(|((p, q), inv_y)| (Scaled { x_over_y: p.x * inv_y, inv_y }, *q))
-        .collect();
-    loop_and_twist(&scaled)
+        .collect()
 }
 
 /// [`multi_miller_loop`] for G2 points used once: each point's lines are computed as the
@@ -75,13 +94,7 @@ pub fn multi_miller_loop_affine(pairs: &[(G1Affine, G2Affine)]) -> Fq12 {
     // The loop below multiplies the Frobenius lines into each share's accumulator, which is
     // right only for a positive curve parameter (BN254's).
     const _: () = assert!(!<Config as BnConfig>::X_IS_NEGATIVE);
-    let mut inv_y: Vec<Fq> = pairs.iter().map(|(p, _)| p.y).collect();
-    batch_inversion(&mut inv_y);
-    let scaled: Vec<(Scaled, G2Affine)> = pairs
-        .iter()
-        .zip(inv_y)
-        .map(|((p, q), inv_y)| (Scaled { x_over_y: p.x * inv_y, inv_y }, *q))
-        .collect();
+    let scaled = scaled(pairs);
     let per_core = scaled.len().div_ceil(rayon::current_num_threads()).max(1);
     scaled.par_chunks(per_core).map(affine_loop).product()
 }
@@ -159,37 +172,20 @@ fn frobenius(q: &G2Affine) -> G2Affine {
     G2Affine::new_unchecked(x, y)
 }
 
-/// One pair as the loop reads it: its `k`-th line, evaluated at its G1 point, multiplied
-/// into `f`.
-trait PairLines: Sync {
-    fn steps(&self) -> usize;
-    fn multiply_line(&self, f: &mut Fq12, k: usize);
-}
-
-impl PairLines for (Scaled, &NormalizedG2) {
-    fn steps(&self) -> usize {
-        self.1.lines.len()
-    }
-    #[inline(always)]
-    fn multiply_line(&self, f: &mut Fq12, k: usize) {
-        line(f, &self.1.lines[k], &self.0);
-    }
-}
-
 /// The loop over every pair (one accumulator per core), then the two lines of the
 /// Frobenius-twisted points.
-fn loop_and_twist<L: PairLines>(pairs: &[L]) -> Fq12 {
-    let Some(first) = pairs.first() else { return Fq12::one() };
-    let steps = first.steps();
-    debug_assert!(pairs.iter().all(|p| p.steps() == steps), "prepared points");
+fn loop_and_twist(pairs: &[(Scaled, &NormalizedG2)]) -> Fq12 {
+    let Some((_, first)) = pairs.first() else { return Fq12::one() };
+    let steps = first.lines.len();
+    debug_assert!(pairs.iter().all(|(_, q)| q.lines.len() == steps), "prepared points");
     let per_core = pairs.len().div_ceil(rayon::current_num_threads()).max(1);
     let mut f: Fq12 = pairs.par_chunks(per_core).map(loop_over).product();
     if <Config as BnConfig>::X_IS_NEGATIVE {
         f.cyclotomic_inverse_in_place();
     }
     for k in [steps - 2, steps - 1] {
-        for p in pairs {
-            p.multiply_line(&mut f, k);
+        for (p, q) in pairs {
+            line(&mut f, &q.lines[k], p);
         }
     }
     f
@@ -197,7 +193,7 @@ fn loop_and_twist<L: PairLines>(pairs: &[L]) -> Fq12 {
 
 /// The loop's steps (a doubling line per bit, an addition line per non-zero digit) for some
 /// of the pairs, with one accumulator.
-fn loop_over<L: PairLines>(pairs: &[L]) -> Fq12 {
+fn loop_over(pairs: &[(Scaled, &NormalizedG2)]) -> Fq12 {
     let digits = <Config as BnConfig>::ATE_LOOP_COUNT;
     let mut f = Fq12::one();
     let mut k = 0; // the line's index: the same in every prepared point
@@ -207,8 +203,8 @@ fn loop_over<L: PairLines>(pairs: &[L]) -> Fq12 {
         }
         let lines = if digits[i - 1] == 0 { 1 } else { 2 };
         for _ in 0..lines {
-            for p in pairs {
-                p.multiply_line(&mut f, k);
+            for (p, q) in pairs {
+                line(&mut f, &q.lines[k], p);
             }
             k += 1;
         }
@@ -228,9 +224,7 @@ fn line(f: &mut Fq12, (n1, n2): &(Fq2, Fq2), p: &Scaled) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_bn254::{Bn254, G1Projective, G2Projective};
-    use ark_ec::pairing::{MillerLoopOutput, Pairing};
-    use ark_ec::CurveGroup;
+    use ark_bn254::G2Projective;
     use ark_std::UniformRand;
     use rand_chacha::rand_core::SeedableRng;
 

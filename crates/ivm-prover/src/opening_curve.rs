@@ -33,7 +33,7 @@ use dory_pcs::primitives::arithmetic::{DoryRoutines, PairingCurve};
 use dory_pcs::ProverSetup;
 use rayon::prelude::*;
 
-use crate::miller_loop::{multi_miller_loop, multi_miller_loop_affine, NormalizedG2};
+use crate::miller_loop::{multi_miller_loop_affine, pairing_with_prepared, NormalizedG2};
 
 /// BN254 for the opening prover (see the module docs).
 #[derive(Clone, Debug, Default)]
@@ -108,14 +108,6 @@ fn pair_all(ps: &[ArkG1], qs: &[ArkG2]) -> ArkGT {
     final_exponentiation(multi_miller_loop_affine(&pairs))
 }
 
-/// `Π e(p_i, q_i)` for the setup's generators `q_i`, prepared.
-fn pair_with_prepared(ps: &[ArkG1], lines: &[NormalizedG2]) -> ArkGT {
-    let (ps, qs): (Vec<G1Projective>, Vec<&NormalizedG2>) =
-        ps.iter().zip(lines).filter(|(p, _)| !p.0.is_zero()).map(|(p, q)| (p.0, q)).unzip();
-    let pairs: Vec<_> = G1Projective::normalize_batch(&ps).into_iter().zip(qs).collect();
-    final_exponentiation(multi_miller_loop(&pairs))
-}
-
 impl PairingCurve for OpeningCurve {
     type G1 = ArkG1;
     type G2 = ArkG2;
@@ -132,7 +124,9 @@ impl PairingCurve for OpeningCurve {
     fn multi_pair_g2_setup(ps: &[ArkG1], qs: &[ArkG2]) -> ArkGT {
         assert_eq!(ps.len(), qs.len(), "multi_pair requires equal length vectors");
         match registered_lines(qs) {
-            Some(lines) => pair_with_prepared(ps, &lines[..qs.len()]),
+            Some(lines) => {
+                ArkGT(pairing_with_prepared(ps.iter().map(|p| &p.0), &lines[..qs.len()]))
+            }
             None => pair_all(ps, qs),
         }
     }

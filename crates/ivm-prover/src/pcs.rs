@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use ark_bn254::{G1Affine, G1Projective, G2Projective};
 use ark_ec::pairing::Pairing;
-use ark_ec::pairing::{MillerLoopOutput, PairingOutput};
+use ark_ec::pairing::PairingOutput;
 use ark_ec::{CurveGroup, VariableBaseMSM};
 use ark_ff::{AdditiveGroup, Zero};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
@@ -609,18 +609,10 @@ fn rows_committed_by<T: Sync>(
 /// exponentiation. Rows that are the identity contribute `e(0, G2_i) = 1` and are left out.
 pub(crate) fn tier2_commitment(setup: &DoryProverSetup, rows: &[ArkG1]) -> DoryCommitment {
     let g2 = setup.g2_prepared();
-    let (ps, qs): (Vec<G1Projective>, Vec<&NormalizedG2>) = rows
-        .iter()
-        .zip(&g2[..rows.len()])
-        .filter(|(p, _)| !p.0.is_zero())
-        .map(|(p, q)| (p.0, q))
-        .unzip();
-    let pairs: Vec<_> = G1Projective::normalize_batch(&ps).into_iter().zip(qs).collect();
-    let ml = crate::miller_loop::multi_miller_loop(&pairs);
-    DoryCommitment(
-        ark_bn254::Bn254::final_exponentiation(MillerLoopOutput(ml))
-            .expect("a Miller loop output is never zero"),
-    )
+    DoryCommitment(crate::miller_loop::pairing_with_prepared(
+        rows.iter().map(|r| &r.0),
+        &g2[..rows.len()],
+    ))
 }
 
 /// `Σ_j scalars[j]·bases[j]`. Rows whose coefficients are all `±v` with `v < 2^128` (the
