@@ -310,8 +310,8 @@ impl DoryProverSetup {
     /// Frees the prepared G2 generators (and the G1 byte sums) until the next commitment
     /// needs them again.
     pub fn release_prepared_generators(&self) {
-        *self.g2_prepared.lock().expect("a panicked commitment poisoned the setup") = None;
-        *self.g1_byte_sums.lock().expect("a panicked commitment poisoned the setup") = None;
+        *lock_cache(&self.g2_prepared) = None;
+        *lock_cache(&self.g1_byte_sums) = None;
     }
 
     /// For rows of `2^sigma` columns (`sigma ≥ 3`): entry `256·g + mask` is
@@ -321,11 +321,10 @@ impl DoryProverSetup {
     /// `σ = 12`; built once per proof (~`2^σ·32` additions).
     pub(crate) fn g1_byte_sums(&self, sigma: usize) -> ByteSums {
         assert!(sigma >= 3, "byte sums need rows of at least 8 columns");
-        let mut cached =
-            self.g1_byte_sums.lock().expect("a panicked commitment poisoned the setup");
-        if let Some(t) = cached.as_ref().filter(|t| t.0 == sigma) {
+        if let Some(t) = lock_cache(&self.g1_byte_sums).as_ref().filter(|t| t.0 == sigma) {
             return Arc::clone(t);
         }
+        // Computed without the lock held (`lock_cache`).
         let g1 = &self.g1_affine()[..1 << sigma];
         let sums: Vec<G1Projective> = g1
             .par_chunks(8)
@@ -338,38 +337,49 @@ impl DoryProverSetup {
             })
             .collect();
         let table = Arc::new((sigma, G1Projective::normalize_batch(&sums)));
-        *cached = Some(Arc::clone(&table));
+        *lock_cache(&self.g1_byte_sums) = Some(Arc::clone(&table));
         table
     }
 
     /// The G2 row generators a `max_num_vars` polynomial can use (`2^⌊max/2⌋` of them),
     /// prepared for the Miller loop once and cached.
     fn g2_prepared(&self) -> Arc<Vec<NormalizedG2>> {
-        let mut cached = self.g2_prepared.lock().expect("a panicked commitment poisoned the setup");
-        let prepared = cached.get_or_insert_with(|| {
-            let rows = (1usize << (self.max_num_vars / 2)).min(self.inner.g2_vec.len());
-            let proj: Vec<G2Projective> = self.inner.g2_vec[..rows].iter().map(|g| g.0).collect();
-            Arc::new(
-                G2Projective::normalize_batch(&proj)
-                    .into_par_iter()
-                    .map(NormalizedG2::new)
-                    .collect(),
-            )
-        });
-        Arc::clone(prepared)
+        if let Some(p) = lock_cache(&self.g2_prepared).as_ref() {
+            return Arc::clone(p);
+        }
+        // Computed without the lock held (`lock_cache`); a racing caller's copy may win.
+        let rows = (1usize << (self.max_num_vars / 2)).min(self.inner.g2_vec.len());
+        let proj: Vec<G2Projective> = self.inner.g2_vec[..rows].iter().map(|g| g.0).collect();
+        let prepared: Arc<Vec<NormalizedG2>> = Arc::new(
+            G2Projective::normalize_batch(&proj).into_par_iter().map(NormalizedG2::new).collect(),
+        );
+        Arc::clone(lock_cache(&self.g2_prepared).get_or_insert(prepared))
     }
 
     /// The G1 column generators in affine form (batch-normalized once, then cached).
     pub(crate) fn g1_affine(&self) -> &[G1Affine] {
-        self.g1_affine.get_or_init(|| {
-            let proj: Vec<G1Projective> = self.inner.g1_vec.iter().map(|g| g.0).collect();
-            G1Projective::normalize_batch(&proj)
-        })
+        if let Some(g) = self.g1_affine.get() {
+            return g;
+        }
+        // Not `get_or_init`: it would block other callers while the normalization runs on
+        // the rayon pool, whose workers may be those callers (`lock_cache`).
+        let proj: Vec<G1Projective> = self.inner.g1_vec.iter().map(|g| g.0).collect();
+        let _ = self.g1_affine.set(G1Projective::normalize_batch(&proj));
+        self.g1_affine.get().expect("set above")
     }
 
     pub fn verifier_setup(&self) -> DoryVerifierSetup {
         DoryVerifierSetup { inner: self.inner.to_verifier_setup(), max_num_vars: self.max_num_vars }
     }
+}
+
+/// One of the setup's caches, locked only to read or store it. What is cached is computed on
+/// the rayon pool, and commitments run on that pool in parallel and read these caches: a
+/// lock held while computing would leave the pool's workers waiting for it and the
+/// computation waiting for them (a deadlock two concurrent proofs hit). So callers compute
+/// with the lock released (a racing caller may compute the same value; one copy is kept).
+fn lock_cache<T>(cache: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    cache.lock().expect("a panicked commitment poisoned the setup")
 }
 
 /// The largest polynomial (in variables) the verifier setup compiled into the binary covers.
