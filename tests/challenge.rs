@@ -159,7 +159,7 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert_eq!(filed["claimedPanicked"], false);
     assert!(proof_path.is_file(), "the proof is kept");
     // By default a v2 proof: for this small run well under the 128 KB mempools relay.
-    assert_eq!(filed["proofSystem"], "jolt-rv32im-dory/2.2");
+    assert_eq!(filed["proofSystem"], "jolt-rv32im-dory/2.3");
     assert!(filed["proofSizeBytes"].as_u64().unwrap() < 128 * 1024, "{filed}");
     // By default the proof travels in blobs: the transaction pays blob gas, not ~16 gas per
     // proof byte of calldata (a 100 KB proof: ~3.7 M gas).
@@ -380,7 +380,7 @@ fn wrong_results_are_proven_challenged_and_overturned() {
     assert_eq!(filed["verdict"], "upheld");
     assert_eq!(rt.block_on(reader.job_metadata(jm, job_f)).unwrap().status, JOB_STATE_OVERTURNED);
     let proof = std::fs::read(dir.path().join("f.proof")).unwrap();
-    assert_eq!(&proof[14..34], b"jolt-rv32im-dory/2.2");
+    assert_eq!(&proof[14..34], b"jolt-rv32im-dory/2.3");
 
     // ----- the operator challenges its own wrong result to keep honest challengers out -----
     // Its junk challenge is open when the honest one is filed; the honest one is still accepted

@@ -96,7 +96,7 @@ fn fibonacci_proves_verifies_and_rejects_tampering() {
     assert!(report["peakMemoryBytes"].as_u64().unwrap() > 1 << 20);
     assert!(report["proveSeconds"].as_f64().unwrap() > 0.0);
     assert_eq!(report["phases"].as_array().unwrap().len(), 8);
-    assert_eq!(report["proofSystem"], "jolt-rv32im-dory/2.2");
+    assert_eq!(report["proofSystem"], "jolt-rv32im-dory/2.3");
     assert!(report["estimatedMemoryBytes"].as_u64().unwrap() >= 320 << 20);
 
     // Valid against its ELF: exit 0 and the same statement.
@@ -231,7 +231,7 @@ fn faults_and_runs_out_of_cycles_prove() {
     assert_eq!(code(&out), 6, "{}", stderr(&out));
     assert!(dir.join("f.proof").exists());
     let report = stdout_json(&out);
-    assert_eq!(report["proofSystem"], "jolt-rv32im-dory/2.2");
+    assert_eq!(report["proofSystem"], "jolt-rv32im-dory/2.3");
     let st = &report["statement"];
     assert_eq!(st["outcome"], "faulted");
     assert_eq!(st["fault"]["class"], "memory_access");

@@ -24,7 +24,8 @@ fn main() {
     let point: Vec<Fr> = (0..log_t).map(|_| Fr::rand(&mut rng)).collect();
     let factors = chunks.iter().zip(&r_a).map(|(m, r)| m.address_eq_factor(r)).collect();
     let t0 = Instant::now();
-    let mut inst = EqProduct::new(vec![Term { coeff: Fr::from(1u64), point, factors }], log_t);
+    let term = Term { coeff: Fr::from(1u64), point: Some(point), factors };
+    let mut inst = EqProduct::new(vec![term], log_t);
     let claim = inst.claim();
     let t1 = t0.elapsed().as_secs_f64();
     let (proof, _) = sumcheck::prove(&mut inst, claim, &mut Transcript::new(b"k"));

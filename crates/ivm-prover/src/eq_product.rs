@@ -18,6 +18,10 @@
 //!
 //! Per pair of rows and term this is `O(d log d)` multiplications against `(d + 2)·d` for the
 //! generic prover.
+//!
+//! A term may also come without an eq weight (`point: None`): its weight is then one of its
+//! factors (a sum of eq tables, say, for claims at several cycle points sharing one product),
+//! and its round polynomial is the plain product's.
 use std::cell::RefCell;
 
 use rayon::prelude::*;
@@ -27,11 +31,18 @@ use crate::field::{Field, Fr, One, Zero};
 use crate::poly::SplitEq;
 use crate::sumcheck::SumcheckProver;
 
-/// One term `α·eq(point, ·)·Π factors`.
+/// One term `α·eq(point, ·)·Π factors`, or `α·Π factors` without a point.
 pub struct Term<'a> {
     pub coeff: Fr,
-    pub point: Vec<Fr>,
+    pub point: Option<Vec<Fr>>,
     pub factors: Vec<Factor<'a>>,
+}
+
+impl Term<'_> {
+    /// The degree of the term's summand in each variable.
+    fn degree(&self) -> usize {
+        self.factors.len() + usize::from(self.point.is_some())
+    }
 }
 
 struct State<'a> {
@@ -55,10 +66,12 @@ impl<'a> EqProduct<'a> {
         assert!(!terms.is_empty(), "an eq-product sum needs at least one term");
         for t in &terms {
             assert!(!t.factors.is_empty(), "a term needs at least one factor");
-            assert_eq!(t.point.len(), num_vars, "eq point has the wrong number of coordinates");
+            if let Some(p) = &t.point {
+                assert_eq!(p.len(), num_vars, "eq point has the wrong number of coordinates");
+            }
             assert!(t.factors.iter().all(|f| f.num_vars() == num_vars), "factor size differs");
         }
-        let degree = 1 + terms.iter().map(|t| t.factors.len()).max().unwrap_or(0);
+        let degree = terms.iter().map(Term::degree).max().unwrap_or(0);
         let states = terms.into_iter().map(|term| State { term, scale: Fr::one() }).collect();
         Self { states, degree, num_vars, round: 0, first: RefCell::new(None) }
     }
@@ -258,12 +271,20 @@ impl SumcheckProver for EqProduct<'_> {
         let k = self.round;
         let mut total = vec![Fr::zero(); self.degree + 1];
         for s in &self.states {
-            let r = s.term.point[k];
+            let c = s.term.coeff * s.scale;
+            let Some(point) = &s.term.point else {
+                let mut q = round_sums(&s.term.factors, s.term.factors[0].len() / 2, None);
+                extrapolate(&mut q, self.degree + 1);
+                for (t, qx) in total.iter_mut().zip(&q) {
+                    *t += c * qx;
+                }
+                continue;
+            };
+            let r = point[k];
             // Split: whole, the lookup slots' first table was 128 MB at 2^20 rows.
-            let eq_rest = SplitEq::new(&s.term.point[k + 1..]);
+            let eq_rest = SplitEq::new(&point[k + 1..]);
             let mut q = inner_evals(&s.term.factors, &eq_rest);
             extrapolate(&mut q, self.degree + 1);
-            let c = s.term.coeff * s.scale;
             for (x, (t, qx)) in total.iter_mut().zip(&q).enumerate() {
                 *t += c * eq1(r, Fr::from(x as u64)) * qx;
             }
@@ -274,7 +295,9 @@ impl SumcheckProver for EqProduct<'_> {
     fn bind(&mut self, rho: Fr) {
         let k = self.round;
         for s in &mut self.states {
-            s.scale *= eq1(s.term.point[k], rho);
+            if let Some(point) = &s.term.point {
+                s.scale *= eq1(point[k], rho);
+            }
             for f in &mut s.term.factors {
                 f.bind_top(rho);
             }
@@ -286,7 +309,7 @@ impl SumcheckProver for EqProduct<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::poly::{DenseMle, UniPoly};
+    use crate::poly::{eq_table, DenseMle, UniPoly};
     use crate::sumcheck::{self, CompositeSumcheck};
     use crate::transcript::Transcript;
     use ark_std::UniformRand;
@@ -327,34 +350,37 @@ mod tests {
     }
 
     /// The same round polynomials, challenges and final values as the generic prover over
-    /// `(eq, F_1, …, F_d)` per term, for terms with different factor counts.
+    /// `(eq, F_1, …, F_d)` per term (`(1, F_1, …)` for a term without a point), for terms with
+    /// different factor counts.
     #[test]
     fn matches_the_generic_prover() {
         let mut rng = ChaCha20Rng::seed_from_u64(3);
         let n = 7;
-        let shapes = [3usize, 1, 3];
+        let shapes = [(3usize, true), (1, true), (4, false), (2, false)];
         let terms: Vec<Term> = shapes
             .iter()
-            .map(|&d| Term {
+            .map(|&(d, weighted)| Term {
                 coeff: Fr::rand(&mut rng),
-                point: rand_vec(&mut rng, n),
+                point: weighted.then(|| rand_vec(&mut rng, n)),
                 factors: (0..d).map(|_| Factor::Dense(rand_vec(&mut rng, 1 << n))).collect(),
             })
             .collect();
-        let max_d = 3;
-        // Generic: per term (eq, F…, 1-padding) and the same combination.
+        let max_d = 4;
+        // Generic: per term (eq or 1, F…, 1-padding) and the same combination.
         let mut polys = Vec::new();
         let mut coeffs = Vec::new();
+        let ones = || DenseMle::new(vec![Fr::one(); 1 << n]);
         for t in &terms {
-            polys.push(DenseMle::new(crate::poly::eq_table(&t.point)));
+            polys.push(t.point.as_ref().map_or_else(ones, |p| DenseMle::new(eq_table(p))));
             polys.extend(t.factors.iter().map(|f| DenseMle::new(f.to_vec())));
-            polys.extend((t.factors.len()..max_d).map(|_| DenseMle::new(vec![Fr::one(); 1 << n])));
+            polys.extend((t.factors.len()..max_d).map(|_| ones()));
             coeffs.push(t.coeff);
         }
         let comb = move |v: &[Fr]| -> Fr {
             v.chunks(max_d + 1).zip(&coeffs).map(|(g, c)| *c * g.iter().product::<Fr>()).sum()
         };
-        let mut generic = CompositeSumcheck::new(polys, max_d + 1, comb);
+        // At most four of a group's five polynomials are not constant.
+        let mut generic = CompositeSumcheck::new(polys, max_d, comb);
         let claim = generic.claim();
         let (expected, point) = sumcheck::prove(&mut generic, claim, &mut Transcript::new(b"t"));
 

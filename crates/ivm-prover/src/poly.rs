@@ -208,6 +208,28 @@ impl SplitEq {
 /// Rows below which splitting work across cores costs more than it saves.
 const PAR_MIN: usize = 1 << 12;
 
+/// `Σ_m c_m·eq(p_m, x)` at every `x` of the hypercube (the points have one length): each
+/// point's weights read from its split table, a block at a time, one multiplication per
+/// entry and point.
+pub fn eq_sum_table(points: &[&[Fr]], coeffs: &[Fr]) -> Vec<Fr> {
+    assert!(!points.is_empty() && points.len() == coeffs.len(), "one coefficient per point");
+    let n = points[0].len();
+    assert!(points.iter().all(|p| p.len() == n), "points of different lengths");
+    let splits: Vec<SplitEq> = points.iter().map(|p| SplitEq::new(p)).collect();
+    let block = splits[0].block_len();
+    let mut out = vec![Fr::zero(); 1 << n];
+    out.par_chunks_mut(block).enumerate().for_each(|(k, chunk)| {
+        for (s, c) in splits.iter().zip(coeffs) {
+            let (h, lo) = s.block(k * block, block);
+            let hc = h * c;
+            for (o, l) in chunk.iter_mut().zip(lo) {
+                *o += hc * l;
+            }
+        }
+    });
+    out
+}
+
 fn eq_table_serial(r: &[Fr]) -> Vec<Fr> {
     let mut table = Vec::with_capacity(1 << r.len());
     table.push(Fr::one());
@@ -366,6 +388,21 @@ mod tests {
 
     fn rand_vec(rng: &mut ChaCha20Rng, n: usize) -> Vec<Fr> {
         (0..n).map(|_| Fr::rand(rng)).collect()
+    }
+
+    #[test]
+    fn eq_sum_table_is_the_combination_of_eq_tables() {
+        let mut r = rng(41);
+        for n in [0, 1, 5, 12] {
+            let points: Vec<Vec<Fr>> = (0..3).map(|_| rand_vec(&mut r, n)).collect();
+            let coeffs = rand_vec(&mut r, 3);
+            let refs: Vec<&[Fr]> = points.iter().map(|p| &p[..]).collect();
+            let got = eq_sum_table(&refs, &coeffs);
+            for (x, g) in got.iter().enumerate() {
+                let want: Fr = points.iter().zip(&coeffs).map(|(p, c)| *c * eq_table(p)[x]).sum();
+                assert_eq!(*g, want, "n = {n}, x = {x}");
+            }
+        }
     }
 
     #[test]

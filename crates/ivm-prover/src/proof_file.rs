@@ -28,9 +28,11 @@ pub const FORMAT_VERSION: u16 = 2;
 /// without its linear coefficient (the verifier derives it from the running claim); `/2.2`
 /// commits only the lookup slots' operand bytes (their subtable kinds follow from the table
 /// flags) and batches each chunked matrix's virtualization with its chunks' booleanity (one
-/// cycle point for both). A `/2` or `/2.1` file from an earlier ivm is refused by its system
-/// name.
-pub const PROOF_SYSTEM: &str = "jolt-rv32im-dory/2.2";
+/// cycle point for both); `/2.3` proves every read check of the bytecode fetch matrix in one
+/// batched sumcheck after the lookups (one address point for all, so the virtualization
+/// states the fetch chunks' values once). A file of an earlier `/2.x` from an earlier ivm is
+/// refused by its system name.
+pub const PROOF_SYSTEM: &str = "jolt-rv32im-dory/2.3";
 /// What format version 1 carried (named in the error a version-1 file gets).
 const PROOF_SYSTEM_V1: &str = "jolt-rv32im-dory/1";
 /// Upper bound on the proof-system string in a file.

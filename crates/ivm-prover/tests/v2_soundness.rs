@@ -81,17 +81,22 @@ fn every_part_of_the_proof_is_checked() {
         ("termination word", Box::new(|p| p.control.termination_word += 1)),
         ("commitment order", Box::new(|p| p.commitments.swap(0, 1))),
         ("a column value", Box::new(move |p| p.spartan.evals[3] += one)),
-        ("a bytecode read", Box::new(move |p| p.bytecode.checks[2].ra_eval += one)),
         ("register increment", Box::new(move |p| p.registers.inc += one)),
         ("register write value", Box::new(move |p| p.registers.rdnew += one)),
         ("register Val", Box::new(move |p| p.registers.read_write.evals.val += one)),
-        ("register addresses", Box::new(move |p| p.registers.addresses.ra_eval += one)),
         ("RAM increment", Box::new(move |p| p.ram.inc += one)),
         ("final memory", Box::new(move |p| p.ram.final_value += one)),
         ("RAM address check", Box::new(move |p| p.ram.addresses.ra_eval += one)),
         ("lookup read", Box::new(move |p| p.lookups.ra_eval += one)),
         ("lookup values", Box::new(move |p| p.lookups.value_eval += one)),
-        ("lookup kinds' fetch", Box::new(move |p| p.lookups.flags.ra_eval += one)),
+        ("a bytecode read", Box::new(move |p| p.fetches.ra_evals[2] += one)),
+        ("register addresses", Box::new(move |p| p.fetches.ra_evals[4] += one)),
+        ("lookup kinds' fetch", Box::new(move |p| p.fetches.ra_evals[6] += one)),
+        (
+            "the fetch checks' sumcheck",
+            Box::new(move |p| p.fetches.sumcheck.round_polys[0].coeffs[0] += one),
+        ),
+        ("the bytecode chunks' values", Box::new(move |p| p.chunks[0].chunk_evals[0][0] += one)),
         ("a chunk value", Box::new(move |p| p.chunks[2].chunk_evals[0][1] += one)),
         ("a chunk's booleanity", Box::new(move |p| p.chunks[1].booleanity[0] += one)),
         ("an opened value", Box::new(move |p| p.openings.evals[5] += one)),
@@ -167,7 +172,7 @@ fn the_proof_file_round_trips_and_rejects_corruption() {
     let bytes = ProofFile::new(st.clone(), proof).to_bytes();
     assert_eq!(bytes[8..10], FORMAT_VERSION.to_le_bytes());
     assert_eq!(FORMAT_VERSION, 2);
-    assert_eq!(&bytes[14..14 + PROOF_SYSTEM.len()], b"jolt-rv32im-dory/2.2");
+    assert_eq!(&bytes[14..14 + PROOF_SYSTEM.len()], b"jolt-rv32im-dory/2.3");
     assert_eq!(verify_file(elf, &bytes).unwrap(), *st);
     eprintln!("v2 proof file: {} bytes for {} cycles", bytes.len(), st.cycles);
 

@@ -31,7 +31,7 @@ pub(super) struct FileReport {
     pub claimed_output: String,
     pub proof: PathBuf,
     pub proof_size_bytes: u64,
-    /// The proof file's proof system (`jolt-rv32im-dory/2.2`).
+    /// The proof file's proof system (`jolt-rv32im-dory/2.3`).
     pub proof_system: &'static str,
     /// Wei attached to the challenge.
     pub bond_wei: String,

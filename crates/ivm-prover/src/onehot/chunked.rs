@@ -16,6 +16,10 @@
 //! `Σ_m α^m·v_m = Σ_j Σ_m α^m·eq(r_cycle^m, j)·Π_i ra_i(r_addr_i^m, j)`,
 //!
 //! of degree `d + 1`, ending at one cycle point `ρ` with the claims `ra_i(r_addr_i^m, ρ)`.
+//! Claims that share their address point (every claim a batched read check leaves) share
+//! their product too: `Σ_j (Σ_{m ∈ g} α^m·eq(r_cycle^m, j))·Π_i ra_i(r_addr_i^g, j)`, one
+//! product per row with the group's eq tables summed into one more factor, and one set of
+//! chunk values per group.
 //!
 //! Well-formedness is checked per chunk: booleanity of every chunk, and every chunk's Hamming
 //! weight equal to the row's access flag (1, or 0 on a row without access). Then each row of
@@ -24,8 +28,9 @@
 use super::read_check::RaClaim;
 use super::{OneHot, NO_ACCESS};
 use crate::eq_product::{EqProduct, Term};
-use crate::field::Fr;
-use crate::poly::eq_eval;
+use crate::factor::Factor;
+use crate::field::{Fr, One};
+use crate::poly::{eq_eval, eq_sum_table};
 use crate::sumcheck::{self, BatchClaim, SumcheckError, SumcheckProof, SumcheckProver};
 use crate::transcript::Transcript;
 
@@ -154,16 +159,32 @@ fn absorb(claims: &[RaClaim], log_t: usize, transcript: &mut Transcript) -> Vec<
     transcript.challenge_powers(b"ra-virt/alpha", claims.len())
 }
 
-/// The chunk claims the proof leaves, in claim-then-chunk order.
+/// The claims grouped by address point, in order of first appearance (indices into
+/// `claims`).
+fn groups(claims: &[RaClaim], log_k: usize) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for (m, c) in claims.iter().enumerate() {
+        let r_a = &c.point[..log_k];
+        match out.iter_mut().find(|g| &claims[g[0]].point[..log_k] == r_a) {
+            Some(g) => g.push(m),
+            None => out.push(vec![m]),
+        }
+    }
+    out
+}
+
+/// The chunk claims the proof leaves, in group-then-chunk order.
 fn chunk_claims(
     chunking: &Chunking,
     claims: &[RaClaim],
+    groups: &[Vec<usize>],
     rho: &[Fr],
     evals: &[Vec<Fr>],
 ) -> Vec<ChunkClaim> {
     let log_k = chunking.log_k();
-    claims
+    groups
         .iter()
+        .map(|g| &claims[g[0]])
         .zip(evals)
         .flat_map(|(c, e)| {
             chunking.split_point(&c.point[..log_k]).into_iter().zip(e).enumerate().map(
@@ -181,6 +202,7 @@ fn chunk_claims(
 pub struct Virtualization<'a> {
     chunking: &'a Chunking,
     claims: &'a [RaClaim],
+    groups: Vec<Vec<usize>>,
     instance: EqProduct<'a>,
     claim: Fr,
 }
@@ -198,23 +220,32 @@ impl<'a> Virtualization<'a> {
         let log_t = chunks[0].log_t();
         let log_k = chunking.log_k();
         let alpha = absorb(claims, log_t, transcript);
-        // Per claim: α·eq(r_cycle, ·)·Π_i ra_i(r_addr_i, ·).
-        let terms: Vec<Term> = claims
+        let groups = groups(claims, log_k);
+        // Per group: Σ_m α_m·eq(r_cycle^m, ·) times Π_i ra_i(r_addr_i, ·); the eq weight of a
+        // lone claim stays out of the factors (the product prover's cheaper case).
+        let terms: Vec<Term> = groups
             .iter()
-            .zip(&alpha)
-            .map(|(c, a)| {
-                let (r_a, r_c) = c.point.split_at(log_k);
-                let factors = chunks
+            .map(|g| {
+                let r_a = &claims[g[0]].point[..log_k];
+                let mut factors: Vec<Factor> = chunks
                     .iter()
                     .zip(chunking.split_point(r_a))
-                    .map(|(m, r)| m.address_eq_factor(r));
-                Term { coeff: *a, point: r_c.to_vec(), factors: factors.collect() }
+                    .map(|(m, r)| m.address_eq_factor(r))
+                    .collect();
+                let cycle = |m: usize| &claims[m].point[log_k..];
+                if let [m] = g[..] {
+                    return Term { coeff: alpha[m], point: Some(cycle(m).to_vec()), factors };
+                }
+                let points: Vec<&[Fr]> = g.iter().map(|&m| cycle(m)).collect();
+                let coeffs: Vec<Fr> = g.iter().map(|&m| alpha[m]).collect();
+                factors.push(Factor::Dense(eq_sum_table(&points, &coeffs)));
+                Term { coeff: Fr::one(), point: None, factors }
             })
             .collect();
         let instance = EqProduct::new(terms, log_t);
         // The true sum (a false claim then fails the verifier's first round check).
         let claim = instance.claim();
-        Virtualization { chunking, claims, instance, claim }
+        Virtualization { chunking, claims, groups, instance, claim }
     }
 
     pub fn claim(&self) -> Fr {
@@ -225,18 +256,21 @@ impl<'a> Virtualization<'a> {
         &mut self.instance
     }
 
-    /// Once the sumcheck is done: the chunk values at its cycle point `rho` (per claim, then
-    /// per chunk), absorbed, and the claims they leave.
+    /// Once the sumcheck is done: the chunk values at its cycle point `rho` (per group of
+    /// claims at one address point, then per chunk), absorbed, and the claims they leave.
     pub fn finish(
         &self,
         rho: &[Fr],
         transcript: &mut Transcript,
     ) -> (Vec<Vec<Fr>>, Vec<ChunkClaim>) {
-        let chunk_evals = self.instance.final_factor_evals();
+        let d = self.chunking.d();
+        let mut chunk_evals = self.instance.final_factor_evals();
+        // A group's summed eq weights are its last factor, not a chunk.
+        chunk_evals.iter_mut().for_each(|e| e.truncate(d));
         for e in &chunk_evals {
             transcript.append_scalars(b"ra-virt/chunk_evals", e);
         }
-        let out = chunk_claims(self.chunking, self.claims, rho, &chunk_evals);
+        let out = chunk_claims(self.chunking, self.claims, &self.groups, rho, &chunk_evals);
         (chunk_evals, out)
     }
 }
@@ -246,6 +280,7 @@ pub struct VirtualizationCheck<'a> {
     chunking: &'a Chunking,
     log_t: usize,
     claims: &'a [RaClaim],
+    groups: Vec<Vec<usize>>,
     alpha: Vec<Fr>,
 }
 
@@ -258,7 +293,8 @@ impl<'a> VirtualizationCheck<'a> {
         transcript: &mut Transcript,
     ) -> Self {
         let alpha = absorb(claims, log_t, transcript);
-        VirtualizationCheck { chunking, log_t, claims, alpha }
+        let groups = groups(claims, chunking.log_k());
+        VirtualizationCheck { chunking, log_t, claims, groups, alpha }
     }
 
     /// What the verifier knows of the instance: its claim, size and degree.
@@ -267,8 +303,14 @@ impl<'a> VirtualizationCheck<'a> {
         BatchClaim { claim, num_vars: self.log_t, degree: self.chunking.d() + 1 }
     }
 
-    /// Absorb the stated chunk values (per claim, then per chunk); returns the summand's value
-    /// at `rho` given them (for the caller's final check) and the chunk claims they leave.
+    /// Number of groups of claims at one address point (of chunk value lists in a proof).
+    pub fn groups(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Absorb the stated chunk values (per group of claims at one address point, then per
+    /// chunk); returns the summand's value at `rho` given them (for the caller's final check)
+    /// and the chunk claims they leave.
     pub fn finish(
         &self,
         rho: &[Fr],
@@ -276,23 +318,24 @@ impl<'a> VirtualizationCheck<'a> {
         transcript: &mut Transcript,
     ) -> Result<(Fr, Vec<ChunkClaim>), VirtualizationError> {
         let (log_k, d) = (self.chunking.log_k(), self.chunking.d());
-        if chunk_evals.len() != self.claims.len() || chunk_evals.iter().any(|e| e.len() != d) {
+        if chunk_evals.len() != self.groups.len() || chunk_evals.iter().any(|e| e.len() != d) {
             return Err(VirtualizationError::Shape {
-                expected: self.claims.len(),
+                expected: self.groups.len(),
                 got: chunk_evals.len(),
             });
         }
+        let weight = |m: usize| self.alpha[m] * eq_eval(&self.claims[m].point[log_k..], rho);
         let expected: Fr = self
-            .claims
+            .groups
             .iter()
             .zip(chunk_evals)
-            .zip(&self.alpha)
-            .map(|((c, e), a)| *a * eq_eval(&c.point[log_k..], rho) * e.iter().product::<Fr>())
+            .map(|(g, e)| g.iter().map(|&m| weight(m)).sum::<Fr>() * e.iter().product::<Fr>())
             .sum();
         for e in chunk_evals {
             transcript.append_scalars(b"ra-virt/chunk_evals", e);
         }
-        Ok((expected, chunk_claims(self.chunking, self.claims, rho, chunk_evals)))
+        let out = chunk_claims(self.chunking, self.claims, &self.groups, rho, chunk_evals);
+        Ok((expected, out))
     }
 }
 
@@ -315,7 +358,7 @@ pub fn prove(
 /// Why a virtualization proof was rejected.
 #[derive(Debug, thiserror::Error)]
 pub enum VirtualizationError {
-    #[error("ra virtualization: {got} groups of chunk values for {expected} claims")]
+    #[error("ra virtualization: {got} lists of chunk values for {expected} address points")]
     Shape { expected: usize, got: usize },
     #[error("ra virtualization: {0}")]
     Sumcheck(#[from] SumcheckError),
@@ -408,6 +451,44 @@ mod tests {
         for c in &out {
             assert_eq!(chunks[c.chunk].evaluate(&c.claim.point), c.claim.eval);
         }
+    }
+
+    /// Claims at one address point and several cycle points (a batched read check's) share
+    /// one list of chunk values; the claims they leave are true, and a wrong claim in the
+    /// group or a wrong shared value is rejected.
+    #[test]
+    fn claims_sharing_an_address_point_share_their_chunk_values() {
+        let oh = random_onehot(10, 9, 6, true);
+        let chunking = Chunking::new(9);
+        let chunks = chunking.split(&oh);
+        let r_a = random_point(11, 9);
+        let mut claims: Vec<RaClaim> = [12, 13, 14]
+            .iter()
+            .map(|&s| {
+                let point = [r_a.clone(), random_point(s, 6)].concat();
+                RaClaim { eval: oh.evaluate(&point), point }
+            })
+            .collect();
+        claims.insert(1, claims_on(&oh, &[15]).remove(0));
+        let (proof, out) = prove(&chunking, &chunks, &claims, &mut Transcript::new(b"virt"));
+        assert_eq!(proof.chunk_evals.len(), 2, "two address points");
+        let verify = |claims: &[RaClaim], proof: &VirtualizationProof| {
+            verify(&chunking, 6, claims, proof, &mut Transcript::new(b"virt"))
+        };
+        assert_eq!(verify(&claims, &proof).expect("honest proof"), out);
+        assert_eq!(out.len(), 2 * chunking.d());
+        for c in &out {
+            assert_eq!(chunks[c.chunk].evaluate(&c.claim.point), c.claim.eval);
+        }
+        let mut wrong = claims.clone();
+        wrong[3].eval += Fr::one();
+        assert!(verify(&wrong, &proof).is_err());
+        let mut bad = proof.clone();
+        bad.chunk_evals[0][2] += Fr::one();
+        assert!(verify(&claims, &bad).is_err());
+        let mut split = proof.clone();
+        split.chunk_evals.push(split.chunk_evals[0].clone());
+        assert!(verify(&claims, &split).is_err());
     }
 
     #[test]

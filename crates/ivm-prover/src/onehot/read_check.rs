@@ -73,12 +73,20 @@ pub fn verify(
     Ok(RaClaim { point, eval: proof.ra_eval })
 }
 
-/// Read checks of several matrices with the same rows at one cycle point, in one batched
-/// sumcheck (chunks of one matrix: Hamming weights), and every matrix's `ra` value.
+/// Read checks in one batched sumcheck, and every matrix's `ra` value: of several matrices
+/// with the same rows at one cycle point (chunks of one matrix: Hamming weights), or of one
+/// matrix at several cycle points (then every `ra` claim left has the same address point).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BatchedReadCheckProof {
     pub sumcheck: SumcheckProof,
     pub ra_evals: Vec<Fr>,
+}
+
+/// One read check of a batch: `Σ_k ra(k, r_cycle)·table(k)`.
+pub struct Check<'a> {
+    pub matrix: &'a OneHot,
+    pub r_cycle: &'a [Fr],
+    pub table: &'a DenseMle,
 }
 
 /// Prove `Σ_k ra_i(k, r_cycle)·table_i(k)` for every `i`; returns the proof, the sums proven
@@ -89,13 +97,24 @@ pub fn prove_batched(
     tables: &[DenseMle],
     transcript: &mut Transcript,
 ) -> (BatchedReadCheckProof, Vec<Fr>, Vec<RaClaim>) {
-    let mut instances: Vec<CompositeSumcheck<Product>> = ohs
+    let checks: Vec<Check> =
+        ohs.iter().zip(tables).map(|(matrix, table)| Check { matrix, r_cycle, table }).collect();
+    prove_checks(&checks, transcript)
+}
+
+/// Prove every check of `checks` in one batched sumcheck (the proof, the sums proven, the
+/// `ra` claims).
+pub fn prove_checks(
+    checks: &[Check],
+    transcript: &mut Transcript,
+) -> (BatchedReadCheckProof, Vec<Fr>, Vec<RaClaim>) {
+    let mut instances: Vec<CompositeSumcheck<Product>> = checks
         .iter()
-        .zip(tables)
-        .map(|(oh, table)| {
-            assert_eq!(table.num_vars(), oh.log_k(), "table and address space differ in size");
-            let g = DenseMle::new(oh.cycle_weights(r_cycle));
-            CompositeSumcheck::new(vec![g, table.clone()], 2, product as Product)
+        .map(|c| {
+            let log_k = c.matrix.log_k();
+            assert_eq!(c.table.num_vars(), log_k, "table and address space differ in size");
+            let g = DenseMle::new(c.matrix.cycle_weights(c.r_cycle));
+            CompositeSumcheck::new(vec![g, c.table.clone()], 2, product as Product)
         })
         .collect();
     let sums: Vec<Fr> = instances.iter().map(CompositeSumcheck::claim).collect();
@@ -104,12 +123,12 @@ pub fn prove_batched(
     let (sumcheck, point) = sumcheck::prove_batched(&mut refs, &sums, transcript);
     let ra_evals: Vec<Fr> = instances.iter().map(|i| i.final_evals()[0]).collect();
     transcript.append_scalars(b"read-check/ra_evals", &ra_evals);
-    let claims = ohs
+    let claims = checks
         .iter()
         .zip(&ra_evals)
-        .map(|(oh, &eval)| {
-            let r_addr = &point[point.len() - oh.log_k()..];
-            RaClaim { point: [r_addr, r_cycle].concat(), eval }
+        .map(|(c, &eval)| {
+            let r_addr = &point[point.len() - c.matrix.log_k()..];
+            RaClaim { point: [r_addr, c.r_cycle].concat(), eval }
         })
         .collect();
     (BatchedReadCheckProof { sumcheck, ra_evals }, sums, claims)
@@ -131,18 +150,31 @@ pub fn verify_batched(
     table_evals: impl Fn(usize, &[Fr]) -> Fr,
     transcript: &mut Transcript,
 ) -> Result<Vec<RaClaim>, SumcheckError> {
-    if claims.len() != log_ks.len() || proof.ra_evals.len() != log_ks.len() || claims.is_empty() {
+    let shapes: Vec<(usize, &[Fr])> = log_ks.iter().map(|&k| (k, r_cycle)).collect();
+    verify_checks(claims, &shapes, proof, table_evals, transcript)
+}
+
+/// Verify a batch of read checks: `claims[i]` over `2^shapes[i].0` addresses at the cycle
+/// point `shapes[i].1`, with `table_evals(i, r_addr)` the verifier's own table evaluations.
+pub fn verify_checks(
+    claims: &[Fr],
+    shapes: &[(usize, &[Fr])],
+    proof: &BatchedReadCheckProof,
+    table_evals: impl Fn(usize, &[Fr]) -> Fr,
+    transcript: &mut Transcript,
+) -> Result<Vec<RaClaim>, SumcheckError> {
+    if claims.len() != shapes.len() || proof.ra_evals.len() != shapes.len() || claims.is_empty() {
         return Err(SumcheckError::EmptyBatch);
     }
     let batch: Vec<BatchClaim> = claims
         .iter()
-        .zip(log_ks)
-        .map(|(&claim, &num_vars)| BatchClaim { claim, num_vars, degree: 2 })
+        .zip(shapes)
+        .map(|(&claim, &(num_vars, _))| BatchClaim { claim, num_vars, degree: 2 })
         .collect();
     let out = sumcheck::verify_batched(&batch, &proof.sumcheck, transcript)?;
     let mut finals = Vec::with_capacity(claims.len());
     let mut ras = Vec::with_capacity(claims.len());
-    for (i, (&log_k, &eval)) in log_ks.iter().zip(&proof.ra_evals).enumerate() {
+    for (i, (&(log_k, r_cycle), &eval)) in shapes.iter().zip(&proof.ra_evals).enumerate() {
         let r_addr = out.instance_point(log_k);
         finals.push(eval * table_evals(i, r_addr));
         ras.push(RaClaim { point: [r_addr, r_cycle].concat(), eval });
@@ -316,5 +348,37 @@ mod tests {
         wrong[1] += Fr::from(1u64);
         let mut vt = Transcript::new(b"rc-batch");
         assert!(verify_batched(&wrong, &[3, 2], &r_cycle, &proof, evals, &mut vt).is_err());
+    }
+
+    /// One matrix at several cycle points: every claim left shares the address point, each
+    /// is the matrix's value there, and a false sum or `ra` value is rejected.
+    #[test]
+    fn batched_read_checks_of_one_matrix_at_several_cycle_points() {
+        let oh = random_onehot(54, 4, 6, true);
+        let cycles = [random_point(55, 6), random_point(56, 6), vec![Fr::zero(); 6]];
+        let tables = [table(4), ones_table(4), identity_table(4)];
+        let checks: Vec<Check> = cycles
+            .iter()
+            .zip(&tables)
+            .map(|(r_cycle, table)| Check { matrix: &oh, r_cycle, table })
+            .collect();
+        let mut pt = Transcript::new(b"rc-cycles");
+        let (proof, sums, claims) = prove_checks(&checks, &mut pt);
+        let shapes: Vec<(usize, &[Fr])> = cycles.iter().map(|c| (4, &c[..])).collect();
+        let evals = |i: usize, r: &[Fr]| tables[i].evaluate(r);
+        let verify = |sums: &[Fr], proof: &BatchedReadCheckProof| {
+            verify_checks(sums, &shapes, proof, evals, &mut Transcript::new(b"rc-cycles"))
+        };
+        assert_eq!(verify(&sums, &proof).unwrap(), claims);
+        for c in &claims {
+            assert_eq!(c.point[..4], claims[0].point[..4], "one address point");
+            assert_eq!(oh.evaluate(&c.point), c.eval);
+        }
+        let mut wrong = sums.clone();
+        wrong[2] += Fr::from(1u64);
+        assert!(verify(&wrong, &proof).is_err());
+        let mut bad = proof.clone();
+        bad.ra_evals[1] += Fr::from(1u64);
+        assert!(verify(&sums, &bad).is_err());
     }
 }

@@ -344,7 +344,7 @@ fn cycle_terms<'a>(
             cur += eq_a[w as usize] * (crate::field::fr_u64(new) - crate::field::fr_u64(old));
         }
     });
-    let term = |coeff, factors| Term { coeff, point: r_cycle.to_vec(), factors };
+    let term = |coeff, factors| Term { coeff, point: Some(r_cycle.to_vec()), factors };
     vec![
         term(Fr::one(), vec![Factor::Dense(val), ra_minus_wa]),
         term(gamma, vec![Factor::one_hot(writes, eq_a.to_vec()), Factor::Dense(wv)]),

@@ -1,14 +1,22 @@
-//! Bytecode: Shout read checks of the one-hot fetch matrix against the table the verifier
-//! derives from the ELF. They prove every bytecode-field claim Spartan left, and bind the run's
-//! first row and its instruction count:
+//! Bytecode: Shout read checks of the one-hot fetch matrix against tables the verifier derives
+//! from the ELF. They prove every bytecode-field claim Spartan left, bind the run's first row
+//! and its instruction count, and prove what the registers and lookups stages claim about the
+//! fetched instructions:
 //!
 //! * at Spartan's point `r`: every field (random combination) plus the Hamming weight (every
 //!   row fetches exactly one entry);
 //! * at the shift point `r'`: the fields read on the next row;
 //! * at row 0 (`r_cycle = 0`): the fetched entry is the ELF's entry point (`V(k) = k`);
-//! * at `(½, …, ½)`: `Σ_j FIRST(j) = cycles` (each row weighs `1/T`).
+//! * at `(½, …, ½)`: `Σ_j FIRST(j) = cycles` (each row weighs `1/T`);
+//! * the registers' two address checks and the lookups' kinds check ([`FetchCheck`]s those
+//!   stages leave).
 //!
-//! Each leaves a claim on the (virtual, chunked) fetch matrix.
+//! All of them are proven in **one batched sumcheck** over the address variables once the
+//! lookups stage is done ([`prove_fetches`]), so every claim they leave on the (virtual,
+//! chunked) fetch matrix has the same address point, and ra virtualization proves them with
+//! one product per row instead of one per check.
+use std::cell::OnceCell;
+
 use ark_ff::{Field, One, Zero};
 use rayon::prelude::*;
 
@@ -18,18 +26,31 @@ use crate::bytecode_fields::{BC, FIRST};
 use crate::columns::{montgomery_r2_inverse, DotAcc};
 use crate::field::Fr;
 use crate::isa::Bytecode;
-use crate::onehot::read_check::{self, identity_eval, identity_table, ReadCheckProof};
+use crate::onehot::read_check::{
+    self, identity_eval, identity_table, BatchedReadCheckProof, Check,
+};
 use crate::onehot::OneHot;
 use crate::poly::{eq_table, DenseMle};
 use crate::spartan::SpartanClaims;
 use crate::sumcheck::SumcheckError;
 use crate::transcript::Transcript;
 
-/// The four read checks, in the order of the module docs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BytecodeProof {
-    pub checks: [ReadCheckProof; 4],
+/// Read checks of the fetch matrix in a proof: this module's four, the registers' two, the
+/// lookups' one.
+pub const FETCH_CHECKS: usize = 7;
+
+/// A read check of the fetch matrix: at the row point `rows`, of a table over the bytecode
+/// entries, whose sum must be `claim`. The prover's table is its values ([`DenseMle`]), the
+/// verifier's its evaluation ([`TableEval`]).
+pub struct FetchCheck<T> {
+    pub rows: Vec<Fr>,
+    pub table: T,
+    pub claim: Fr,
 }
+
+/// The verifier's evaluation of a fetch check's table at an address point, given every
+/// field's evaluation there ([`field_evals`], computed once for all the checks).
+pub type TableEval<'a> = Box<dyn Fn(&[Fr], &[Fr; NUM_BC]) -> Fr + 'a>;
 
 /// The bytecode table's fields, padded to `2^log_k` entries (extra entries: only `BC`).
 pub fn fields_table(bytecode: &Bytecode, log_k: usize) -> Vec<[Fr; NUM_BC]> {
@@ -87,11 +108,10 @@ impl Table {
     }
 
     /// The verifier's evaluation at `r_addr` (`Σ eq = 1`, so the constant stays a constant).
-    fn evaluate(&self, fields: &[[Fr; NUM_BC]], r_addr: &[Fr]) -> Fr {
+    fn evaluate(&self, r_addr: &[Fr], field_evals: &[Fr; NUM_BC]) -> Fr {
         match self {
             Table::Fields { terms, constant } => {
-                let e = field_evals(fields, r_addr);
-                terms.iter().map(|&(f, c)| c * e[f]).sum::<Fr>() + constant
+                terms.iter().map(|&(f, c)| c * field_evals[f]).sum::<Fr>() + constant
             }
             Table::Identity => identity_eval(r_addr),
         }
@@ -140,35 +160,67 @@ pub struct BytecodeStage<'a> {
     pub cycles: u64,
 }
 
+/// Leave the four checks of the module docs for [`prove_fetches`].
 pub fn prove(
     stage: &BytecodeStage,
-    fetches: &OneHot,
-    claims: &mut Claims,
+    checks: &mut Vec<FetchCheck<DenseMle>>,
     transcript: &mut Transcript,
-) -> BytecodeProof {
-    let inst = instances(stage, transcript);
-    let checks = inst.into_iter().map(|(point, table, _claim)| {
-        let table = table.materialize(stage.fields);
-        let (proof, _, ra) = read_check::prove(fetches, &point, &table, transcript);
-        claims.matrix(Chunked::Bytecode).push(ra);
-        proof
-    });
-    BytecodeProof { checks: checks.collect::<Vec<_>>().try_into().expect("four checks") }
+) {
+    for (rows, table, claim) in instances(stage, transcript) {
+        checks.push(FetchCheck { rows, table: table.materialize(stage.fields), claim });
+    }
 }
 
-pub fn verify(
+/// The verifier's side of [`prove`].
+pub fn verify<'a>(
     stage: &BytecodeStage,
-    proof: &BytecodeProof,
+    checks: &mut Vec<FetchCheck<TableEval<'a>>>,
+    transcript: &mut Transcript,
+) {
+    for (rows, table, claim) in instances(stage, transcript) {
+        let table: TableEval = Box::new(move |r, evals| table.evaluate(r, evals));
+        checks.push(FetchCheck { rows, table, claim });
+    }
+}
+
+/// Prove every fetch check in one batched sumcheck; their claims on the fetch matrix (all at
+/// one address point) go to `claims`.
+pub fn prove_fetches(
+    fetches: &OneHot,
+    checks: &[FetchCheck<DenseMle>],
+    claims: &mut Claims,
+    transcript: &mut Transcript,
+) -> BatchedReadCheckProof {
+    assert_eq!(checks.len(), FETCH_CHECKS, "every stage left its fetch checks");
+    let batch: Vec<Check> = checks
+        .iter()
+        .map(|c| Check { matrix: fetches, r_cycle: &c.rows, table: &c.table })
+        .collect();
+    let (proof, sums, ras) = read_check::prove_checks(&batch, transcript);
+    debug_assert!(sums.iter().zip(checks).all(|(s, c)| *s == c.claim), "a false fetch claim");
+    claims.matrix(Chunked::Bytecode).extend(ras);
+    proof
+}
+
+/// Verify the fetch checks against the fields table; their claims on the fetch matrix go to
+/// `claims`.
+pub fn verify_fetches(
+    fields: &[[Fr; NUM_BC]],
+    checks: &[FetchCheck<TableEval>],
+    proof: &BatchedReadCheckProof,
     claims: &mut Claims,
     transcript: &mut Transcript,
 ) -> Result<(), SumcheckError> {
-    let inst = instances(stage, transcript);
-    let log_k = stage.fields.len().trailing_zeros() as usize;
-    for ((point, table, claim), p) in inst.into_iter().zip(&proof.checks) {
-        let eval = |r: &[Fr]| table.evaluate(stage.fields, r);
-        let ra = read_check::verify(claim, log_k, &point, p, eval, transcript)?;
-        claims.matrix(Chunked::Bytecode).push(ra);
-    }
+    let log_k = fields.len().trailing_zeros() as usize;
+    let sums: Vec<Fr> = checks.iter().map(|c| c.claim).collect();
+    let shapes: Vec<(usize, &[Fr])> = checks.iter().map(|c| (log_k, &c.rows[..])).collect();
+    // One address point for all: the fields are evaluated there once.
+    let evals = OnceCell::new();
+    let table_evals = |i: usize, r: &[Fr]| -> Fr {
+        (checks[i].table)(r, evals.get_or_init(|| field_evals(fields, r)))
+    };
+    let ras = read_check::verify_checks(&sums, &shapes, proof, table_evals, transcript)?;
+    claims.matrix(Chunked::Bytecode).extend(ras);
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! from a length the file states.
 use rayon::prelude::*;
 
-use super::bytecode::BytecodeProof;
+use super::bytecode::FETCH_CHECKS;
 use super::chunks::ChunkedProof;
 use super::lookups::{LookupsProof, LOG_K_OPERANDS};
 use super::polys::{Chunked, Polys, LOOKUP_GROUPS};
@@ -63,12 +63,11 @@ fn read_val(r: &mut Reader, log_t: usize, what: &str) -> Result<ValEvalProof, De
     Ok(ValEvalProof { sumcheck, inc: e[0], wa: e[1] })
 }
 
-fn read_lookups(r: &mut Reader, log_rows: usize, bc: usize) -> Result<LookupsProof, DecodeError> {
+fn read_lookups(r: &mut Reader, log_rows: usize) -> Result<LookupsProof, DecodeError> {
     let what = "lookups";
     let sumcheck = r.sumcheck(LOG_K_OPERANDS + log_rows + LOG_SLOT_ROWS, 3, what)?;
     let e = r.frs_exact(2, what)?;
-    let flags = read_read_check(r, bc, what)?;
-    Ok(LookupsProof { sumcheck, ra_eval: e[0], value_eval: e[1], flags })
+    Ok(LookupsProof { sumcheck, ra_eval: e[0], value_eval: e[1] })
 }
 
 fn write_chunks(w: &mut Writer, p: &ChunkedProof) {
@@ -90,7 +89,7 @@ fn read_chunks(r: &mut Reader, polys: &Polys, m: Chunked) -> Result<ChunkedProof
     // a chunk's addresses and the rows).
     let sumcheck = r.sumcheck(widest + log_t, (d + 1).max(3), what)?;
     let chunk_evals =
-        (0..m.virtual_claims()).map(|_| r.frs_exact(d, what)).collect::<Result<_, _>>()?;
+        (0..m.virtual_groups()).map(|_| r.frs_exact(d, what)).collect::<Result<_, _>>()?;
     let booleanity = r.frs_exact(d, what)?;
     let hamming = BatchedReadCheckProof {
         sumcheck: r.sumcheck(widest, 2, what)?,
@@ -156,16 +155,11 @@ impl Proof {
             w.bytes(&c.to_bytes());
         }
         self.spartan.write(w);
-        for c in &self.bytecode.checks {
-            write_read_check(w, c);
-        }
         let g = &self.registers;
         w.fr(&g.inc);
         write_read_write(w, &g.read_write);
         w.fr(&g.rdnew);
         write_val(w, &g.val);
-        write_read_check(w, &g.addresses);
-        write_read_check(w, &g.val_addresses);
         let m = &self.ram;
         w.fr(&m.inc);
         write_read_write(w, &m.read_write);
@@ -177,7 +171,8 @@ impl Proof {
         w.frs(&[m.final_inc, m.final_wa]);
         w.sumcheck(&self.lookups.sumcheck);
         w.frs(&[self.lookups.ra_eval, self.lookups.value_eval]);
-        write_read_check(w, &self.lookups.flags);
+        w.sumcheck(&self.fetches.sumcheck);
+        w.frs(&self.fetches.ra_evals);
         for c in &self.chunks {
             write_chunks(w, c);
         }
@@ -220,18 +215,12 @@ impl Proof {
             })
             .collect::<Result<_, _>>()?;
         let spartan = SpartanProof::read(r, &super::cpu::constraints(st.outcome), lr)?;
-        let bc = pre.log_k_bc;
-        let checks = [(); 4].map(|_| read_read_check(r, bc, "bytecode"));
-        let [a, b, c, d] = checks;
-        let bytecode = BytecodeProof { checks: [a?, b?, c?, d?] };
         let reg_rows = lr + LOG_REGISTER_ROWS;
         let registers = RegistersProof {
             inc: r.fr("registers")?,
             read_write: read_read_write(r, LOG_REGISTERS + reg_rows, "registers")?,
             rdnew: r.fr("registers")?,
             val: read_val(r, reg_rows, "registers")?,
-            addresses: read_read_check(r, bc, "registers")?,
-            val_addresses: read_read_check(r, bc, "registers")?,
         };
         let k = map.log_k();
         let inc = r.fr("RAM")?;
@@ -253,15 +242,20 @@ impl Proof {
             final_inc: last[0],
             final_wa: last[1],
         };
-        let lookups = read_lookups(r, lr, bc)?;
+        let lookups = read_lookups(r, lr)?;
+        let what = "bytecode fetch checks";
+        let fetches = BatchedReadCheckProof {
+            sumcheck: r.sumcheck(pre.log_k_bc, 2, what)?,
+            ra_evals: r.frs_exact(FETCH_CHECKS, what)?,
+        };
         let chunks = [
             read_chunks(r, &polys, Chunked::Bytecode)?,
             read_chunks(r, &polys, Chunked::Ram)?,
             read_chunks(r, &polys, Chunked::Lookups)?,
         ];
         // Claims left on the lookup chunks: one per chunk from each of virtualization (per
-        // claim on the matrix), Hamming weight and booleanity.
-        let split_claims = polys.lookups.d() * (Chunked::Lookups.virtual_claims() + 2);
+        // address point of the claims on the matrix), Hamming weight and booleanity.
+        let split_claims = polys.lookups.d() * (Chunked::Lookups.virtual_groups() + 2);
         let values = (0..split_claims)
             .map(|_| r.frs_exact(LOOKUP_GROUPS, "lookup slot groups"))
             .collect::<Result<_, _>>()?;
@@ -277,10 +271,10 @@ impl Proof {
             control,
             commitments,
             spartan,
-            bytecode,
             registers,
             ram,
             lookups,
+            fetches,
             chunks,
             lookup_groups: SlotSplitProof { values },
             openings: OpeningProof { sumcheck, evals, dory },

@@ -25,9 +25,12 @@
 //! `c_table = Σ_{slot used by table} eq(ρ_slot, slot)·(T_{slot_kinds(table)[slot]}(ρ_a) + L(ρ_a))`,
 //!
 //! proven by a read check of the bytecode fetch matrix at `ρ_j` against the ELF-derived table
-//! `Σ_table c_table·flags_table(entry)`. So every used slot read the cell its bytes name in
-//! the subtable its instruction's table prescribes, and got that cell's value. The verifier
-//! evaluates `T_κ(ρ_a)` in `O(kinds·16)` (`Kind::mle`) and the bytecode table in `O(K_bc)`.
+//! `Σ_table c_table·flags_table(entry)` (one of the bytecode module's batched fetch checks).
+//! So every used slot read the cell its bytes name in the subtable its instruction's table
+//! prescribes, and got that cell's value. The verifier evaluates `T_κ(ρ_a)` in `O(kinds·16)`
+//! (`Kind::mle`) and the bytecode table from the table flags' evaluations at the fetch
+//! checks' address point.
+use super::bytecode::{FetchCheck, TableEval};
 use super::cpu::{slot_a, slot_b, slot_e, NUM_BC};
 use super::polys::{Chunked, Claims};
 use super::witness::LOG_SLOT_ROWS;
@@ -36,7 +39,7 @@ use crate::eq_product::{EqProduct, Term};
 use crate::factor::Factor;
 use crate::field::{fr_u64, mul_u32, Fr, Zero};
 use crate::isa::tables::{slot_kinds, slot_used, Kind, Table, SLOTS};
-use crate::onehot::read_check::{self, identity_eval, RaClaim, ReadCheckProof};
+use crate::onehot::read_check::{identity_eval, RaClaim};
 use crate::onehot::{OneHot, NO_ACCESS};
 use crate::poly::{eq_eval, eq_table, DenseMle};
 use crate::sumcheck::{self, CompositeSumcheck, SumcheckError, SumcheckProof, SumcheckProver};
@@ -49,16 +52,15 @@ const KIND_BITS: usize = LOG_K_LOOKUP - LOG_K_OPERANDS;
 /// Degree of the summand in each variable (`eq·ra·h` over the rows).
 const DEGREE: usize = 3;
 
-/// The read check over the operand addresses and the slot rows, its two final values, and
-/// the bytecode read check that proves the kinds' value from the table flags.
+/// The read check over the operand addresses and the slot rows and its two final values.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LookupsProof {
     pub sumcheck: SumcheckProof,
     /// `ra(ρ_a, ρ_i)` of the operand matrix.
     pub ra_eval: Fr,
-    /// `h̃(ρ_i)`: the slot rows' values at `ρ_a` (0 on unused slots).
+    /// `h̃(ρ_i)`: the slot rows' values at `ρ_a` (0 on unused slots), which a fetch check
+    /// proves from the table flags.
     pub value_eval: Fr,
-    pub flags: ReadCheckProof,
 }
 
 /// The operand address of a witness cell `(kind, a, b)` ([`NO_ACCESS`] stays).
@@ -112,16 +114,20 @@ fn kind_evals(p: &[Fr]) -> Vec<Fr> {
     out
 }
 
-/// The bytecode table whose read check at `ρ_j` gives `h̃(ρ_j, ρ_slot)`: entry `e` holds
-/// `Σ_table c_table·flag_table(e)`.
-fn flags_table(fields: &[[Fr; NUM_BC]], rho_a: &[Fr], rho_slot: &[Fr], g: &[Fr]) -> Vec<Fr> {
+/// The coefficients `c_table` of the bytecode table whose read check at `ρ_j` gives
+/// `h̃(ρ_j, ρ_slot)`: entry `e` holds `Σ_table c_table·flag_table(e)`.
+fn flag_coeffs(rho_a: &[Fr], rho_slot: &[Fr], g: &[Fr]) -> Vec<Fr> {
     let (kinds, eq_s) = (kind_evals(rho_a), eq_table(rho_slot));
     let l = operand_eval(rho_a, g);
     let c_table = |t: &Table| -> Fr {
         let slots = slot_kinds(*t).into_iter().zip(slot_used(*t)).zip(&eq_s);
         slots.filter(|((_, u), _)| *u).map(|((k, _), e)| *e * (kinds[k.index()] + l)).sum()
     };
-    let c: Vec<Fr> = Table::ALL.iter().map(c_table).collect();
+    Table::ALL.iter().map(c_table).collect()
+}
+
+/// That table over every entry (the prover's).
+fn flags_table(fields: &[[Fr; NUM_BC]], c: &[Fr]) -> Vec<Fr> {
     // An entry has at most one table flag (and flags are 0 or 1): skip the zeros.
     let entry = |f: &[Fr; NUM_BC]| -> Fr {
         let flag = |t: &Table| f[TABLE_FLAGS + t.index()];
@@ -130,11 +136,15 @@ fn flags_table(fields: &[[Fr; NUM_BC]], rho_a: &[Fr], rho_slot: &[Fr], g: &[Fr])
     fields.iter().map(entry).collect()
 }
 
-/// The witness of the lookup stage: the slot matrix over the cells `(kind, a, b)`, the
-/// bytecode fetch matrix and the fields table.
+/// That table at an address point, from the fields' evaluations there (the verifier's).
+fn flags_table_eval(c: &[Fr], field_evals: &[Fr; NUM_BC]) -> Fr {
+    Table::ALL.iter().map(|t| c[t.index()] * field_evals[TABLE_FLAGS + t.index()]).sum()
+}
+
+/// The witness of the lookup stage: the slot matrix over the cells `(kind, a, b)` and the
+/// bytecode fields table.
 pub struct LookupWitness<'a> {
     pub cells: &'a OneHot,
-    pub fetches: &'a OneHot,
     pub fields: &'a [[Fr; NUM_BC]],
 }
 
@@ -197,7 +207,7 @@ impl<'a> ReadCheck<'a> {
             self.operands.address_eq_factor(&self.bound),
             Factor::one_hot(self.kinds.addrs(), h),
         ];
-        let term = Term { coeff: Fr::from(1u64), point: self.point.clone(), factors };
+        let term = Term { coeff: Fr::from(1u64), point: Some(self.point.clone()), factors };
         self.phase = Phase::Rows(EqProduct::new(vec![term], self.point.len()));
     }
 
@@ -242,7 +252,13 @@ impl SumcheckProver for ReadCheck<'_> {
     }
 }
 
-pub fn prove(r: &[Fr], w: &LookupWitness, claims: &mut Claims, t: &mut Transcript) -> LookupsProof {
+pub fn prove(
+    r: &[Fr],
+    w: &LookupWitness,
+    claims: &mut Claims,
+    fetches: &mut Vec<FetchCheck<DenseMle>>,
+    t: &mut Transcript,
+) -> LookupsProof {
     let (point, g) = draw(r, t);
     let log_t = w.cells.log_t();
     let operands = OneHot::from_fn(LOG_K_OPERANDS, log_t, |i| operands(w.cells.addrs().get(i)));
@@ -259,10 +275,9 @@ pub fn prove(r: &[Fr], w: &LookupWitness, claims: &mut Claims, t: &mut Transcrip
     let (rho_a, rho_i) = p.split_at(LOG_K_OPERANDS);
     claims.matrix(Chunked::Lookups).push(RaClaim { point: p.clone(), eval: ra_eval });
     let (rho_j, rho_slot) = rho_i.split_at(r.len());
-    let table = DenseMle::new(flags_table(w.fields, rho_a, rho_slot, &g));
-    let (flags, _, ra) = read_check::prove(w.fetches, rho_j, &table, t);
-    claims.matrix(Chunked::Bytecode).push(ra);
-    LookupsProof { sumcheck, ra_eval, value_eval, flags }
+    let table = DenseMle::new(flags_table(w.fields, &flag_coeffs(rho_a, rho_slot, &g)));
+    fetches.push(FetchCheck { rows: rho_j.to_vec(), table, claim: value_eval });
+    LookupsProof { sumcheck, ra_eval, value_eval }
 }
 
 /// The read check's true sum (a false claim then fails the verifier's first round check).
@@ -276,9 +291,9 @@ fn claim_of(check: &ReadCheck) -> Fr {
 pub fn verify(
     evals: &[Fr],
     r: &[Fr],
-    fields: &[[Fr; NUM_BC]],
     proof: &LookupsProof,
     claims: &mut Claims,
+    fetches: &mut Vec<FetchCheck<TableEval>>,
     t: &mut Transcript,
 ) -> Result<(), SumcheckError> {
     let (point, g) = draw(r, t);
@@ -290,11 +305,9 @@ pub fn verify(
     t.append_scalars(b"v2/lookups/evals", &[proof.ra_eval, proof.value_eval]);
     claims.matrix(Chunked::Lookups).push(RaClaim { point: p.clone(), eval: proof.ra_eval });
     let (rho_j, rho_slot) = rho_i.split_at(r.len());
-    let table = flags_table(fields, rho_a, rho_slot, &g);
-    let log_k = fields.len().trailing_zeros() as usize;
-    let table_eval = |x: &[Fr]| eq_table(x).iter().zip(&table).map(|(e, v)| *e * v).sum();
-    let ra = read_check::verify(proof.value_eval, log_k, rho_j, &proof.flags, table_eval, t)?;
-    claims.matrix(Chunked::Bytecode).push(ra);
+    let c = flag_coeffs(rho_a, rho_slot, &g);
+    let table: TableEval = Box::new(move |_, field_evals| flags_table_eval(&c, field_evals));
+    fetches.push(FetchCheck { rows: rho_j.to_vec(), table, claim: proof.value_eval });
     Ok(())
 }
 

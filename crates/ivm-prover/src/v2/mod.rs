@@ -42,7 +42,7 @@ use crate::statement::{Outcome, Statement};
 use witness::{Witness, WitnessError};
 
 /// Transcript domain separator of v2 proofs.
-pub const DOMAIN: &[u8] = b"ivm/jolt-rv32im-dory/2.2";
+pub const DOMAIN: &[u8] = b"ivm/jolt-rv32im-dory/2.3";
 
 /// Why no proof could be produced.
 #[derive(Debug, thiserror::Error)]

@@ -27,14 +27,14 @@ pub enum Chunked {
 }
 
 impl Chunked {
-    /// How many claims the stages leave on the matrix as a whole (the virtualization's size):
-    /// bytecode — four read checks, two for the register addresses and one for the lookup
-    /// slots' kinds; RAM — read/write
-    /// checking, `Val`, the address check and the final state; lookups — one read check.
-    pub fn virtual_claims(self) -> usize {
+    /// How many address points the claims the stages leave on the matrix as a whole have
+    /// (lists of chunk values the virtualization states): bytecode — one (its seven claims
+    /// come from one batched sumcheck, `bytecode::prove_fetches`); RAM — three (read/write
+    /// checking and `Val` share theirs; the address check; the final state); lookups — one.
+    pub fn virtual_groups(self) -> usize {
         match self {
-            Chunked::Bytecode => 7,
-            Chunked::Ram => 4,
+            Chunked::Bytecode => 1,
+            Chunked::Ram => 3,
             Chunked::Lookups => 1,
         }
     }

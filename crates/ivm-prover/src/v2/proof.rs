@@ -1,5 +1,4 @@
 //! A v2 proof, and the preamble both sides absorb before any challenge.
-use super::bytecode::BytecodeProof;
 use super::chunks::ChunkedProof;
 use super::lookups::LookupsProof;
 use super::ram_proof::RamProof;
@@ -7,6 +6,7 @@ use super::registers::RegistersProof;
 use super::slot_split::SlotSplitProof;
 use super::DOMAIN;
 use crate::claim_reduction::OpeningProof;
+use crate::onehot::read_check::BatchedReadCheckProof;
 use crate::pcs::DoryCommitment;
 use crate::preprocess::Preprocessed;
 use crate::ram::FinalControl;
@@ -26,10 +26,12 @@ pub struct Proof {
     /// In `polys::Polys` order.
     pub commitments: Vec<DoryCommitment>,
     pub spartan: SpartanProof,
-    pub bytecode: BytecodeProof,
     pub registers: RegistersProof,
     pub ram: RamProof,
     pub lookups: LookupsProof,
+    /// Every read check of the bytecode fetch matrix (`bytecode::FETCH_CHECKS` of them: the
+    /// bytecode stage's, the registers', the lookups'), in one batched sumcheck.
+    pub fetches: BatchedReadCheckProof,
     /// Bytecode, RAM, lookups (`polys::Chunked` order).
     pub chunks: [ChunkedProof; 3],
     /// The lookup chunks' claims, per slot group.

@@ -223,16 +223,18 @@ fn prove_witness(
         entry: pre.bytecode.entry,
         cycles: super::verifier::instructions_started(st),
     };
-    let bytecode = bytecode::prove(&stage, &w.bytecode, &mut claims, &mut t);
+    // Read checks of the fetch matrix the stages need, proven together after the lookups.
+    let mut fetch_checks = Vec::new();
+    bytecode::prove(&stage, &mut fetch_checks, &mut t);
 
     let (r, evals) = (&sp.point, &sp.evals);
     let regs = RegisterWitness {
         trace: &w.registers,
         inc: Column::Wide(&committed.inc_registers),
         rdnew: committed.columns[polys.column(cpu::RDNEW)].column(),
-        fetches: &w.bytecode,
     };
-    let registers = registers::prove(&polys, fields, r, &regs, &mut claims, &mut t);
+    let registers =
+        registers::prove(&polys, fields, r, &regs, &mut claims, &mut fetch_checks, &mut t);
 
     let final_check = FinalCheck::new(&pre.ram, st, &w.control);
     let ram_stage = RamStage {
@@ -245,8 +247,10 @@ fn prove_witness(
     let ram_w = RamWitness { trace: &w.ram, inc, final_memory: &w.ram_final };
     let ram = ram_proof::prove(&ram_stage, &polys, r, &ram_w, &mut claims, &mut t);
     progress(Phase::Lookups);
-    let lookup_w = LookupWitness { cells: &w.lookups, fetches: &w.bytecode, fields };
-    let lookups = super::lookups::prove(r, &lookup_w, &mut claims, &mut t);
+    let lookup_w = LookupWitness { cells: &w.lookups, fields };
+    let lookups = super::lookups::prove(r, &lookup_w, &mut claims, &mut fetch_checks, &mut t);
+    let fetches = bytecode::prove_fetches(&w.bytecode, &fetch_checks, &mut claims, &mut t);
+    drop(fetch_checks);
 
     progress(Phase::OneHot);
     // From here on the lookup matrix is its chunks (bytes per row, not a `u32`).
@@ -284,10 +288,10 @@ fn prove_witness(
         control: w.control,
         commitments,
         spartan,
-        bytecode,
         registers,
         ram,
         lookups,
+        fetches,
         chunks,
         lookup_groups,
         openings,

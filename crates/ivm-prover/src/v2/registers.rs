@@ -13,17 +13,17 @@
 //! `wa(k, (j, b)) = b·Σ_e bc(e, j)·[wrd(e) = k]`,
 //!
 //! so every claim the two sumchecks leave on them is a Shout read check of the bytecode fetch
-//! matrix against a table the verifier builds from the ELF (as in Jolt). They need no
-//! booleanity, Hamming weight or address checks of their own: the fetch matrix has them.
+//! matrix against a table the verifier builds from the ELF (as in Jolt), left to the bytecode
+//! module's batched fetch checks ([`super::bytecode::FetchCheck`]). They need no booleanity,
+//! Hamming weight or address checks of their own: the fetch matrix has them.
 use ark_ff::{One, Zero};
 
+use super::bytecode::{FetchCheck, TableEval};
 use super::cpu::{NUM_BC, RDNEW, RS1V, RS2V, WRD};
-use super::polys::{Chunked, Claims, Polys};
+use super::polys::{Claims, Polys};
 use crate::bytecode_fields::{RS1, RS2};
 use crate::columns::Column;
 use crate::field::{fr_to_u64, Fr};
-use crate::onehot::read_check::{self, ReadCheckProof};
-use crate::onehot::OneHot;
 use crate::poly::{eq_table, DenseMle};
 use crate::sumcheck::SumcheckError;
 use crate::transcript::Transcript;
@@ -41,10 +41,6 @@ pub struct RegistersProof {
     /// `RDNEW` at the read/write point's row coordinates.
     pub rdnew: Fr,
     pub val: ValEvalProof,
-    /// The `ra` and `wa` claims of read/write checking, and the `wa` claim of `Val`
-    /// evaluation, as bytecode read checks.
-    pub addresses: ReadCheckProof,
-    pub val_addresses: ReadCheckProof,
 }
 
 /// Why the register proof was rejected.
@@ -103,12 +99,11 @@ fn address_table_eval(
     ra_weight * ((Fr::one() - b) * rs1 + b * rs2) + wa_weight * b * wrd
 }
 
-/// The prover's side: the register trace and its increments, the CPU columns, the fetches.
+/// The prover's side: the register trace and its increments, the written values.
 pub struct RegisterWitness<'a> {
     pub trace: &'a MemoryTrace,
     pub inc: Column<'a>,
     pub rdnew: Column<'a>,
-    pub fetches: &'a OneHot,
 }
 
 /// One of the two bytecode read checks: its row point, its table ([`address_table`]'s
@@ -159,6 +154,7 @@ pub fn prove(
     r: &[Fr],
     w: &RegisterWitness,
     claims: &mut Claims,
+    fetches: &mut Vec<FetchCheck<DenseMle>>,
     t: &mut Transcript,
 ) -> RegistersProof {
     let s = t.challenge_scalar(b"v2/registers/s");
@@ -180,23 +176,22 @@ pub fn prove(
         (&ve.r_addr, &ve.r_cycle, ve.wa),
         t,
     );
-    let [addresses, val_addresses] = checks.map(|c| {
+    for c in checks {
         let table = address_table(fields, &c.r_k, c.b, c.ra_weight, c.wa_weight);
-        let (proof, _, ra) = read_check::prove(w.fetches, &c.rows, &table, t);
-        claims.matrix(Chunked::Bytecode).push(ra);
-        proof
-    });
-    RegistersProof { inc, read_write, rdnew, val, addresses, val_addresses }
+        fetches.push(FetchCheck { rows: c.rows, table, claim: c.claim });
+    }
+    RegistersProof { inc, read_write, rdnew, val }
 }
 
 /// `evals` are Spartan's column claims at `r`; `fields` the bytecode table.
-pub fn verify(
+pub fn verify<'a>(
     polys: &Polys,
-    fields: &[[Fr; NUM_BC]],
+    fields: &'a [[Fr; NUM_BC]],
     evals: &[Fr],
     r: &[Fr],
     proof: &RegistersProof,
     claims: &mut Claims,
+    fetches: &mut Vec<FetchCheck<TableEval<'a>>>,
     t: &mut Transcript,
 ) -> Result<(), RegistersError> {
     let s = t.challenge_scalar(b"v2/registers/s");
@@ -226,11 +221,11 @@ pub fn verify(
         (&ve.r_addr, &ve.r_cycle, ve.wa),
         t,
     );
-    let log_k = fields.len().trailing_zeros() as usize;
-    for (c, p) in checks.into_iter().zip([&proof.addresses, &proof.val_addresses]) {
-        let eval = |x: &[Fr]| address_table_eval(fields, &c.r_k, c.b, c.ra_weight, c.wa_weight, x);
-        let ra = read_check::verify(c.claim, log_k, &c.rows, p, eval, t)?;
-        claims.matrix(Chunked::Bytecode).push(ra);
+    for c in checks {
+        let AddressCheck { rows, r_k, b, ra_weight, wa_weight, claim } = c;
+        let table: TableEval =
+            Box::new(move |x, _| address_table_eval(fields, &r_k, b, ra_weight, wa_weight, x));
+        fetches.push(FetchCheck { rows, table, claim });
     }
     Ok(())
 }

@@ -134,10 +134,11 @@ pub(crate) fn verify_with(
         entry: pre.bytecode.entry,
         cycles: instructions_started(st),
     };
-    bytecode::verify(&stage, &proof.bytecode, &mut claims, &mut t)
-        .map_err(VerifyError::Bytecode)?;
+    let mut fetch_checks = Vec::new();
+    bytecode::verify(&stage, &mut fetch_checks, &mut t);
     let (r, evals) = (&sp.point, &sp.evals);
-    registers::verify(&polys, &fields, evals, r, &proof.registers, &mut claims, &mut t)?;
+    let regs = &proof.registers;
+    registers::verify(&polys, &fields, evals, r, regs, &mut claims, &mut fetch_checks, &mut t)?;
 
     let initial = initial_memory(pre, &st.onchain_input, &st.offchain_input);
     let final_check = FinalCheck::new(&pre.ram, st, &proof.control);
@@ -148,8 +149,11 @@ pub(crate) fn verify_with(
         final_check: &final_check,
     };
     ram_proof::verify(&ram_stage, &polys, evals, r, &proof.ram, &mut claims, &mut t)?;
-    super::lookups::verify(evals, r, &fields, &proof.lookups, &mut claims, &mut t)
+    super::lookups::verify(evals, r, &proof.lookups, &mut claims, &mut fetch_checks, &mut t)
         .map_err(VerifyError::Lookups)?;
+    bytecode::verify_fetches(&fields, &fetch_checks, &proof.fetches, &mut claims, &mut t)
+        .map_err(VerifyError::Bytecode)?;
+    drop(fetch_checks);
     let mut lookup_claims = Vec::new();
     for ((m, h), p) in hamming_points(r, evals, &mut t).into_iter().zip(&proof.chunks) {
         let out = chunks::verify(&polys, m, &h, p, &mut claims, &mut t)?;
