@@ -132,6 +132,9 @@ fn inner_evals(factors: &[Factor], eq_rest: &SplitEq) -> Vec<Fr> {
 /// better split).
 const MAX_FACTORS: usize = 16;
 
+/// Rows per step of [`round_sums`]: each factor's values for them are read at once.
+const STEP: usize = 16;
+
 /// [`product_evals`]' working space: two halves' evaluations per level of its recursion.
 const SCRATCH: usize = 2 * (MAX_FACTORS + 1) * (MAX_FACTORS.ilog2() as usize + 1);
 
@@ -165,28 +168,40 @@ pub(crate) fn round_sums(factors: &[Factor], half: usize, eq: Option<&SplitEq>) 
                 let (vals, diffs) = (&mut vals[..d], &mut diffs[..d]);
                 let mut evals = [Fr::zero(); MAX_FACTORS + 1];
                 let mut scratch = [Fr::zero(); SCRATCH];
-                for x in 0..block {
-                    let i = k * block + x;
-                    // A row pair whose first factor is zero on both sides adds nothing (a
-                    // one-hot matrix's rows without an access: RAM's, unused lookup slots).
-                    let (v0, v1) = (factors[0].get(i), factors[0].get(i + half));
-                    if v0.is_zero() && v1.is_zero() {
+                // Every factor's rows of a step, both halves, read ahead (`Factor::fill`).
+                let mut lo_rows = [[Fr::zero(); STEP]; MAX_FACTORS];
+                let mut hi_rows = [[Fr::zero(); STEP]; MAX_FACTORS];
+                for x0 in (0..block).step_by(STEP) {
+                    let n = STEP.min(block - x0);
+                    let i0 = k * block + x0;
+                    factors[0].fill(i0, &mut lo_rows[0][..n]);
+                    factors[0].fill(i0 + half, &mut hi_rows[0][..n]);
+                    // Rows whose first factor is zero on both sides add nothing (a one-hot
+                    // matrix's rows without an access: RAM's, unused lookup slots).
+                    let mut live = [false; STEP];
+                    for (x, l) in live[..n].iter_mut().enumerate() {
+                        *l = !(lo_rows[0][x].is_zero() && hi_rows[0][x].is_zero());
+                    }
+                    if !live[..n].contains(&true) {
                         continue;
                     }
-                    vals[0] = v0;
-                    diffs[0] = v1 - v0;
                     for (f, e) in factors.iter().enumerate().skip(1) {
-                        let v = e.get(i);
-                        vals[f] = v;
-                        diffs[f] = e.get(i + half) - v;
+                        e.fill(i0, &mut lo_rows[f][..n]);
+                        e.fill(i0 + half, &mut hi_rows[f][..n]);
                     }
-                    if let Some(lo) = lo {
-                        vals[0] *= lo[x];
-                        diffs[0] *= lo[x];
-                    }
-                    product_evals(vals, diffs, &mut evals[..=d], &mut scratch);
-                    for (s, e) in local[..=d].iter_mut().zip(&evals) {
-                        *s += e;
+                    for x in (0..n).filter(|&x| live[x]) {
+                        for f in 0..d {
+                            vals[f] = lo_rows[f][x];
+                            diffs[f] = hi_rows[f][x] - vals[f];
+                        }
+                        if let Some(lo) = lo {
+                            vals[0] *= lo[x0 + x];
+                            diffs[0] *= lo[x0 + x];
+                        }
+                        product_evals(vals, diffs, &mut evals[..=d], &mut scratch);
+                        for (s, e) in local[..=d].iter_mut().zip(&evals) {
+                            *s += e;
+                        }
                     }
                 }
                 for (s, l) in sums.iter_mut().zip(&local[..=d]) {

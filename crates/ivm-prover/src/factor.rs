@@ -23,6 +23,9 @@ pub const MAX_PAIR_BUCKETS_LOG: usize = 13;
 /// Rows per parallel task when binding.
 const PAR_MIN: usize = 1 << 12;
 
+/// Rows a [`Factor::Streamed`] reads from its source at a time in [`Factor::fill`].
+const FILL_CHUNK: usize = 32;
+
 /// Row values of a factor over `len` rows.
 pub enum Factor<'a> {
     /// Borrowed field elements (a committed column; binding streams it, then copies it).
@@ -104,6 +107,67 @@ impl<'a> Factor<'a> {
                     }
                 }
                 acc
+            }
+        }
+    }
+
+    /// The values of rows `start..start + out.len()` into `out`: what [`Factor::get`] gives,
+    /// with the representation matched once for the rows, not once per row (the sumcheck
+    /// kernels read their factors a few dozen rows at a time through this).
+    pub fn fill(&self, start: usize, out: &mut [Fr]) {
+        let rows = start..start + out.len();
+        match self {
+            Factor::Slice(v) => out.copy_from_slice(&v[rows]),
+            Factor::Dense(v) => out.copy_from_slice(&v[rows]),
+            Factor::Small(v) => {
+                for (o, &x) in out.iter_mut().zip(&v[rows]) {
+                    *o = match x {
+                        0 => Fr::zero(),
+                        1 => Fr::one(),
+                        x => crate::field::fr_u32(x),
+                    };
+                }
+            }
+            Factor::Wide(v) => {
+                for (o, &x) in out.iter_mut().zip(&v[rows]) {
+                    *o = crate::field::fr_i64(x);
+                }
+            }
+            Factor::Rows { addrs: Addrs::Bytes(v), table } => {
+                // A byte address is below `K = table.len() − 1`, or `NO_ACCESS`'s byte (255),
+                // whose row is the table's last.
+                let last = table.len() - 1;
+                for (o, &b) in out.iter_mut().zip(&v[rows]) {
+                    *o = table[usize::from(b).min(last)];
+                }
+            }
+            Factor::Rows { addrs: Addrs::Words(v), table } => {
+                for (o, &a) in out.iter_mut().zip(&v[rows]) {
+                    *o = table[slot(a, table.len())];
+                }
+            }
+            Factor::Indexed { index, table } => {
+                for (o, &k) in out.iter_mut().zip(&index[rows]) {
+                    *o = table[k as usize];
+                }
+            }
+            Factor::Streamed { base, weights } => {
+                let len = base.len() / weights.len();
+                out.fill(Fr::zero());
+                let mut part = [Fr::zero(); FILL_CHUNK];
+                for (at, chunk) in out.chunks_mut(FILL_CHUNK).enumerate() {
+                    let part = &mut part[..chunk.len()];
+                    for (y, w) in weights.iter().enumerate() {
+                        base.fill(y * len + start + at * FILL_CHUNK, part);
+                        for (o, v) in chunk.iter_mut().zip(part.iter()) {
+                            if v.is_one() {
+                                *o += w;
+                            } else if !v.is_zero() {
+                                *o += *w * v;
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -268,8 +332,36 @@ mod tests {
             assert_eq!(f.to_vec(), d.evals(), "small, after {} bindings", round + 1);
             assert_eq!(g.to_vec(), d.evals(), "slice, after {} bindings", round + 1);
             assert_eq!(w.to_vec(), d.evals(), "wide, after {} bindings", round + 1);
+            [&f, &g, &w].into_iter().for_each(fill_matches_get);
             let streamed = matches!(f, Factor::Streamed { .. });
             assert_eq!(streamed, round < STREAMED_BINDINGS, "copied after the streamed bindings");
+        }
+    }
+
+    /// [`Factor::fill`] reads what [`Factor::get`] reads, at any start and length.
+    fn fill_matches_get(f: &Factor) {
+        let n = f.len();
+        for (start, len) in [(0, n), (1, n - 1), (n / 2, n / 2), (n / 2, 0), (n - 1, 1)] {
+            let mut out = vec![Fr::from(7u64); len];
+            f.fill(start, &mut out);
+            let want: Vec<Fr> = (start..start + len).map(|i| f.get(i)).collect();
+            assert_eq!(out, want, "rows {start}..{}", start + len);
+        }
+    }
+
+    #[test]
+    fn one_hot_factors_fill_like_they_get() {
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let words: Vec<u32> =
+            (0..1u32 << 9).map(|i| if i % 3 == 1 { NO_ACCESS } else { (i * 11) % 8 }).collect();
+        for addrs in [Addrs::from_words(3, words.clone()), Addrs::Words(words)] {
+            let table: Vec<Fr> = (0..8).map(|_| Fr::rand(&mut rng)).collect();
+            let mut f = Factor::one_hot(&addrs, table);
+            // Rows, indices into pairs, into pairs of pairs, streamed, dense.
+            for _ in 0..6 {
+                fill_matches_get(&f);
+                f.bind_top(Fr::rand(&mut rng));
+            }
         }
     }
 
