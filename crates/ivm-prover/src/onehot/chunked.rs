@@ -51,7 +51,13 @@ pub struct Chunking {
 
 impl Chunking {
     pub fn new(log_k: usize) -> Self {
-        let d = log_k.div_ceil(MAX_LOG_CHUNK).max(1);
+        Self::with_max(log_k, MAX_LOG_CHUNK)
+    }
+
+    /// As [`Chunking::new`], with chunks of at most `max_width` bits.
+    pub fn with_max(log_k: usize, max_width: usize) -> Self {
+        assert!(max_width > 0, "chunks need at least one bit");
+        let d = log_k.div_ceil(max_width).max(1);
         let (base, extra) = (log_k / d, log_k % d);
         // The wider chunks first: their bits are the most significant.
         Self { widths: (0..d).map(|i| base + usize::from(i < extra)).collect() }
@@ -402,6 +408,8 @@ mod tests {
         ] {
             assert_eq!(Chunking::new(log_k).widths(), &widths[..], "log_k = {log_k}");
         }
+        assert_eq!(Chunking::with_max(16, 4).widths(), &[4, 4, 4, 4]);
+        assert_eq!(Chunking::with_max(15, 4).widths(), &[4, 4, 4, 3]);
     }
 
     #[test]
