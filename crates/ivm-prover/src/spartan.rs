@@ -464,8 +464,8 @@ impl<'a> Outer<'a> {
     /// each source is bound (its eq-weighted sum over the rows that fold into a bound row),
     /// then every table's bound value is its linear combination of the bound sources; a
     /// group's `B'` side is only evaluated where its `A` side is non-zero (flags are zero on
-    /// most rows).
-    fn stream_q(&self) -> (Fr, Fr, Fr) {
+    /// most rows). `q(1)` is only summed when asked for (the running claim gives it).
+    fn stream_q(&self, with_q1: bool) -> (Fr, Fr, Fr) {
         let h = self.len / 2;
         let weights = eq_table(&self.prefix);
         let eq_rest = eq_table(&self.tau[self.round + 1..]);
@@ -500,7 +500,7 @@ impl<'a> Outer<'a> {
                     self.bind_sources(hi_rows, &mut acc.hi);
                     let (lo, hi) = (&acc.lo, &acc.hi);
                     let mut f0 = self.lin.eval(|s| lo[s]);
-                    let mut f1 = self.lin.eval(|s| hi[s]);
+                    let mut f1 = if with_q1 { self.lin.eval(|s| hi[s]) } else { Fr::zero() };
                     let mut finf = Fr::zero();
                     for (a, b) in &self.prods {
                         let (a0, a1) = (a.eval(|s| lo[s]), a.eval(|s| hi[s]));
@@ -509,7 +509,9 @@ impl<'a> Outer<'a> {
                         }
                         let (b0, b1) = (b.eval(|s| lo[s]), b.eval(|s| hi[s]));
                         f0 += a0 * b0;
-                        f1 += a1 * b1;
+                        if with_q1 {
+                            f1 += a1 * b1;
+                        }
                         finf += (a1 - a0) * (b1 - b0);
                     }
                     acc.q[0] += *e * f0;
@@ -566,7 +568,7 @@ impl<'a> Outer<'a> {
             return Fr::zero();
         }
         if self.tables.is_empty() {
-            return self.stream_q().1;
+            return self.stream_q(true).1;
         }
         let h = self.len / 2;
         let eq_rest = eq_table(&self.tau[self.round + 1..]);
@@ -640,7 +642,7 @@ impl SumcheckProver for Outer<'_> {
         self.len = h;
         if self.round < self.n {
             (self.q0, self.qinf) = if self.tables.is_empty() {
-                let (q0, _, qinf) = self.stream_q();
+                let (q0, _, qinf) = self.stream_q(false);
                 (q0, qinf)
             } else {
                 self.round_q()

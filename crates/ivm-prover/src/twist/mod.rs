@@ -109,7 +109,7 @@ impl MemoryTrace {
         if self.writes.addrs().get(j) == NO_ACCESS {
             Fr::from(0u64)
         } else {
-            Fr::from(self.write_values[j])
+            crate::field::fr_u64(self.write_values[j])
         }
     }
 

@@ -237,7 +237,8 @@ impl<'a> ReadWriteProver<'a> {
             (v0, v1 - v0, eq_bound[a >> (rest_bits + 1)], (a >> rest_bits) & 1 == 1)
         };
         // The fields the cores read (the phase is not `Sync`).
-        let (trace, eq_c, gamma, chunk_rows) = (self.trace, &self.eq_c, self.gamma, self.chunk);
+        let (trace, eq_c, chunk_rows) = (self.trace, &self.eq_c, self.chunk);
+        let gamma_eq: Vec<Fr> = eq_bound.iter().map(|e| self.gamma * e).collect();
         let coeffs = self
             .checkpoints
             .par_iter()
@@ -255,10 +256,15 @@ impl<'a> ReadWriteProver<'a> {
                 let mut c = [Fr::zero(); 3];
                 let end = ((chunk + 1) * chunk_rows).min(reads.len());
                 for j in chunk * chunk_rows..end {
-                    if reads.get(j) != NO_ACCESS {
+                    let (read, write) = (reads.get(j), writes.get(j));
+                    if read == NO_ACCESS && write == NO_ACCESS {
+                        continue;
+                    }
+                    let eq_j = eq_c.get(j);
+                    if read != NO_ACCESS {
                         // w·sel(t)·(v0 + t·d)
-                        let (v0, d, e, bit) = cell(&bmem, reads.get(j) as usize);
-                        let w = eq_c.get(j) * e;
+                        let (v0, d, e, bit) = cell(&bmem, read as usize);
+                        let w = eq_j * e;
                         let (a, b) = (w * v0, w * d);
                         if bit {
                             c[1] += a;
@@ -269,12 +275,12 @@ impl<'a> ReadWriteProver<'a> {
                             c[2] -= b;
                         }
                     }
-                    if writes.get(j) != NO_ACCESS {
+                    if write != NO_ACCESS {
                         // γ·w·sel(t)·(wv − v0 − t·d)
-                        let at = writes.get(j) as usize;
+                        let at = write as usize;
                         let (v0, d, e, bit) = cell(&bmem, at);
                         let wv = trace.write_value(j);
-                        let w = eq_c.get(j) * gamma * e;
+                        let w = eq_j * gamma_eq[at >> (rest_bits + 1)];
                         let (a, b) = (w * (wv - v0), w * d);
                         if bit {
                             c[1] += a;
