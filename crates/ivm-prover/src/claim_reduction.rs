@@ -160,6 +160,12 @@ fn pairs_fit(k1: usize) -> bool {
     k1 * k1 <= 1 << crate::factor::MAX_PAIR_BUCKETS_LOG
 }
 
+/// `eq(p, x)` for one variable.
+fn eq1(p: Fr, x: Fr) -> Fr {
+    let one = Fr::from(1u64);
+    p * x + (one - p) * (one - x)
+}
+
 /// One claim's share of `w`: `scale · table[offset + x] = c·eq(p_bound, r_bound)·eq(p_rest, x)`
 /// over the claim point's cached eq table. Binding the top variable only rescales (and, in
 /// the rare case `p_j = 1`, moves to the table's upper half): `w` is never stored.
@@ -244,29 +250,69 @@ impl<'a> LazyProduct<'a> {
             .sum()
     }
 
-    /// A round over the rows: `w` a block at a time from the split eq tables.
+    /// A round over the rows, a block at a time, without forming `w`: each term's eq table
+    /// on one half of the rows is `eq(p, x')` over the unbound variables up to a constant, so
+    /// with `f` linear in the round's variable `X` its share of the round polynomial is
+    /// `κ·eq1(p_j, X)·(A + X·B)`, `A = Σ eq·f(0, x')`, `B = Σ eq·(f(1, x') − f(0, x'))`
+    /// (Gruen's factoring of the eq weight). Those sums take two unreduced products per row
+    /// and term (`columns::DotAcc`), the block's high eq half multiplied in once.
     fn dense_round(&self) -> Vec<Fr> {
         let half = self.len / 2;
         let b = self.block(half);
         let f = &self.factor;
-        let scratch = || ([Fr::zero(); 3], vec![Fr::zero(); b], vec![Fr::zero(); b]);
-        let (sums, _, _) = (0..half / b)
+        let n = self.terms.len();
+        let one = Fr::from(1u64);
+        // Per term: the half of its table used (`eq1(p_j, H) ≠ 0`) and `κ = scale / eq1(p_j, H)`.
+        let shares: Vec<(usize, Fr, Fr)> = self
+            .terms
+            .iter()
+            .map(|t| {
+                let p = t.point[self.bound];
+                match (one - p).inverse() {
+                    Some(inv) => (0, t.scale * inv, p),
+                    None => (half, t.scale * p.inverse().expect("p = 1 is invertible"), p),
+                }
+            })
+            .collect();
+        let r2_inv = columns::montgomery_r2_inverse();
+        let scratch = || (vec![[Fr::zero(); 2]; n], vec![Fr::zero(); 2 * b]);
+        let sums = (0..half / b)
             .into_par_iter()
             .with_min_len(((1 << 10) / b).max(1))
-            .fold(scratch, |(mut acc, mut w0, mut w1), k| {
+            .fold(scratch, |(mut sums, mut rows), k| {
                 let s = k * b;
-                self.w_block(s, &mut w0);
-                self.w_block(s + half, &mut w1);
-                for (x, (a0, a1)) in w0.iter().zip(&w1).enumerate() {
-                    let (p0, p1) = (f.get(s + x), f.get(s + x + half));
-                    acc[0] += *a0 * p0;
-                    acc[1] += *a1 * p1;
-                    acc[2] += (*a1 + a1 - a0) * (p1 + p1 - p0);
+                let (f0, f1) = rows.split_at_mut(b);
+                f.fill(s, f0);
+                f.fill(s + half, f1);
+                // f1 becomes the difference f(1, ·) − f(0, ·).
+                for (d, v) in f1.iter_mut().zip(f0.iter()) {
+                    *d -= v;
                 }
-                (acc, w0, w1)
+                for ((t, &(h_at, _, _)), sum) in self.terms.iter().zip(&shares).zip(&mut sums) {
+                    let (h, lo) = t.table.block(t.offset + h_at + s, b);
+                    let (mut a, mut d) = (columns::DotAcc::new(), columns::DotAcc::new());
+                    for ((e, v), dv) in lo.iter().zip(f0.iter()).zip(f1.iter()) {
+                        a.add(e, v);
+                        d.add(e, dv);
+                    }
+                    sum[0] += h * a.finish(r2_inv);
+                    sum[1] += h * d.finish(r2_inv);
+                }
+                (sums, rows)
             })
-            .reduce(scratch, |a, b| (crate::par::add_arrays(a.0, b.0), a.1, a.2));
-        sums.to_vec()
+            .map(|(sums, _)| sums)
+            .reduce(
+                || vec![[Fr::zero(); 2]; n],
+                |a, b| a.into_iter().zip(b).map(|(x, y)| [x[0] + y[0], x[1] + y[1]]).collect(),
+            );
+        let mut out = [Fr::zero(); 3];
+        for ([a, d], &(_, kappa, p)) in sums.iter().zip(&shares) {
+            for (x, o) in out.iter_mut().enumerate() {
+                let x = Fr::from(x as u64);
+                *o += kappa * eq1(p, x) * (*a + x * d);
+            }
+        }
+        out.to_vec()
     }
 
     /// A cycle round of a factor read through a small table (`f(i) = table[index(i)]`: a
