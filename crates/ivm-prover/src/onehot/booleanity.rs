@@ -22,6 +22,7 @@ use rayon::prelude::*;
 
 use super::read_check::RaClaim;
 use super::OneHot;
+use crate::columns::{montgomery_r2_inverse, DotAcc};
 use crate::factor::Factor;
 use crate::field::{Field, Fr, One, Zero};
 use crate::par::add_arrays;
@@ -333,24 +334,36 @@ fn cycle_round(c: &CycleState, r_c: &[Fr]) -> Vec<Fr> {
         }
         // A block of rows at a time: the low eq half weighs each row, the high half the
         // block's sums once.
+        // The products are summed unreduced (`DotAcc`), h read a block at a time.
         None => {
             let b = eq_rest.block_len().min(half);
+            let r2_inv = montgomery_r2_inverse();
             (0..half / b)
                 .into_par_iter()
                 .with_min_len(((1 << 10) / b).max(1))
-                .map(|k| {
-                    let (hi, lo) = eq_rest.block(k * b, b);
-                    let mut acc = [Fr::zero(); 3];
-                    for (x, w) in lo.iter().enumerate() {
-                        let i = k * b + x;
-                        let (h0, h1) = (h.get(i), h.get(i + half));
-                        // Rows without an access pair up to zero: no summand.
-                        if !(h0.is_zero() && h1.is_zero()) {
-                            add(&mut acc, *w, h0, h1);
+                .map_init(
+                    || vec![Fr::zero(); 2 * b],
+                    |rows, k| {
+                        let (hi, lo) = eq_rest.block(k * b, b);
+                        let (h0s, h1s) = rows.split_at_mut(b);
+                        h.fill(k * b, h0s);
+                        h.fill(k * b + half, h1s);
+                        let mut acc = [DotAcc::new(), DotAcc::new(), DotAcc::new()];
+                        for ((w, h0), h1) in lo.iter().zip(h0s.iter()).zip(h1s.iter()) {
+                            // Rows without an access pair up to zero: no summand.
+                            if h0.is_zero() && h1.is_zero() {
+                                continue;
+                            }
+                            let h2 = *h1 + h1 - h0;
+                            acc[0].add(w, &(h0.square() - h0));
+                            if need_q1 {
+                                acc[1].add(w, &(h1.square() - h1));
+                            }
+                            acc[2].add(w, &(h2.square() - h2));
                         }
-                    }
-                    acc.map(|a| hi * a)
-                })
+                        acc.map(|a| hi * a.finish(r2_inv))
+                    },
+                )
                 .reduce(|| [Fr::zero(); 3], add_arrays)
         }
     };
