@@ -221,30 +221,25 @@ impl<'a> LazyProduct<'a> {
         self.terms.iter().map(|t| t.table.block_len()).min().unwrap_or(rows).min(rows).max(1)
     }
 
-    /// `w` on the aligned block of rows `start..start + out.len()`: one multiplication per
-    /// term and row, as with whole eq tables.
-    fn w_block(&self, start: usize, out: &mut [Fr]) {
-        out.fill(Fr::zero());
-        for t in &self.terms {
-            let (h, lo) = t.table.block(t.offset + start, out.len());
-            let c = t.scale * h;
-            for (o, l) in out.iter_mut().zip(lo) {
-                *o += c * l;
-            }
-        }
-    }
-
+    /// `Σ_x w(x)·f(x)`: per claim, the unreduced dot product of its eq table with `f` on
+    /// each block, its high eq half and coefficient multiplied in once.
     fn claim(&self) -> Fr {
         let b = self.block(self.len);
+        let r2_inv = columns::montgomery_r2_inverse();
         (0..self.len / b)
             .into_par_iter()
             .with_min_len(((1 << 10) / b).max(1))
             .map_init(
                 || vec![Fr::zero(); b],
-                |w, k| {
-                    self.w_block(k * b, w);
-                    let f = |x: usize| self.factor.get(k * b + x);
-                    w.iter().enumerate().map(|(x, wx)| *wx * f(x)).sum::<Fr>()
+                |f, k| {
+                    self.factor.fill(k * b, f);
+                    let share = |t: &EqTerm| {
+                        let (h, lo) = t.table.block(t.offset + k * b, b);
+                        let mut acc = columns::DotAcc::new();
+                        lo.iter().zip(f.iter()).for_each(|(e, v)| acc.add(e, v));
+                        t.scale * h * acc.finish(r2_inv)
+                    };
+                    self.terms.iter().map(share).sum::<Fr>()
                 },
             )
             .sum()
