@@ -196,8 +196,9 @@ pub fn prove_fetches(
         .iter()
         .map(|c| Check { matrix: fetches, r_cycle: &c.rows, table: &c.table })
         .collect();
-    let (proof, sums, ras) = read_check::prove_checks(&batch, transcript);
-    debug_assert!(sums.iter().zip(checks).all(|(s, c)| *s == c.claim), "a false fetch claim");
+    // The true sums go into the transcript: a stage's false claim (a cheating prover's, in
+    // the tests) then fails the verifier's batch, not the prover.
+    let (proof, _sums, ras) = read_check::prove_checks(&batch, transcript);
     claims.matrix(Chunked::Bytecode).extend(ras);
     proof
 }
