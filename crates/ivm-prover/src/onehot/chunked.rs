@@ -309,11 +309,6 @@ impl<'a> VirtualizationCheck<'a> {
         BatchClaim { claim, num_vars: self.log_t, degree: self.chunking.d() + 1 }
     }
 
-    /// Number of groups of claims at one address point (of chunk value lists in a proof).
-    pub fn groups(&self) -> usize {
-        self.groups.len()
-    }
-
     /// Absorb the stated chunk values (per group of claims at one address point, then per
     /// chunk); returns the summand's value at `rho` given them (for the caller's final check)
     /// and the chunk claims they leave.
