@@ -32,7 +32,7 @@ use crate::field::{Field, Fr, Zero};
 use crate::joint_opening::{self, JointClaim, Layout, Source};
 use crate::onehot::OneHot;
 use crate::pcs::{DoryCommitment, DoryProof, DoryProverSetup, DoryVerifierSetup, PcsError};
-use crate::poly::{eq_eval, eq_table, DenseMle, SplitEq};
+use crate::poly::{eq1, eq_eval, eq_table, DenseMle, SplitEq};
 use crate::sumcheck::SumcheckProver;
 use crate::sumcheck::{self, BatchClaim, CompositeSumcheck, SumcheckError, SumcheckProof};
 use crate::transcript::Transcript;
@@ -160,12 +160,6 @@ fn pairs_fit(k1: usize) -> bool {
     k1 * k1 <= 1 << crate::factor::MAX_PAIR_BUCKETS_LOG
 }
 
-/// `eq(p, x)` for one variable.
-fn eq1(p: Fr, x: Fr) -> Fr {
-    let one = Fr::from(1u64);
-    p * x + (one - p) * (one - x)
-}
-
 /// One claim's share of `w`: `scale · table[offset + x] = c·eq(p_bound, r_bound)·eq(p_rest, x)`
 /// over the claim point's cached eq table. Binding the top variable only rescales (and, in
 /// the rare case `p_j = 1`, moves to the table's upper half): `w` is never stored.
@@ -180,14 +174,13 @@ impl EqTerm<'_> {
     /// Bind variable `j` (the top one left) to `r`; `half` is the size left afterwards.
     fn bind(&mut self, j: usize, r: Fr, half: usize) {
         let p = self.point[j];
-        let one = Fr::from(1u64);
-        let eq1 = p * r + (one - p) * (one - r);
+        let e = eq1(p, r);
         // table[offset + b·half + x] ∝ eq1(p, b): divide out eq1(p, 0) = 1 − p, or else
         // eq1(p, 1) = p (they are never both zero).
-        match (one - p).inverse() {
-            Some(inv) => self.scale *= eq1 * inv,
+        match (Fr::from(1u64) - p).inverse() {
+            Some(inv) => self.scale *= e * inv,
             None => {
-                self.scale *= eq1 * p.inverse().expect("p = 1 is invertible");
+                self.scale *= e * p.inverse().expect("p = 1 is invertible");
                 self.offset += half;
             }
         }

@@ -171,13 +171,7 @@ impl<'a> Column<'a> {
     pub fn get(&self, i: usize) -> Fr {
         match *self {
             Column::Dense(v) => v[i],
-            // Zeros and ones (unused slots, bits, rows without a RAM access) are most of
-            // the values; the rest pay a Montgomery conversion.
-            Column::Small(v) => match v[i] {
-                0 => Fr::zero(),
-                1 => Fr::one(),
-                x => crate::field::fr_u32(x),
-            },
+            Column::Small(v) => crate::field::fr_u32(v[i]),
             Column::Wide(v) => crate::field::fr_i64(v[i]),
             Column::Indexed { index, table, stride, offset, .. } => {
                 table[index[i] as usize * stride + offset]

@@ -28,7 +28,7 @@ use rayon::prelude::*;
 
 use crate::factor::Factor;
 use crate::field::{Field, Fr, One, Zero};
-use crate::poly::SplitEq;
+use crate::poly::{eq1, SplitEq};
 use crate::sumcheck::SumcheckProver;
 
 /// One term `α·eq(point, ·)·Π factors`, or `α·Π factors` without a point.
@@ -96,11 +96,6 @@ impl<'a> EqProduct<'a> {
         assert_eq!(self.num_vars - self.round, 0, "not all variables are bound yet");
         self.states.iter().map(|s| s.term.factors.iter().map(|f| f.get(0)).collect()).collect()
     }
-}
-
-/// `eq(r, x)` for one variable: `(1 − r) + x·(2r − 1)`.
-fn eq1(r: Fr, x: Fr) -> Fr {
-    Fr::one() - r + x * (r + r - Fr::one())
 }
 
 /// Extend evaluations at `0..n` of a polynomial of degree `< n` to `0..len`.

@@ -87,11 +87,7 @@ impl<'a> Factor<'a> {
         match self {
             Factor::Slice(v) => v[i],
             Factor::Dense(v) => v[i],
-            Factor::Small(v) => match v[i] {
-                0 => Fr::zero(),
-                1 => Fr::one(),
-                x => crate::field::fr_u32(x),
-            },
+            Factor::Small(v) => crate::field::fr_u32(v[i]),
             Factor::Wide(v) => crate::field::fr_i64(v[i]),
             Factor::Rows { addrs, table } => table[slot(addrs.get(i), table.len())],
             Factor::Indexed { index, table } => table[index[i] as usize],
@@ -121,11 +117,7 @@ impl<'a> Factor<'a> {
             Factor::Dense(v) => out.copy_from_slice(&v[rows]),
             Factor::Small(v) => {
                 for (o, &x) in out.iter_mut().zip(&v[rows]) {
-                    *o = match x {
-                        0 => Fr::zero(),
-                        1 => Fr::one(),
-                        x => crate::field::fr_u32(x),
-                    };
+                    *o = crate::field::fr_u32(x);
                 }
             }
             Factor::Wide(v) => {

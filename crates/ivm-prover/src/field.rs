@@ -15,11 +15,16 @@ pub use ark_ff::{Field, One, Zero};
 /// Bytes of a canonically encoded field element (little-endian, arkworks compressed form).
 pub const FR_BYTES: usize = 32;
 
-/// Field element from a 32-bit value: [`mul_u32`] of one (a third of `Fr::from`'s time,
-/// which multiplies by `R²` in full).
+/// Field element from a 32-bit value: zeros and ones (bits, flags, rows without an access:
+/// most of a trace's values) free, the rest [`mul_u32`] of one (a third of `Fr::from`'s
+/// time, which multiplies by `R²` in full).
 #[inline]
 pub fn fr_u32(v: u32) -> Fr {
-    mul_u32(&Fr::one(), v)
+    match v {
+        0 => Fr::zero(),
+        1 => Fr::one(),
+        v => mul_u32(&Fr::one(), v),
+    }
 }
 
 /// Field element from an unsigned machine value.

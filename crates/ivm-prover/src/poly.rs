@@ -247,11 +247,18 @@ fn eq_table_serial(r: &[Fr]) -> Vec<Fr> {
     table
 }
 
+/// `eq(a, b) = a·b + (1 − a)·(1 − b)` for single coordinates, as `1 − a + b·(2a − 1)` (one
+/// multiplication).
+#[inline]
+pub fn eq1(a: Fr, b: Fr) -> Fr {
+    Fr::one() - a + b * (a + a - Fr::one())
+}
+
 /// The multilinear extension of equality evaluated at two points of the same length:
 /// `Π_i (a_i b_i + (1 - a_i)(1 - b_i))`. O(n).
 pub fn eq_eval(a: &[Fr], b: &[Fr]) -> Fr {
     assert_eq!(a.len(), b.len(), "eq_eval on points of different lengths");
-    a.iter().zip(b).map(|(&x, &y)| x * y + (Fr::one() - x) * (Fr::one() - y)).product()
+    a.iter().zip(b).map(|(&x, &y)| eq1(x, y)).product()
 }
 
 /// The multilinear extension of "less than" on `n`-bit integers (most significant bit first):

@@ -60,7 +60,7 @@ use rayon::prelude::*;
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::columns::{self, Column};
 use crate::field::{Field, Fr, One, Zero};
-use crate::poly::{eq_eval, eq_table, DenseMle};
+use crate::poly::{eq1, eq_eval, eq_table, DenseMle};
 use crate::r1cs::{Lc, R1csError, UniformR1cs, Var};
 use crate::sumcheck::{self, CompositeSumcheck, SumcheckError, SumcheckProof, SumcheckProver};
 use crate::transcript::Transcript;
@@ -142,12 +142,6 @@ impl SpartanProof {
         let shift_evals = r.frs_exact(s, "spartan shifted-column evaluations")?;
         Ok(Self { outer, evals, next_evals, shift, shift_evals })
     }
-}
-
-/// `eq(a, t)` for single coordinates.
-#[inline]
-fn eq1(a: Fr, t: Fr) -> Fr {
-    a * t + (Fr::one() - a) * (Fr::one() - t)
 }
 
 /// The MLE of the successor relation: `succ(r, x) = Σ_{i=0}^{T−2} eq(r, i) · eq(x, i + 1)`

@@ -22,6 +22,7 @@
 //! table indexed by `256·a + b`, matching `poly::DenseMle` conventions.
 
 use crate::field::{Fr, One, Zero};
+use crate::poly::eq1;
 
 /// Number of subtable reads per lookup (fixed for all tables).
 pub const SLOTS: usize = 8;
@@ -222,11 +223,6 @@ impl Kind {
             }
         }
     }
-}
-
-/// `eq` of two single variables.
-fn eq1(a: Fr, b: Fr) -> Fr {
-    a * b + (Fr::one() - a) * (Fr::one() - b)
 }
 
 /// MLE of `[a < b]` for equal-length MSB-first bit vectors.

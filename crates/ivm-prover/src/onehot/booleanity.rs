@@ -26,7 +26,7 @@ use crate::columns::{montgomery_r2_inverse, DotAcc};
 use crate::factor::Factor;
 use crate::field::{Field, Fr, One, Zero};
 use crate::par::add_arrays;
-use crate::poly::{eq_eval, eq_table, SplitEq};
+use crate::poly::{eq1, eq_eval, eq_table, SplitEq};
 use crate::sumcheck::{self, BatchClaim, SumcheckError, SumcheckProof, SumcheckProver};
 use crate::transcript::Transcript;
 
@@ -199,11 +199,6 @@ pub fn verify_batched(
     let (finals, claims) = check.finish(&out.point, &proof.ra_evals, transcript);
     out.check(&finals)?;
     Ok(claims)
-}
-
-/// `eq(r, t)` for one variable.
-fn eq1(r: Fr, t: Fr) -> Fr {
-    r * t + (Fr::one() - r) * (Fr::one() - t)
 }
 
 enum Phase<'a> {
